@@ -36,3 +36,25 @@ function(om_module name)
     set_tests_properties(${target}_test PROPERTIES LABELS "${labels}" TIMEOUT 120)
   endif()
 endfunction()
+
+# om_embed_file(target symbol file): links the bytes of `file` into `target`, readable from C++ as
+#   extern "C" const char om_embed_<symbol>_begin[], om_embed_<symbol>_end[];
+# The bytes are followed by one NUL (not counted in end - begin). Uses the assembler's .incbin, so
+# a multi-megabyte file costs no compile time; the object is rebuilt when the file changes.
+function(om_embed_file target symbol file)
+  enable_language(ASM)
+  set(asm "${CMAKE_BINARY_DIR}/gen/embed_${symbol}.S")
+  file(WRITE "${asm}.in"
+    "  .section .rodata\n"
+    "  .global om_embed_${symbol}_begin\n"
+    "  .global om_embed_${symbol}_end\n"
+    "  .balign 16\n"
+    "om_embed_${symbol}_begin:\n"
+    "  .incbin \"${file}\"\n"
+    "om_embed_${symbol}_end:\n"
+    "  .byte 0\n"
+    "  .section .note.GNU-stack,\"\",@progbits\n")
+  configure_file("${asm}.in" "${asm}" COPYONLY)
+  set_source_files_properties("${asm}" PROPERTIES OBJECT_DEPENDS "${file}")
+  target_sources(${target} PRIVATE "${asm}")
+endfunction()
