@@ -13,6 +13,10 @@ void SetMinLogLevel(LogLevel level);
 bool LogEnabled(LogLevel level);
 
 namespace internal {
+struct LogVoidify {
+  void operator&(std::ostream&) {}
+};
+
 class LogLine {
  public:
   LogLine(LogLevel level, const char* file, int line);
@@ -28,7 +32,9 @@ class LogLine {
 
 }  // namespace om
 
-#define OM_LOG(level)                                   \
-  if (!::om::LogEnabled(::om::LogLevel::level)) {       \
-  } else                                                \
-    ::om::internal::LogLine(::om::LogLevel::level, __FILE__, __LINE__).stream()
+// Expression form (like OM_CHECK) so `if (x) OM_LOG(kInfo) << y;` has no dangling else.
+#define OM_LOG(level)                                                              \
+  !::om::LogEnabled(::om::LogLevel::level)                                         \
+      ? (void)0                                                                    \
+      : ::om::internal::LogVoidify() &                                             \
+            ::om::internal::LogLine(::om::LogLevel::level, __FILE__, __LINE__).stream()

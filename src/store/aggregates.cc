@@ -1,0 +1,271 @@
+#include "store/aggregates.h"
+
+#include <algorithm>
+#include <charconv>
+#include <climits>
+#include <cstring>
+
+namespace om::store {
+namespace {
+
+constexpr int64_t kMinutesPerDay = 1440;
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+void PutString(std::string& out, std::string_view s) {
+  uint32_t n = static_cast<uint32_t>(s.size());
+  out.append(reinterpret_cast<const char*>(&n), 4);
+  out.append(s);
+}
+
+bool GetU32(std::string_view data, size_t& pos, uint32_t& v) {
+  if (pos > data.size() || data.size() - pos < 4) return false;
+  std::memcpy(&v, data.data() + pos, 4);
+  pos += 4;
+  return true;
+}
+
+bool GetString(std::string_view data, size_t& pos, std::string& s) {
+  uint32_t n;
+  if (!GetU32(data, pos, n) || n > data.size() - pos) return false;
+  s.assign(data.substr(pos, n));
+  pos += n;
+  return true;
+}
+
+}  // namespace
+
+Aggregates::Aggregates(AggregateOptions options)
+    : options_(options), newest_minute_(INT64_MIN) {}
+
+uint32_t Aggregates::Intern(std::string_view s) {
+  auto it = string_index_.find(std::string(s));
+  if (it != string_index_.end()) return it->second;
+  uint32_t id = static_cast<uint32_t>(strings_.size());
+  strings_.emplace_back(s);
+  string_index_.emplace(std::string(s), id);
+  return id;
+}
+
+uint32_t Aggregates::InternService(std::string_view s) {
+  auto it = service_index_.find(std::string(s));
+  if (it != service_index_.end()) return it->second;
+  uint32_t id = static_cast<uint32_t>(service_names_.size());
+  service_names_.emplace_back(s);
+  service_index_.emplace(std::string(s), id);
+  counts_.push_back(std::make_unique<ServiceCounts>());
+  return id;
+}
+
+std::optional<uint32_t> Aggregates::ServiceIndex(std::string_view service) const {
+  auto it = service_index_.find(std::string(service));
+  if (it == service_index_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Aggregates::Add(const Report& r) {
+  int64_t minute = FloorDiv(r.ts_ms, 60000);
+  int32_t m = static_cast<int32_t>(minute);
+  int32_t q = static_cast<int32_t>(FloorDiv(minute, 15));
+  ServiceCounts& c = *counts_[InternService(r.service)];
+  c.minute.Add(m, 1);
+  c.quarter.Add(q, 1);
+  auto add_dim = [&](Dimension d, uint32_t value) {
+    DimSeries& s = c.dims[(uint64_t{static_cast<uint8_t>(d)} << 32) | value];
+    s.minute.Add(m, 1);
+    s.quarter.Add(q, 1);
+  };
+  if (r.geonameid != 0) add_dim(Dimension::kCity, r.geonameid);
+  if (!r.region.empty()) add_dim(Dimension::kRegion, Intern(r.region));
+  if (!r.country.empty()) add_dim(Dimension::kCountry, Intern(r.country));
+  add_dim(Dimension::kProblem, Intern(r.problem));
+  newest_minute_ = std::max(newest_minute_, minute);
+}
+
+uint64_t Aggregates::Total(uint32_t service, int64_t from_minute, int64_t to_minute) const {
+  if (service >= counts_.size()) return 0;
+  return counts_[service]->minute.Sum(static_cast<int32_t>(from_minute),
+                                      static_cast<int32_t>(to_minute));
+}
+
+std::optional<uint64_t> Aggregates::DimKey(Dimension d, std::string_view key) const {
+  uint32_t value = 0;
+  if (d == Dimension::kCity) {
+    auto [p, ec] = std::from_chars(key.data(), key.data() + key.size(), value);
+    if (ec != std::errc() || p != key.data() + key.size()) return std::nullopt;
+  } else {
+    auto it = string_index_.find(std::string(key));
+    if (it == string_index_.end()) return std::nullopt;
+    value = it->second;
+  }
+  return (uint64_t{static_cast<uint8_t>(d)} << 32) | value;
+}
+
+std::string Aggregates::KeyName(uint64_t dim_key) const {
+  auto d = static_cast<Dimension>(dim_key >> 32);
+  uint32_t value = static_cast<uint32_t>(dim_key);
+  if (d == Dimension::kCity) return std::to_string(value);
+  return value < strings_.size() ? strings_[value] : std::string();
+}
+
+int64_t Aggregates::MinuteHorizon() const {
+  if (newest_minute_ == INT64_MIN) return INT64_MIN;
+  // Whole days only, matching DenseSeries::DropBefore.
+  return FloorDiv(newest_minute_, kMinutesPerDay) * kMinutesPerDay -
+         (options_.minute_retention_days - 1) * kMinutesPerDay;
+}
+
+Aggregates::SeriesAnswer Aggregates::Series(uint32_t service, std::optional<Dimension> dimension,
+                                            std::string_view dimension_key, int64_t from_minute,
+                                            int64_t to_minute, int64_t step_minutes) const {
+  SeriesAnswer answer;
+  step_minutes = std::max<int64_t>(1, step_minutes);
+  bool use_quarters = from_minute < MinuteHorizon();
+  if (use_quarters) {
+    step_minutes = ((step_minutes + 14) / 15) * 15;
+    from_minute = FloorDiv(from_minute, 15) * 15;
+  }
+  answer.from_minute = from_minute;
+  answer.step_minutes = step_minutes;
+  if (to_minute <= from_minute) return answer;
+  answer.counts.assign(static_cast<size_t>((to_minute - from_minute + step_minutes - 1) / step_minutes), 0);
+  if (service >= counts_.size()) return answer;
+  const ServiceCounts& c = *counts_[service];
+  int32_t unit = use_quarters ? 15 : 1;
+  auto from = static_cast<int32_t>(FloorDiv(from_minute, unit));
+  auto to = static_cast<int32_t>(FloorDiv(to_minute + unit - 1, unit));
+  auto step = static_cast<int32_t>(step_minutes / unit);
+  if (!dimension) {
+    (use_quarters ? c.quarter : c.minute).AccumulateInto(from, to, step, answer.counts);
+    return answer;
+  }
+  auto key = DimKey(*dimension, dimension_key);
+  if (!key) return answer;
+  auto it = c.dims.find(*key);
+  if (it == c.dims.end()) return answer;
+  (use_quarters ? it->second.quarter : it->second.minute).AccumulateInto(from, to, step, answer.counts);
+  return answer;
+}
+
+std::vector<KeyCount> Aggregates::Top(uint32_t service, Dimension dimension, int64_t from_minute,
+                                      int64_t to_minute, size_t limit) const {
+  std::vector<KeyCount> out;
+  if (service >= counts_.size()) return out;
+  bool use_quarters = from_minute < MinuteHorizon();
+  std::vector<std::pair<uint64_t, uint64_t>> rows;
+  for (const auto& [key, series] : counts_[service]->dims) {
+    if (static_cast<Dimension>(key >> 32) != dimension) continue;
+    uint64_t n = use_quarters
+                     ? series.quarter.Sum(static_cast<int32_t>(FloorDiv(from_minute, 15)),
+                                          static_cast<int32_t>(FloorDiv(to_minute + 14, 15)))
+                     : series.minute.Sum(static_cast<int32_t>(from_minute),
+                                         static_cast<int32_t>(to_minute));
+    if (n > 0) rows.emplace_back(key, n);
+  }
+  size_t k = std::min(limit, rows.size());
+  std::partial_sort(rows.begin(), rows.begin() + static_cast<ptrdiff_t>(k), rows.end(),
+                    [](const auto& a, const auto& b) {
+                      return a.second != b.second ? a.second > b.second : a.first < b.first;
+                    });
+  for (size_t i = 0; i < k; ++i) out.push_back({KeyName(rows[i].first), rows[i].second});
+  return out;
+}
+
+void Aggregates::Prune(int64_t now_minute) {
+  int64_t minute_cut = FloorDiv(now_minute, kMinutesPerDay) * kMinutesPerDay -
+                       (options_.minute_retention_days - 1) * kMinutesPerDay;
+  int64_t quarter_cut = FloorDiv(now_minute - options_.quarter_retention_days * kMinutesPerDay, 15);
+  for (auto& c : counts_) {
+    c->minute.DropBefore(static_cast<int32_t>(minute_cut));
+    c->quarter.DropBefore(static_cast<int32_t>(quarter_cut));
+    for (auto it = c->dims.begin(); it != c->dims.end();) {
+      it->second.minute.DropBefore(static_cast<int32_t>(minute_cut));
+      it->second.quarter.DropBefore(static_cast<int32_t>(quarter_cut));
+      if (it->second.minute.empty() && it->second.quarter.empty()) {
+        it = c->dims.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
+size_t Aggregates::MemoryBytes() const {
+  size_t bytes = 0;
+  for (const auto& c : counts_) {
+    bytes += c->minute.MemoryBytes() + c->quarter.MemoryBytes();
+    for (const auto& [key, s] : c->dims) bytes += 48 + s.minute.MemoryBytes() + s.quarter.MemoryBytes();
+  }
+  return bytes;
+}
+
+// Layout: u32 string count, strings; u32 service count, then per service: name, dense minute,
+// dense quarter, u32 dim count, per dim: u64 key, sparse minute, sparse quarter; i64 newest.
+void Aggregates::Serialize(std::string& out) const {
+  out.append(reinterpret_cast<const char*>(&newest_minute_), 8);
+  uint32_t n = static_cast<uint32_t>(strings_.size());
+  out.append(reinterpret_cast<const char*>(&n), 4);
+  for (const auto& s : strings_) PutString(out, s);
+  n = static_cast<uint32_t>(service_names_.size());
+  out.append(reinterpret_cast<const char*>(&n), 4);
+  for (size_t i = 0; i < service_names_.size(); ++i) {
+    PutString(out, service_names_[i]);
+    const ServiceCounts& c = *counts_[i];
+    c.minute.Serialize(out);
+    c.quarter.Serialize(out);
+    uint32_t dims = static_cast<uint32_t>(c.dims.size());
+    out.append(reinterpret_cast<const char*>(&dims), 4);
+    for (const auto& [key, s] : c.dims) {
+      out.append(reinterpret_cast<const char*>(&key), 8);
+      s.minute.Serialize(out);
+      s.quarter.Serialize(out);
+    }
+  }
+}
+
+void Aggregates::Clear() {
+  service_names_.clear();
+  service_index_.clear();
+  counts_.clear();
+  strings_.clear();
+  string_index_.clear();
+  newest_minute_ = INT64_MIN;
+}
+
+Status Aggregates::Deserialize(std::string_view data) {
+  Clear();
+  size_t pos = 0;
+  if (data.size() < 8) return Status::Corruption("aggregates: truncated");
+  std::memcpy(&newest_minute_, data.data(), 8);
+  pos = 8;
+  uint32_t n;
+  if (!GetU32(data, pos, n)) return Status::Corruption("aggregates: truncated string table");
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string s;
+    if (!GetString(data, pos, s)) return Status::Corruption("aggregates: bad string");
+    Intern(s);
+  }
+  if (!GetU32(data, pos, n)) return Status::Corruption("aggregates: truncated service table");
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string name;
+    if (!GetString(data, pos, name)) return Status::Corruption("aggregates: bad service name");
+    ServiceCounts& c = *counts_[InternService(name)];
+    OM_RETURN_IF_ERROR(c.minute.Deserialize(data, pos));
+    OM_RETURN_IF_ERROR(c.quarter.Deserialize(data, pos));
+    uint32_t dims;
+    if (!GetU32(data, pos, dims)) return Status::Corruption("aggregates: bad dimension count");
+    for (uint32_t k = 0; k < dims; ++k) {
+      uint64_t key;
+      if (data.size() - pos < 8) return Status::Corruption("aggregates: truncated key");
+      std::memcpy(&key, data.data() + pos, 8);
+      pos += 8;
+      DimSeries& s = c.dims[key];
+      OM_RETURN_IF_ERROR(s.minute.Deserialize(data, pos));
+      OM_RETURN_IF_ERROR(s.quarter.Deserialize(data, pos));
+    }
+  }
+  if (pos != data.size()) return Status::Corruption("aggregates: trailing bytes");
+  return Status::Ok();
+}
+
+}  // namespace om::store

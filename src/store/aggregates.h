@@ -1,0 +1,117 @@
+#pragma once
+// Aggregates holds the per-minute and per-quarter-hour report counts that detection and the read
+// API use: per service, and per (service, city), (service, region), (service, country) and
+// (service, problem type). Minute buckets are kept for `minute_retention_days`, quarter-hour
+// buckets (the rollup) for `quarter_retention_days`, so a year of history for thousands of
+// services fits in memory (docs/performance.md has the measured RSS).
+//
+// Only counted reports are added (duplicates are not). The store rebuilds Aggregates on restart
+// from a snapshot (Serialize/Deserialize) plus the log tail.
+//
+// Thread-safety: not thread-safe. The Store guards it with a reader/writer lock: the writer thread
+// adds, API threads query.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/status.h"
+#include "store/count_series.h"
+#include "store/report.h"
+
+namespace om::store {
+
+enum class Dimension : uint8_t { kCity = 1, kRegion = 2, kCountry = 3, kProblem = 4 };
+
+struct AggregateOptions {
+  // Per-minute buckets older than this (relative to the newest minute counted) are dropped.
+  int minute_retention_days = 14;
+  // Quarter-hour buckets older than this are dropped.
+  int quarter_retention_days = 400;
+};
+
+// One row of a Top() answer. For kCity `key` is the GeoNames id in decimal; for the other
+// dimensions it is the region code ("US-MN"), country code or problem slug.
+struct KeyCount {
+  std::string key;
+  uint64_t count = 0;
+  bool operator==(const KeyCount&) const = default;
+};
+
+class Aggregates {
+ public:
+  explicit Aggregates(AggregateOptions options = {});
+  Aggregates(const Aggregates&) = delete;
+  Aggregates& operator=(const Aggregates&) = delete;
+
+  // Forgets everything.
+  void Clear();
+
+  // Counts `r` in every series it belongs to.
+  void Add(const Report& r);
+
+  // Services that have at least one counted report, in first-seen order.
+  const std::vector<std::string>& services() const { return service_names_; }
+  std::optional<uint32_t> ServiceIndex(std::string_view service) const;
+
+  // Number of reports of `service` in minutes [from_minute, to_minute).
+  uint64_t Total(uint32_t service, int64_t from_minute, int64_t to_minute) const;
+
+  // Counts in consecutive buckets of `step_minutes` from `from_minute` up to `to_minute`
+  // (exclusive). `dimension_key` empty means the service total, else a KeyCount::key of
+  // `dimension`. Ranges older than the minute retention are answered from the quarter-hour
+  // rollup; then the step is rounded up to a multiple of 15 and `from_minute` down to a quarter
+  // hour, and the returned `step_minutes`/`from_minute` say so.
+  struct SeriesAnswer {
+    int64_t from_minute = 0;
+    int64_t step_minutes = 1;
+    std::vector<uint64_t> counts;
+  };
+  SeriesAnswer Series(uint32_t service, std::optional<Dimension> dimension,
+                      std::string_view dimension_key, int64_t from_minute, int64_t to_minute,
+                      int64_t step_minutes) const;
+
+  // The `limit` keys of `dimension` with most reports in [from_minute, to_minute), most first.
+  std::vector<KeyCount> Top(uint32_t service, Dimension dimension, int64_t from_minute,
+                            int64_t to_minute, size_t limit) const;
+
+  // Drops buckets that fell out of retention relative to `now_minute`.
+  void Prune(int64_t now_minute);
+  // The newest minute counted so far (INT64_MIN when empty).
+  int64_t newest_minute() const { return newest_minute_; }
+  // Approximate heap bytes held by the series.
+  size_t MemoryBytes() const;
+
+  void Serialize(std::string& out) const;
+  // Replaces the contents with what Serialize wrote. kCorruption on malformed input.
+  Status Deserialize(std::string_view data);
+
+ private:
+  struct DimSeries {
+    SparseSeries minute, quarter;
+  };
+  struct ServiceCounts {
+    DenseSeries minute{1440};
+    DenseSeries quarter{96};
+    std::unordered_map<uint64_t, DimSeries> dims;  // key: dimension << 32 | value
+  };
+  uint32_t Intern(std::string_view s);
+  uint32_t InternService(std::string_view s);
+  std::optional<uint64_t> DimKey(Dimension d, std::string_view key) const;
+  std::string KeyName(uint64_t dim_key) const;
+  int64_t MinuteHorizon() const;
+
+  AggregateOptions options_;
+  std::vector<std::string> service_names_;
+  std::unordered_map<std::string, uint32_t> service_index_;
+  std::vector<std::unique_ptr<ServiceCounts>> counts_;
+  std::vector<std::string> strings_;  // interned region, country and problem names
+  std::unordered_map<std::string, uint32_t> string_index_;
+  int64_t newest_minute_;
+};
+
+}  // namespace om::store

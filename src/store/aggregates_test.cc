@@ -1,0 +1,91 @@
+#include "store/aggregates.h"
+
+#include <gtest/gtest.h>
+
+namespace om::store {
+namespace {
+
+constexpr int64_t kDay = 1440;
+constexpr int64_t kT0 = 29'500'000;  // a minute index in 2026
+
+Report At(int64_t minute, std::string city_id, std::string region, std::string problem = "login") {
+  Report r;
+  r.ts_ms = minute * 60000 + 1234;
+  r.service = "outlook";
+  r.problem = std::move(problem);
+  r.geonameid = static_cast<uint32_t>(std::stoul(city_id));
+  r.region = std::move(region);
+  r.country = "US";
+  return r;
+}
+
+TEST(AggregatesTest, CountsPerMinuteAndPerDimension) {
+  Aggregates a;
+  for (int i = 0; i < 5; ++i) a.Add(At(kT0, "5037649", "US-MN"));
+  for (int i = 0; i < 2; ++i) a.Add(At(kT0 + 1, "5368361", "US-CA", "email"));
+  uint32_t s = *a.ServiceIndex("outlook");
+  EXPECT_EQ(a.Total(s, kT0, kT0 + 2), 7u);
+  auto series = a.Series(s, std::nullopt, "", kT0 - 1, kT0 + 3, 1);
+  EXPECT_EQ(series.counts, (std::vector<uint64_t>{0, 5, 2, 0}));
+  auto city = a.Series(s, Dimension::kCity, "5368361", kT0, kT0 + 2, 1);
+  EXPECT_EQ(city.counts, (std::vector<uint64_t>{0, 2}));
+  auto top = a.Top(s, Dimension::kRegion, kT0, kT0 + 2, 10);
+  EXPECT_EQ(top, (std::vector<KeyCount>{{"US-MN", 5}, {"US-CA", 2}}));
+  auto problems = a.Top(s, Dimension::kProblem, kT0, kT0 + 2, 1);
+  EXPECT_EQ(problems, (std::vector<KeyCount>{{"login", 5}}));
+  EXPECT_EQ(a.Top(s, Dimension::kCountry, kT0, kT0 + 2, 5), (std::vector<KeyCount>{{"US", 7}}));
+}
+
+TEST(AggregatesTest, StepsSumBuckets) {
+  Aggregates a;
+  for (int m = 0; m < 10; ++m) a.Add(At(kT0 + m, "1", "US-MN"));
+  auto s = a.Series(*a.ServiceIndex("outlook"), std::nullopt, "", kT0, kT0 + 10, 5);
+  EXPECT_EQ(s.counts, (std::vector<uint64_t>{5, 5}));
+}
+
+TEST(AggregatesTest, OldRangesComeFromQuarterRollupAfterPrune) {
+  Aggregates a({.minute_retention_days = 2, .quarter_retention_days = 30});
+  for (int m = 0; m < 30; ++m) a.Add(At(kT0 + m, "1", "US-MN"));
+  a.Add(At(kT0 + 10 * kDay, "1", "US-MN"));
+  a.Prune(kT0 + 10 * kDay);
+  uint32_t s = *a.ServiceIndex("outlook");
+  EXPECT_EQ(a.Total(s, kT0, kT0 + 30), 0u) << "minute buckets must be gone";
+  auto old = a.Series(s, std::nullopt, "", kT0, kT0 + 60, 1);
+  EXPECT_EQ(old.step_minutes, 15);
+  uint64_t sum = 0;
+  for (auto c : old.counts) sum += c;
+  EXPECT_EQ(sum, 30u);
+  auto top = a.Top(s, Dimension::kRegion, kT0, kT0 + 60, 5);
+  ASSERT_EQ(top.size(), 1u);
+  EXPECT_EQ(top[0].count, 30u);
+  a.Prune(kT0 + 40 * kDay);
+  EXPECT_EQ(a.Top(s, Dimension::kRegion, kT0, kT0 + 60, 5).size(), 0u);
+}
+
+TEST(AggregatesTest, HugeMinutePromotesPastSixteenBits) {
+  Aggregates a;
+  for (int i = 0; i < 70000; ++i) a.Add(At(kT0, "1", "US-MN"));
+  EXPECT_EQ(a.Total(*a.ServiceIndex("outlook"), kT0, kT0 + 1), 70000u);
+}
+
+TEST(AggregatesTest, SerializeRoundTripsAndRejectsGarbage) {
+  Aggregates a;
+  for (int m = 0; m < 100; ++m) a.Add(At(kT0 + m, std::to_string(m % 7 + 1), m % 2 ? "US-MN" : "US-TX"));
+  std::string bytes;
+  a.Serialize(bytes);
+  Aggregates b;
+  ASSERT_TRUE(b.Deserialize(bytes).ok());
+  std::string again;
+  b.Serialize(again);
+  EXPECT_EQ(bytes.size(), again.size());
+  uint32_t s = *b.ServiceIndex("outlook");
+  EXPECT_EQ(b.Total(s, kT0, kT0 + 100), 100u);
+  EXPECT_EQ(b.Top(s, Dimension::kRegion, kT0, kT0 + 100, 5), a.Top(s, Dimension::kRegion, kT0, kT0 + 100, 5));
+  for (size_t cut : {size_t{0}, size_t{3}, bytes.size() / 2, bytes.size() - 1}) {
+    Aggregates c;
+    EXPECT_EQ(c.Deserialize(std::string_view(bytes).substr(0, cut)).code(), StatusCode::kCorruption);
+  }
+}
+
+}  // namespace
+}  // namespace om::store

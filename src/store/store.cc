@@ -1,0 +1,420 @@
+#include "store/store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "base/crc32c.h"
+#include "base/log.h"
+
+namespace om::store {
+namespace {
+
+constexpr char kSnapshotMagic[8] = {'O', 'M', 'S', 'N', 'A', 'P', '0', '1'};
+
+template <typename T>
+void PutRaw(std::string& out, T v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+template <typename T>
+bool GetRaw(std::string_view data, size_t& pos, T& v) {
+  if (pos > data.size() || data.size() - pos < sizeof(T)) return false;
+  std::memcpy(&v, data.data() + pos, sizeof(T));
+  pos += sizeof(T);
+  return true;
+}
+
+Status WriteFileDurably(const std::string& path, std::string_view data) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError("open " + tmp + ": " + std::strerror(errno));
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      Status s = Status::IoError("write " + tmp + ": " + std::strerror(errno));
+      ::close(fd);
+      return s;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fdatasync(fd) != 0) {
+    Status s = Status::IoError("fdatasync " + tmp + ": " + std::strerror(errno));
+    ::close(fd);
+    return s;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::IoError("rename " + tmp + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+uint64_t DedupeKey(const Report& r) { return HashKey(r.service, r.reporter_key ^ 0x9e3779b97f4a7c15ull); }
+
+}  // namespace
+
+uint64_t HashKey(std::string_view s, uint64_t seed) {
+  uint64_t h = seed;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+Store::Store(const StoreOptions& options, const Clock& clock, MetricsRegistry& metrics)
+    : options_(options),
+      clock_(clock),
+      log_dir_(options.data_dir + "/log"),
+      snapshot_path_(options.data_dir + "/snapshot"),
+      metrics_(metrics),
+      accepted_total_(metrics.GetCounter("om_reports_counted_total",
+                                         "Reports stored and counted.")),
+      duplicates_total_(metrics.GetCounter(
+          "om_reports_duplicate_total",
+          "Reports stored but not counted: same reporter, service and de-dup window.")),
+      write_errors_total_(metrics.GetCounter("om_log_write_errors_total",
+                                             "Failed report log writes (batches not acked).")),
+      fsync_seconds_(metrics.GetHistogram(
+          "om_log_fsync_seconds", "Latency of report log fdatasync calls.",
+          {0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1})),
+      group_reports_(metrics.GetHistogram("om_log_group_commit_reports",
+                                          "Reports per group commit (one write(2) each).",
+                                          {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536})),
+      aggregates_(options.aggregates) {}
+
+Store::~Store() { Stop(); }
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Clock& clock,
+                                           MetricsRegistry& metrics) {
+  std::unique_ptr<Store> store(new Store(options, clock, metrics));
+  OM_RETURN_IF_ERROR(store->Recover());
+  Store* s = store.get();
+  metrics.AddCallbackGauge("om_ingest_queue_depth", "Reports waiting for the log writer.",
+                           [s] { return static_cast<double>(s->queue_depth()); });
+  metrics.AddCallbackGauge("om_ingest_queue_capacity", "Capacity of the log writer queue.",
+                           [s] { return static_cast<double>(s->queue_capacity()); });
+  metrics.AddCallbackGauge("om_log_bytes", "Bytes in report log segments.",
+                           [s] { return static_cast<double>(s->log_bytes()); });
+  return store;
+}
+
+Status Store::Recover() {
+  auto started = std::chrono::steady_clock::now();
+  std::error_code ec;
+  std::filesystem::create_directories(options_.data_dir, ec);
+  if (ec) return Status::IoError("create " + options_.data_dir + ": " + ec.message());
+  LogOptions log_options{.dir = log_dir_, .segment_bytes = options_.segment_bytes};
+  OM_ASSIGN_OR_RETURN(log_, ReportLog::Open(log_options, &recovery_.truncated_bytes));
+
+  LogPosition from;
+  if (std::filesystem::exists(snapshot_path_)) {
+    std::string data;
+    {
+      std::ifstream in(snapshot_path_, std::ios::binary);
+      data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    Status s = [&]() -> Status {
+      size_t pos = 0;
+      uint32_t masked;
+      uint64_t length;
+      if (data.size() < 20 || std::memcmp(data.data(), kSnapshotMagic, 8) != 0) {
+        return Status::Corruption("snapshot: bad magic");
+      }
+      pos = 8;
+      if (!GetRaw(data, pos, masked) || !GetRaw(data, pos, length) || length != data.size() - pos) {
+        return Status::Corruption("snapshot: bad length");
+      }
+      std::string_view body(data.data() + pos, length);
+      if (crc32c::Unmask(masked) != crc32c::Value(body.data(), body.size())) {
+        return Status::Corruption("snapshot: checksum mismatch");
+      }
+      size_t p = 0;
+      uint64_t entries;
+      if (!GetRaw(body, p, from.segment) || !GetRaw(body, p, from.offset) ||
+          !GetRaw(body, p, entries) || entries > body.size() / 16) {
+        return Status::Corruption("snapshot: bad header");
+      }
+      for (uint64_t i = 0; i < entries; ++i) {
+        uint64_t key;
+        int64_t ts;
+        if (!GetRaw(body, p, key) || !GetRaw(body, p, ts)) {
+          return Status::Corruption("snapshot: truncated de-dup table");
+        }
+        last_counted_[key] = ts;
+      }
+      return aggregates_.Deserialize(body.substr(p));
+    }();
+    if (!s.ok()) {
+      OM_LOG(kWarning) << "ignoring snapshot " << snapshot_path_ << " (" << s.ToString()
+                       << "); replaying the whole log";
+      last_counted_.clear();
+      aggregates_.Clear();
+      from = LogPosition{};
+    } else {
+      recovery_.snapshot_loaded = true;
+    }
+  }
+  Status decode_error;
+  OM_ASSIGN_OR_RETURN(ReadStats stats,
+                      ReadLog(log_dir_, from, [&](std::string_view payload, LogPosition) {
+                        Result<Report> r = DecodeReport(payload);
+                        if (!r.ok()) {
+                          decode_error = r.status();
+                          return;
+                        }
+                        if (r->duplicate) return;
+                        last_counted_[DedupeKey(*r)] = r->ts_ms;
+                        aggregates_.Add(*r);
+                      }));
+  if (!decode_error.ok()) {
+    OM_LOG(kWarning) << "report log: undecodable record skipped: " << decode_error.ToString();
+  }
+  recovery_.replayed_records = stats.records;
+  recovery_.corrupt_bytes_skipped = stats.corrupt_bytes_skipped;
+  log_bytes_ = log_->bytes_on_disk();
+  recovery_.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return Status::Ok();
+}
+
+void Store::Start() {
+  MutexLock lock(mu_);
+  if (running_) return;
+  running_ = true;
+  stopping_ = false;
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+void Store::Stop() {
+  {
+    MutexLock lock(mu_);
+    if (!running_) return;
+    stopping_ = true;
+    queue_cv_.SignalAll();
+  }
+  writer_.join();
+  {
+    MutexLock lock(mu_);
+    running_ = false;
+  }
+  Status s = log_->Sync();
+  if (s.ok()) s = WriteSnapshot();
+  if (!s.ok()) OM_LOG(kError) << "store stop: " << s.ToString();
+}
+
+size_t Store::queue_depth() const {
+  MutexLock lock(mu_);
+  return queued_reports_;
+}
+
+Status Store::TrySubmit(std::vector<Report> reports, DoneCallback done) {
+  MutexLock lock(mu_);
+  if (!running_ || stopping_) return Status::Unavailable("store is not accepting writes");
+  if (queued_reports_ + reports.size() > options_.queue_capacity) {
+    return Status::ResourceExhausted("ingest queue full (" +
+                                     std::to_string(options_.queue_capacity) + " reports)");
+  }
+  queued_reports_ += reports.size();
+  queue_.push_back({std::move(reports), std::move(done)});
+  queue_cv_.Signal();
+  return Status::Ok();
+}
+
+Result<WriteResult> Store::Write(std::vector<Report> reports) {
+  Mutex done_mu;
+  CondVar done_cv(done_mu);
+  bool finished = false;
+  Status status;
+  WriteResult result;
+  std::vector<Report> pending = std::move(reports);
+  for (int attempt = 0;; ++attempt) {
+    Status s = TrySubmit(std::move(pending), [&](Status st, WriteResult wr) {
+      MutexLock lock(done_mu);
+      status = std::move(st);
+      result = wr;
+      finished = true;
+      done_cv.Signal();
+    });
+    if (s.ok()) break;
+    if (s.code() != StatusCode::kResourceExhausted || attempt > 100000) return s;
+    // TrySubmit moved nothing on failure: `pending` still holds the batch.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  MutexLock lock(done_mu);
+  while (!finished) done_cv.Wait();
+  if (!status.ok()) return status;
+  return result;
+}
+
+void Store::WriterLoop() {
+  std::vector<Pending> group;
+  auto last_sync = std::chrono::steady_clock::now();
+  bool unsynced = false;
+  for (;;) {
+    bool stop = false;
+    {
+      MutexLock lock(mu_);
+      while (queue_.empty() && !stopping_) {
+        if (unsynced) {
+          queue_cv_.WaitFor(options_.fsync_interval);
+          break;
+        }
+        queue_cv_.Wait();
+      }
+      group.swap(queue_);
+      for (const Pending& p : group) queued_reports_ -= p.reports.size();
+      stop = stopping_ && group.empty();
+    }
+    if (!group.empty()) {
+      ProcessGroup(group);
+      group.clear();
+      unsynced = options_.fsync == FsyncPolicy::kInterval;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (unsynced && (now - last_sync >= options_.fsync_interval || stop)) {
+      auto t0 = std::chrono::steady_clock::now();
+      Status s = log_->Sync();
+      fsync_seconds_.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      if (!s.ok()) OM_LOG(kError) << "report log sync: " << s.ToString();
+      last_sync = now;
+      unsynced = false;
+    }
+    if (stop) return;
+  }
+}
+
+bool Store::MarkDuplicate(Report& r) {
+  auto [it, inserted] = last_counted_.try_emplace(DedupeKey(r), r.ts_ms);
+  if (inserted) return false;
+  int64_t window = options_.dedupe_window.count();
+  if (r.ts_ms - it->second < window && it->second - r.ts_ms < window) {
+    r.duplicate = true;
+    return true;
+  }
+  it->second = r.ts_ms;
+  return false;
+}
+
+void Store::PruneState(int64_t now_ms) {
+  // Bounded memory: entries older than two windows can no longer mark anything a duplicate for
+  // reports arriving in time order.
+  if (now_ms - last_dedupe_prune_ms_ < 60000) return;
+  last_dedupe_prune_ms_ = now_ms;
+  int64_t horizon = now_ms - 2 * options_.dedupe_window.count();
+  std::erase_if(last_counted_, [horizon](const auto& kv) { return kv.second < horizon; });
+  std::unique_lock lock(aggregates_mu_);
+  aggregates_.Prune(now_ms / 60000);
+}
+
+void Store::ProcessGroup(std::vector<Pending>& group) {
+  frame_buffer_.clear();
+  std::string payload;
+  std::vector<WriteResult> results(group.size());
+  size_t total = 0;
+  int64_t newest_ts = INT64_MIN;
+  for (size_t g = 0; g < group.size(); ++g) {
+    for (Report& r : group[g].reports) {
+      if (MarkDuplicate(r)) {
+        ++results[g].duplicates;
+      } else {
+        ++results[g].accepted;
+      }
+      payload.clear();
+      EncodeReport(r, payload);
+      FrameRecord(payload, frame_buffer_);
+      newest_ts = std::max(newest_ts, r.ts_ms);
+      ++total;
+    }
+  }
+  group_reports_.Observe(static_cast<double>(total));
+  Status s = log_->Append(frame_buffer_);
+  if (s.ok() && options_.fsync == FsyncPolicy::kAlways) {
+    auto t0 = std::chrono::steady_clock::now();
+    s = log_->Sync();
+    fsync_seconds_.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  log_bytes_ = log_->bytes_on_disk();
+  if (!s.ok()) {
+    write_errors_total_.Add();
+    OM_LOG(kError) << "report log append: " << s.ToString();
+    for (Pending& p : group) {
+      if (p.done) p.done(s, WriteResult{});
+    }
+    return;
+  }
+  size_t counted = 0;
+  {
+    std::unique_lock lock(aggregates_mu_);
+    for (const Pending& p : group) {
+      for (const Report& r : p.reports) {
+        if (r.duplicate) continue;
+        aggregates_.Add(r);
+        ++counted;
+      }
+    }
+  }
+  accepted_total_.Add(counted);
+  duplicates_total_.Add(total - counted);
+  for (size_t g = 0; g < group.size(); ++g) {
+    if (group[g].done) group[g].done(Status::Ok(), results[g]);
+  }
+  int64_t now_ms = ToUnixMillis(clock_.Now());
+  PruneState(std::max(now_ms, newest_ts));
+  counted_since_snapshot_ += counted;
+  if (counted_since_snapshot_ >= options_.snapshot_every_reports) {
+    Status snap = log_->Sync();
+    if (snap.ok()) snap = WriteSnapshot();
+    if (!snap.ok()) OM_LOG(kError) << "snapshot: " << snap.ToString();
+  }
+}
+
+Status Store::WriteSnapshot() {
+  std::string body;
+  LogPosition end = log_->end();
+  PutRaw(body, end.segment);
+  PutRaw(body, end.offset);
+  PutRaw<uint64_t>(body, last_counted_.size());
+  for (const auto& [key, ts] : last_counted_) {
+    PutRaw(body, key);
+    PutRaw(body, ts);
+  }
+  {
+    std::shared_lock lock(aggregates_mu_);
+    aggregates_.Serialize(body);
+  }
+  std::string file(kSnapshotMagic, 8);
+  PutRaw(file, crc32c::Mask(crc32c::Value(body.data(), body.size())));
+  PutRaw<uint64_t>(file, body.size());
+  file += body;
+  OM_RETURN_IF_ERROR(WriteFileDurably(snapshot_path_, file));
+  counted_since_snapshot_ = 0;
+  // Retention: segments fully covered by the snapshot and older than log_retention may go.
+  if (options_.log_retention.count() > 0) {
+    auto cutoff = std::filesystem::file_time_type::clock::now() - options_.log_retention;
+    uint64_t drop_before = 0;
+    for (uint64_t seg : log_->segments()) {
+      std::error_code ec;
+      auto mtime = std::filesystem::last_write_time(log_dir_ + "/" + SegmentFileName(seg), ec);
+      if (ec || mtime >= cutoff || seg >= end.segment) break;
+      drop_before = seg + 1;
+    }
+    if (drop_before > 0) OM_RETURN_IF_ERROR(log_->DropSegmentsBefore(drop_before));
+  }
+  return Status::Ok();
+}
+
+Status Store::TEST_Snapshot() {
+  OM_RETURN_IF_ERROR(log_->Sync());
+  return WriteSnapshot();
+}
+
+}  // namespace om::store

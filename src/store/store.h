@@ -1,0 +1,169 @@
+#pragma once
+// Store owns everything outagemap persists about reports: the report log (durable), the
+// de-duplication state and the per-minute Aggregates, plus the bounded queue that feeds its single
+// writer thread.
+//
+// Write path: HTTP workers call TrySubmit() with a batch of validated reports and a completion
+// callback. The writer thread drains the queue in groups (group commit): it marks duplicates,
+// appends all records with one write(2), fsyncs if the policy is `always`, counts the reports and
+// then calls each batch's callback. So a callback reporting success means the reports are in the
+// log and survive a kill -9; with fsync `interval` they survive power loss after at most
+// `fsync_interval` more.
+//
+// Restart: Open() loads the newest snapshot (aggregates + de-dup state + log position) and replays
+// the log after that position. A torn log tail is truncated, never fatal.
+//
+// Thread-safety: TrySubmit, Write and the query methods are thread-safe. Start/Stop from the
+// owning thread only.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "base/metrics.h"
+#include "base/mutex.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "store/aggregates.h"
+#include "store/report.h"
+#include "store/report_log.h"
+
+namespace om::store {
+
+enum class FsyncPolicy {
+  kAlways,    // fdatasync before acknowledging each group: no acked report is lost on power loss
+  kInterval,  // fdatasync every `fsync_interval`: power loss can cost that much acked data
+};
+
+struct StoreOptions {
+  // Data directory; the log lives in <data_dir>/log, snapshots in <data_dir>/snapshot.
+  std::string data_dir = "./var";
+  FsyncPolicy fsync = FsyncPolicy::kInterval;
+  // With FsyncPolicy::kInterval: the longest time an acked report may sit unsynced.
+  Duration fsync_interval = std::chrono::milliseconds(100);
+  // One report per (reporter, service) per window is counted; later ones are stored as duplicates.
+  Duration dedupe_window = std::chrono::minutes(30);
+  // Log segments whose last write is older than this are deleted. 0 keeps everything.
+  Duration log_retention = std::chrono::hours(24 * 30);
+  // Log segment size (bytes).
+  uint64_t segment_bytes = 64ull << 20;
+  // Capacity of the write queue, in reports; TrySubmit beyond it fails with kResourceExhausted.
+  size_t queue_capacity = 262144;
+  // A snapshot is written when this many reports were counted since the last one, and on Stop().
+  uint64_t snapshot_every_reports = 5'000'000;
+  AggregateOptions aggregates;
+};
+
+struct WriteResult {
+  size_t accepted = 0;    // stored and counted
+  size_t duplicates = 0;  // stored, not counted (same reporter, service and window)
+};
+
+struct RecoveryInfo {
+  bool snapshot_loaded = false;
+  uint64_t replayed_records = 0;
+  uint64_t truncated_bytes = 0;
+  uint64_t corrupt_bytes_skipped = 0;
+  double seconds = 0;
+};
+
+class Store {
+ public:
+  using DoneCallback = std::function<void(Status, WriteResult)>;
+
+  // Opens (and recovers) the store in options.data_dir. Errors: kIoError, kCorruption (an
+  // unreadable snapshot is not an error: it is ignored and the whole log replayed).
+  static Result<std::unique_ptr<Store>> Open(const StoreOptions& options, const Clock& clock,
+                                             MetricsRegistry& metrics);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Starts / stops the writer thread. Stop() drains the queue, syncs the log and writes a snapshot.
+  void Start();
+  void Stop();
+
+  // Queues `reports` for the writer; `done` runs on the writer thread once they are durable (or
+  // failed). It must not block. Errors (done is then not called): kResourceExhausted when the queue
+  // is full, kUnavailable when the store is stopped; `reports` is left untouched on error.
+  Status TrySubmit(std::vector<Report>&& reports, DoneCallback done);
+  // Submits and waits. For the importer and tests. Blocks while the queue is full.
+  Result<WriteResult> Write(std::vector<Report> reports);
+
+  // Runs `fn` with shared (read) access to the aggregates. `fn` must not call back into the Store.
+  template <typename Fn>
+  auto Read(Fn&& fn) const {
+    std::shared_lock lock(aggregates_mu_);
+    return fn(static_cast<const Aggregates&>(aggregates_));
+  }
+
+  const RecoveryInfo& recovery() const { return recovery_; }
+  size_t queue_depth() const;
+  size_t queue_capacity() const { return options_.queue_capacity; }
+  uint64_t log_bytes() const { return log_bytes_.load(); }
+  const std::string& log_dir() const { return log_dir_; }
+
+  // Writes a snapshot now (writer thread must be stopped). For tests and the importer.
+  Status TEST_Snapshot();
+
+ private:
+  struct Pending {
+    std::vector<Report> reports;
+    DoneCallback done;
+  };
+  Store(const StoreOptions& options, const Clock& clock, MetricsRegistry& metrics);
+  Status Recover();
+  void WriterLoop();
+  void ProcessGroup(std::vector<Pending>& group);
+  bool MarkDuplicate(Report& r);
+  // Once a minute: forgets expired de-dup entries and drops aggregate buckets out of retention.
+  void PruneState(int64_t now_ms);
+  Status WriteSnapshot();
+
+  // Constant after construction.
+  const StoreOptions options_;
+  const Clock& clock_;
+  const std::string log_dir_;
+  const std::string snapshot_path_;
+  MetricsRegistry& metrics_;
+  Counter& accepted_total_;
+  Counter& duplicates_total_;
+  Counter& write_errors_total_;
+  Histogram& fsync_seconds_;
+  Histogram& group_reports_;
+
+  // Queue, protected by mu_.
+  mutable Mutex mu_;
+  CondVar queue_cv_{mu_};
+  std::vector<Pending> queue_ OM_GUARDED_BY(mu_);
+  size_t queued_reports_ OM_GUARDED_BY(mu_) = 0;
+  bool running_ OM_GUARDED_BY(mu_) = false;
+  bool stopping_ OM_GUARDED_BY(mu_) = false;
+
+  // Owned by the writer thread (or by Open/Stop when it is not running).
+  std::unique_ptr<ReportLog> log_;
+  std::unordered_map<uint64_t, int64_t> last_counted_;  // (reporter, service) -> event time ms
+  int64_t last_dedupe_prune_ms_ = 0;
+  uint64_t counted_since_snapshot_ = 0;
+  std::string frame_buffer_;
+  std::thread writer_;
+  std::atomic<uint64_t> log_bytes_{0};
+
+  // The aggregates: written by the writer thread under an exclusive lock, read under shared locks.
+  mutable std::shared_mutex aggregates_mu_;
+  Aggregates aggregates_;
+
+  RecoveryInfo recovery_;
+};
+
+// 64-bit FNV-1a, used for reporter keys and de-dup keys (stable across versions: it is stored).
+uint64_t HashKey(std::string_view s, uint64_t seed = 0xcbf29ce484222325ull);
+
+}  // namespace om::store
