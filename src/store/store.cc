@@ -214,7 +214,7 @@ size_t Store::queue_depth() const {
   return queued_reports_;
 }
 
-Status Store::TrySubmit(std::vector<Report> reports, DoneCallback done) {
+Status Store::TrySubmit(std::vector<Report>&& reports, DoneCallback done) {
   MutexLock lock(mu_);
   if (!running_ || stopping_) return Status::Unavailable("store is not accepting writes");
   if (queued_reports_ + reports.size() > options_.queue_capacity) {
