@@ -41,8 +41,8 @@ endfunction()
 #   extern "C" const char om_embed_<symbol>_begin[], om_embed_<symbol>_end[];
 # The bytes are followed by one NUL (not counted in end - begin). Uses the assembler's .incbin, so
 # a multi-megabyte file costs no compile time; the object is rebuilt when the file changes.
+# Needs ASM among the project's languages.
 function(om_embed_file target symbol file)
-  enable_language(ASM)
   set(asm "${CMAKE_BINARY_DIR}/gen/embed_${symbol}.S")
   file(WRITE "${asm}.in"
     "  .section .rodata\n"

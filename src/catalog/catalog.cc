@@ -17,14 +17,8 @@
 #include "base/check.h"
 #include "base/status.h"
 
-// Debian's toml++ is a shared library built with exceptions enabled (ABI namespace toml::ex). We
-// compile the parser into this file instead, header-only and with TOML_EXCEPTIONS=0 (a PRIVATE
-// definition of om_catalog), so toml::parse returns a toml::parse_result and never throws. Its
-// symbols live in toml::noex, apart from the shared library's.
-#undef TOML_SHARED_LIB
-#define TOML_SHARED_LIB 0
-#undef TOML_HEADER_ONLY
-#define TOML_HEADER_ONLY 1
+// toml++ header-only without exceptions (the om_toml target, see the root CMakeLists.txt), so
+// toml::parse returns a toml::parse_result and never throws.
 #include <toml++/toml.h>
 
 // The bytes of data/catalog.toml, linked in by om_embed_file() in CMakeLists.txt.
@@ -194,7 +188,8 @@ void Normalize(Service& s) {
   if (s.status_format.empty()) s.status_format = "none";
 }
 
-// ---- TOML reading --------------------------------------------------------------------------------
+// ---- TOML reading
+// --------------------------------------------------------------------------------
 
 // Builds "source:line: field: reason" errors.
 class TomlErrors {
@@ -308,10 +303,10 @@ const std::vector<std::string>& DefaultProblems() {
 
 const std::vector<std::string>& Categories() {
   static const std::vector<std::string> kCategories = {
-      "ai",       "banking",  "cloud",    "communication", "delivery",   "developer",
-      "dns-hosting", "email",  "finance",  "gaming",        "isp",        "mobile",
-      "payments", "productivity", "retail", "security",     "shipping",   "smart-home",
-      "social",   "streaming", "transport", "travel",       "other"};
+      "ai",          "banking",      "cloud",     "communication", "delivery", "developer",
+      "dns-hosting", "email",        "finance",   "gaming",        "isp",      "mobile",
+      "payments",    "productivity", "retail",    "security",      "shipping", "smart-home",
+      "social",      "streaming",    "transport", "travel",        "other"};
   return kCategories;
 }
 
@@ -522,7 +517,9 @@ Result<uint32_t> Catalog::Add(Service service) {
   Normalize(service);
   service.auto_registered = true;
   const std::string context = "auto-registered service " + Quote(service.id);
-  if (!IsValidSlug(service.id)) return Status::InvalidArgument(context + ": id: " + std::string(kSlugRule));
+  if (!IsValidSlug(service.id)) {
+    return Status::InvalidArgument(context + ": id: " + std::string(kSlugRule));
+  }
   if (auto it = index_.find(std::string_view(service.id)); it != index_.end()) {
     return Status::AlreadyExists(context + ": already the id or an alias of " +
                                  Quote(services_[it->second].id));
@@ -532,9 +529,9 @@ Result<uint32_t> Catalog::Add(Service service) {
   }
   for (size_t a = 0; a < service.aliases.size(); ++a) {
     if (auto it = index_.find(Lower(service.aliases[a])); it != index_.end()) {
-      return Status::InvalidArgument(context + ": " + Indexed("aliases", a) + ": " +
-                                     Quote(service.aliases[a]) + " is already the id or an alias of " +
-                                     Quote(services_[it->second].id));
+      return Status::InvalidArgument(
+          context + ": " + Indexed("aliases", a) + ": " + Quote(service.aliases[a]) +
+          " is already the id or an alias of " + Quote(services_[it->second].id));
     }
   }
   for (size_t d = 0; d < service.depends_on.size(); ++d) {

@@ -11,8 +11,8 @@
 //
 // Thread-safety: not thread-safe. Build it on one thread, then share it read-only (const methods
 // may be called concurrently when no thread mutates). The ingest module wraps it behind a lock for
-// concurrent auto-registration. Returned `const Service*` pointers are invalidated by Merge and Add;
-// indexes are not.
+// concurrent auto-registration. Returned `const Service*` pointers are invalidated by Merge and
+// Add; indexes are not.
 
 #include <cstdint>
 #include <optional>
@@ -33,7 +33,7 @@ struct Service {
   // Other names that Find() resolves to this service, matched ASCII-case-insensitively after
   // trimming. Stored as written (trimmed).
   std::vector<std::string> aliases;
-  std::vector<std::string> problems;    // problem slugs accepted in reports; always contains "other"
+  std::vector<std::string> problems;  // problem slugs accepted in reports; always contains "other"
   std::vector<std::string> components;  // display names of parts of the service
   std::vector<std::string> depends_on;  // ids of upstream services in the same catalog
   std::string status_url;               // official status source; empty when unknown
@@ -47,7 +47,7 @@ struct Service {
 // login, email, server-connection, app, website, other.
 const std::vector<std::string>& DefaultProblems();
 
-// The fixed list of categories, sorted: ai, banking, cloud, ..., other.
+// The fixed list of categories: alphabetical (ai, banking, cloud, ...), then "other".
 const std::vector<std::string>& Categories();
 
 // True if `s` matches [a-z0-9][a-z0-9-]{0,62}.

@@ -40,6 +40,8 @@ using RegionId = uint32_t;   // dense index, 0..region_count()-1
 using CountryId = uint16_t;  // dense index, 0..country_count()-1
 inline constexpr CityId kNoCity = 0xffffffff;
 
+class LocateIndex;
+
 inline constexpr double kEarthRadiusKm = 6371.0088;  // mean radius (IUGG)
 // A point farther than this from every city belongs to no city.
 inline constexpr double kMaxPlaceDistanceKm = 50.0;
@@ -104,7 +106,8 @@ class Gazetteer {
 
   // The city a point at (lat, lon) degrees counts toward, by the suburb rule above; kNoCity if no
   // city is within kMaxPlaceDistanceKm or lat is outside [-90, 90] or either is not finite. `lon`
-  // may be any finite value; it is wrapped into [-180, 180). Takes about 100 ns.
+  // may be any finite value; it is wrapped into [-180, 180). Takes 30-200 ns, bound by cache
+  // misses.
   CityId Locate(double lat, double lon) const;
 
   // The city named `name` in the country `country_iso2` (case-insensitive): names are compared
@@ -124,14 +127,13 @@ class Gazetteer {
   size_t MemoryUsage() const;
 
  private:
-  struct LocateIndex;
   struct NameIndex;
 
   Gazetteer();
   static Result<std::unique_ptr<Gazetteer>> Parse(std::string_view bytes);
   void BuildIndexes();
 
-  std::string strings_;  // the file's string pool; City string_views point here
+  std::string strings_;    // the file's string pool; City string_views point here
   std::string countries_;  // 2 bytes per country, upper case
   std::vector<City> cities_;
   std::vector<std::string_view> region_codes_;

@@ -1,0 +1,369 @@
+#include "api/api.h"
+
+#include <charconv>
+
+#include "api/response.h"
+#include "base/json_writer.h"
+
+namespace om::api {
+namespace {
+
+constexpr std::string_view kServicesPrefix = "/api/v1/services/";
+
+// Parses a time parameter: RFC 3339 or epoch milliseconds.
+Result<int64_t> ParseTimeParam(std::string_view name, std::string_view value) {
+  int64_t ms;
+  auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
+  if (ec == std::errc() && p == value.data() + value.size()) return ms;
+  if (auto t = ParseRfc3339(value)) return ToUnixMillis(*t);
+  return Status::InvalidArgument(std::string(name) +
+                                 ": must be RFC 3339 (2026-01-22T14:37:00Z) or epoch milliseconds");
+}
+
+// Parses a step: "90" (seconds), "1m", "15m", "1h", "1d". Must be a whole number of minutes.
+Result<int64_t> ParseStepMinutes(std::string_view value) {
+  if (value.empty()) return Status::InvalidArgument("step: empty");
+  int64_t unit_seconds = 1;
+  char last = value.back();
+  if (last == 's' || last == 'm' || last == 'h' || last == 'd') {
+    unit_seconds = last == 's' ? 1 : last == 'm' ? 60 : last == 'h' ? 3600 : 86400;
+    value.remove_suffix(1);
+  }
+  int64_t n;
+  auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc() || p != value.data() + value.size() || n <= 0 || n > 1000000) {
+    return Status::InvalidArgument("step: must be a positive duration such as 60s, 5m or 1h");
+  }
+  int64_t seconds = n * unit_seconds;
+  if (seconds % 60 != 0) return Status::InvalidArgument("step: must be a whole number of minutes");
+  return seconds / 60;
+}
+
+struct TimeRange {
+  int64_t from_ms, to_ms;
+};
+
+Result<TimeRange> ParseRange(const HttpRequest& request, int64_t now_ms, int64_t default_span_ms) {
+  TimeRange range{now_ms - default_span_ms, now_ms};
+  std::string value;
+  if (QueryParam(request.query, "to", value)) {
+    OM_ASSIGN_OR_RETURN(range.to_ms, ParseTimeParam("to", value));
+  }
+  if (QueryParam(request.query, "from", value)) {
+    OM_ASSIGN_OR_RETURN(range.from_ms, ParseTimeParam("from", value));
+  } else {
+    range.from_ms = range.to_ms - default_span_ms;
+  }
+  if (range.from_ms >= range.to_ms) return Status::InvalidArgument("from: must be before to");
+  return range;
+}
+
+int64_t FloorMinute(int64_t ms) { return ms >= 0 ? ms / 60000 : -((-ms + 59999) / 60000); }
+
+void WriteStringArray(JsonWriter& w, std::string_view key, const std::vector<std::string>& values) {
+  w.Key(key).BeginArray();
+  for (const auto& v : values) w.String(v);
+  w.EndArray();
+}
+
+}  // namespace
+
+Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor& ingestor,
+         store::Store& store, const geo::Gazetteer& gazetteer, MetricsRegistry& metrics,
+         const Clock& clock)
+    : options_(options),
+      registry_(registry),
+      ingestor_(ingestor),
+      store_(store),
+      gazetteer_(gazetteer),
+      metrics_(metrics),
+      clock_(clock),
+      overload_total_(metrics.GetCounter("om_ingest_overload_total",
+                                         "Report requests refused with 429 (write queue full).")) {}
+
+void Api::Handle(HttpRequest&& request, Responder respond) {
+  const std::string& path = request.path;
+  bool get = request.method == "GET" || request.method == "HEAD";
+  if (path == "/api/v1/reports") {
+    if (request.method != "POST") {
+      return respond(ErrorResponse(405, "method_not_allowed", "use POST for /api/v1/reports"));
+    }
+    return PostReports(std::move(request), std::move(respond));
+  }
+  if (!get) return respond(ErrorResponse(405, "method_not_allowed", request.method + " not allowed on " + path));
+  if (path == "/healthz") {
+    return respond(DataResponse("{\"healthy\":true}"));
+  }
+  if (path == "/readyz") {
+    if (ready_.load()) return respond(DataResponse("{\"ready\":true}"));
+    return respond(ErrorResponse(503, "unavailable", "recovering: not ready yet"));
+  }
+  if (path == "/metrics") {
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics_.RenderText();
+    return respond(std::move(r));
+  }
+  if (path == "/api/v1/services") return respond(ListServices(request));
+  if (path.starts_with(kServicesPrefix)) {
+    std::string_view rest = std::string_view(path).substr(kServicesPrefix.size());
+    size_t slash = rest.find('/');
+    std::string id = UrlDecode(rest.substr(0, slash));
+    std::string_view sub = slash == std::string_view::npos ? "" : rest.substr(slash);
+    if (sub.empty()) return respond(GetService(id));
+    if (sub == "/series") return respond(GetSeries(id, request));
+    if (sub == "/places") return respond(GetPlaces(id, request));
+  }
+  respond(ErrorResponse(404, "not_found", "no such endpoint: " + path));
+}
+
+void Api::PostReports(HttpRequest&& request, Responder respond) {
+  std::string_view type = request.content_type;
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  ingest::BodyFormat format;
+  if (type == "application/json") {
+    format = ingest::BodyFormat::kJson;
+  } else if (type == "application/x-ndjson" || type == "application/ndjson") {
+    format = ingest::BodyFormat::kNdjson;
+  } else {
+    return respond(ErrorResponse(
+        415, "unsupported_media_type",
+        "Content-Type must be application/json or application/x-ndjson, got \"" +
+            std::string(type.substr(0, 100)) + "\""));
+  }
+  Result<ingest::ParsedBatch> parsed = ingestor_.Parse(request.body, format, request.client_ip);
+  if (!parsed.ok()) {
+    if (parsed.status().code() == StatusCode::kResourceExhausted) {
+      return respond(ErrorResponse(413, "too_large", parsed.status().message()));
+    }
+    return respond(ErrorResponse(parsed.status()));
+  }
+  auto write_body = [](JsonWriter& w, size_t accepted, size_t duplicates,
+                       const std::vector<ingest::LineError>& rejected) {
+    w.Key("accepted").Uint(accepted).Key("duplicates").Uint(duplicates);
+    w.Key("rejected").BeginArray();
+    for (const auto& e : rejected) {
+      w.BeginObject().Key("line").Uint(e.line).Key("error").String(e.error).EndObject();
+    }
+    w.EndArray();
+  };
+  if (parsed->reports.empty()) {
+    bool all_unknown = !parsed->rejected.empty();
+    for (const auto& e : parsed->rejected) all_unknown &= e.code == StatusCode::kNotFound;
+    JsonWriter w;
+    w.BeginObject().Key("status").String("error");
+    w.Key("errorType").String(all_unknown ? "not_found" : "invalid_argument");
+    w.Key("error").String(parsed->rejected.empty()
+                              ? std::string("empty body: no report to accept")
+                              : "no report accepted; line " +
+                                    std::to_string(parsed->rejected[0].line) + ": " +
+                                    parsed->rejected[0].error);
+    write_body(w, 0, 0, parsed->rejected);
+    w.EndObject();
+    HttpResponse r;
+    r.status = all_unknown ? 404 : 400;
+    r.body = std::move(w).Take();
+    return respond(std::move(r));
+  }
+  auto rejected = std::make_shared<std::vector<ingest::LineError>>(std::move(parsed->rejected));
+  Status submitted = store_.TrySubmit(
+      std::move(parsed->reports),
+      [respond, rejected, write_body](Status status, store::WriteResult result) {
+        if (!status.ok()) {
+          return respond(ErrorResponse(503, "unavailable",
+                                       "report log write failed: " + status.message()));
+        }
+        JsonWriter w;
+        w.BeginObject().Key("status").String("success");
+        write_body(w, result.accepted, result.duplicates, *rejected);
+        w.EndObject();
+        HttpResponse r;
+        r.body = std::move(w).Take();
+        respond(std::move(r));
+      });
+  if (!submitted.ok()) {
+    if (submitted.code() == StatusCode::kResourceExhausted) overload_total_.Add();
+    respond(ErrorResponse(submitted));
+  }
+}
+
+HttpResponse Api::ListServices(const HttpRequest& request) {
+  int64_t now_minute = FloorMinute(ToUnixMillis(clock_.Now()));
+  std::string category, q;
+  QueryParam(request.query, "category", category);
+  QueryParam(request.query, "q", q);
+  for (char& c : q) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto services = registry_.Services();
+  JsonWriter w;
+  w.BeginObject().Key("services").BeginArray();
+  store_.Read([&](const store::Aggregates& a) {
+    for (const auto& s : services) {
+      if (!category.empty() && s.category != category) continue;
+      if (!q.empty()) {
+        std::string name = s.name;
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (name.find(q) == std::string::npos && s.id.find(q) == std::string::npos) continue;
+      }
+      auto idx = a.ServiceIndex(s.id);
+      auto total = [&](int64_t minutes) -> uint64_t {
+        return idx ? a.Total(*idx, now_minute - minutes + 1, now_minute + 1) : 0;
+      };
+      w.BeginObject().Key("id").String(s.id).Key("name").String(s.name);
+      w.Key("category").String(s.category);
+      w.Key("reports_last_minute").Uint(total(1)).Key("reports_last_15m").Uint(total(15));
+      w.Key("reports_last_60m").Uint(total(60)).Key("reports_last_24h").Uint(total(1440));
+      w.EndObject();
+    }
+    return 0;
+  });
+  w.EndArray().EndObject();
+  return DataResponse(w.str());
+}
+
+HttpResponse Api::GetService(std::string_view id) {
+  auto service = registry_.Find(id);
+  if (!service) return ErrorResponse(Status::NotFound("unknown service \"" + std::string(id.substr(0, 64)) + "\""));
+  int64_t now_minute = FloorMinute(ToUnixMillis(clock_.Now()));
+  JsonWriter w;
+  w.BeginObject().Key("id").String(service->id).Key("name").String(service->name);
+  w.Key("category").String(service->category);
+  WriteStringArray(w, "aliases", service->aliases);
+  WriteStringArray(w, "problems", service->problems);
+  WriteStringArray(w, "components", service->components);
+  WriteStringArray(w, "depends_on", service->depends_on);
+  if (service->status_url.empty()) {
+    w.Key("status_url").Null();
+  } else {
+    w.Key("status_url").String(service->status_url);
+  }
+  w.Key("auto_registered").Bool(service->auto_registered);
+  store_.Read([&](const store::Aggregates& a) {
+    auto idx = a.ServiceIndex(service->id);
+    auto total = [&](int64_t minutes) -> uint64_t {
+      return idx ? a.Total(*idx, now_minute - minutes + 1, now_minute + 1) : 0;
+    };
+    w.Key("reports_last_minute").Uint(total(1)).Key("reports_last_15m").Uint(total(15));
+    w.Key("reports_last_60m").Uint(total(60)).Key("reports_last_24h").Uint(total(1440));
+    w.Key("problems_last_60m").BeginArray();
+    if (idx) {
+      uint64_t sum = total(60);
+      for (const auto& kc : a.Top(*idx, store::Dimension::kProblem, now_minute - 59, now_minute + 1, 10)) {
+        w.BeginObject().Key("problem").String(kc.key).Key("count").Uint(kc.count);
+        w.Key("share").Double(sum ? static_cast<double>(kc.count) / static_cast<double>(sum) : 0, 4);
+        w.EndObject();
+      }
+    }
+    w.EndArray();
+    return 0;
+  });
+  w.EndObject();
+  return DataResponse(w.str());
+}
+
+HttpResponse Api::GetSeries(std::string_view id, const HttpRequest& request) {
+  auto service = registry_.Find(id);
+  if (!service) return ErrorResponse(Status::NotFound("unknown service \"" + std::string(id.substr(0, 64)) + "\""));
+  int64_t now_ms = ToUnixMillis(clock_.Now());
+  Result<TimeRange> range = ParseRange(request, now_ms + 60000 - now_ms % 60000, 24 * 3600 * 1000);
+  if (!range.ok()) return ErrorResponse(range.status());
+  int64_t step_minutes = 1;
+  std::string value;
+  if (QueryParam(request.query, "step", value)) {
+    Result<int64_t> step = ParseStepMinutes(value);
+    if (!step.ok()) return ErrorResponse(step.status());
+    step_minutes = *step;
+  }
+  int64_t from_minute = FloorMinute(range->from_ms);
+  int64_t to_minute = FloorMinute(range->to_ms + 59999);
+  if (static_cast<size_t>((to_minute - from_minute) / step_minutes) > options_.max_series_points) {
+    return ErrorResponse(Status::InvalidArgument(
+        "step: too many points (" + std::to_string((to_minute - from_minute) / step_minutes) +
+        " > " + std::to_string(options_.max_series_points) + "); use a larger step"));
+  }
+  auto answer = store_.Read([&](const store::Aggregates& a) {
+    auto idx = a.ServiceIndex(service->id);
+    if (!idx) {
+      store::Aggregates::SeriesAnswer empty;
+      empty.from_minute = from_minute;
+      empty.step_minutes = step_minutes;
+      empty.counts.assign(static_cast<size_t>((to_minute - from_minute + step_minutes - 1) / step_minutes), 0);
+      return empty;
+    }
+    return a.Series(*idx, std::nullopt, "", from_minute, to_minute, step_minutes);
+  });
+  JsonWriter w;
+  w.BeginObject().Key("service").String(service->id);
+  w.Key("from").String(FormatRfc3339(FromUnixMillis(answer.from_minute * 60000)));
+  w.Key("step_seconds").Int(answer.step_minutes * 60);
+  w.Key("points").BeginArray();
+  for (size_t i = 0; i < answer.counts.size(); ++i) {
+    int64_t t = (answer.from_minute + static_cast<int64_t>(i) * answer.step_minutes) * 60000;
+    w.BeginArray().Int(t).Uint(answer.counts[i]).EndArray();
+  }
+  w.EndArray().EndObject();
+  return DataResponse(w.str());
+}
+
+HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
+  auto service = registry_.Find(id);
+  if (!service) return ErrorResponse(Status::NotFound("unknown service \"" + std::string(id.substr(0, 64)) + "\""));
+  int64_t now_ms = ToUnixMillis(clock_.Now());
+  Result<TimeRange> range = ParseRange(request, now_ms + 60000 - now_ms % 60000, 3600 * 1000);
+  if (!range.ok()) return ErrorResponse(range.status());
+  std::string level = "city", value;
+  QueryParam(request.query, "level", level);
+  store::Dimension dimension;
+  if (level == "city") {
+    dimension = store::Dimension::kCity;
+  } else if (level == "region") {
+    dimension = store::Dimension::kRegion;
+  } else if (level == "country") {
+    dimension = store::Dimension::kCountry;
+  } else {
+    return ErrorResponse(Status::InvalidArgument("level: must be city, region or country"));
+  }
+  size_t limit = 20;
+  if (QueryParam(request.query, "limit", value)) {
+    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+    if (ec != std::errc() || p != value.data() + value.size() || limit == 0 ||
+        limit > options_.max_places) {
+      return ErrorResponse(Status::InvalidArgument(
+          "limit: must be between 1 and " + std::to_string(options_.max_places)));
+    }
+  }
+  int64_t from_minute = FloorMinute(range->from_ms), to_minute = FloorMinute(range->to_ms + 59999);
+  auto rows = store_.Read([&](const store::Aggregates& a) {
+    auto idx = a.ServiceIndex(service->id);
+    return idx ? a.Top(*idx, dimension, from_minute, to_minute, limit)
+               : std::vector<store::KeyCount>{};
+  });
+  JsonWriter w;
+  w.BeginObject().Key("service").String(service->id).Key("level").String(level);
+  w.Key("from").String(FormatRfc3339(FromUnixMillis(from_minute * 60000)));
+  w.Key("to").String(FormatRfc3339(FromUnixMillis(to_minute * 60000)));
+  w.Key("places").BeginArray();
+  for (const auto& row : rows) {
+    w.BeginObject();
+    if (dimension == store::Dimension::kCity) {
+      uint32_t geonameid = 0;
+      std::from_chars(row.key.data(), row.key.data() + row.key.size(), geonameid);
+      geo::CityId city = gazetteer_.FindByGeonameId(geonameid);
+      w.Key("geonameid").Uint(geonameid);
+      if (city != geo::kNoCity) {
+        const geo::City& c = gazetteer_.city(city);
+        w.Key("name").String(c.name).Key("country").String(c.country);
+        w.Key("region").String(gazetteer_.region_code(c.region));
+        w.Key("lat").Double(c.lat, 7).Key("lon").Double(c.lon, 7);
+      }
+    } else {
+      w.Key(dimension == store::Dimension::kRegion ? "region" : "country").String(row.key);
+    }
+    w.Key("reports").Uint(row.count);
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+  return DataResponse(w.str());
+}
+
+}  // namespace om::api

@@ -1,0 +1,64 @@
+#pragma once
+// Api routes HTTP requests to the public JSON API (docs/api/README.md):
+//   POST /api/v1/reports                       report intake (JSON or NDJSON)
+//   GET  /api/v1/services                      every service with current counts
+//   GET  /api/v1/services/{id}                 one service
+//   GET  /api/v1/services/{id}/series          counts over time
+//   GET  /api/v1/services/{id}/places          most reported places
+//   GET  /healthz, /readyz, /metrics
+// Every error uses the envelope of response.h.
+//
+// Thread-safety: Handle() is called concurrently by HTTP workers; Api holds no mutable state of
+// its own beyond atomics.
+
+#include <atomic>
+
+#include "api/http.h"
+#include "base/metrics.h"
+#include "base/time.h"
+#include "geo/gazetteer.h"
+#include "ingest/ingestor.h"
+#include "ingest/service_registry.h"
+#include "store/store.h"
+
+namespace om::api {
+
+struct ApiOptions {
+  // Most rows a /places answer may ask for.
+  size_t max_places = 1000;
+  // Most points a /series answer may hold.
+  size_t max_series_points = 20000;
+};
+
+class Api {
+ public:
+  // Everything is borrowed and must outlive the Api.
+  Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor& ingestor,
+      store::Store& store, const geo::Gazetteer& gazetteer, MetricsRegistry& metrics,
+      const Clock& clock);
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  void Handle(HttpRequest&& request, Responder respond);
+  // /readyz answers 200 only after SetReady(true) (recovery done, serving).
+  void SetReady(bool ready) { ready_.store(ready); }
+
+ private:
+  void PostReports(HttpRequest&& request, Responder respond);
+  HttpResponse ListServices(const HttpRequest& request);
+  HttpResponse GetService(std::string_view id);
+  HttpResponse GetSeries(std::string_view id, const HttpRequest& request);
+  HttpResponse GetPlaces(std::string_view id, const HttpRequest& request);
+
+  const ApiOptions options_;
+  ingest::ServiceRegistry& registry_;
+  ingest::Ingestor& ingestor_;
+  store::Store& store_;
+  const geo::Gazetteer& gazetteer_;
+  MetricsRegistry& metrics_;
+  const Clock& clock_;
+  std::atomic<bool> ready_{false};
+  Counter& overload_total_;
+};
+
+}  // namespace om::api

@@ -1,0 +1,242 @@
+#include "api/api.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <future>
+
+#include "api/http_server.h"
+#include "api/response.h"
+#include "testing/fake_clock.h"
+#include "testing/temp_dir.h"
+
+namespace om::api {
+namespace {
+
+constexpr int64_t kNow = 1769092620000;  // 2026-01-22T14:37:00Z
+
+class ApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { gazetteer_ = geo::Gazetteer::LoadBuiltin()->release(); }
+
+  ApiTest() : registry_(*catalog::Catalog::LoadBuiltin(), false) {
+    store::StoreOptions options;
+    options.data_dir = dir_.str();
+    store_ = std::move(*store::Store::Open(options, clock_, metrics_));
+    store_->Start();
+    ingestor_ = std::make_unique<ingest::Ingestor>(ingest::IngestOptions{}, registry_,
+                                                   *gazetteer_, nullptr, clock_, metrics_);
+    api_ = std::make_unique<Api>(ApiOptions{}, registry_, *ingestor_, *store_, *gazetteer_,
+                                 metrics_, clock_);
+  }
+  ~ApiTest() override { store_->Stop(); }
+
+  HttpResponse Call(std::string method, std::string target, std::string body = "",
+                    std::string content_type = "application/json") {
+    HttpRequest req;
+    req.method = std::move(method);
+    size_t q = target.find('?');
+    req.path = target.substr(0, q);
+    if (q != std::string::npos) req.query = target.substr(q + 1);
+    req.body = std::move(body);
+    req.content_type = std::move(content_type);
+    req.client_ip = "192.0.2.7";
+    std::promise<HttpResponse> done;
+    api_->Handle(std::move(req), [&](HttpResponse r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  }
+
+  static inline geo::Gazetteer* gazetteer_ = nullptr;
+  testing::TempDir dir_;
+  testing::FakeClock clock_{FromUnixMillis(kNow)};
+  MetricsRegistry metrics_;
+  ingest::ServiceRegistry registry_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<ingest::Ingestor> ingestor_;
+  std::unique_ptr<Api> api_;
+};
+
+TEST_F(ApiTest, MixedBatchAcceptsGoodLinesAndNamesBadOnes) {
+  HttpResponse r = Call("POST", "/api/v1/reports",
+                        "{\"service\":\"outlook\",\"reporter\":\"a\",\"lat\":44.98,\"lon\":-93.26}\n"
+                        "{\"service\":\"outlook\",\"reporter\":\"a\"}\n"
+                        "{\"service\":\"outlook\",\"lat\":-100,\"lon\":0}\n",
+                        "application/x-ndjson");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body,
+            R"({"status":"success","accepted":1,"duplicates":1,"rejected":[{"line":3,"error":"lat: must be between -90 and 90"}]})");
+}
+
+TEST_F(ApiTest, NothingAcceptedIs400AndUnknownServiceIs404) {
+  HttpResponse bad = Call("POST", "/api/v1/reports", R"({"service":"outlook","lat":100,"lon":0})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find(R"("rejected":[{"line":1,"error":"lat: must be between -90 and 90"}])"),
+            std::string::npos);
+  EXPECT_NE(bad.body.find(R"("status":"error")"), std::string::npos);
+  HttpResponse unknown = Call("POST", "/api/v1/reports", R"({"service":"nope"})");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_NE(unknown.body.find("unknown service \\\"nope\\\""), std::string::npos);
+}
+
+TEST_F(ApiTest, WrongContentTypeIs415AndWrongMethodIs405) {
+  EXPECT_EQ(Call("POST", "/api/v1/reports", "{}", "text/plain").status, 415);
+  EXPECT_EQ(Call("GET", "/api/v1/reports").status, 405);
+  EXPECT_EQ(Call("GET", "/api/v1/nothing").status, 404);
+}
+
+TEST_F(ApiTest, SeriesAndPlacesReflectAcceptedReports) {
+  std::string body;
+  for (int i = 0; i < 6; ++i) {
+    body += "{\"service\":\"teams\",\"reporter\":\"r" + std::to_string(i) +
+            "\",\"lat\":44.98,\"lon\":-93.26,\"ts\":" + std::to_string(kNow - 120000) + "}\n";
+  }
+  body += "{\"service\":\"teams\",\"reporter\":\"x\",\"city\":\"Phoenix\",\"country\":\"US\"}\n";
+  ASSERT_EQ(Call("POST", "/api/v1/reports", body, "application/x-ndjson").status, 200);
+  HttpResponse series = Call("GET", "/api/v1/services/teams/series?from=" +
+                                        std::to_string(kNow - 180000) + "&to=" +
+                                        std::to_string(kNow) + "&step=1m");
+  ASSERT_EQ(series.status, 200) << series.body;
+  EXPECT_NE(series.body.find("[" + std::to_string(kNow - 120000) + ",6]"), std::string::npos)
+      << series.body;
+  HttpResponse places = Call("GET", "/api/v1/services/teams/places?level=city");
+  ASSERT_EQ(places.status, 200);
+  size_t minneapolis = places.body.find("\"name\":\"Minneapolis\"");
+  size_t phoenix = places.body.find("\"name\":\"Phoenix\"");
+  ASSERT_NE(minneapolis, std::string::npos) << places.body;
+  ASSERT_NE(phoenix, std::string::npos);
+  EXPECT_LT(minneapolis, phoenix) << "most reported first";
+  HttpResponse regions = Call("GET", "/api/v1/services/teams/places?level=region");
+  EXPECT_NE(regions.body.find(R"({"region":"US-MN","reports":6})"), std::string::npos) << regions.body;
+  HttpResponse svc = Call("GET", "/api/v1/services/teams");
+  EXPECT_NE(svc.body.find("\"reports_last_15m\":7"), std::string::npos) << svc.body;
+  HttpResponse list = Call("GET", "/api/v1/services?q=team");
+  EXPECT_NE(list.body.find("\"id\":\"teams\""), std::string::npos);
+  EXPECT_EQ(list.body.find("\"id\":\"slack\""), std::string::npos);
+}
+
+TEST_F(ApiTest, BadQueryParametersAreNamed) {
+  EXPECT_NE(Call("GET", "/api/v1/services/teams/series?step=7s").body.find(
+                "step: must be a whole number of minutes"),
+            std::string::npos);
+  EXPECT_NE(Call("GET", "/api/v1/services/teams/series?from=soon").body.find("from: must be RFC 3339"),
+            std::string::npos);
+  EXPECT_EQ(Call("GET", "/api/v1/services/teams/places?level=planet").status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/services/teams/places?limit=0").status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/services/nope/series").status, 404);
+  HttpResponse many = Call("GET", "/api/v1/services/teams/series?from=0&step=1m");
+  EXPECT_EQ(many.status, 400);
+  EXPECT_NE(many.body.find("too many points"), std::string::npos);
+}
+
+TEST_F(ApiTest, HealthReadinessAndMetrics) {
+  EXPECT_EQ(Call("GET", "/healthz").status, 200);
+  EXPECT_EQ(Call("GET", "/readyz").status, 503);
+  api_->SetReady(true);
+  EXPECT_EQ(Call("GET", "/readyz").status, 200);
+  Call("POST", "/api/v1/reports", R"({"service":"outlook","lat":100,"lon":0})");
+  HttpResponse m = Call("GET", "/metrics");
+  EXPECT_EQ(m.content_type.rfind("text/plain; version=0.0.4", 0), 0u);
+  EXPECT_NE(m.body.find("om_ingest_rejected_total{reason=\"invalid_field\"} 1"), std::string::npos);
+  EXPECT_NE(m.body.find("om_ingest_queue_depth"), std::string::npos);
+  EXPECT_NE(m.body.find("om_log_fsync_seconds_bucket"), std::string::npos);
+}
+
+TEST(ResponseTest, StatusCodesMapOnce) {
+  EXPECT_EQ(HttpStatusFor(StatusCode::kInvalidArgument), 400);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kNotFound), 404);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kResourceExhausted), 429);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kUnavailable), 503);
+  HttpResponse r = ErrorResponse(Status::ResourceExhausted("queue full"));
+  EXPECT_EQ(r.status, 429);
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0].first, "Retry-After");
+  EXPECT_EQ(r.body, R"({"status":"error","errorType":"resource_exhausted","error":"queue full"})");
+}
+
+// Sends raw bytes to 127.0.0.1:port and returns everything read until the server closes or
+// `max_responses` HTTP responses arrived (counted by "HTTP/1.1 ").
+std::string RawExchange(uint16_t port, const std::string& bytes, int max_responses) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
+  std::string out;
+  char buf[4096];
+  for (int i = 0; i < 1000; ++i) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    int responses = 0;
+    for (size_t p = out.find("HTTP/1.1 "); p != std::string::npos; p = out.find("HTTP/1.1 ", p + 1)) {
+      ++responses;
+    }
+    if (responses >= max_responses && out.find("\r\n\r\n", out.rfind("HTTP/1.1 ")) != std::string::npos) break;
+  }
+  ::close(fd);
+  return out;
+}
+
+TEST(HttpServerTest, KeepAliveTwoRequestsOnOneConnection) {
+  MetricsRegistry metrics;
+  auto server = HttpServer::Create({.listen = "127.0.0.1:0", .threads = 1},
+                                   [](HttpRequest&& req, Responder respond) {
+                                     HttpResponse r;
+                                     r.body = req.method + " " + req.path + " " + req.query;
+                                     respond(std::move(r));
+                                   },
+                                   metrics);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  (*server)->Start();
+  std::string out = RawExchange((*server)->port(),
+                                "GET /a?x=1 HTTP/1.1\r\nHost: t\r\n\r\n"
+                                "GET /b HTTP/1.1\r\nHost: t\r\n\r\n",
+                                2);
+  EXPECT_NE(out.find("GET /a x=1"), std::string::npos) << out;
+  EXPECT_NE(out.find("GET /b "), std::string::npos) << out;
+  (*server)->Stop();
+}
+
+TEST(HttpServerTest, OversizedBodyIs413) {
+  MetricsRegistry metrics;
+  auto server = HttpServer::Create({.listen = "127.0.0.1:0", .threads = 1, .max_body_bytes = 100},
+                                   [](HttpRequest&&, Responder respond) { respond(HttpResponse{}); },
+                                   metrics);
+  ASSERT_TRUE(server.ok());
+  (*server)->Start();
+  std::string out = RawExchange((*server)->port(),
+                                "POST /api/v1/reports HTTP/1.1\r\nHost: t\r\nContent-Type: "
+                                "application/json\r\nContent-Length: 500\r\n\r\n" +
+                                    std::string(500, 'x'),
+                                1);
+  EXPECT_EQ(out.rfind("HTTP/1.1 413", 0), 0u) << out;
+  EXPECT_NE(out.find("over the limit of 100 bytes"), std::string::npos);
+  (*server)->Stop();
+}
+
+TEST(HttpServerTest, BadListenAddressIsNamed) {
+  MetricsRegistry metrics;
+  auto server = HttpServer::Create({.listen = "nonsense"}, nullptr, metrics);
+  EXPECT_EQ(server.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(server.status().message().find("listen"), std::string::npos);
+}
+
+TEST(HttpTest, QueryParamsDecode) {
+  std::string v;
+  EXPECT_TRUE(QueryParam("a=1&from=2026-01-22T14%3A37%3A00Z&q=hello+world", "from", v));
+  EXPECT_EQ(v, "2026-01-22T14:37:00Z");
+  EXPECT_TRUE(QueryParam("a=1&q=hello+world", "q", v));
+  EXPECT_EQ(v, "hello world");
+  EXPECT_FALSE(QueryParam("a=1", "b", v));
+  EXPECT_EQ(UrlDecode("%zz%4"), "%zz%4");
+}
+
+}  // namespace
+}  // namespace om::api

@@ -1,0 +1,314 @@
+// The only translation unit that compiles Boost.Beast and Asio (they cost ~20 s of compile each).
+#include "api/http_server.h"
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "base/log.h"
+
+namespace om::api {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+using tcp = boost::asio::ip::tcp;
+
+std::string_view HttpRequest::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+std::string UrlDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+bool QueryParam(std::string_view query, std::string_view key, std::string& value) {
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    size_t end = query.find('&', pos);
+    if (end == std::string_view::npos) end = query.size();
+    std::string_view part = query.substr(pos, end - pos);
+    size_t eq = part.find('=');
+    std::string_view k = part.substr(0, eq);
+    if (UrlDecode(k) == key) {
+      value = eq == std::string_view::npos ? "" : UrlDecode(part.substr(eq + 1));
+      return true;
+    }
+    pos = end + 1;
+  }
+  return false;
+}
+
+class HttpServer::Impl {
+ public:
+  Impl(const HttpServerOptions& options, Handler handler, MetricsRegistry& metrics)
+      : options_(options),
+        handler_(std::move(handler)),
+        requests_total_(metrics.GetCounter("om_http_requests_total", "HTTP requests parsed.")),
+        refused_total_(metrics.GetCounter("om_http_connections_refused_total",
+                                          "Connections refused with 503 (max_connections).")) {
+    int n = options.threads > 0 ? options.threads
+                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    for (int i = 0; i < n; ++i) contexts_.push_back(std::make_unique<net::io_context>(1));
+    acceptor_.emplace(*contexts_[0]);
+    metrics.AddCallbackGauge("om_http_connections_open", "Open HTTP connections.",
+                             [this] { return static_cast<double>(open_.load()); });
+  }
+
+  Status Bind() {
+    std::string host = options_.listen;
+    std::string port = "8080";
+    size_t colon = host.rfind(':');
+    if (colon == std::string::npos) {
+      return Status::InvalidArgument("listen: \"" + options_.listen + "\" is not HOST:PORT");
+    }
+    port = host.substr(colon + 1);
+    host = host.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    beast::error_code ec;
+    auto address = net::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+    if (ec) return Status::InvalidArgument("listen: bad address \"" + host + "\": " + ec.message());
+    char* end = nullptr;
+    unsigned long p = std::strtoul(port.c_str(), &end, 10);
+    if (port.empty() || *end != 0 || p > 65535) {
+      return Status::InvalidArgument("listen: bad port \"" + port + "\"");
+    }
+    tcp::endpoint endpoint(address, static_cast<uint16_t>(p));
+    acceptor_->open(endpoint.protocol(), ec);
+    if (!ec) acceptor_->set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_->bind(endpoint, ec);
+    if (!ec) acceptor_->listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return Status::IoError("listen on " + options_.listen + ": " + ec.message());
+    port_ = acceptor_->local_endpoint().port();
+    return Status::Ok();
+  }
+
+  void Start() {
+    DoAccept();
+    for (auto& ctx : contexts_) {
+      threads_.emplace_back([&ctx] {
+        auto guard = net::make_work_guard(*ctx);
+        ctx->run();
+      });
+    }
+  }
+
+  void Stop() {
+    if (stopped_.exchange(true)) return;
+    net::post(*contexts_[0], [this] {
+      beast::error_code ec;
+      acceptor_->close(ec);
+    });
+    for (auto& ctx : contexts_) ctx->stop();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+
+  ~Impl() { Stop(); }
+
+  uint16_t port() const { return port_; }
+
+ private:
+  class Session;
+
+  void DoAccept() {
+    net::io_context& target = *contexts_[next_context_++ % contexts_.size()];
+    acceptor_->async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec == net::error::operation_aborted || stopped_) return;
+        OM_LOG(kWarning) << "accept: " << ec.message();
+      } else {
+        StartSession(std::move(socket));
+      }
+      if (!stopped_) DoAccept();
+    });
+  }
+
+  void StartSession(tcp::socket socket);
+
+  const HttpServerOptions options_;
+  const Handler handler_;
+  Counter& requests_total_;
+  Counter& refused_total_;
+  std::vector<std::unique_ptr<net::io_context>> contexts_;
+  std::optional<tcp::acceptor> acceptor_;
+  std::vector<std::thread> threads_;
+  size_t next_context_ = 0;
+  std::atomic<size_t> open_{0};
+  std::atomic<bool> stopped_{false};
+  uint16_t port_ = 0;
+};
+
+class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Impl& server) : stream_(std::move(socket)), server_(server) {
+    ++server_.open_;
+  }
+  ~Session() { --server_.open_; }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void Run() { DoRead(); }
+
+  void RefuseBusy() {
+    HttpResponse r;
+    r.status = 503;
+    r.headers.emplace_back("Retry-After", "1");
+    r.body = R"({"status":"error","errorType":"unavailable","error":"too many open connections"})";
+    keep_alive_ = false;
+    Write(std::move(r));
+  }
+
+ private:
+  void DoRead() {
+    parser_.emplace();
+    parser_->body_limit(server_.options_.max_body_bytes);
+    parser_->header_limit(16 * 1024);
+    stream_.expires_after(server_.options_.idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == beast::error::timeout || ec == net::error::connection_reset || ec == net::error::eof) {
+      return Close();
+    }
+    if (ec) {
+      HttpResponse r;
+      keep_alive_ = false;
+      if (ec == http::error::body_limit) {
+        r.status = 413;
+        r.body = "{\"status\":\"error\",\"errorType\":\"too_large\",\"error\":\"request body is over "
+                 "the limit of " + std::to_string(server_.options_.max_body_bytes) + " bytes\"}";
+      } else if (ec == http::error::header_limit) {
+        r.status = 431;
+        r.body = R"({"status":"error","errorType":"too_large","error":"request headers over 16 KiB"})";
+      } else {
+        r.status = 400;
+        r.body = "{\"status\":\"error\",\"errorType\":\"bad_request\",\"error\":\"malformed HTTP "
+                 "request\"}";
+      }
+      return Write(std::move(r));
+    }
+    server_.requests_total_.Add();
+    auto req = parser_->release();
+    keep_alive_ = req.keep_alive();
+    HttpRequest request;
+    request.method = std::string(req.method_string());
+    std::string_view target = req.target();
+    size_t q = target.find('?');
+    request.path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos) request.query = std::string(target.substr(q + 1));
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (name == "content-type") {
+        request.content_type = std::string(field.value());
+      } else {
+        request.headers.emplace_back(std::move(name), std::string(field.value()));
+      }
+    }
+    request.body = std::move(req.body());
+    beast::error_code ep_ec;
+    auto ep = stream_.socket().remote_endpoint(ep_ec);
+    if (!ep_ec) request.client_ip = ep.address().to_string();
+    server_.handler_(std::move(request), [self = shared_from_this()](HttpResponse response) {
+      // Handlers may answer from another thread: hop back onto the connection's thread.
+      auto executor = self->stream_.get_executor();
+      net::post(executor, [self, response = std::move(response)]() mutable {
+        self->Write(std::move(response));
+      });
+    });
+  }
+
+  void Write(HttpResponse r) {
+    response_ = {};
+    response_.version(11);
+    response_.result(static_cast<http::status>(r.status));
+    response_.set(http::field::server, "outagemap");
+    response_.set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) response_.set(k, v);
+    response_.body() = std::move(r.body);
+    response_.keep_alive(keep_alive_);
+    response_.prepare_payload();
+    http::async_write(stream_, response_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec || !self->keep_alive_) return self->Close();
+                        self->DoRead();
+                      });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  Impl& server_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  bool keep_alive_ = true;
+};
+
+void HttpServer::Impl::StartSession(tcp::socket socket) {
+  beast::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  auto executor = socket.get_executor();
+  auto session = std::make_shared<Session>(std::move(socket), *this);
+  bool refuse = open_.load() > options_.max_connections;
+  if (refuse) refused_total_.Add();
+  // The socket belongs to another worker's io_context: start its operations on that thread.
+  net::post(executor, [session, refuse] {
+    if (refuse) {
+      session->RefuseBusy();
+    } else {
+      session->Run();
+    }
+  });
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Create(const HttpServerOptions& options,
+                                                       Handler handler, MetricsRegistry& metrics) {
+  auto impl = std::make_unique<Impl>(options, std::move(handler), metrics);
+  OM_RETURN_IF_ERROR(impl->Bind());
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpServer::~HttpServer() { Stop(); }
+void HttpServer::Start() { impl_->Start(); }
+void HttpServer::Stop() {
+  if (impl_) impl_->Stop();
+}
+uint16_t HttpServer::port() const { return impl_->port(); }
+
+}  // namespace om::api

@@ -1,0 +1,62 @@
+#pragma once
+// HttpServer: HTTP/1.1 with keep-alive on Boost.Beast + Asio, hidden behind this header. Each
+// worker thread runs its own io_context and owns the connections it accepted, so a request is
+// parsed, handled and answered on one thread without locks. Handlers may answer asynchronously
+// (the ingest path answers from the store writer thread); the answer is posted back to the
+// connection's thread.
+//
+// Limits: bodies over `max_body_bytes` get 413 and the connection closes; past
+// `max_connections` new connections get 503 and close; idle connections close after
+// `idle_timeout`.
+//
+// Thread-safety: Start/Stop from one thread. The handler runs on worker threads concurrently.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "api/http.h"
+#include "base/metrics.h"
+#include "base/status.h"
+
+namespace om::api {
+
+struct HttpServerOptions {
+  // Address to listen on, "HOST:PORT"; port 0 picks a free port (see port()).
+  std::string listen = "127.0.0.1:8080";
+  // Worker threads (each an io_context). 0 means one per core.
+  int threads = 0;
+  // Largest accepted request body (bytes); larger gets 413.
+  size_t max_body_bytes = 8u << 20;
+  // Most open connections; more get 503.
+  size_t max_connections = 10000;
+  // A connection with no request for this long is closed.
+  std::chrono::seconds idle_timeout{60};
+};
+
+class HttpServer {
+ public:
+  // Binds the listening socket. Errors: kInvalidArgument for a malformed address, kIoError when
+  // the address cannot be bound (e.g. in use), naming it.
+  static Result<std::unique_ptr<HttpServer>> Create(const HttpServerOptions& options,
+                                                    Handler handler, MetricsRegistry& metrics);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Starts accepting on the worker threads.
+  void Start();
+  // Stops accepting, closes connections and joins the threads. Idempotent.
+  void Stop();
+  // The bound port (useful with port 0).
+  uint16_t port() const;
+
+  class Impl;
+
+ private:
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace om::api

@@ -1,0 +1,47 @@
+#include "api/response.h"
+
+#include "base/json_writer.h"
+
+namespace om::api {
+
+int HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kAlreadyExists: return 409;
+    case StatusCode::kResourceExhausted: return 429;
+    case StatusCode::kUnavailable: return 503;
+    case StatusCode::kCorruption:
+    case StatusCode::kIoError:
+    case StatusCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+HttpResponse ErrorResponse(int http_status, std::string_view error_type, std::string_view message) {
+  JsonWriter w;
+  w.BeginObject().Key("status").String("error").Key("errorType").String(error_type);
+  w.Key("error").String(message).EndObject();
+  HttpResponse r;
+  r.status = http_status;
+  r.body = std::move(w).Take();
+  if (http_status == 429 || http_status == 503) r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+HttpResponse ErrorResponse(const Status& status) {
+  return ErrorResponse(HttpStatusFor(status.code()), StatusCodeName(status.code()),
+                       status.message());
+}
+
+HttpResponse DataResponse(std::string_view data_json) {
+  HttpResponse r;
+  r.body.reserve(data_json.size() + 32);
+  r.body = "{\"status\":\"success\",\"data\":";
+  r.body += data_json;
+  r.body += "}";
+  return r;
+}
+
+}  // namespace om::api

@@ -1,0 +1,26 @@
+#pragma once
+// One JSON envelope for every API answer (the shape of Prometheus' HTTP API):
+//   success: {"status":"success","data":...}
+//   error:   {"status":"error","errorType":"not_found","error":"unknown service \"x\""}
+// and one mapping from StatusCode to HTTP status, used by every handler.
+
+#include <string>
+#include <string_view>
+
+#include "api/http.h"
+#include "base/status.h"
+
+namespace om::api {
+
+// 400 invalid_argument, 404 not_found, 409 already_exists, 429 resource_exhausted,
+// 503 unavailable, 500 corruption / io_error / internal.
+int HttpStatusFor(StatusCode code);
+
+// An error response for `status`, with Retry-After on 429 and 503.
+HttpResponse ErrorResponse(const Status& status);
+// An error with an explicit HTTP status (405, 413, 415 have no StatusCode of their own).
+HttpResponse ErrorResponse(int http_status, std::string_view error_type, std::string_view message);
+// {"status":"success","data":<data_json>}
+HttpResponse DataResponse(std::string_view data_json);
+
+}  // namespace om::api

@@ -1,0 +1,124 @@
+#include "config/config_file.h"
+
+#include <fstream>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace om::config {
+
+struct ConfigFile::Impl {
+  std::string source = "config";
+  toml::table table;
+  std::set<std::string> used;
+
+  std::string Where(const toml::node& node, std::string_view key) const {
+    return source + ":" + std::to_string(node.source().begin.line) + ": " + std::string(key);
+  }
+  const toml::node* Find(std::string_view key) {
+    used.insert(std::string(key));
+    return table.at_path(key).node();
+  }
+  void CollectLeaves(const toml::table& t, const std::string& prefix,
+                     std::vector<std::pair<std::string, const toml::node*>>& out) const {
+    for (const auto& [k, v] : t) {
+      std::string path = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+      if (const toml::table* sub = v.as_table()) {
+        CollectLeaves(*sub, path, out);
+      } else {
+        out.emplace_back(path, &v);
+      }
+    }
+  }
+};
+
+ConfigFile::ConfigFile() : impl_(std::make_unique<Impl>()) {}
+ConfigFile::~ConfigFile() = default;
+ConfigFile::ConfigFile(ConfigFile&&) noexcept = default;
+ConfigFile& ConfigFile::operator=(ConfigFile&&) noexcept = default;
+
+Result<ConfigFile> ConfigFile::Parse(std::string_view text, std::string_view source) {
+  ConfigFile file;
+  file.impl_->source = std::string(source);
+  toml::parse_result result = toml::parse(text, source);
+  if (!result) {
+    const toml::parse_error& err = result.error();
+    return Status::InvalidArgument(std::string(source) + ":" +
+                                   std::to_string(err.source().begin.line) + ": " +
+                                   std::string(err.description()));
+  }
+  file.impl_->table = std::move(result).table();
+  return file;
+}
+
+Result<ConfigFile> ConfigFile::Load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("config file " + path + ": cannot open");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return Status::IoError("config file " + path + ": read failed");
+  return Parse(ss.str(), path);
+}
+
+Status ConfigFile::GetInt(std::string_view key, int64_t min, int64_t max, int64_t& out) {
+  const toml::node* node = impl_->Find(key);
+  if (!node) return Status::Ok();
+  auto v = node->value<int64_t>();
+  if (!node->is_integer() || !v) {
+    return Status::InvalidArgument(impl_->Where(*node, key) + ": must be an integer");
+  }
+  if (*v < min || *v > max) {
+    return Status::InvalidArgument(impl_->Where(*node, key) + ": must be between " +
+                                   std::to_string(min) + " and " + std::to_string(max));
+  }
+  out = *v;
+  return Status::Ok();
+}
+
+Status ConfigFile::GetBool(std::string_view key, bool& out) {
+  const toml::node* node = impl_->Find(key);
+  if (!node) return Status::Ok();
+  if (!node->is_boolean()) {
+    return Status::InvalidArgument(impl_->Where(*node, key) + ": must be true or false");
+  }
+  out = *node->value<bool>();
+  return Status::Ok();
+}
+
+Status ConfigFile::GetString(std::string_view key, std::string& out) {
+  const toml::node* node = impl_->Find(key);
+  if (!node) return Status::Ok();
+  if (!node->is_string()) {
+    return Status::InvalidArgument(impl_->Where(*node, key) + ": must be a string");
+  }
+  out = *node->value<std::string>();
+  return Status::Ok();
+}
+
+Status ConfigFile::GetEnum(std::string_view key, const std::vector<std::string>& allowed,
+                           std::string& out) {
+  std::string value = out;
+  OM_RETURN_IF_ERROR(GetString(key, value));
+  for (const auto& a : allowed) {
+    if (a == value) {
+      out = value;
+      return Status::Ok();
+    }
+  }
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  return Status::InvalidArgument(impl_->Where(*impl_->table.at_path(key).node(), key) +
+                                 ": must be one of " + list);
+}
+
+Status ConfigFile::CheckNoUnknownKeys() const {
+  std::vector<std::pair<std::string, const toml::node*>> leaves;
+  impl_->CollectLeaves(impl_->table, "", leaves);
+  for (const auto& [path, node] : leaves) {
+    if (!impl_->used.count(path)) {
+      return Status::InvalidArgument(impl_->Where(*node, path) + ": unknown key");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace om::config

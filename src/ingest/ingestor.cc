@@ -1,0 +1,294 @@
+#include "ingest/ingestor.h"
+
+#include <arpa/inet.h>
+
+#include <cmath>
+#include <simdjson.h>
+
+#include "store/store.h"
+
+namespace om::ingest {
+namespace {
+
+using simdjson::ondemand::json_type;
+
+constexpr size_t kMaxReporterBytes = 128;
+constexpr size_t kMaxCityBytes = 200;
+
+bool ValidIp(std::string_view ip) {
+  if (ip.empty() || ip.size() > 45) return false;
+  char buf[64];
+  std::memcpy(buf, ip.data(), ip.size());
+  buf[ip.size()] = 0;
+  unsigned char out[16];
+  return ::inet_pton(AF_INET, buf, out) == 1 || ::inet_pton(AF_INET6, buf, out) == 1;
+}
+
+bool IsCountryCode(std::string_view c) {
+  return c.size() == 2 && std::isalpha(static_cast<unsigned char>(c[0])) &&
+         std::isalpha(static_cast<unsigned char>(c[1]));
+}
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+Status FieldError(std::string_view field, std::string_view message) {
+  std::string m(field);
+  m += ": ";
+  m += message;
+  return Status::InvalidArgument(std::move(m));
+}
+
+// Reads a JSON string field; a wrong type is an error naming the field.
+Status GetString(simdjson::ondemand::value& value, std::string_view field, std::string_view& out) {
+  json_type type;
+  if (value.type().get(type) != simdjson::SUCCESS) return FieldError(field, "invalid JSON value");
+  if (type != json_type::string) return FieldError(field, "must be a string");
+  if (value.get_string().get(out) != simdjson::SUCCESS) return FieldError(field, "invalid string");
+  return Status::Ok();
+}
+
+Status GetNumber(simdjson::ondemand::value& value, std::string_view field, double& out) {
+  json_type type;
+  if (value.type().get(type) != simdjson::SUCCESS) return FieldError(field, "invalid JSON value");
+  if (type != json_type::number) return FieldError(field, "must be a number");
+  if (value.get_double().get(out) != simdjson::SUCCESS) return FieldError(field, "invalid number");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Ingestor::Ingestor(IngestOptions options, ServiceRegistry& registry,
+                   const geo::Gazetteer& gazetteer, const geo::IpLocator* ip_locator,
+                   const Clock& clock, MetricsRegistry& metrics)
+    : options_(options),
+      registry_(registry),
+      gazetteer_(gazetteer),
+      ip_locator_(ip_locator),
+      clock_(clock),
+      metrics_(metrics),
+      lines_total_(metrics.GetCounter("om_ingest_lines_total",
+                                      "Report lines received (accepted or rejected).")) {}
+
+void Ingestor::CountReject(std::string_view reason) const {
+  metrics_
+      .GetCounter("om_ingest_rejected_total", "Report lines rejected, by reason.",
+                  "reason=\"" + std::string(reason) + "\"")
+      .Add();
+}
+
+Result<ParsedBatch> Ingestor::Parse(std::string_view body, BodyFormat format,
+                                    std::string_view client_ip) const {
+  if (body.size() > options_.max_body_bytes) {
+    CountReject("body_too_large");
+    return Status::ResourceExhausted("body of " + std::to_string(body.size()) +
+                                     " bytes is over the limit of " +
+                                     std::to_string(options_.max_body_bytes));
+  }
+  ParsedBatch batch;
+  // One padded copy of the body; every line is parsed in place, its padding being the bytes after
+  // it (simdjson reads up to SIMDJSON_PADDING bytes past the end of its input).
+  simdjson::padded_string padded(body);
+  std::string_view all(padded.data(), body.size());
+  const size_t allocated_end = padded.size() + simdjson::SIMDJSON_PADDING;
+  int64_t now_ms = ToUnixMillis(clock_.Now());
+
+  auto handle_line = [&](std::string_view line, size_t line_no) {
+    ++batch.lines;
+    lines_total_.Add();
+    bool placed = false;
+    size_t allocated = allocated_end - static_cast<size_t>(line.data() - padded.data());
+    Result<store::Report> r = ParseOne(line, allocated, client_ip, now_ms, placed);
+    if (!r.ok()) {
+      Status s = r.status();
+      bool not_json = s.message().rfind("invalid JSON", 0) == 0 ||
+                      s.message().rfind("report must be a JSON object", 0) == 0;
+      CountReject(s.code() == StatusCode::kNotFound ? "unknown_service"
+                  : not_json                        ? "invalid_json"
+                                                    : "invalid_field");
+      batch.rejected.push_back({line_no, s.message(), s.code()});
+      return;
+    }
+    if (!placed) ++batch.unplaced;
+    batch.reports.push_back(std::move(*r));
+  };
+
+  if (format == BodyFormat::kJson) {
+    handle_line(all, 1);
+    return batch;
+  }
+  size_t line_no = 0, pos = 0, lines = 0;
+  // Count first, so an oversized batch is refused whole before any work.
+  for (char c : all) lines += c == '\n';
+  if (lines + 1 > options_.max_batch_lines + 1 ||
+      (lines == options_.max_batch_lines && !all.empty() && all.back() != '\n')) {
+    CountReject("batch_too_large");
+    return Status::ResourceExhausted("batch has more than " +
+                                     std::to_string(options_.max_batch_lines) + " lines");
+  }
+  batch.reports.reserve(lines + 1);
+  while (pos < all.size()) {
+    size_t end = all.find('\n', pos);
+    if (end == std::string_view::npos) end = all.size();
+    std::string_view line = all.substr(pos, end - pos);
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    bool blank = line.find_first_not_of(" \t") == std::string_view::npos;
+    if (!blank) handle_line(line, line_no);
+    pos = end + 1;
+  }
+  return batch;
+}
+
+Result<store::Report> Ingestor::ParseOne(std::string_view json, size_t allocated,
+                                         std::string_view client_ip, int64_t now_ms,
+                                         bool& placed) const {
+  thread_local simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
+  auto error = parser.iterate(json.data(), json.size(), allocated).get(doc);
+  if (error) return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(error));
+  simdjson::ondemand::object object;
+  json_type doc_type;
+  if ((error = doc.type().get(doc_type))) {
+    return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(error));
+  }
+  if (doc_type != json_type::object) return Status::InvalidArgument("report must be a JSON object");
+  if ((error = doc.get_object().get(object))) {
+    return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(error));
+  }
+
+  std::string_view service, problem = "other", city, country, ip, reporter, text, source_name;
+  double lat = NAN, lon = NAN;
+  bool has_ts = false, has_lat = false, has_lon = false;
+  int64_t ts_ms = now_ms;
+  for (auto field_result : object) {
+    simdjson::ondemand::field field;
+    if ((error = std::move(field_result).get(field))) {
+      return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(error));
+    }
+    std::string_view key;
+    if ((error = field.unescaped_key().get(key))) {
+      return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(error));
+    }
+    simdjson::ondemand::value value = field.value();
+    if (key == "service") {
+      OM_RETURN_IF_ERROR(GetString(value, key, service));
+    } else if (key == "problem") {
+      OM_RETURN_IF_ERROR(GetString(value, key, problem));
+    } else if (key == "ts") {
+      json_type type;
+      if (value.type().get(type)) return FieldError(key, "invalid JSON value");
+      if (type == json_type::string) {
+        std::string_view s;
+        OM_RETURN_IF_ERROR(GetString(value, key, s));
+        auto t = ParseRfc3339(s);
+        if (!t) return FieldError(key, "must be RFC 3339 (2026-01-22T14:37:00Z) or epoch milliseconds");
+        ts_ms = ToUnixMillis(*t);
+      } else if (type == json_type::number) {
+        int64_t v;
+        if (value.get_int64().get(v)) return FieldError(key, "epoch milliseconds must be an integer");
+        ts_ms = v;
+      } else {
+        return FieldError(key, "must be RFC 3339 (2026-01-22T14:37:00Z) or epoch milliseconds");
+      }
+      has_ts = true;
+    } else if (key == "lat") {
+      OM_RETURN_IF_ERROR(GetNumber(value, key, lat));
+      has_lat = true;
+    } else if (key == "lon") {
+      OM_RETURN_IF_ERROR(GetNumber(value, key, lon));
+      has_lon = true;
+    } else if (key == "city") {
+      OM_RETURN_IF_ERROR(GetString(value, key, city));
+    } else if (key == "country") {
+      OM_RETURN_IF_ERROR(GetString(value, key, country));
+    } else if (key == "ip") {
+      OM_RETURN_IF_ERROR(GetString(value, key, ip));
+    } else if (key == "reporter") {
+      OM_RETURN_IF_ERROR(GetString(value, key, reporter));
+    } else if (key == "text") {
+      OM_RETURN_IF_ERROR(GetString(value, key, text));
+    } else if (key == "source") {
+      OM_RETURN_IF_ERROR(GetString(value, key, source_name));
+    } else {
+      return FieldError(std::string(key.substr(0, 64)), "unknown field");
+    }
+  }
+  // At the end of the input current_location() is OUT_OF_BOUNDS; a location means more tokens.
+  if (doc.current_location().error() == simdjson::SUCCESS) {
+    return Status::InvalidArgument("invalid JSON: trailing content after the object");
+  }
+
+  if (service.empty()) return FieldError("service", "required");
+  Result<ServiceRef> ref = registry_.Resolve(service);
+  if (!ref.ok()) return ref.status().WithPrefix("service");
+  if (!registry_.HasProblem(ref->index, problem)) {
+    return FieldError("problem", "\"" + std::string(problem.substr(0, 64)) +
+                                     "\" is not a problem type of " + ref->id + " (" +
+                                     registry_.ProblemList(ref->index) + ")");
+  }
+  if (has_ts) {
+    if (ts_ms > now_ms + options_.max_future_skew.count()) {
+      return FieldError("ts", "more than " +
+                                  std::to_string(options_.max_future_skew.count() / 60000) +
+                                  " minutes in the future");
+    }
+    if (options_.max_age.count() > 0 && ts_ms < now_ms - options_.max_age.count()) {
+      return FieldError("ts", "older than " +
+                                  std::to_string(options_.max_age.count() / 86400000) + " days");
+    }
+  }
+  if (has_lat != has_lon) return FieldError(has_lat ? "lon" : "lat", "required with " + std::string(has_lat ? "lat" : "lon"));
+  if (has_lat && !(lat >= -90 && lat <= 90)) return FieldError("lat", "must be between -90 and 90");
+  if (has_lon && !(lon >= -180 && lon <= 180)) return FieldError("lon", "must be between -180 and 180");
+  if (!country.empty() && !IsCountryCode(country)) {
+    return FieldError("country", "must be an ISO 3166-1 alpha-2 code such as \"US\"");
+  }
+  if (!city.empty() && country.empty()) return FieldError("country", "required with city");
+  if (city.size() > kMaxCityBytes) return FieldError("city", "longer than 200 bytes");
+  if (!ip.empty() && !ValidIp(ip)) return FieldError("ip", "not an IPv4 or IPv6 address");
+  if (reporter.size() > kMaxReporterBytes) return FieldError("reporter", "longer than 128 bytes");
+  if (text.size() > store::kMaxTextBytes) return FieldError("text", "longer than 1024 bytes");
+  store::Report r;
+  if (!source_name.empty() && !store::ParseSource(source_name, r.source)) {
+    return FieldError("source", "must be one of web, app, api, social, probe");
+  }
+
+  r.ts_ms = ts_ms;
+  r.received_ms = now_ms;
+  r.service = std::move(ref->id);
+  r.problem = std::string(problem);
+  r.text = std::string(text);
+  r.city = std::string(city);
+  if (has_lat) {
+    r.lat = lat;
+    r.lon = lon;
+  }
+  r.reporter_key = !reporter.empty() ? store::HashKey(reporter)
+                                     : store::HashKey(client_ip, 0x84222325cbf29ce4ull);
+
+  geo::CityId place = geo::kNoCity;
+  if (has_lat) {
+    place = gazetteer_.Locate(lat, lon);
+  } else if (!city.empty()) {
+    place = gazetteer_.FindByName(city, country);
+  } else if (ip_locator_ != nullptr) {
+    place = ip_locator_->Lookup(!ip.empty() ? ip : client_ip);
+  }
+  if (place != geo::kNoCity) {
+    const geo::City& c = gazetteer_.city(place);
+    r.geonameid = c.geonameid;
+    r.region = std::string(gazetteer_.region_code(c.region));
+    r.country = std::string(c.country);
+    placed = true;
+  } else if (!country.empty()) {
+    // Unplaced but the country is known: it still counts for the country.
+    r.country = Upper(country);
+  }
+  return r;
+}
+
+}  // namespace om::ingest

@@ -1,0 +1,277 @@
+#include "server/commands.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "base/json_writer.h"
+#include "base/log.h"
+#include "server/csv.h"
+#include "server/progress.h"
+#include "server/server.h"
+
+namespace om::server {
+namespace {
+
+void WaitForStopSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  sigwait(&set, &sig);
+  OM_LOG(kInfo) << "signal " << sig << " received: stopping";
+}
+
+int ConfigError(const Status& s) {
+  std::fprintf(stderr, "outagemap: %s\n", s.message().c_str());
+  return 2;
+}
+
+Result<int64_t> ParseTimeFlag(std::string_view flag, const std::string& value) {
+  char* end = nullptr;
+  long long ms = std::strtoll(value.c_str(), &end, 10);
+  if (!value.empty() && *end == 0) return static_cast<int64_t>(ms);
+  if (auto t = ParseRfc3339(value)) return ToUnixMillis(*t);
+  return Status::InvalidArgument(std::string(flag) +
+                                 ": must be RFC 3339 (2026-01-22T14:37:00Z) or epoch milliseconds");
+}
+
+}  // namespace
+
+int RunServe(const ServeFlags& flags) {
+  ServerConfig config;
+  if (!flags.config_file.empty()) {
+    Status s = LoadServerConfig(flags.config_file, config);
+    if (!s.ok()) return ConfigError(s);
+  }
+  if (!flags.listen.empty()) config.http.listen = flags.listen;
+  if (!flags.data_dir.empty()) config.store.data_dir = flags.data_dir;
+  auto server = Server::Create(config, SystemClock::Instance());
+  if (!server.ok()) return ConfigError(server.status());
+  (*server)->Start();
+  OM_LOG(kInfo) << "outagemap " << kVersion << " listening on http://" << config.http.listen
+                << " (port " << (*server)->port() << "), data in " << config.store.data_dir;
+  WaitForStopSignal();
+  (*server)->Stop();
+  return 0;
+}
+
+int RunImport(const ImportFlags& flags) {
+  ServerConfig config;
+  if (!flags.config_file.empty()) {
+    Status s = LoadServerConfig(flags.config_file, config);
+    if (!s.ok()) return ConfigError(s);
+  }
+  if (!flags.data_dir.empty()) config.store.data_dir = flags.data_dir;
+  config.ingest.max_age = Duration(0);  // history is the point of an import
+  config.ingest.max_body_bytes = SIZE_MAX;
+  std::string format = flags.format;
+  if (format.empty()) {
+    std::string name = flags.file;
+    if (name.ends_with(".gz")) name.resize(name.size() - 3);
+    format = name.ends_with(".csv") ? "csv" : "ndjson";
+  }
+  struct stat st;
+  if (::stat(flags.file.c_str(), &st) != 0) {
+    std::fprintf(stderr, "outagemap import: %s: cannot open\n", flags.file.c_str());
+    return 1;
+  }
+  gzFile in = gzopen(flags.file.c_str(), "rb");
+  if (!in) {
+    std::fprintf(stderr, "outagemap import: %s: cannot open\n", flags.file.c_str());
+    return 1;
+  }
+  gzbuffer(in, 1 << 20);
+
+  Result<catalog::Catalog> catalog = LoadCatalog(config.catalog_file);
+  if (!catalog.ok()) return ConfigError(catalog.status());
+  ingest::ServiceRegistry registry(std::move(*catalog), config.auto_register_services,
+                                   config.max_services);
+  auto gazetteer = geo::Gazetteer::LoadBuiltin();
+  if (!gazetteer.ok()) return ConfigError(gazetteer.status());
+  std::unique_ptr<geo::IpLocator> ip_locator;
+  if (!config.ip_database.empty()) {
+    auto locator = geo::IpLocator::Open(config.ip_database, **gazetteer);
+    if (!locator.ok()) return ConfigError(locator.status().WithPrefix("geo.ip_database"));
+    ip_locator = std::move(*locator);
+  }
+  MetricsRegistry metrics;
+  auto store = store::Store::Open(config.store, SystemClock::Instance(), metrics);
+  if (!store.ok()) return ConfigError(store.status().WithPrefix("store"));
+  (*store)->Start();
+  ingest::Ingestor ingestor(config.ingest, registry, **gazetteer, ip_locator.get(),
+                            SystemClock::Instance(), metrics);
+
+  ProgressBar progress(static_cast<uint64_t>(st.st_size), "import",
+                       !flags.no_progress && ::isatty(STDERR_FILENO));
+  auto started = std::chrono::steady_clock::now();
+  size_t accepted = 0, duplicates = 0, rejected = 0, unplaced = 0, line_no = 0, printed = 0;
+  std::string batch, line;
+  size_t batch_first_line = 1, batch_lines = 0;
+  CsvHeader csv_header;
+  bool header_done = format != "csv";
+  int exit_code = 0;
+
+  auto flush = [&]() -> bool {
+    if (batch_lines == 0) return true;
+    Result<ingest::ParsedBatch> parsed = ingestor.Parse(batch, ingest::BodyFormat::kNdjson, "");
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "outagemap import: %s\n", parsed.status().message().c_str());
+      return false;
+    }
+    for (const auto& e : parsed->rejected) {
+      ++rejected;
+      if (printed++ < 20) {
+        std::fprintf(stderr, "%s:%zu: %s\n", flags.file.c_str(), batch_first_line + e.line - 1,
+                     e.error.c_str());
+      }
+    }
+    unplaced += parsed->unplaced;
+    if (!parsed->reports.empty()) {
+      auto written = (*store)->Write(std::move(parsed->reports));
+      if (!written.ok()) {
+        std::fprintf(stderr, "outagemap import: %s\n", written.status().ToString().c_str());
+        return false;
+      }
+      accepted += written->accepted;
+      duplicates += written->duplicates;
+    }
+    batch.clear();
+    batch_lines = 0;
+    batch_first_line = line_no + 1;
+    progress.Update(static_cast<uint64_t>(gzoffset(in)), accepted + duplicates);
+    return true;
+  };
+
+  char buf[1 << 16];
+  bool ok = true;
+  while (ok) {
+    line.clear();
+    bool got = false;
+    while (gzgets(in, buf, sizeof buf) != nullptr) {
+      got = true;
+      line += buf;
+      if (!line.empty() && line.back() == '\n') break;
+    }
+    if (!got) break;
+    ++line_no;
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    if (!header_done) {
+      Status s = csv_header.Parse(line);
+      if (!s.ok()) {
+        std::fprintf(stderr, "%s:%zu: %s\n", flags.file.c_str(), line_no, s.message().c_str());
+        ok = false;
+        exit_code = 1;
+        break;
+      }
+      header_done = true;
+      batch_first_line = line_no + 1;
+      continue;
+    }
+    if (format == "csv") {
+      Result<std::string> json = csv_header.RowToJson(line);
+      // A row that is not valid CSV is passed on as text that fails JSON parsing with its line.
+      batch += json.ok() ? *json : "{\"csv\": invalid row}";
+    } else {
+      batch += line;
+    }
+    batch += '\n';
+    if (++batch_lines == 10000) ok = flush();
+  }
+  if (ok) ok = flush();
+  int gz_error = 0;
+  const char* gz_message = gzerror(in, &gz_error);
+  if (gz_error != Z_OK && gz_error != Z_STREAM_END) {
+    std::fprintf(stderr, "outagemap import: %s: %s\n", flags.file.c_str(), gz_message);
+    ok = false;
+  }
+  gzclose(in);
+  progress.Finish(accepted + duplicates);
+  (*store)->Stop();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (printed > 20) std::fprintf(stderr, "... and %zu more rejected lines\n", printed - 20);
+  std::fprintf(stderr,
+               "imported %zu reports (%zu counted, %zu duplicates, %zu unplaced), rejected %zu "
+               "lines, in %.1f s (%.0f lines/s)\n",
+               accepted + duplicates, accepted, duplicates, unplaced, rejected, seconds,
+               static_cast<double>(line_no) / std::max(seconds, 1e-9));
+  if (!ok) return exit_code ? exit_code : 1;
+  return 0;
+}
+
+int RunExport(const ExportFlags& flags) {
+  int64_t from = INT64_MIN, to = INT64_MAX;
+  if (!flags.from.empty()) {
+    auto t = ParseTimeFlag("--from", flags.from);
+    if (!t.ok()) return ConfigError(t.status());
+    from = *t;
+  }
+  if (!flags.to.empty()) {
+    auto t = ParseTimeFlag("--to", flags.to);
+    if (!t.ok()) return ConfigError(t.status());
+    to = *t;
+  }
+  std::FILE* out = stdout;
+  if (!flags.out.empty()) {
+    out = std::fopen(flags.out.c_str(), "wb");
+    if (!out) {
+      std::fprintf(stderr, "outagemap export: %s: cannot create\n", flags.out.c_str());
+      return 1;
+    }
+  }
+  std::string log_dir = flags.data_dir + "/log";
+  struct stat st;
+  if (::stat(log_dir.c_str(), &st) != 0) {
+    std::fprintf(stderr, "outagemap export: %s: no report log here\n", log_dir.c_str());
+    return 1;
+  }
+  uint64_t written = 0, bad = 0;
+  std::string line;
+  auto stats = store::ReadLog(log_dir, {}, [&](std::string_view payload, store::LogPosition) {
+    Result<store::Report> r = store::DecodeReport(payload);
+    if (!r.ok()) {
+      ++bad;
+      return;
+    }
+    if (r->ts_ms < from || r->ts_ms >= to) return;
+    if (!flags.service.empty() && r->service != flags.service) return;
+    JsonWriter w;
+    w.BeginObject().Key("service").String(r->service);
+    w.Key("ts").String(FormatRfc3339(FromUnixMillis(r->ts_ms)));
+    w.Key("received").String(FormatRfc3339(FromUnixMillis(r->received_ms)));
+    w.Key("problem").String(r->problem);
+    char key[17];
+    std::snprintf(key, sizeof key, "%016llx", static_cast<unsigned long long>(r->reporter_key));
+    w.Key("reporter").String(key);
+    if (!std::isnan(r->lat)) w.Key("lat").Double(r->lat, 9).Key("lon").Double(r->lon, 9);
+    if (!r->city.empty()) w.Key("city").String(r->city);
+    if (!r->country.empty()) w.Key("country").String(r->country);
+    if (!r->region.empty()) w.Key("region").String(r->region);
+    if (r->geonameid != 0) w.Key("geonameid").Uint(r->geonameid);
+    if (!r->text.empty()) w.Key("text").String(r->text);
+    w.Key("source").String(store::SourceName(r->source));
+    w.Key("duplicate").Bool(r->duplicate);
+    w.EndObject();
+    line = std::move(w).Take();
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), out);
+    ++written;
+  });
+  if (out != stdout) std::fclose(out);
+  if (!stats.ok()) {
+    std::fprintf(stderr, "outagemap export: %s\n", stats.status().ToString().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "exported %llu reports%s\n", static_cast<unsigned long long>(written),
+               bad ? " (some records could not be decoded and were skipped)" : "");
+  return 0;
+}
+
+}  // namespace om::server

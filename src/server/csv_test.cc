@@ -1,0 +1,35 @@
+#include "server/csv.h"
+
+#include <gtest/gtest.h>
+
+namespace om::server {
+namespace {
+
+TEST(CsvTest, SplitsQuotedFields) {
+  auto f = SplitCsvLine(R"(outlook,"451 4.3.2, ""temporary""",,x)");
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(*f, (std::vector<std::string>{"outlook", "451 4.3.2, \"temporary\"", "", "x"}));
+  EXPECT_FALSE(SplitCsvLine(R"(a,"unterminated)").ok());
+  EXPECT_FALSE(SplitCsvLine(R"(a,b"c)").ok());
+}
+
+TEST(CsvTest, RowsBecomeReportJson) {
+  CsvHeader h;
+  ASSERT_TRUE(h.Parse("service,ts,lat,lon,city,country,text").ok());
+  auto json = h.RowToJson("outlook,1769092620000,44.98,-93.26,,,\"a \"\"b\"\"\"");
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ(*json, R"({"service":"outlook","ts":1769092620000,"lat":44.98,"lon":-93.26,"text":"a \"b\""})");
+  auto rfc = h.RowToJson("outlook,2026-01-22T14:37:00Z,,,Minneapolis,US,");
+  EXPECT_EQ(*rfc, R"({"service":"outlook","ts":"2026-01-22T14:37:00Z","city":"Minneapolis","country":"US"})");
+  EXPECT_EQ(h.RowToJson("outlook,1").status().message(), "row has 2 fields, header has 7");
+}
+
+TEST(CsvTest, HeaderErrorsNameTheColumn) {
+  CsvHeader h;
+  EXPECT_EQ(h.Parse("service,latitude").message(), "header: unknown column \"latitude\"");
+  EXPECT_EQ(h.Parse("service,lat,lat").message(), "header: column \"lat\" appears twice");
+  EXPECT_EQ(h.Parse("lat,lon").message(), "header: a \"service\" column is required");
+}
+
+}  // namespace
+}  // namespace om::server

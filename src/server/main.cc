@@ -1,0 +1,91 @@
+// outagemap: the command-line entry point. Subcommands: serve, demo, import, export, version.
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "base/log.h"
+#include "server/commands.h"
+
+namespace {
+
+// Blocks SIGINT/SIGTERM in every thread (call before starting any) so that WaitForSignal can
+// take them synchronously in the main thread.
+void BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  BlockStopSignals();
+  signal(SIGPIPE, SIG_IGN);
+  CLI::App app{"outagemap: crowd-sourced outage detection and outage map"};
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+
+  om::server::ServeFlags serve;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Run the server");
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+  serve_cmd->add_option("--data", serve.data_dir, "Data directory (default ./var)");
+  serve_cmd->add_option("--config", serve.config_file, "TOML configuration file");
+
+  om::server::DemoFlags demo;
+  CLI::App* demo_cmd = app.add_subcommand(
+      "demo", "Serve a fresh data dir and replay the built-in Microsoft 365 outage scenario");
+  demo_cmd->add_option("--listen", demo.listen, "HOST:PORT to listen on")->default_val(demo.listen);
+  demo_cmd->add_option("--data", demo.data_dir,
+                       "Data directory; must be empty or absent (default: a new dir under ./var)");
+  demo_cmd->add_option("--speed", demo.speed, "Event minutes per wall-clock second")
+      ->default_val(demo.speed)
+      ->check(CLI::Range(0.1, 600.0));
+  demo_cmd->add_option("--history-days", demo.history_days, "Days of normal history before the outage")
+      ->default_val(demo.history_days)
+      ->check(CLI::Range(1, 60));
+  demo_cmd->add_flag("--exit-after-replay", demo.exit_after_replay,
+                     "Stop once the scenario has been replayed (for tests)");
+
+  om::server::ImportFlags import;
+  CLI::App* import_cmd = app.add_subcommand("import", "Import reports from NDJSON or CSV into a data dir");
+  import_cmd->add_option("file", import.file, "NDJSON (.ndjson, .jsonl) or CSV (.csv) file, optionally .gz")
+      ->required();
+  import_cmd->add_option("--data", import.data_dir, "Data directory (default ./var)");
+  import_cmd->add_option("--config", import.config_file, "TOML configuration file");
+  import_cmd->add_option("--format", import.format, "ndjson or csv (default: from the file name)")
+      ->check(CLI::IsMember({"ndjson", "csv"}));
+  import_cmd->add_flag("--no-progress", import.no_progress, "Never draw a progress bar");
+
+  om::server::ExportFlags export_flags;
+  CLI::App* export_cmd = app.add_subcommand("export", "Write the reports of a time range as NDJSON");
+  export_cmd->add_option("--data", export_flags.data_dir, "Data directory (default ./var)");
+  export_cmd->add_option("--from", export_flags.from, "Start (RFC 3339 or epoch ms), inclusive");
+  export_cmd->add_option("--to", export_flags.to, "End (RFC 3339 or epoch ms), exclusive");
+  export_cmd->add_option("--service", export_flags.service, "Only this service id");
+  export_cmd->add_option("--out", export_flags.out, "Output file (default: standard output)");
+
+  app.add_subcommand("version", "Print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  om::SetMinLogLevel(log_level == "debug"  ? om::LogLevel::kDebug
+                     : log_level == "warn" ? om::LogLevel::kWarning
+                     : log_level == "error" ? om::LogLevel::kError
+                                            : om::LogLevel::kInfo);
+  if (*serve_cmd) return om::server::RunServe(serve);
+  if (*demo_cmd) return om::server::RunDemo(demo);
+  if (*import_cmd) return om::server::RunImport(import);
+  if (*export_cmd) return om::server::RunExport(export_flags);
+  std::printf("outagemap %s\n", om::server::kVersion);
+  return 0;
+}

@@ -1,0 +1,68 @@
+#include "server/server.h"
+
+#include "base/log.h"
+
+namespace om::server {
+
+Result<catalog::Catalog> LoadCatalog(const std::string& user_file) {
+  OM_ASSIGN_OR_RETURN(catalog::Catalog catalog, catalog::Catalog::LoadBuiltin());
+  if (!user_file.empty()) {
+    OM_ASSIGN_OR_RETURN(catalog::Catalog user, catalog::Catalog::LoadFile(user_file));
+    OM_RETURN_IF_ERROR(catalog.Merge(user));
+  }
+  return catalog;
+}
+
+Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const Clock& clock) {
+  std::unique_ptr<Server> s(new Server());
+  OM_ASSIGN_OR_RETURN(catalog::Catalog catalog, LoadCatalog(config.catalog_file));
+  s->registry_ = std::make_unique<ingest::ServiceRegistry>(
+      std::move(catalog), config.auto_register_services, config.max_services);
+  OM_ASSIGN_OR_RETURN(s->gazetteer_, geo::Gazetteer::LoadBuiltin());
+  if (!config.ip_database.empty()) {
+    Result<std::unique_ptr<geo::IpLocator>> locator =
+        geo::IpLocator::Open(config.ip_database, *s->gazetteer_);
+    if (!locator.ok()) return locator.status().WithPrefix("geo.ip_database");
+    s->ip_locator_ = std::move(*locator);
+  }
+  Result<std::unique_ptr<store::Store>> store = store::Store::Open(config.store, clock, s->metrics_);
+  if (!store.ok()) return store.status().WithPrefix("store");
+  s->store_ = std::move(*store);
+  const store::RecoveryInfo& rec = s->store_->recovery();
+  OM_LOG(kInfo) << "store recovered in " << rec.seconds << " s: snapshot "
+                << (rec.snapshot_loaded ? "loaded" : "absent") << ", " << rec.replayed_records
+                << " log records replayed, " << rec.truncated_bytes << " torn bytes truncated";
+  s->ingestor_ = std::make_unique<ingest::Ingestor>(config.ingest, *s->registry_, *s->gazetteer_,
+                                                    s->ip_locator_.get(), clock, s->metrics_);
+  s->api_ = std::make_unique<api::Api>(config.api, *s->registry_, *s->ingestor_, *s->store_,
+                                       *s->gazetteer_, s->metrics_, clock);
+  api::Api* api = s->api_.get();
+  Result<std::unique_ptr<api::HttpServer>> http = api::HttpServer::Create(
+      config.http, [api](api::HttpRequest&& request, api::Responder respond) {
+        api->Handle(std::move(request), std::move(respond));
+      },
+      s->metrics_);
+  if (!http.ok()) return http.status().WithPrefix("server");
+  s->http_ = std::move(*http);
+  return s;
+}
+
+Server::~Server() { Stop(); }
+
+void Server::Start() {
+  if (started_) return;
+  started_ = true;
+  store_->Start();
+  http_->Start();
+  api_->SetReady(true);
+}
+
+void Server::Stop() {
+  if (!started_) return;
+  started_ = false;
+  api_->SetReady(false);
+  http_->Stop();
+  store_->Stop();
+}
+
+}  // namespace om::server

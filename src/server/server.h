@@ -1,0 +1,61 @@
+#pragma once
+// Server is the composition root: it builds the catalog, gazetteer, IP locator, store, ingestor,
+// API and HTTP server from a ServerConfig, and starts and stops them in dependency order
+// (store writer, then HTTP; stopped in reverse: HTTP stops accepting, the store drains and
+// snapshots).
+//
+// Thread-safety: Start/Stop from the owning (main) thread.
+
+#include <memory>
+
+#include "api/api.h"
+#include "api/http_server.h"
+#include "base/metrics.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "geo/gazetteer.h"
+#include "geo/ip_locator.h"
+#include "ingest/ingestor.h"
+#include "ingest/service_registry.h"
+#include "server/server_config.h"
+#include "store/store.h"
+
+namespace om::server {
+
+class Server {
+ public:
+  // Loads the catalog and gazetteer and recovers the store (may take seconds on a large log).
+  // Errors name the failing part: catalog file, IP database, data dir, listen address.
+  static Result<std::unique_ptr<Server>> Create(const ServerConfig& config, const Clock& clock);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  void Start();
+  void Stop();
+
+  uint16_t port() const { return http_->port(); }
+  ingest::Ingestor& ingestor() { return *ingestor_; }
+  store::Store& store() { return *store_; }
+  const geo::Gazetteer& gazetteer() const { return *gazetteer_; }
+  ingest::ServiceRegistry& registry() { return *registry_; }
+  MetricsRegistry& metrics() { return metrics_; }
+
+ private:
+  Server() = default;
+
+  MetricsRegistry metrics_;
+  std::unique_ptr<geo::Gazetteer> gazetteer_;
+  std::unique_ptr<geo::IpLocator> ip_locator_;
+  std::unique_ptr<ingest::ServiceRegistry> registry_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<ingest::Ingestor> ingestor_;
+  std::unique_ptr<api::Api> api_;
+  std::unique_ptr<api::HttpServer> http_;
+  bool started_ = false;
+};
+
+// Loads the built-in catalog merged with the user catalog at `user_file` (empty: none).
+Result<catalog::Catalog> LoadCatalog(const std::string& user_file);
+
+}  // namespace om::server

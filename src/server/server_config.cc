@@ -1,0 +1,60 @@
+#include "server/server_config.h"
+
+#include "config/config_file.h"
+
+namespace om::server {
+
+Status LoadServerConfig(const std::string& path, ServerConfig& config) {
+  OM_ASSIGN_OR_RETURN(config::ConfigFile file, config::ConfigFile::Load(path));
+  constexpr int64_t kMax = int64_t{1} << 40;
+  auto get_int = [&](std::string_view key, int64_t min, int64_t max, auto& field) -> Status {
+    int64_t v = static_cast<int64_t>(field);
+    OM_RETURN_IF_ERROR(file.GetInt(key, min, max, v));
+    field = static_cast<std::remove_reference_t<decltype(field)>>(v);
+    return Status::Ok();
+  };
+  auto get_duration = [&](std::string_view key, int64_t min, int64_t max, auto& field,
+                          int64_t unit_ms) -> Status {
+    int64_t v = std::chrono::duration_cast<Duration>(field).count() / unit_ms;
+    OM_RETURN_IF_ERROR(file.GetInt(key, min, max, v));
+    field = std::chrono::duration_cast<std::remove_reference_t<decltype(field)>>(Duration(v * unit_ms));
+    return Status::Ok();
+  };
+  // [server]
+  OM_RETURN_IF_ERROR(file.GetString("server.listen", config.http.listen));
+  OM_RETURN_IF_ERROR(get_int("server.threads", 0, 256, config.http.threads));
+  OM_RETURN_IF_ERROR(get_int("server.max_connections", 1, 1000000, config.http.max_connections));
+  OM_RETURN_IF_ERROR(get_duration("server.idle_timeout_seconds", 1, 86400, config.http.idle_timeout, 1000));
+  // [store]
+  OM_RETURN_IF_ERROR(file.GetString("store.data_dir", config.store.data_dir));
+  std::string fsync = config.store.fsync == store::FsyncPolicy::kAlways ? "always" : "interval";
+  OM_RETURN_IF_ERROR(file.GetEnum("store.fsync", {"always", "interval"}, fsync));
+  config.store.fsync = fsync == "always" ? store::FsyncPolicy::kAlways : store::FsyncPolicy::kInterval;
+  OM_RETURN_IF_ERROR(get_duration("store.fsync_interval_ms", 1, 60000, config.store.fsync_interval, 1));
+  OM_RETURN_IF_ERROR(get_duration("store.log_retention_days", 0, 36500, config.store.log_retention, 86400000));
+  int64_t segment_mb = static_cast<int64_t>(config.store.segment_bytes >> 20);
+  OM_RETURN_IF_ERROR(file.GetInt("store.segment_mb", 1, 4096, segment_mb));
+  config.store.segment_bytes = static_cast<uint64_t>(segment_mb) << 20;
+  OM_RETURN_IF_ERROR(get_int("store.queue_capacity", 1, 100000000, config.store.queue_capacity));
+  OM_RETURN_IF_ERROR(get_int("store.snapshot_every_reports", 1, kMax, config.store.snapshot_every_reports));
+  OM_RETURN_IF_ERROR(get_int("store.minute_retention_days", 1, 3650, config.store.aggregates.minute_retention_days));
+  OM_RETURN_IF_ERROR(get_int("store.quarter_retention_days", 1, 36500, config.store.aggregates.quarter_retention_days));
+  // [ingest]
+  OM_RETURN_IF_ERROR(get_int("ingest.max_batch_lines", 1, 10000000, config.ingest.max_batch_lines));
+  OM_RETURN_IF_ERROR(get_int("ingest.max_body_bytes", 1, int64_t{1} << 32, config.ingest.max_body_bytes));
+  config.http.max_body_bytes = config.ingest.max_body_bytes;
+  OM_RETURN_IF_ERROR(get_duration("ingest.dedupe_window_minutes", 0, 10080, config.store.dedupe_window, 60000));
+  OM_RETURN_IF_ERROR(get_duration("ingest.max_future_skew_seconds", 0, 86400, config.ingest.max_future_skew, 1000));
+  OM_RETURN_IF_ERROR(get_duration("ingest.max_age_days", 0, 36500, config.ingest.max_age, 86400000));
+  OM_RETURN_IF_ERROR(file.GetBool("ingest.auto_register_services", config.auto_register_services));
+  OM_RETURN_IF_ERROR(get_int("ingest.max_services", 1, 10000000, config.max_services));
+  // [geo], [catalog]
+  OM_RETURN_IF_ERROR(file.GetString("geo.ip_database", config.ip_database));
+  OM_RETURN_IF_ERROR(file.GetString("catalog.file", config.catalog_file));
+  // [api]
+  OM_RETURN_IF_ERROR(get_int("api.max_places", 1, 100000, config.api.max_places));
+  OM_RETURN_IF_ERROR(get_int("api.max_series_points", 1, 10000000, config.api.max_series_points));
+  return file.CheckNoUnknownKeys();
+}
+
+}  // namespace om::server

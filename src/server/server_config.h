@@ -1,0 +1,35 @@
+#pragma once
+// ServerConfig gathers every module's Options struct. The defaults are the initialisers of those
+// structs; LoadServerConfig() overrides the fields a TOML file sets. README.md's configuration
+// table lists every key below with its default.
+
+#include <string>
+
+#include "api/api.h"
+#include "api/http_server.h"
+#include "base/status.h"
+#include "ingest/ingestor.h"
+#include "store/store.h"
+
+namespace om::server {
+
+struct ServerConfig {
+  api::HttpServerOptions http;
+  api::ApiOptions api;
+  store::StoreOptions store;
+  ingest::IngestOptions ingest;
+  // Register unknown services on their first report instead of answering 404.
+  bool auto_register_services = false;
+  // Most services (built-in + user + auto-registered).
+  size_t max_services = 100000;
+  // Path of a MaxMind/DB-IP city .mmdb for placing reports by IP; empty disables it.
+  std::string ip_database;
+  // A user catalog TOML merged into the built-in one; empty for none.
+  std::string catalog_file;
+};
+
+// Applies the TOML file at `path` to `config`. Errors name file, line and key
+// (kInvalidArgument), or the path (kNotFound, kIoError).
+Status LoadServerConfig(const std::string& path, ServerConfig& config);
+
+}  // namespace om::server

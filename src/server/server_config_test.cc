@@ -1,0 +1,74 @@
+#include "server/server_config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "testing/temp_dir.h"
+
+namespace om::server {
+namespace {
+
+std::string Write(const testing::TempDir& dir, const std::string& text) {
+  std::string path = dir.str() + "/outagemap.toml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ServerConfigTest, DefaultsComeFromOptionStructs) {
+  ServerConfig c;
+  EXPECT_EQ(c.http.listen, "127.0.0.1:8080");
+  EXPECT_EQ(c.store.data_dir, "./var");
+  EXPECT_EQ(c.store.fsync, store::FsyncPolicy::kInterval);
+  EXPECT_EQ(c.store.fsync_interval, std::chrono::milliseconds(100));
+  EXPECT_EQ(c.store.dedupe_window, std::chrono::minutes(30));
+  EXPECT_EQ(c.ingest.max_batch_lines, 10000u);
+  EXPECT_EQ(c.ingest.max_body_bytes, 8u << 20);
+}
+
+TEST(ServerConfigTest, FileOverridesEveryKind) {
+  testing::TempDir dir;
+  ServerConfig c;
+  Status s = LoadServerConfig(Write(dir, R"(
+[server]
+listen = "127.0.0.1:9000"
+threads = 3
+[store]
+fsync = "always"
+fsync_interval_ms = 20
+segment_mb = 8
+minute_retention_days = 7
+[ingest]
+dedupe_window_minutes = 10
+auto_register_services = true
+max_batch_lines = 500
+max_body_bytes = 1048576
+[geo]
+ip_database = "/srv/city.mmdb"
+)"), c);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(c.http.listen, "127.0.0.1:9000");
+  EXPECT_EQ(c.http.threads, 3);
+  EXPECT_EQ(c.store.fsync, store::FsyncPolicy::kAlways);
+  EXPECT_EQ(c.store.fsync_interval, std::chrono::milliseconds(20));
+  EXPECT_EQ(c.store.segment_bytes, 8u << 20);
+  EXPECT_EQ(c.store.aggregates.minute_retention_days, 7);
+  EXPECT_EQ(c.store.dedupe_window, std::chrono::minutes(10));
+  EXPECT_TRUE(c.auto_register_services);
+  EXPECT_EQ(c.ingest.max_batch_lines, 500u);
+  EXPECT_EQ(c.http.max_body_bytes, 1048576u);
+  EXPECT_EQ(c.ip_database, "/srv/city.mmdb");
+}
+
+TEST(ServerConfigTest, BadValueNamesFileLineAndKey) {
+  testing::TempDir dir;
+  ServerConfig c;
+  std::string path = Write(dir, "[store]\nfsync = \"never\"\n");
+  Status s = LoadServerConfig(path, c);
+  EXPECT_EQ(s.message(), path + ":2: store.fsync: must be one of always, interval");
+  s = LoadServerConfig(Write(dir, "[store]\nfsink = \"always\"\n"), c);
+  EXPECT_EQ(s.message(), path + ":2: store.fsink: unknown key");
+}
+
+}  // namespace
+}  // namespace om::server
