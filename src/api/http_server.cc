@@ -261,9 +261,22 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     response_.prepare_payload();
     http::async_write(stream_, response_,
                       [self = shared_from_this()](beast::error_code ec, size_t) {
-                        if (ec || !self->keep_alive_) return self->Close();
+                        if (ec) return self->Close();
+                        if (!self->keep_alive_) return self->DrainAndClose();
                         self->DoRead();
                       });
+  }
+
+  // After an early answer (413 while the client is still sending), closing at once would make
+  // the kernel reset the connection and the client could lose the answer. Stop sending, then
+  // read and discard what the client still sends, for at most 2 s.
+  void DrainAndClose() {
+    Close();
+    stream_.expires_after(std::chrono::seconds(2));
+    stream_.async_read_some(net::buffer(drain_, sizeof drain_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (!ec) self->DrainAndClose();
+                            });
   }
 
   void Close() {
@@ -277,6 +290,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
   bool keep_alive_ = true;
+  char drain_[16384];
 };
 
 void HttpServer::Impl::StartSession(tcp::socket socket) {

