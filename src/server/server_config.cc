@@ -39,6 +39,8 @@ Status LoadServerConfig(const std::string& path, ServerConfig& config) {
   OM_RETURN_IF_ERROR(get_int("store.snapshot_every_reports", 1, kMax, config.store.snapshot_every_reports));
   OM_RETURN_IF_ERROR(get_int("store.minute_retention_days", 1, 3650, config.store.aggregates.minute_retention_days));
   OM_RETURN_IF_ERROR(get_int("store.quarter_retention_days", 1, 36500, config.store.aggregates.quarter_retention_days));
+  OM_RETURN_IF_ERROR(get_int("store.place_quarter_retention_days", 1, 36500,
+                             config.store.aggregates.dimension_quarter_retention_days));
   // [ingest]
   OM_RETURN_IF_ERROR(get_int("ingest.max_batch_lines", 1, 10000000, config.ingest.max_batch_lines));
   OM_RETURN_IF_ERROR(get_int("ingest.max_body_bytes", 1, int64_t{1} << 32, config.ingest.max_body_bytes));

@@ -63,17 +63,17 @@ std::optional<uint32_t> Aggregates::ServiceIndex(std::string_view service) const
   return it->second;
 }
 
-void Aggregates::Add(const Report& r) {
+void Aggregates::AddCount(const Report& r, uint32_t n) {
   int64_t minute = FloorDiv(r.ts_ms, 60000);
   int32_t m = static_cast<int32_t>(minute);
   int32_t q = static_cast<int32_t>(FloorDiv(minute, 15));
   ServiceCounts& c = *counts_[InternService(r.service)];
-  c.minute.Add(m, 1);
-  c.quarter.Add(q, 1);
+  c.minute.Add(m, n);
+  c.quarter.Add(q, n);
   auto add_dim = [&](Dimension d, uint32_t value) {
     DimSeries& s = c.dims[(uint64_t{static_cast<uint8_t>(d)} << 32) | value];
-    s.minute.Add(m, 1);
-    s.quarter.Add(q, 1);
+    s.minute.Add(m, n);
+    s.quarter.Add(q, n);
   };
   if (r.geonameid != 0) add_dim(Dimension::kCity, r.geonameid);
   if (!r.region.empty()) add_dim(Dimension::kRegion, Intern(r.region));
@@ -175,12 +175,14 @@ void Aggregates::Prune(int64_t now_minute) {
   int64_t minute_cut = FloorDiv(now_minute, kMinutesPerDay) * kMinutesPerDay -
                        (options_.minute_retention_days - 1) * kMinutesPerDay;
   int64_t quarter_cut = FloorDiv(now_minute - options_.quarter_retention_days * kMinutesPerDay, 15);
+  int64_t dimension_quarter_cut =
+      FloorDiv(now_minute - options_.dimension_quarter_retention_days * kMinutesPerDay, 15);
   for (auto& c : counts_) {
     c->minute.DropBefore(static_cast<int32_t>(minute_cut));
     c->quarter.DropBefore(static_cast<int32_t>(quarter_cut));
     for (auto it = c->dims.begin(); it != c->dims.end();) {
       it->second.minute.DropBefore(static_cast<int32_t>(minute_cut));
-      it->second.quarter.DropBefore(static_cast<int32_t>(quarter_cut));
+      it->second.quarter.DropBefore(static_cast<int32_t>(dimension_quarter_cut));
       if (it->second.minute.empty() && it->second.quarter.empty()) {
         it = c->dims.erase(it);
       } else {

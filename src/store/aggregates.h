@@ -30,8 +30,11 @@ enum class Dimension : uint8_t { kCity = 1, kRegion = 2, kCountry = 3, kProblem 
 struct AggregateOptions {
   // Per-minute buckets older than this (relative to the newest minute counted) are dropped.
   int minute_retention_days = 14;
-  // Quarter-hour buckets older than this are dropped.
+  // Quarter-hour buckets of service totals older than this are dropped.
   int quarter_retention_days = 400;
+  // Quarter-hour buckets per place and problem type are kept this long: the places of an old
+  // outage stay answerable without paying a year of sparse series for every city.
+  int dimension_quarter_retention_days = 90;
 };
 
 // One row of a Top() answer. For kCity `key` is the GeoNames id in decimal; for the other
@@ -52,7 +55,9 @@ class Aggregates {
   void Clear();
 
   // Counts `r` in every series it belongs to.
-  void Add(const Report& r);
+  void Add(const Report& r) { AddCount(r, 1); }
+  // Counts `n` reports identical to `r` (bulk loading, benchmarks).
+  void AddCount(const Report& r, uint32_t n);
 
   // Services that have at least one counted report, in first-seen order.
   const std::vector<std::string>& services() const { return service_names_; }

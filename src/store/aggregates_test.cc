@@ -44,7 +44,8 @@ TEST(AggregatesTest, StepsSumBuckets) {
 }
 
 TEST(AggregatesTest, OldRangesComeFromQuarterRollupAfterPrune) {
-  Aggregates a({.minute_retention_days = 2, .quarter_retention_days = 30});
+  Aggregates a({.minute_retention_days = 2, .quarter_retention_days = 30,
+                 .dimension_quarter_retention_days = 20});
   for (int m = 0; m < 30; ++m) a.Add(At(kT0 + m, "1", "US-MN"));
   a.Add(At(kT0 + 10 * kDay, "1", "US-MN"));
   a.Prune(kT0 + 10 * kDay);
@@ -58,8 +59,15 @@ TEST(AggregatesTest, OldRangesComeFromQuarterRollupAfterPrune) {
   auto top = a.Top(s, Dimension::kRegion, kT0, kT0 + 60, 5);
   ASSERT_EQ(top.size(), 1u);
   EXPECT_EQ(top[0].count, 30u);
+  a.Prune(kT0 + 25 * kDay);
+  EXPECT_EQ(a.Top(s, Dimension::kRegion, kT0, kT0 + 60, 5).size(), 0u) << "places: 20 days";
+  uint64_t still = 0;
+  for (auto c : a.Series(s, std::nullopt, "", kT0, kT0 + 60, 15).counts) still += c;
+  EXPECT_EQ(still, 30u) << "service totals: 30 days";
   a.Prune(kT0 + 40 * kDay);
-  EXPECT_EQ(a.Top(s, Dimension::kRegion, kT0, kT0 + 60, 5).size(), 0u);
+  still = 0;
+  for (auto c : a.Series(s, std::nullopt, "", kT0, kT0 + 60, 15).counts) still += c;
+  EXPECT_EQ(still, 0u);
 }
 
 TEST(AggregatesTest, HugeMinutePromotesPastSixteenBits) {

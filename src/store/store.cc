@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -89,7 +90,10 @@ Store::Store(const StoreOptions& options, const Clock& clock, MetricsRegistry& m
                                           {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536})),
       aggregates_(options.aggregates) {}
 
-Store::~Store() { Stop(); }
+Store::~Store() {
+  Stop();
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
 
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Clock& clock,
                                            MetricsRegistry& metrics) {
@@ -110,6 +114,14 @@ Status Store::Recover() {
   std::error_code ec;
   std::filesystem::create_directories(options_.data_dir, ec);
   if (ec) return Status::IoError("create " + options_.data_dir + ": " + ec.message());
+  // One process per data dir: a second writer would interleave records with ours.
+  std::string lock_path = options_.data_dir + "/LOCK";
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) return Status::IoError("open " + lock_path + ": " + std::strerror(errno));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return Status::Unavailable("data dir " + options_.data_dir +
+                               " is in use by another outagemap process");
+  }
   LogOptions log_options{.dir = log_dir_, .segment_bytes = options_.segment_bytes};
   OM_ASSIGN_OR_RETURN(log_, ReportLog::Open(log_options, &recovery_.truncated_bytes));
 

@@ -78,8 +78,9 @@ class Store {
  public:
   using DoneCallback = std::function<void(Status, WriteResult)>;
 
-  // Opens (and recovers) the store in options.data_dir. Errors: kIoError, kCorruption (an
-  // unreadable snapshot is not an error: it is ignored and the whole log replayed).
+  // Opens (and recovers) the store in options.data_dir. Errors: kUnavailable when another process
+  // holds the data dir, kIoError, kCorruption (an unreadable snapshot is not an error: it is
+  // ignored and the whole log replayed).
   static Result<std::unique_ptr<Store>> Open(const StoreOptions& options, const Clock& clock,
                                              MetricsRegistry& metrics);
   ~Store();
@@ -161,6 +162,7 @@ class Store {
   Aggregates aggregates_;
 
   RecoveryInfo recovery_;
+  int lock_fd_ = -1;  // flock'ed <data_dir>/LOCK, held for the Store's lifetime
 };
 
 // 64-bit FNV-1a, used for reporter keys and de-dup keys (stable across versions: it is stored).

@@ -118,6 +118,16 @@ TEST_F(StoreTest, CorruptSnapshotIsIgnoredAndLogReplayed) {
   EXPECT_EQ(Total(*store, "slack"), 2u);
 }
 
+TEST_F(StoreTest, SecondStoreOnSameDirIsRefused) {
+  auto first = OpenStore();
+  StoreOptions options;
+  options.data_dir = dir_.str();
+  auto second = Store::Open(options, clock_, metrics_);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(second.status().message().find("in use by another outagemap process"), std::string::npos);
+}
+
 TEST_F(StoreTest, FullQueueIsResourceExhaustedAndStoppedIsUnavailable) {
   StoreOptions options;
   options.data_dir = dir_.str();
