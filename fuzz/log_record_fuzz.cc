@@ -97,8 +97,8 @@ void CheckReadLog(std::string_view bytes) {
         Require(payload.size() <= om::store::kMaxRecordPayload);
         Require(next.segment == 1);  // segment 2 holds no records
         Require(next > last);
-        Require(next.offset >= om::store::kLogHeaderBytes + om::store::kRecordHeaderBytes +
-                                   payload.size());
+        Require(next.offset >=
+                om::store::kLogHeaderBytes + om::store::kRecordHeaderBytes + payload.size());
         Require(next.offset <= bytes.size());
         last = next;
         // Records are report payloads in the real log: the decoder must cope with any of them.

@@ -5,7 +5,8 @@
 //
 // Properties (violations __builtin_trap()):
 //   - UrlDecode never makes a string longer, and is the identity on strings without '%' or '+';
-//   - oracle: UrlDecode agrees with a byte-at-a-time reference decoder, and inverts percent-encoding
+//   - oracle: UrlDecode agrees with a byte-at-a-time reference decoder, and inverts
+//   percent-encoding
 //     of every byte;
 //   - QueryParam finds a key exactly when some '&'-separated part's decoded name equals it, and
 //     returns that part's decoded value; a query built from encoded key=value gives back value.
@@ -117,7 +118,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   // A query built from the encoded key and value gives the value back, also after other params.
-  std::string built = "x=1&" + EncodeAll(key) + "=" + EncodeAll(query) + "&" + EncodeAll(key) + "=2";
+  std::string built =
+      "x=1&" + EncodeAll(key) + "=" + EncodeAll(query) + "&" + EncodeAll(key) + "=2";
   std::string round;
   Require(om::api::QueryParam(built, key, round));
   Require(key == "x" ? round == "1" : round == query);

@@ -85,9 +85,9 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 
 // True when `message` says what was wrong: the JSON itself, or a field by name.
 bool NamesFieldOrJson(std::string_view message) {
-  static constexpr std::string_view kFields[] = {"service", "problem", "ts",       "lat",
-                                                 "lon",     "city",    "country",  "ip",
-                                                 "reporter", "text",   "source"};
+  static constexpr std::string_view kFields[] = {"service",  "problem", "ts",      "lat",
+                                                 "lon",      "city",    "country", "ip",
+                                                 "reporter", "text",    "source"};
   if (message.empty()) return false;
   if (StartsWith(message, "invalid JSON") || StartsWith(message, "report must be a JSON object")) {
     return true;

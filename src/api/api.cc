@@ -83,20 +83,27 @@ Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor
 
 void Api::Handle(HttpRequest&& request, Responder respond) {
   const std::string& path = request.path;
-  bool get = request.method == "GET" || request.method == "HEAD";
+  bool get = request.method == "GET";
   if (path == "/api/v1/reports") {
     if (request.method != "POST") {
-      return respond(ErrorResponse(405, "method_not_allowed", "use POST for /api/v1/reports"));
+      HttpResponse r = ErrorResponse(405, "method_not_allowed", "use POST for /api/v1/reports");
+      r.headers.emplace_back("Allow", "POST");
+      return respond(std::move(r));
     }
     return PostReports(std::move(request), std::move(respond));
   }
-  if (!get) return respond(ErrorResponse(405, "method_not_allowed", request.method + " not allowed on " + path));
+  if (!get) {
+    HttpResponse r =
+        ErrorResponse(405, "method_not_allowed", request.method + " not allowed on " + path);
+    r.headers.emplace_back("Allow", "GET");
+    return respond(std::move(r));
+  }
   if (path == "/healthz") {
     return respond(DataResponse("{\"healthy\":true}"));
   }
   if (path == "/readyz") {
     if (ready_.load()) return respond(DataResponse("{\"ready\":true}"));
-    return respond(ErrorResponse(503, "unavailable", "recovering: not ready yet"));
+    return respond(ErrorResponse(503, "unavailable", "not ready: starting or stopping"));
   }
   if (path == "/metrics") {
     HttpResponse r;
@@ -118,9 +125,9 @@ void Api::Handle(HttpRequest&& request, Responder respond) {
 }
 
 void Api::PostReports(HttpRequest&& request, Responder respond) {
-  std::string_view type = request.content_type;
-  type = type.substr(0, type.find(';'));
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  std::string type = request.content_type.substr(0, request.content_type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   ingest::BodyFormat format;
   if (type == "application/json") {
     format = ingest::BodyFormat::kJson;
@@ -130,7 +137,7 @@ void Api::PostReports(HttpRequest&& request, Responder respond) {
     return respond(ErrorResponse(
         415, "unsupported_media_type",
         "Content-Type must be application/json or application/x-ndjson, got \"" +
-            std::string(type.substr(0, 100)) + "\""));
+            type.substr(0, 100) + "\""));
   }
   Result<ingest::ParsedBatch> parsed = ingestor_.Parse(request.body, format, request.client_ip);
   if (!parsed.ok()) {
@@ -276,9 +283,10 @@ HttpResponse Api::GetSeries(std::string_view id, const HttpRequest& request) {
   }
   int64_t from_minute = FloorMinute(range->from_ms);
   int64_t to_minute = FloorMinute(range->to_ms + 59999);
-  if (static_cast<size_t>((to_minute - from_minute) / step_minutes) > options_.max_series_points) {
+  int64_t points = (to_minute - from_minute + step_minutes - 1) / step_minutes;
+  if (static_cast<size_t>(points) > options_.max_series_points) {
     return ErrorResponse(Status::InvalidArgument(
-        "step: too many points (" + std::to_string((to_minute - from_minute) / step_minutes) +
+        "step: too many points (" + std::to_string(points) +
         " > " + std::to_string(options_.max_series_points) + "); use a larger step"));
   }
   auto answer = store_.Read([&](const store::Aggregates& a) {

@@ -1,5 +1,5 @@
 #pragma once
-// Ingestor turns request bodies into validated, placed store::Reports (docs/api/reports.md):
+// Ingestor turns request bodies into validated, placed store::Reports (docs/api/README.md):
 // one JSON object, or NDJSON with one object per line. A bad line becomes a LineError naming the
 // line and the field; it never costs the good lines of its batch.
 //
@@ -72,8 +72,9 @@ class Ingestor {
   const IngestOptions& options() const { return options_; }
 
  private:
-  Result<store::Report> ParseOne(std::string_view json, size_t allocated, std::string_view client_ip,
-                                 int64_t now_ms, bool& placed) const;
+  // Fills `report` from one JSON object; on error `report` is garbage and must be dropped.
+  Status ParseOne(std::string_view json, size_t allocated, std::string_view client_ip,
+                  int64_t now_ms, store::Report& report, bool& placed) const;
   void CountReject(std::string_view reason) const;
 
   const IngestOptions options_;

@@ -18,8 +18,9 @@
 namespace om::ingest {
 
 struct ServiceRef {
-  uint32_t index = 0;  // index in the catalog, stable
-  std::string id;      // canonical id
+  uint32_t index = 0;         // index in the catalog, stable
+  std::string id;             // canonical id
+  bool has_problem = false;   // whether the problem passed to Resolve is one of the service's
 };
 
 class ServiceRegistry {
@@ -32,7 +33,9 @@ class ServiceRegistry {
   // Resolves an id or alias to the canonical service. Unknown: registers it when auto-registration
   // is on and `id_or_alias` is a valid slug; otherwise kNotFound ("unknown service \"x\"").
   // kInvalidArgument when auto-registering a non-slug; kResourceExhausted past max_services.
-  Result<ServiceRef> Resolve(std::string_view id_or_alias);
+  // `problem` (optional) is checked against the service's problem types in the same lookup:
+  // the answer is ServiceRef::has_problem.
+  Result<ServiceRef> Resolve(std::string_view id_or_alias, std::string_view problem = {});
   // Lookup without registration.
   std::optional<catalog::Service> Find(std::string_view id_or_alias) const;
   // True when `problem` is one of the service's problem types (auto-registered: the defaults).

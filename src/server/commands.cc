@@ -72,6 +72,7 @@ int RunImport(const ImportFlags& flags) {
   if (!flags.data_dir.empty()) config.store.data_dir = flags.data_dir;
   config.ingest.max_age = Duration(0);  // history is the point of an import
   config.ingest.max_body_bytes = SIZE_MAX;
+  config.ingest.max_batch_lines = std::max<size_t>(config.ingest.max_batch_lines, 10000);  // import flushes every 10,000 lines
   std::string format = flags.format;
   if (format.empty()) {
     std::string name = flags.file;

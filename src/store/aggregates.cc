@@ -10,6 +10,9 @@ namespace {
 
 constexpr int64_t kMinutesPerDay = 1440;
 
+// Debian's Abseil is built with its own absl::string_view; lookups take that type.
+absl::string_view View(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
 int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 void PutString(std::string& out, std::string_view s) {
@@ -39,7 +42,7 @@ Aggregates::Aggregates(AggregateOptions options)
     : options_(options), newest_minute_(INT64_MIN) {}
 
 uint32_t Aggregates::Intern(std::string_view s) {
-  auto it = string_index_.find(std::string(s));
+  auto it = string_index_.find(View(s));
   if (it != string_index_.end()) return it->second;
   uint32_t id = static_cast<uint32_t>(strings_.size());
   strings_.emplace_back(s);
@@ -48,7 +51,7 @@ uint32_t Aggregates::Intern(std::string_view s) {
 }
 
 uint32_t Aggregates::InternService(std::string_view s) {
-  auto it = service_index_.find(std::string(s));
+  auto it = service_index_.find(View(s));
   if (it != service_index_.end()) return it->second;
   uint32_t id = static_cast<uint32_t>(service_names_.size());
   service_names_.emplace_back(s);
@@ -58,7 +61,7 @@ uint32_t Aggregates::InternService(std::string_view s) {
 }
 
 std::optional<uint32_t> Aggregates::ServiceIndex(std::string_view service) const {
-  auto it = service_index_.find(std::string(service));
+  auto it = service_index_.find(View(service));
   if (it == service_index_.end()) return std::nullopt;
   return it->second;
 }
@@ -94,7 +97,7 @@ std::optional<uint64_t> Aggregates::DimKey(Dimension d, std::string_view key) co
     auto [p, ec] = std::from_chars(key.data(), key.data() + key.size(), value);
     if (ec != std::errc() || p != key.data() + key.size()) return std::nullopt;
   } else {
-    auto it = string_index_.find(std::string(key));
+    auto it = string_index_.find(View(key));
     if (it == string_index_.end()) return std::nullopt;
     value = it->second;
   }
@@ -180,15 +183,13 @@ void Aggregates::Prune(int64_t now_minute) {
   for (auto& c : counts_) {
     c->minute.DropBefore(static_cast<int32_t>(minute_cut));
     c->quarter.DropBefore(static_cast<int32_t>(quarter_cut));
-    for (auto it = c->dims.begin(); it != c->dims.end();) {
-      it->second.minute.DropBefore(static_cast<int32_t>(minute_cut));
-      it->second.quarter.DropBefore(static_cast<int32_t>(dimension_quarter_cut));
-      if (it->second.minute.empty() && it->second.quarter.empty()) {
-        it = c->dims.erase(it);
-      } else {
-        ++it;
-      }
+    std::vector<uint64_t> empty;
+    for (auto& [key, series] : c->dims) {
+      series.minute.DropBefore(static_cast<int32_t>(minute_cut));
+      series.quarter.DropBefore(static_cast<int32_t>(dimension_quarter_cut));
+      if (series.minute.empty() && series.quarter.empty()) empty.push_back(key);
     }
+    for (uint64_t key : empty) c->dims.erase(key);
   }
 }
 
@@ -201,8 +202,8 @@ size_t Aggregates::MemoryBytes() const {
   return bytes;
 }
 
-// Layout: u32 string count, strings; u32 service count, then per service: name, dense minute,
-// dense quarter, u32 dim count, per dim: u64 key, sparse minute, sparse quarter; i64 newest.
+// Layout: i64 newest minute; u32 string count, strings; u32 service count, then per service:
+// name, dense minute, dense quarter, u32 dim count, per dim: u64 key, sparse minute, sparse quarter.
 void Aggregates::Serialize(std::string& out) const {
   out.append(reinterpret_cast<const char*>(&newest_minute_), 8);
   uint32_t n = static_cast<uint32_t>(strings_.size());

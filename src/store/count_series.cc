@@ -94,10 +94,18 @@ Status SparseSeries::Deserialize(std::string_view data, size_t& pos) {
 
 int32_t DenseSeries::BlockOf(int32_t bucket) const { return FloorDiv(bucket, per_block_); }
 
+DenseSeries::Block& DenseSeries::BlockFor(int32_t block_index) {
+  if (block_index != last_index_) {
+    last_block_ = &blocks_[block_index];
+    last_index_ = block_index;
+  }
+  return *last_block_;
+}
+
 void DenseSeries::Add(int32_t bucket, uint32_t n) {
   int32_t b = BlockOf(bucket);
   int32_t i = bucket - b * per_block_;
-  Block& block = blocks_[b];
+  Block& block = BlockFor(b);
   if (block.narrow.empty() && block.wide.empty()) block.narrow.assign(per_block_, 0);
   if (block.wide.empty()) {
     uint64_t v = uint64_t{block.narrow[i]} + n;
@@ -143,6 +151,8 @@ void DenseSeries::AccumulateInto(int32_t from, int32_t to, int32_t step,
 void DenseSeries::DropBefore(int32_t bucket) {
   // Whole blocks only: a partly expired day stays until all of it is older than the horizon.
   blocks_.erase(blocks_.begin(), blocks_.lower_bound(BlockOf(bucket)));
+  last_index_ = INT32_MIN;
+  last_block_ = nullptr;
 }
 
 size_t DenseSeries::MemoryBytes() const {
@@ -175,6 +185,8 @@ Status DenseSeries::Deserialize(std::string_view data, size_t& pos) {
     return Status::Corruption("dense series: bad header");
   }
   blocks_.clear();
+  last_index_ = INT32_MIN;
+  last_block_ = nullptr;
   for (uint32_t k = 0; k < n; ++k) {
     int32_t index;
     uint8_t wide;

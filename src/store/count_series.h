@@ -11,6 +11,7 @@
 // Buckets are int32 indexes (minutes or quarters since the epoch). Both types are plain values,
 // not thread-safe; the owner (Aggregates) guards them.
 
+#include <climits>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -50,8 +51,14 @@ class DenseSeries {
  public:
   // `buckets_per_block` is the number of buckets per day: 1440 for minutes, 96 for quarters.
   explicit DenseSeries(int32_t buckets_per_block) : per_block_(buckets_per_block) {}
-  DenseSeries(DenseSeries&&) = default;
-  DenseSeries& operator=(DenseSeries&&) = default;
+  DenseSeries(DenseSeries&& o) noexcept : per_block_(o.per_block_), blocks_(std::move(o.blocks_)) {}
+  DenseSeries& operator=(DenseSeries&& o) noexcept {
+    per_block_ = o.per_block_;
+    blocks_ = std::move(o.blocks_);
+    last_index_ = INT32_MIN;
+    last_block_ = nullptr;
+    return *this;
+  }
   DenseSeries(const DenseSeries&) = delete;
   DenseSeries& operator=(const DenseSeries&) = delete;
   ~DenseSeries() = default;
@@ -74,8 +81,13 @@ class DenseSeries {
     uint64_t Get(int32_t i) const { return wide.empty() ? narrow[i] : wide[i]; }
   };
   int32_t BlockOf(int32_t bucket) const;
+  Block& BlockFor(int32_t block_index);
   int32_t per_block_;
   std::map<int32_t, Block> blocks_;
+  // The block written last: reports arrive nearly in time order, so most Adds hit it. Map nodes
+  // are stable, so the pointer stays valid until that block is erased (DropBefore resets it).
+  int32_t last_index_ = INT32_MIN;
+  Block* last_block_ = nullptr;
 };
 
 }  // namespace om::store

@@ -205,15 +205,17 @@ Status ReportLog::Append(std::string_view framed) {
   }
   const char* p = framed.data();
   size_t left = framed.size();
+  const uint64_t start = offset_;
   while (left > 0) {
     ssize_t n = ::write(fd_, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
       Status s = Errno("write", options_.dir + "/" + SegmentFileName(segment_));
       // Cut whatever part of the batch reached the file, so a later append starts on a boundary.
-      if (::ftruncate(fd_, static_cast<off_t>(offset_)) != 0) {
+      if (::ftruncate(fd_, static_cast<off_t>(start)) != 0) {
         OM_LOG(kError) << "report log: cannot undo partial write: " << std::strerror(errno);
       }
+      offset_ = start;
       return s;
     }
     p += n;

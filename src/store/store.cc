@@ -53,6 +53,13 @@ Status WriteFileDurably(const std::string& path, std::string_view data) {
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     return Status::IoError("rename " + tmp + ": " + std::strerror(errno));
   }
+  // Make the rename itself durable before anything (log retention) relies on the new snapshot.
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return Status::IoError("open " + dir + ": " + std::strerror(errno));
+  int rc = ::fsync(dfd);
+  ::close(dfd);
+  if (rc != 0) return Status::IoError("fsync " + dir + ": " + std::strerror(errno));
   return Status::Ok();
 }
 
@@ -80,8 +87,9 @@ Store::Store(const StoreOptions& options, const Clock& clock, MetricsRegistry& m
       duplicates_total_(metrics.GetCounter(
           "om_reports_duplicate_total",
           "Reports stored but not counted: same reporter, service and de-dup window.")),
-      write_errors_total_(metrics.GetCounter("om_log_write_errors_total",
-                                             "Failed report log writes (batches not acked).")),
+      write_errors_total_(metrics.GetCounter(
+          "om_log_write_errors_total",
+          "Failed report log writes (groups not acked) and failed periodic fdatasyncs.")),
       fsync_seconds_(metrics.GetHistogram(
           "om_log_fsync_seconds", "Latency of report log fdatasync calls.",
           {0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1})),
@@ -295,7 +303,10 @@ void Store::WriterLoop() {
       Status s = log_->Sync();
       fsync_seconds_.Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      if (!s.ok()) OM_LOG(kError) << "report log sync: " << s.ToString();
+      if (!s.ok()) {
+        write_errors_total_.Add();
+        OM_LOG(kError) << "report log sync: " << s.ToString();
+      }
       last_sync = now;
       unsynced = false;
     }
@@ -304,13 +315,18 @@ void Store::WriterLoop() {
 }
 
 bool Store::MarkDuplicate(Report& r) {
-  auto [it, inserted] = last_counted_.try_emplace(DedupeKey(r), r.ts_ms);
-  if (inserted) return false;
+  uint64_t key = DedupeKey(r);
+  auto [it, inserted] = last_counted_.try_emplace(key, r.ts_ms);
+  if (inserted) {
+    dedupe_undo_.push_back({key, std::nullopt});
+    return false;
+  }
   int64_t window = options_.dedupe_window.count();
   if (r.ts_ms - it->second < window && it->second - r.ts_ms < window) {
     r.duplicate = true;
     return true;
   }
+  dedupe_undo_.push_back({key, it->second});
   it->second = r.ts_ms;
   return false;
 }
@@ -328,6 +344,7 @@ void Store::PruneState(int64_t now_ms) {
 
 void Store::ProcessGroup(std::vector<Pending>& group) {
   frame_buffer_.clear();
+  dedupe_undo_.clear();
   std::string payload;
   std::vector<WriteResult> results(group.size());
   size_t total = 0;
@@ -358,6 +375,18 @@ void Store::ProcessGroup(std::vector<Pending>& group) {
   if (!s.ok()) {
     write_errors_total_.Add();
     OM_LOG(kError) << "report log append: " << s.ToString();
+    // Nothing of the group was acked: forget it in the de-dup table too, newest change first, so
+    // a retry is counted.
+    for (auto it = dedupe_undo_.rbegin(); it != dedupe_undo_.rend(); ++it) {
+      if (it->previous) {
+        last_counted_[it->key] = *it->previous;
+      } else {
+        last_counted_.erase(it->key);
+      }
+    }
+    for (Pending& p : group) {
+      for (Report& r : p.reports) r.duplicate = false;
+    }
     for (Pending& p : group) {
       if (p.done) p.done(s, WriteResult{});
     }

@@ -151,6 +151,11 @@ class Store {
   // Owned by the writer thread (or by Open/Stop when it is not running).
   std::unique_ptr<ReportLog> log_;
   std::unordered_map<uint64_t, int64_t> last_counted_;  // (reporter, service) -> event time ms
+  struct DedupeUndo {
+    uint64_t key;
+    std::optional<int64_t> previous;  // nullopt: the key was new
+  };
+  std::vector<DedupeUndo> dedupe_undo_;  // changes of the current group, undone if it fails
   int64_t last_dedupe_prune_ms_ = 0;
   uint64_t counted_since_snapshot_ = 0;
   std::string frame_buffer_;
