@@ -212,7 +212,8 @@ Status Ingestor::ParseOne(std::string_view json, size_t allocated, std::string_v
     } else if (key == "source") {
       OM_RETURN_IF_ERROR(GetString(value, key, source_name));
     } else {
-      return FieldError(std::string(key.substr(0, 64)), "unknown field");
+      return FieldError(key.empty() ? std::string("\"\"") : std::string(key.substr(0, 64)),
+                        "unknown field");
     }
   }
   // At the end of the input current_location() is OUT_OF_BOUNDS; a location means more tokens.

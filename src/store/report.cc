@@ -113,7 +113,9 @@ void EncodeReport(const Report& r, std::string& out) {
   out.push_back(static_cast<char>((r.duplicate ? 1 : 0) | (has_location ? 2 : 0)));
   out.push_back(static_cast<char>(r.source));
   PutVarint(out, ZigZag(r.ts_ms));
-  PutVarint(out, ZigZag(r.received_ms - r.ts_ms));
+  // Unsigned wrap-around is defined; the decoder adds it back with an overflow check.
+  PutVarint(out, ZigZag(static_cast<int64_t>(static_cast<uint64_t>(r.received_ms) -
+                                             static_cast<uint64_t>(r.ts_ms))));
   PutVarint(out, r.reporter_key);
   PutVarint(out, r.geonameid);
   PutString(out, r.service);
@@ -147,12 +149,18 @@ Result<Report> DecodeReport(std::string_view payload) {
   r.duplicate = flags & 1;
   r.source = static_cast<Source>(source);
   r.ts_ms = UnZigZag(ts);
-  r.received_ms = r.ts_ms + UnZigZag(delta);
+  if (__builtin_add_overflow(r.ts_ms, UnZigZag(delta), &r.received_ms)) {
+    return Status::Corruption("report record: received time out of range");
+  }
   r.reporter_key = key;
   r.geonameid = static_cast<uint32_t>(geonameid);
   if (flags & 2) {
     if (!in.Double(r.lat) || !in.Double(r.lon)) {
       return Status::Corruption("report record: truncated location");
+    }
+    // The encoder writes a location only when both coordinates are numbers in range.
+    if (!(r.lat >= -90 && r.lat <= 90 && r.lon >= -180 && r.lon <= 180)) {
+      return Status::Corruption("report record: location out of range");
     }
   }
   if (!in.done()) return Status::Corruption("report record: trailing bytes");

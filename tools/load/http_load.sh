@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# HTTP load: outagemap against nginx answering `return 204`, both started here on 127.0.0.1 and
+# stopped by PID, measured with wrk in the same run. Prints one line per run and the medians.
+#
+#   tools/load/http_load.sh [BINARY] [RUNS] [DURATION]
+#
+# Scenarios (each RUNS times, interleaved with nginx so drift hits both):
+#   single/interval/64   one report per request, fsync interval (default), 64 connections
+#   single/always/64     the same with fsync always
+#   single/always/512    fsync always, 512 connections
+#   ndjson/interval/64   1000-line NDJSON batches (reports/s = requests/s x 1000)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BINARY=${1:-build/release/outagemap}
+RUNS=${2:-5}
+DURATION=${3:-10s}
+THREADS=2
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { echo "wrk missing: run tools/install_deps.sh" >&2; exit 1; }
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || { echo "nginx missing" >&2; exit 1; }
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_http() {  # url, bounded wait
+  for _ in $(seq 1 200); do
+    curl -s -o /dev/null "$1" && return 0
+    sleep 0.05
+  done
+  echo "no answer from $1" >&2
+  return 1
+}
+
+# nginx: return 204 on every request.
+NGINX_PORT=$(free_port)
+mkdir -p "$work/nginx/logs"
+cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes auto;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    keepalive_requests 1000000;
+    location / { return 204; }
+  }
+}
+CONF
+"$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+pids+=($!)
+wait_http "http://127.0.0.1:$NGINX_PORT/"
+
+start_outagemap() {  # fsync policy -> sets OM_PORT, OM_PID
+  OM_PORT=$(free_port)
+  local dir="$work/om-$1-$RANDOM"
+  cat > "$dir.toml" <<CONF
+[server]
+listen = "127.0.0.1:$OM_PORT"
+[store]
+data_dir = "$dir"
+fsync = "$1"
+queue_capacity = 4000000
+[ingest]
+dedupe_window_minutes = 0
+CONF
+  "$BINARY" --log-level warn serve --config "$dir.toml" &
+  OM_PID=$!
+  pids+=($OM_PID)
+  wait_http "http://127.0.0.1:$OM_PORT/readyz"
+}
+
+stop_outagemap() { kill "$OM_PID"; wait "$OM_PID" 2>/dev/null || true; }
+
+rps() {  # wrk output on stdin -> requests/s; fails on non-2xx or socket errors
+  local out; out=$(cat)
+  if grep -q "Non-2xx" <<<"$out"; then echo "non-2xx answers:" >&2; echo "$out" >&2; return 1; fi
+  awk '/Requests\/sec/ {print $2}' <<<"$out"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+python3 - "$work/batch.ndjson" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(1000):
+        f.write(json.dumps({"service": ["outlook", "teams", "slack", "zoom"][i % 4],
+                            "problem": "login", "lat": 40 + (i % 50) * 0.1,
+                            "lon": -100 + (i % 70) * 0.2, "reporter": f"b{i}"}) + "\n")
+PY
+
+declare -A results
+for run in $(seq 1 "$RUNS"); do
+  r=$(wrk -t$THREADS -c64 -d"$DURATION" "http://127.0.0.1:$NGINX_PORT/" | rps)
+  results[nginx/64]+="$r "
+  echo "run $run nginx/64: $r req/s"
+  for scenario in single/interval/64 single/always/64 single/always/512 ndjson/interval/64; do
+    IFS=/ read -r kind fsync conns <<<"$scenario"
+    start_outagemap "$fsync"
+    if [[ $kind == single ]]; then
+      r=$(wrk -t$THREADS -c"$conns" -d"$DURATION" -s tools/load/report.lua "http://127.0.0.1:$OM_PORT/" | rps)
+    else
+      r=$(BODY_FILE="$work/batch.ndjson" wrk -t$THREADS -c"$conns" -d"$DURATION" -s tools/load/ndjson.lua "http://127.0.0.1:$OM_PORT/" | rps)
+    fi
+    stop_outagemap
+    results[$scenario]+="$r "
+    echo "run $run $scenario: $r req/s"
+  done
+done
+
+echo
+echo "medians over $RUNS runs of $DURATION (wrk -t$THREADS):"
+nginx=$(tr ' ' '\n' <<<"${results[nginx/64]}" | grep . | median)
+printf "  %-22s %10.0f req/s\n" "nginx return 204 (64)" "$nginx"
+for scenario in single/interval/64 single/always/64 single/always/512 ndjson/interval/64; do
+  m=$(tr ' ' '\n' <<<"${results[$scenario]}" | grep . | median)
+  if [[ $scenario == ndjson* ]]; then
+    printf "  %-22s %10.0f req/s = %.0f reports/s\n" "$scenario" "$m" "$(awk -v m="$m" 'BEGIN {print m * 1000}')"
+  else
+    printf "  %-22s %10.0f req/s = %.2f x nginx\n" "$scenario" "$m" "$(awk -v m="$m" -v n="$nginx" 'BEGIN {print m / n}')"
+  fi
+done
