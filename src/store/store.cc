@@ -90,6 +90,9 @@ Store::Store(const StoreOptions& options, const Clock& clock, MetricsRegistry& m
       write_errors_total_(metrics.GetCounter(
           "om_log_write_errors_total",
           "Failed report log writes (groups not acked) and failed periodic fdatasyncs.")),
+      dedupe_evictions_total_(metrics.GetCounter(
+          "om_dedupe_evictions_total",
+          "De-duplication entries forgotten early because store.dedupe_max_entries was reached.")),
       fsync_seconds_(metrics.GetHistogram(
           "om_log_fsync_seconds", "Latency of report log fdatasync calls.",
           {0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1})),
@@ -319,6 +322,7 @@ bool Store::MarkDuplicate(Report& r) {
   auto [it, inserted] = last_counted_.try_emplace(key, r.ts_ms);
   if (inserted) {
     dedupe_undo_.push_back({key, std::nullopt});
+    if (last_counted_.size() > options_.dedupe_max_entries) EnforceDedupeCap(r.ts_ms);
     return false;
   }
   int64_t window = options_.dedupe_window.count();
@@ -337,9 +341,25 @@ void Store::PruneState(int64_t now_ms) {
   if (now_ms - last_dedupe_prune_ms_ < 60000) return;
   last_dedupe_prune_ms_ = now_ms;
   int64_t horizon = now_ms - 2 * options_.dedupe_window.count();
-  std::erase_if(last_counted_, [horizon](const auto& kv) { return kv.second < horizon; });
+  absl::erase_if(last_counted_, [horizon](const auto& kv) { return kv.second < horizon; });
   std::unique_lock lock(aggregates_mu_);
   aggregates_.Prune(now_ms / 60000);
+}
+
+void Store::EnforceDedupeCap(int64_t now_ms) {
+  // First what can no longer match in-order traffic, then ever newer entries, halving the age
+  // kept each round, until 90% of the cap. Bounded: at most 40 rounds.
+  size_t target = options_.dedupe_max_entries - options_.dedupe_max_entries / 10;
+  int64_t keep = options_.dedupe_window.count();
+  size_t before = last_counted_.size();
+  for (int round = 0; round < 40 && last_counted_.size() > target; ++round) {
+    int64_t horizon = now_ms - keep;
+    absl::erase_if(last_counted_, [horizon](const auto& kv) { return kv.second < horizon; });
+    keep /= 2;
+  }
+  if (last_counted_.size() > target) last_counted_.clear();  // all entries at the same instant
+  dedupe_evictions_total_.Add(before - last_counted_.size());
+  // The undo log may name erased keys; undoing them only restores entries, which is harmless.
 }
 
 void Store::ProcessGroup(std::vector<Pending>& group) {

@@ -24,8 +24,9 @@
 #include <shared_mutex>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "base/metrics.h"
 #include "base/mutex.h"
@@ -54,6 +55,10 @@ struct StoreOptions {
   Duration log_retention = std::chrono::hours(24 * 30);
   // Log segment size (bytes).
   uint64_t segment_bytes = 64ull << 20;
+  // Most (reporter, service) pairs remembered for de-duplication (about 20 bytes each). Past it the
+  // oldest are forgotten first, which can let a reporter count twice inside the window; every
+  // forgotten pair is counted in om_dedupe_evictions_total.
+  size_t dedupe_max_entries = 10'000'000;
   // Capacity of the write queue, in reports; TrySubmit beyond it fails with kResourceExhausted.
   size_t queue_capacity = 262144;
   // A snapshot is written when this many reports were counted since the last one, and on Stop().
@@ -126,6 +131,8 @@ class Store {
   bool MarkDuplicate(Report& r);
   // Once a minute: forgets expired de-dup entries and drops aggregate buckets out of retention.
   void PruneState(int64_t now_ms);
+  // Keeps last_counted_ under dedupe_max_entries by forgetting the oldest entries.
+  void EnforceDedupeCap(int64_t now_ms);
   Status WriteSnapshot();
 
   // Constant after construction.
@@ -137,6 +144,7 @@ class Store {
   Counter& accepted_total_;
   Counter& duplicates_total_;
   Counter& write_errors_total_;
+  Counter& dedupe_evictions_total_;
   Histogram& fsync_seconds_;
   Histogram& group_reports_;
 
@@ -150,7 +158,9 @@ class Store {
 
   // Owned by the writer thread (or by Open/Stop when it is not running).
   std::unique_ptr<ReportLog> log_;
-  std::unordered_map<uint64_t, int64_t> last_counted_;  // (reporter, service) -> event time ms
+  // (reporter, service) -> event time ms of the last counted report. At most
+  // options_.dedupe_max_entries entries (EnforceDedupeCap).
+  absl::flat_hash_map<uint64_t, int64_t> last_counted_;
   struct DedupeUndo {
     uint64_t key;
     std::optional<int64_t> previous;  // nullopt: the key was new

@@ -118,6 +118,25 @@ TEST_F(StoreTest, CorruptSnapshotIsIgnoredAndLogReplayed) {
   EXPECT_EQ(Total(*store, "slack"), 2u);
 }
 
+TEST_F(StoreTest, DedupeTableStaysUnderItsCapForgettingOldestFirst) {
+  StoreOptions options;
+  options.data_dir = dir_.str();
+  options.dedupe_max_entries = 1000;
+  auto store = std::move(*Store::Open(options, clock_, metrics_));
+  store->Start();
+  int64_t t = 1769092620000;
+  std::vector<Report> batch;
+  for (int i = 0; i < 1500; ++i) batch.push_back(Make(t + i * 1000, 100 + i));  // one per second
+  auto r = store->Write(std::move(batch));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->accepted, 1500u);
+  // The newest reporters are still remembered, so their repeats are duplicates.
+  auto again = store->Write({Make(t + 1499 * 1000 + 10, 100 + 1499)});
+  EXPECT_EQ(again->duplicates, 1u);
+  EXPECT_NE(metrics_.RenderText().find("om_dedupe_evictions_total"), std::string::npos);
+  EXPECT_EQ(metrics_.RenderText().find("om_dedupe_evictions_total 0\n"), std::string::npos);
+}
+
 TEST_F(StoreTest, SecondStoreOnSameDirIsRefused) {
   auto first = OpenStore();
   StoreOptions options;
