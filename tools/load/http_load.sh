@@ -9,6 +9,7 @@
 #   single/always/64     the same with fsync always
 #   single/always/512    fsync always, 512 connections
 #   ndjson/interval/64   1000-line NDJSON batches (reports/s = requests/s x 1000)
+#   healthz/-/64         GET /healthz: the ceiling of our HTTP layer without any report work
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BINARY=${1:-build/release/outagemap}
@@ -105,10 +106,12 @@ for run in $(seq 1 "$RUNS"); do
   r=$(wrk -t$THREADS -c64 -d"$DURATION" "http://127.0.0.1:$NGINX_PORT/" | rps)
   results[nginx/64]+="$r "
   echo "run $run nginx/64: $r req/s"
-  for scenario in single/interval/64 single/always/64 single/always/512 ndjson/interval/64; do
+  for scenario in single/interval/64 single/always/64 single/always/512 ndjson/interval/64 healthz/interval/64; do
     IFS=/ read -r kind fsync conns <<<"$scenario"
     start_outagemap "$fsync"
-    if [[ $kind == single ]]; then
+    if [[ $kind == healthz ]]; then
+      r=$(wrk -t$THREADS -c"$conns" -d"$DURATION" "http://127.0.0.1:$OM_PORT/healthz" | rps)
+    elif [[ $kind == single ]]; then
       r=$(wrk -t$THREADS -c"$conns" -d"$DURATION" -s tools/load/report.lua "http://127.0.0.1:$OM_PORT/" | rps)
     else
       r=$(BODY_FILE="$work/batch.ndjson" wrk -t$THREADS -c"$conns" -d"$DURATION" -s tools/load/ndjson.lua "http://127.0.0.1:$OM_PORT/" | rps)
@@ -123,7 +126,7 @@ echo
 echo "medians over $RUNS runs of $DURATION (wrk -t$THREADS):"
 nginx=$(tr ' ' '\n' <<<"${results[nginx/64]}" | grep . | median)
 printf "  %-22s %10.0f req/s\n" "nginx return 204 (64)" "$nginx"
-for scenario in single/interval/64 single/always/64 single/always/512 ndjson/interval/64; do
+for scenario in single/interval/64 single/always/64 single/always/512 ndjson/interval/64 healthz/interval/64; do
   m=$(tr ' ' '\n' <<<"${results[$scenario]}" | grep . | median)
   if [[ $scenario == ndjson* ]]; then
     printf "  %-22s %10.0f req/s = %.0f reports/s\n" "$scenario" "$m" "$(awk -v m="$m" 'BEGIN {print m * 1000}')"
