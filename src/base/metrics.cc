@@ -37,28 +37,28 @@ MetricsRegistry::Entry* MetricsRegistry::Find(const std::string& name,
   return nullptr;
 }
 
+template <typename T>
+T& MetricsRegistry::GetOrAdd(std::unique_ptr<T> Entry::*slot, const char* type,
+                             const std::string& name, const std::string& help,
+                             const std::string& labels) {
+  MutexLock lock(mu_);
+  if (Entry* e = Find(name, labels); e && (e->*slot)) return *(e->*slot);
+  auto e = std::make_unique<Entry>();
+  e->name = name, e->help = help, e->labels = labels, e->type = type;
+  (*e).*slot = std::make_unique<T>();
+  T& metric = *((*e).*slot);
+  entries_.push_back(std::move(e));
+  return metric;
+}
+
 Counter& MetricsRegistry::GetCounter(const std::string& name, const std::string& help,
                                      const std::string& labels) {
-  MutexLock lock(mu_);
-  if (Entry* e = Find(name, labels); e && e->counter) return *e->counter;
-  auto e = std::make_unique<Entry>();
-  e->name = name, e->help = help, e->labels = labels, e->type = "counter";
-  e->counter = std::make_unique<Counter>();
-  Counter& c = *e->counter;
-  entries_.push_back(std::move(e));
-  return c;
+  return GetOrAdd(&Entry::counter, "counter", name, help, labels);
 }
 
 Gauge& MetricsRegistry::GetGauge(const std::string& name, const std::string& help,
                                  const std::string& labels) {
-  MutexLock lock(mu_);
-  if (Entry* e = Find(name, labels); e && e->gauge) return *e->gauge;
-  auto e = std::make_unique<Entry>();
-  e->name = name, e->help = help, e->labels = labels, e->type = "gauge";
-  e->gauge = std::make_unique<Gauge>();
-  Gauge& g = *e->gauge;
-  entries_.push_back(std::move(e));
-  return g;
+  return GetOrAdd(&Entry::gauge, "gauge", name, help, labels);
 }
 
 Histogram& MetricsRegistry::GetHistogram(const std::string& name, const std::string& help,

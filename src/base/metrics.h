@@ -83,6 +83,10 @@ class MetricsRegistry {
     std::function<double()> callback;
   };
   Entry* Find(const std::string& name, const std::string& labels) OM_REQUIRES(mu_);
+  // The metric in `slot` of the entry (name, labels), created on first use.
+  template <typename T>
+  T& GetOrAdd(std::unique_ptr<T> Entry::*slot, const char* type, const std::string& name,
+              const std::string& help, const std::string& labels);
 
   mutable Mutex mu_;
   std::vector<std::unique_ptr<Entry>> entries_ OM_GUARDED_BY(mu_);

@@ -1,6 +1,5 @@
 #include "server/commands.h"
 
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -15,19 +14,10 @@
 #include "server/csv.h"
 #include "server/progress.h"
 #include "server/server.h"
+#include "server/signals.h"
 
 namespace om::server {
 namespace {
-
-void WaitForStopSignal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  int sig = 0;
-  sigwait(&set, &sig);
-  OM_LOG(kInfo) << "signal " << sig << " received: stopping";
-}
 
 int ConfigError(const Status& s) {
   std::fprintf(stderr, "outagemap: %s\n", s.message().c_str());
@@ -45,12 +35,17 @@ Result<int64_t> ParseTimeFlag(std::string_view flag, const std::string& value) {
 
 }  // namespace
 
-int RunServe(const ServeFlags& flags) {
+// The configuration from `config_file` (defaults when empty), or the exit code for its error.
+Result<ServerConfig> ConfigFromFlag(const std::string& config_file) {
   ServerConfig config;
-  if (!flags.config_file.empty()) {
-    Status s = LoadServerConfig(flags.config_file, config);
-    if (!s.ok()) return ConfigError(s);
-  }
+  if (!config_file.empty()) OM_RETURN_IF_ERROR(LoadServerConfig(config_file, config));
+  return config;
+}
+
+int RunServe(const ServeFlags& flags) {
+  Result<ServerConfig> loaded = ConfigFromFlag(flags.config_file);
+  if (!loaded.ok()) return ConfigError(loaded.status());
+  ServerConfig config = std::move(*loaded);
   if (!flags.listen.empty()) config.http.listen = flags.listen;
   if (!flags.data_dir.empty()) config.store.data_dir = flags.data_dir;
   auto server = Server::Create(config, SystemClock::Instance());
@@ -64,11 +59,9 @@ int RunServe(const ServeFlags& flags) {
 }
 
 int RunImport(const ImportFlags& flags) {
-  ServerConfig config;
-  if (!flags.config_file.empty()) {
-    Status s = LoadServerConfig(flags.config_file, config);
-    if (!s.ok()) return ConfigError(s);
-  }
+  Result<ServerConfig> loaded = ConfigFromFlag(flags.config_file);
+  if (!loaded.ok()) return ConfigError(loaded.status());
+  ServerConfig config = std::move(*loaded);
   if (!flags.data_dir.empty()) config.store.data_dir = flags.data_dir;
   config.ingest.max_age = Duration(0);  // history is the point of an import
   config.ingest.max_body_bytes = SIZE_MAX;

@@ -1,6 +1,5 @@
 // `outagemap demo`: serves a fresh data dir and replays the built-in scenario (sim/) in
 // compressed time. The whole server runs on a DemoClock, so "now" in the API is event time.
-#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -12,6 +11,7 @@
 #include "server/commands.h"
 #include "server/progress.h"
 #include "server/server.h"
+#include "server/signals.h"
 #include "sim/demo_scenario.h"
 
 namespace om::server {
@@ -44,16 +44,6 @@ class DemoClock final : public Clock {
   const double speed_;
   std::atomic<int64_t> wall_origin_ns_{0};
 };
-
-// Sleeps up to `ms`; returns true if SIGINT/SIGTERM arrived (they are blocked in all threads).
-bool WaitForSignalOrTimeout(int64_t ms) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  timespec ts{static_cast<time_t>(ms / 1000), static_cast<long>((ms % 1000) * 1000000)};
-  return sigtimedwait(&set, nullptr, &ts) > 0;
-}
 
 Status IngestMinutes(Server& server, const sim::DemoScenario& scenario, int64_t from_minute_ms,
                      int64_t to_minute_ms, ProgressBar* progress, uint64_t& total) {
@@ -132,7 +122,7 @@ int RunDemo(const DemoFlags& flags) {
   int64_t last_logged_hour = -1;
   for (int64_t minute = origin;; minute += 60000) {
     // Reports of a minute are sent when event time reaches its end, as if they had just arrived.
-    if (WaitForSignalOrTimeout(clock.WallMillisUntil(minute + 60000))) break;
+    if (WaitForStopSignal(clock.WallMillisUntil(minute + 60000))) break;
     uint64_t before = total;
     s = IngestMinutes(**server, scenario, minute, minute + 60000, nullptr, total);
     if (!s.ok()) {

@@ -1,6 +1,5 @@
 // outagemap: the command-line entry point. Subcommands: serve, demo, import, export, version.
 #include <signal.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -8,23 +7,10 @@
 
 #include "base/log.h"
 #include "server/commands.h"
-
-namespace {
-
-// Blocks SIGINT/SIGTERM in every thread (call before starting any) so that WaitForSignal can
-// take them synchronously in the main thread.
-void BlockStopSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
-}  // namespace
+#include "server/signals.h"
 
 int main(int argc, char** argv) {
-  BlockStopSignals();
+  om::server::BlockStopSignals();
   signal(SIGPIPE, SIG_IGN);
   CLI::App app{"outagemap: crowd-sourced outage detection and outage map"};
   app.require_subcommand(1);
