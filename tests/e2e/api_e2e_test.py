@@ -150,9 +150,43 @@ def test_import_export(tmp):
         s.stop()
 
 
+def test_ip_placement(tmp):
+    """Reports placed by IP through a configured .mmdb (a fixture built with the MaxMind writer)."""
+    mmdb = os.path.join(tmp, "city.mmdb")
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    r = subprocess.run(["perl", os.path.join(repo, "tools/gazetteer/make_test_mmdb.pl"), mmdb],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, "building the .mmdb fixture needs libmaxmind-db-writer-perl: " + r.stderr)
+    cfg = os.path.join(tmp, "ip.toml")
+    with open(cfg, "w") as f:
+        f.write(f'[geo]\nip_database = "{mmdb}"\n')
+    s = Server(BINARY, os.path.join(tmp, "data"), config=cfg).start()
+    try:
+        lines = [{"service": "netflix", "ip": "81.2.69.10", "reporter": "ip-1"},
+                 {"service": "netflix", "ip": "2001:db8::1", "reporter": "ip-2"},
+                 {"service": "netflix", "ip": "67.43.156.1", "reporter": "ip-3"}]  # country only
+        status, body = s.json("POST", "/api/v1/reports", "\n".join(json.dumps(l) for l in lines),
+                              "application/x-ndjson")
+        check(status == 200 and body["accepted"] == 3, body)
+        status, body = s.json("GET", "/api/v1/services/netflix/places?level=city")
+        names = {p.get("name") for p in body["data"]["places"]}
+        check(names == {"London", "Minneapolis"}, names)
+        check(total_24h(s, "netflix") == 3, "the unplaced report still counts for its service")
+    finally:
+        s.stop()
+    # A missing database is a configuration error that names the key.
+    with open(cfg, "w") as f:
+        f.write('[geo]\nip_database = "/nonexistent/city.mmdb"\n')
+    r = subprocess.run([BINARY, "serve", "--config", cfg, "--data", os.path.join(tmp, "d2")],
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 2 and "geo.ip_database" in r.stderr and "/nonexistent/city.mmdb" in r.stderr,
+          r.stderr)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
-        for test in (test_reports_and_counts, test_config_errors, test_import_export):
+        for test in (test_reports_and_counts, test_config_errors, test_import_export,
+                     test_ip_placement):
             sub = os.path.join(tmp, test.__name__)
             os.makedirs(sub)
             test(sub)
