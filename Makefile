@@ -5,7 +5,7 @@ PRESET ?= release
 BUILD  := build/$(PRESET)
 JOBS   ?= $(shell nproc)
 
-.PHONY: deps configure build run test test-fast bench fuzz format clean
+.PHONY: deps configure build run test test-fast test-asan bench fuzz format format-check clean
 
 deps:
 	@tools/install_deps.sh
@@ -19,9 +19,15 @@ build: configure
 run: build
 	$(BUILD)/outagemap demo $(ARGS)
 
-test: build
+test: build format-check
 	@python3 tools/check_layering.py
 	@ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure --timeout 900
+
+# Clang with AddressSanitizer + UndefinedBehaviorSanitizer, every test but the slow ones.
+test-asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build build/asan -j $(JOBS)
+	@ctest --preset asan -j $(JOBS) --timeout 900
 
 # Unit tests only (seconds).
 test-fast: build
@@ -30,8 +36,13 @@ test-fast: build
 bench: build
 	$(BUILD)/bench/om_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 
+SOURCES = $$(git ls-files 'src/*.h' 'src/*.cc' 'bench/*.cc' 'fuzz/*.cc')
+
 format:
-	@clang-format -i $$(git ls-files 'src/*.h' 'src/*.cc' 'bench/*.cc' 'fuzz/*.cc')
+	@clang-format -i $(SOURCES)
+
+format-check:
+	@clang-format --dry-run --Werror $(SOURCES)
 
 clean:
 	rm -rf build

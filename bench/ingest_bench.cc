@@ -1,10 +1,10 @@
 // The report pipeline in process: parse + validate + place (Ingestor::Parse) and count
 // (Aggregates::Add), on NDJSON batches shaped like real traffic. Target: >= 2,000,000 reports/s
 // per core for the whole pipeline (docs/performance.md).
-#include <benchmark/benchmark.h>
-
 #include <random>
 #include <string>
+
+#include <benchmark/benchmark.h>
 
 #include "base/json_writer.h"
 #include "catalog/catalog.h"

@@ -75,11 +75,11 @@ int main(int argc, char** argv) {
     if (minute % kDay == 0) aggregates.Prune(minute);
   }
   aggregates.Prune(now_minute);
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("after 14 days of per-minute place counts (%llu reports): rss %ld MiB, "
-              "aggregates' own estimate %zu MiB, %.0f s\n",
-              static_cast<unsigned long long>(reports), RssKiB() / 1024,
-              aggregates.MemoryBytes() >> 20, seconds);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf(
+      "after 14 days of per-minute place counts (%llu reports): rss %ld MiB, "
+      "aggregates' own estimate %zu MiB, %.0f s\n",
+      static_cast<unsigned long long>(reports), RssKiB() / 1024, aggregates.MemoryBytes() >> 20,
+      seconds);
   return 0;
 }

@@ -134,10 +134,10 @@ void Api::PostReports(HttpRequest&& request, Responder respond) {
   } else if (type == "application/x-ndjson" || type == "application/ndjson") {
     format = ingest::BodyFormat::kNdjson;
   } else {
-    return respond(ErrorResponse(
-        415, "unsupported_media_type",
-        "Content-Type must be application/json or application/x-ndjson, got \"" +
-            type.substr(0, 100) + "\""));
+    return respond(
+        ErrorResponse(415, "unsupported_media_type",
+                      "Content-Type must be application/json or application/x-ndjson, got \"" +
+                          type.substr(0, 100) + "\""));
   }
   Result<ingest::ParsedBatch> parsed = ingestor_.Parse(request.body, format, request.client_ip);
   if (!parsed.ok()) {
@@ -161,11 +161,10 @@ void Api::PostReports(HttpRequest&& request, Responder respond) {
     JsonWriter w;
     w.BeginObject().Key("status").String("error");
     w.Key("errorType").String(all_unknown ? "not_found" : "invalid_argument");
-    w.Key("error").String(parsed->rejected.empty()
-                              ? std::string("empty body: no report to accept")
-                              : "no report accepted; line " +
-                                    std::to_string(parsed->rejected[0].line) + ": " +
-                                    parsed->rejected[0].error);
+    w.Key("error").String(parsed->rejected.empty() ? std::string("empty body: no report to accept")
+                                                   : "no report accepted; line " +
+                                                         std::to_string(parsed->rejected[0].line) +
+                                                         ": " + parsed->rejected[0].error);
     write_body(w, 0, 0, parsed->rejected);
     w.EndObject();
     HttpResponse r;
@@ -174,21 +173,21 @@ void Api::PostReports(HttpRequest&& request, Responder respond) {
     return respond(std::move(r));
   }
   auto rejected = std::make_shared<std::vector<ingest::LineError>>(std::move(parsed->rejected));
-  Status submitted = store_.TrySubmit(
-      std::move(parsed->reports),
-      [respond, rejected, write_body](Status status, store::WriteResult result) {
-        if (!status.ok()) {
-          return respond(ErrorResponse(503, "unavailable",
-                                       "report log write failed: " + status.message()));
-        }
-        JsonWriter w;
-        w.BeginObject().Key("status").String("success");
-        write_body(w, result.accepted, result.duplicates, *rejected);
-        w.EndObject();
-        HttpResponse r;
-        r.body = std::move(w).Take();
-        respond(std::move(r));
-      });
+  Status submitted =
+      store_.TrySubmit(std::move(parsed->reports),
+                       [respond, rejected, write_body](Status status, store::WriteResult result) {
+                         if (!status.ok()) {
+                           return respond(ErrorResponse(
+                               503, "unavailable", "report log write failed: " + status.message()));
+                         }
+                         JsonWriter w;
+                         w.BeginObject().Key("status").String("success");
+                         write_body(w, result.accepted, result.duplicates, *rejected);
+                         w.EndObject();
+                         HttpResponse r;
+                         r.body = std::move(w).Take();
+                         respond(std::move(r));
+                       });
   if (!submitted.ok()) {
     if (submitted.code() == StatusCode::kResourceExhausted) overload_total_.Add();
     respond(ErrorResponse(submitted));
@@ -230,7 +229,9 @@ HttpResponse Api::ListServices(const HttpRequest& request) {
 
 HttpResponse Api::GetService(std::string_view id) {
   auto service = registry_.Find(id);
-  if (!service) return ErrorResponse(Status::NotFound("unknown service \"" + std::string(id.substr(0, 64)) + "\""));
+  if (!service)
+    return ErrorResponse(
+        Status::NotFound("unknown service \"" + std::string(id.substr(0, 64)) + "\""));
   int64_t now_minute = FloorMinute(ToUnixMillis(clock_.Now()));
   JsonWriter w;
   w.BeginObject().Key("id").String(service->id).Key("name").String(service->name);
@@ -255,9 +256,11 @@ HttpResponse Api::GetService(std::string_view id) {
     w.Key("problems_last_60m").BeginArray();
     if (idx) {
       uint64_t sum = total(60);
-      for (const auto& kc : a.Top(*idx, store::Dimension::kProblem, now_minute - 59, now_minute + 1, 10)) {
+      for (const auto& kc :
+           a.Top(*idx, store::Dimension::kProblem, now_minute - 59, now_minute + 1, 10)) {
         w.BeginObject().Key("problem").String(kc.key).Key("count").Uint(kc.count);
-        w.Key("share").Double(sum ? static_cast<double>(kc.count) / static_cast<double>(sum) : 0, 4);
+        w.Key("share").Double(sum ? static_cast<double>(kc.count) / static_cast<double>(sum) : 0,
+                              4);
         w.EndObject();
       }
     }
@@ -270,7 +273,9 @@ HttpResponse Api::GetService(std::string_view id) {
 
 HttpResponse Api::GetSeries(std::string_view id, const HttpRequest& request) {
   auto service = registry_.Find(id);
-  if (!service) return ErrorResponse(Status::NotFound("unknown service \"" + std::string(id.substr(0, 64)) + "\""));
+  if (!service)
+    return ErrorResponse(
+        Status::NotFound("unknown service \"" + std::string(id.substr(0, 64)) + "\""));
   int64_t now_ms = ToUnixMillis(clock_.Now());
   Result<TimeRange> range = ParseRange(request, now_ms + 60000 - now_ms % 60000, 24 * 3600 * 1000);
   if (!range.ok()) return ErrorResponse(range.status());
@@ -286,8 +291,8 @@ HttpResponse Api::GetSeries(std::string_view id, const HttpRequest& request) {
   int64_t points = (to_minute - from_minute + step_minutes - 1) / step_minutes;
   if (static_cast<size_t>(points) > options_.max_series_points) {
     return ErrorResponse(Status::InvalidArgument(
-        "step: too many points (" + std::to_string(points) +
-        " > " + std::to_string(options_.max_series_points) + "); use a larger step"));
+        "step: too many points (" + std::to_string(points) + " > " +
+        std::to_string(options_.max_series_points) + "); use a larger step"));
   }
   auto answer = store_.Read([&](const store::Aggregates& a) {
     auto idx = a.ServiceIndex(service->id);
@@ -295,7 +300,8 @@ HttpResponse Api::GetSeries(std::string_view id, const HttpRequest& request) {
       store::Aggregates::SeriesAnswer empty;
       empty.from_minute = from_minute;
       empty.step_minutes = step_minutes;
-      empty.counts.assign(static_cast<size_t>((to_minute - from_minute + step_minutes - 1) / step_minutes), 0);
+      empty.counts.assign(
+          static_cast<size_t>((to_minute - from_minute + step_minutes - 1) / step_minutes), 0);
       return empty;
     }
     return a.Series(*idx, std::nullopt, "", from_minute, to_minute, step_minutes);
@@ -315,7 +321,9 @@ HttpResponse Api::GetSeries(std::string_view id, const HttpRequest& request) {
 
 HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
   auto service = registry_.Find(id);
-  if (!service) return ErrorResponse(Status::NotFound("unknown service \"" + std::string(id.substr(0, 64)) + "\""));
+  if (!service)
+    return ErrorResponse(
+        Status::NotFound("unknown service \"" + std::string(id.substr(0, 64)) + "\""));
   int64_t now_ms = ToUnixMillis(clock_.Now());
   Result<TimeRange> range = ParseRange(request, now_ms + 60000 - now_ms % 60000, 3600 * 1000);
   if (!range.ok()) return ErrorResponse(range.status());
@@ -336,8 +344,8 @@ HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
     auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
     if (ec != std::errc() || p != value.data() + value.size() || limit == 0 ||
         limit > options_.max_places) {
-      return ErrorResponse(Status::InvalidArgument(
-          "limit: must be between 1 and " + std::to_string(options_.max_places)));
+      return ErrorResponse(Status::InvalidArgument("limit: must be between 1 and " +
+                                                   std::to_string(options_.max_places)));
     }
   }
   int64_t from_minute = FloorMinute(range->from_ms), to_minute = FloorMinute(range->to_ms + 59999);

@@ -1,12 +1,13 @@
 #include "api/api.h"
 
 #include <arpa/inet.h>
-#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <future>
+
+#include <gtest/gtest.h>
 
 #include "api/http_server.h"
 #include "api/response.h"
@@ -27,8 +28,8 @@ class ApiTest : public ::testing::Test {
     options.data_dir = dir_.str();
     store_ = std::move(*store::Store::Open(options, clock_, metrics_));
     store_->Start();
-    ingestor_ = std::make_unique<ingest::Ingestor>(ingest::IngestOptions{}, registry_,
-                                                   *gazetteer_, nullptr, clock_, metrics_);
+    ingestor_ = std::make_unique<ingest::Ingestor>(ingest::IngestOptions{}, registry_, *gazetteer_,
+                                                   nullptr, clock_, metrics_);
     api_ = std::make_unique<Api>(ApiOptions{}, registry_, *ingestor_, *store_, *gazetteer_,
                                  metrics_, clock_);
   }
@@ -60,14 +61,16 @@ class ApiTest : public ::testing::Test {
 };
 
 TEST_F(ApiTest, MixedBatchAcceptsGoodLinesAndNamesBadOnes) {
-  HttpResponse r = Call("POST", "/api/v1/reports",
-                        "{\"service\":\"outlook\",\"reporter\":\"a\",\"lat\":44.98,\"lon\":-93.26}\n"
-                        "{\"service\":\"outlook\",\"reporter\":\"a\"}\n"
-                        "{\"service\":\"outlook\",\"lat\":-100,\"lon\":0}\n",
-                        "application/x-ndjson");
+  HttpResponse r =
+      Call("POST", "/api/v1/reports",
+           "{\"service\":\"outlook\",\"reporter\":\"a\",\"lat\":44.98,\"lon\":-93.26}\n"
+           "{\"service\":\"outlook\",\"reporter\":\"a\"}\n"
+           "{\"service\":\"outlook\",\"lat\":-100,\"lon\":0}\n",
+           "application/x-ndjson");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body,
-            R"({"status":"success","accepted":1,"duplicates":1,"rejected":[{"line":3,"error":"lat: must be between -90 and 90"}]})");
+  EXPECT_EQ(
+      r.body,
+      R"({"status":"success","accepted":1,"duplicates":1,"rejected":[{"line":3,"error":"lat: must be between -90 and 90"}]})");
 }
 
 TEST_F(ApiTest, NothingAcceptedIs400AndUnknownServiceIs404) {
@@ -95,9 +98,9 @@ TEST_F(ApiTest, SeriesAndPlacesReflectAcceptedReports) {
   }
   body += "{\"service\":\"teams\",\"reporter\":\"x\",\"city\":\"Phoenix\",\"country\":\"US\"}\n";
   ASSERT_EQ(Call("POST", "/api/v1/reports", body, "application/x-ndjson").status, 200);
-  HttpResponse series = Call("GET", "/api/v1/services/teams/series?from=" +
-                                        std::to_string(kNow - 180000) + "&to=" +
-                                        std::to_string(kNow) + "&step=1m");
+  HttpResponse series =
+      Call("GET", "/api/v1/services/teams/series?from=" + std::to_string(kNow - 180000) +
+                      "&to=" + std::to_string(kNow) + "&step=1m");
   ASSERT_EQ(series.status, 200) << series.body;
   EXPECT_NE(series.body.find("[" + std::to_string(kNow - 120000) + ",6]"), std::string::npos)
       << series.body;
@@ -109,7 +112,8 @@ TEST_F(ApiTest, SeriesAndPlacesReflectAcceptedReports) {
   ASSERT_NE(phoenix, std::string::npos);
   EXPECT_LT(minneapolis, phoenix) << "most reported first";
   HttpResponse regions = Call("GET", "/api/v1/services/teams/places?level=region");
-  EXPECT_NE(regions.body.find(R"({"region":"US-MN","reports":6})"), std::string::npos) << regions.body;
+  EXPECT_NE(regions.body.find(R"({"region":"US-MN","reports":6})"), std::string::npos)
+      << regions.body;
   HttpResponse svc = Call("GET", "/api/v1/services/teams");
   EXPECT_NE(svc.body.find("\"reports_last_15m\":7"), std::string::npos) << svc.body;
   HttpResponse list = Call("GET", "/api/v1/services?q=team");
@@ -118,11 +122,12 @@ TEST_F(ApiTest, SeriesAndPlacesReflectAcceptedReports) {
 }
 
 TEST_F(ApiTest, BadQueryParametersAreNamed) {
-  EXPECT_NE(Call("GET", "/api/v1/services/teams/series?step=7s").body.find(
-                "step: must be a whole number of minutes"),
+  EXPECT_NE(Call("GET", "/api/v1/services/teams/series?step=7s")
+                .body.find("step: must be a whole number of minutes"),
             std::string::npos);
-  EXPECT_NE(Call("GET", "/api/v1/services/teams/series?from=soon").body.find("from: must be RFC 3339"),
-            std::string::npos);
+  EXPECT_NE(
+      Call("GET", "/api/v1/services/teams/series?from=soon").body.find("from: must be RFC 3339"),
+      std::string::npos);
   EXPECT_EQ(Call("GET", "/api/v1/services/teams/places?level=planet").status, 400);
   EXPECT_EQ(Call("GET", "/api/v1/services/teams/places?limit=0").status, 400);
   EXPECT_EQ(Call("GET", "/api/v1/services/nope/series").status, 404);
@@ -167,7 +172,8 @@ std::string RawExchange(uint16_t port, const std::string& bytes, int max_respons
   EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   timeval tv{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
+  EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(bytes.size()));
   std::string out;
   char buf[4096];
   for (int i = 0; i < 1000; ++i) {
@@ -175,10 +181,13 @@ std::string RawExchange(uint16_t port, const std::string& bytes, int max_respons
     if (n <= 0) break;
     out.append(buf, static_cast<size_t>(n));
     int responses = 0;
-    for (size_t p = out.find("HTTP/1.1 "); p != std::string::npos; p = out.find("HTTP/1.1 ", p + 1)) {
+    for (size_t p = out.find("HTTP/1.1 "); p != std::string::npos;
+         p = out.find("HTTP/1.1 ", p + 1)) {
       ++responses;
     }
-    if (responses >= max_responses && out.find("\r\n\r\n", out.rfind("HTTP/1.1 ")) != std::string::npos) break;
+    if (responses >= max_responses &&
+        out.find("\r\n\r\n", out.rfind("HTTP/1.1 ")) != std::string::npos)
+      break;
   }
   ::close(fd);
   return out;
@@ -186,13 +195,14 @@ std::string RawExchange(uint16_t port, const std::string& bytes, int max_respons
 
 TEST(HttpServerTest, KeepAliveTwoRequestsOnOneConnection) {
   MetricsRegistry metrics;
-  auto server = HttpServer::Create({.listen = "127.0.0.1:0", .threads = 1},
-                                   [](HttpRequest&& req, Responder respond) {
-                                     HttpResponse r;
-                                     r.body = req.method + " " + req.path + " " + req.query;
-                                     respond(std::move(r));
-                                   },
-                                   metrics);
+  auto server = HttpServer::Create(
+      {.listen = "127.0.0.1:0", .threads = 1},
+      [](HttpRequest&& req, Responder respond) {
+        HttpResponse r;
+        r.body = req.method + " " + req.path + " " + req.query;
+        respond(std::move(r));
+      },
+      metrics);
   ASSERT_TRUE(server.ok()) << server.status().ToString();
   (*server)->Start();
   std::string out = RawExchange((*server)->port(),
@@ -206,9 +216,9 @@ TEST(HttpServerTest, KeepAliveTwoRequestsOnOneConnection) {
 
 TEST(HttpServerTest, OversizedBodyIs413) {
   MetricsRegistry metrics;
-  auto server = HttpServer::Create({.listen = "127.0.0.1:0", .threads = 1, .max_body_bytes = 100},
-                                   [](HttpRequest&&, Responder respond) { respond(HttpResponse{}); },
-                                   metrics);
+  auto server = HttpServer::Create(
+      {.listen = "127.0.0.1:0", .threads = 1, .max_body_bytes = 100},
+      [](HttpRequest&&, Responder respond) { respond(HttpResponse{}); }, metrics);
   ASSERT_TRUE(server.ok());
   (*server)->Start();
   std::string out = RawExchange((*server)->port(),

@@ -16,7 +16,7 @@ struct HttpRequest {
   std::string query;         // after '?', may be empty
   std::string content_type;  // Content-Type header, may be empty
   std::string body;
-  std::string client_ip;     // peer address (X-Forwarded-For is not trusted)
+  std::string client_ip;  // peer address (X-Forwarded-For is not trusted)
   std::vector<std::pair<std::string, std::string>> headers;  // the rest, names lower-cased
 
   // Value of header `name` (lower-case), empty when absent.

@@ -2,14 +2,15 @@
 #include "api/http_server.h"
 
 #include <atomic>
+#include <optional>
+#include <thread>
+#include <vector>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <optional>
-#include <thread>
-#include <vector>
 
 #include "base/log.h"
 
@@ -74,8 +75,9 @@ class HttpServer::Impl {
         requests_total_(metrics.GetCounter("om_http_requests_total", "HTTP requests parsed.")),
         refused_total_(metrics.GetCounter("om_http_connections_refused_total",
                                           "Connections refused with 503 (max_connections).")) {
-    int n = options.threads > 0 ? options.threads
-                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int n = options.threads > 0
+                ? options.threads
+                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     for (int i = 0; i < n; ++i) contexts_.push_back(std::make_unique<net::io_context>(1));
     acceptor_.emplace(*contexts_[0]);
     metrics.AddCallbackGauge("om_http_connections_open", "Open HTTP connections.",
@@ -91,7 +93,8 @@ class HttpServer::Impl {
     }
     port = host.substr(colon + 1);
     host = host.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
     beast::error_code ec;
     auto address = net::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
     if (ec) return Status::InvalidArgument("listen: bad address \"" + host + "\": " + ec.message());
@@ -192,13 +195,15 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_.options_.max_body_bytes);
     parser_->header_limit(16 * 1024);
     stream_.expires_after(server_.options_.idle_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
-        ec == beast::error::timeout || ec == net::error::connection_reset || ec == net::error::eof) {
+        ec == beast::error::timeout || ec == net::error::connection_reset ||
+        ec == net::error::eof) {
       return Close();
     }
     if (ec) {
@@ -206,15 +211,19 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       keep_alive_ = false;
       if (ec == http::error::body_limit) {
         r.status = 413;
-        r.body = "{\"status\":\"error\",\"errorType\":\"too_large\",\"error\":\"request body is over "
-                 "the limit of " + std::to_string(server_.options_.max_body_bytes) + " bytes\"}";
+        r.body =
+            "{\"status\":\"error\",\"errorType\":\"too_large\",\"error\":\"request body is over "
+            "the limit of " +
+            std::to_string(server_.options_.max_body_bytes) + " bytes\"}";
       } else if (ec == http::error::header_limit) {
         r.status = 431;
-        r.body = R"({"status":"error","errorType":"too_large","error":"request headers over 16 KiB"})";
+        r.body =
+            R"({"status":"error","errorType":"too_large","error":"request headers over 16 KiB"})";
       } else {
         r.status = 400;
-        r.body = "{\"status\":\"error\",\"errorType\":\"bad_request\",\"error\":\"malformed HTTP "
-                 "request\"}";
+        r.body =
+            "{\"status\":\"error\",\"errorType\":\"bad_request\",\"error\":\"malformed HTTP "
+            "request\"}";
       }
       return Write(std::move(r));
     }

@@ -3,8 +3,9 @@
 //   success: {"status":"success","data":...}
 //   error:   {"status":"error","errorType":"not_found","error":"unknown service \"x\""}
 // and one mapping from StatusCode to HTTP status, used by every handler. One documented
-// exception: POST /api/v1/reports answers {"status":...,"accepted":N,"duplicates":D,"rejected":[...]}
-// at the top level, the shape its clients were promised.
+// exception: POST /api/v1/reports answers
+// {"status":...,"accepted":N,"duplicates":D,"rejected":[...]} at the top level, the shape its
+// clients were promised.
 
 #include <string>
 #include <string_view>

@@ -26,14 +26,16 @@ struct Voidify {
 
 }  // namespace om::internal
 
-#define OM_CHECK(cond)                      \
-  (cond) ? (void)0                          \
-         : ::om::internal::Voidify() &      \
+#define OM_CHECK(cond)                 \
+  (cond) ? (void)0                     \
+         : ::om::internal::Voidify() & \
                ::om::internal::CheckFailure(__FILE__, __LINE__, #cond).stream()
 
 #ifdef NDEBUG
-#define OM_DCHECK(cond) \
-  true ? (void)0 : ::om::internal::Voidify() & ::om::internal::CheckFailure(__FILE__, __LINE__, #cond).stream()
+#define OM_DCHECK(cond)              \
+  true ? (void)0                     \
+       : ::om::internal::Voidify() & \
+             ::om::internal::CheckFailure(__FILE__, __LINE__, #cond).stream()
 #else
 #define OM_DCHECK(cond) OM_CHECK(cond)
 #endif

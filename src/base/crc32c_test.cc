@@ -1,8 +1,8 @@
 #include "base/crc32c.h"
 
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace om::crc32c {
 namespace {

@@ -1,8 +1,8 @@
 #include "base/json_writer.h"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
+
+#include <gtest/gtest.h>
 
 namespace om {
 namespace {
@@ -10,16 +10,27 @@ namespace {
 TEST(JsonWriterTest, WritesNestedStructure) {
   JsonWriter w;
   w.BeginObject()
-      .Key("accepted").Int(2)
-      .Key("rejected").BeginArray()
-      .BeginObject().Key("line").Uint(3).Key("error").String("lat: bad").EndObject()
+      .Key("accepted")
+      .Int(2)
+      .Key("rejected")
+      .BeginArray()
+      .BeginObject()
+      .Key("line")
+      .Uint(3)
+      .Key("error")
+      .String("lat: bad")
+      .EndObject()
       .EndArray()
-      .Key("ok").Bool(true)
-      .Key("ratio").Double(1.5)
-      .Key("none").Null()
+      .Key("ok")
+      .Bool(true)
+      .Key("ratio")
+      .Double(1.5)
+      .Key("none")
+      .Null()
       .EndObject();
-  EXPECT_EQ(w.str(),
-            R"({"accepted":2,"rejected":[{"line":3,"error":"lat: bad"}],"ok":true,"ratio":1.5,"none":null})");
+  EXPECT_EQ(
+      w.str(),
+      R"({"accepted":2,"rejected":[{"line":3,"error":"lat: bad"}],"ok":true,"ratio":1.5,"none":null})");
 }
 
 TEST(JsonWriterTest, EscapesQuotesControlAndHtml) {

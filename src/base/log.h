@@ -33,8 +33,8 @@ class LogLine {
 }  // namespace om
 
 // Expression form (like OM_CHECK) so `if (x) OM_LOG(kInfo) << y;` has no dangling else.
-#define OM_LOG(level)                                                              \
-  !::om::LogEnabled(::om::LogLevel::level)                                         \
-      ? (void)0                                                                    \
-      : ::om::internal::LogVoidify() &                                             \
+#define OM_LOG(level)                      \
+  !::om::LogEnabled(::om::LogLevel::level) \
+      ? (void)0                            \
+      : ::om::internal::LogVoidify() &     \
             ::om::internal::LogLine(::om::LogLevel::level, __FILE__, __LINE__).stream()

@@ -1,21 +1,20 @@
 #include "base/metrics.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+
+#include <fmt/format.h>
 
 namespace om {
 
 Histogram::Histogram(std::vector<double> upper_bounds)
-    : bounds_(std::move(upper_bounds)),
-      buckets_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
+    : bounds_(std::move(upper_bounds)), buckets_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
   std::sort(bounds_.begin(), bounds_.end());
   for (size_t i = 0; i <= bounds_.size(); ++i) buckets_[i].store(0);
 }
 
 void Histogram::Observe(double v) {
-  size_t i = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) -
-                                 bounds_.begin());
+  size_t i =
+      static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
   buckets_[i].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
   double old = sum_.load(std::memory_order_relaxed);
@@ -29,8 +28,7 @@ std::vector<uint64_t> Histogram::BucketCounts() const {
   return out;
 }
 
-MetricsRegistry::Entry* MetricsRegistry::Find(const std::string& name,
-                                              const std::string& labels) {
+MetricsRegistry::Entry* MetricsRegistry::Find(const std::string& name, const std::string& labels) {
   for (auto& e : entries_) {
     if (e->name == name && e->labels == labels) return e.get();
   }

@@ -62,8 +62,7 @@ class MetricsRegistry {
   // empty. Registering the same (name, labels) twice returns the same object.
   Counter& GetCounter(const std::string& name, const std::string& help,
                       const std::string& labels = "");
-  Gauge& GetGauge(const std::string& name, const std::string& help,
-                  const std::string& labels = "");
+  Gauge& GetGauge(const std::string& name, const std::string& help, const std::string& labels = "");
   Histogram& GetHistogram(const std::string& name, const std::string& help,
                           std::vector<double> upper_bounds);
   // A gauge computed when scraped (queue depth, bytes on disk). `read` must be thread-safe and must

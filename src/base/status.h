@@ -34,7 +34,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status ResourceExhausted(std::string m) {
@@ -94,10 +96,10 @@ class [[nodiscard]] Result {
 #define OM_STATUS_CONCAT(a, b) OM_STATUS_CONCAT_INNER(a, b)
 
 // Returns the Status of `expr` from the enclosing function when it is not OK.
-#define OM_RETURN_IF_ERROR(expr)                       \
-  do {                                                 \
-    ::om::Status om_status_ = (expr);                  \
-    if (!om_status_.ok()) return om_status_;           \
+#define OM_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::om::Status om_status_ = (expr);        \
+    if (!om_status_.ok()) return om_status_; \
   } while (0)
 
 // `lhs = value of expr`, or returns its Status from the enclosing function.

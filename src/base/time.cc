@@ -61,8 +61,8 @@ std::optional<Timestamp> ParseRfc3339(std::string_view s) {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
-  auto t = sys_days(ymd) + hours(hour) + minutes(minute) + seconds(second) +
-           milliseconds(millis) - minutes(offset_minutes);
+  auto t = sys_days(ymd) + hours(hour) + minutes(minute) + seconds(second) + milliseconds(millis) -
+           minutes(offset_minutes);
   return time_point_cast<milliseconds>(t);
 }
 

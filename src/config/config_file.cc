@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <sstream>
+
 #include <toml++/toml.h>
 
 namespace om::config {
@@ -21,7 +22,8 @@ struct ConfigFile::Impl {
   void CollectLeaves(const toml::table& t, const std::string& prefix,
                      std::vector<std::pair<std::string, const toml::node*>>& out) const {
     for (const auto& [k, v] : t) {
-      std::string path = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+      std::string path =
+          prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
       if (const toml::table* sub = v.as_table()) {
         CollectLeaves(*sub, path, out);
       } else {

@@ -20,7 +20,8 @@ TEST(ConfigFileTest, OverridesOnlyWhatIsSet) {
 }
 
 TEST(ConfigFileTest, ErrorsNameFileLineAndKey) {
-  auto file = ConfigFile::Parse("[store]\n\nfsync = \"sometimes\"\nfsync_interval_ms = \"x\"\n", "o.toml");
+  auto file =
+      ConfigFile::Parse("[store]\n\nfsync = \"sometimes\"\nfsync_interval_ms = \"x\"\n", "o.toml");
   ASSERT_TRUE(file.ok());
   std::string fsync = "interval";
   Status s = file->GetEnum("store.fsync", {"always", "interval"}, fsync);

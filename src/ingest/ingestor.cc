@@ -1,9 +1,9 @@
 #include "ingest/ingestor.h"
 
 #include <arpa/inet.h>
+#include <simdjson.h>
 
 #include <cmath>
-#include <simdjson.h>
 
 #include "store/store.h"
 
@@ -48,13 +48,15 @@ Status FieldError(std::string_view field, std::string_view message) {
 Status GetString(simdjson::ondemand::value& value, std::string_view field, std::string_view& out) {
   auto error = value.get_string().get(out);
   if (error == simdjson::SUCCESS) return Status::Ok();
-  return FieldError(field, error == simdjson::INCORRECT_TYPE ? "must be a string" : "invalid string");
+  return FieldError(field,
+                    error == simdjson::INCORRECT_TYPE ? "must be a string" : "invalid string");
 }
 
 Status GetNumber(simdjson::ondemand::value& value, std::string_view field, double& out) {
   auto error = value.get_double().get(out);
   if (error == simdjson::SUCCESS) return Status::Ok();
-  return FieldError(field, error == simdjson::INCORRECT_TYPE ? "must be a number" : "invalid number");
+  return FieldError(field,
+                    error == simdjson::INCORRECT_TYPE ? "must be a number" : "invalid number");
 }
 
 }  // namespace
@@ -147,7 +149,8 @@ Status Ingestor::ParseOne(std::string_view json, size_t allocated, std::string_v
   thread_local simdjson::ondemand::parser parser;
   simdjson::ondemand::document doc;
   auto error = parser.iterate(json.data(), json.size(), allocated).get(doc);
-  if (error) return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(error));
+  if (error)
+    return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(error));
   simdjson::ondemand::object object;
   json_type doc_type;
   if ((error = doc.type().get(doc_type))) {
@@ -165,11 +168,13 @@ Status Ingestor::ParseOne(std::string_view json, size_t allocated, std::string_v
   for (auto field_result : object) {
     simdjson::ondemand::field field;
     if ((error = std::move(field_result).get(field))) {
-      return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(error));
+      return Status::InvalidArgument(std::string("invalid JSON: ") +
+                                     simdjson::error_message(error));
     }
     std::string_view key;
     if ((error = field.unescaped_key().get(key))) {
-      return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(error));
+      return Status::InvalidArgument(std::string("invalid JSON: ") +
+                                     simdjson::error_message(error));
     }
     simdjson::ondemand::value value = field.value();
     if (key == "service") {
@@ -183,11 +188,13 @@ Status Ingestor::ParseOne(std::string_view json, size_t allocated, std::string_v
         std::string_view s;
         OM_RETURN_IF_ERROR(GetString(value, key, s));
         auto t = ParseRfc3339(s);
-        if (!t) return FieldError(key, "must be RFC 3339 (2026-01-22T14:37:00Z) or epoch milliseconds");
+        if (!t)
+          return FieldError(key, "must be RFC 3339 (2026-01-22T14:37:00Z) or epoch milliseconds");
         ts_ms = ToUnixMillis(*t);
       } else if (type == json_type::number) {
         int64_t v;
-        if (value.get_int64().get(v)) return FieldError(key, "epoch milliseconds must be an integer");
+        if (value.get_int64().get(v))
+          return FieldError(key, "epoch milliseconds must be an integer");
         ts_ms = v;
       } else {
         return FieldError(key, "must be RFC 3339 (2026-01-22T14:37:00Z) or epoch milliseconds");
@@ -236,13 +243,16 @@ Status Ingestor::ParseOne(std::string_view json, size_t allocated, std::string_v
                                   " seconds in the future");
     }
     if (options_.max_age.count() > 0 && ts_ms < now_ms - options_.max_age.count()) {
-      return FieldError("ts", "older than " +
-                                  std::to_string(options_.max_age.count() / 86400000) + " days");
+      return FieldError(
+          "ts", "older than " + std::to_string(options_.max_age.count() / 86400000) + " days");
     }
   }
-  if (has_lat != has_lon) return FieldError(has_lat ? "lon" : "lat", "required with " + std::string(has_lat ? "lat" : "lon"));
+  if (has_lat != has_lon)
+    return FieldError(has_lat ? "lon" : "lat",
+                      "required with " + std::string(has_lat ? "lat" : "lon"));
   if (has_lat && !(lat >= -90 && lat <= 90)) return FieldError("lat", "must be between -90 and 90");
-  if (has_lon && !(lon >= -180 && lon <= 180)) return FieldError("lon", "must be between -180 and 180");
+  if (has_lon && !(lon >= -180 && lon <= 180))
+    return FieldError("lon", "must be between -180 and 180");
   if (!country.empty() && !IsCountryCode(country)) {
     return FieldError("country", "must be an ISO 3166-1 alpha-2 code such as \"US\"");
   }

@@ -41,8 +41,8 @@ struct IngestOptions {
 enum class BodyFormat { kJson, kNdjson };
 
 struct LineError {
-  size_t line = 0;     // 1-based line of the body (1 for a single JSON object)
-  std::string error;   // "lat: must be between -90 and 90"
+  size_t line = 0;    // 1-based line of the body (1 for a single JSON object)
+  std::string error;  // "lat: must be between -90 and 90"
   StatusCode code = StatusCode::kInvalidArgument;  // kNotFound for an unknown service
   bool operator==(const LineError&) const = default;
 };
@@ -50,8 +50,8 @@ struct LineError {
 struct ParsedBatch {
   std::vector<store::Report> reports;
   std::vector<LineError> rejected;
-  size_t lines = 0;    // non-empty lines seen
-  size_t unplaced = 0; // accepted reports without a place
+  size_t lines = 0;     // non-empty lines seen
+  size_t unplaced = 0;  // accepted reports without a place
 };
 
 class Ingestor {

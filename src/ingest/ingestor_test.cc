@@ -85,15 +85,18 @@ TEST_F(IngestorTest, ReporterKeyFallsBackToClientIp) {
 
 TEST_F(IngestorTest, ErrorsNameTheField) {
   EXPECT_EQ(ErrorOf(R"({"service":"slack","lat":91,"lon":0})"), "lat: must be between -90 and 90");
-  EXPECT_EQ(ErrorOf(R"({"service":"slack","lat":10,"lon":-181})"), "lon: must be between -180 and 180");
+  EXPECT_EQ(ErrorOf(R"({"service":"slack","lat":10,"lon":-181})"),
+            "lon: must be between -180 and 180");
   EXPECT_EQ(ErrorOf(R"({"service":"slack","lat":10})"), "lon: required with lat");
   EXPECT_EQ(ErrorOf(R"({"service":"slack","lat":"10","lon":1})"), "lat: must be a number");
   EXPECT_EQ(ErrorOf(R"({"lat":1,"lon":1})"), "service: required");
   EXPECT_EQ(ErrorOf(R"({"service":42})"), "service: must be a string");
-  EXPECT_EQ(ErrorOf(R"({"service":"no-such-thing"})"), "service: unknown service \"no-such-thing\"");
+  EXPECT_EQ(ErrorOf(R"({"service":"no-such-thing"})"),
+            "service: unknown service \"no-such-thing\"");
   EXPECT_EQ(ErrorOf(R"({"service":"slack","ts":"yesterday"})"),
             "ts: must be RFC 3339 (2026-01-22T14:37:00Z) or epoch milliseconds");
-  EXPECT_EQ(ErrorOf(R"({"service":"slack","ts":1769099999999})"), "ts: more than 300 seconds in the future");
+  EXPECT_EQ(ErrorOf(R"({"service":"slack","ts":1769099999999})"),
+            "ts: more than 300 seconds in the future");
   EXPECT_EQ(ErrorOf(R"({"service":"slack","ts":1000})"), "ts: older than 400 days");
   EXPECT_EQ(ErrorOf(R"({"service":"slack","city":"Paris"})"), "country: required with city");
   EXPECT_EQ(ErrorOf(R"({"service":"slack","country":"USA"})"),
@@ -107,8 +110,8 @@ TEST_F(IngestorTest, ErrorsNameTheField) {
   EXPECT_EQ(ErrorOf(R"([1,2])"), "report must be a JSON object");
   EXPECT_EQ(ErrorOf(R"({"service":"slack"} trailing)").rfind("invalid JSON: ", 0), 0u);
   EXPECT_EQ(ErrorOf(R"({"service":"slack"} {"service":"zoom"})").rfind("invalid JSON: ", 0), 0u);
-  EXPECT_EQ(ErrorOf(R"({"service":"slack","problem":"teleport"})").rfind(
-                "problem: \"teleport\" is not a problem type of slack (", 0),
+  EXPECT_EQ(ErrorOf(R"({"service":"slack","problem":"teleport"})")
+                .rfind("problem: \"teleport\" is not a problem type of slack (", 0),
             0u);
   EXPECT_EQ(ErrorOf(R"({"service":)").rfind("invalid JSON: ", 0), 0u);
 }

@@ -6,8 +6,7 @@
 
 namespace om::ingest {
 
-ServiceRegistry::ServiceRegistry(catalog::Catalog catalog, bool auto_register,
-                                 size_t max_services)
+ServiceRegistry::ServiceRegistry(catalog::Catalog catalog, bool auto_register, size_t max_services)
     : catalog_(std::move(catalog)), auto_register_(auto_register), max_services_(max_services) {}
 
 Result<ServiceRef> ServiceRegistry::Resolve(std::string_view id_or_alias,

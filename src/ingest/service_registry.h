@@ -18,9 +18,9 @@
 namespace om::ingest {
 
 struct ServiceRef {
-  uint32_t index = 0;         // index in the catalog, stable
-  std::string id;             // canonical id
-  bool has_problem = false;   // whether the problem passed to Resolve is one of the service's
+  uint32_t index = 0;        // index in the catalog, stable
+  std::string id;            // canonical id
+  bool has_problem = false;  // whether the problem passed to Resolve is one of the service's
 };
 
 class ServiceRegistry {

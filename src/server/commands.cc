@@ -65,7 +65,8 @@ int RunImport(const ImportFlags& flags) {
   if (!flags.data_dir.empty()) config.store.data_dir = flags.data_dir;
   config.ingest.max_age = Duration(0);  // history is the point of an import
   config.ingest.max_body_bytes = SIZE_MAX;
-  config.ingest.max_batch_lines = std::max<size_t>(config.ingest.max_batch_lines, 10000);  // import flushes every 10,000 lines
+  config.ingest.max_batch_lines =
+      std::max<size_t>(config.ingest.max_batch_lines, 10000);  // import flushes every 10,000 lines
   std::string format = flags.format;
   if (format.empty()) {
     std::string name = flags.file;
@@ -189,7 +190,8 @@ int RunImport(const ImportFlags& flags) {
   gzclose(in);
   progress.Finish(accepted + duplicates);
   (*store)->Stop();
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (printed > 20) std::fprintf(stderr, "... and %zu more rejected lines\n", printed - 20);
   std::fprintf(stderr,
                "imported %zu reports (%zu counted, %zu duplicates, %zu unplaced), rejected %zu "

@@ -9,16 +9,16 @@ namespace om::server {
 inline constexpr const char* kVersion = "0.1.0";
 
 struct ServeFlags {
-  std::string listen;       // overrides server.listen when set
-  std::string data_dir;     // overrides store.data_dir when set
+  std::string listen;    // overrides server.listen when set
+  std::string data_dir;  // overrides store.data_dir when set
   std::string config_file;
 };
 int RunServe(const ServeFlags& flags);
 
 struct DemoFlags {
   std::string listen = "127.0.0.1:8080";
-  std::string data_dir;     // empty: ./var/demo-<unix time>
-  double speed = 2.0;       // event minutes per wall second
+  std::string data_dir;  // empty: ./var/demo-<unix time>
+  double speed = 2.0;    // event minutes per wall second
   int history_days = 14;
   bool exit_after_replay = false;
 };

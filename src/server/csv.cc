@@ -8,8 +8,8 @@
 namespace om::server {
 namespace {
 
-constexpr std::string_view kColumns[] = {"service", "ts",      "problem",  "lat",  "lon",   "city",
-                                         "country", "ip",      "reporter", "text", "source"};
+constexpr std::string_view kColumns[] = {"service", "ts", "problem",  "lat",  "lon",   "city",
+                                         "country", "ip", "reporter", "text", "source"};
 
 bool LooksNumeric(const std::string& s) {
   if (s.empty()) return false;
@@ -79,8 +79,8 @@ Status CsvHeader::Parse(std::string_view line) {
 Result<std::string> CsvHeader::RowToJson(std::string_view line) const {
   OM_ASSIGN_OR_RETURN(std::vector<std::string> cells, SplitCsvLine(line));
   if (cells.size() != columns_.size()) {
-    return Status::InvalidArgument("row has " + std::to_string(cells.size()) + " fields, header has " +
-                                   std::to_string(columns_.size()));
+    return Status::InvalidArgument("row has " + std::to_string(cells.size()) +
+                                   " fields, header has " + std::to_string(columns_.size()));
   }
   JsonWriter w;
   w.BeginObject();

@@ -18,9 +18,13 @@ TEST(CsvTest, RowsBecomeReportJson) {
   ASSERT_TRUE(h.Parse("service,ts,lat,lon,city,country,text").ok());
   auto json = h.RowToJson("outlook,1769092620000,44.98,-93.26,,,\"a \"\"b\"\"\"");
   ASSERT_TRUE(json.ok());
-  EXPECT_EQ(*json, R"({"service":"outlook","ts":1769092620000,"lat":44.98,"lon":-93.26,"text":"a \"b\""})");
+  EXPECT_EQ(
+      *json,
+      R"({"service":"outlook","ts":1769092620000,"lat":44.98,"lon":-93.26,"text":"a \"b\""})");
   auto rfc = h.RowToJson("outlook,2026-01-22T14:37:00Z,,,Minneapolis,US,");
-  EXPECT_EQ(*rfc, R"({"service":"outlook","ts":"2026-01-22T14:37:00Z","city":"Minneapolis","country":"US"})");
+  EXPECT_EQ(
+      *rfc,
+      R"({"service":"outlook","ts":"2026-01-22T14:37:00Z","city":"Minneapolis","country":"US"})");
   EXPECT_EQ(h.RowToJson("outlook,1").status().message(), "row has 2 fields, header has 7");
 }
 

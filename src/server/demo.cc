@@ -100,8 +100,8 @@ int RunDemo(const DemoFlags& flags) {
   sim::DemoScenario scenario(*catalog, (*server)->gazetteer(), outage_start);
   (*server)->Start();
   std::string base = "http://" + config.http.listen;
-  OM_LOG(kInfo) << "demo: data in " << config.store.data_dir << "; writing "
-                << flags.history_days << " days of normal history";
+  OM_LOG(kInfo) << "demo: data in " << config.store.data_dir << "; writing " << flags.history_days
+                << " days of normal history";
   int64_t history_from = origin - int64_t{flags.history_days} * 86400000;
   ProgressBar progress(static_cast<uint64_t>(origin - history_from), "history",
                        ::isatty(STDERR_FILENO));

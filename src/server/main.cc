@@ -1,9 +1,10 @@
 // outagemap: the command-line entry point. Subcommands: serve, demo, import, export, version.
 #include <signal.h>
 
-#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+
+#include <CLI/CLI.hpp>
 
 #include "base/log.h"
 #include "server/commands.h"
@@ -20,7 +21,8 @@ int main(int argc, char** argv) {
 
   om::server::ServeFlags serve;
   CLI::App* serve_cmd = app.add_subcommand("serve", "Run the server");
-  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+  serve_cmd->add_option("--listen", serve.listen,
+                        "HOST:PORT to listen on (default 127.0.0.1:8080)");
   serve_cmd->add_option("--data", serve.data_dir, "Data directory (default ./var)");
   serve_cmd->add_option("--config", serve.config_file, "TOML configuration file");
 
@@ -33,15 +35,19 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--speed", demo.speed, "Event minutes per wall-clock second")
       ->default_val(demo.speed)
       ->check(CLI::Range(0.1, 600.0));
-  demo_cmd->add_option("--history-days", demo.history_days, "Days of normal history before the outage")
+  demo_cmd
+      ->add_option("--history-days", demo.history_days, "Days of normal history before the outage")
       ->default_val(demo.history_days)
       ->check(CLI::Range(1, 60));
   demo_cmd->add_flag("--exit-after-replay", demo.exit_after_replay,
                      "Stop once the scenario has been replayed (for tests)");
 
   om::server::ImportFlags import;
-  CLI::App* import_cmd = app.add_subcommand("import", "Import reports from NDJSON or CSV into a data dir");
-  import_cmd->add_option("file", import.file, "NDJSON (.ndjson, .jsonl) or CSV (.csv) file, optionally .gz")
+  CLI::App* import_cmd =
+      app.add_subcommand("import", "Import reports from NDJSON or CSV into a data dir");
+  import_cmd
+      ->add_option("file", import.file,
+                   "NDJSON (.ndjson, .jsonl) or CSV (.csv) file, optionally .gz")
       ->required();
   import_cmd->add_option("--data", import.data_dir, "Data directory (default ./var)");
   import_cmd->add_option("--config", import.config_file, "TOML configuration file");
@@ -50,7 +56,8 @@ int main(int argc, char** argv) {
   import_cmd->add_flag("--no-progress", import.no_progress, "Never draw a progress bar");
 
   om::server::ExportFlags export_flags;
-  CLI::App* export_cmd = app.add_subcommand("export", "Write the reports of a time range as NDJSON");
+  CLI::App* export_cmd =
+      app.add_subcommand("export", "Write the reports of a time range as NDJSON");
   export_cmd->add_option("--data", export_flags.data_dir, "Data directory (default ./var)");
   export_cmd->add_option("--from", export_flags.from, "Start (RFC 3339 or epoch ms), inclusive");
   export_cmd->add_option("--to", export_flags.to, "End (RFC 3339 or epoch ms), exclusive");
@@ -64,8 +71,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  om::SetMinLogLevel(log_level == "debug"  ? om::LogLevel::kDebug
-                     : log_level == "warn" ? om::LogLevel::kWarning
+  om::SetMinLogLevel(log_level == "debug"   ? om::LogLevel::kDebug
+                     : log_level == "warn"  ? om::LogLevel::kWarning
                      : log_level == "error" ? om::LogLevel::kError
                                             : om::LogLevel::kInfo);
   if (*serve_cmd) return om::server::RunServe(serve);

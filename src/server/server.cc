@@ -25,7 +25,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
     if (!locator.ok()) return locator.status().WithPrefix("geo.ip_database");
     s->ip_locator_ = std::move(*locator);
   }
-  Result<std::unique_ptr<store::Store>> store = store::Store::Open(config.store, clock, s->metrics_);
+  Result<std::unique_ptr<store::Store>> store =
+      store::Store::Open(config.store, clock, s->metrics_);
   if (!store.ok()) return store.status().WithPrefix("store");
   s->store_ = std::move(*store);
   const store::RecoveryInfo& rec = s->store_->recovery();
@@ -38,7 +39,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
                                        *s->gazetteer_, s->metrics_, clock);
   api::Api* api = s->api_.get();
   Result<std::unique_ptr<api::HttpServer>> http = api::HttpServer::Create(
-      config.http, [api](api::HttpRequest&& request, api::Responder respond) {
+      config.http,
+      [api](api::HttpRequest&& request, api::Responder respond) {
         api->Handle(std::move(request), std::move(respond));
       },
       s->metrics_);

@@ -17,37 +17,49 @@ Status LoadServerConfig(const std::string& path, ServerConfig& config) {
                           int64_t unit_ms) -> Status {
     int64_t v = std::chrono::duration_cast<Duration>(field).count() / unit_ms;
     OM_RETURN_IF_ERROR(file.GetInt(key, min, max, v));
-    field = std::chrono::duration_cast<std::remove_reference_t<decltype(field)>>(Duration(v * unit_ms));
+    field =
+        std::chrono::duration_cast<std::remove_reference_t<decltype(field)>>(Duration(v * unit_ms));
     return Status::Ok();
   };
   // [server]
   OM_RETURN_IF_ERROR(file.GetString("server.listen", config.http.listen));
   OM_RETURN_IF_ERROR(get_int("server.threads", 0, 256, config.http.threads));
   OM_RETURN_IF_ERROR(get_int("server.max_connections", 1, 1000000, config.http.max_connections));
-  OM_RETURN_IF_ERROR(get_duration("server.idle_timeout_seconds", 1, 86400, config.http.idle_timeout, 1000));
+  OM_RETURN_IF_ERROR(
+      get_duration("server.idle_timeout_seconds", 1, 86400, config.http.idle_timeout, 1000));
   // [store]
   OM_RETURN_IF_ERROR(file.GetString("store.data_dir", config.store.data_dir));
   std::string fsync = config.store.fsync == store::FsyncPolicy::kAlways ? "always" : "interval";
   OM_RETURN_IF_ERROR(file.GetEnum("store.fsync", {"always", "interval"}, fsync));
-  config.store.fsync = fsync == "always" ? store::FsyncPolicy::kAlways : store::FsyncPolicy::kInterval;
-  OM_RETURN_IF_ERROR(get_duration("store.fsync_interval_ms", 1, 60000, config.store.fsync_interval, 1));
-  OM_RETURN_IF_ERROR(get_duration("store.log_retention_days", 0, 36500, config.store.log_retention, 86400000));
+  config.store.fsync =
+      fsync == "always" ? store::FsyncPolicy::kAlways : store::FsyncPolicy::kInterval;
+  OM_RETURN_IF_ERROR(
+      get_duration("store.fsync_interval_ms", 1, 60000, config.store.fsync_interval, 1));
+  OM_RETURN_IF_ERROR(
+      get_duration("store.log_retention_days", 0, 36500, config.store.log_retention, 86400000));
   int64_t segment_mb = static_cast<int64_t>(config.store.segment_bytes >> 20);
   OM_RETURN_IF_ERROR(file.GetInt("store.segment_mb", 1, 4096, segment_mb));
   config.store.segment_bytes = static_cast<uint64_t>(segment_mb) << 20;
   OM_RETURN_IF_ERROR(get_int("store.queue_capacity", 1, 100000000, config.store.queue_capacity));
-  OM_RETURN_IF_ERROR(get_int("store.snapshot_every_reports", 1, kMax, config.store.snapshot_every_reports));
-  OM_RETURN_IF_ERROR(get_int("store.minute_retention_days", 1, 3650, config.store.aggregates.minute_retention_days));
-  OM_RETURN_IF_ERROR(get_int("store.quarter_retention_days", 1, 36500, config.store.aggregates.quarter_retention_days));
+  OM_RETURN_IF_ERROR(
+      get_int("store.snapshot_every_reports", 1, kMax, config.store.snapshot_every_reports));
+  OM_RETURN_IF_ERROR(get_int("store.minute_retention_days", 1, 3650,
+                             config.store.aggregates.minute_retention_days));
+  OM_RETURN_IF_ERROR(get_int("store.quarter_retention_days", 1, 36500,
+                             config.store.aggregates.quarter_retention_days));
   OM_RETURN_IF_ERROR(get_int("store.place_quarter_retention_days", 1, 36500,
                              config.store.aggregates.dimension_quarter_retention_days));
   // [ingest]
   OM_RETURN_IF_ERROR(get_int("ingest.max_batch_lines", 1, 10000000, config.ingest.max_batch_lines));
-  OM_RETURN_IF_ERROR(get_int("ingest.max_body_bytes", 1, int64_t{1} << 32, config.ingest.max_body_bytes));
+  OM_RETURN_IF_ERROR(
+      get_int("ingest.max_body_bytes", 1, int64_t{1} << 32, config.ingest.max_body_bytes));
   config.http.max_body_bytes = config.ingest.max_body_bytes;
-  OM_RETURN_IF_ERROR(get_duration("ingest.dedupe_window_minutes", 0, 10080, config.store.dedupe_window, 60000));
-  OM_RETURN_IF_ERROR(get_duration("ingest.max_future_skew_seconds", 0, 86400, config.ingest.max_future_skew, 1000));
-  OM_RETURN_IF_ERROR(get_duration("ingest.max_age_days", 0, 36500, config.ingest.max_age, 86400000));
+  OM_RETURN_IF_ERROR(
+      get_duration("ingest.dedupe_window_minutes", 0, 10080, config.store.dedupe_window, 60000));
+  OM_RETURN_IF_ERROR(get_duration("ingest.max_future_skew_seconds", 0, 86400,
+                                  config.ingest.max_future_skew, 1000));
+  OM_RETURN_IF_ERROR(
+      get_duration("ingest.max_age_days", 0, 36500, config.ingest.max_age, 86400000));
   OM_RETURN_IF_ERROR(file.GetBool("ingest.auto_register_services", config.auto_register_services));
   OM_RETURN_IF_ERROR(get_int("ingest.max_services", 1, 10000000, config.max_services));
   OM_RETURN_IF_ERROR(get_int("ingest.dedupe_max_entries", 1000, int64_t{1} << 32,

@@ -1,8 +1,8 @@
 #include "server/server_config.h"
 
-#include <gtest/gtest.h>
-
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "testing/temp_dir.h"
 
@@ -45,7 +45,8 @@ max_batch_lines = 500
 max_body_bytes = 1048576
 [geo]
 ip_database = "/srv/city.mmdb"
-)"), c);
+)"),
+                              c);
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(c.http.listen, "127.0.0.1:9000");
   EXPECT_EQ(c.http.threads, 3);

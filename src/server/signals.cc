@@ -28,7 +28,8 @@ bool WaitForStopSignal(int64_t timeout_ms) {
   if (timeout_ms < 0) {
     if (sigwait(&set, &sig) != 0) return false;
   } else {
-    timespec ts{static_cast<time_t>(timeout_ms / 1000), static_cast<long>((timeout_ms % 1000) * 1000000)};
+    timespec ts{static_cast<time_t>(timeout_ms / 1000),
+                static_cast<long>((timeout_ms % 1000) * 1000000)};
     sig = sigtimedwait(&set, nullptr, &ts);
     if (sig <= 0) return false;
   }

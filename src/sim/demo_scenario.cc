@@ -34,17 +34,38 @@ struct Seed {
 // Normal peaks are reports per minute at the busiest hour; outage peaks follow the Downdetector
 // figures of the day (16,000 / 15 min for Microsoft 365, 12,000 for Outlook).
 constexpr Seed kServices[] = {
-    {"microsoft-365", 1.5, 1070, 0}, {"outlook", 1.2, 800, 1}, {"teams", 0.8, 260, 2},
-    {"mimecast", 0.05, 45, 5},        {"godaddy", 0.15, 35, 7}, {"azure", 0.2, 0, 0},
-    {"aws", 0.5, 0, 0},               {"google", 0.6, 0, 0},    {"gmail", 0.8, 0, 0},
-    {"youtube", 1.5, 0, 0},           {"slack", 0.6, 0, 0},     {"zoom", 0.5, 0, 0},
-    {"cloudflare", 0.2, 0, 0},        {"github", 0.3, 0, 0},    {"discord", 0.8, 0, 0},
-    {"whatsapp", 1.0, 0, 0},          {"facebook", 1.2, 0, 0},  {"instagram", 1.2, 0, 0},
-    {"x", 1.0, 0, 0},                 {"reddit", 0.6, 0, 0},    {"netflix", 0.8, 0, 0},
-    {"spotify", 0.6, 0, 0},           {"steam", 0.5, 0, 0},     {"playstation-network", 0.5, 0, 0},
-    {"xbox-live", 0.4, 0, 0},         {"chatgpt", 0.7, 0, 0},   {"paypal", 0.3, 0, 0},
-    {"comcast-xfinity", 1.0, 0, 0},   {"verizon", 0.7, 0, 0},   {"at-t", 0.8, 0, 0},
-    {"t-mobile", 0.6, 0, 0},          {"amazon", 0.5, 0, 0},
+    {"microsoft-365", 1.5, 1070, 0},
+    {"outlook", 1.2, 800, 1},
+    {"teams", 0.8, 260, 2},
+    {"mimecast", 0.05, 45, 5},
+    {"godaddy", 0.15, 35, 7},
+    {"azure", 0.2, 0, 0},
+    {"aws", 0.5, 0, 0},
+    {"google", 0.6, 0, 0},
+    {"gmail", 0.8, 0, 0},
+    {"youtube", 1.5, 0, 0},
+    {"slack", 0.6, 0, 0},
+    {"zoom", 0.5, 0, 0},
+    {"cloudflare", 0.2, 0, 0},
+    {"github", 0.3, 0, 0},
+    {"discord", 0.8, 0, 0},
+    {"whatsapp", 1.0, 0, 0},
+    {"facebook", 1.2, 0, 0},
+    {"instagram", 1.2, 0, 0},
+    {"x", 1.0, 0, 0},
+    {"reddit", 0.6, 0, 0},
+    {"netflix", 0.8, 0, 0},
+    {"spotify", 0.6, 0, 0},
+    {"steam", 0.5, 0, 0},
+    {"playstation-network", 0.5, 0, 0},
+    {"xbox-live", 0.4, 0, 0},
+    {"chatgpt", 0.7, 0, 0},
+    {"paypal", 0.3, 0, 0},
+    {"comcast-xfinity", 1.0, 0, 0},
+    {"verizon", 0.7, 0, 0},
+    {"at-t", 0.8, 0, 0},
+    {"t-mobile", 0.6, 0, 0},
+    {"amazon", 0.5, 0, 0},
 };
 
 constexpr const char* kOutageTexts[] = {
@@ -129,8 +150,7 @@ DemoScenario::DemoScenario(const catalog::Catalog& catalog, const geo::Gazetteer
 }
 
 int64_t DemoScenario::outage_end_ms() const {
-  return outage_start_ms_ +
-         static_cast<int64_t>((kOutageMinutes + kDecayMinutes + 10) * 60000);
+  return outage_start_ms_ + static_cast<int64_t>((kOutageMinutes + kDecayMinutes + 10) * 60000);
 }
 
 std::vector<std::string> DemoScenario::services() const {
@@ -168,7 +188,7 @@ double DemoScenario::OutageRate(size_t service_index, double minutes_since_start
 }
 
 const DemoScenario::WeightedCity& DemoScenario::PickCity(const std::vector<WeightedCity>& cities,
-                                                          double u) const {
+                                                         double u) const {
   double target = u * cities.back().cumulative;
   auto it = std::lower_bound(cities.begin(), cities.end(), target,
                              [](const WeightedCity& c, double v) { return c.cumulative < v; });
@@ -193,8 +213,11 @@ void DemoScenario::GenerateMinute(int64_t minute_start_ms, std::vector<SimReport
       r.ts_ms = minute_start_ms + static_cast<int64_t>(uniform(rng) * 59999);
       r.service = p.id;
       // Normal traffic spreads over all problem types; the outage is mostly the first two.
-      size_t pi = in_outage ? (uniform(rng) < 0.7 ? 0 : uniform(rng) < 0.7 ? 1 : 2)
-                            : static_cast<size_t>(uniform(rng) * static_cast<double>(p.problems.size()));
+      size_t pi = in_outage
+                      ? (uniform(rng) < 0.7   ? 0
+                         : uniform(rng) < 0.7 ? 1
+                                              : 2)
+                      : static_cast<size_t>(uniform(rng) * static_cast<double>(p.problems.size()));
       r.problem = p.problems[std::min(pi, p.problems.size() - 1)];
       const WeightedCity& c = PickCity(in_outage ? outage_cities_ : world_cities_, uniform(rng));
       // Within ~3 km of the centre, so placement goes through the nearest-city rule.

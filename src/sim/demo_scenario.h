@@ -57,10 +57,10 @@ class DemoScenario {
  private:
   struct Profile {
     std::string id;
-    double peak_per_minute;            // normal traffic at the daily peak
-    double outage_peak_per_minute;     // extra reports at the outage peak, 0 if not affected
-    double outage_delay_minutes;       // onset after the Microsoft 365 onset
-    std::vector<std::string> problems; // weighted towards the first ones
+    double peak_per_minute;             // normal traffic at the daily peak
+    double outage_peak_per_minute;      // extra reports at the outage peak, 0 if not affected
+    double outage_delay_minutes;        // onset after the Microsoft 365 onset
+    std::vector<std::string> problems;  // weighted towards the first ones
   };
   struct WeightedCity {
     double lat, lon, cumulative;
@@ -71,8 +71,8 @@ class DemoScenario {
   int64_t outage_start_ms_;
   uint64_t seed_;
   std::vector<Profile> profiles_;
-  std::vector<WeightedCity> world_cities_;    // background traffic
-  std::vector<WeightedCity> outage_cities_;   // North America, named cities boosted
+  std::vector<WeightedCity> world_cities_;   // background traffic
+  std::vector<WeightedCity> outage_cities_;  // North America, named cities boosted
 };
 
 }  // namespace om::sim

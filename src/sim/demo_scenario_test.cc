@@ -1,8 +1,8 @@
 #include "sim/demo_scenario.h"
 
-#include <gtest/gtest.h>
-
 #include <map>
+
+#include <gtest/gtest.h>
 
 namespace om::sim {
 namespace {
@@ -84,7 +84,8 @@ TEST_F(DemoScenarioTest, DependentsStartLaterAndEverythingEnds) {
   EXPECT_EQ(s.OutageRate(mimecast, 3), 0);
   EXPECT_GT(s.OutageRate(mimecast, 20), 0);
   double after_end = static_cast<double>(s.outage_end_ms() - kStart) / 60000.0;
-  for (size_t i = 0; i < services.size(); ++i) EXPECT_EQ(s.OutageRate(i, after_end), 0) << services[i];
+  for (size_t i = 0; i < services.size(); ++i)
+    EXPECT_EQ(s.OutageRate(i, after_end), 0) << services[i];
 }
 
 TEST_F(DemoScenarioTest, NdjsonLineIsOneObject) {

@@ -38,8 +38,7 @@ bool GetString(std::string_view data, size_t& pos, std::string& s) {
 
 }  // namespace
 
-Aggregates::Aggregates(AggregateOptions options)
-    : options_(options), newest_minute_(INT64_MIN) {}
+Aggregates::Aggregates(AggregateOptions options) : options_(options), newest_minute_(INT64_MIN) {}
 
 uint32_t Aggregates::Intern(std::string_view s) {
   auto it = string_index_.find(View(s));
@@ -131,7 +130,8 @@ Aggregates::SeriesAnswer Aggregates::Series(uint32_t service, std::optional<Dime
   answer.from_minute = from_minute;
   answer.step_minutes = step_minutes;
   if (to_minute <= from_minute) return answer;
-  answer.counts.assign(static_cast<size_t>((to_minute - from_minute + step_minutes - 1) / step_minutes), 0);
+  answer.counts.assign(
+      static_cast<size_t>((to_minute - from_minute + step_minutes - 1) / step_minutes), 0);
   if (service >= counts_.size()) return answer;
   const ServiceCounts& c = *counts_[service];
   int32_t unit = use_quarters ? 15 : 1;
@@ -146,7 +146,8 @@ Aggregates::SeriesAnswer Aggregates::Series(uint32_t service, std::optional<Dime
   if (!key) return answer;
   auto it = c.dims.find(*key);
   if (it == c.dims.end()) return answer;
-  (use_quarters ? it->second.quarter : it->second.minute).AccumulateInto(from, to, step, answer.counts);
+  (use_quarters ? it->second.quarter : it->second.minute)
+      .AccumulateInto(from, to, step, answer.counts);
   return answer;
 }
 
@@ -158,11 +159,11 @@ std::vector<KeyCount> Aggregates::Top(uint32_t service, Dimension dimension, int
   std::vector<std::pair<uint64_t, uint64_t>> rows;
   for (const auto& [key, series] : counts_[service]->dims) {
     if (static_cast<Dimension>(key >> 32) != dimension) continue;
-    uint64_t n = use_quarters
-                     ? series.quarter.Sum(static_cast<int32_t>(FloorDiv(from_minute, 15)),
-                                          static_cast<int32_t>(FloorDiv(to_minute + 14, 15)))
-                     : series.minute.Sum(static_cast<int32_t>(from_minute),
-                                         static_cast<int32_t>(to_minute));
+    uint64_t n =
+        use_quarters
+            ? series.quarter.Sum(static_cast<int32_t>(FloorDiv(from_minute, 15)),
+                                 static_cast<int32_t>(FloorDiv(to_minute + 14, 15)))
+            : series.minute.Sum(static_cast<int32_t>(from_minute), static_cast<int32_t>(to_minute));
     if (n > 0) rows.emplace_back(key, n);
   }
   size_t k = std::min(limit, rows.size());
@@ -197,13 +198,15 @@ size_t Aggregates::MemoryBytes() const {
   size_t bytes = 0;
   for (const auto& c : counts_) {
     bytes += c->minute.MemoryBytes() + c->quarter.MemoryBytes();
-    for (const auto& [key, s] : c->dims) bytes += 48 + s.minute.MemoryBytes() + s.quarter.MemoryBytes();
+    for (const auto& [key, s] : c->dims)
+      bytes += 48 + s.minute.MemoryBytes() + s.quarter.MemoryBytes();
   }
   return bytes;
 }
 
 // Layout: i64 newest minute; u32 string count, strings; u32 service count, then per service:
-// name, dense minute, dense quarter, u32 dim count, per dim: u64 key, sparse minute, sparse quarter.
+// name, dense minute, dense quarter, u32 dim count, per dim: u64 key, sparse minute, sparse
+// quarter.
 void Aggregates::Serialize(std::string& out) const {
   out.append(reinterpret_cast<const char*>(&newest_minute_), 8);
   uint32_t n = static_cast<uint32_t>(strings_.size());

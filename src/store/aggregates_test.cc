@@ -44,8 +44,9 @@ TEST(AggregatesTest, StepsSumBuckets) {
 }
 
 TEST(AggregatesTest, OldRangesComeFromQuarterRollupAfterPrune) {
-  Aggregates a({.minute_retention_days = 2, .quarter_retention_days = 30,
-                 .dimension_quarter_retention_days = 20});
+  Aggregates a({.minute_retention_days = 2,
+                .quarter_retention_days = 30,
+                .dimension_quarter_retention_days = 20});
   for (int m = 0; m < 30; ++m) a.Add(At(kT0 + m, "1", "US-MN"));
   a.Add(At(kT0 + 10 * kDay, "1", "US-MN"));
   a.Prune(kT0 + 10 * kDay);
@@ -78,7 +79,8 @@ TEST(AggregatesTest, HugeMinutePromotesPastSixteenBits) {
 
 TEST(AggregatesTest, SerializeRoundTripsAndRejectsGarbage) {
   Aggregates a;
-  for (int m = 0; m < 100; ++m) a.Add(At(kT0 + m, std::to_string(m % 7 + 1), m % 2 ? "US-MN" : "US-TX"));
+  for (int m = 0; m < 100; ++m)
+    a.Add(At(kT0 + m, std::to_string(m % 7 + 1), m % 2 ? "US-MN" : "US-TX"));
   std::string bytes;
   a.Serialize(bytes);
   Aggregates b;
@@ -88,10 +90,12 @@ TEST(AggregatesTest, SerializeRoundTripsAndRejectsGarbage) {
   EXPECT_EQ(bytes.size(), again.size());
   uint32_t s = *b.ServiceIndex("outlook");
   EXPECT_EQ(b.Total(s, kT0, kT0 + 100), 100u);
-  EXPECT_EQ(b.Top(s, Dimension::kRegion, kT0, kT0 + 100, 5), a.Top(s, Dimension::kRegion, kT0, kT0 + 100, 5));
+  EXPECT_EQ(b.Top(s, Dimension::kRegion, kT0, kT0 + 100, 5),
+            a.Top(s, Dimension::kRegion, kT0, kT0 + 100, 5));
   for (size_t cut : {size_t{0}, size_t{3}, bytes.size() / 2, bytes.size() - 1}) {
     Aggregates c;
-    EXPECT_EQ(c.Deserialize(std::string_view(bytes).substr(0, cut)).code(), StatusCode::kCorruption);
+    EXPECT_EQ(c.Deserialize(std::string_view(bytes).substr(0, cut)).code(),
+              StatusCode::kCorruption);
   }
 }
 

@@ -15,7 +15,9 @@ void PutVarint(std::string& out, uint64_t v) {
   out.push_back(static_cast<char>(v));
 }
 
-uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+uint64_t ZigZag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
 int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 
 void PutString(std::string& out, std::string_view s) {
@@ -73,19 +75,26 @@ bool SameDouble(double a, double b) { return (std::isnan(a) && std::isnan(b)) ||
 
 std::string_view SourceName(Source s) {
   switch (s) {
-    case Source::kApi: return "api";
-    case Source::kWeb: return "web";
-    case Source::kApp: return "app";
-    case Source::kSocial: return "social";
-    case Source::kProbe: return "probe";
+    case Source::kApi:
+      return "api";
+    case Source::kWeb:
+      return "web";
+    case Source::kApp:
+      return "app";
+    case Source::kSocial:
+      return "social";
+    case Source::kProbe:
+      return "probe";
   }
   return "api";
 }
 
 bool ParseSource(std::string_view name, Source& out) {
-  static constexpr std::pair<std::string_view, Source> kNames[] = {
-      {"api", Source::kApi}, {"web", Source::kWeb},     {"app", Source::kApp},
-      {"social", Source::kSocial}, {"probe", Source::kProbe}};
+  static constexpr std::pair<std::string_view, Source> kNames[] = {{"api", Source::kApi},
+                                                                   {"web", Source::kWeb},
+                                                                   {"app", Source::kApp},
+                                                                   {"social", Source::kSocial},
+                                                                   {"probe", Source::kProbe}};
   for (const auto& [n, s] : kNames) {
     if (n == name) {
       out = s;

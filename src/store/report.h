@@ -19,19 +19,19 @@ std::string_view SourceName(Source s);
 bool ParseSource(std::string_view name, Source& out);
 
 struct Report {
-  int64_t ts_ms = 0;           // event time, Unix milliseconds
-  int64_t received_ms = 0;     // server time when accepted
-  std::string service;         // canonical catalog id
-  std::string problem;         // problem slug, "other" by default
-  uint64_t reporter_key = 0;   // 64-bit hash of the reporter id or client IP (never the raw value)
-  uint32_t geonameid = 0;      // placed city, 0 when the report could not be placed
-  std::string region;          // "US-MN" for a placed report, else empty
-  std::string country;         // ISO 3166-1 alpha-2 of the placed city, else as given, else empty
-  double lat = NAN, lon = NAN; // as given by the reporter, NaN when absent
-  std::string city;            // city name as given by the reporter, may be empty
-  std::string text;            // free text, at most kMaxTextBytes
+  int64_t ts_ms = 0;            // event time, Unix milliseconds
+  int64_t received_ms = 0;      // server time when accepted
+  std::string service;          // canonical catalog id
+  std::string problem;          // problem slug, "other" by default
+  uint64_t reporter_key = 0;    // 64-bit hash of the reporter id or client IP (never the raw value)
+  uint32_t geonameid = 0;       // placed city, 0 when the report could not be placed
+  std::string region;           // "US-MN" for a placed report, else empty
+  std::string country;          // ISO 3166-1 alpha-2 of the placed city, else as given, else empty
+  double lat = NAN, lon = NAN;  // as given by the reporter, NaN when absent
+  std::string city;             // city name as given by the reporter, may be empty
+  std::string text;             // free text, at most kMaxTextBytes
   Source source = Source::kApi;
-  bool duplicate = false;      // same reporter, service and de-duplication window: stored, not counted
+  bool duplicate = false;  // same reporter, service and de-duplication window: stored, not counted
 
   bool operator==(const Report& o) const;
 };

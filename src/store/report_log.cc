@@ -150,7 +150,8 @@ Result<std::unique_ptr<ReportLog>> ReportLog::Open(const LogOptions& options,
   std::vector<uint64_t> segments = ListSegments(options.dir);
   if (truncated_bytes) *truncated_bytes = 0;
   for (size_t i = 0; i + 1 < segments.size(); ++i) {
-    log->closed_bytes_ += std::filesystem::file_size(options.dir + "/" + SegmentFileName(segments[i]), ec);
+    log->closed_bytes_ +=
+        std::filesystem::file_size(options.dir + "/" + SegmentFileName(segments[i]), ec);
   }
   if (segments.empty()) {
     OM_RETURN_IF_ERROR(log->OpenSegment(1, /*create=*/true));

@@ -38,8 +38,8 @@ struct LogOptions {
   uint64_t segment_bytes = 64ull << 20;
 };
 
-inline constexpr size_t kLogHeaderBytes = 8;        // "OMRLOG01"
-inline constexpr size_t kRecordHeaderBytes = 8;     // masked CRC-32C (4) + payload length (4)
+inline constexpr size_t kLogHeaderBytes = 8;     // "OMRLOG01"
+inline constexpr size_t kRecordHeaderBytes = 8;  // masked CRC-32C (4) + payload length (4)
 inline constexpr size_t kMaxRecordPayload = 64 << 10;
 
 // Appends one framed record (header + payload) to `out`.
@@ -55,8 +55,9 @@ struct ReadStats {
 // position just after the record. A bad record in a segment that is followed by a newer segment
 // skips the rest of that segment (counted in corrupt_bytes_skipped); a bad record in the newest
 // segment ends the read (it is a torn tail). Returns kIoError when a file cannot be read.
-Result<ReadStats> ReadLog(const std::string& dir, LogPosition from,
-                          const std::function<void(std::string_view payload, LogPosition next)>& fn);
+Result<ReadStats> ReadLog(
+    const std::string& dir, LogPosition from,
+    const std::function<void(std::string_view payload, LogPosition next)>& fn);
 
 class ReportLog {
  public:

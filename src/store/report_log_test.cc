@@ -1,10 +1,11 @@
 #include "store/report_log.h"
 
-#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "testing/temp_dir.h"
 
@@ -39,7 +40,8 @@ TEST(ReportLogTest, RollsOverSegmentsAndReadsFromPosition) {
   testing::TempDir dir;
   auto log = ReportLog::Open({.dir = dir.str(), .segment_bytes = 64});
   ASSERT_TRUE(log.ok());
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE((*log)->Append(Framed({"record-" + std::to_string(i)})).ok());
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE((*log)->Append(Framed({"record-" + std::to_string(i)})).ok());
   EXPECT_GT((*log)->segments().size(), 3u);
   std::vector<LogPosition> positions;
   ASSERT_TRUE(ReadLog(dir.str(), {}, [&](std::string_view, LogPosition next) {
@@ -92,7 +94,8 @@ TEST(ReportLogTest, CorruptionInOlderSegmentSkipsRestOfThatSegmentOnly) {
   testing::TempDir dir;
   {
     auto log = ReportLog::Open({.dir = dir.str(), .segment_bytes = 40});
-    for (int i = 0; i < 6; ++i) ASSERT_TRUE((*log)->Append(Framed({"r" + std::to_string(i) + "-xxxxxxxx"})).ok());
+    for (int i = 0; i < 6; ++i)
+      ASSERT_TRUE((*log)->Append(Framed({"r" + std::to_string(i) + "-xxxxxxxx"})).ok());
   }
   std::string first = dir.str() + "/" + SegmentFileName(1);
   {
@@ -111,7 +114,8 @@ TEST(ReportLogTest, CorruptionInOlderSegmentSkipsRestOfThatSegmentOnly) {
 TEST(ReportLogTest, DropSegmentsBeforeKeepsCurrent) {
   testing::TempDir dir;
   auto log = ReportLog::Open({.dir = dir.str(), .segment_bytes = 40});
-  for (int i = 0; i < 6; ++i) ASSERT_TRUE((*log)->Append(Framed({"payload-" + std::to_string(i)})).ok());
+  for (int i = 0; i < 6; ++i)
+    ASSERT_TRUE((*log)->Append(Framed({"payload-" + std::to_string(i)})).ok());
   auto before = (*log)->segments();
   ASSERT_GT(before.size(), 2u);
   ASSERT_TRUE((*log)->DropSegmentsBefore(1000).ok());

@@ -63,7 +63,9 @@ Status WriteFileDurably(const std::string& path, std::string_view data) {
   return Status::Ok();
 }
 
-uint64_t DedupeKey(const Report& r) { return HashKey(r.service, r.reporter_key ^ 0x9e3779b97f4a7c15ull); }
+uint64_t DedupeKey(const Report& r) {
+  return HashKey(r.service, r.reporter_key ^ 0x9e3779b97f4a7c15ull);
+}
 
 }  // namespace
 
@@ -82,8 +84,8 @@ Store::Store(const StoreOptions& options, const Clock& clock, MetricsRegistry& m
       log_dir_(options.data_dir + "/log"),
       snapshot_path_(options.data_dir + "/snapshot"),
       metrics_(metrics),
-      accepted_total_(metrics.GetCounter("om_reports_counted_total",
-                                         "Reports stored and counted.")),
+      accepted_total_(
+          metrics.GetCounter("om_reports_counted_total", "Reports stored and counted.")),
       duplicates_total_(metrics.GetCounter(
           "om_reports_duplicate_total",
           "Reports stored but not counted: same reporter, service and de-dup window.")),

@@ -1,9 +1,9 @@
 #include "store/store.h"
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "testing/fake_clock.h"
 #include "testing/temp_dir.h"
@@ -88,7 +88,8 @@ TEST_F(StoreTest, RecoversFromSnapshotPlusLogTail) {
     EXPECT_EQ(store->recovery().replayed_records, 0u);
     ASSERT_TRUE(store->Write({Make(t, 3)}).ok());
     // Simulate a crash: no Stop(), so no new snapshot; the tail must come from the log.
-    std::filesystem::copy(dir_.str(), dir_.str() + "-crash", std::filesystem::copy_options::recursive);
+    std::filesystem::copy(dir_.str(), dir_.str() + "-crash",
+                          std::filesystem::copy_options::recursive);
     store->Stop();
   }
   StoreOptions options;
@@ -144,7 +145,8 @@ TEST_F(StoreTest, SecondStoreOnSameDirIsRefused) {
   auto second = Store::Open(options, clock_, metrics_);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(second.status().message().find("in use by another outagemap process"), std::string::npos);
+  EXPECT_NE(second.status().message().find("in use by another outagemap process"),
+            std::string::npos);
 }
 
 TEST_F(StoreTest, FullQueueIsResourceExhaustedAndStoppedIsUnavailable) {
@@ -166,13 +168,16 @@ TEST_F(StoreTest, CallbackRunsAfterDurableWriteWithCounts) {
   CondVar cv(mu);
   bool done = false;
   WriteResult got;
-  ASSERT_TRUE(store->TrySubmit({Make(5, 7), Make(6, 7)}, [&](Status s, WriteResult r) {
-                 EXPECT_TRUE(s.ok());
-                 MutexLock lock(mu);
-                 got = r;
-                 done = true;
-                 cv.Signal();
-               }).ok());
+  ASSERT_TRUE(store
+                  ->TrySubmit({Make(5, 7), Make(6, 7)},
+                              [&](Status s, WriteResult r) {
+                                EXPECT_TRUE(s.ok());
+                                MutexLock lock(mu);
+                                got = r;
+                                done = true;
+                                cv.Signal();
+                              })
+                  .ok());
   {
     MutexLock lock(mu);
     while (!done) cv.Wait();

@@ -9,7 +9,8 @@ namespace om::testing {
 
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(Timestamp start = FromUnixMillis(1768867200000)) : now_ms_(ToUnixMillis(start)) {}
+  explicit FakeClock(Timestamp start = FromUnixMillis(1768867200000))
+      : now_ms_(ToUnixMillis(start)) {}
   Timestamp Now() const override { return FromUnixMillis(now_ms_.load()); }
   void Advance(Duration d) { now_ms_.fetch_add(d.count()); }
   void Set(Timestamp t) { now_ms_.store(ToUnixMillis(t)); }
