@@ -116,6 +116,13 @@ TEST_F(IngestorTest, ErrorsNameTheField) {
   EXPECT_EQ(ErrorOf(R"({"service":)").rfind("invalid JSON: ", 0), 0u);
 }
 
+TEST_F(IngestorTest, EscapedKeysMeanWhatTheyUnescapeTo) {
+  ParsedBatch b = Parse(R"({"\u0073ervice":"slack","t\u0073":1769092560000})", BodyFormat::kJson);
+  ASSERT_EQ(b.reports.size(), 1u) << (b.rejected.empty() ? "" : b.rejected[0].error);
+  EXPECT_EQ(b.reports[0].service, "slack");
+  EXPECT_EQ(b.reports[0].ts_ms, 1769092560000);
+}
+
 TEST_F(IngestorTest, BadLinesNeverCostGoodOnes) {
   ParsedBatch b = Parse(
       "{\"service\":\"slack\"}\n"
