@@ -60,6 +60,34 @@ Result<TimeRange> ParseRange(const HttpRequest& request, int64_t now_ms, int64_t
 
 int64_t FloorMinute(int64_t ms) { return ms >= 0 ? ms / 60000 : -((-ms + 59999) / 60000); }
 
+// Status fields of a service; a service the detector has not seen (no reports yet) is normal.
+void WriteDetection(JsonWriter& w, const detect::ServiceState* state) {
+  w.Key("status").String(state ? detect::StatusName(state->status) : "normal");
+  if (state) {
+    w.Key("status_since").String(FormatRfc3339(FromUnixMillis(state->since_minute * 60000)));
+    w.Key("expected_per_minute").Double(state->expected_per_minute, 4);
+    w.Key("observed_per_minute").Double(state->observed_per_minute, 4);
+    w.Key("ratio").Double(state->ratio, 4);
+    w.Key("score").Double(state->score, 4);
+  } else {
+    w.Key("status_since").Null().Key("expected_per_minute").Null();
+    w.Key("observed_per_minute").Null().Key("ratio").Null().Key("score").Null();
+  }
+}
+
+int StatusRank(const detect::ServiceState* state) {
+  if (!state) return 2;
+  switch (state->status) {
+    case detect::Status::kOutage:
+      return 0;
+    case detect::Status::kPossible:
+      return 1;
+    case detect::Status::kNormal:
+      return 2;
+  }
+  return 2;
+}
+
 void WriteStringArray(JsonWriter& w, std::string_view key, const std::vector<std::string>& values) {
   w.Key(key).BeginArray();
   for (const auto& v : values) w.String(v);
@@ -69,13 +97,14 @@ void WriteStringArray(JsonWriter& w, std::string_view key, const std::vector<std
 }  // namespace
 
 Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor& ingestor,
-         store::Store& store, const geo::Gazetteer& gazetteer, MetricsRegistry& metrics,
-         const Clock& clock)
+         store::Store& store, const geo::Gazetteer& gazetteer, const detect::Detector& detector,
+         MetricsRegistry& metrics, const Clock& clock)
     : options_(options),
       registry_(registry),
       ingestor_(ingestor),
       store_(store),
       gazetteer_(gazetteer),
+      detector_(detector),
       metrics_(metrics),
       clock_(clock),
       overload_total_(metrics.GetCounter("om_ingest_overload_total",
@@ -196,15 +225,34 @@ void Api::PostReports(HttpRequest&& request, Responder respond) {
 
 HttpResponse Api::ListServices(const HttpRequest& request) {
   int64_t now_minute = FloorMinute(ToUnixMillis(clock_.Now()));
-  std::string category, q;
+  std::string category, q, status;
   QueryParam(request.query, "category", category);
   QueryParam(request.query, "q", q);
+  if (QueryParam(request.query, "status", status) && status != "normal" && status != "possible" &&
+      status != "outage") {
+    return ErrorResponse(Status::InvalidArgument("status: must be normal, possible or outage"));
+  }
   for (char& c : q) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto services = registry_.Services();
+  auto detection = detector_.Snapshot();
+  // Outages first, then possible problems, then the rest, each in catalog order.
+  std::stable_sort(services.begin(), services.end(), [&](const auto& x, const auto& y) {
+    return StatusRank(detection->Find(x.id)) < StatusRank(detection->Find(y.id));
+  });
   JsonWriter w;
-  w.BeginObject().Key("services").BeginArray();
+  w.BeginObject();
+  if (detection->minute != 0) {
+    w.Key("evaluated_at").String(FormatRfc3339(FromUnixMillis(detection->minute * 60000)));
+  } else {
+    w.Key("evaluated_at").Null();
+  }
+  w.Key("services").BeginArray();
   store_.Read([&](const store::Aggregates& a) {
     for (const auto& s : services) {
+      const detect::ServiceState* state = detection->Find(s.id);
+      if (!status.empty() && (state ? detect::StatusName(state->status) : "normal") != status) {
+        continue;
+      }
       if (!category.empty() && s.category != category) continue;
       if (!q.empty()) {
         std::string name = s.name;
@@ -219,6 +267,7 @@ HttpResponse Api::ListServices(const HttpRequest& request) {
       w.Key("category").String(s.category);
       w.Key("reports_last_minute").Uint(total(1)).Key("reports_last_15m").Uint(total(15));
       w.Key("reports_last_60m").Uint(total(60)).Key("reports_last_24h").Uint(total(1440));
+      WriteDetection(w, state);
       w.EndObject();
     }
     return 0;
@@ -246,6 +295,8 @@ HttpResponse Api::GetService(std::string_view id) {
     w.Key("status_url").String(service->status_url);
   }
   w.Key("auto_registered").Bool(service->auto_registered);
+  auto detection = detector_.Snapshot();
+  WriteDetection(w, detection->Find(service->id));
   store_.Read([&](const store::Aggregates& a) {
     auto idx = a.ServiceIndex(service->id);
     auto total = [&](int64_t minutes) -> uint64_t {

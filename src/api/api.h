@@ -16,6 +16,7 @@
 #include "api/http.h"
 #include "base/metrics.h"
 #include "base/time.h"
+#include "detect/detector.h"
 #include "geo/gazetteer.h"
 #include "ingest/ingestor.h"
 #include "ingest/service_registry.h"
@@ -34,8 +35,8 @@ class Api {
  public:
   // Everything is borrowed and must outlive the Api.
   Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor& ingestor,
-      store::Store& store, const geo::Gazetteer& gazetteer, MetricsRegistry& metrics,
-      const Clock& clock);
+      store::Store& store, const geo::Gazetteer& gazetteer, const detect::Detector& detector,
+      MetricsRegistry& metrics, const Clock& clock);
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
@@ -55,6 +56,7 @@ class Api {
   ingest::Ingestor& ingestor_;
   store::Store& store_;
   const geo::Gazetteer& gazetteer_;
+  const detect::Detector& detector_;
   MetricsRegistry& metrics_;
   const Clock& clock_;
   std::atomic<bool> ready_{false};

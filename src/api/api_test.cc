@@ -31,7 +31,7 @@ class ApiTest : public ::testing::Test {
     ingestor_ = std::make_unique<ingest::Ingestor>(ingest::IngestOptions{}, registry_, *gazetteer_,
                                                    nullptr, clock_, metrics_);
     api_ = std::make_unique<Api>(ApiOptions{}, registry_, *ingestor_, *store_, *gazetteer_,
-                                 metrics_, clock_);
+                                 detector_, metrics_, clock_);
   }
   ~ApiTest() override { store_->Stop(); }
 
@@ -57,6 +57,7 @@ class ApiTest : public ::testing::Test {
   ingest::ServiceRegistry registry_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ingest::Ingestor> ingestor_;
+  detect::Detector detector_;
   std::unique_ptr<Api> api_;
 };
 
@@ -119,6 +120,34 @@ TEST_F(ApiTest, SeriesAndPlacesReflectAcceptedReports) {
   HttpResponse list = Call("GET", "/api/v1/services?q=team");
   EXPECT_NE(list.body.find("\"id\":\"teams\""), std::string::npos);
   EXPECT_EQ(list.body.find("\"id\":\"slack\""), std::string::npos);
+}
+
+TEST_F(ApiTest, ServicesCarryDetectionStatusOutagesFirst) {
+  // Ten minutes of a teams outage against no history: the new-service baseline is the floor.
+  std::string body;
+  for (int m = 0; m < 10; ++m) {
+    for (int i = 0; i < 30; ++i) {
+      body += "{\"service\":\"teams\",\"reporter\":\"m" + std::to_string(m) + "-" +
+              std::to_string(i) + "\",\"ts\":" + std::to_string(kNow - (10 - m) * 60000) + "}\n";
+    }
+  }
+  ASSERT_EQ(Call("POST", "/api/v1/reports", body, "application/x-ndjson").status, 200);
+  store_->Read([&](const store::Aggregates& a) {
+    for (int64_t m = kNow / 60000 - 10; m < kNow / 60000; ++m) detector_.Tick(a, m);
+    return 0;
+  });
+  HttpResponse one = Call("GET", "/api/v1/services/teams");
+  EXPECT_NE(one.body.find("\"status\":\"outage\""), std::string::npos) << one.body;
+  EXPECT_NE(one.body.find("\"expected_per_minute\":0.05"), std::string::npos) << one.body;
+  HttpResponse list = Call("GET", "/api/v1/services");
+  size_t first = list.body.find("\"id\":");
+  EXPECT_EQ(list.body.compare(first, 12, "\"id\":\"teams\""), 0) << list.body.substr(0, 300);
+  HttpResponse outages = Call("GET", "/api/v1/services?status=outage");
+  EXPECT_NE(outages.body.find("\"id\":\"teams\""), std::string::npos);
+  EXPECT_EQ(outages.body.find("\"id\":\"slack\""), std::string::npos);
+  HttpResponse slack = Call("GET", "/api/v1/services/slack");
+  EXPECT_NE(slack.body.find("\"status\":\"normal\",\"status_since\":null"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/api/v1/services?status=broken").status, 400);
 }
 
 TEST_F(ApiTest, BadQueryParametersAreNamed) {

@@ -35,8 +35,10 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
                 << " log records replayed, " << rec.truncated_bytes << " torn bytes truncated";
   s->ingestor_ = std::make_unique<ingest::Ingestor>(config.ingest, *s->registry_, *s->gazetteer_,
                                                     s->ip_locator_.get(), clock, s->metrics_);
+  s->detector_ = std::make_unique<detect::Detector>(config.detect);
+  s->detector_thread_ = std::make_unique<DetectorThread>(*s->detector_, *s->store_, clock);
   s->api_ = std::make_unique<api::Api>(config.api, *s->registry_, *s->ingestor_, *s->store_,
-                                       *s->gazetteer_, s->metrics_, clock);
+                                       *s->gazetteer_, *s->detector_, s->metrics_, clock);
   api::Api* api = s->api_.get();
   Result<std::unique_ptr<api::HttpServer>> http = api::HttpServer::Create(
       config.http,
@@ -55,6 +57,7 @@ void Server::Start() {
   if (started_) return;
   started_ = true;
   store_->Start();
+  detector_thread_->Start();
   http_->Start();
   api_->SetReady(true);
 }
@@ -64,6 +67,7 @@ void Server::Stop() {
   started_ = false;
   api_->SetReady(false);
   http_->Stop();
+  detector_thread_->Stop();
   store_->Stop();
 }
 

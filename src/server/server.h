@@ -13,10 +13,12 @@
 #include "base/metrics.h"
 #include "base/status.h"
 #include "base/time.h"
+#include "detect/detector.h"
 #include "geo/gazetteer.h"
 #include "geo/ip_locator.h"
 #include "ingest/ingestor.h"
 #include "ingest/service_registry.h"
+#include "server/detector_thread.h"
 #include "server/server_config.h"
 #include "store/store.h"
 
@@ -40,6 +42,7 @@ class Server {
   const geo::Gazetteer& gazetteer() const { return *gazetteer_; }
   ingest::ServiceRegistry& registry() { return *registry_; }
   MetricsRegistry& metrics() { return metrics_; }
+  const detect::Detector& detector() const { return *detector_; }
 
  private:
   Server() = default;
@@ -50,6 +53,8 @@ class Server {
   std::unique_ptr<ingest::ServiceRegistry> registry_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ingest::Ingestor> ingestor_;
+  std::unique_ptr<detect::Detector> detector_;
+  std::unique_ptr<DetectorThread> detector_thread_;
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<api::HttpServer> http_;
   bool started_ = false;

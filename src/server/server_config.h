@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "api/http_server.h"
 #include "base/status.h"
+#include "detect/detector.h"
 #include "ingest/ingestor.h"
 #include "store/store.h"
 
@@ -18,6 +19,7 @@ struct ServerConfig {
   api::ApiOptions api;
   store::StoreOptions store;
   ingest::IngestOptions ingest;
+  detect::DetectOptions detect;
   // Register unknown services on their first report instead of answering 404.
   bool auto_register_services = false;
   // Most services (built-in + user + auto-registered).

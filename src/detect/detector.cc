@@ -1,0 +1,152 @@
+#include "detect/detector.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "detect/poisson.h"
+
+namespace om::detect {
+namespace {
+
+constexpr int64_t kQuarter = 15;
+constexpr int64_t kDay = 1440;
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+uint64_t Count(const store::Aggregates& a, uint32_t service, int64_t from, int64_t to) {
+  return a.Total(service, from, to);
+}
+
+}  // namespace
+
+std::string_view StatusName(Status s) {
+  switch (s) {
+    case Status::kNormal:
+      return "normal";
+    case Status::kPossible:
+      return "possible";
+    case Status::kOutage:
+      return "outage";
+  }
+  return "normal";
+}
+
+Detector::Detector(DetectOptions options)
+    : options_(options), snapshot_(std::make_shared<DetectionSnapshot>()) {}
+
+std::shared_ptr<const DetectionSnapshot> Detector::Snapshot() const {
+  MutexLock lock(mu_);
+  return snapshot_;
+}
+
+double Detector::ExpectedPerMinute(const store::Aggregates& a, uint32_t service,
+                                   int64_t minute) const {
+  int64_t quarter_start = FloorDiv(minute, kQuarter) * kQuarter;
+  std::vector<double> same_quarter;
+  for (int d = 1; d <= options_.history_days; ++d) {
+    int64_t from = quarter_start - d * kDay;
+    auto answer = a.Series(service, std::nullopt, "", from, from + kQuarter, kQuarter);
+    uint64_t n = 0;
+    for (uint64_t c : answer.counts) n += c;
+    same_quarter.push_back(static_cast<double>(n));
+  }
+  // Days before the service's first report do not count as zero days.
+  int64_t first_day = INT64_MAX;
+  {
+    auto day_totals = a.Series(service, std::nullopt, "",
+                               quarter_start - options_.history_days * kDay, quarter_start, kDay);
+    for (size_t i = 0; i < day_totals.counts.size(); ++i) {
+      if (day_totals.counts[i] > 0) {
+        first_day = static_cast<int64_t>(i);
+        break;
+      }
+    }
+  }
+  int days_with_history =
+      first_day == INT64_MAX ? 0 : options_.history_days - static_cast<int>(first_day);
+  double expected;
+  if (days_with_history >= options_.min_history_days) {
+    // same_quarter[d - 1] is d days ago; keep the days since the first report.
+    std::vector<double> usable(same_quarter.begin(), same_quarter.begin() + days_with_history);
+    std::nth_element(usable.begin(), usable.begin() + static_cast<ptrdiff_t>(usable.size() / 2),
+                     usable.end());
+    expected = usable[usable.size() / 2] / kQuarter;
+  } else {
+    // New service: its mean rate over the last day, leaving out the last hour (which may be the
+    // very outage being judged).
+    double n = static_cast<double>(Count(a, service, minute - kDay, minute - 60));
+    expected = n / static_cast<double>(kDay - 60);
+  }
+  return std::max(expected, options_.min_expected_per_minute);
+}
+
+void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t minute, Tracker& t) {
+  int64_t quarter = FloorDiv(minute, kQuarter);
+  if (quarter != t.baseline_quarter) {
+    t.baseline = ExpectedPerMinute(a, service, minute);
+    t.baseline_quarter = quarter;
+  }
+  double e = t.baseline;
+  double score = 0;
+  for (int64_t w : {1, 3, 5}) {
+    double observed = static_cast<double>(Count(a, service, minute - w + 1, minute + 1));
+    score = std::max(
+        score, OverdispersedTailScore(observed, e * static_cast<double>(w), options_.dispersion));
+  }
+  double observed5 = static_cast<double>(Count(a, service, minute - 4, minute + 1));
+  double ratio = observed5 / (5 * e);
+  double excess = observed5 - 5 * e;
+  bool possible = score >= options_.possible_score && ratio >= options_.possible_ratio &&
+                  excess >= options_.possible_excess;
+  bool outage = score >= options_.outage_score && ratio >= options_.outage_ratio &&
+                excess >= options_.outage_excess;
+  t.possible_run = possible ? t.possible_run + 1 : 0;
+  t.outage_run = outage ? t.outage_run + 1 : 0;
+
+  ServiceState& s = t.state;
+  Status next = s.status;
+  if (t.outage_run >= options_.outage_after_minutes) {
+    next = Status::kOutage;
+  } else if (s.status == Status::kNormal && t.possible_run >= options_.possible_after_minutes) {
+    next = Status::kPossible;
+  } else if (s.status != Status::kNormal) {
+    // Hysteresis: fall one level only after clear_after_minutes failing the current level's test.
+    bool holds = s.status == Status::kOutage ? outage : possible;
+    t.quiet_run = holds ? 0 : t.quiet_run + 1;
+    if (t.quiet_run >= options_.clear_after_minutes) {
+      next = s.status == Status::kOutage && possible ? Status::kPossible : Status::kNormal;
+    }
+  }
+  if (next != s.status) {
+    s.status = next;
+    s.since_minute = minute;
+    t.quiet_run = 0;
+  }
+  s.evaluated_minute = minute;
+  s.expected_per_minute = e;
+  s.observed_per_minute = observed5 / 5;
+  s.ratio = ratio;
+  s.score = score;
+}
+
+void Detector::Tick(const store::Aggregates& a, int64_t minute) {
+  const auto& services = a.services();
+  if (trackers_.size() < services.size()) trackers_.resize(services.size());
+  auto snapshot = std::make_shared<DetectionSnapshot>();
+  snapshot->minute = minute;
+  snapshot->services.reserve(services.size());
+  for (uint32_t i = 0; i < services.size(); ++i) {
+    Tracker& t = trackers_[i];
+    if (t.state.service.empty()) {
+      t.state.service = services[i];
+      t.state.since_minute = minute;
+    }
+    Evaluate(a, i, minute, t);
+    snapshot->index.emplace(t.state.service, snapshot->services.size());
+    snapshot->services.push_back(t.state);
+  }
+  MutexLock lock(mu_);
+  snapshot_ = std::move(snapshot);
+}
+
+}  // namespace om::detect

@@ -1,0 +1,114 @@
+#pragma once
+// Detector decides, minute by minute, whether each service is normal, has possible problems, or
+// has an outage, from the per-minute counts in store::Aggregates (docs/detection.md).
+//
+//  - Baseline: the expected reports per minute at minute t is the median, over the last
+//    `history_days` days, of the service's count in the same quarter hour of the day, divided by
+//    15. The median ignores past outages as long as they covered fewer than half of those days.
+//    A service with less than `min_history_days` of history falls back to its mean rate over the
+//    last day, and every expectation is at least `min_expected_per_minute`.
+//  - Test: the counts of the last 1, 3 and 5 complete minutes against their expectation under an
+//    overdispersed Poisson model (poisson.h); the score is the largest -log10 tail probability.
+//  - Status: `possible` after `possible_after_minutes` consecutive minutes that pass the possible
+//    test, `outage` after `outage_after_minutes` that pass the outage test (higher score, ratio and
+//    excess), back down only after `clear_after_minutes` quiet minutes (hysteresis).
+//
+// Thread-safety: Tick() from one thread (the detector thread); Snapshot() from any thread.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/mutex.h"
+#include "store/aggregates.h"
+
+namespace om::detect {
+
+enum class Status { kNormal, kPossible, kOutage };
+std::string_view StatusName(Status s);  // "normal", "possible", "outage"
+
+struct DetectOptions {
+  // Days of history the baseline looks back over.
+  int history_days = 14;
+  // Fewer days of history than this: the baseline is the mean rate of the last day.
+  int min_history_days = 3;
+  // Expected reports per minute never go below this, so one report on a silent service is not
+  // an outage.
+  double min_expected_per_minute = 0.05;
+  // Overdispersion of the count model: variance = mu * (1 + dispersion * mu).
+  double dispersion = 0.02;
+  // The possible test: score (-log10 p), ratio observed/expected and excess reports over 5 min.
+  double possible_score = 5;
+  double possible_ratio = 2;
+  double possible_excess = 5;
+  // The outage test.
+  double outage_score = 8;
+  double outage_ratio = 3;
+  double outage_excess = 10;
+  // Consecutive minutes passing a test before the status rises.
+  int possible_after_minutes = 1;
+  int outage_after_minutes = 2;
+  // Consecutive minutes failing the test of the current status before it falls one level.
+  int clear_after_minutes = 10;
+};
+
+struct ServiceState {
+  std::string service;
+  Status status = Status::kNormal;
+  int64_t since_minute = 0;        // first minute of the current status
+  int64_t evaluated_minute = 0;    // the last complete minute evaluated
+  double expected_per_minute = 0;  // baseline at evaluated_minute
+  double observed_per_minute = 0;  // mean of the last 5 minutes
+  double ratio = 0;                // observed / expected over the last 5 minutes
+  double score = 0;                // -log10 p of the most surprising window
+};
+
+// An immutable view of every tracked service, published after each tick.
+struct DetectionSnapshot {
+  int64_t minute = 0;  // the last complete minute evaluated
+  std::vector<ServiceState> services;
+  std::unordered_map<std::string, size_t> index;  // service id -> position in `services`
+  const ServiceState* Find(const std::string& service) const {
+    auto it = index.find(service);
+    return it == index.end() ? nullptr : &services[it->second];
+  }
+};
+
+class Detector {
+ public:
+  explicit Detector(DetectOptions options = {});
+  Detector(const Detector&) = delete;
+  Detector& operator=(const Detector&) = delete;
+
+  // Evaluates complete minute `minute` for every service in `aggregates` and publishes a new
+  // snapshot. REQUIRES: minutes increase from call to call.
+  void Tick(const store::Aggregates& aggregates, int64_t minute);
+
+  // The latest snapshot (never null; empty before the first tick).
+  std::shared_ptr<const DetectionSnapshot> Snapshot() const;
+
+  // The baseline alone, for tests and for the API's expected band.
+  double ExpectedPerMinute(const store::Aggregates& aggregates, uint32_t service,
+                           int64_t minute) const;
+
+ private:
+  struct Tracker {
+    ServiceState state;
+    int possible_run = 0;                  // consecutive minutes passing the possible test
+    int outage_run = 0;                    // consecutive minutes passing the outage test
+    int quiet_run = 0;                     // consecutive minutes failing the current status' test
+    int64_t baseline_quarter = INT64_MIN;  // quarter hour the cached baseline is for
+    double baseline = 0;
+  };
+  void Evaluate(const store::Aggregates& aggregates, uint32_t service, int64_t minute, Tracker& t);
+
+  const DetectOptions options_;
+  std::vector<Tracker> trackers_;  // by aggregates' service index; detector thread only
+
+  mutable Mutex mu_;
+  std::shared_ptr<const DetectionSnapshot> snapshot_ OM_GUARDED_BY(mu_);
+};
+
+}  // namespace om::detect

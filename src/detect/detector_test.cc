@@ -1,0 +1,106 @@
+#include "detect/detector.h"
+
+#include <random>
+
+#include <gtest/gtest.h>
+
+namespace om::detect {
+namespace {
+
+constexpr int64_t kDay = 1440;
+constexpr int64_t kT0 = 29'500'000 - 29'500'000 % kDay;  // midnight, in minutes since the epoch
+
+class DetectorTest : public ::testing::Test {
+ protected:
+  void AddAt(int64_t minute, uint32_t n, const std::string& service = "outlook") {
+    store::Report r;
+    r.service = service;
+    r.problem = "email";
+    r.ts_ms = minute * 60000 + 5000;
+    aggregates_.AddCount(r, n);
+  }
+  // `per_minute` reports every minute in [from, to), Poisson-distributed.
+  void Steady(int64_t from, int64_t to, double per_minute, const std::string& service = "outlook") {
+    std::poisson_distribution<uint32_t> d(per_minute);
+    for (int64_t m = from; m < to; ++m) {
+      uint32_t n = d(rng_);
+      if (n > 0) AddAt(m, n, service);
+    }
+  }
+  Status RunUntil(Detector& detector, int64_t from, int64_t to,
+                  const std::string& service = "outlook") {
+    for (int64_t m = from; m < to; ++m) detector.Tick(aggregates_, m);
+    return detector.Snapshot()->Find(service)->status;
+  }
+  store::Aggregates aggregates_;
+  std::mt19937 rng_{7};
+};
+
+TEST_F(DetectorTest, BaselineIsTheMedianOfTheSameQuarterHourAndIgnoresAPastOutage) {
+  Steady(kT0 - 14 * kDay, kT0, 2);
+  // Yesterday at 10:00-10:15 there was an outage: 200 reports a minute.
+  for (int64_t m = kT0 - kDay + 600; m < kT0 - kDay + 615; ++m) AddAt(m, 200);
+  Detector detector;
+  uint32_t s = *aggregates_.ServiceIndex("outlook");
+  EXPECT_NEAR(detector.ExpectedPerMinute(aggregates_, s, kT0 + 605), 2.0, 0.5);
+}
+
+TEST_F(DetectorTest, ClearSpikeBecomesOutageWithinTwoMinutesAndClearsAfterQuiet) {
+  Steady(kT0 - 14 * kDay, kT0 + 600, 2);
+  Detector detector;
+  EXPECT_EQ(RunUntil(detector, kT0 + 500, kT0 + 600), Status::kNormal);
+  // An outage starts at minute 600: 40 reports a minute (20x).
+  for (int64_t m = kT0 + 600; m < kT0 + 630; ++m) AddAt(m, 40);
+  detector.Tick(aggregates_, kT0 + 600);
+  EXPECT_NE(detector.Snapshot()->Find("outlook")->status, Status::kNormal) << "possible at once";
+  detector.Tick(aggregates_, kT0 + 601);
+  const ServiceState* s = detector.Snapshot()->Find("outlook");
+  EXPECT_EQ(s->status, Status::kOutage);
+  EXPECT_EQ(s->since_minute, kT0 + 601);
+  EXPECT_GT(s->ratio, 5) << "two outage minutes in the 5-minute window";
+  EXPECT_NEAR(s->expected_per_minute, 2, 0.6);
+  EXPECT_EQ(RunUntil(detector, kT0 + 602, kT0 + 630), Status::kOutage);
+  // Back to normal traffic: the status holds through the hysteresis, then falls.
+  Steady(kT0 + 630, kT0 + 700, 2);
+  EXPECT_EQ(RunUntil(detector, kT0 + 630, kT0 + 638), Status::kOutage);
+  EXPECT_EQ(RunUntil(detector, kT0 + 638, kT0 + 700), Status::kNormal);
+}
+
+TEST_F(DetectorTest, NoiseAndOneLoudMinuteStayQuiet) {
+  Steady(kT0 - 14 * kDay, kT0 + 2000, 3);
+  Detector detector;
+  int non_normal = 0;
+  for (int64_t m = kT0; m < kT0 + 2000; ++m) {
+    detector.Tick(aggregates_, m);
+    non_normal += detector.Snapshot()->Find("outlook")->status != Status::kNormal;
+  }
+  EXPECT_EQ(non_normal, 0) << "a day and a half of Poisson noise";
+  AddAt(kT0 + 2000, 12);  // one loud minute, 4x
+  EXPECT_NE(RunUntil(detector, kT0 + 2000, kT0 + 2002), Status::kOutage);
+}
+
+TEST_F(DetectorTest, NewServiceUsesItsRecentRateAndStillCatchesAnOutage) {
+  Steady(kT0 - kDay, kT0, 1, "newcomer");
+  Detector detector;
+  uint32_t s = *aggregates_.ServiceIndex("newcomer");
+  EXPECT_NEAR(detector.ExpectedPerMinute(aggregates_, s, kT0), 1.0, 0.3);
+  for (int64_t m = kT0; m < kT0 + 5; ++m) AddAt(m, 30, "newcomer");
+  EXPECT_EQ(RunUntil(detector, kT0, kT0 + 5, "newcomer"), Status::kOutage);
+}
+
+TEST_F(DetectorTest, SilentServiceNeedsMoreThanOneReport) {
+  AddAt(kT0 - 3 * kDay, 1, "quiet");
+  Detector detector;
+  AddAt(kT0 + 10, 1, "quiet");
+  AddAt(kT0 + 11, 2, "quiet");
+  EXPECT_EQ(RunUntil(detector, kT0, kT0 + 12, "quiet"), Status::kNormal);
+}
+
+TEST(StatusNameTest, Names) {
+  EXPECT_EQ(StatusName(Status::kNormal), "normal");
+  EXPECT_EQ(StatusName(Status::kPossible), "possible");
+  EXPECT_EQ(StatusName(Status::kOutage), "outage");
+}
+
+}  // namespace
+}  // namespace om::detect

@@ -1,0 +1,51 @@
+#include "server/detector_thread.h"
+
+#include <algorithm>
+
+namespace om::server {
+
+DetectorThread::DetectorThread(detect::Detector& detector, store::Store& store, const Clock& clock,
+                               Duration grace)
+    : detector_(detector), store_(store), clock_(clock), grace_(grace) {}
+
+DetectorThread::~DetectorThread() { Stop(); }
+
+void DetectorThread::Start() {
+  {
+    MutexLock lock(mu_);
+    stop_ = false;
+  }
+  thread_ = std::thread([this] { Run(); });
+}
+
+void DetectorThread::Stop() {
+  {
+    MutexLock lock(mu_);
+    stop_ = true;
+    cv_.SignalAll();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void DetectorThread::Run() {
+  int64_t last = INT64_MIN;
+  for (;;) {
+    int64_t complete = MinuteOf(clock_.Now() - grace_) - 1;
+    if (last == INT64_MIN) last = complete - 30;
+    if (complete > last) {
+      for (int64_t m = std::max(last + 1, complete - 60); m <= complete; ++m) {
+        store_.Read([&](const store::Aggregates& a) {
+          detector_.Tick(a, m);
+          return 0;
+        });
+      }
+      last = complete;
+    }
+    MutexLock lock(mu_);
+    if (stop_) return;
+    cv_.WaitFor(std::chrono::milliseconds(200));
+    if (stop_) return;
+  }
+}
+
+}  // namespace om::server

@@ -1,0 +1,46 @@
+#pragma once
+// DetectorThread runs detect::Detector once per complete minute of the injected Clock (event time
+// in the demo), reading the store's aggregates under their shared lock. It polls the clock every
+// 200 ms of wall time, so a fast demo clock is followed minute by minute; when it falls behind it
+// catches up at most 60 minutes at once. On start it warms up over the last 30 minutes, so a
+// restarted server knows at once which services are in an outage.
+//
+// Thread-safety: Start/Stop from the owning thread.
+
+#include <cstdint>
+#include <thread>
+
+#include "base/mutex.h"
+#include "base/time.h"
+#include "detect/detector.h"
+#include "store/store.h"
+
+namespace om::server {
+
+class DetectorThread {
+ public:
+  // All borrowed; they must outlive this object. `grace` is how long after a minute ends its
+  // reports are waited for before it is judged.
+  DetectorThread(detect::Detector& detector, store::Store& store, const Clock& clock,
+                 Duration grace = std::chrono::seconds(5));
+  ~DetectorThread();
+  DetectorThread(const DetectorThread&) = delete;
+  DetectorThread& operator=(const DetectorThread&) = delete;
+
+  void Start();
+  void Stop();
+
+ private:
+  void Run();
+
+  detect::Detector& detector_;
+  store::Store& store_;
+  const Clock& clock_;
+  const Duration grace_;
+  std::thread thread_;
+  Mutex mu_;
+  CondVar cv_{mu_};
+  bool stop_ OM_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace om::server
