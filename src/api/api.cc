@@ -1,9 +1,11 @@
 #include "api/api.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "api/response.h"
 #include "base/json_writer.h"
+#include "detect/localize.h"
 
 namespace om::api {
 namespace {
@@ -73,6 +75,24 @@ void WriteDetection(JsonWriter& w, const detect::ServiceState* state) {
     w.Key("status_since").Null().Key("expected_per_minute").Null();
     w.Key("observed_per_minute").Null().Key("ratio").Null().Key("score").Null();
   }
+}
+
+// Scope of a footprint of cities: local (all within 100 km of the first), regional (one admin-1
+// region, or all within 400 km), national (one country), multinational. Empty without cities.
+std::string_view ScopeOf(const std::vector<const geo::City*>& cities) {
+  if (cities.empty()) return {};
+  const geo::City& first = *cities[0];
+  double farthest = 0;
+  bool one_region = true, one_country = true;
+  for (const geo::City* c : cities) {
+    farthest = std::max(farthest, geo::DistanceKm(first.lat, first.lon, c->lat, c->lon));
+    one_region &= c->region == first.region;
+    one_country &= c->country_id == first.country_id;
+  }
+  if (farthest <= 100) return "local";
+  if (one_region || (one_country && farthest <= 400)) return "regional";
+  if (one_country) return "national";
+  return "multinational";
 }
 
 int StatusRank(const detect::ServiceState* state) {
@@ -399,22 +419,62 @@ HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
                                                    std::to_string(options_.max_places)));
     }
   }
+  std::string rank = "excess";
+  QueryParam(request.query, "rank", rank);
+  if (rank != "excess" && rank != "reports") {
+    return ErrorResponse(Status::InvalidArgument("rank: must be excess or reports"));
+  }
   int64_t from_minute = FloorMinute(range->from_ms), to_minute = FloorMinute(range->to_ms + 59999);
-  auto rows = store_.Read([&](const store::Aggregates& a) {
+  // Both rankings come back as PlaceExcess rows; with rank=reports only `observed` is filled.
+  struct Answer {
+    detect::Localization localization;
+    double expected_total = 0;
+  };
+  Answer answer = store_.Read([&](const store::Aggregates& a) {
+    Answer out;
     auto idx = a.ServiceIndex(service->id);
-    return idx ? a.Top(*idx, dimension, from_minute, to_minute, limit)
-               : std::vector<store::KeyCount>{};
+    if (!idx) return out;
+    if (rank == "reports") {
+      for (auto& kc : a.Top(*idx, dimension, from_minute, to_minute, limit)) {
+        detect::PlaceExcess p;
+        p.key = std::move(kc.key);
+        p.observed = kc.count;
+        out.localization.places.push_back(std::move(p));
+      }
+      return out;
+    }
+    // The service's expected total: the baseline of each quarter hour in the window (at most a
+    // day of quarters; longer windows use the mean of those).
+    int64_t quarters = 0;
+    double per_minute_sum = 0;
+    for (int64_t q = from_minute - from_minute % 15; q < to_minute && quarters < 96; q += 15) {
+      per_minute_sum += detector_.ExpectedPerMinute(a, *idx, q);
+      ++quarters;
+    }
+    double per_minute = quarters > 0 ? per_minute_sum / static_cast<double>(quarters) : 0;
+    out.expected_total = per_minute * static_cast<double>(to_minute - from_minute);
+    out.localization =
+        detect::Localize(a, *idx, dimension, from_minute, to_minute, out.expected_total, limit);
+    return out;
   });
+  const auto& places = answer.localization.places;
   JsonWriter w;
   w.BeginObject().Key("service").String(service->id).Key("level").String(level);
+  w.Key("rank").String(rank);
   w.Key("from").String(FormatRfc3339(FromUnixMillis(from_minute * 60000)));
   w.Key("to").String(FormatRfc3339(FromUnixMillis(to_minute * 60000)));
+  // Scope of the footprint, from the cities in it (level=city and rank=excess only).
+  std::vector<const geo::City*> footprint;
+  if (rank == "excess") {
+    w.Key("expected_total").Double(answer.expected_total, 4);
+    w.Key("footprint_excess_share").Double(answer.localization.excess_covered, 4);
+  }
   w.Key("places").BeginArray();
-  for (const auto& row : rows) {
+  for (const auto& p : places) {
     w.BeginObject();
     if (dimension == store::Dimension::kCity) {
       uint32_t geonameid = 0;
-      std::from_chars(row.key.data(), row.key.data() + row.key.size(), geonameid);
+      std::from_chars(p.key.data(), p.key.data() + p.key.size(), geonameid);
       geo::CityId city = gazetteer_.FindByGeonameId(geonameid);
       w.Key("geonameid").Uint(geonameid);
       if (city != geo::kNoCity) {
@@ -422,14 +482,28 @@ HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
         w.Key("name").String(c.name).Key("country").String(c.country);
         w.Key("region").String(gazetteer_.region_code(c.region));
         w.Key("lat").Double(c.lat, 7).Key("lon").Double(c.lon, 7);
+        if (p.in_footprint) footprint.push_back(&c);
       }
     } else {
-      w.Key(dimension == store::Dimension::kRegion ? "region" : "country").String(row.key);
+      w.Key(dimension == store::Dimension::kRegion ? "region" : "country").String(p.key);
     }
-    w.Key("reports").Uint(row.count);
+    w.Key("reports").Uint(p.observed);
+    if (rank == "excess") {
+      w.Key("expected").Double(p.expected, 4).Key("ratio").Double(p.ratio, 4);
+      w.Key("score").Double(p.score, 4).Key("in_footprint").Bool(p.in_footprint);
+    }
     w.EndObject();
   }
-  w.EndArray().EndObject();
+  w.EndArray();
+  if (rank == "excess" && dimension == store::Dimension::kCity) {
+    std::string_view scope = ScopeOf(footprint);
+    if (scope.empty()) {
+      w.Key("scope").Null();
+    } else {
+      w.Key("scope").String(scope);
+    }
+  }
+  w.EndObject();
   return DataResponse(w.str());
 }
 

@@ -112,9 +112,16 @@ TEST_F(ApiTest, SeriesAndPlacesReflectAcceptedReports) {
   ASSERT_NE(minneapolis, std::string::npos) << places.body;
   ASSERT_NE(phoenix, std::string::npos);
   EXPECT_LT(minneapolis, phoenix) << "most reported first";
-  HttpResponse regions = Call("GET", "/api/v1/services/teams/places?level=region");
+  HttpResponse regions = Call("GET", "/api/v1/services/teams/places?level=region&rank=reports");
   EXPECT_NE(regions.body.find(R"({"region":"US-MN","reports":6})"), std::string::npos)
       << regions.body;
+  // Ranked by excess (the default), with no history every place is expected its even share.
+  HttpResponse excess = Call("GET", "/api/v1/services/teams/places?level=region");
+  EXPECT_NE(excess.body.find(R"("rank":"excess")"), std::string::npos);
+  EXPECT_NE(excess.body.find(R"({"region":"US-MN","reports":6,"expected":)"), std::string::npos)
+      << excess.body;
+  EXPECT_NE(excess.body.find(R"("in_footprint":true)"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/api/v1/services/teams/places?rank=loudest").status, 400);
   HttpResponse svc = Call("GET", "/api/v1/services/teams");
   EXPECT_NE(svc.body.find("\"reports_last_15m\":7"), std::string::npos) << svc.body;
   HttpResponse list = Call("GET", "/api/v1/services?q=team");

@@ -90,7 +90,10 @@ def main():
             status, body = s.json("GET", f"/api/v1/services/microsoft-365/places?level=city&limit=10"
                                           f"&from={start_ms}&to={start_ms + 6 * hour}")
             places = body["data"]["places"]
+            check(body["data"]["rank"] == "excess", body["data"]["rank"])
+            check(body["data"]["scope"] in ("national", "multinational"), body["data"]["scope"])
             check(all(p["country"] in ("US", "CA") for p in places), places)
+            check(all(p["ratio"] > 3 for p in places), [(p["name"], p["ratio"]) for p in places])
             named = {"Los Angeles", "Minneapolis", "Phoenix", "Dallas", "Houston", "San Francisco", "Seattle"}
             check(len(named & {p["name"] for p in places}) >= 4, [p["name"] for p in places])
         finally:

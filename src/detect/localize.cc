@@ -1,0 +1,61 @@
+#include "detect/localize.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+namespace om::detect {
+
+Localization Localize(const store::Aggregates& a, uint32_t service, store::Dimension dimension,
+                      int64_t from_minute, int64_t to_minute, double expected_total, size_t limit,
+                      const LocalizeOptions& options) {
+  constexpr size_t kAllPlaces = 1'000'000;
+  int64_t history_from = from_minute - int64_t{options.baseline_days} * 1440;
+  std::vector<store::KeyCount> now = a.Top(service, dimension, from_minute, to_minute, kAllPlaces);
+  std::vector<store::KeyCount> past =
+      a.Top(service, dimension, history_from, from_minute, kAllPlaces);
+  double past_total = 0;
+  std::unordered_map<std::string, double> past_count;
+  for (const auto& kc : past) {
+    past_count[kc.key] = static_cast<double>(kc.count);
+    past_total += static_cast<double>(kc.count);
+  }
+  double places = static_cast<double>(std::max<size_t>(1, past.size() + now.size()));
+  double prior_each = options.prior_reports / places;
+
+  Localization out;
+  std::vector<PlaceExcess> all;
+  all.reserve(now.size());
+  for (const auto& kc : now) {
+    PlaceExcess p;
+    p.key = kc.key;
+    p.observed = kc.count;
+    auto it = past_count.find(kc.key);
+    double share = ((it == past_count.end() ? 0 : it->second) + prior_each) /
+                   (past_total + options.prior_reports);
+    p.expected = std::max(options.min_expected, share * expected_total);
+    double o = static_cast<double>(p.observed);
+    p.ratio = o / p.expected;
+    p.score = o > p.expected ? o * std::log(o / p.expected) - (o - p.expected) : 0;
+    if (o > p.expected) out.excess_total += o - p.expected;
+    all.push_back(std::move(p));
+  }
+  std::sort(all.begin(), all.end(), [](const PlaceExcess& x, const PlaceExcess& y) {
+    return x.score != y.score ? x.score > y.score : x.observed > y.observed;
+  });
+  double covered = 0;
+  for (auto& p : all) {
+    if (p.score <= 0 || out.footprint_size >= options.max_footprint) break;
+    if (out.excess_total > 0 && covered >= options.footprint_share * out.excess_total) break;
+    covered += static_cast<double>(p.observed) - p.expected;
+    p.in_footprint = true;
+    ++out.footprint_size;
+  }
+  out.excess_covered = out.excess_total > 0 ? covered / out.excess_total : 0;
+  if (all.size() > limit) all.resize(limit);
+  out.footprint_size = std::min(out.footprint_size, all.size());
+  out.places = std::move(all);
+  return out;
+}
+
+}  // namespace om::detect
