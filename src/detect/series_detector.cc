@@ -65,6 +65,11 @@ Status SetSeriesOption(SeriesOptions& o, std::string_view name, std::string_view
   if (name == "short_window") return as_int(o.short_window, 1);
   if (name == "history_points") return as_int(o.history_points, 10);
   if (name == "score_decades") return as_positive(o.score_decades);
+  if (name == "novelty_weight") {
+    if (d < 0) return Status::InvalidArgument(std::string(name) + ": must be >= 0");
+    o.novelty_weight = d;
+    return Status::Ok();
+  }
   if (name == "detect_score") return as_unit(o.detect_score);
   if (name == "suppress_points") return as_int(o.suppress_points, 0);
   return Status::InvalidArgument(std::string(name) + ": unknown option");
@@ -244,6 +249,24 @@ double SeriesDetector::Score(int64_t /*t*/, double y, const Forecast& f) {
   recent_next_ = (recent_next_ + 1) % recent_.size();
   double mean = std::max(0.0, recent_sum_ / static_cast<double>(recent_.size()));
   double p = 2 * std::min(point_tail_.PValue(stat), mean_tail_.PValue(mean));
+  // Range novelty: how far beyond everything in the history window the value lies.
+  if (options_.novelty_weight > 0 && !max_q_.empty()) {
+    double above = (y - max_q_.front().second) / scale;
+    double below = (min_q_.front().second - y) / scale;
+    if (count_) below *= options_.count_down_weight;
+    double excess = std::max({0.0, above, below});
+    if (excess > 0) {
+      double n = static_cast<double>(std::min<int64_t>(points_, options_.history_points));
+      p = std::min(p, 1.5 * std::pow(10.0, -options_.novelty_weight * excess) / (n + 1));
+    }
+  }
+  int64_t idx = points_;
+  while (!max_q_.empty() && max_q_.back().second <= y) max_q_.pop_back();
+  max_q_.emplace_back(idx, y);
+  while (!min_q_.empty() && min_q_.back().second >= y) min_q_.pop_back();
+  min_q_.emplace_back(idx, y);
+  while (max_q_.front().first <= idx - options_.history_points) max_q_.pop_front();
+  while (min_q_.front().first <= idx - options_.history_points) min_q_.pop_front();
   point_tail_.Add(stat);
   mean_tail_.Add(mean);
   double score = std::clamp(-std::log10(std::min(1.0, p)) / options_.score_decades, 0.0, 1.0);
@@ -370,9 +393,10 @@ Status ScoreSeriesCsv(std::istream& in, std::ostream& out, std::string_view sour
     }
     int64_t t;
     if (!ParseTimestamp(ts, t)) return error("timestamp: expected YYYY-MM-DD HH:MM:SS");
-    if (t < last_t) return error("timestamp: earlier than the previous row");
-    last_t = t;
-    double score = detector.Update(t, value);
+    // Real series step back now and then (NAB's machine temperature repeats an hour, a clock
+    // change): such a row is taken as simultaneous with the previous one.
+    last_t = std::max(last_t, t);
+    double score = detector.Update(last_t, value);
     int n = std::snprintf(buf, sizeof buf, ",%.6g\n", score);
     out << ts;
     out.write(buf, n);

@@ -32,6 +32,7 @@
 // Thread-safety: not thread-safe; one instance per series, used by one thread.
 
 #include <cstdint>
+#include <deque>
 #include <iosfwd>
 #include <string>
 #include <string_view>
@@ -67,6 +68,9 @@ struct SeriesOptions {
   int history_points = 2880;
   // -log10 p that maps to score 1.
   double score_decades = 5;
+  // Weight of the range-novelty statistic (distance beyond the range of the history, in
+  // scales); 0 disables it.
+  double novelty_weight = 1;
   // Score at or above which a point is an alarm, and how many points after an alarm score 0.
   double detect_score = 0.5;
   int suppress_points = 200;
@@ -151,6 +155,8 @@ class SeriesDetector {
   size_t recent_next_ = 0;
   double recent_sum_ = 0;
   TailCounter point_tail_, mean_tail_;
+  // Range of the last history_points values: monotonic deques of (index, value).
+  std::deque<std::pair<int64_t, double>> max_q_, min_q_;
   int suppress_left_ = 0;
 };
 
@@ -158,7 +164,8 @@ class SeriesDetector {
 // line whose value field is not a number is skipped; blank lines are skipped) and writes
 // `timestamp,anomaly_score` rows, after a header line, to `out`, timestamps echoed verbatim.
 // Timestamps are "YYYY-MM-DD HH:MM:SS" (or with a 'T', optional fraction and 'Z'; UTC), or
-// integer Unix seconds. On a bad row returns kInvalidArgument "<source>:<line>: <field>: <why>";
+// integer Unix seconds; a timestamp earlier than the previous row's is taken as equal to it. On a
+// bad row returns kInvalidArgument "<source>:<line>: <field>: <why>";
 // the rows before it have already been written.
 Status ScoreSeriesCsv(std::istream& in, std::ostream& out, std::string_view source,
                       const SeriesOptions& options);

@@ -3,6 +3,7 @@
 // 1 runtime failure, 2 bad configuration or arguments (printed with the key or flag at fault).
 
 #include <string>
+#include <vector>
 
 namespace om::server {
 
@@ -38,5 +39,13 @@ struct ExportFlags {
   std::string from, to, service, out;
 };
 int RunExport(const ExportFlags& flags);
+
+struct DetectSeriesFlags {
+  // NAME=VALUE overrides of detect::SeriesOptions fields (detect/series_detector.h).
+  std::vector<std::string> options;
+};
+// Reads `timestamp,value` CSV on stdin, writes `timestamp,anomaly_score` on stdout; 1 on a bad
+// row (printed as stdin:<line>: <field>: <why>), 2 on a bad --option.
+int RunDetectSeries(const DetectSeriesFlags& flags);
 
 }  // namespace om::server

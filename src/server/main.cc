@@ -1,4 +1,5 @@
-// outagemap: the command-line entry point. Subcommands: serve, demo, import, export, version.
+// outagemap: the command-line entry point. Subcommands: serve, demo, import, export, detect-series,
+// version.
 #include <signal.h>
 
 #include <cstdio>
@@ -64,6 +65,16 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--service", export_flags.service, "Only this service id");
   export_cmd->add_option("--out", export_flags.out, "Output file (default: standard output)");
 
+  om::server::DetectSeriesFlags detect_series;
+  CLI::App* detect_series_cmd = app.add_subcommand(
+      "detect-series",
+      "Score a time series for anomalies: reads CSV `timestamp,value` on stdin (header allowed, "
+      "timestamps YYYY-MM-DD HH:MM:SS UTC or Unix seconds), writes `timestamp,anomaly_score` "
+      "(score in [0,1], causal) on stdout; see docs/detection-nab.md");
+  detect_series_cmd->add_option("--option", detect_series.options,
+                                "NAME=VALUE: override a SeriesOptions field "
+                                "(src/detect/series_detector.h); repeatable");
+
   app.add_subcommand("version", "Print the version");
 
   try {
@@ -79,6 +90,7 @@ int main(int argc, char** argv) {
   if (*demo_cmd) return om::server::RunDemo(demo);
   if (*import_cmd) return om::server::RunImport(import);
   if (*export_cmd) return om::server::RunExport(export_flags);
+  if (*detect_series_cmd) return om::server::RunDetectSeries(detect_series);
   std::printf("outagemap %s\n", om::server::kVersion);
   return 0;
 }
