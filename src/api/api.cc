@@ -95,6 +95,16 @@ std::string_view ScopeOf(const std::vector<const geo::City*>& cities) {
   return "multinational";
 }
 
+// "scope": the ScopeOf the footprint, or null without one.
+void WriteScope(JsonWriter& w, const std::vector<const geo::City*>& footprint) {
+  std::string_view scope = ScopeOf(footprint);
+  if (scope.empty()) {
+    w.Key("scope").Null();
+  } else {
+    w.Key("scope").String(scope);
+  }
+}
+
 int StatusRank(const detect::ServiceState* state) {
   if (!state) return 2;
   switch (state->status) {
@@ -118,13 +128,14 @@ void WriteStringArray(JsonWriter& w, std::string_view key, const std::vector<std
 
 Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor& ingestor,
          store::Store& store, const geo::Gazetteer& gazetteer, const detect::Detector& detector,
-         MetricsRegistry& metrics, const Clock& clock)
+         const incidents::IncidentTracker& incidents, MetricsRegistry& metrics, const Clock& clock)
     : options_(options),
       registry_(registry),
       ingestor_(ingestor),
       store_(store),
       gazetteer_(gazetteer),
       detector_(detector),
+      incidents_(incidents),
       metrics_(metrics),
       clock_(clock),
       overload_total_(metrics.GetCounter("om_ingest_overload_total",
@@ -161,6 +172,10 @@ void Api::Handle(HttpRequest&& request, Responder respond) {
     return respond(std::move(r));
   }
   if (path == "/api/v1/services") return respond(ListServices(request));
+  if (path == "/api/v1/incidents") return respond(ListIncidents(request));
+  if (path.starts_with("/api/v1/incidents/")) {
+    return respond(GetIncident(UrlDecode(std::string_view(path).substr(18))));
+  }
   if (path.starts_with(kServicesPrefix)) {
     std::string_view rest = std::string_view(path).substr(kServicesPrefix.size());
     size_t slash = rest.find('/');
@@ -495,16 +510,106 @@ HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
     w.EndObject();
   }
   w.EndArray();
-  if (rank == "excess" && dimension == store::Dimension::kCity) {
-    std::string_view scope = ScopeOf(footprint);
-    if (scope.empty()) {
-      w.Key("scope").Null();
-    } else {
-      w.Key("scope").String(scope);
-    }
-  }
+  if (rank == "excess" && dimension == store::Dimension::kCity) WriteScope(w, footprint);
   w.EndObject();
   return DataResponse(w.str());
+}
+
+HttpResponse Api::ListIncidents(const HttpRequest& request) {
+  std::string service, state, value;
+  QueryParam(request.query, "service", service);
+  if (QueryParam(request.query, "state", state) && state != "open" && state != "resolved") {
+    return ErrorResponse(Status::InvalidArgument("state: must be open or resolved"));
+  }
+  size_t limit = 50;
+  if (QueryParam(request.query, "limit", value)) {
+    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+    if (ec != std::errc() || p != value.data() + value.size() || limit == 0 || limit > 1000) {
+      return ErrorResponse(Status::InvalidArgument("limit: must be between 1 and 1000"));
+    }
+  }
+  if (!service.empty()) {
+    auto found = registry_.Find(service);
+    if (!found)
+      return ErrorResponse(Status::NotFound("unknown service \"" + service.substr(0, 64) + "\""));
+    service = found->id;
+  }
+  auto snapshot = incidents_.Snapshot();
+  JsonWriter w;
+  w.BeginObject().Key("incidents").BeginArray();
+  size_t n = 0;
+  for (const auto& incident : snapshot->incidents) {
+    if (n >= limit) break;
+    if (!service.empty() && incident.service != service) continue;
+    if (state == "open" && !incident.open()) continue;
+    if (state == "resolved" && incident.open()) continue;
+    WriteIncident(w, incident, 5);
+    ++n;
+  }
+  w.EndArray().EndObject();
+  return DataResponse(w.str());
+}
+
+HttpResponse Api::GetIncident(std::string_view id) {
+  auto snapshot = incidents_.Snapshot();
+  const incidents::Incident* incident = snapshot->Find(std::string(id));
+  if (!incident) {
+    return ErrorResponse(
+        Status::NotFound("unknown incident \"" + std::string(id.substr(0, 64)) + "\""));
+  }
+  JsonWriter w;
+  WriteIncident(w, *incident, 20);
+  return DataResponse(w.str());
+}
+
+void Api::WriteIncident(JsonWriter& w, const incidents::Incident& i, size_t max_cities) {
+  auto time = [](int64_t minute) { return FormatRfc3339(FromUnixMillis(minute * 60000)); };
+  w.BeginObject().Key("id").String(i.id).Key("service").String(i.service);
+  w.Key("state").String(i.open() ? "open" : "resolved");
+  w.Key("started_at").String(time(i.started_minute));
+  w.Key("detected_at").String(time(i.detected_minute));
+  if (i.open()) {
+    w.Key("resolved_at").Null();
+  } else {
+    w.Key("resolved_at").String(time(i.resolved_minute));
+  }
+  w.Key("peak_at").String(time(i.peak_minute));
+  w.Key("peak_reports_per_min").Uint(i.peak_reports_per_minute);
+  w.Key("expected_per_min_at_peak").Double(i.expected_per_minute_at_peak, 4);
+  w.Key("reports").Uint(i.reports);
+  w.Key("problems").BeginArray();
+  for (const auto& p : i.problems) {
+    w.BeginObject().Key("problem").String(p.problem).Key("share").Double(p.share, 4).EndObject();
+  }
+  w.EndArray();
+  // Most impacted cities over the incident so far, ranked by excess (as /places).
+  int64_t end = i.open() ? MinuteOf(clock_.Now()) + 1 : i.resolved_minute;
+  detect::Localization l = store_.Read([&](const store::Aggregates& a) {
+    auto idx = a.ServiceIndex(i.service);
+    if (!idx) return detect::Localization{};
+    int64_t minutes = std::max<int64_t>(1, end - i.started_minute);
+    double expected =
+        detector_.ExpectedPerMinute(a, *idx, i.started_minute) * static_cast<double>(minutes);
+    return detect::Localize(a, *idx, store::Dimension::kCity, i.started_minute, end, expected,
+                            max_cities);
+  });
+  std::vector<const geo::City*> footprint;
+  w.Key("cities").BeginArray();
+  for (const auto& p : l.places) {
+    uint32_t geonameid = 0;
+    std::from_chars(p.key.data(), p.key.data() + p.key.size(), geonameid);
+    geo::CityId city = gazetteer_.FindByGeonameId(geonameid);
+    if (city == geo::kNoCity) continue;
+    const geo::City& c = gazetteer_.city(city);
+    if (p.in_footprint) footprint.push_back(&c);
+    w.BeginObject().Key("geonameid").Uint(geonameid).Key("name").String(c.name);
+    w.Key("country").String(c.country).Key("lat").Double(c.lat, 7).Key("lon").Double(c.lon, 7);
+    w.Key("observed").Uint(p.observed).Key("expected").Double(p.expected, 4);
+    w.Key("score").Double(p.score, 4).EndObject();
+  }
+  w.EndArray();
+  WriteScope(w, footprint);
+  w.EndObject();
 }
 
 }  // namespace om::api

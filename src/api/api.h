@@ -4,7 +4,8 @@
 //   GET  /api/v1/services                      every service with current counts
 //   GET  /api/v1/services/{id}                 one service
 //   GET  /api/v1/services/{id}/series          counts over time
-//   GET  /api/v1/services/{id}/places          most reported places
+//   GET  /api/v1/services/{id}/places          places ranked by excess (or raw reports)
+//   GET  /api/v1/incidents, /api/v1/incidents/{id}   outages followed as incidents
 //   GET  /healthz, /readyz, /metrics
 // Every error uses the envelope of response.h.
 //
@@ -14,10 +15,12 @@
 #include <atomic>
 
 #include "api/http.h"
+#include "base/json_writer.h"
 #include "base/metrics.h"
 #include "base/time.h"
 #include "detect/detector.h"
 #include "geo/gazetteer.h"
+#include "incidents/incident_tracker.h"
 #include "ingest/ingestor.h"
 #include "ingest/service_registry.h"
 #include "store/store.h"
@@ -36,7 +39,7 @@ class Api {
   // Everything is borrowed and must outlive the Api.
   Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor& ingestor,
       store::Store& store, const geo::Gazetteer& gazetteer, const detect::Detector& detector,
-      MetricsRegistry& metrics, const Clock& clock);
+      const incidents::IncidentTracker& incidents, MetricsRegistry& metrics, const Clock& clock);
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
@@ -50,6 +53,10 @@ class Api {
   HttpResponse GetService(std::string_view id);
   HttpResponse GetSeries(std::string_view id, const HttpRequest& request);
   HttpResponse GetPlaces(std::string_view id, const HttpRequest& request);
+  HttpResponse ListIncidents(const HttpRequest& request);
+  HttpResponse GetIncident(std::string_view id);
+  // Writes one incident, with its most impacted cities and scope from the aggregates.
+  void WriteIncident(JsonWriter& w, const incidents::Incident& incident, size_t max_cities);
 
   const ApiOptions options_;
   ingest::ServiceRegistry& registry_;
@@ -57,6 +64,7 @@ class Api {
   store::Store& store_;
   const geo::Gazetteer& gazetteer_;
   const detect::Detector& detector_;
+  const incidents::IncidentTracker& incidents_;
   MetricsRegistry& metrics_;
   const Clock& clock_;
   std::atomic<bool> ready_{false};

@@ -31,7 +31,7 @@ class ApiTest : public ::testing::Test {
     ingestor_ = std::make_unique<ingest::Ingestor>(ingest::IngestOptions{}, registry_, *gazetteer_,
                                                    nullptr, clock_, metrics_);
     api_ = std::make_unique<Api>(ApiOptions{}, registry_, *ingestor_, *store_, *gazetteer_,
-                                 detector_, metrics_, clock_);
+                                 detector_, incidents_, metrics_, clock_);
   }
   ~ApiTest() override { store_->Stop(); }
 
@@ -58,6 +58,7 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ingest::Ingestor> ingestor_;
   detect::Detector detector_;
+  incidents::IncidentTracker incidents_;
   std::unique_ptr<Api> api_;
 };
 
@@ -140,7 +141,10 @@ TEST_F(ApiTest, ServicesCarryDetectionStatusOutagesFirst) {
   }
   ASSERT_EQ(Call("POST", "/api/v1/reports", body, "application/x-ndjson").status, 200);
   store_->Read([&](const store::Aggregates& a) {
-    for (int64_t m = kNow / 60000 - 10; m < kNow / 60000; ++m) detector_.Tick(a, m);
+    for (int64_t m = kNow / 60000 - 10; m < kNow / 60000; ++m) {
+      detector_.Tick(a, m);
+      incidents_.Update(a, *detector_.Snapshot());
+    }
     return 0;
   });
   HttpResponse one = Call("GET", "/api/v1/services/teams");
@@ -155,6 +159,17 @@ TEST_F(ApiTest, ServicesCarryDetectionStatusOutagesFirst) {
   HttpResponse slack = Call("GET", "/api/v1/services/slack");
   EXPECT_NE(slack.body.find("\"status\":\"normal\",\"status_since\":null"), std::string::npos);
   EXPECT_EQ(Call("GET", "/api/v1/services?status=broken").status, 400);
+  // The outage is followed as an incident.
+  HttpResponse incidents = Call("GET", "/api/v1/incidents?state=open");
+  EXPECT_NE(incidents.body.find(R"("id":"OM1000001","service":"teams","state":"open")"),
+            std::string::npos)
+      << incidents.body;
+  HttpResponse incident = Call("GET", "/api/v1/incidents/OM1000001");
+  EXPECT_NE(incident.body.find(R"("resolved_at":null)"), std::string::npos) << incident.body;
+  EXPECT_NE(incident.body.find(R"("started_at":"2026-01-22T14:27:00Z")"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/api/v1/incidents/OM999").status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/incidents?state=maybe").status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/incidents?service=nope").status, 404);
 }
 
 TEST_F(ApiTest, BadQueryParametersAreNamed) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <istream>
+#include <numbers>
 #include <ostream>
 #include <string>
 
@@ -70,6 +71,11 @@ Status SetSeriesOption(SeriesOptions& o, std::string_view name, std::string_view
     o.novelty_weight = d;
     return Status::Ok();
   }
+  if (name == "suppress_fraction") {
+    if (d < 0 || d > 1) return Status::InvalidArgument(std::string(name) + ": must be in [0, 1]");
+    o.suppress_fraction = d;
+    return Status::Ok();
+  }
   if (name == "detect_score") return as_unit(o.detect_score);
   if (name == "suppress_points") return as_int(o.suppress_points, 0);
   return Status::InvalidArgument(std::string(name) + ": unknown option");
@@ -95,6 +101,20 @@ int SeriesDetector::TailCounter::CountBelow(int bin) const {
   return n;
 }
 
+int SeriesDetector::TailCounter::HighestBin() const {
+  // Fenwick descent: the largest position whose prefix count is below the total.
+  int pos = 0, target = static_cast<int>(held_);
+  int step = 1;
+  while (step * 2 <= kBins) step *= 2;
+  for (; step > 0; step /= 2) {
+    if (pos + step <= kBins && tree_[static_cast<size_t>(pos + step)] < target) {
+      pos += step;
+      target -= tree_[static_cast<size_t>(pos)];
+    }
+  }
+  return pos;
+}
+
 void SeriesDetector::TailCounter::Add(double x) {
   if (held_ == ring_.size()) {
     Bump(Bin(ring_[next_]), -1);
@@ -113,9 +133,7 @@ double SeriesDetector::TailCounter::PValue(double x) const {
   if (at_or_above == 0 && held_ > 0) {
     // Beyond every value held: continue the tail exponentially from the largest bin in use
     // (one decade per unit of the statistic past it).
-    int hi = bin;
-    while (hi > 0 && CountBelow(hi) == static_cast<int>(held_)) --hi;
-    double largest = static_cast<double>(hi + 1) / kBinsPerUnit;
+    double largest = static_cast<double>(HighestBin() + 1) / kBinsPerUnit;
     p *= std::pow(10.0, -std::max(0.0, x - largest));
   }
   return p;
@@ -168,8 +186,8 @@ void SeriesDetector::EndProbation() {
   for (size_t i = 1; i < probation_.size(); ++i) {
     sum += std::fabs(Transform(probation_[i].second) - Transform(probation_[i - 1].second));
   }
-  scale_ = probation_.size() > 1 ? sum / static_cast<double>(probation_.size() - 1) / std::sqrt(2.0)
-                                 : 0;
+  scale_ =
+      probation_.size() > 1 ? sum / static_cast<double>(probation_.size() - 1) / std::sqrt(2.0) : 0;
   season_scale_ = scale_;
   level_mse_ = scale_ * scale_;
   for (const auto& [t, x] : probation_) {
@@ -210,7 +228,7 @@ void SeriesDetector::Learn(int64_t t, double y, const Forecast& f) {
   // Combined residual: the robust scale.
   double r = y - f.expected;
   double rc = Clip(r, limit);
-  scale_ += a * (std::fabs(rc) * std::sqrt(M_PI / 2) - scale_);
+  scale_ += a * (std::fabs(rc) * std::sqrt(std::numbers::pi / 2) - scale_);
   // Local level and its error.
   double rl = Clip(y - level_, limit);
   level_mse_ += a * (rl * rl - level_mse_);
@@ -230,7 +248,7 @@ void SeriesDetector::Learn(int64_t t, double y, const Forecast& f) {
         have_season_mse_ = true;
       }
       season_mse_ += a * (rs * rs - season_mse_);
-      season_scale_ += a * (std::fabs(rs) * std::sqrt(M_PI / 2) - season_scale_);
+      season_scale_ += a * (std::fabs(rs) * std::sqrt(std::numbers::pi / 2) - season_scale_);
     }
     drift_ += options_.drift_alpha * rs;
     slot_mean_[s] += options_.season_alpha * rs;
@@ -274,7 +292,11 @@ double SeriesDetector::Score(int64_t /*t*/, double y, const Forecast& f) {
     --suppress_left_;
     return 0;
   }
-  if (score >= options_.detect_score) suppress_left_ = options_.suppress_points;
+  if (score >= options_.detect_score) {
+    suppress_left_ =
+        std::max(options_.suppress_points,
+                 static_cast<int>(options_.suppress_fraction * static_cast<double>(points_)));
+  }
   return score;
 }
 
@@ -322,8 +344,8 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '"')) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
-                        s.back() == '"')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '"')) {
     s.remove_suffix(1);
   }
   return s;

@@ -22,10 +22,14 @@
 //     Two surprise statistics: the point |z| and the mean |z| of the last `short_window` points.
 //  4. Calibration: each statistic's p-value is its empirical upper-tail frequency among the last
 //     `history_points` values of the same statistic (a conformal p-value), extended beyond the
-//     largest value seen with an exponential tail. p = min of the two, Bonferroni-corrected.
+//     largest value seen with an exponential tail (one decade per unit of |z|). A third
+//     statistic, range novelty: a value beyond the minimum or maximum of the last
+//     `history_points` values by e scales has p_novel = 1.5 / (n + 1) * 10^(-novelty_weight * e).
+//     p = min(2 min(p_point, p_mean), p_novel) (Bonferroni over the two surprise statistics);
 //     score = min(1, -log10(p) / `score_decades`).
-//  5. Suppression: once the score reaches `detect_score`, the next `suppress_points` points
-//     score 0 (one alarm per event, not a burst), while the statistics keep learning.
+//  5. Suppression: once the score reaches `detect_score`, the next max(`suppress_points`,
+//     `suppress_fraction` x points seen) points score 0 (one alarm per event, not a burst), while
+//     the statistics keep learning.
 //
 // Memory is bounded (O(history_points + slots)); each Update() is O(log bins).
 //
@@ -63,9 +67,9 @@ struct SeriesOptions {
   // Count series: a drop below the expectation weighs this much of a rise of the same size.
   double count_down_weight = 0.5;
   // Points averaged in the short-window surprise statistic.
-  int short_window = 6;
+  int short_window = 12;
   // Points in the history that calibrates the surprise statistics.
-  int history_points = 2880;
+  int history_points = 5000;
   // -log10 p that maps to score 1.
   double score_decades = 5;
   // Weight of the range-novelty statistic (distance beyond the range of the history, in
@@ -73,7 +77,9 @@ struct SeriesOptions {
   double novelty_weight = 1;
   // Score at or above which a point is an alarm, and how many points after an alarm score 0.
   double detect_score = 0.5;
-  int suppress_points = 200;
+  int suppress_points = 100;
+  // ... or this fraction of the points seen so far, if more: long series get longer quiet spells.
+  double suppress_fraction = 0.03;
 };
 
 // Sets the SeriesOptions field `name` (as spelled above) from `value`. kInvalidArgument naming
@@ -113,6 +119,7 @@ class SeriesDetector {
     static int Bin(double x);
     void Bump(int bin, int delta);
     int CountBelow(int bin) const;  // values in bins < bin
+    int HighestBin() const;         // the highest bin holding a value; REQUIRES: held_ > 0
     std::vector<int> tree_;
     std::vector<double> ring_;
     size_t next_ = 0, held_ = 0;

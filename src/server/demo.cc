@@ -18,19 +18,22 @@ namespace om::server {
 namespace {
 
 // Event time that runs `speed` event minutes per wall second from `origin`, frozen until Begin().
+// It never runs more than kLeadMs ahead of the data replayed so far (MarkReplayedUntil): on a
+// busy machine the replay slows down instead of the detector judging minutes whose reports have
+// not been sent yet.
 class DemoClock final : public Clock {
  public:
-  DemoClock(Timestamp origin, double speed) : origin_ms_(ToUnixMillis(origin)), speed_(speed) {}
+  static constexpr int64_t kLeadMs = 10000;
+  DemoClock(Timestamp origin, double speed)
+      : origin_ms_(ToUnixMillis(origin)), speed_(speed), replayed_until_ms_(origin_ms_) {}
   void Begin() { wall_origin_ns_.store(Steady()); }
+  void MarkReplayedUntil(int64_t event_ms) { replayed_until_ms_.store(event_ms); }
   Timestamp Now() const override {
-    int64_t begun = wall_origin_ns_.load();
-    if (begun == 0) return FromUnixMillis(origin_ms_);
-    double wall_ms = static_cast<double>(Steady() - begun) / 1e6;
-    return FromUnixMillis(origin_ms_ + static_cast<int64_t>(wall_ms * speed_ * 60.0));
+    return FromUnixMillis(std::min(ScaledMs(), replayed_until_ms_.load() + kLeadMs));
   }
-  // Wall milliseconds until event time reaches `event_ms`.
+  // Wall milliseconds until scaled event time reaches `event_ms`.
   int64_t WallMillisUntil(int64_t event_ms) const {
-    double event_left = static_cast<double>(event_ms - ToUnixMillis(Now()));
+    double event_left = static_cast<double>(event_ms - ScaledMs());
     return std::max<int64_t>(0, static_cast<int64_t>(event_left / (speed_ * 60.0)));
   }
 
@@ -40,9 +43,16 @@ class DemoClock final : public Clock {
                std::chrono::steady_clock::now().time_since_epoch())
         .count();
   }
+  int64_t ScaledMs() const {
+    int64_t begun = wall_origin_ns_.load();
+    if (begun == 0) return origin_ms_;
+    double wall_ms = static_cast<double>(Steady() - begun) / 1e6;
+    return origin_ms_ + static_cast<int64_t>(wall_ms * speed_ * 60.0);
+  }
   const int64_t origin_ms_;
   const double speed_;
   std::atomic<int64_t> wall_origin_ns_{0};
+  std::atomic<int64_t> replayed_until_ms_;
 };
 
 Status IngestMinutes(Server& server, const sim::DemoScenario& scenario, int64_t from_minute_ms,
@@ -129,6 +139,7 @@ int RunDemo(const DemoFlags& flags) {
       OM_LOG(kError) << "demo: " << s.ToString();
       break;
     }
+    clock.MarkReplayedUntil(minute + 60000);
     int64_t hour = (minute - origin) / 3600000;
     if (hour != last_logged_hour || (minute - outage_start) == 0) {
       last_logged_hour = hour;

@@ -4,9 +4,9 @@
 
 namespace om::server {
 
-DetectorThread::DetectorThread(detect::Detector& detector, store::Store& store, const Clock& clock,
-                               Duration grace)
-    : detector_(detector), store_(store), clock_(clock), grace_(grace) {}
+DetectorThread::DetectorThread(detect::Detector& detector, incidents::IncidentTracker& incidents,
+                               store::Store& store, const Clock& clock, Duration grace)
+    : detector_(detector), incidents_(incidents), store_(store), clock_(clock), grace_(grace) {}
 
 DetectorThread::~DetectorThread() { Stop(); }
 
@@ -36,6 +36,7 @@ void DetectorThread::Run() {
       for (int64_t m = std::max(last + 1, complete - 60); m <= complete; ++m) {
         store_.Read([&](const store::Aggregates& a) {
           detector_.Tick(a, m);
+          incidents_.Update(a, *detector_.Snapshot());
           return 0;
         });
       }

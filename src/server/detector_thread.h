@@ -1,9 +1,9 @@
 #pragma once
-// DetectorThread runs detect::Detector once per complete minute of the injected Clock (event time
-// in the demo), reading the store's aggregates under their shared lock. It polls the clock every
-// 200 ms of wall time, so a fast demo clock is followed minute by minute; when it falls behind it
-// catches up at most 60 minutes at once. On start it warms up over the last 30 minutes, so a
-// restarted server knows at once which services are in an outage.
+// DetectorThread runs detect::Detector, then the IncidentTracker, once per complete minute of the
+// injected Clock (event time in the demo), reading the store's aggregates under their shared lock.
+// It polls the clock every 200 ms of wall time, so a fast demo clock is followed minute by minute;
+// when it falls behind it catches up at most 60 minutes at once. On start it warms up over the last
+// 30 minutes, so a restarted server knows at once which services are in an outage.
 //
 // Thread-safety: Start/Stop from the owning thread.
 
@@ -13,6 +13,7 @@
 #include "base/mutex.h"
 #include "base/time.h"
 #include "detect/detector.h"
+#include "incidents/incident_tracker.h"
 #include "store/store.h"
 
 namespace om::server {
@@ -21,8 +22,8 @@ class DetectorThread {
  public:
   // All borrowed; they must outlive this object. `grace` is how long after a minute ends its
   // reports are waited for before it is judged.
-  DetectorThread(detect::Detector& detector, store::Store& store, const Clock& clock,
-                 Duration grace = std::chrono::seconds(5));
+  DetectorThread(detect::Detector& detector, incidents::IncidentTracker& incidents,
+                 store::Store& store, const Clock& clock, Duration grace = std::chrono::seconds(5));
   ~DetectorThread();
   DetectorThread(const DetectorThread&) = delete;
   DetectorThread& operator=(const DetectorThread&) = delete;
@@ -34,6 +35,7 @@ class DetectorThread {
   void Run();
 
   detect::Detector& detector_;
+  incidents::IncidentTracker& incidents_;
   store::Store& store_;
   const Clock& clock_;
   const Duration grace_;

@@ -36,9 +36,12 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   s->ingestor_ = std::make_unique<ingest::Ingestor>(config.ingest, *s->registry_, *s->gazetteer_,
                                                     s->ip_locator_.get(), clock, s->metrics_);
   s->detector_ = std::make_unique<detect::Detector>(config.detect);
-  s->detector_thread_ = std::make_unique<DetectorThread>(*s->detector_, *s->store_, clock);
-  s->api_ = std::make_unique<api::Api>(config.api, *s->registry_, *s->ingestor_, *s->store_,
-                                       *s->gazetteer_, *s->detector_, s->metrics_, clock);
+  s->incidents_ = std::make_unique<incidents::IncidentTracker>();
+  s->detector_thread_ =
+      std::make_unique<DetectorThread>(*s->detector_, *s->incidents_, *s->store_, clock);
+  s->api_ =
+      std::make_unique<api::Api>(config.api, *s->registry_, *s->ingestor_, *s->store_,
+                                 *s->gazetteer_, *s->detector_, *s->incidents_, s->metrics_, clock);
   api::Api* api = s->api_.get();
   Result<std::unique_ptr<api::HttpServer>> http = api::HttpServer::Create(
       config.http,

@@ -28,6 +28,7 @@ def main():
                                  "--speed", "60", "--history-days", "4", "--exit-after-replay"],
                                 stdout=log, stderr=subprocess.STDOUT)
         first_outage = {}
+        incidents = {}  # service -> incident id -> latest view
         client = Server(BINARY, data)
         client.port = port
         deadline = time.time() + 400
@@ -38,6 +39,10 @@ def main():
                     at = body["data"]["evaluated_at"]
                     for svc in body["data"]["services"]:
                         first_outage.setdefault(svc["id"], (at, svc["status_since"]))
+                status, body = client.json("GET", "/api/v1/incidents?limit=100")
+                if status == 200:
+                    for inc in body["data"]["incidents"]:
+                        incidents.setdefault(inc["service"], {})[inc["id"]] = inc
             except (OSError, ValueError):
                 pass
             time.sleep(0.1)
@@ -58,6 +63,17 @@ def main():
                   f"first seen in the API at {minutes_after_start(at):+.0f} min (event time)")
         m365_at, m365_since = first_outage["microsoft-365"]
         check(0 <= minutes_after_start(m365_since) <= 4, f"Microsoft 365 detected late: {m365_since}")
+        # One outage, one incident per service, with the onset before the detection.
+        for svc in ("microsoft-365", "outlook", "teams"):
+            check(len(incidents.get(svc, {})) == 1, f"{svc} incidents: {incidents.get(svc)}")
+            inc = next(iter(incidents[svc].values()))
+            started, detected = minutes_after_start(inc["started_at"]), minutes_after_start(inc["detected_at"])
+            print(f"  incident {inc['id']} {svc}: started {started:+.0f} min, detected {detected:+.0f} min, "
+                  f"peak {inc['peak_reports_per_min']}/min, scope {inc['scope']}, "
+                  f"top problem {inc['problems'][0]['problem'] if inc['problems'] else None}")
+            check(started <= detected <= started + 5, inc)
+        m365 = next(iter(incidents["microsoft-365"].values()))
+        check(-1 <= minutes_after_start(m365["started_at"]) <= 2, m365["started_at"])
         unaffected = set(first_outage) - {"microsoft-365", "outlook", "teams", "mimecast", "godaddy"}
         check(not unaffected, f"false outages during the demo: {sorted(unaffected)}")
         # The refusal to reuse a non-empty data dir is explicit.

@@ -1,0 +1,125 @@
+#include "incidents/incident_tracker.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace om::incidents {
+
+const Incident* IncidentSnapshot::Find(const std::string& id) const {
+  for (const Incident& i : incidents) {
+    if (i.id == id) return &i;
+  }
+  return nullptr;
+}
+
+IncidentTracker::IncidentTracker(IncidentOptions options)
+    : options_(options),
+      next_number_(options.first_number),
+      snapshot_(std::make_shared<IncidentSnapshot>()) {}
+
+std::shared_ptr<const IncidentSnapshot> IncidentTracker::Snapshot() const {
+  MutexLock lock(mu_);
+  return snapshot_;
+}
+
+void IncidentTracker::Refresh(const store::Aggregates& a, Incident& incident, int64_t minute,
+                              double expected_per_minute) {
+  auto idx = a.ServiceIndex(incident.service);
+  if (!idx) return;
+  uint64_t now = a.Total(*idx, minute, minute + 1);
+  if (now > incident.peak_reports_per_minute) {
+    incident.peak_reports_per_minute = now;
+    incident.peak_minute = minute;
+    incident.expected_per_minute_at_peak = expected_per_minute;
+  }
+  int64_t end = incident.open() ? minute + 1 : incident.resolved_minute;
+  incident.reports = a.Total(*idx, incident.started_minute, end);
+  incident.problems.clear();
+  auto problems = a.Top(*idx, store::Dimension::kProblem, incident.started_minute, end, 10);
+  for (const auto& kc : problems) {
+    incident.problems.push_back(
+        {kc.key, incident.reports
+                     ? static_cast<double>(kc.count) / static_cast<double>(incident.reports)
+                     : 0});
+  }
+}
+
+void IncidentTracker::Update(const store::Aggregates& a, const detect::DetectionSnapshot& d) {
+  int64_t minute = d.minute;
+  // Open incidents: refresh, and resolve those whose service is back to normal.
+  for (size_t i = 0; i < open_.size();) {
+    Incident& incident = open_[i];
+    const detect::ServiceState* s = d.Find(incident.service);
+    Refresh(a, incident, minute, s ? s->expected_per_minute : 0);
+    if (s == nullptr || s->status == detect::Status::kNormal) {
+      incident.resolved_minute = s ? s->since_minute : minute;
+      resolved_.push_back(std::move(incident));
+      last_resolved_by_service_[resolved_.back().service] = resolved_.size() - 1;
+      open_.erase(open_.begin() + static_cast<ptrdiff_t>(i));
+      continue;
+    }
+    ++i;
+  }
+  // Services newly in an outage: reopen a recent incident or open a new one.
+  for (const detect::ServiceState& s : d.services) {
+    if (s.status != detect::Status::kOutage) continue;
+    bool tracked = std::any_of(open_.begin(), open_.end(),
+                               [&](const Incident& i) { return i.service == s.service; });
+    if (tracked) continue;
+    auto last = last_resolved_by_service_.find(s.service);
+    if (last != last_resolved_by_service_.end() && last->second < resolved_.size() &&
+        resolved_[last->second].service == s.service &&
+        minute - resolved_[last->second].resolved_minute <= options_.reopen_minutes) {
+      Incident incident = std::move(resolved_[last->second]);
+      resolved_.erase(resolved_.begin() + static_cast<ptrdiff_t>(last->second));
+      last_resolved_by_service_.clear();  // indexes shifted; rebuilt below
+      for (size_t k = 0; k < resolved_.size(); ++k)
+        last_resolved_by_service_[resolved_[k].service] = k;
+      incident.resolved_minute = 0;
+      open_.push_back(std::move(incident));
+      Refresh(a, open_.back(), minute, s.expected_per_minute);
+      continue;
+    }
+    Incident incident;
+    char id[32];
+    std::snprintf(id, sizeof id, "OM%llu", static_cast<unsigned long long>(next_number_++));
+    incident.id = id;
+    incident.service = s.service;
+    incident.detected_minute = s.since_minute;
+    // Onset: walk back while the minute's count stayed above onset_ratio x baseline.
+    int64_t onset = s.since_minute;
+    if (auto idx = a.ServiceIndex(s.service)) {
+      // At least onset_ratio x baseline, and clear of Poisson noise (3 standard deviations plus
+      // one report): on a quiet service a single stray report is not an onset.
+      double e = s.expected_per_minute;
+      double threshold = std::max(options_.onset_ratio * e, e + 3 * std::sqrt(e) + 1);
+      for (int back = 1; back <= options_.max_onset_lookback_minutes; ++back) {
+        double count =
+            static_cast<double>(a.Total(*idx, s.since_minute - back, s.since_minute - back + 1));
+        if (count <= threshold) break;
+        onset = s.since_minute - back;
+      }
+    }
+    incident.started_minute = onset;
+    open_.push_back(std::move(incident));
+    Refresh(a, open_.back(), minute, s.expected_per_minute);
+  }
+  while (resolved_.size() > options_.max_resolved) {
+    resolved_.erase(resolved_.begin());
+    last_resolved_by_service_.clear();
+    for (size_t k = 0; k < resolved_.size(); ++k)
+      last_resolved_by_service_[resolved_[k].service] = k;
+  }
+  Publish();
+}
+
+void IncidentTracker::Publish() {
+  auto snapshot = std::make_shared<IncidentSnapshot>();
+  snapshot->incidents.assign(open_.rbegin(), open_.rend());
+  snapshot->incidents.insert(snapshot->incidents.end(), resolved_.rbegin(), resolved_.rend());
+  MutexLock lock(mu_);
+  snapshot_ = std::move(snapshot);
+}
+
+}  // namespace om::incidents

@@ -1,0 +1,95 @@
+#include "incidents/incident_tracker.h"
+
+#include <random>
+
+#include <gtest/gtest.h>
+
+namespace om::incidents {
+namespace {
+
+constexpr int64_t kDay = 1440;
+constexpr int64_t kT0 = 29'500'000 - 29'500'000 % kDay;
+
+class IncidentTrackerTest : public ::testing::Test {
+ protected:
+  IncidentTrackerTest() {
+    std::poisson_distribution<uint32_t> d(2);
+    for (int64_t m = kT0 - 14 * kDay; m < kT0 + 600; ++m) Add(m, d(rng_), "app");
+  }
+  void Add(int64_t minute, uint32_t n, const std::string& problem) {
+    if (n == 0) return;
+    store::Report r;
+    r.service = "teams";
+    r.problem = problem;
+    r.ts_ms = minute * 60000;
+    a_.AddCount(r, n);
+  }
+  void Outage(int64_t from, int64_t to, uint32_t per_minute) {
+    for (int64_t m = from; m < to; ++m) {
+      Add(m, per_minute * 3 / 4, "login");
+      Add(m, per_minute / 4, "app");
+    }
+  }
+  void Quiet(int64_t from, int64_t to) {
+    std::poisson_distribution<uint32_t> d(2);
+    for (int64_t m = from; m < to; ++m) Add(m, d(rng_), "app");
+  }
+  void Run(int64_t from, int64_t to) {
+    for (int64_t m = from; m < to; ++m) {
+      detector_.Tick(a_, m);
+      tracker_.Update(a_, *detector_.Snapshot());
+    }
+  }
+  std::mt19937 rng_{3};
+  store::Aggregates a_;
+  detect::Detector detector_;
+  IncidentTracker tracker_;
+};
+
+TEST_F(IncidentTrackerTest, OneOutageOneIncidentWithOnsetPeakAndProblems) {
+  Run(kT0 + 500, kT0 + 600);
+  EXPECT_TRUE(tracker_.Snapshot()->incidents.empty()) << "quiet traffic opens nothing";
+  Outage(kT0 + 600, kT0 + 640, 40);
+  Add(kT0 + 620, 60, "login");  // the peak minute
+  Run(kT0 + 600, kT0 + 640);
+  auto open = tracker_.Snapshot();
+  ASSERT_EQ(open->incidents.size(), 1u);
+  const Incident& i = open->incidents[0];
+  EXPECT_EQ(i.id, "OM1000001");
+  EXPECT_TRUE(i.open());
+  EXPECT_EQ(i.started_minute, kT0 + 600) << "onset found by walking back";
+  EXPECT_GT(i.detected_minute, i.started_minute);
+  EXPECT_LE(i.detected_minute, kT0 + 602);
+  EXPECT_EQ(i.peak_minute, kT0 + 620);
+  EXPECT_GE(i.peak_reports_per_minute, 100u);
+  ASSERT_FALSE(i.problems.empty());
+  EXPECT_EQ(i.problems[0].problem, "login");
+  EXPECT_GT(i.problems[0].share, 0.6);
+  // Back to normal: resolved once the detector's hysteresis lets go.
+  Quiet(kT0 + 640, kT0 + 700);
+  Run(kT0 + 640, kT0 + 700);
+  auto done = tracker_.Snapshot();
+  ASSERT_EQ(done->incidents.size(), 1u);
+  EXPECT_FALSE(done->incidents[0].open());
+  EXPECT_GT(done->incidents[0].resolved_minute, kT0 + 640);
+  EXPECT_NE(done->Find("OM1000001"), nullptr);
+}
+
+TEST_F(IncidentTrackerTest, RelapseWithinHalfAnHourReopensLaterOneIsNew) {
+  Outage(kT0 + 600, kT0 + 620, 40);
+  Quiet(kT0 + 620, kT0 + 650);
+  Outage(kT0 + 650, kT0 + 660, 40);  // relapse soon after resolution
+  Quiet(kT0 + 660, kT0 + 760);
+  Outage(kT0 + 760, kT0 + 770, 40);  // a new outage an hour and a half later
+  Quiet(kT0 + 770, kT0 + 800);
+  Run(kT0 + 590, kT0 + 800);
+  auto s = tracker_.Snapshot();
+  ASSERT_EQ(s->incidents.size(), 2u);
+  EXPECT_EQ(s->incidents[1].id, "OM1000001");
+  EXPECT_EQ(s->incidents[1].started_minute, kT0 + 600) << "the relapse reopened the first";
+  EXPECT_EQ(s->incidents[0].id, "OM1000002");
+  EXPECT_EQ(s->incidents[0].started_minute, kT0 + 760);
+}
+
+}  // namespace
+}  // namespace om::incidents
