@@ -6,6 +6,7 @@
 #include "api/response.h"
 #include "base/json_writer.h"
 #include "detect/localize.h"
+#include "detect/phrases.h"
 
 namespace om::api {
 namespace {
@@ -582,8 +583,25 @@ void Api::WriteIncident(JsonWriter& w, const incidents::Incident& i, size_t max_
     w.BeginObject().Key("problem").String(p.problem).Key("share").Double(p.share, 4).EndObject();
   }
   w.EndArray();
-  // Most impacted cities over the incident so far, ranked by excess (as /places).
   int64_t end = i.open() ? MinuteOf(clock_.Now()) + 1 : i.resolved_minute;
+  // Error codes and phrases of the incident's report texts.
+  std::vector<detect::Phrase> phrases = store_.Read([&](const store::Aggregates& a) {
+    auto idx = a.ServiceIndex(i.service);
+    return idx ? detect::TopPhrases(a.RecentTexts(*idx, i.started_minute, end), 5)
+               : std::vector<detect::Phrase>{};
+  });
+  w.Key("errors").BeginArray();
+  for (const auto& p : phrases) {
+    w.BeginObject().Key("text").String(p.text);
+    if (p.code.empty()) {
+      w.Key("code").Null();
+    } else {
+      w.Key("code").String(p.code);
+    }
+    w.Key("count").Uint(p.count).Key("share").Double(p.share, 4).EndObject();
+  }
+  w.EndArray();
+  // Most impacted cities over the incident so far, ranked by excess (as /places).
   detect::Localization l = store_.Read([&](const store::Aggregates& a) {
     auto idx = a.ServiceIndex(i.service);
     if (!idx) return detect::Localization{};

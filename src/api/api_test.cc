@@ -136,7 +136,8 @@ TEST_F(ApiTest, ServicesCarryDetectionStatusOutagesFirst) {
   for (int m = 0; m < 10; ++m) {
     for (int i = 0; i < 30; ++i) {
       body += "{\"service\":\"teams\",\"reporter\":\"m" + std::to_string(m) + "-" +
-              std::to_string(i) + "\",\"ts\":" + std::to_string(kNow - (10 - m) * 60000) + "}\n";
+              std::to_string(i) + "\",\"ts\":" + std::to_string(kNow - (10 - m) * 60000) +
+              (i % 3 == 0 ? ",\"text\":\"451 4.3.2 temporary server issue\"" : "") + "}\n";
     }
   }
   ASSERT_EQ(Call("POST", "/api/v1/reports", body, "application/x-ndjson").status, 200);
@@ -167,6 +168,11 @@ TEST_F(ApiTest, ServicesCarryDetectionStatusOutagesFirst) {
   HttpResponse incident = Call("GET", "/api/v1/incidents/OM1000001");
   EXPECT_NE(incident.body.find(R"("resolved_at":null)"), std::string::npos) << incident.body;
   EXPECT_NE(incident.body.find(R"("started_at":"2026-01-22T14:27:00Z")"), std::string::npos);
+  EXPECT_NE(
+      incident.body.find(
+          R"("errors":[{"text":"451 4.3.2 temporary server issue","code":"451 4.3.2","count":100)"),
+      std::string::npos)
+      << incident.body;
   EXPECT_EQ(Call("GET", "/api/v1/incidents/OM999").status, 404);
   EXPECT_EQ(Call("GET", "/api/v1/incidents?state=maybe").status, 400);
   EXPECT_EQ(Call("GET", "/api/v1/incidents?service=nope").status, 404);

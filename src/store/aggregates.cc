@@ -70,6 +70,14 @@ void Aggregates::AddCount(const Report& r, uint32_t n) {
   int32_t m = static_cast<int32_t>(minute);
   int32_t q = static_cast<int32_t>(FloorDiv(minute, 15));
   ServiceCounts& c = *counts_[InternService(r.service)];
+  if (!r.text.empty()) {
+    if (c.texts.size() < kRecentTexts) {
+      c.texts.push_back({minute, r.text});
+    } else {
+      c.texts[c.texts_next] = {minute, r.text};
+    }
+    c.texts_next = (c.texts_next + 1) % kRecentTexts;
+  }
   c.minute.Add(m, n);
   c.quarter.Add(q, n);
   auto add_dim = [&](Dimension d, uint32_t value) {
@@ -82,6 +90,21 @@ void Aggregates::AddCount(const Report& r, uint32_t n) {
   if (!r.country.empty()) add_dim(Dimension::kCountry, Intern(r.country));
   add_dim(Dimension::kProblem, Intern(r.problem));
   newest_minute_ = std::max(newest_minute_, minute);
+}
+
+std::vector<std::string> Aggregates::RecentTexts(uint32_t service, int64_t from_minute,
+                                                 int64_t to_minute) const {
+  std::vector<std::string> out;
+  if (service >= counts_.size()) return out;
+  const ServiceCounts& c = *counts_[service];
+  size_t n = c.texts.size();
+  // Oldest first: when the ring is full, the oldest is at texts_next.
+  size_t start = n < kRecentTexts ? 0 : c.texts_next;
+  for (size_t k = 0; k < n; ++k) {
+    const TimedText& t = c.texts[(start + k) % n];
+    if (t.minute >= from_minute && t.minute < to_minute) out.push_back(t.text);
+  }
+  return out;
 }
 
 uint64_t Aggregates::Total(uint32_t service, int64_t from_minute, int64_t to_minute) const {

@@ -55,10 +55,18 @@ class Aggregates {
   // Forgets everything.
   void Clear();
 
-  // Counts `r` in every series it belongs to.
+  // Counts `r` in every series it belongs to, and keeps its text (if any) among the service's
+  // recent texts.
   void Add(const Report& r) { AddCount(r, 1); }
   // Counts `n` reports identical to `r` (bulk loading, benchmarks).
   void AddCount(const Report& r, uint32_t n);
+
+  // Texts of the service's counted reports with event time in [from_minute, to_minute), oldest
+  // first, from the last `kRecentTexts` texts kept per service. Not part of the snapshot: after a
+  // restart it holds the texts of the replayed log tail only.
+  static constexpr size_t kRecentTexts = 500;
+  std::vector<std::string> RecentTexts(uint32_t service, int64_t from_minute,
+                                       int64_t to_minute) const;
 
   // Services that have at least one counted report, in first-seen order.
   const std::vector<std::string>& services() const { return service_names_; }
@@ -100,7 +108,13 @@ class Aggregates {
   struct DimSeries {
     SparseSeries minute, quarter;
   };
+  struct TimedText {
+    int64_t minute;
+    std::string text;
+  };
   struct ServiceCounts {
+    std::vector<TimedText> texts;  // ring of kRecentTexts, next write at texts_next
+    size_t texts_next = 0;
     DenseSeries minute{1440};
     DenseSeries quarter{96};
     // Key: dimension << 32 | value. Open addressing: this lookup runs four times per report.

@@ -36,6 +36,24 @@ TEST(AggregatesTest, CountsPerMinuteAndPerDimension) {
   EXPECT_EQ(a.Top(s, Dimension::kCountry, kT0, kT0 + 2, 5), (std::vector<KeyCount>{{"US", 7}}));
 }
 
+TEST(AggregatesTest, KeepsRecentTextsPerServiceBounded) {
+  Aggregates a;
+  for (int i = 0; i < 600; ++i) {
+    Report r = At(kT0 + i, "1", "US-MN");
+    r.text = "text " + std::to_string(i);
+    a.Add(r);
+  }
+  a.Add(At(kT0 + 700, "1", "US-MN"));  // no text: nothing kept
+  uint32_t s = *a.ServiceIndex("outlook");
+  auto all = a.RecentTexts(s, kT0, kT0 + 1000);
+  ASSERT_EQ(all.size(), Aggregates::kRecentTexts);
+  EXPECT_EQ(all.front(), "text 100");
+  EXPECT_EQ(all.back(), "text 599");
+  auto window = a.RecentTexts(s, kT0 + 590, kT0 + 595);
+  EXPECT_EQ(window,
+            (std::vector<std::string>{"text 590", "text 591", "text 592", "text 593", "text 594"}));
+}
+
 TEST(AggregatesTest, StepsSumBuckets) {
   Aggregates a;
   for (int m = 0; m < 10; ++m) a.Add(At(kT0 + m, "1", "US-MN"));

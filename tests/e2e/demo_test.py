@@ -73,6 +73,8 @@ def main():
                   f"top problem {inc['problems'][0]['problem'] if inc['problems'] else None}")
             check(started <= detected <= started + 5, inc)
         m365 = next(iter(incidents["microsoft-365"].values()))
+        check(m365["errors"] and m365["errors"][0]["code"] == "451 4.3.2", m365["errors"])
+        print(f"  Microsoft 365 errors: {[(e['text'], e['count']) for e in m365['errors']]}")
         check(-1 <= minutes_after_start(m365["started_at"]) <= 2, m365["started_at"])
         unaffected = set(first_outage) - {"microsoft-365", "outlook", "teams", "mimecast", "godaddy"}
         check(not unaffected, f"false outages during the demo: {sorted(unaffected)}")
