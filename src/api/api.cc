@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "api/incident_json.h"
 #include "api/response.h"
 #include "base/json_writer.h"
 #include "detect/localize.h"
@@ -75,34 +76,6 @@ void WriteDetection(JsonWriter& w, const detect::ServiceState* state) {
   } else {
     w.Key("status_since").Null().Key("expected_per_minute").Null();
     w.Key("observed_per_minute").Null().Key("ratio").Null().Key("score").Null();
-  }
-}
-
-// Scope of a footprint of cities: local (all within 100 km of the first), regional (one admin-1
-// region, or all within 400 km), national (one country), multinational. Empty without cities.
-std::string_view ScopeOf(const std::vector<const geo::City*>& cities) {
-  if (cities.empty()) return {};
-  const geo::City& first = *cities[0];
-  double farthest = 0;
-  bool one_region = true, one_country = true;
-  for (const geo::City* c : cities) {
-    farthest = std::max(farthest, geo::DistanceKm(first.lat, first.lon, c->lat, c->lon));
-    one_region &= c->region == first.region;
-    one_country &= c->country_id == first.country_id;
-  }
-  if (farthest <= 100) return "local";
-  if (one_region || (one_country && farthest <= 400)) return "regional";
-  if (one_country) return "national";
-  return "multinational";
-}
-
-// "scope": the ScopeOf the footprint, or null without one.
-void WriteScope(JsonWriter& w, const std::vector<const geo::City*>& footprint) {
-  std::string_view scope = ScopeOf(footprint);
-  if (scope.empty()) {
-    w.Key("scope").Null();
-  } else {
-    w.Key("scope").String(scope);
   }
 }
 
@@ -563,71 +536,12 @@ HttpResponse Api::GetIncident(std::string_view id) {
   return DataResponse(w.str());
 }
 
-void Api::WriteIncident(JsonWriter& w, const incidents::Incident& i, size_t max_cities) {
-  auto time = [](int64_t minute) { return FormatRfc3339(FromUnixMillis(minute * 60000)); };
-  w.BeginObject().Key("id").String(i.id).Key("service").String(i.service);
-  w.Key("state").String(i.open() ? "open" : "resolved");
-  w.Key("started_at").String(time(i.started_minute));
-  w.Key("detected_at").String(time(i.detected_minute));
-  if (i.open()) {
-    w.Key("resolved_at").Null();
-  } else {
-    w.Key("resolved_at").String(time(i.resolved_minute));
-  }
-  w.Key("peak_at").String(time(i.peak_minute));
-  w.Key("peak_reports_per_min").Uint(i.peak_reports_per_minute);
-  w.Key("expected_per_min_at_peak").Double(i.expected_per_minute_at_peak, 4);
-  w.Key("reports").Uint(i.reports);
-  w.Key("problems").BeginArray();
-  for (const auto& p : i.problems) {
-    w.BeginObject().Key("problem").String(p.problem).Key("share").Double(p.share, 4).EndObject();
-  }
-  w.EndArray();
-  int64_t end = i.open() ? MinuteOf(clock_.Now()) + 1 : i.resolved_minute;
-  // Error codes and phrases of the incident's report texts.
-  std::vector<detect::Phrase> phrases = store_.Read([&](const store::Aggregates& a) {
-    auto idx = a.ServiceIndex(i.service);
-    return idx ? detect::TopPhrases(a.RecentTexts(*idx, i.started_minute, end), 5)
-               : std::vector<detect::Phrase>{};
+void Api::WriteIncident(JsonWriter& w, const incidents::Incident& incident, size_t max_cities) {
+  int64_t now_minute = MinuteOf(clock_.Now());
+  store_.Read([&](const store::Aggregates& a) {
+    WriteIncidentJson(w, incident, a, gazetteer_, detector_, now_minute, max_cities);
+    return 0;
   });
-  w.Key("errors").BeginArray();
-  for (const auto& p : phrases) {
-    w.BeginObject().Key("text").String(p.text);
-    if (p.code.empty()) {
-      w.Key("code").Null();
-    } else {
-      w.Key("code").String(p.code);
-    }
-    w.Key("count").Uint(p.count).Key("share").Double(p.share, 4).EndObject();
-  }
-  w.EndArray();
-  // Most impacted cities over the incident so far, ranked by excess (as /places).
-  detect::Localization l = store_.Read([&](const store::Aggregates& a) {
-    auto idx = a.ServiceIndex(i.service);
-    if (!idx) return detect::Localization{};
-    int64_t minutes = std::max<int64_t>(1, end - i.started_minute);
-    double expected =
-        detector_.ExpectedPerMinute(a, *idx, i.started_minute) * static_cast<double>(minutes);
-    return detect::Localize(a, *idx, store::Dimension::kCity, i.started_minute, end, expected,
-                            max_cities);
-  });
-  std::vector<const geo::City*> footprint;
-  w.Key("cities").BeginArray();
-  for (const auto& p : l.places) {
-    uint32_t geonameid = 0;
-    std::from_chars(p.key.data(), p.key.data() + p.key.size(), geonameid);
-    geo::CityId city = gazetteer_.FindByGeonameId(geonameid);
-    if (city == geo::kNoCity) continue;
-    const geo::City& c = gazetteer_.city(city);
-    if (p.in_footprint) footprint.push_back(&c);
-    w.BeginObject().Key("geonameid").Uint(geonameid).Key("name").String(c.name);
-    w.Key("country").String(c.country).Key("lat").Double(c.lat, 7).Key("lon").Double(c.lon, 7);
-    w.Key("observed").Uint(p.observed).Key("expected").Double(p.expected, 4);
-    w.Key("score").Double(p.score, 4).EndObject();
-  }
-  w.EndArray();
-  WriteScope(w, footprint);
-  w.EndObject();
 }
 
 }  // namespace om::api

@@ -1,0 +1,32 @@
+#pragma once
+// The JSON shape of an incident, shared by /api/v1/incidents and `outagemap backtest` (whose
+// output format DESIGN.md fixes): id, service, state, started_at, detected_at, resolved_at,
+// peak_at, peak_reports_per_min, expected_per_min_at_peak, reports, problems, errors, cities
+// (most impacted first, ranked by excess) and scope.
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "base/json_writer.h"
+#include "detect/detector.h"
+#include "geo/gazetteer.h"
+#include "incidents/incident_tracker.h"
+#include "store/aggregates.h"
+
+namespace om::api {
+
+// Scope of a footprint of cities: local (all within 100 km of the first), regional (one admin-1
+// region, or all within 400 km), national (one country), multinational. Empty without cities.
+std::string_view ScopeOf(const std::vector<const geo::City*>& cities);
+
+// Writes "scope": ScopeOf(footprint), or null without one.
+void WriteScope(JsonWriter& w, const std::vector<const geo::City*>& footprint);
+
+// Writes one incident. Open incidents are measured up to `now_minute`. REQUIRES: the caller
+// holds the aggregates' read lock.
+void WriteIncidentJson(JsonWriter& w, const incidents::Incident& incident,
+                       const store::Aggregates& aggregates, const geo::Gazetteer& gazetteer,
+                       const detect::Detector& detector, int64_t now_minute, size_t max_cities);
+
+}  // namespace om::api
