@@ -72,10 +72,29 @@ double Detector::ExpectedPerMinute(const store::Aggregates& a, uint32_t service,
                      usable.end());
     expected = usable[usable.size() / 2] / kQuarter;
   } else {
-    // New service: its mean rate over the last day, leaving out the last hour (which may be the
-    // very outage being judged).
-    double n = static_cast<double>(Count(a, service, minute - kDay, minute - 60));
-    expected = n / static_cast<double>(kDay - 60);
+    bool older_than_a_day =
+        Count(a, service, minute - int64_t{options_.history_days} * kDay, minute - kDay) > 0;
+    if (older_than_a_day) {
+      // Its mean rate over the last day, leaving out the last hour (which may be the very outage
+      // being judged).
+      double n = static_cast<double>(Count(a, service, minute - kDay, minute - 60));
+      expected = n / static_cast<double>(kDay - 60);
+    } else {
+      // Younger than a day: its mean rate since its first report, leaving out the last
+      // `warmup_minutes`; before that much history there is nothing to judge against.
+      auto last_day = a.Series(service, std::nullopt, "", minute - kDay, minute + 1, 1);
+      int64_t first = -1;
+      for (size_t k = 0; k < last_day.counts.size(); ++k) {
+        if (last_day.counts[k] > 0) {
+          first = last_day.from_minute + static_cast<int64_t>(k);
+          break;
+        }
+      }
+      int64_t judged_until = minute - options_.warmup_minutes;
+      if (first < 0 || judged_until - first < options_.warmup_minutes) return NAN;
+      expected = static_cast<double>(Count(a, service, first, judged_until)) /
+                 static_cast<double>(judged_until - first);
+    }
   }
   return std::max(expected, options_.min_expected_per_minute);
 }
@@ -87,6 +106,15 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
     t.baseline_quarter = quarter;
   }
   double e = t.baseline;
+  ServiceState& s = t.state;
+  if (std::isnan(e)) {
+    // Too young to judge: normal, with no expectation to show.
+    t.possible_run = t.outage_run = 0;
+    s.evaluated_minute = minute;
+    s.expected_per_minute = s.ratio = s.score = NAN;
+    s.observed_per_minute = static_cast<double>(Count(a, service, minute - 4, minute + 1)) / 5;
+    return;
+  }
   double score = 0;
   for (int64_t w : {1, 3, 5}) {
     double observed = static_cast<double>(Count(a, service, minute - w + 1, minute + 1));
@@ -103,7 +131,6 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
   t.possible_run = possible ? t.possible_run + 1 : 0;
   t.outage_run = outage ? t.outage_run + 1 : 0;
 
-  ServiceState& s = t.state;
   Status next = s.status;
   if (t.outage_run >= options_.outage_after_minutes) {
     next = Status::kOutage;

@@ -6,7 +6,8 @@
 //    `history_days` days, of the service's count in the same quarter hour of the day, divided by
 //    15. The median ignores past outages as long as they covered fewer than half of those days.
 //    A service with less than `min_history_days` of history falls back to its mean rate over the
-//    last day, and every expectation is at least `min_expected_per_minute`.
+//    last day (a service younger than a day: since its first report, and it is not judged in its
+//    first 2 x `warmup_minutes`), and every expectation is at least `min_expected_per_minute`.
 //  - Test: the counts of the last 1, 3 and 5 complete minutes against their expectation under an
 //    overdispersed Poisson model (poisson.h); the score is the largest -log10 tail probability.
 //  - Status: `possible` after `possible_after_minutes` consecutive minutes that pass the possible
@@ -32,8 +33,11 @@ std::string_view StatusName(Status s);  // "normal", "possible", "outage"
 struct DetectOptions {
   // Days of history the baseline looks back over.
   int history_days = 14;
-  // Fewer days of history than this: the baseline is the mean rate of the last day.
+  // Fewer days of history than this: the baseline is the mean rate of the last day, or for a
+  // service younger than a day its mean rate since its first report, leaving out the last
+  // `warmup_minutes` (and no judgement at all before it has that much history).
   int min_history_days = 3;
+  int warmup_minutes = 15;
   // Expected reports per minute never go below this, so one report on a silent service is not
   // an outage.
   double min_expected_per_minute = 0.05;
@@ -90,6 +94,7 @@ class Detector {
   std::shared_ptr<const DetectionSnapshot> Snapshot() const;
 
   // The baseline alone, for tests and for the API's expected band.
+  // NaN when the service is too young to have a baseline.
   double ExpectedPerMinute(const store::Aggregates& aggregates, uint32_t service,
                            int64_t minute) const;
 

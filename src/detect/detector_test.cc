@@ -1,5 +1,6 @@
 #include "detect/detector.h"
 
+#include <cmath>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -86,6 +87,23 @@ TEST_F(DetectorTest, NewServiceUsesItsRecentRateAndStillCatchesAnOutage) {
   EXPECT_NEAR(detector.ExpectedPerMinute(aggregates_, s, kT0), 1.0, 0.3);
   for (int64_t m = kT0; m < kT0 + 5; ++m) AddAt(m, 30, "newcomer");
   EXPECT_EQ(RunUntil(detector, kT0, kT0 + 5, "newcomer"), Status::kOutage);
+}
+
+TEST_F(DetectorTest, BrandNewServiceIsNotAnOutageJustForStarting) {
+  // A service seen for the first time, at a steady 2 reports a minute: nothing to judge at first,
+  // then a baseline from its own first minutes, and no outage.
+  Steady(kT0, kT0 + 120, 2, "fresh");
+  Detector detector;
+  detector.Tick(aggregates_, kT0 + 5);
+  const ServiceState* s = detector.Snapshot()->Find("fresh");
+  EXPECT_EQ(s->status, Status::kNormal);
+  EXPECT_TRUE(std::isnan(s->expected_per_minute)) << "too young to have a baseline";
+  EXPECT_EQ(RunUntil(detector, kT0 + 6, kT0 + 120, "fresh"), Status::kNormal);
+  uint32_t idx = *aggregates_.ServiceIndex("fresh");
+  EXPECT_NEAR(detector.ExpectedPerMinute(aggregates_, idx, kT0 + 119), 2, 0.5);
+  // And a real outage an hour and a half in is still caught.
+  for (int64_t m = kT0 + 120; m < kT0 + 130; ++m) AddAt(m, 40, "fresh");
+  EXPECT_EQ(RunUntil(detector, kT0 + 120, kT0 + 125, "fresh"), Status::kOutage);
 }
 
 TEST_F(DetectorTest, SilentServiceNeedsMoreThanOneReport) {

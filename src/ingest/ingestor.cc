@@ -130,8 +130,8 @@ Result<ParsedBatch> Ingestor::Parse(std::string_view body, BodyFormat format,
        ++p) {
     ++lines;
   }
-  if (lines + 1 > options_.max_batch_lines + 1 ||
-      (lines == options_.max_batch_lines && !all.empty() && all.back() != '\n')) {
+  if (!all.empty() && all.back() != '\n') ++lines;  // a last line without its newline
+  if (lines > options_.max_batch_lines) {
     CountReject("batch_too_large");
     return Status::ResourceExhausted("batch has more than " +
                                      std::to_string(options_.max_batch_lines) + " lines");

@@ -34,6 +34,14 @@ struct ImportFlags {
 };
 int RunImport(const ImportFlags& flags);
 
+struct BacktestFlags {
+  std::string reports;  // NDJSON, optionally .gz
+  std::string out;
+  std::string catalog;  // a user catalog merged into the built-in one
+  bool no_progress = false;
+};
+int RunBacktest(const BacktestFlags& flags);
+
 struct ExportFlags {
   std::string data_dir = "./var";
   std::string from, to, service, out;

@@ -56,6 +56,16 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"ndjson", "csv"}));
   import_cmd->add_flag("--no-progress", import.no_progress, "Never draw a progress bar");
 
+  om::server::BacktestFlags backtest;
+  CLI::App* backtest_cmd = app.add_subcommand(
+      "backtest", "Replay reports in event time through detection and write the incidents");
+  backtest_cmd->add_option("--reports", backtest.reports, "NDJSON reports, optionally .gz")
+      ->required();
+  backtest_cmd->add_option("--out", backtest.out, "Incidents as NDJSON")->required();
+  backtest_cmd->add_option("--catalog", backtest.catalog,
+                           "A user catalog merged into the built-in");
+  backtest_cmd->add_flag("--no-progress", backtest.no_progress, "Never draw a progress bar");
+
   om::server::ExportFlags export_flags;
   CLI::App* export_cmd =
       app.add_subcommand("export", "Write the reports of a time range as NDJSON");
@@ -90,6 +100,7 @@ int main(int argc, char** argv) {
   if (*demo_cmd) return om::server::RunDemo(demo);
   if (*import_cmd) return om::server::RunImport(import);
   if (*export_cmd) return om::server::RunExport(export_flags);
+  if (*backtest_cmd) return om::server::RunBacktest(backtest);
   if (*detect_series_cmd) return om::server::RunDetectSeries(detect_series);
   std::printf("outagemap %s\n", om::server::kVersion);
   return 0;

@@ -1,0 +1,212 @@
+// `outagemap backtest`: replays a file of reports in event time through the same code as the
+// server (ingest, store, detector, incident tracker) and writes the incidents as NDJSON. Online:
+// a minute is judged only once a report of a later minute has been read, so each incident's
+// detected_at uses only the reports up to that moment.
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+#include "api/incident_json.h"
+#include "base/log.h"
+#include "server/commands.h"
+#include "server/progress.h"
+#include "server/server.h"
+
+namespace om::server {
+namespace {
+
+// Event time: the newest report time read so far.
+class EventClock final : public Clock {
+ public:
+  Timestamp Now() const override { return FromUnixMillis(now_ms_.load()); }
+  void AdvanceTo(int64_t ms) {
+    if (ms > now_ms_.load()) now_ms_.store(ms);
+  }
+
+ private:
+  std::atomic<int64_t> now_ms_{0};
+};
+
+}  // namespace
+
+int RunBacktest(const BacktestFlags& flags) {
+  struct stat st;
+  if (::stat(flags.reports.c_str(), &st) != 0) {
+    std::fprintf(stderr, "outagemap backtest: %s: cannot open\n", flags.reports.c_str());
+    return 1;
+  }
+  gzFile in = gzopen(flags.reports.c_str(), "rb");
+  if (!in) {
+    std::fprintf(stderr, "outagemap backtest: %s: cannot open\n", flags.reports.c_str());
+    return 1;
+  }
+  gzbuffer(in, 1 << 20);
+  std::FILE* out = std::fopen(flags.out.c_str(), "wb");
+  if (!out) {
+    std::fprintf(stderr, "outagemap backtest: %s: cannot create\n", flags.out.c_str());
+    gzclose(in);
+    return 1;
+  }
+  Result<catalog::Catalog> catalog = LoadCatalog(flags.catalog);
+  if (!catalog.ok()) {
+    std::fprintf(stderr, "outagemap backtest: %s\n", catalog.status().message().c_str());
+    return 2;
+  }
+  // Unknown services register on the fly, as DESIGN.md's backtest contract says.
+  ingest::ServiceRegistry registry(std::move(*catalog), /*auto_register=*/true, 1000000);
+  auto gazetteer = geo::Gazetteer::LoadBuiltin();
+  if (!gazetteer.ok()) {
+    std::fprintf(stderr, "outagemap backtest: %s\n", gazetteer.status().message().c_str());
+    return 1;
+  }
+  // A scratch store: the same de-duplication and counting as the server, in a temporary dir.
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / "outagemap-backtest-XXXXXX").string();
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    std::fprintf(stderr, "outagemap backtest: cannot create a temporary directory\n");
+    return 1;
+  }
+  EventClock clock;
+  MetricsRegistry metrics;
+  store::StoreOptions store_options;
+  store_options.data_dir = tmpl;
+  store_options.log_retention = Duration(0);
+  store_options.snapshot_every_reports = UINT64_MAX;
+  auto store = store::Store::Open(store_options, clock, metrics);
+  if (!store.ok()) {
+    std::fprintf(stderr, "outagemap backtest: %s\n", store.status().ToString().c_str());
+    return 1;
+  }
+  (*store)->Start();
+  ingest::IngestOptions ingest_options;
+  ingest_options.max_age = Duration(0);
+  ingest_options.max_future_skew = std::chrono::hours(24 * 365 * 100);
+  ingest_options.max_batch_lines = SIZE_MAX;
+  ingest_options.max_body_bytes = SIZE_MAX;
+  ingest::Ingestor ingestor(ingest_options, registry, **gazetteer, nullptr, clock, metrics);
+  detect::Detector detector;
+  incidents::IncidentTracker tracker;
+
+  std::set<std::string> written;
+  size_t incidents_written = 0;
+  auto write_incident = [&](const incidents::Incident& incident, const store::Aggregates& a,
+                            int64_t now_minute) {
+    JsonWriter w;
+    api::WriteIncidentJson(w, incident, a, **gazetteer, detector, now_minute, 20);
+    std::string line = std::move(w).Take();
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), out);
+    ++incidents_written;
+  };
+  int64_t judged = INT64_MIN;  // last minute given to the detector
+  // Judges every complete minute before `minute`, writing incidents as they resolve.
+  auto judge_until = [&](int64_t minute) {
+    if (judged == INT64_MIN) judged = minute - 1;
+    (*store)->Read([&](const store::Aggregates& a) {
+      for (int64_t m = judged + 1; m < minute; ++m) {
+        detector.Tick(a, m);
+        tracker.Update(a, *detector.Snapshot());
+        for (const auto& incident : tracker.Snapshot()->incidents) {
+          if (!incident.open() && written.insert(incident.id).second) {
+            write_incident(incident, a, m);
+          }
+        }
+      }
+      return 0;
+    });
+    judged = std::max(judged, minute - 1);
+  };
+
+  ProgressBar progress(static_cast<uint64_t>(st.st_size), "backtest",
+                       !flags.no_progress && ::isatty(STDERR_FILENO));
+  auto started = std::chrono::steady_clock::now();
+  size_t line_no = 0, rejected = 0, total = 0, printed = 0;
+  std::string batch, line;
+  size_t batch_first_line = 1, batch_lines = 0;
+  char buf[1 << 16];
+  bool eof = false;
+  while (!eof) {
+    line.clear();
+    bool got = false;
+    while (gzgets(in, buf, sizeof buf) != nullptr) {
+      got = true;
+      line += buf;
+      if (!line.empty() && line.back() == '\n') break;
+    }
+    eof = !got;
+    if (got) {
+      ++line_no;
+      batch += line;
+      if (batch.back() != '\n') batch += '\n';
+      ++batch_lines;
+    }
+    if (batch_lines < 20000 && !eof) continue;
+    Result<ingest::ParsedBatch> parsed = ingestor.Parse(batch, ingest::BodyFormat::kNdjson, "");
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "outagemap backtest: %s\n", parsed.status().ToString().c_str());
+      break;
+    }
+    for (const auto& e : parsed->rejected) {
+      ++rejected;
+      if (printed++ < 20) {
+        std::fprintf(stderr, "%s:%zu: %s\n", flags.reports.c_str(), batch_first_line + e.line - 1,
+                     e.error.c_str());
+      }
+    }
+    // Feed the reports minute by minute: judge minutes as later reports show they are complete.
+    std::vector<store::Report> pending;
+    int64_t pending_minute = INT64_MIN;
+    for (auto& r : parsed->reports) {
+      int64_t minute = MinuteOf(FromUnixMillis(r.ts_ms));
+      if (minute > pending_minute && !pending.empty()) {
+        (*store)->Write(std::move(pending)).status().ok();
+        pending.clear();
+        judge_until(minute);
+      }
+      if (judged == INT64_MIN) judged = minute - 1;
+      pending_minute = std::max(pending_minute, minute);
+      clock.AdvanceTo(r.ts_ms);
+      pending.push_back(std::move(r));
+      ++total;
+    }
+    if (!pending.empty()) {
+      (*store)->Write(std::move(pending)).status().ok();
+    }
+    batch.clear();
+    batch_lines = 0;
+    batch_first_line = line_no + 1;
+    progress.Update(static_cast<uint64_t>(gzoffset(in)), total);
+  }
+  gzclose(in);
+  // The last minute read is complete now that the file has ended.
+  judge_until(MinuteOf(clock.Now()) + 1);
+  (*store)->Read([&](const store::Aggregates& a) {
+    for (const auto& incident : tracker.Snapshot()->incidents) {
+      if (written.insert(incident.id).second) write_incident(incident, a, MinuteOf(clock.Now()));
+    }
+    return 0;
+  });
+  progress.Finish(total);
+  (*store)->Stop();
+  store->reset();
+  std::error_code ec;
+  std::filesystem::remove_all(tmpl, ec);
+  std::fclose(out);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (printed > 20) std::fprintf(stderr, "... and %zu more rejected lines\n", printed - 20);
+  std::fprintf(stderr,
+               "backtest: %zu reports (%zu lines rejected), %zu incidents written to %s, in %.1f s "
+               "(%.0f reports/s)\n",
+               total, rejected, incidents_written, flags.out.c_str(), seconds,
+               static_cast<double>(total) / std::max(seconds, 1e-9));
+  return 0;
+}
+
+}  // namespace om::server

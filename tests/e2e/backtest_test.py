@@ -1,0 +1,72 @@
+"""End-to-end: `outagemap backtest` replays a generated report file in event time and writes the
+incidents. Three days of normal traffic for two services, then a 30-minute outage of one of them
+in Minneapolis: exactly one incident, with onset, detection within two minutes, the city and the
+scope."""
+
+import gzip
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+from harness import check
+
+BINARY = sys.argv[1]
+
+
+def main():
+    random.seed(11)
+    start = 1769000000000 - 1769000000000 % 60000  # a minute boundary in January 2026
+    outage_from = start + (3 * 1440 + 600) * 60000
+    outage_to = outage_from + 30 * 60000
+    cities = [(40.71, -74.01), (34.05, -118.24), (41.88, -87.63), (29.76, -95.36), (47.61, -122.33)]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "reports.ndjson.gz")
+        n = 0
+        with gzip.open(path, "wt") as f:
+            for minute in range(3 * 1440 + 700):
+                t0 = start + minute * 60000
+                for service, rate in (("slack", 2.0), ("zoom", 1.0)):
+                    k = sum(1 for _ in range(20) if random.random() < rate / 20)
+                    for _ in range(k):
+                        lat, lon = random.choice(cities)
+                        f.write(json.dumps({"service": service, "ts": t0 + random.randrange(60000),
+                                            "lat": lat, "lon": lon, "reporter": f"r{n}"}) + "\n")
+                        n += 1
+                if outage_from <= t0 < outage_to:
+                    for i in range(40):
+                        f.write(json.dumps({"service": "slack", "ts": t0 + i * 1000, "problem": "app",
+                                            "lat": 44.98, "lon": -93.26, "reporter": f"o{n}",
+                                            "text": "error 503 when sending"}) + "\n")
+                        n += 1
+            f.write('{"service": "slack", "lat": 200}\n')  # a bad line is named, not fatal
+        out = os.path.join(tmp, "incidents.ndjson")
+        started = time.time()
+        r = subprocess.run([BINARY, "backtest", "--reports", path, "--out", out, "--no-progress"],
+                           capture_output=True, text=True, timeout=300)
+        check(r.returncode == 0, r.stderr[-2000:])
+        check(f"{path}:{n + 1}: lon: required with lat" in r.stderr, r.stderr[-500:])
+        print(f"backtest of {n} reports took {time.time() - started:.1f} s: {r.stderr.strip().splitlines()[-1]}")
+        incidents = [json.loads(l) for l in open(out)]
+        check(len(incidents) == 1, incidents)
+        inc = incidents[0]
+        def minute(rfc3339):
+            return (time.mktime(time.strptime(rfc3339, "%Y-%m-%dT%H:%M:%SZ")) - time.timezone) * 1000
+        check(inc["service"] == "slack", inc)
+        check(minute(inc["started_at"]) == outage_from, (inc["started_at"], outage_from))
+        check(outage_from <= minute(inc["detected_at"]) <= outage_from + 2 * 60000, inc["detected_at"])
+        check(inc["resolved_at"] is not None and minute(inc["resolved_at"]) >= outage_to, inc["resolved_at"])
+        check(inc["cities"][0]["name"] == "Minneapolis" and inc["scope"] == "local", inc["cities"][:2])
+        check(inc["problems"][0]["problem"] == "app", inc["problems"])
+        check(inc["errors"][0]["code"] == "error 503", inc["errors"])
+        check(inc["peak_reports_per_min"] >= 40, inc)
+        print(f"incident {inc['id']}: started {inc['started_at']}, detected {inc['detected_at']}, "
+              f"resolved {inc['resolved_at']}, top city {inc['cities'][0]['name']}, scope {inc['scope']}")
+    print("backtest e2e: passed")
+
+
+if __name__ == "__main__":
+    main()
