@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <atomic>
 #include <cstdio>
@@ -15,6 +14,7 @@
 #include "api/incident_json.h"
 #include "base/log.h"
 #include "server/commands.h"
+#include "server/line_reader.h"
 #include "server/progress.h"
 #include "server/server.h"
 
@@ -36,21 +36,14 @@ class EventClock final : public Clock {
 }  // namespace
 
 int RunBacktest(const BacktestFlags& flags) {
-  struct stat st;
-  if (::stat(flags.reports.c_str(), &st) != 0) {
-    std::fprintf(stderr, "outagemap backtest: %s: cannot open\n", flags.reports.c_str());
+  Result<std::unique_ptr<LineReader>> in = LineReader::Open(flags.reports);
+  if (!in.ok()) {
+    std::fprintf(stderr, "outagemap backtest: %s\n", in.status().message().c_str());
     return 1;
   }
-  gzFile in = gzopen(flags.reports.c_str(), "rb");
-  if (!in) {
-    std::fprintf(stderr, "outagemap backtest: %s: cannot open\n", flags.reports.c_str());
-    return 1;
-  }
-  gzbuffer(in, 1 << 20);
   std::FILE* out = std::fopen(flags.out.c_str(), "wb");
   if (!out) {
     std::fprintf(stderr, "outagemap backtest: %s: cannot create\n", flags.out.c_str());
-    gzclose(in);
     return 1;
   }
   Result<catalog::Catalog> catalog = LoadCatalog(flags.catalog);
@@ -123,27 +116,19 @@ int RunBacktest(const BacktestFlags& flags) {
     judged = std::max(judged, minute - 1);
   };
 
-  ProgressBar progress(static_cast<uint64_t>(st.st_size), "backtest",
-                       !flags.no_progress && ::isatty(STDERR_FILENO));
+  ProgressBar progress((*in)->size(), "backtest", !flags.no_progress && ::isatty(STDERR_FILENO));
   auto started = std::chrono::steady_clock::now();
   size_t line_no = 0, rejected = 0, total = 0, printed = 0;
   std::string batch, line;
   size_t batch_first_line = 1, batch_lines = 0;
-  char buf[1 << 16];
   bool eof = false;
   while (!eof) {
-    line.clear();
-    bool got = false;
-    while (gzgets(in, buf, sizeof buf) != nullptr) {
-      got = true;
-      line += buf;
-      if (!line.empty() && line.back() == '\n') break;
-    }
+    bool got = (*in)->Next(line);
     eof = !got;
     if (got) {
       ++line_no;
       batch += line;
-      if (batch.back() != '\n') batch += '\n';
+      batch += '\n';
       ++batch_lines;
     }
     if (batch_lines < 20000 && !eof) continue;
@@ -181,9 +166,11 @@ int RunBacktest(const BacktestFlags& flags) {
     batch.clear();
     batch_lines = 0;
     batch_first_line = line_no + 1;
-    progress.Update(static_cast<uint64_t>(gzoffset(in)), total);
+    progress.Update((*in)->offset(), total);
   }
-  gzclose(in);
+  if (Status read = (*in)->status(); !read.ok()) {
+    std::fprintf(stderr, "outagemap backtest: %s\n", read.message().c_str());
+  }
   // The last minute read is complete now that the file has ended.
   judge_until(MinuteOf(clock.Now()) + 1);
   (*store)->Read([&](const store::Aggregates& a) {

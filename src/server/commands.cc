@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <chrono>
 #include <cstdio>
@@ -12,6 +11,7 @@
 #include "base/json_writer.h"
 #include "base/log.h"
 #include "server/csv.h"
+#include "server/line_reader.h"
 #include "server/progress.h"
 #include "server/server.h"
 #include "server/signals.h"
@@ -73,17 +73,11 @@ int RunImport(const ImportFlags& flags) {
     if (name.ends_with(".gz")) name.resize(name.size() - 3);
     format = name.ends_with(".csv") ? "csv" : "ndjson";
   }
-  struct stat st;
-  if (::stat(flags.file.c_str(), &st) != 0) {
-    std::fprintf(stderr, "outagemap import: %s: cannot open\n", flags.file.c_str());
+  Result<std::unique_ptr<LineReader>> in = LineReader::Open(flags.file);
+  if (!in.ok()) {
+    std::fprintf(stderr, "outagemap import: %s\n", in.status().message().c_str());
     return 1;
   }
-  gzFile in = gzopen(flags.file.c_str(), "rb");
-  if (!in) {
-    std::fprintf(stderr, "outagemap import: %s: cannot open\n", flags.file.c_str());
-    return 1;
-  }
-  gzbuffer(in, 1 << 20);
 
   Result<catalog::Catalog> catalog = LoadCatalog(config.catalog_file);
   if (!catalog.ok()) return ConfigError(catalog.status());
@@ -104,8 +98,7 @@ int RunImport(const ImportFlags& flags) {
   ingest::Ingestor ingestor(config.ingest, registry, **gazetteer, ip_locator.get(),
                             SystemClock::Instance(), metrics);
 
-  ProgressBar progress(static_cast<uint64_t>(st.st_size), "import",
-                       !flags.no_progress && ::isatty(STDERR_FILENO));
+  ProgressBar progress((*in)->size(), "import", !flags.no_progress && ::isatty(STDERR_FILENO));
   auto started = std::chrono::steady_clock::now();
   size_t accepted = 0, duplicates = 0, rejected = 0, unplaced = 0, line_no = 0, printed = 0;
   std::string batch, line;
@@ -141,23 +134,13 @@ int RunImport(const ImportFlags& flags) {
     batch.clear();
     batch_lines = 0;
     batch_first_line = line_no + 1;
-    progress.Update(static_cast<uint64_t>(gzoffset(in)), accepted + duplicates);
+    progress.Update((*in)->offset(), accepted + duplicates);
     return true;
   };
 
-  char buf[1 << 16];
   bool ok = true;
-  while (ok) {
-    line.clear();
-    bool got = false;
-    while (gzgets(in, buf, sizeof buf) != nullptr) {
-      got = true;
-      line += buf;
-      if (!line.empty() && line.back() == '\n') break;
-    }
-    if (!got) break;
+  while (ok && (*in)->Next(line)) {
     ++line_no;
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
     if (!header_done) {
       Status s = csv_header.Parse(line);
       if (!s.ok()) {
@@ -181,13 +164,10 @@ int RunImport(const ImportFlags& flags) {
     if (++batch_lines == 10000) ok = flush();
   }
   if (ok) ok = flush();
-  int gz_error = 0;
-  const char* gz_message = gzerror(in, &gz_error);
-  if (gz_error != Z_OK && gz_error != Z_STREAM_END) {
-    std::fprintf(stderr, "outagemap import: %s: %s\n", flags.file.c_str(), gz_message);
+  if (Status read = (*in)->status(); !read.ok()) {
+    std::fprintf(stderr, "outagemap import: %s\n", read.message().c_str());
     ok = false;
   }
-  gzclose(in);
   progress.Finish(accepted + duplicates);
   (*store)->Stop();
   double seconds =
