@@ -344,6 +344,10 @@ void Store::PruneState(int64_t now_ms) {
   last_dedupe_prune_ms_ = now_ms;
   int64_t horizon = now_ms - 2 * options_.dedupe_window.count();
   absl::erase_if(last_counted_, [horizon](const auto& kv) { return kv.second < horizon; });
+  // Retention is in days and dropping walks every series: once an hour of event time is enough
+  // (per minute it dominated a backtest's run time).
+  if (now_ms - last_aggregates_prune_ms_ < 3600000) return;
+  last_aggregates_prune_ms_ = now_ms;
   std::unique_lock lock(aggregates_mu_);
   aggregates_.Prune(now_ms / 60000);
 }

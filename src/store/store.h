@@ -129,7 +129,8 @@ class Store {
   void WriterLoop();
   void ProcessGroup(std::vector<Pending>& group);
   bool MarkDuplicate(Report& r);
-  // Once a minute: forgets expired de-dup entries and drops aggregate buckets out of retention.
+  // Once a minute: forgets expired de-dup entries; once an hour: drops aggregate buckets out of
+  // retention.
   void PruneState(int64_t now_ms);
   // Keeps last_counted_ under dedupe_max_entries by forgetting the oldest entries.
   void EnforceDedupeCap(int64_t now_ms);
@@ -167,6 +168,7 @@ class Store {
   };
   std::vector<DedupeUndo> dedupe_undo_;  // changes of the current group, undone if it fails
   int64_t last_dedupe_prune_ms_ = 0;
+  int64_t last_aggregates_prune_ms_ = 0;
   uint64_t counted_since_snapshot_ = 0;
   std::string frame_buffer_;
   std::thread writer_;
