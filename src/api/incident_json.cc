@@ -51,6 +51,16 @@ void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store:
   w.Key("peak_reports_per_min").Uint(i.peak_reports_per_minute);
   w.Key("expected_per_min_at_peak").Double(i.expected_per_minute_at_peak, 4);
   w.Key("reports").Uint(i.reports);
+  w.Key("origin").String(i.external() ? "external" : "internal");
+  if (i.external()) {
+    w.Key("upstream").BeginObject().Key("service").String(i.upstream_service);
+    w.Key("incident").String(i.upstream_incident).EndObject();
+  } else {
+    w.Key("upstream").Null();
+  }
+  w.Key("related").BeginArray();
+  for (const auto& id : i.related) w.String(id);
+  w.EndArray();
   w.Key("problems").BeginArray();
   for (const auto& p : i.problems) {
     w.BeginObject().Key("problem").String(p.problem).Key("share").Double(p.share, 4).EndObject();

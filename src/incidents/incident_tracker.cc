@@ -13,8 +13,9 @@ const Incident* IncidentSnapshot::Find(const std::string& id) const {
   return nullptr;
 }
 
-IncidentTracker::IncidentTracker(IncidentOptions options)
+IncidentTracker::IncidentTracker(IncidentOptions options, UpstreamsFn upstreams)
     : options_(options),
+      upstreams_(std::move(upstreams)),
       next_number_(options.first_number),
       snapshot_(std::make_shared<IncidentSnapshot>()) {}
 
@@ -111,7 +112,60 @@ void IncidentTracker::Update(const store::Aggregates& a, const detect::Detection
     for (size_t k = 0; k < resolved_.size(); ++k)
       last_resolved_by_service_[resolved_[k].service] = k;
   }
+  Link();
   Publish();
+}
+
+std::vector<std::string> IncidentTracker::AllUpstreams(const std::string& service) const {
+  std::vector<std::string> out;
+  if (!upstreams_) return out;
+  std::vector<std::string> frontier{service};
+  for (int depth = 0; depth < 8 && !frontier.empty(); ++depth) {
+    std::vector<std::string> next;
+    for (const auto& s : frontier) {
+      for (auto& up : upstreams_(s)) {
+        if (up == service || std::find(out.begin(), out.end(), up) != out.end()) continue;
+        out.push_back(up);
+        next.push_back(std::move(up));
+      }
+    }
+    frontier = std::move(next);
+  }
+  return out;
+}
+
+void IncidentTracker::Link() {
+  // Candidates: the open incidents and the recently resolved ones they may be linked to.
+  std::vector<const Incident*> all;
+  for (const Incident& i : open_) all.push_back(&i);
+  for (auto it = resolved_.rbegin(); it != resolved_.rend() && all.size() < open_.size() + 200;
+       ++it) {
+    all.push_back(&*it);
+  }
+  for (Incident& incident : open_) {
+    incident.related.clear();
+    incident.upstream_service.clear();
+    incident.upstream_incident.clear();
+    std::vector<std::string> upstreams = AllUpstreams(incident.service);
+    const Incident* cause = nullptr;
+    for (const Incident* other : all) {
+      if (other == &incident || other->service == incident.service) continue;
+      int64_t gap = other->started_minute - incident.started_minute;
+      if (gap > options_.link_minutes || -gap > options_.link_minutes) continue;
+      incident.related.push_back(other->id);
+      bool is_upstream =
+          std::find(upstreams.begin(), upstreams.end(), other->service) != upstreams.end();
+      if (is_upstream && gap <= options_.upstream_slack_minutes &&
+          (cause == nullptr || other->started_minute < cause->started_minute)) {
+        cause = other;
+      }
+    }
+    std::sort(incident.related.begin(), incident.related.end());
+    if (cause) {
+      incident.upstream_service = cause->service;
+      incident.upstream_incident = cause->id;
+    }
+  }
 }
 
 void IncidentTracker::Publish() {

@@ -14,6 +14,7 @@
 // Thread-safety: Update() from one thread; Snapshot() from any thread.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -35,6 +36,11 @@ struct IncidentOptions {
   uint64_t first_number = 1000001;
   // Resolved incidents kept in memory (the oldest are forgotten first).
   size_t max_resolved = 10000;
+  // Incidents whose onsets are at most this far apart are linked as related.
+  int link_minutes = 15;
+  // A related incident of an upstream service counts as the cause if it started no later than
+  // this after the dependent one (onsets are estimated to the minute).
+  int upstream_slack_minutes = 2;
 };
 
 struct ProblemShare {
@@ -53,7 +59,14 @@ struct Incident {
   double expected_per_minute_at_peak = 0;
   uint64_t reports = 0;                // counted reports from onset to now or resolution
   std::vector<ProblemShare> problems;  // problem types of the incident's reports, largest first
+  // Cross-service attribution: incidents that started together, and among them the likely
+  // upstream: an incident of a service this one depends on (directly or not, per the catalog)
+  // that started first. With an upstream the incident is "external", else "internal".
+  std::vector<std::string> related;  // ids
+  std::string upstream_service;      // empty: none found
+  std::string upstream_incident;
   bool open() const { return resolved_minute == 0; }
+  bool external() const { return !upstream_service.empty(); }
 };
 
 struct IncidentSnapshot {
@@ -63,7 +76,11 @@ struct IncidentSnapshot {
 
 class IncidentTracker {
  public:
-  explicit IncidentTracker(IncidentOptions options = {});
+  // The services `service` depends on directly (catalog `depends_on`). Must be thread-safe.
+  using UpstreamsFn = std::function<std::vector<std::string>(const std::string& service)>;
+
+  // `upstreams` may be null: incidents are then linked by timing only, never attributed.
+  explicit IncidentTracker(IncidentOptions options = {}, UpstreamsFn upstreams = nullptr);
   IncidentTracker(const IncidentTracker&) = delete;
   IncidentTracker& operator=(const IncidentTracker&) = delete;
 
@@ -75,10 +92,15 @@ class IncidentTracker {
 
  private:
   void Publish();
+  // Recomputes related incidents and upstreams for the open incidents.
+  void Link();
+  // Every service `service` depends on, transitively (at most 8 levels).
+  std::vector<std::string> AllUpstreams(const std::string& service) const;
   void Refresh(const store::Aggregates& a, Incident& incident, int64_t minute,
                double expected_per_minute);
 
   const IncidentOptions options_;
+  const UpstreamsFn upstreams_;
   uint64_t next_number_;
   std::vector<Incident> open_;                                        // detector thread only
   std::vector<Incident> resolved_;                                    // oldest first

@@ -1,5 +1,6 @@
 #include "incidents/incident_tracker.h"
 
+#include <map>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -16,18 +17,19 @@ class IncidentTrackerTest : public ::testing::Test {
     std::poisson_distribution<uint32_t> d(2);
     for (int64_t m = kT0 - 14 * kDay; m < kT0 + 600; ++m) Add(m, d(rng_), "app");
   }
-  void Add(int64_t minute, uint32_t n, const std::string& problem) {
+  void Add(int64_t minute, uint32_t n, const std::string& problem,
+           const std::string& service = "teams") {
     if (n == 0) return;
     store::Report r;
-    r.service = "teams";
+    r.service = service;
     r.problem = problem;
     r.ts_ms = minute * 60000;
     a_.AddCount(r, n);
   }
-  void Outage(int64_t from, int64_t to, uint32_t per_minute) {
+  void Outage(int64_t from, int64_t to, uint32_t per_minute, const std::string& service = "teams") {
     for (int64_t m = from; m < to; ++m) {
-      Add(m, per_minute * 3 / 4, "login");
-      Add(m, per_minute / 4, "app");
+      Add(m, per_minute * 3 / 4, "login", service);
+      Add(m, per_minute / 4, "app", service);
     }
   }
   void Quiet(int64_t from, int64_t to) {
@@ -89,6 +91,41 @@ TEST_F(IncidentTrackerTest, RelapseWithinHalfAnHourReopensLaterOneIsNew) {
   EXPECT_EQ(s->incidents[1].started_minute, kT0 + 600) << "the relapse reopened the first";
   EXPECT_EQ(s->incidents[0].id, "OM1000002");
   EXPECT_EQ(s->incidents[0].started_minute, kT0 + 760);
+}
+
+TEST_F(IncidentTrackerTest, DependentsThatStartTogetherNameTheirUpstream) {
+  // teams and slack-like "mail-relay" depend on "suite"; "video" does not.
+  std::poisson_distribution<uint32_t> d(2);
+  for (const char* service : {"suite", "mail-relay", "video"}) {
+    for (int64_t m = kT0 - 14 * kDay; m < kT0 + 600; ++m) Add(m, d(rng_), "app", service);
+  }
+  IncidentTracker tracker({}, [](const std::string& service) {
+    if (service == "teams" || service == "mail-relay") return std::vector<std::string>{"suite"};
+    return std::vector<std::string>{};
+  });
+  Outage(kT0 + 600, kT0 + 640, 40, "suite");
+  Outage(kT0 + 602, kT0 + 640, 40, "teams");
+  Outage(kT0 + 606, kT0 + 640, 40, "mail-relay");
+  Outage(kT0 + 604, kT0 + 640, 40, "video");
+  for (int64_t m = kT0 + 590; m < kT0 + 630; ++m) {
+    detector_.Tick(a_, m);
+    tracker.Update(a_, *detector_.Snapshot());
+  }
+  auto s = tracker.Snapshot();
+  ASSERT_EQ(s->incidents.size(), 4u);
+  std::map<std::string, const Incident*> by_service;
+  for (const auto& i : s->incidents) by_service[i.service] = &i;
+  const Incident& suite = *by_service["suite"];
+  EXPECT_FALSE(suite.external());
+  EXPECT_EQ(suite.related.size(), 3u);
+  for (const char* dependent : {"teams", "mail-relay"}) {
+    const Incident& i = *by_service[dependent];
+    EXPECT_TRUE(i.external()) << dependent;
+    EXPECT_EQ(i.upstream_service, "suite");
+    EXPECT_EQ(i.upstream_incident, suite.id);
+  }
+  EXPECT_FALSE(by_service["video"]->external()) << "related by timing, but no dependency";
+  EXPECT_EQ(by_service["video"]->related.size(), 3u);
 }
 
 }  // namespace

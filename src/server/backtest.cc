@@ -84,7 +84,11 @@ int RunBacktest(const BacktestFlags& flags) {
   ingest_options.max_body_bytes = SIZE_MAX;
   ingest::Ingestor ingestor(ingest_options, registry, **gazetteer, nullptr, clock, metrics);
   detect::Detector detector;
-  incidents::IncidentTracker tracker;
+  incidents::IncidentTracker tracker(
+      incidents::IncidentOptions{}, [&registry](const std::string& service) {
+        auto found = registry.Find(service);
+        return found ? found->depends_on : std::vector<std::string>{};
+      });
 
   std::set<std::string> written;
   size_t incidents_written = 0;

@@ -36,7 +36,12 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   s->ingestor_ = std::make_unique<ingest::Ingestor>(config.ingest, *s->registry_, *s->gazetteer_,
                                                     s->ip_locator_.get(), clock, s->metrics_);
   s->detector_ = std::make_unique<detect::Detector>(config.detect);
-  s->incidents_ = std::make_unique<incidents::IncidentTracker>();
+  ingest::ServiceRegistry* registry = s->registry_.get();
+  s->incidents_ = std::make_unique<incidents::IncidentTracker>(
+      incidents::IncidentOptions{}, [registry](const std::string& service) {
+        auto found = registry->Find(service);
+        return found ? found->depends_on : std::vector<std::string>{};
+      });
   s->detector_thread_ =
       std::make_unique<DetectorThread>(*s->detector_, *s->incidents_, *s->store_, clock);
   s->api_ =

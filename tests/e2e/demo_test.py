@@ -73,6 +73,13 @@ def main():
                   f"top problem {inc['problems'][0]['problem'] if inc['problems'] else None}")
             check(started <= detected <= started + 5, inc)
         m365 = next(iter(incidents["microsoft-365"].values()))
+        # Attribution: the dependents name Microsoft 365 as their likely upstream.
+        check(m365["origin"] == "internal" and m365["upstream"] is None, m365)
+        for svc in ("outlook", "teams", "mimecast", "godaddy"):
+            inc = next(iter(incidents[svc].values()))
+            check(inc["origin"] == "external" and inc["upstream"]["service"] == "microsoft-365"
+                  and inc["upstream"]["incident"] == m365["id"], (svc, inc["upstream"]))
+            check(m365["id"] in inc["related"], inc["related"])
         check(m365["errors"] and m365["errors"][0]["code"] == "451 4.3.2", m365["errors"])
         print(f"  Microsoft 365 errors: {[(e['text'], e['count']) for e in m365['errors']]}")
         check(-1 <= minutes_after_start(m365["started_at"]) <= 2, m365["started_at"])
