@@ -1,5 +1,7 @@
 #include "config/config_file.h"
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -69,8 +71,23 @@ Status ConfigFile::GetInt(std::string_view key, int64_t min, int64_t max, int64_
     return Status::InvalidArgument(impl_->Where(*node, key) + ": must be an integer");
   }
   if (*v < min || *v > max) {
-    return Status::InvalidArgument(impl_->Where(*node, key) + ": must be between " +
-                                   std::to_string(min) + " and " + std::to_string(max));
+    return Status::InvalidArgument(impl_->Where(*node, key) +
+                                   fmt::format(": must be between {} and {}", min, max));
+  }
+  out = *v;
+  return Status::Ok();
+}
+
+Status ConfigFile::GetDouble(std::string_view key, double min, double max, double& out) {
+  const toml::node* node = impl_->Find(key);
+  if (!node) return Status::Ok();
+  std::optional<double> v = node->value<double>();  // integers convert too
+  if (!(node->is_floating_point() || node->is_integer()) || !v) {
+    return Status::InvalidArgument(impl_->Where(*node, key) + ": must be a number");
+  }
+  if (!(*v >= min && *v <= max)) {
+    return Status::InvalidArgument(impl_->Where(*node, key) +
+                                   fmt::format(": must be between {} and {}", min, max));
   }
   out = *v;
   return Status::Ok();

@@ -36,6 +36,8 @@ class ConfigFile {
   // the wrong type or is out of range.
   Status GetInt(std::string_view key, int64_t min, int64_t max, int64_t& out);
   Status GetBool(std::string_view key, bool& out);
+  // A number (integer or float) within [min, max].
+  Status GetDouble(std::string_view key, double min, double max, double& out);
   Status GetString(std::string_view key, std::string& out);
   // A string restricted to `allowed`.
   Status GetEnum(std::string_view key, const std::vector<std::string>& allowed, std::string& out);

@@ -67,6 +67,23 @@ Status LoadServerConfig(const std::string& path, ServerConfig& config) {
   // [geo], [catalog]
   OM_RETURN_IF_ERROR(file.GetString("geo.ip_database", config.ip_database));
   OM_RETURN_IF_ERROR(file.GetString("catalog.file", config.catalog_file));
+  // [detect]
+  detect::DetectOptions& d = config.detect;
+  OM_RETURN_IF_ERROR(get_int("detect.history_days", 1, 365, d.history_days));
+  OM_RETURN_IF_ERROR(get_int("detect.min_history_days", 0, 365, d.min_history_days));
+  OM_RETURN_IF_ERROR(get_int("detect.warmup_minutes", 1, 1440, d.warmup_minutes));
+  OM_RETURN_IF_ERROR(
+      file.GetDouble("detect.min_expected_per_minute", 0.0001, 1e6, d.min_expected_per_minute));
+  OM_RETURN_IF_ERROR(file.GetDouble("detect.dispersion", 0, 10, d.dispersion));
+  OM_RETURN_IF_ERROR(file.GetDouble("detect.possible_score", 0, 300, d.possible_score));
+  OM_RETURN_IF_ERROR(file.GetDouble("detect.possible_ratio", 1, 1e6, d.possible_ratio));
+  OM_RETURN_IF_ERROR(file.GetDouble("detect.possible_excess", 0, 1e9, d.possible_excess));
+  OM_RETURN_IF_ERROR(file.GetDouble("detect.outage_score", 0, 300, d.outage_score));
+  OM_RETURN_IF_ERROR(file.GetDouble("detect.outage_ratio", 1, 1e6, d.outage_ratio));
+  OM_RETURN_IF_ERROR(file.GetDouble("detect.outage_excess", 0, 1e9, d.outage_excess));
+  OM_RETURN_IF_ERROR(get_int("detect.possible_after_minutes", 1, 1440, d.possible_after_minutes));
+  OM_RETURN_IF_ERROR(get_int("detect.outage_after_minutes", 1, 1440, d.outage_after_minutes));
+  OM_RETURN_IF_ERROR(get_int("detect.clear_after_minutes", 1, 1440, d.clear_after_minutes));
   // [api]
   OM_RETURN_IF_ERROR(get_int("api.max_places", 1, 100000, config.api.max_places));
   OM_RETURN_IF_ERROR(get_int("api.max_series_points", 1, 10000000, config.api.max_series_points));

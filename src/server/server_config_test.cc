@@ -45,6 +45,10 @@ max_batch_lines = 500
 max_body_bytes = 1048576
 [geo]
 ip_database = "/srv/city.mmdb"
+[detect]
+outage_ratio = 4.5
+dispersion = 0
+clear_after_minutes = 20
 )"),
                               c);
   ASSERT_TRUE(s.ok()) << s.ToString();
@@ -59,6 +63,10 @@ ip_database = "/srv/city.mmdb"
   EXPECT_EQ(c.ingest.max_batch_lines, 500u);
   EXPECT_EQ(c.http.max_body_bytes, 1048576u);
   EXPECT_EQ(c.ip_database, "/srv/city.mmdb");
+  EXPECT_EQ(c.detect.outage_ratio, 4.5);
+  EXPECT_EQ(c.detect.dispersion, 0);
+  EXPECT_EQ(c.detect.clear_after_minutes, 20);
+  EXPECT_EQ(c.detect.outage_score, 8) << "untouched keys keep their defaults";
 }
 
 TEST(ServerConfigTest, BadValueNamesFileLineAndKey) {
@@ -67,6 +75,9 @@ TEST(ServerConfigTest, BadValueNamesFileLineAndKey) {
   std::string path = Write(dir, "[store]\nfsync = \"never\"\n");
   Status s = LoadServerConfig(path, c);
   EXPECT_EQ(s.message(), path + ":2: store.fsync: must be one of always, interval");
+  s = LoadServerConfig(Write(dir, "[detect]\noutage_ratio = 0.5\n"), c);
+  EXPECT_EQ(s.message().rfind(path + ":2: detect.outage_ratio: must be between 1", 0), 0u)
+      << s.message();
   s = LoadServerConfig(Write(dir, "[store]\nfsink = \"always\"\n"), c);
   EXPECT_EQ(s.message(), path + ":2: store.fsink: unknown key");
 }
