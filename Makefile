@@ -5,7 +5,7 @@ PRESET ?= release
 BUILD  := build/$(PRESET)
 JOBS   ?= $(shell nproc)
 
-.PHONY: deps configure build run test test-fast test-asan bench fuzz format format-check clean
+.PHONY: deps configure build run test test-fast test-asan test-tsan bench fuzz format format-check clean
 
 deps:
 	@tools/install_deps.sh
@@ -32,6 +32,12 @@ test-asan: deps
 # Unit tests only (seconds).
 test-fast: build
 	@ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure -L unit
+
+# Clang with ThreadSanitizer, the modules labelled `concurrency` (store, api).
+test-tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build build/tsan -j $(JOBS) --target om_store_test om_api_test
+	@TSAN_OPTIONS=halt_on_error=1 ctest --preset tsan -j $(JOBS) --timeout 900
 
 bench: build
 	$(BUILD)/bench/om_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
