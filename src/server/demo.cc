@@ -125,7 +125,8 @@ int RunDemo(const DemoFlags& flags) {
   OM_LOG(kInfo) << "demo: " << total << " history reports written; replaying at " << flags.speed
                 << " event minutes per second. Outage starts at "
                 << FormatRfc3339(FromUnixMillis(outage_start)) << " event time (in "
-                << 10.0 / flags.speed << " s). Try " << base << "/api/v1/services and " << base
+                << 10.0 / flags.speed << " s). Try " << base << "/api/v1/services?status=outage, "
+                << base << "/api/v1/incidents and " << base
                 << "/api/v1/services/microsoft-365/places";
   clock.Begin();
   int64_t replay_end = scenario.outage_end_ms() + 30 * 60000;
