@@ -1,10 +1,10 @@
 // Cost of a detection tick: Detector::Tick over 10,000 services with 14 days of history, once
 // with every baseline to compute (the first tick of a quarter hour) and once with them cached.
 // Target (detection issue): <= 100 ms per tick on one core.
-#include <benchmark/benchmark.h>
-
 #include <random>
 #include <string>
+
+#include <benchmark/benchmark.h>
 
 #include "detect/detector.h"
 #include "store/aggregates.h"

@@ -1,10 +1,9 @@
 #include "config/config_file.h"
 
-#include <fmt/format.h>
-
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <toml++/toml.h>
 
 namespace om::config {
