@@ -132,6 +132,30 @@ void Api::Handle(HttpRequest&& request, Responder respond) {
     r.headers.emplace_back("Allow", "GET");
     return respond(std::move(r));
   }
+  if (path == "/") {
+    // Until the web UI lands, the root explains where the data is. Static text: nothing from
+    // reports or the catalog is interpolated, so nothing needs escaping.
+    HttpResponse r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = R"(<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>outagemap</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40em; margin: 2em auto; padding: 0 1em">
+<h1>outagemap</h1>
+<p>Crowd-sourced outage detection. The web map is not built yet; the JSON API is live:</p>
+<ul>
+<li><a href="/api/v1/services?status=outage">Outages now</a> (<a href="/api/v1/services">all services</a>)</li>
+<li><a href="/api/v1/incidents">Incidents</a></li>
+<li><a href="/api/v1/services/microsoft-365/places?level=city">Most impacted cities of a service</a></li>
+<li><a href="/api/v1/services/microsoft-365/series?step=15m">Reports of a service over 24 hours</a></li>
+<li><a href="/metrics">Metrics</a> &middot; <a href="/healthz">health</a></li>
+</ul>
+<p>Report a problem: <code>POST /api/v1/reports</code> with
+<code>{"service":"outlook","problem":"email","city":"Minneapolis","country":"US"}</code>.</p>
+<p><small>Places from <a href="https://www.geonames.org/">GeoNames</a>, CC BY 4.0.</small></p>
+</body></html>
+)";
+    return respond(std::move(r));
+  }
   if (path == "/healthz") {
     return respond(DataResponse("{\"healthy\":true}"));
   }

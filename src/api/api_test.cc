@@ -198,6 +198,14 @@ TEST_F(ApiTest, BadQueryParametersAreNamed) {
   EXPECT_NE(many.body.find("too many points"), std::string::npos);
 }
 
+TEST_F(ApiTest, RootPointsAtTheApiAndCreditsGeoNames) {
+  HttpResponse r = Call("GET", "/");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(r.body.find("href=\"/api/v1/services?status=outage\""), std::string::npos);
+  EXPECT_NE(r.body.find("GeoNames"), std::string::npos);
+}
+
 TEST_F(ApiTest, HealthReadinessAndMetrics) {
   EXPECT_EQ(Call("GET", "/healthz").status, 200);
   EXPECT_EQ(Call("GET", "/readyz").status, 503);
