@@ -17,6 +17,14 @@ uint64_t Count(const store::Aggregates& a, uint32_t service, int64_t from, int64
   return a.Total(service, from, to);
 }
 
+// The upper median (the mean of the middle two would do as well; this needs no copy of doubles).
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::nth_element(values.begin(), values.begin() + static_cast<ptrdiff_t>(values.size() / 2),
+                   values.end());
+  return values[values.size() / 2];
+}
+
 }  // namespace
 
 std::string_view StatusName(Status s) {
@@ -52,14 +60,12 @@ double Detector::ExpectedPerMinute(const store::Aggregates& a, uint32_t service,
   }
   // Days before the service's first report do not count as zero days.
   int64_t first_day = INT64_MAX;
-  {
-    auto day_totals = a.Series(service, std::nullopt, "",
-                               quarter_start - options_.history_days * kDay, quarter_start, kDay);
-    for (size_t i = 0; i < day_totals.counts.size(); ++i) {
-      if (day_totals.counts[i] > 0) {
-        first_day = static_cast<int64_t>(i);
-        break;
-      }
+  auto day_totals = a.Series(service, std::nullopt, "",
+                             quarter_start - options_.history_days * kDay, quarter_start, kDay);
+  for (size_t i = 0; i < day_totals.counts.size(); ++i) {
+    if (day_totals.counts[i] > 0) {
+      first_day = static_cast<int64_t>(i);
+      break;
     }
   }
   int days_with_history =
@@ -71,6 +77,18 @@ double Detector::ExpectedPerMinute(const store::Aggregates& a, uint32_t service,
     std::nth_element(usable.begin(), usable.begin() + static_cast<ptrdiff_t>(usable.size() / 2),
                      usable.end());
     expected = usable[usable.size() / 2] / kQuarter;
+    // Slow drift: a service that grows or shrinks sits away from the median of its past. Scale
+    // by the median daily total of the last 7 days over that of the whole history (medians, so
+    // an outage day does not count), within [1 / max_drift, max_drift].
+    if (options_.max_drift > 1) {
+      std::vector<double> days(day_totals.counts.begin() + first_day, day_totals.counts.end());
+      std::vector<double> recent(days.end() - std::min<ptrdiff_t>(7, std::ssize(days)), days.end());
+      double all_level = Median(days), recent_level = Median(recent);
+      if (all_level > 0) {
+        expected *=
+            std::clamp(recent_level / all_level, 1 / options_.max_drift, options_.max_drift);
+      }
+    }
   } else {
     bool older_than_a_day =
         Count(a, service, minute - int64_t{options_.history_days} * kDay, minute - kDay) > 0;

@@ -5,6 +5,7 @@
 //  - Baseline: the expected reports per minute at minute t is the median, over the last
 //    `history_days` days, of the service's count in the same quarter hour of the day, divided by
 //    15. The median ignores past outages as long as they covered fewer than half of those days.
+//    A slow drift term scales it by the last week's level against the whole history's.
 //    A service with less than `min_history_days` of history falls back to its mean rate over the
 //    last day (a service younger than a day: since its first report, and it is not judged in its
 //    first 2 x `warmup_minutes`), and every expectation is at least `min_expected_per_minute`.
@@ -41,6 +42,9 @@ struct DetectOptions {
   // Expected reports per minute never go below this, so one report on a silent service is not
   // an outage.
   double min_expected_per_minute = 0.05;
+  // Slow drift: the baseline is scaled by the level of the last 7 days against the whole
+  // history, within [1 / max_drift, max_drift]. 1 turns it off.
+  double max_drift = 2;
   // Overdispersion of the count model: variance = mu * (1 + dispersion * mu).
   double dispersion = 0.02;
   // The possible test: score (-log10 p), ratio observed/expected and excess reports over 5 min.

@@ -46,6 +46,18 @@ TEST_F(DetectorTest, BaselineIsTheMedianOfTheSameQuarterHourAndIgnoresAPastOutag
   EXPECT_NEAR(detector.ExpectedPerMinute(aggregates_, s, kT0 + 605), 2.0, 0.5);
 }
 
+TEST_F(DetectorTest, DriftFollowsAServiceThatDoubledFourDaysAgo) {
+  Steady(kT0 - 14 * kDay, kT0 - 4 * kDay, 2);
+  Steady(kT0 - 4 * kDay, kT0, 4);
+  uint32_t s = *aggregates_.ServiceIndex("outlook");
+  Detector with_drift;
+  Detector without({.max_drift = 1});
+  // Ten of the fourteen days were at the old level, so the median still says 2 a minute; the
+  // last week's level (4 of its 7 days at the new rate) brings the baseline to the new one.
+  EXPECT_NEAR(without.ExpectedPerMinute(aggregates_, s, kT0 + 30), 2, 0.5);
+  EXPECT_NEAR(with_drift.ExpectedPerMinute(aggregates_, s, kT0 + 30), 4, 0.8);
+}
+
 TEST_F(DetectorTest, ClearSpikeBecomesOutageWithinTwoMinutesAndClearsAfterQuiet) {
   Steady(kT0 - 14 * kDay, kT0 + 600, 2);
   Detector detector;
