@@ -36,7 +36,7 @@ void WriteScope(JsonWriter& w, const std::vector<const geo::City*>& footprint) {
 
 void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store::Aggregates& a,
                        const geo::Gazetteer& gazetteer, const detect::Detector& detector,
-                       int64_t now_minute, size_t max_cities) {
+                       int64_t now_minute, size_t max_cities, bool rank_cities_by_excess) {
   auto time = [](int64_t minute) { return FormatRfc3339(FromUnixMillis(minute * 60000)); };
   w.BeginObject().Key("id").String(i.id).Key("service").String(i.service);
   w.Key("state").String(i.open() ? "open" : "resolved");
@@ -85,7 +85,16 @@ void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store:
   w.EndArray();
   // Most impacted cities over the incident so far, ranked by excess (as /places).
   detect::Localization l;
-  if (idx) {
+  if (idx && !rank_cities_by_excess) {
+    for (auto& kc : a.Top(*idx, store::Dimension::kCity, i.started_minute, end, max_cities)) {
+      detect::PlaceExcess p;
+      p.key = std::move(kc.key);
+      p.observed = kc.count;
+      p.score = static_cast<double>(kc.count);
+      p.in_footprint = l.places.size() < 3;  // the naive footprint: the three largest counts
+      l.places.push_back(std::move(p));
+    }
+  } else if (idx) {
     int64_t minutes = std::max<int64_t>(1, end - i.started_minute);
     double expected =
         detector.ExpectedPerMinute(a, *idx, i.started_minute) * static_cast<double>(minutes);
@@ -95,6 +104,8 @@ void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store:
   std::vector<const geo::City*> footprint;
   w.Key("cities").BeginArray();
   for (const auto& p : l.places) {
+    // Most impacted means above its usual share: places without excess are not listed.
+    if (rank_cities_by_excess && p.score <= 0) continue;
     uint32_t geonameid = 0;
     std::from_chars(p.key.data(), p.key.data() + p.key.size(), geonameid);
     geo::CityId city = gazetteer.FindByGeonameId(geonameid);

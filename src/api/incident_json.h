@@ -23,10 +23,13 @@ std::string_view ScopeOf(const std::vector<const geo::City*>& cities);
 // Writes "scope": ScopeOf(footprint), or null without one.
 void WriteScope(JsonWriter& w, const std::vector<const geo::City*>& footprint);
 
-// Writes one incident. Open incidents are measured up to `now_minute`. REQUIRES: the caller
+// Writes one incident. Open incidents are measured up to `now_minute`. Cities are ranked by excess
+// over their usual share, or (`rank_cities_by_excess` false, for the reference method) by raw
+// counts, with `expected` 0 and `score` the count. REQUIRES: the caller
 // holds the aggregates' read lock.
 void WriteIncidentJson(JsonWriter& w, const incidents::Incident& incident,
                        const store::Aggregates& aggregates, const geo::Gazetteer& gazetteer,
-                       const detect::Detector& detector, int64_t now_minute, size_t max_cities);
+                       const detect::Detector& detector, int64_t now_minute, size_t max_cities,
+                       bool rank_cities_by_excess = true);
 
 }  // namespace om::api

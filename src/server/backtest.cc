@@ -13,6 +13,7 @@
 
 #include "api/incident_json.h"
 #include "base/log.h"
+#include "incidents/reference_method.h"
 #include "server/commands.h"
 #include "server/line_reader.h"
 #include "server/progress.h"
@@ -101,12 +102,31 @@ int RunBacktest(const BacktestFlags& flags) {
     std::fwrite(line.data(), 1, line.size(), out);
     ++incidents_written;
   };
+  incidents::ReferenceMethod reference;
+  bool use_reference = flags.method == "reference";
+  auto write_reference = [&](const incidents::Incident& incident, const store::Aggregates& a,
+                             int64_t now_minute) {
+    JsonWriter w;
+    api::WriteIncidentJson(w, incident, a, **gazetteer, detector, now_minute, 20,
+                           /*rank_cities_by_excess=*/false);
+    std::string line = std::move(w).Take();
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), out);
+    ++incidents_written;
+  };
   int64_t judged = INT64_MIN;  // last minute given to the detector
   // Judges every complete minute before `minute`, writing incidents as they resolve.
   auto judge_until = [&](int64_t minute) {
     if (judged == INT64_MIN) judged = minute - 1;
     (*store)->Read([&](const store::Aggregates& a) {
       for (int64_t m = judged + 1; m < minute; ++m) {
+        if (use_reference) {
+          // The reference method judges a 15-minute bucket once its last minute is complete.
+          if ((m + 1) % 15 == 0) {
+            for (const auto& incident : reference.Tick(a, m - 14)) write_reference(incident, a, m);
+          }
+          continue;
+        }
         detector.Tick(a, m);
         tracker.Update(a, *detector.Snapshot());
         for (const auto& incident : tracker.Snapshot()->incidents) {
@@ -181,6 +201,8 @@ int RunBacktest(const BacktestFlags& flags) {
     for (const auto& incident : tracker.Snapshot()->incidents) {
       if (written.insert(incident.id).second) write_incident(incident, a, MinuteOf(clock.Now()));
     }
+    for (const auto& incident : reference.open())
+      write_reference(incident, a, MinuteOf(clock.Now()));
     return 0;
   });
   progress.Finish(total);

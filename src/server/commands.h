@@ -37,10 +37,20 @@ int RunImport(const ImportFlags& flags);
 struct BacktestFlags {
   std::string reports;  // NDJSON, optionally .gz
   std::string out;
-  std::string catalog;  // a user catalog merged into the built-in one
+  std::string catalog;               // a user catalog merged into the built-in one
+  std::string method = "outagemap";  // or "reference": the naive method measured against
   bool no_progress = false;
 };
 int RunBacktest(const BacktestFlags& flags);
+
+struct EvaluateFlags {
+  std::string truth;        // NDJSON ground truth
+  std::string incidents;    // outagemap's incidents (backtest output)
+  std::string reference;    // the reference method's incidents, optional
+  double service_days = 0;  // for false incidents per 1000 service-days; 0: not printed
+  int k = 10;               // localisation precision@k
+};
+int RunEvaluate(const EvaluateFlags& flags);
 
 struct ExportFlags {
   std::string data_dir = "./var";

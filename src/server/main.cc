@@ -65,6 +65,22 @@ int main(int argc, char** argv) {
   backtest_cmd->add_option("--catalog", backtest.catalog,
                            "A user catalog merged into the built-in");
   backtest_cmd->add_flag("--no-progress", backtest.no_progress, "Never draw a progress bar");
+  backtest_cmd
+      ->add_option("--method", backtest.method,
+                   "outagemap, or reference: the naive method (15-minute buckets, 3x the mean of "
+                   "the same time of day, cities by raw counts)")
+      ->check(CLI::IsMember({"outagemap", "reference"}));
+
+  om::server::EvaluateFlags evaluate;
+  CLI::App* evaluate_cmd =
+      app.add_subcommand("evaluate", "Score backtest incidents against ground truth");
+  evaluate_cmd->add_option("--truth", evaluate.truth, "Ground truth NDJSON")->required();
+  evaluate_cmd->add_option("--incidents", evaluate.incidents, "outagemap's incidents")->required();
+  evaluate_cmd->add_option("--reference", evaluate.reference,
+                           "The reference method's incidents (backtest --method reference)");
+  evaluate_cmd->add_option("--service-days", evaluate.service_days,
+                           "Service-days covered, for false incidents per 1000 service-days");
+  evaluate_cmd->add_option("--k", evaluate.k, "Cities judged for precision@k")->default_val(10);
 
   om::server::ExportFlags export_flags;
   CLI::App* export_cmd =
@@ -101,6 +117,7 @@ int main(int argc, char** argv) {
   if (*import_cmd) return om::server::RunImport(import);
   if (*export_cmd) return om::server::RunExport(export_flags);
   if (*backtest_cmd) return om::server::RunBacktest(backtest);
+  if (*evaluate_cmd) return om::server::RunEvaluate(evaluate);
   if (*detect_series_cmd) return om::server::RunDetectSeries(detect_series);
   std::printf("outagemap %s\n", om::server::kVersion);
   return 0;

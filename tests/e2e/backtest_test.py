@@ -22,6 +22,9 @@ def main():
     start = 1769000000000 - 1769000000000 % 60000  # a minute boundary in January 2026
     outage_from = start + (3 * 1440 + 600) * 60000
     outage_to = outage_from + 30 * 60000
+    # A second, nationwide outage of the other service: every city at five times its usual rate.
+    zoom_from = start + (3 * 1440 + 650) * 60000
+    zoom_to = zoom_from + 20 * 60000
     cities = [(40.71, -74.01), (34.05, -118.24), (41.88, -87.63), (29.76, -95.36), (47.61, -122.33)]
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "reports.ndjson.gz")
@@ -36,6 +39,12 @@ def main():
                         f.write(json.dumps({"service": service, "ts": t0 + random.randrange(60000),
                                             "lat": lat, "lon": lon, "reporter": f"r{n}"}) + "\n")
                         n += 1
+                if zoom_from <= t0 < zoom_to:
+                    for lat, lon in cities:
+                        for i in range(4):
+                            f.write(json.dumps({"service": "zoom", "ts": t0 + i * 7000, "lat": lat,
+                                                "lon": lon, "reporter": f"z{n}", "problem": "app"}) + "\n")
+                            n += 1
                 if outage_from <= t0 < outage_to:
                     for i in range(40):
                         f.write(json.dumps({"service": "slack", "ts": t0 + i * 1000, "problem": "app",
@@ -51,8 +60,11 @@ def main():
         check(f"{path}:{n + 1}: lon: required with lat" in r.stderr, r.stderr[-500:])
         print(f"backtest of {n} reports took {time.time() - started:.1f} s: {r.stderr.strip().splitlines()[-1]}")
         incidents = [json.loads(l) for l in open(out)]
-        check(len(incidents) == 1, incidents)
-        inc = incidents[0]
+        check(len(incidents) == 2, incidents)
+        by_service = {i["service"]: i for i in incidents}
+        zoom = by_service["zoom"]
+        check(zoom["scope"] in ("national", "multinational"), zoom["scope"])
+        inc = by_service["slack"]
         def minute(rfc3339):
             return (time.mktime(time.strptime(rfc3339, "%Y-%m-%dT%H:%M:%SZ")) - time.timezone) * 1000
         check(inc["service"] == "slack", inc)
@@ -65,6 +77,31 @@ def main():
         check(inc["peak_reports_per_min"] >= 40, inc)
         print(f"incident {inc['id']}: started {inc['started_at']}, detected {inc['detected_at']}, "
               f"resolved {inc['resolved_at']}, top city {inc['cities'][0]['name']}, scope {inc['scope']}")
+        # The naive reference method over the same file, then both scored against the truth.
+        ref = os.path.join(tmp, "reference.ndjson")
+        r = subprocess.run([BINARY, "backtest", "--reports", path, "--out", ref, "--no-progress",
+                            "--method", "reference"], capture_output=True, text=True, timeout=300)
+        check(r.returncode == 0, r.stderr[-2000:])
+        truth = os.path.join(tmp, "truth.ndjson")
+        with open(truth, "w") as f:
+            f.write(json.dumps({"service": "slack", "start": outage_from, "end": outage_to,
+                                "cities": [5037649], "scope": "local"}) + "\n")
+            f.write(json.dumps({"service": "zoom", "start": zoom_from, "end": zoom_to,
+                                "cities": [5128581, 5368361, 4887398, 4699066, 5809844],
+                                "scope": "national"}) + "\n")
+        r = subprocess.run([BINARY, "evaluate", "--truth", truth, "--incidents", out, "--reference", ref,
+                            "--service-days", str(2 * 3.5)], capture_output=True, text=True, timeout=120)
+        check(r.returncode == 0, r.stderr)
+        print(r.stdout)
+        table = {}
+        for row in r.stdout.splitlines()[1:]:
+            name, ours, theirs = row.rsplit(None, 2)
+            table[name.strip()] = (float(ours), float(theirs))
+        check(table["recall"][0] == 1 and table["precision"][0] == 1, table)
+        check(table["detection delay median (min)"][0] <= 2, table)
+        check(table["localisation precision@10"][0] > table["localisation precision@10"][1], table)
+        check(table["detection delay median (min)"][0] < table["detection delay median (min)"][1], table)
+        check(table["scope accuracy"][0] == 1, table)
     print("backtest e2e: passed")
 
 
