@@ -1,7 +1,8 @@
 """End-to-end: `outagemap backtest` replays a generated report file in event time and writes the
-incidents. Three days of normal traffic for two services, then a 30-minute outage of one of them
-in Minneapolis: exactly one incident, with onset, detection within two minutes, the city and the
-scope."""
+incidents. Three days of normal traffic for two services, a spammer (one reporter, 6,000 reports
+in an hour) who must not open an incident, then a 30-minute outage of one service in Minneapolis
+and a nationwide outage of the other: exactly two incidents, with onset, detection within two
+minutes, the cities and the scope. Then the reference method and `outagemap evaluate`."""
 
 import gzip
 import json
@@ -25,6 +26,9 @@ def main():
     # A second, nationwide outage of the other service: every city at five times its usual rate.
     zoom_from = start + (3 * 1440 + 650) * 60000
     zoom_to = zoom_from + 20 * 60000
+    # A spammer the day before: must not open an incident.
+    spam_from = start + (2 * 1440 + 300) * 60000
+    spam_to = spam_from + 60 * 60000
     cities = [(40.71, -74.01), (34.05, -118.24), (41.88, -87.63), (29.76, -95.36), (47.61, -122.33)]
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "reports.ndjson.gz")
@@ -38,6 +42,13 @@ def main():
                         lat, lon = random.choice(cities)
                         f.write(json.dumps({"service": service, "ts": t0 + random.randrange(60000),
                                             "lat": lat, "lon": lon, "reporter": f"r{n}"}) + "\n")
+                        n += 1
+                if spam_from <= t0 < spam_to:
+                    # One loud reporter: 100 reports a minute for an hour, all from one id.
+                    for i in range(100):
+                        f.write(json.dumps({"service": "slack", "ts": t0 + i * 600, "lat": 41.88,
+                                            "lon": -87.63, "reporter": "spammer-1",
+                                            "text": "DOWN DOWN DOWN"}) + "\n")
                         n += 1
                 if zoom_from <= t0 < zoom_to:
                     for lat, lon in cities:
