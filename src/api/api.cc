@@ -477,7 +477,7 @@ HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
   w.Key("from").String(FormatRfc3339(FromUnixMillis(from_minute * 60000)));
   w.Key("to").String(FormatRfc3339(FromUnixMillis(to_minute * 60000)));
   // Scope of the footprint, from the cities in it (level=city and rank=excess only).
-  std::vector<const geo::City*> footprint;
+  std::vector<FootprintCity> footprint;
   if (rank == "excess") {
     w.Key("expected_total").Double(answer.expected_total, 4);
     w.Key("footprint_excess_share").Double(answer.localization.excess_covered, 4);
@@ -495,7 +495,7 @@ HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
         w.Key("name").String(c.name).Key("country").String(c.country);
         w.Key("region").String(gazetteer_.region_code(c.region));
         w.Key("lat").Double(c.lat, 7).Key("lon").Double(c.lon, 7);
-        if (p.in_footprint) footprint.push_back(&c);
+        if (p.in_footprint) footprint.push_back({&c, static_cast<double>(p.observed) - p.expected});
       }
     } else {
       w.Key(dimension == store::Dimension::kRegion ? "region" : "country").String(p.key);

@@ -9,23 +9,30 @@
 
 namespace om::api {
 
-std::string_view ScopeOf(const std::vector<const geo::City*>& cities) {
-  if (cities.empty()) return {};
-  const geo::City& first = *cities[0];
-  double farthest = 0;
-  bool one_region = true, one_country = true;
-  for (const geo::City* c : cities) {
-    farthest = std::max(farthest, geo::DistanceKm(first.lat, first.lon, c->lat, c->lon));
-    one_region &= c->region == first.region;
-    one_country &= c->country_id == first.country_id;
+std::string_view ScopeOf(const std::vector<FootprintCity>& footprint) {
+  if (footprint.empty()) return {};
+  const geo::City& first = *footprint[0].city;
+  double total = 0, near = 0, in_region = 0, in_country = 0, within_400 = 0;
+  for (const FootprintCity& f : footprint) {
+    double e = std::max(f.excess, 0.0);
+    double km = geo::DistanceKm(first.lat, first.lon, f.city->lat, f.city->lon);
+    total += e;
+    near += km <= 100 ? e : 0;
+    within_400 += km <= 400 ? e : 0;
+    in_region += f.city->region == first.region ? e : 0;
+    in_country += f.city->country_id == first.country_id ? e : 0;
   }
-  if (farthest <= 100) return "local";
-  if (one_region || (one_country && farthest <= 400)) return "regional";
-  if (one_country) return "national";
+  if (total <= 0) total = 1, near = in_region = in_country = within_400 = 1;
+  constexpr double kMost = 0.8;
+  if (near >= kMost * total) return "local";
+  if (in_region >= kMost * total || (in_country >= kMost * total && within_400 >= kMost * total)) {
+    return "regional";
+  }
+  if (in_country >= kMost * total) return "national";
   return "multinational";
 }
 
-void WriteScope(JsonWriter& w, const std::vector<const geo::City*>& footprint) {
+void WriteScope(JsonWriter& w, const std::vector<FootprintCity>& footprint) {
   std::string_view scope = ScopeOf(footprint);
   if (scope.empty()) {
     w.Key("scope").Null();
@@ -101,17 +108,17 @@ void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store:
     l = detect::Localize(a, *idx, store::Dimension::kCity, i.started_minute, end, expected,
                          max_cities);
   }
-  std::vector<const geo::City*> footprint;
+  std::vector<FootprintCity> footprint;
   w.Key("cities").BeginArray();
   for (const auto& p : l.places) {
     // Most impacted means above its usual share: places without excess are not listed.
-    if (rank_cities_by_excess && p.score <= 0) continue;
+    if (rank_cities_by_excess && p.score < kMinIncidentCityScore) continue;
     uint32_t geonameid = 0;
     std::from_chars(p.key.data(), p.key.data() + p.key.size(), geonameid);
     geo::CityId city = gazetteer.FindByGeonameId(geonameid);
     if (city == geo::kNoCity) continue;
     const geo::City& c = gazetteer.city(city);
-    if (p.in_footprint) footprint.push_back(&c);
+    if (p.in_footprint) footprint.push_back({&c, static_cast<double>(p.observed) - p.expected});
     w.BeginObject().Key("geonameid").Uint(geonameid).Key("name").String(c.name);
     w.Key("country").String(c.country).Key("lat").Double(c.lat, 7).Key("lon").Double(c.lon, 7);
     w.Key("observed").Uint(p.observed).Key("expected").Double(p.expected, 4);

@@ -16,12 +16,24 @@
 
 namespace om::api {
 
-// Scope of a footprint of cities: local (all within 100 km of the first), regional (one admin-1
-// region, or all within 400 km), national (one country), multinational. Empty without cities.
-std::string_view ScopeOf(const std::vector<const geo::City*>& cities);
+// A footprint city with its excess reports (observed - expected).
+struct FootprintCity {
+  const geo::City* city;
+  double excess;
+};
+
+// Scope of a footprint, judged on where 80% of its excess lies (so one stray city across a
+// border does not make an outage multinational): local (within 100 km of the first city),
+// regional (one admin-1 region, or within 400 km), national (one country), multinational.
+// Empty without cities.
+std::string_view ScopeOf(const std::vector<FootprintCity>& footprint);
 
 // Writes "scope": ScopeOf(footprint), or null without one.
-void WriteScope(JsonWriter& w, const std::vector<const geo::City*>& footprint);
+void WriteScope(JsonWriter& w, const std::vector<FootprintCity>& footprint);
+
+// Incidents list a city only when its score (Poisson log-likelihood ratio) reaches this: below
+// it the excess is within chance.
+inline constexpr double kMinIncidentCityScore = 3;
 
 // Writes one incident. Open incidents are measured up to `now_minute`. Cities are ranked by excess
 // over their usual share, or (`rank_cities_by_excess` false, for the reference method) by raw

@@ -122,6 +122,8 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
   if (quarter != t.baseline_quarter) {
     t.baseline = ExpectedPerMinute(a, service, minute);
     t.baseline_quarter = quarter;
+    // Younger than a day: its baseline is a plain mean that knows no daily cycle.
+    t.young = Count(a, service, minute - int64_t{options_.history_days} * kDay, minute - kDay) == 0;
   }
   double e = t.baseline;
   ServiceState& s = t.state;
@@ -142,10 +144,13 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
   double observed5 = static_cast<double>(Count(a, service, minute - 4, minute + 1));
   double ratio = observed5 / (5 * e);
   double excess = observed5 - 5 * e;
-  bool possible = score >= options_.possible_score && ratio >= options_.possible_ratio &&
-                  excess >= options_.possible_excess;
-  bool outage = score >= options_.outage_score && ratio >= options_.outage_ratio &&
-                excess >= options_.outage_excess;
+  // A young service's plain-mean baseline cannot tell its afternoon peak from a rise: it must
+  // rise `young_service_factor` times further.
+  double f = t.young ? options_.young_service_factor : 1;
+  bool possible = score >= options_.possible_score && ratio >= f * options_.possible_ratio &&
+                  excess >= f * options_.possible_excess;
+  bool outage = score >= options_.outage_score && ratio >= f * options_.outage_ratio &&
+                excess >= f * options_.outage_excess;
   t.possible_run = possible ? t.possible_run + 1 : 0;
   t.outage_run = outage ? t.outage_run + 1 : 0;
 

@@ -39,6 +39,8 @@ struct DetectOptions {
   // `warmup_minutes` (and no judgement at all before it has that much history).
   int min_history_days = 3;
   int warmup_minutes = 15;
+  // A service younger than a day must pass the ratio and excess floors times this.
+  double young_service_factor = 2;
   // Expected reports per minute never go below this, so one report on a silent service is not
   // an outage.
   double min_expected_per_minute = 0.05;
@@ -110,6 +112,7 @@ class Detector {
     int quiet_run = 0;                     // consecutive minutes failing the current status' test
     int64_t baseline_quarter = INT64_MIN;  // quarter hour the cached baseline is for
     double baseline = 0;
+    bool young = false;  // younger than a day when the baseline was computed
   };
   void Evaluate(const store::Aggregates& aggregates, uint32_t service, int64_t minute, Tracker& t);
 

@@ -43,6 +43,12 @@ struct BacktestFlags {
 };
 int RunBacktest(const BacktestFlags& flags);
 
+struct SimulateFlags {
+  std::string scenario;  // scenario TOML (docs/formats/scenario.md)
+  std::string out;       // directory for reports.ndjson and truth.ndjson
+};
+int RunSimulate(const SimulateFlags& flags);
+
 struct EvaluateFlags {
   std::string truth;        // NDJSON ground truth
   std::string incidents;    // outagemap's incidents (backtest output)

@@ -71,6 +71,12 @@ int main(int argc, char** argv) {
                    "the same time of day, cities by raw counts)")
       ->check(CLI::IsMember({"outagemap", "reference"}));
 
+  om::server::SimulateFlags simulate;
+  CLI::App* simulate_cmd = app.add_subcommand(
+      "simulate", "Write a scenario's reports and ground truth (for backtest and evaluate)");
+  simulate_cmd->add_option("--scenario", simulate.scenario, "Scenario TOML")->required();
+  simulate_cmd->add_option("--out", simulate.out, "Output directory")->required();
+
   om::server::EvaluateFlags evaluate;
   CLI::App* evaluate_cmd =
       app.add_subcommand("evaluate", "Score backtest incidents against ground truth");
@@ -118,6 +124,7 @@ int main(int argc, char** argv) {
   if (*export_cmd) return om::server::RunExport(export_flags);
   if (*backtest_cmd) return om::server::RunBacktest(backtest);
   if (*evaluate_cmd) return om::server::RunEvaluate(evaluate);
+  if (*simulate_cmd) return om::server::RunSimulate(simulate);
   if (*detect_series_cmd) return om::server::RunDetectSeries(detect_series);
   std::printf("outagemap %s\n", om::server::kVersion);
   return 0;
