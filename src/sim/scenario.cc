@@ -67,8 +67,10 @@ Result<Scenario> ParseScenario(std::string_view text, std::string_view source) {
         ScenarioService svc;
         ScenarioOutage out;
         ScenarioSpammer spam;
-        for (const auto& [fk, fv] : *item) {
-          std::string f(fk.str());
+        for (const auto& entry : *item) {
+          // Not a structured binding: clang 14 cannot capture those in the lambdas below.
+          const std::string f(entry.first.str());
+          const toml::node& fv = entry.second;
           std::string where = prefix + f;
           auto number = [&](double& field) -> Status {
             if (!fv.value<double>()) return KeyError(source, fv, where, "must be a number");
