@@ -2,12 +2,17 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 #include "base/time.h"
 #include "detect/localize.h"
 #include "detect/phrases.h"
 
 namespace om::api {
+
+double MinIncidentCityScore(size_t cities_considered) {
+  return std::max(3.0, std::log(static_cast<double>(std::max<size_t>(1, cities_considered))) + 2);
+}
 
 std::string_view ScopeOf(const std::vector<FootprintCity>& footprint) {
   if (footprint.empty()) return {};
@@ -112,7 +117,7 @@ void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store:
   w.Key("cities").BeginArray();
   for (const auto& p : l.places) {
     // Most impacted means above its usual share: places without excess are not listed.
-    if (rank_cities_by_excess && p.score < kMinIncidentCityScore) continue;
+    if (rank_cities_by_excess && p.score < MinIncidentCityScore(l.places_considered)) continue;
     uint32_t geonameid = 0;
     std::from_chars(p.key.data(), p.key.data() + p.key.size(), geonameid);
     geo::CityId city = gazetteer.FindByGeonameId(geonameid);

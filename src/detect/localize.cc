@@ -52,6 +52,7 @@ Localization Localize(const store::Aggregates& a, uint32_t service, store::Dimen
     ++out.footprint_size;
   }
   out.excess_covered = out.excess_total > 0 ? covered / out.excess_total : 0;
+  out.places_considered = all.size();
   if (all.size() > limit) all.resize(limit);
   out.footprint_size = std::min(out.footprint_size, all.size());
   out.places = std::move(all);

@@ -50,6 +50,7 @@ struct Localization {
   size_t footprint_size = 0;        // the first footprint_size places form the footprint
   double excess_total = 0;          // sum of positive excess over all places
   double excess_covered = 0;        // share of it in the footprint
+  size_t places_considered = 0;     // places with reports in the window (before `limit`)
 };
 
 // Ranks the places of `dimension` for `service` in minutes [from_minute, to_minute), given the

@@ -1,6 +1,7 @@
 """The scenario suite: every tests/scenarios/*.toml is simulated, backtested with outagemap and
 with the reference method, and evaluated against its ground truth. Thresholds: every clear outage
-found with no false incident and a median delay of at most 2 minutes, outagemap at least as good
+found with no false incident and a median delay of at most 2 minutes, localisation precision@10
+at least 0.9 covering at least 80% of the excess, outagemap at least as good
 as the reference on every metric and better on precision and delay, and no incident at all in a
 scenario without outages."""
 
@@ -51,6 +52,8 @@ def main():
             ours_, theirs = lambda k: t[k][0], lambda k: t[k][1]
             check(ours_("recall") == 1 and ours_("precision") == 1, f"{name}: {t}")
             check(ours_("detection delay median (min)") <= 2, f"{name}: {t}")
+            check(ours_("localisation precision@10") >= 0.9, f"{name}: {t}")
+            check(ours_("share of excess covered") >= 0.8, f"{name}: {t}")
             check(ours_("precision") > theirs("precision"), f"{name}: {t}")
             check(ours_("detection delay median (min)") < theirs("detection delay median (min)"), t)
             for k in ("recall", "localisation precision@10", "share of excess covered", "scope accuracy"):
