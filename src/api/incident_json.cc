@@ -28,12 +28,15 @@ std::string_view ScopeOf(const std::vector<FootprintCity>& footprint) {
     in_country += f.city->country_id == first.country_id ? e : 0;
   }
   if (total <= 0) total = 1, near = in_region = in_country = within_400 = 1;
-  constexpr double kMost = 0.8;
+  // 80% of the excess decides local and regional; a single country needs 90%, since a few
+  // percent abroad (a neighbouring country's users of a national service) is common but an
+  // outage in two countries' worth of reports usually puts a fifth or more in the second.
+  constexpr double kMost = 0.8, kOneCountry = 0.9;
   if (near >= kMost * total) return "local";
   if (in_region >= kMost * total || (in_country >= kMost * total && within_400 >= kMost * total)) {
     return "regional";
   }
-  if (in_country >= kMost * total) return "national";
+  if (in_country >= kOneCountry * total) return "national";
   return "multinational";
 }
 

@@ -22,9 +22,10 @@ struct FootprintCity {
   double excess;
 };
 
-// Scope of a footprint, judged on where 80% of its excess lies (so one stray city across a
-// border does not make an outage multinational): local (within 100 km of the first city),
-// regional (one admin-1 region, or within 400 km), national (one country), multinational.
+// Scope of a footprint, judged on where most of its excess lies (so one stray city across a
+// border does not make an outage multinational): local (80% within 100 km of the first city),
+// regional (80% in one admin-1 region, or within 400 km), national (90% in one country),
+// multinational.
 // Empty without cities.
 std::string_view ScopeOf(const std::vector<FootprintCity>& footprint);
 

@@ -59,7 +59,7 @@ struct DetectOptions {
   double outage_excess = 10;
   // Consecutive minutes passing a test before the status rises.
   int possible_after_minutes = 1;
-  int outage_after_minutes = 2;
+  int outage_after_minutes = 1;
   // Consecutive minutes failing the test of the current status before it falls one level.
   int clear_after_minutes = 10;
 };
