@@ -54,6 +54,8 @@ Result<Scenario> ParseScenario(std::string_view text, std::string_view source) {
         return KeyError(source, v, key, "must be an integer from 1 to 400");
       }
       s.days = static_cast<int>(*v.value<int64_t>());
+    } else if (key == "dst_change") {
+      OM_ASSIGN_OR_RETURN(s.dst_change_ms, TimeValue(source, v, key));
     } else if (key == "utc_offset_hours") {
       if (!v.value<double>()) return KeyError(source, v, key, "must be a number");
       s.utc_offset_hours = *v.value<double>();
@@ -230,7 +232,9 @@ Result<std::vector<TruthLine>> GenerateScenario(
   int64_t end_ms = scenario.start_ms + int64_t{scenario.days} * 86400000;
   for (int64_t m = scenario.start_ms - scenario.start_ms % 60000; m < end_ms; m += 60000) {
     minute_reports.clear();
-    double hour = std::fmod(static_cast<double>(m) / 3.6e6 + scenario.utc_offset_hours + 240, 24.0);
+    double offset = scenario.utc_offset_hours +
+                    (scenario.dst_change_ms != 0 && m >= scenario.dst_change_ms ? 1 : 0);
+    double hour = std::fmod(static_cast<double>(m) / 3.6e6 + offset + 240, 24.0);
     double daily = 0.25 + 0.75 * std::exp(-std::pow(hour - 14, 2) / 32.0);
     for (size_t s = 0; s < scenario.services.size(); ++s) {
       const ScenarioService& svc = scenario.services[s];

@@ -49,6 +49,7 @@ struct Scenario {
   int64_t start_ms = 0;
   int days = 7;
   double utc_offset_hours = -6;  // local time of the daily cycle
+  int64_t dst_change_ms = 0;     // from this instant the offset is one hour later (0: never)
   std::vector<ScenarioService> services;
   std::vector<ScenarioOutage> outages;
   std::vector<ScenarioSpammer> spammers;
