@@ -503,7 +503,8 @@ HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
     w.Key("reports").Uint(p.observed);
     if (rank == "excess") {
       w.Key("expected").Double(p.expected, 4).Key("ratio").Double(p.ratio, 4);
-      w.Key("score").Double(p.score, 4).Key("in_footprint").Bool(p.in_footprint);
+      w.Key("score").Double(p.score, 4).Key("significant").Bool(p.significant);
+      w.Key("in_footprint").Bool(p.in_footprint);
     }
     w.EndObject();
   }

@@ -10,10 +10,6 @@
 
 namespace om::api {
 
-double MinIncidentCityScore(size_t cities_considered) {
-  return std::max(3.0, std::log(static_cast<double>(std::max<size_t>(1, cities_considered))) + 2);
-}
-
 std::string_view ScopeOf(const std::vector<FootprintCity>& footprint) {
   if (footprint.empty()) return {};
   const geo::City& first = *footprint[0].city;
@@ -119,8 +115,8 @@ void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store:
   std::vector<FootprintCity> footprint;
   w.Key("cities").BeginArray();
   for (const auto& p : l.places) {
-    // Most impacted means above its usual share: places without excess are not listed.
-    if (rank_cities_by_excess && p.score < MinIncidentCityScore(l.places_considered)) continue;
+    // Most impacted means beyond chance above its usual share.
+    if (rank_cities_by_excess && !p.significant) continue;
     uint32_t geonameid = 0;
     std::from_chars(p.key.data(), p.key.data() + p.key.size(), geonameid);
     geo::CityId city = gazetteer.FindByGeonameId(geonameid);

@@ -32,15 +32,10 @@ std::string_view ScopeOf(const std::vector<FootprintCity>& footprint);
 // Writes "scope": ScopeOf(footprint), or null without one.
 void WriteScope(JsonWriter& w, const std::vector<FootprintCity>& footprint);
 
-// Incidents list a city only when its score (the Poisson log-likelihood ratio) is beyond chance
-// among the N cities that reported: at least max(3, ln N + 2). Twice the LLR is roughly
-// chi-squared with one degree of freedom, and ln N + 2 approximates half its critical value at a
-// Bonferroni-corrected 5% for N tests (N = 60: 6.1 vs 5.6 exactly).
-double MinIncidentCityScore(size_t cities_considered);
-
-// Writes one incident. Open incidents are measured up to `now_minute`. Cities are ranked by excess
-// over their usual share, or (`rank_cities_by_excess` false, for the reference method) by raw
-// counts, with `expected` 0 and `score` the count. REQUIRES: the caller
+// Writes one incident. Open incidents are measured up to `now_minute`. Cities are those with a
+// significant excess over their usual share (detect::Localize), or (`rank_cities_by_excess`
+// false, for the reference method) the largest raw counts, with `expected` 0 and `score` the
+// count. REQUIRES: the caller
 // holds the aggregates' read lock.
 void WriteIncidentJson(JsonWriter& w, const incidents::Incident& incident,
                        const store::Aggregates& aggregates, const geo::Gazetteer& gazetteer,

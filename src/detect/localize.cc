@@ -43,16 +43,18 @@ Localization Localize(const store::Aggregates& a, uint32_t service, store::Dimen
   std::sort(all.begin(), all.end(), [](const PlaceExcess& x, const PlaceExcess& y) {
     return x.score != y.score ? x.score > y.score : x.observed > y.observed;
   });
+  double min_score = std::max(options.min_score,
+                              std::log(static_cast<double>(std::max<size_t>(1, all.size()))) + 2);
+  for (auto& p : all) p.significant = p.score >= min_score;
   double covered = 0;
   for (auto& p : all) {
-    if (p.score <= 0 || out.footprint_size >= options.max_footprint) break;
+    if (!p.significant || out.footprint_size >= options.max_footprint) break;
     if (out.excess_total > 0 && covered >= options.footprint_share * out.excess_total) break;
     covered += static_cast<double>(p.observed) - p.expected;
     p.in_footprint = true;
     ++out.footprint_size;
   }
   out.excess_covered = out.excess_total > 0 ? covered / out.excess_total : 0;
-  out.places_considered = all.size();
   if (all.size() > limit) all.resize(limit);
   out.footprint_size = std::min(out.footprint_size, all.size());
   out.places = std::move(all);

@@ -9,8 +9,12 @@
 // Daniel ("Detection of emerging space-time clusters", KDD 2005):
 //   score = observed * ln(observed / expected) - (observed - expected)   if observed > expected
 //         = 0                                                            otherwise
-// which grows with both the excess and its surprise. The footprint is the smallest set of top
-// places that holds `footprint_share` of the total positive excess.
+// which grows with both the excess and its surprise. A place is `significant` when its score is
+// beyond chance among the N places that reported: score >= max(min_score, ln N + 2). Twice the
+// score is roughly chi-squared with one degree of freedom, and ln N + 2 approximates half its
+// critical value at a Bonferroni-corrected 5% for N tests (N = 60: 6.1 against 5.6 exactly). The
+// footprint is the smallest set of top significant places that holds `footprint_share` of the
+// total positive excess.
 //
 // Pure function of the aggregates; thread-safe as long as the aggregates are not written.
 
@@ -30,6 +34,8 @@ struct LocalizeOptions {
   double prior_reports = 1;
   // A place's expected count is never below this (reports in the window).
   double min_expected = 0.5;
+  // Significance floor of a place's score, whatever the number of places.
+  double min_score = 3;
   // Share of the total positive excess the footprint must explain.
   double footprint_share = 0.8;
   // The footprint holds at most this many places.
@@ -37,11 +43,12 @@ struct LocalizeOptions {
 };
 
 struct PlaceExcess {
-  std::string key;        // as store::KeyCount::key (GeoNames id for cities)
-  uint64_t observed = 0;  // reports in the window
-  double expected = 0;    // usual reports for the window
-  double ratio = 0;       // observed / expected
-  double score = 0;       // Poisson log-likelihood ratio, 0 without excess
+  std::string key;           // as store::KeyCount::key (GeoNames id for cities)
+  uint64_t observed = 0;     // reports in the window
+  double expected = 0;       // usual reports for the window
+  double ratio = 0;          // observed / expected
+  double score = 0;          // Poisson log-likelihood ratio, 0 without excess
+  bool significant = false;  // excess beyond chance among the places that reported
   bool in_footprint = false;
 };
 
@@ -50,7 +57,6 @@ struct Localization {
   size_t footprint_size = 0;        // the first footprint_size places form the footprint
   double excess_total = 0;          // sum of positive excess over all places
   double excess_covered = 0;        // share of it in the footprint
-  size_t places_considered = 0;     // places with reports in the window (before `limit`)
 };
 
 // Ranks the places of `dimension` for `service` in minutes [from_minute, to_minute), given the

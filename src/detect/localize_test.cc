@@ -55,6 +55,9 @@ TEST_F(LocalizeTest, OneReportFromANewPlaceIsShrunk) {
   ASSERT_EQ(l.places.size(), 2u);
   EXPECT_EQ(l.places[0].key, std::to_string(kMetro));
   EXPECT_LT(l.places[1].score, 2);
+  EXPECT_TRUE(l.places[0].significant);
+  EXPECT_FALSE(l.places[1].significant) << "one report is within chance";
+  EXPECT_FALSE(l.places[1].in_footprint);
 }
 
 TEST_F(LocalizeTest, RegionsRankTheSameWay) {
