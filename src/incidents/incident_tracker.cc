@@ -56,7 +56,6 @@ void IncidentTracker::Update(const store::Aggregates& a, const detect::Detection
     if (s == nullptr || s->status == detect::Status::kNormal) {
       incident.resolved_minute = s ? s->since_minute : minute;
       resolved_.push_back(std::move(incident));
-      last_resolved_by_service_[resolved_.back().service] = resolved_.size() - 1;
       open_.erase(open_.begin() + static_cast<ptrdiff_t>(i));
       continue;
     }
@@ -68,15 +67,18 @@ void IncidentTracker::Update(const store::Aggregates& a, const detect::Detection
     bool tracked = std::any_of(open_.begin(), open_.end(),
                                [&](const Incident& i) { return i.service == s.service; });
     if (tracked) continue;
-    auto last = last_resolved_by_service_.find(s.service);
-    if (last != last_resolved_by_service_.end() && last->second < resolved_.size() &&
-        resolved_[last->second].service == s.service &&
-        minute - resolved_[last->second].resolved_minute <= options_.reopen_minutes) {
-      Incident incident = std::move(resolved_[last->second]);
-      resolved_.erase(resolved_.begin() + static_cast<ptrdiff_t>(last->second));
-      last_resolved_by_service_.clear();  // indexes shifted; rebuilt below
-      for (size_t k = 0; k < resolved_.size(); ++k)
-        last_resolved_by_service_[resolved_[k].service] = k;
+    // resolved_ is in order of resolution: only its tail can be within the reopen window.
+    auto recent = resolved_.end();
+    for (auto it = resolved_.rbegin();
+         it != resolved_.rend() && minute - it->resolved_minute <= options_.reopen_minutes; ++it) {
+      if (it->service == s.service) {
+        recent = std::prev(it.base());
+        break;
+      }
+    }
+    if (recent != resolved_.end()) {
+      Incident incident = std::move(*recent);
+      resolved_.erase(recent);
       incident.resolved_minute = 0;
       open_.push_back(std::move(incident));
       Refresh(a, open_.back(), minute, s.expected_per_minute);
@@ -106,11 +108,10 @@ void IncidentTracker::Update(const store::Aggregates& a, const detect::Detection
     open_.push_back(std::move(incident));
     Refresh(a, open_.back(), minute, s.expected_per_minute);
   }
-  while (resolved_.size() > options_.max_resolved) {
-    resolved_.erase(resolved_.begin());
-    last_resolved_by_service_.clear();
-    for (size_t k = 0; k < resolved_.size(); ++k)
-      last_resolved_by_service_[resolved_[k].service] = k;
+  if (resolved_.size() > options_.max_resolved) {
+    resolved_.erase(
+        resolved_.begin(),
+        resolved_.begin() + static_cast<ptrdiff_t>(resolved_.size() - options_.max_resolved));
   }
   Link();
   Publish();

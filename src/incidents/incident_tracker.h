@@ -17,7 +17,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "base/mutex.h"
@@ -102,9 +101,8 @@ class IncidentTracker {
   const IncidentOptions options_;
   const UpstreamsFn upstreams_;
   uint64_t next_number_;
-  std::vector<Incident> open_;                                        // detector thread only
-  std::vector<Incident> resolved_;                                    // oldest first
-  std::unordered_map<std::string, size_t> last_resolved_by_service_;  // index into resolved_
+  std::vector<Incident> open_;      // detector thread only
+  std::vector<Incident> resolved_;  // oldest first
 
   mutable Mutex mu_;
   std::shared_ptr<const IncidentSnapshot> snapshot_ OM_GUARDED_BY(mu_);

@@ -93,22 +93,14 @@ int RunBacktest(const BacktestFlags& flags) {
 
   std::set<std::string> written;
   size_t incidents_written = 0;
+  incidents::ReferenceMethod reference;
+  bool use_reference = flags.method == "reference";
+  // The reference method ranks cities by raw counts; outagemap by excess.
   auto write_incident = [&](const incidents::Incident& incident, const store::Aggregates& a,
                             int64_t now_minute) {
     JsonWriter w;
-    api::WriteIncidentJson(w, incident, a, **gazetteer, detector, now_minute, 20);
-    std::string line = std::move(w).Take();
-    line += '\n';
-    std::fwrite(line.data(), 1, line.size(), out);
-    ++incidents_written;
-  };
-  incidents::ReferenceMethod reference;
-  bool use_reference = flags.method == "reference";
-  auto write_reference = [&](const incidents::Incident& incident, const store::Aggregates& a,
-                             int64_t now_minute) {
-    JsonWriter w;
     api::WriteIncidentJson(w, incident, a, **gazetteer, detector, now_minute, 20,
-                           /*rank_cities_by_excess=*/false);
+                           /*rank_cities_by_excess=*/!use_reference);
     std::string line = std::move(w).Take();
     line += '\n';
     std::fwrite(line.data(), 1, line.size(), out);
@@ -123,7 +115,7 @@ int RunBacktest(const BacktestFlags& flags) {
         if (use_reference) {
           // The reference method judges a 15-minute bucket once its last minute is complete.
           if ((m + 1) % 15 == 0) {
-            for (const auto& incident : reference.Tick(a, m - 14)) write_reference(incident, a, m);
+            for (const auto& incident : reference.Tick(a, m - 14)) write_incident(incident, a, m);
           }
           continue;
         }
@@ -202,7 +194,7 @@ int RunBacktest(const BacktestFlags& flags) {
       if (written.insert(incident.id).second) write_incident(incident, a, MinuteOf(clock.Now()));
     }
     for (const auto& incident : reference.open())
-      write_reference(incident, a, MinuteOf(clock.Now()));
+      write_incident(incident, a, MinuteOf(clock.Now()));
     return 0;
   });
   progress.Finish(total);
