@@ -11,6 +11,7 @@
 
 #include "api/http_server.h"
 #include "api/response.h"
+#include "geo/testing_gazetteer.h"
 #include "testing/fake_clock.h"
 #include "testing/temp_dir.h"
 
@@ -21,7 +22,7 @@ constexpr int64_t kNow = 1769092620000;  // 2026-01-22T14:37:00Z
 
 class ApiTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { gazetteer_ = geo::Gazetteer::LoadBuiltin()->release(); }
+  static void SetUpTestSuite() { gazetteer_ = &geo::TestingBuiltinGazetteer(); }
 
   ApiTest() : registry_(*catalog::Catalog::LoadBuiltin(), false) {
     store::StoreOptions options;
@@ -50,7 +51,7 @@ class ApiTest : public ::testing::Test {
     return done.get_future().get();
   }
 
-  static inline geo::Gazetteer* gazetteer_ = nullptr;
+  static inline const geo::Gazetteer* gazetteer_ = nullptr;
   testing::TempDir dir_;
   testing::FakeClock clock_{FromUnixMillis(kNow)};
   MetricsRegistry metrics_;

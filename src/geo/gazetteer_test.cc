@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "base/crc32c.h"
+#include "geo/testing_gazetteer.h"
 
 extern "C" const char om_embed_gazetteer_begin[];
 extern "C" const char om_embed_gazetteer_end[];
@@ -22,15 +23,7 @@ std::string_view BuiltinBytes() {
 }
 
 // Loaded once for the whole binary: immutable, so sharing it between tests is safe.
-const Gazetteer& Builtin() {
-  static const Gazetteer* const gazetteer = [] {
-    auto loaded = Gazetteer::LoadBuiltin();
-    EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
-    return loaded.ok() ? std::move(loaded).value().release() : nullptr;  // intentionally leaked
-  }();
-  if (gazetteer == nullptr) std::abort();
-  return *gazetteer;
-}
+const Gazetteer& Builtin() { return TestingBuiltinGazetteer(); }
 
 uint32_t GeonameIdOf(CityId id) { return id == kNoCity ? 0 : Builtin().city(id).geonameid; }
 

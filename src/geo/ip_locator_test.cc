@@ -7,20 +7,13 @@
 
 #include <gtest/gtest.h>
 
+#include "geo/testing_gazetteer.h"
 #include "testing/temp_dir.h"
 
 namespace om::geo {
 namespace {
 
-const Gazetteer& Builtin() {
-  static const Gazetteer* const gazetteer = [] {
-    auto loaded = Gazetteer::LoadBuiltin();
-    EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
-    return loaded.ok() ? std::move(loaded).value().release() : nullptr;  // intentionally leaked
-  }();
-  if (gazetteer == nullptr) std::abort();
-  return *gazetteer;
-}
+const Gazetteer& Builtin() { return TestingBuiltinGazetteer(); }
 
 class IpLocatorTest : public ::testing::Test {
  protected:

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "geo/testing_gazetteer.h"
 #include "testing/fake_clock.h"
 
 namespace om::ingest {
@@ -12,8 +13,8 @@ constexpr int64_t kNow = 1769092620000;  // 2026-01-22T14:37:00Z
 class IngestorTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    // Intentionally leaked: loaded once for the suite, freed at exit.
-    gazetteer_ = geo::Gazetteer::LoadBuiltin()->release();
+    // Shared by the suite (geo/testing_gazetteer.h).
+    gazetteer_ = &geo::TestingBuiltinGazetteer();
   }
   IngestorTest()
       : registry_(*catalog::Catalog::LoadBuiltin(), /*auto_register=*/false),
@@ -32,7 +33,7 @@ class IngestorTest : public ::testing::Test {
     return b.rejected.empty() ? "" : b.rejected[0].error;
   }
 
-  static inline geo::Gazetteer* gazetteer_ = nullptr;
+  static inline const geo::Gazetteer* gazetteer_ = nullptr;
   testing::FakeClock clock_{FromUnixMillis(kNow)};
   MetricsRegistry metrics_;
   ServiceRegistry registry_;

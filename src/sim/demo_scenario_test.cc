@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "geo/testing_gazetteer.h"
+
 namespace om::sim {
 namespace {
 
@@ -13,16 +15,16 @@ class DemoScenarioTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     catalog_ = new catalog::Catalog(*catalog::Catalog::LoadBuiltin());
-    gazetteer_ = geo::Gazetteer::LoadBuiltin()->release();
+    gazetteer_ = &geo::TestingBuiltinGazetteer();
   }
   static std::map<std::string, int> CountByService(const std::vector<SimReport>& reports) {
     std::map<std::string, int> counts;
     for (const auto& r : reports) ++counts[r.service];
     return counts;
   }
-  // Intentionally leaked: shared by the suite's tests, freed at process exit.
+  // The catalog is intentionally leaked, shared by the suite; the gazetteer is the shared test one.
   static inline catalog::Catalog* catalog_ = nullptr;
-  static inline geo::Gazetteer* gazetteer_ = nullptr;
+  static inline const geo::Gazetteer* gazetteer_ = nullptr;
 };
 
 TEST_F(DemoScenarioTest, SameMinuteSameReports) {
