@@ -49,6 +49,11 @@ std::shared_ptr<const DetectionSnapshot> Detector::Snapshot() const {
 
 double Detector::ExpectedPerMinute(const store::Aggregates& a, uint32_t service,
                                    int64_t minute) const {
+  return ComputeBaseline(a, service, minute).per_minute;
+}
+
+Detector::Baseline Detector::ComputeBaseline(const store::Aggregates& a, uint32_t service,
+                                             int64_t minute) const {
   int64_t quarter_start = FloorDiv(minute, kQuarter) * kQuarter;
   std::vector<double> same_quarter;
   for (int d = 1; d <= options_.history_days; ++d) {
@@ -68,6 +73,10 @@ double Detector::ExpectedPerMinute(const store::Aggregates& a, uint32_t service,
       break;
     }
   }
+  // Reports before the last day bucket: the service is older than a day. Judged on the day
+  // totals already read, not on a second pass over 13 days of minute counts.
+  const bool older_than_a_day =
+      first_day != INT64_MAX && first_day + 1 < static_cast<int64_t>(day_totals.counts.size());
   int days_with_history =
       first_day == INT64_MAX ? 0 : options_.history_days - static_cast<int>(first_day);
   double expected;
@@ -90,8 +99,6 @@ double Detector::ExpectedPerMinute(const store::Aggregates& a, uint32_t service,
       }
     }
   } else {
-    bool older_than_a_day =
-        Count(a, service, minute - int64_t{options_.history_days} * kDay, minute - kDay) > 0;
     if (older_than_a_day) {
       // Its mean rate over the last day, leaving out the last hour (which may be the very outage
       // being judged).
@@ -109,21 +116,21 @@ double Detector::ExpectedPerMinute(const store::Aggregates& a, uint32_t service,
         }
       }
       int64_t judged_until = minute - options_.warmup_minutes;
-      if (first < 0 || judged_until - first < options_.warmup_minutes) return NAN;
+      if (first < 0 || judged_until - first < options_.warmup_minutes) return {NAN, true};
       expected = static_cast<double>(Count(a, service, first, judged_until)) /
                  static_cast<double>(judged_until - first);
     }
   }
-  return std::max(expected, options_.min_expected_per_minute);
+  return {std::max(expected, options_.min_expected_per_minute), !older_than_a_day};
 }
 
 void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t minute, Tracker& t) {
   int64_t quarter = FloorDiv(minute, kQuarter);
   if (quarter != t.baseline_quarter) {
-    t.baseline = ExpectedPerMinute(a, service, minute);
+    Baseline b = ComputeBaseline(a, service, minute);
+    t.baseline = b.per_minute;
+    t.young = b.young;  // its baseline is a plain mean that knows no daily cycle
     t.baseline_quarter = quarter;
-    // Younger than a day: its baseline is a plain mean that knows no daily cycle.
-    t.young = Count(a, service, minute - int64_t{options_.history_days} * kDay, minute - kDay) == 0;
   }
   double e = t.baseline;
   ServiceState& s = t.state;

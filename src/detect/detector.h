@@ -105,6 +105,13 @@ class Detector {
                            int64_t minute) const;
 
  private:
+  struct Baseline {
+    double per_minute;  // NaN: too young to judge
+    bool young;         // younger than a day
+  };
+  Baseline ComputeBaseline(const store::Aggregates& aggregates, uint32_t service,
+                           int64_t minute) const;
+
   struct Tracker {
     ServiceState state;
     int possible_run = 0;                  // consecutive minutes passing the possible test
