@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
+#include "absl/container/flat_hash_map.h"
+#include "api/counts.h"
 #include "api/incident_json.h"
 #include "api/response.h"
 #include "base/json_writer.h"
@@ -79,6 +82,52 @@ void WriteDetection(JsonWriter& w, const detect::ServiceState* state) {
   }
 }
 
+void WriteRecentCounts(JsonWriter& w, const RecentCounts& c) {
+  w.Key("reports_last_minute").Uint(c.last_minute).Key("reports_last_15m").Uint(c.last_15m);
+  w.Key("reports_last_60m").Uint(c.last_60m).Key("reports_last_24h").Uint(c.last_24h);
+}
+
+// A number, or null when it is NaN (no baseline yet).
+void DoubleOrNull(JsonWriter& w, double v) {
+  if (std::isnan(v)) {
+    w.Null();
+  } else {
+    w.Double(v, 4);
+  }
+}
+
+// The home page's 24-hour sparkline: reports per hour for the 24 hours ending with the current
+// hour, and the usual count of each hour, the median of the same hour over the 14 days before
+// it. (A cheap stand-in for the detector's quarter-hour baseline, which costs one baseline per
+// quarter and service; the service chart uses the detector's own.)
+void WriteSparkline(JsonWriter& w, const store::Aggregates& a, std::optional<uint32_t> idx,
+                    int64_t now_minute) {
+  constexpr int64_t kHours = 24, kDays = 14;
+  int64_t to = now_minute - now_minute % 60 + 60;
+  int64_t from = to - kHours * 60;
+  std::vector<uint64_t> counts(static_cast<size_t>((kDays + 1) * kHours), 0);
+  if (idx) {
+    auto answer = a.Series(*idx, std::nullopt, "", from - kDays * 1440, to, 60);
+    for (size_t i = 0; i < answer.counts.size() && i < counts.size(); ++i) {
+      counts[i] = answer.counts[i];
+    }
+  }
+  w.Key("sparkline").BeginObject();
+  w.Key("from").String(FormatRfc3339(FromUnixMillis(from * 60000)));
+  w.Key("step_seconds").Int(3600).Key("reports").BeginArray();
+  for (int64_t h = 0; h < kHours; ++h) w.Uint(counts[static_cast<size_t>(kDays * kHours + h)]);
+  w.EndArray().Key("expected").BeginArray();
+  std::vector<uint64_t> same_hour;
+  for (int64_t h = 0; h < kHours; ++h) {
+    same_hour.clear();
+    for (int64_t d = 0; d < kDays; ++d)
+      same_hour.push_back(counts[static_cast<size_t>(d * kHours + h)]);
+    std::nth_element(same_hour.begin(), same_hour.begin() + kDays / 2, same_hour.end());
+    w.Uint(same_hour[kDays / 2]);
+  }
+  w.EndArray().EndObject();
+}
+
 int StatusRank(const detect::ServiceState* state) {
   if (!state) return 2;
   switch (state->status) {
@@ -102,7 +151,8 @@ void WriteStringArray(JsonWriter& w, std::string_view key, const std::vector<std
 
 Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor& ingestor,
          store::Store& store, const geo::Gazetteer& gazetteer, const detect::Detector& detector,
-         const incidents::IncidentTracker& incidents, MetricsRegistry& metrics, const Clock& clock)
+         const incidents::IncidentTracker& incidents, const web::Assets& assets, LiveEvents* live,
+         MetricsRegistry& metrics, const Clock& clock)
     : options_(options),
       registry_(registry),
       ingestor_(ingestor),
@@ -110,6 +160,9 @@ Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor
       gazetteer_(gazetteer),
       detector_(detector),
       incidents_(incidents),
+      assets_(assets),
+      live_(live),
+      form_limiter_(options.form_rate),
       metrics_(metrics),
       clock_(clock),
       overload_total_(metrics.GetCounter("om_ingest_overload_total",
@@ -126,36 +179,38 @@ void Api::Handle(HttpRequest&& request, Responder respond) {
     }
     return PostReports(std::move(request), std::move(respond));
   }
+  if (path == "/api/v1/web/reports") {
+    if (request.method != "POST") {
+      HttpResponse r = ErrorResponse(405, "method_not_allowed", "use POST for " + path);
+      r.headers.emplace_back("Allow", "POST");
+      return respond(std::move(r));
+    }
+    return PostFormReport(std::move(request), std::move(respond));
+  }
   if (!get) {
     HttpResponse r =
         ErrorResponse(405, "method_not_allowed", request.method + " not allowed on " + path);
     r.headers.emplace_back("Allow", "GET");
     return respond(std::move(r));
   }
-  if (path == "/") {
-    // Until the web UI lands, the root explains where the data is. Static text: nothing from
-    // reports or the catalog is interpolated, so nothing needs escaping.
-    HttpResponse r;
-    r.content_type = "text/html; charset=utf-8";
-    r.body = R"(<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>outagemap</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40em; margin: 2em auto; padding: 0 1em">
-<h1>outagemap</h1>
-<p>Crowd-sourced outage detection. The web map is not built yet; the JSON API is live:</p>
-<ul>
-<li><a href="/api/v1/services?status=outage">Outages now</a> (<a href="/api/v1/services">all services</a>)</li>
-<li><a href="/api/v1/incidents">Incidents</a></li>
-<li><a href="/api/v1/services/microsoft-365/places?level=city">Most impacted cities of a service</a></li>
-<li><a href="/api/v1/services/microsoft-365/series?step=15m">Reports of a service over 24 hours</a></li>
-<li><a href="/metrics">Metrics</a> &middot; <a href="/healthz">health</a></li>
-</ul>
-<p>Report a problem: <code>POST /api/v1/reports</code> with
-<code>{"service":"outlook","problem":"email","city":"Minneapolis","country":"US"}</code>.</p>
-<p><small>Places from <a href="https://www.geonames.org/">GeoNames</a>, CC BY 4.0.</small></p>
-</body></html>
-)";
-    return respond(std::move(r));
+  // The web UI: one page for every route, which its script renders.
+  if (path == "/" || path == "/map" || path == "/index.html")
+    return respond(ServePage(request, 200));
+  if (path.starts_with("/services/") || path.starts_with("/incidents/")) {
+    std::string id = UrlDecode(std::string_view(path).substr(path.find('/', 1) + 1));
+    bool known = path[1] == 's' ? registry_.Find(id).has_value()
+                                : incidents_.Snapshot()->Find(id) != nullptr;
+    // An unknown id still gets the page (it says so), with a 404 for crawlers and scripts.
+    return respond(ServePage(request, known ? 200 : 404));
   }
+  if (path.starts_with("/assets/")) {
+    if (const web::Asset* asset = assets_.Find(path)) return respond(ServeAsset(*asset, request));
+  }
+  if (path.starts_with("/badge/") && path.ends_with(".svg")) {
+    return respond(GetBadge(UrlDecode(std::string_view(path).substr(7, path.size() - 11))));
+  }
+  if (path == "/api/v1/events") return StreamEvents(std::move(respond));
+  if (path == "/api/v1/geo/cities") return respond(SuggestCities(request));
   if (path == "/healthz") {
     return respond(DataResponse("{\"healthy\":true}"));
   }
@@ -208,6 +263,10 @@ void Api::PostReports(HttpRequest&& request, Responder respond) {
     }
     return respond(ErrorResponse(parsed.status()));
   }
+  SubmitReports(std::move(*parsed), std::move(respond));
+}
+
+void Api::SubmitReports(ingest::ParsedBatch&& parsed, Responder respond) {
   auto write_body = [](JsonWriter& w, size_t accepted, size_t duplicates,
                        const std::vector<ingest::LineError>& rejected) {
     w.Key("accepted").Uint(accepted).Key("duplicates").Uint(duplicates);
@@ -217,26 +276,26 @@ void Api::PostReports(HttpRequest&& request, Responder respond) {
     }
     w.EndArray();
   };
-  if (parsed->reports.empty()) {
-    bool all_unknown = !parsed->rejected.empty();
-    for (const auto& e : parsed->rejected) all_unknown &= e.code == StatusCode::kNotFound;
+  if (parsed.reports.empty()) {
+    bool all_unknown = !parsed.rejected.empty();
+    for (const auto& e : parsed.rejected) all_unknown &= e.code == StatusCode::kNotFound;
     JsonWriter w;
     w.BeginObject().Key("status").String("error");
     w.Key("errorType").String(all_unknown ? "not_found" : "invalid_argument");
-    w.Key("error").String(parsed->rejected.empty() ? std::string("empty body: no report to accept")
-                                                   : "no report accepted; line " +
-                                                         std::to_string(parsed->rejected[0].line) +
-                                                         ": " + parsed->rejected[0].error);
-    write_body(w, 0, 0, parsed->rejected);
+    w.Key("error").String(parsed.rejected.empty() ? std::string("empty body: no report to accept")
+                                                  : "no report accepted; line " +
+                                                        std::to_string(parsed.rejected[0].line) +
+                                                        ": " + parsed.rejected[0].error);
+    write_body(w, 0, 0, parsed.rejected);
     w.EndObject();
     HttpResponse r;
     r.status = all_unknown ? 404 : 400;
     r.body = std::move(w).Take();
     return respond(std::move(r));
   }
-  auto rejected = std::make_shared<std::vector<ingest::LineError>>(std::move(parsed->rejected));
+  auto rejected = std::make_shared<std::vector<ingest::LineError>>(std::move(parsed.rejected));
   Status submitted =
-      store_.TrySubmit(std::move(parsed->reports),
+      store_.TrySubmit(std::move(parsed.reports),
                        [respond, rejected, write_body](Status status, store::WriteResult result) {
                          if (!status.ok()) {
                            return respond(ErrorResponse(
@@ -264,6 +323,12 @@ HttpResponse Api::ListServices(const HttpRequest& request) {
   if (QueryParam(request.query, "status", status) && status != "normal" && status != "possible" &&
       status != "outage") {
     return ErrorResponse(Status::InvalidArgument("status: must be normal, possible or outage"));
+  }
+  std::string value;
+  bool sparkline = false;
+  if (QueryParam(request.query, "sparkline", value)) {
+    if (value != "24h") return ErrorResponse(Status::InvalidArgument("sparkline: must be 24h"));
+    sparkline = true;
   }
   for (char& c : q) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto services = registry_.Services();
@@ -293,14 +358,11 @@ HttpResponse Api::ListServices(const HttpRequest& request) {
         if (name.find(q) == std::string::npos && s.id.find(q) == std::string::npos) continue;
       }
       auto idx = a.ServiceIndex(s.id);
-      auto total = [&](int64_t minutes) -> uint64_t {
-        return idx ? a.Total(*idx, now_minute - minutes + 1, now_minute + 1) : 0;
-      };
       w.BeginObject().Key("id").String(s.id).Key("name").String(s.name);
       w.Key("category").String(s.category);
-      w.Key("reports_last_minute").Uint(total(1)).Key("reports_last_15m").Uint(total(15));
-      w.Key("reports_last_60m").Uint(total(60)).Key("reports_last_24h").Uint(total(1440));
+      WriteRecentCounts(w, CountRecent(a, idx, now_minute));
       WriteDetection(w, state);
+      if (sparkline) WriteSparkline(w, a, idx, now_minute);
       w.EndObject();
     }
     return 0;
@@ -332,14 +394,11 @@ HttpResponse Api::GetService(std::string_view id) {
   WriteDetection(w, detection->Find(service->id));
   store_.Read([&](const store::Aggregates& a) {
     auto idx = a.ServiceIndex(service->id);
-    auto total = [&](int64_t minutes) -> uint64_t {
-      return idx ? a.Total(*idx, now_minute - minutes + 1, now_minute + 1) : 0;
-    };
-    w.Key("reports_last_minute").Uint(total(1)).Key("reports_last_15m").Uint(total(15));
-    w.Key("reports_last_60m").Uint(total(60)).Key("reports_last_24h").Uint(total(1440));
+    RecentCounts counts = CountRecent(a, idx, now_minute);
+    WriteRecentCounts(w, counts);
     w.Key("problems_last_60m").BeginArray();
     if (idx) {
-      uint64_t sum = total(60);
+      uint64_t sum = counts.last_60m;
       for (const auto& kc :
            a.Top(*idx, store::Dimension::kProblem, now_minute - 59, now_minute + 1, 10)) {
         w.BeginObject().Key("problem").String(kc.key).Key("count").Uint(kc.count);
@@ -378,8 +437,33 @@ HttpResponse Api::GetSeries(std::string_view id, const HttpRequest& request) {
         "step: too many points (" + std::to_string(points) + " > " +
         std::to_string(options_.max_series_points) + "); use a larger step"));
   }
+  bool with_expected = false;
+  if (QueryParam(request.query, "expected", value)) {
+    if (value != "1" && value != "0")
+      return ErrorResponse(Status::InvalidArgument("expected: must be 1 or 0"));
+    with_expected = value == "1";
+  }
+  std::vector<double> expected;
   auto answer = store_.Read([&](const store::Aggregates& a) {
     auto idx = a.ServiceIndex(service->id);
+    if (idx && with_expected) {
+      // The detector's baseline of each quarter hour, times the minutes of it in each step.
+      absl::flat_hash_map<int64_t, double> per_quarter;
+      auto per_minute = [&](int64_t quarter) {
+        auto [it, inserted] = per_quarter.try_emplace(quarter, 0.0);
+        if (inserted) it->second = detector_.ExpectedPerMinute(a, *idx, quarter);
+        return it->second;
+      };
+      for (int64_t m = from_minute; m < to_minute; m += step_minutes) {
+        double sum = 0;
+        int64_t end = std::min(m + step_minutes, to_minute);
+        for (int64_t q = m - ((m % 15) + 15) % 15; q < end; q += 15) {
+          int64_t overlap = std::min(q + 15, end) - std::max(q, m);
+          sum += per_minute(q) * static_cast<double>(overlap);
+        }
+        expected.push_back(sum);
+      }
+    }
     if (!idx) {
       store::Aggregates::SeriesAnswer empty;
       empty.from_minute = from_minute;
@@ -399,7 +483,18 @@ HttpResponse Api::GetSeries(std::string_view id, const HttpRequest& request) {
     int64_t t = (answer.from_minute + static_cast<int64_t>(i) * answer.step_minutes) * 60000;
     w.BeginArray().Int(t).Uint(answer.counts[i]).EndArray();
   }
-  w.EndArray().EndObject();
+  w.EndArray();
+  // The band is computed on the requested steps; with a rollup answer (older than the minute
+  // retention) the steps differ and the band is left out rather than misaligned.
+  if (with_expected && answer.from_minute == from_minute && answer.step_minutes == step_minutes) {
+    expected.resize(answer.counts.size(), NAN);
+    w.Key("expected").BeginArray();
+    for (double e : expected) DoubleOrNull(w, e);
+    w.EndArray().Key("upper").BeginArray();
+    for (double e : expected) DoubleOrNull(w, detector_.PossibleThreshold(e));
+    w.EndArray();
+  }
+  w.EndObject();
   return DataResponse(w.str());
 }
 

@@ -6,15 +6,22 @@
 //   GET  /api/v1/services/{id}/series          counts over time
 //   GET  /api/v1/services/{id}/places          places ranked by excess (or raw reports)
 //   GET  /api/v1/incidents, /api/v1/incidents/{id}   outages followed as incidents
+//   GET  /api/v1/geo/cities?q=                 city name autocomplete (the report form)
+//   GET  /api/v1/events                        Server-Sent Events (live_events.h)
+//   POST /api/v1/web/reports                   the report form: CSRF token, rate limit per client
+//   GET  /, /map, /services/{id}, /incidents/{id}   the web UI page; /assets/... its files
+//   GET  /badge/{id}.svg                       embeddable status badge
 //   GET  /healthz, /readyz, /metrics
 // Every error uses the envelope of response.h.
 //
 // Thread-safety: Handle() is called concurrently by HTTP workers; Api holds no mutable state of
-// its own beyond atomics.
+// its own beyond atomics and the form's rate limiter (which has its own lock).
 
 #include <atomic>
 
 #include "api/http.h"
+#include "api/live_events.h"
+#include "api/rate_limiter.h"
 #include "base/json_writer.h"
 #include "base/metrics.h"
 #include "base/time.h"
@@ -24,6 +31,7 @@
 #include "ingest/ingestor.h"
 #include "ingest/service_registry.h"
 #include "store/store.h"
+#include "web/assets.h"
 
 namespace om::api {
 
@@ -32,14 +40,20 @@ struct ApiOptions {
   size_t max_places = 1000;
   // Most points a /series answer may hold.
   size_t max_series_points = 20000;
+  // The report form's limit per client address.
+  RateLimitOptions form_rate;
+  // Most cities a /geo/cities answer may hold.
+  size_t max_city_suggestions = 50;
 };
 
 class Api {
  public:
-  // Everything is borrowed and must outlive the Api.
+  // Everything is borrowed and must outlive the Api. `live` may be null: /api/v1/events then
+  // answers 503.
   Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor& ingestor,
       store::Store& store, const geo::Gazetteer& gazetteer, const detect::Detector& detector,
-      const incidents::IncidentTracker& incidents, MetricsRegistry& metrics, const Clock& clock);
+      const incidents::IncidentTracker& incidents, const web::Assets& assets, LiveEvents* live,
+      MetricsRegistry& metrics, const Clock& clock);
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
@@ -49,6 +63,15 @@ class Api {
 
  private:
   void PostReports(HttpRequest&& request, Responder respond);
+  // Writes parsed reports and answers with the intake's {accepted, duplicates, rejected}.
+  void SubmitReports(ingest::ParsedBatch&& parsed, Responder respond);
+  // web_routes.cc: the UI and what only the UI needs.
+  HttpResponse ServePage(const HttpRequest& request, int status);
+  HttpResponse ServeAsset(const web::Asset& asset, const HttpRequest& request);
+  HttpResponse GetBadge(std::string_view id);
+  HttpResponse SuggestCities(const HttpRequest& request);
+  void StreamEvents(Responder respond);
+  void PostFormReport(HttpRequest&& request, Responder respond);
   HttpResponse ListServices(const HttpRequest& request);
   HttpResponse GetService(std::string_view id);
   HttpResponse GetSeries(std::string_view id, const HttpRequest& request);
@@ -65,6 +88,9 @@ class Api {
   const geo::Gazetteer& gazetteer_;
   const detect::Detector& detector_;
   const incidents::IncidentTracker& incidents_;
+  const web::Assets& assets_;
+  LiveEvents* const live_;
+  ClientRateLimiter form_limiter_;
   MetricsRegistry& metrics_;
   const Clock& clock_;
   std::atomic<bool> ready_{false};

@@ -22,7 +22,11 @@ constexpr int64_t kNow = 1769092620000;  // 2026-01-22T14:37:00Z
 
 class ApiTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { gazetteer_ = &geo::TestingBuiltinGazetteer(); }
+  static void SetUpTestSuite() {
+    gazetteer_ = &geo::TestingBuiltinGazetteer();
+    static const std::unique_ptr<web::Assets> assets = web::Assets::LoadBuiltin();
+    assets_ = assets.get();
+  }
 
   ApiTest() : registry_(*catalog::Catalog::LoadBuiltin(), false) {
     store::StoreOptions options;
@@ -31,14 +35,18 @@ class ApiTest : public ::testing::Test {
     store_->Start();
     ingestor_ = std::make_unique<ingest::Ingestor>(ingest::IngestOptions{}, registry_, *gazetteer_,
                                                    nullptr, clock_, metrics_);
-    api_ = std::make_unique<Api>(ApiOptions{}, registry_, *ingestor_, *store_, *gazetteer_,
-                                 detector_, incidents_, metrics_, clock_);
+    ApiOptions api_options;
+    api_options.form_rate = {.per_minute = 6, .burst = 2, .max_clients = 100};
+    api_ = std::make_unique<Api>(api_options, registry_, *ingestor_, *store_, *gazetteer_,
+                                 detector_, incidents_, *assets_, nullptr, metrics_, clock_);
   }
   ~ApiTest() override { store_->Stop(); }
 
   HttpResponse Call(std::string method, std::string target, std::string body = "",
-                    std::string content_type = "application/json") {
+                    std::string content_type = "application/json",
+                    std::vector<std::pair<std::string, std::string>> headers = {}) {
     HttpRequest req;
+    req.headers = std::move(headers);
     req.method = std::move(method);
     size_t q = target.find('?');
     req.path = target.substr(0, q);
@@ -52,6 +60,7 @@ class ApiTest : public ::testing::Test {
   }
 
   static inline const geo::Gazetteer* gazetteer_ = nullptr;
+  static inline const web::Assets* assets_ = nullptr;
   testing::TempDir dir_;
   testing::FakeClock clock_{FromUnixMillis(kNow)};
   MetricsRegistry metrics_;
@@ -199,12 +208,174 @@ TEST_F(ApiTest, BadQueryParametersAreNamed) {
   EXPECT_NE(many.body.find("too many points"), std::string::npos);
 }
 
-TEST_F(ApiTest, RootPointsAtTheApiAndCreditsGeoNames) {
+std::string HeaderOf(const HttpResponse& r, std::string_view name) {
+  for (const auto& [k, v] : r.headers) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+TEST_F(ApiTest, UiRoutesServeThePageWithCsrfCookieAndPolicy) {
   HttpResponse r = Call("GET", "/");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
-  EXPECT_NE(r.body.find("href=\"/api/v1/services?status=outage\""), std::string::npos);
-  EXPECT_NE(r.body.find("GeoNames"), std::string::npos);
+  EXPECT_NE(r.body.find("/assets/app.js"), std::string::npos);
+  std::string cookie = HeaderOf(r, "Set-Cookie");
+  EXPECT_TRUE(cookie.starts_with("om_csrf=")) << cookie;
+  EXPECT_NE(cookie.find("; Path=/; SameSite=Strict"), std::string::npos);
+  EXPECT_EQ(cookie.size(), std::string("om_csrf=; Path=/; SameSite=Strict").size() + 32);
+  EXPECT_NE(HeaderOf(r, "Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+  // A page load that already has a token keeps it.
+  HttpResponse again =
+      Call("GET", "/map", "", "", {{"cookie", "x=1; " + cookie.substr(0, cookie.find(';'))}});
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(HeaderOf(again, "Set-Cookie"), "");
+  EXPECT_EQ(Call("GET", "/services/outlook").status, 200);
+  HttpResponse unknown = Call("GET", "/services/nope");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.body, r.body) << "the page itself says it is unknown";
+  EXPECT_EQ(Call("GET", "/incidents/OM999").status, 404);
+}
+
+TEST_F(ApiTest, AssetsAreGzippedAndRevalidated) {
+  HttpResponse plain = Call("GET", "/assets/app.js");
+  EXPECT_EQ(plain.status, 200);
+  EXPECT_EQ(plain.content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(plain.body, std::string(assets_->Find("/assets/app.js")->bytes));
+  HttpResponse gz = Call("GET", "/assets/app.js", "", "", {{"accept-encoding", "gzip, br"}});
+  EXPECT_EQ(HeaderOf(gz, "Content-Encoding"), "gzip");
+  EXPECT_LT(gz.body.size(), plain.body.size());
+  std::string etag = HeaderOf(plain, "ETag");
+  ASSERT_FALSE(etag.empty());
+  HttpResponse cached = Call("GET", "/assets/app.js", "", "", {{"if-none-match", etag}});
+  EXPECT_EQ(cached.status, 304);
+  EXPECT_TRUE(cached.body.empty());
+  EXPECT_EQ(Call("GET", "/assets/maps/states-10m.json").content_type, "application/json");
+  EXPECT_EQ(Call("GET", "/assets/nope.js").status, 404);
+}
+
+TEST_F(ApiTest, BadgeShowsStatusAndEscapesTheName) {
+  HttpResponse r = Call("GET", "/badge/outlook.svg");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "image/svg+xml");
+  EXPECT_NE(r.body.find(">Outlook</text>"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(">no problems</text>"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/badge/nope.svg").status, 404);
+}
+
+TEST_F(ApiTest, CitySuggestionsByPrefixMostPopulousFirst) {
+  HttpResponse r = Call("GET", "/api/v1/geo/cities?q=Minnea&limit=3");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(
+      r.body.find(
+          R"({"status":"success","data":{"cities":[{"geonameid":5037649,"name":"Minneapolis","country":"US","region":"US-MN",)"),
+      std::string::npos)
+      << r.body;
+  HttpResponse zurich = Call("GET", "/api/v1/geo/cities?q=zuri&country=ch");
+  EXPECT_NE(zurich.body.find(R"("name":"Zürich")"), std::string::npos) << zurich.body;
+  EXPECT_EQ(zurich.body.find(R"("country":"US")"), std::string::npos);
+  EXPECT_NE(Call("GET", "/api/v1/geo/cities?q=m").body.find("q: give at least 2 letters"),
+            std::string::npos);
+  EXPECT_EQ(Call("GET", "/api/v1/geo/cities?q=mi&limit=0").status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/geo/cities?q=mi&country=XX").status, 400);
+}
+
+TEST_F(ApiTest, FormReportNeedsTheCsrfTokenAndIsRateLimited) {
+  const std::string token = "0123456789abcdef0123456789abcdef";
+  const std::string body =
+      R"({"service":"outlook","problem":"login","city":"Minneapolis","country":"US","reporter":"w1"})";
+  auto post = [&](std::vector<std::pair<std::string, std::string>> headers, std::string b = "") {
+    return Call("POST", "/api/v1/web/reports", b.empty() ? body : b, "application/json",
+                std::move(headers));
+  };
+  HttpResponse none = post({});
+  EXPECT_EQ(none.status, 403);
+  EXPECT_NE(
+      none.body.find(R"("errorType":"forbidden","error":"csrf: the om_csrf cookie is missing)"),
+      std::string::npos)
+      << none.body;
+  EXPECT_EQ(post({{"cookie", "om_csrf=" + token}, {"x-csrf-token", "f" + token.substr(1)}}).status,
+            403);
+  HttpResponse cross = post({{"cookie", "om_csrf=" + token},
+                             {"x-csrf-token", token},
+                             {"origin", "https://evil.example"},
+                             {"host", "127.0.0.1:8080"}});
+  EXPECT_EQ(cross.status, 403);
+  EXPECT_NE(cross.body.find("Origin https://evil.example is not this site"), std::string::npos);
+  EXPECT_EQ(post({{"cookie", "om_csrf=" + token},
+                  {"x-csrf-token", token},
+                  {"sec-fetch-site", "cross-site"}})
+                .status,
+            403);
+  std::vector<std::pair<std::string, std::string>> good = {{"cookie", "om_csrf=" + token},
+                                                           {"x-csrf-token", token},
+                                                           {"origin", "http://127.0.0.1:8080"},
+                                                           {"host", "127.0.0.1:8080"},
+                                                           {"sec-fetch-site", "same-origin"}};
+  HttpResponse ok = post(good);
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.body, R"({"status":"success","accepted":1,"duplicates":0,"rejected":[]})");
+  // The same reporter again within the window: stored, not counted (the UI says so).
+  HttpResponse twice = post(good);
+  EXPECT_EQ(twice.body, R"({"status":"success","accepted":0,"duplicates":1,"rejected":[]})");
+  // The burst of 2 is spent: the third is refused with a reason and Retry-After.
+  HttpResponse limited = post(good);
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(HeaderOf(limited, "Retry-After"), "10");
+  EXPECT_NE(limited.body.find("too many reports from your address"), std::string::npos);
+  // Bad fields are named as on the public endpoint.
+  clock_.Advance(std::chrono::minutes(1));
+  HttpResponse bad = post(good, R"({"service":"outlook","problem":"teleport"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("problem"), std::string::npos) << bad.body;
+  EXPECT_NE(Call("GET", "/api/v1/services/outlook").body.find("\"reports_last_15m\":1"),
+            std::string::npos);
+  EXPECT_EQ(Call("GET", "/api/v1/web/reports").status, 405);
+}
+
+TEST_F(ApiTest, SeriesBandAndSparklines) {
+  // Four days of 2 reports a minute around this time of day (14:00 to 15:00), so the baseline of
+  // the quarter hours now and before is 2 per minute.
+  std::string body;
+  int64_t minute = kNow / 60000;
+  for (int d = 1; d <= 4; ++d) {
+    for (int m = -37; m < 23; ++m) {
+      for (int i = 0; i < 2; ++i) {
+        body += "{\"service\":\"teams\",\"reporter\":\"d" + std::to_string(d) + "m" +
+                std::to_string(m) + "i" + std::to_string(i) +
+                "\",\"ts\":" + std::to_string((minute - d * 1440 + m) * 60000) + "}\n";
+      }
+    }
+  }
+  ASSERT_EQ(Call("POST", "/api/v1/reports", body, "application/x-ndjson").status, 200);
+  HttpResponse r = Call("GET", "/api/v1/services/teams/series?step=5m&expected=1&from=" +
+                                   std::to_string(kNow - 600000) + "&to=" + std::to_string(kNow));
+  ASSERT_EQ(r.status, 200) << r.body;
+  // 5-minute steps expect 10 reports; the band's top is where 5 minutes would look possible.
+  EXPECT_NE(r.body.find("\"expected\":[10,10]"), std::string::npos) << r.body;
+  size_t upper = r.body.find("\"upper\":[");
+  ASSERT_NE(upper, std::string::npos);
+  double top = std::stod(r.body.substr(upper + 9));
+  EXPECT_GE(top, 20);  // at least possible_ratio (2) times expected
+  EXPECT_LT(top, 40);
+  EXPECT_EQ(Call("GET", "/api/v1/services/teams/series?expected=yes").status, 400);
+
+  HttpResponse list = Call("GET", "/api/v1/services?q=teams&sparkline=24h");
+  ASSERT_EQ(list.status, 200);
+  size_t spark = list.body.find("\"sparkline\":{\"from\":");
+  ASSERT_NE(spark, std::string::npos) << list.body;
+  size_t reports = list.body.find("\"reports\":[", spark);
+  size_t expected = list.body.find("\"expected\":[", spark);
+  ASSERT_NE(reports, std::string::npos);
+  ASSERT_NE(expected, std::string::npos);
+  std::string_view rest(list.body);
+  auto count_items = [&](size_t at) {
+    std::string_view arr = rest.substr(at, rest.find(']', at) - at);
+    return std::count(arr.begin(), arr.end(), ',') + 1;
+  };
+  EXPECT_EQ(count_items(reports), 24);
+  EXPECT_EQ(count_items(expected), 24);
+  EXPECT_EQ(Call("GET", "/api/v1/services?sparkline=7d").status, 400);
 }
 
 TEST_F(ApiTest, HealthReadinessAndMetrics) {
@@ -299,6 +470,33 @@ TEST(HttpServerTest, OversizedBodyIs413) {
                                 1);
   EXPECT_EQ(out.rfind("HTTP/1.1 413", 0), 0u) << out;
   EXPECT_NE(out.find("over the limit of 100 bytes"), std::string::npos);
+  (*server)->Stop();
+}
+
+TEST(HttpServerTest, StreamsChunksUntilTheProducerCloses) {
+  MetricsRegistry metrics;
+  auto server = HttpServer::Create(
+      {.listen = "127.0.0.1:0", .threads = 1},
+      [](HttpRequest&&, Responder respond) {
+        HttpResponse r;
+        r.content_type = "text/event-stream";
+        r.on_stream = [](std::shared_ptr<StreamSink> sink) {
+          EXPECT_TRUE(sink->Send("event: a\ndata: 1\n\n"));
+          EXPECT_TRUE(sink->Send("event: b\ndata: 2\n\n"));
+          sink->Close();
+        };
+        respond(std::move(r));
+      },
+      metrics);
+  ASSERT_TRUE(server.ok());
+  (*server)->Start();
+  // RawExchange reads until the server closes: the stream ends only by Close().
+  std::string out = RawExchange((*server)->port(), "GET /e HTTP/1.1\r\nHost: t\r\n\r\n", 99);
+  EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out;
+  EXPECT_NE(out.find("Content-Type: text/event-stream"), std::string::npos);
+  EXPECT_EQ(out.find("Content-Length"), std::string::npos);
+  EXPECT_NE(out.find("Connection: close"), std::string::npos);
+  EXPECT_TRUE(out.ends_with("\r\n\r\nevent: a\ndata: 1\n\nevent: b\ndata: 2\n\n")) << out;
   (*server)->Stop();
 }
 

@@ -3,6 +3,7 @@
 // of Boost types so that only http_server.cc compiles Boost.Beast.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,11 +24,31 @@ struct HttpRequest {
   std::string_view Header(std::string_view name) const;
 };
 
+// The server's end of a streamed response body (Server-Sent Events): what the producer pushes is
+// written to the client in order. Thread-safe; the producer may push from any thread.
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  // Queues `bytes` for the client. Returns false once the stream is closed: the client left, the
+  // server is stopping, or the client fell more than the stream buffer limit behind (then the
+  // server closes the connection rather than buffer without bound). The producer should then
+  // drop the sink.
+  virtual bool Send(std::string bytes) = 0;
+  // Closes the stream after what was already sent.
+  virtual void Close() = 0;
+  virtual bool closed() const = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers, e.g. Retry-After
+  // When set, the response is a stream: the server sends the status line and headers with no
+  // length (the body ends when the connection closes), then calls `on_stream` once, on the
+  // connection's thread, with the sink for the body. `body` is ignored. The connection is exempt
+  // from the idle timeout and stays open until the client leaves or the server stops.
+  std::function<void(std::shared_ptr<StreamSink>)> on_stream;
 };
 
 // Completes a request. May be called from any thread, exactly once.

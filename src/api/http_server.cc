@@ -2,6 +2,7 @@
 #include "api/http_server.h"
 
 #include <atomic>
+#include <deque>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -9,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -174,7 +176,10 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, Impl& server) : stream_(std::move(socket)), server_(server) {
     ++server_.open_;
   }
-  ~Session() { --server_.open_; }
+  ~Session() {
+    if (stream_state_) stream_state_->closed.store(true);
+    --server_.open_;
+  }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -259,6 +264,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void Write(HttpResponse r) {
+    if (r.on_stream) return StartStream(std::move(r));
     response_ = {};
     response_.version(11);
     response_.result(static_cast<http::status>(r.status));
@@ -293,11 +299,123 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
+  // --- Streamed responses (Server-Sent Events) ---
+
+  // Bytes a stream may have queued but not yet written before the server gives up on the client.
+  static constexpr size_t kMaxStreamBacklog = 1 << 20;
+
+  // Shared by the session and its sink, which may outlive it.
+  struct StreamState {
+    std::atomic<bool> closed{false};
+    std::atomic<size_t> backlog{0};
+  };
+
+  class Sink : public StreamSink {
+   public:
+    Sink(std::weak_ptr<Session> session, net::any_io_executor executor,
+         std::shared_ptr<StreamState> state)
+        : session_(std::move(session)), executor_(std::move(executor)), state_(std::move(state)) {}
+
+    bool Send(std::string bytes) override {
+      if (state_->closed.load()) return false;
+      size_t n = bytes.size();
+      if (state_->backlog.fetch_add(n) + n > kMaxStreamBacklog) {
+        state_->closed.store(true);
+        net::post(executor_, [session = session_] {
+          if (auto s = session.lock()) s->EndStream();
+        });
+        return false;
+      }
+      net::post(executor_, [session = session_, bytes = std::move(bytes)]() mutable {
+        if (auto s = session.lock()) s->QueueStreamBytes(std::move(bytes));
+      });
+      return true;
+    }
+    void Close() override {
+      // Queued bytes go first: the close is posted behind them.
+      net::post(executor_, [session = session_] {
+        if (auto s = session.lock()) s->EndStreamAfterWrites();
+      });
+    }
+    bool closed() const override { return state_->closed.load(); }
+
+   private:
+    const std::weak_ptr<Session> session_;
+    const net::any_io_executor executor_;
+    const std::shared_ptr<StreamState> state_;
+  };
+
+  // Sends the head with no length and `Connection: close` (the body ends when the connection
+  // does), then hands the sink to the producer. A read stays pending for the whole stream: the
+  // client sends nothing more, so its completion means the client left.
+  void StartStream(HttpResponse r) {
+    stream_head_.version(11);
+    stream_head_.result(static_cast<http::status>(r.status));
+    stream_head_.set(http::field::server, "outagemap");
+    stream_head_.set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) stream_head_.set(k, v);
+    stream_head_.keep_alive(false);
+    auto on_stream = std::move(r.on_stream);
+    http::async_write(
+        stream_, stream_head_,
+        [self = shared_from_this(), on_stream = std::move(on_stream)](beast::error_code ec,
+                                                                      size_t) {
+          if (ec) return self->Close();
+          self->stream_.expires_never();
+          self->stream_state_ = std::make_shared<StreamState>();
+          self->WatchStreamClient();
+          on_stream(std::make_shared<Sink>(self->weak_from_this(), self->stream_.get_executor(),
+                                           self->stream_state_));
+        });
+  }
+
+  void WatchStreamClient() {
+    stream_.async_read_some(net::buffer(drain_, sizeof drain_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->EndStream();
+                              self->WatchStreamClient();
+                            });
+  }
+
+  void QueueStreamBytes(std::string bytes) {
+    if (stream_state_->closed.load()) return;
+    stream_out_.push_back(std::move(bytes));
+    if (stream_out_.size() == 1) WriteStreamFront();
+  }
+
+  void WriteStreamFront() {
+    net::async_write(stream_.socket(), net::buffer(stream_out_.front()),
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->stream_state_->backlog.fetch_sub(self->stream_out_.front().size());
+                       self->stream_out_.pop_front();
+                       if (ec) return self->EndStream();
+                       if (!self->stream_out_.empty()) return self->WriteStreamFront();
+                       if (self->end_after_writes_) self->EndStream();
+                     });
+  }
+
+  void EndStreamAfterWrites() {
+    if (stream_out_.empty()) return EndStream();
+    end_after_writes_ = true;
+  }
+
+  // Closes the connection; pending operations complete with errors and release the session.
+  void EndStream() {
+    stream_state_->closed.store(true);
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
+  }
+
   beast::tcp_stream stream_;
   Impl& server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
+  http::response<http::empty_body> stream_head_;
+  std::shared_ptr<StreamState> stream_state_;  // set once a stream has started
+  std::deque<std::string> stream_out_;         // queued stream bytes; front() is being written
+  bool end_after_writes_ = false;              // Close() asked while bytes were queued
   bool keep_alive_ = true;
   char drain_[16384];
 };

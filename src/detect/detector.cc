@@ -52,6 +52,26 @@ double Detector::ExpectedPerMinute(const store::Aggregates& a, uint32_t service,
   return ComputeBaseline(a, service, minute).per_minute;
 }
 
+double Detector::PossibleThreshold(double expected_count) const {
+  if (!(expected_count > 0) || !std::isfinite(expected_count)) return NAN;
+  auto passes = [&](double k) {
+    return k >= options_.possible_ratio * expected_count &&
+           OverdispersedTailScore(k, expected_count, options_.dispersion) >=
+               options_.possible_score;
+  };
+  // Both tests are monotone in k: double up to a passing count, then bisect on integers.
+  double lo = std::floor(expected_count), hi = std::max(1.0, std::ceil(expected_count));
+  for (int i = 0; i < 64 && !passes(hi); ++i) {
+    lo = hi;
+    hi *= 2;
+  }
+  while (hi - lo > 1) {
+    double mid = std::floor((lo + hi) / 2);
+    (passes(mid) ? hi : lo) = mid;
+  }
+  return hi;
+}
+
 Detector::Baseline Detector::ComputeBaseline(const store::Aggregates& a, uint32_t service,
                                              int64_t minute) const {
   int64_t quarter_start = FloorDiv(minute, kQuarter) * kQuarter;

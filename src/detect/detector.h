@@ -104,6 +104,12 @@ class Detector {
   double ExpectedPerMinute(const store::Aggregates& aggregates, uint32_t service,
                            int64_t minute) const;
 
+  // The smallest count of one window, when `expected_count` reports are expected in it, that
+  // passes the possible test's score and ratio floors: the top of the normal band that charts
+  // draw. (The excess floor, defined over five minutes, is left out.) NaN when `expected_count`
+  // is not positive or not finite.
+  double PossibleThreshold(double expected_count) const;
+
  private:
   struct Baseline {
     double per_minute;  // NaN: too young to judge

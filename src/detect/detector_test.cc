@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "detect/poisson.h"
+
 namespace om::detect {
 namespace {
 
@@ -128,6 +130,30 @@ TEST(StatusNameTest, Names) {
   EXPECT_EQ(StatusName(Status::kNormal), "normal");
   EXPECT_EQ(StatusName(Status::kPossible), "possible");
   EXPECT_EQ(StatusName(Status::kOutage), "outage");
+}
+
+}  // namespace
+}  // namespace om::detect
+
+namespace om::detect {
+namespace {
+
+TEST(PossibleThresholdTest, IsTheFirstCountPassingScoreAndRatio) {
+  DetectOptions options;
+  Detector detector(options);
+  for (double expected : {0.05, 1.0, 10.0, 250.0}) {
+    double t = detector.PossibleThreshold(expected);
+    ASSERT_TRUE(std::isfinite(t)) << expected;
+    EXPECT_GE(t, options.possible_ratio * expected);
+    EXPECT_GE(OverdispersedTailScore(t, expected, options.dispersion), options.possible_score);
+    // One report fewer fails one of the two floors.
+    bool below_passes =
+        t - 1 >= options.possible_ratio * expected &&
+        OverdispersedTailScore(t - 1, expected, options.dispersion) >= options.possible_score;
+    EXPECT_FALSE(below_passes) << expected;
+  }
+  EXPECT_TRUE(std::isnan(detector.PossibleThreshold(0)));
+  EXPECT_TRUE(std::isnan(detector.PossibleThreshold(NAN)));
 }
 
 }  // namespace

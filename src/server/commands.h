@@ -22,6 +22,7 @@ struct DemoFlags {
   double speed = 2.0;    // event minutes per wall second
   int history_days = 14;
   bool exit_after_replay = false;
+  std::string catalog_file;  // a user catalog merged into the built-in one; empty for none
 };
 int RunDemo(const DemoFlags& flags);
 

@@ -86,6 +86,7 @@ int RunDemo(const DemoFlags& flags) {
   int64_t real_now = ToUnixMillis(SystemClock::Instance().Now());
   ServerConfig config;
   config.http.listen = flags.listen;
+  config.catalog_file = flags.catalog_file;
   config.store.data_dir =
       flags.data_dir.empty() ? "./var/demo-" + std::to_string(real_now / 1000) : flags.data_dir;
   std::error_code ec;
@@ -101,7 +102,7 @@ int RunDemo(const DemoFlags& flags) {
     std::fprintf(stderr, "outagemap demo: %s\n", server.status().message().c_str());
     return 2;
   }
-  Result<catalog::Catalog> catalog = LoadCatalog("");
+  Result<catalog::Catalog> catalog = LoadCatalog(flags.catalog_file);
   if (!catalog.ok()) {
     std::fprintf(stderr, "outagemap demo: %s\n", catalog.status().message().c_str());
     return 1;

@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
       ->add_option("--history-days", demo.history_days, "Days of normal history before the outage")
       ->default_val(demo.history_days)
       ->check(CLI::Range(1, 60));
+  demo_cmd->add_option("--catalog", demo.catalog_file,
+                       "A user service catalog (TOML) merged into the built-in one");
   demo_cmd->add_flag("--exit-after-replay", demo.exit_after_replay,
                      "Stop once the scenario has been replayed (for tests)");
 

@@ -44,9 +44,12 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
       });
   s->detector_thread_ =
       std::make_unique<DetectorThread>(*s->detector_, *s->incidents_, *s->store_, clock);
-  s->api_ =
-      std::make_unique<api::Api>(config.api, *s->registry_, *s->ingestor_, *s->store_,
-                                 *s->gazetteer_, *s->detector_, *s->incidents_, s->metrics_, clock);
+  s->assets_ = web::Assets::LoadBuiltin();
+  s->live_ = std::make_unique<api::LiveEvents>(config.live, *s->registry_, *s->store_,
+                                               *s->detector_, *s->incidents_, s->metrics_, clock);
+  s->api_ = std::make_unique<api::Api>(config.api, *s->registry_, *s->ingestor_, *s->store_,
+                                       *s->gazetteer_, *s->detector_, *s->incidents_, *s->assets_,
+                                       s->live_.get(), s->metrics_, clock);
   api::Api* api = s->api_.get();
   Result<std::unique_ptr<api::HttpServer>> http = api::HttpServer::Create(
       config.http,
@@ -66,6 +69,7 @@ void Server::Start() {
   started_ = true;
   store_->Start();
   detector_thread_->Start();
+  live_->Start();
   http_->Start();
   api_->SetReady(true);
 }
@@ -74,6 +78,7 @@ void Server::Stop() {
   if (!started_) return;
   started_ = false;
   api_->SetReady(false);
+  live_->Stop();
   http_->Stop();
   detector_thread_->Stop();
   store_->Stop();

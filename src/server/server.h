@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "api/http_server.h"
+#include "api/live_events.h"
 #include "base/metrics.h"
 #include "base/status.h"
 #include "base/time.h"
@@ -22,6 +23,7 @@
 #include "server/detector_thread.h"
 #include "server/server_config.h"
 #include "store/store.h"
+#include "web/assets.h"
 
 namespace om::server {
 
@@ -57,6 +59,8 @@ class Server {
   std::unique_ptr<detect::Detector> detector_;
   std::unique_ptr<incidents::IncidentTracker> incidents_;
   std::unique_ptr<DetectorThread> detector_thread_;
+  std::unique_ptr<web::Assets> assets_;
+  std::unique_ptr<api::LiveEvents> live_;
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<api::HttpServer> http_;
   bool started_ = false;

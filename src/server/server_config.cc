@@ -89,6 +89,13 @@ Status LoadServerConfig(const std::string& path, ServerConfig& config) {
   // [api]
   OM_RETURN_IF_ERROR(get_int("api.max_places", 1, 100000, config.api.max_places));
   OM_RETURN_IF_ERROR(get_int("api.max_series_points", 1, 10000000, config.api.max_series_points));
+  OM_RETURN_IF_ERROR(get_int("api.max_event_streams", 1, 1000000, config.live.max_streams));
+  OM_RETURN_IF_ERROR(get_duration("api.event_interval_ms", 100, 600000, config.live.interval, 1));
+  OM_RETURN_IF_ERROR(
+      file.GetDouble("api.form_reports_per_minute", 0.01, 1e6, config.api.form_rate.per_minute));
+  OM_RETURN_IF_ERROR(file.GetDouble("api.form_burst", 1, 1e6, config.api.form_rate.burst));
+  OM_RETURN_IF_ERROR(
+      get_int("api.form_max_clients", 1, 100000000, config.api.form_rate.max_clients));
   return file.CheckNoUnknownKeys();
 }
 

@@ -17,6 +17,7 @@ namespace om::server {
 struct ServerConfig {
   api::HttpServerOptions http;
   api::ApiOptions api;
+  api::LiveEventsOptions live;
   store::StoreOptions store;
   ingest::IngestOptions ingest;
   detect::DetectOptions detect;
