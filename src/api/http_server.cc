@@ -235,6 +235,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     server_.requests_total_.Add();
     auto req = parser_->release();
     keep_alive_ = req.keep_alive();
+    head_request_ = req.method() == http::verb::head;
     HttpRequest request;
     request.method = std::string(req.method_string());
     std::string_view target = req.target();
@@ -271,9 +272,15 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     response_.set(http::field::server, "outagemap");
     response_.set(http::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) response_.set(k, v);
+    size_t body_bytes = r.body.size();
     response_.body() = std::move(r.body);
     response_.keep_alive(keep_alive_);
     response_.prepare_payload();
+    // HEAD: the headers of the GET answer, Content-Length included, and no body (RFC 9110 §9.3.2).
+    if (head_request_) {
+      response_.body().clear();
+      response_.content_length(body_bytes);
+    }
     http::async_write(stream_, response_,
                       [self = shared_from_this()](beast::error_code ec, size_t) {
                         if (ec) return self->Close();
@@ -417,6 +424,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   std::deque<std::string> stream_out_;         // queued stream bytes; front() is being written
   bool end_after_writes_ = false;              // Close() asked while bytes were queued
   bool keep_alive_ = true;
+  bool head_request_ = false;
   char drain_[16384];
 };
 
