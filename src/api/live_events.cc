@@ -108,8 +108,8 @@ void LiveEvents::PublishNow() {
   auto detection = detector_.Snapshot();
   int64_t now_minute = MinuteOf(clock_.Now());
   evaluated_minute_ = detection->minute;
-  order_.clear();
-  std::vector<std::string> changed_services;
+  std::vector<ServiceRow> fresh;
+  fresh.reserve(services.size());
   store_.Read([&](const store::Aggregates& a) {
     for (const auto& s : services) {
       ServiceRow row;
@@ -122,15 +122,21 @@ void LiveEvents::PublishNow() {
       row.last_15m = c.last_15m;
       row.last_60m = c.last_60m;
       row.last_24h = c.last_24h;
-      order_.push_back(s.id);
-      auto [it, inserted] = rows_.try_emplace(s.id, row);
-      if (inserted || !(it->second == row)) {
-        it->second = std::move(row);
-        changed_services.push_back(s.id);
-      }
+      fresh.push_back(std::move(row));
     }
     return 0;
   });
+  order_.clear();
+  std::vector<std::string> changed_services;
+  for (size_t i = 0; i < services.size(); ++i) {
+    const std::string& id = services[i].id;
+    order_.push_back(id);
+    auto [it, inserted] = rows_.try_emplace(id, fresh[i]);
+    if (inserted || !(it->second == fresh[i])) {
+      it->second = std::move(fresh[i]);
+      changed_services.push_back(id);
+    }
+  }
   auto snapshot = incidents_.Snapshot();
   std::vector<std::string> changed_incidents;
   std::vector<std::string> open;
