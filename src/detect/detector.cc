@@ -76,12 +76,10 @@ Detector::Baseline Detector::ComputeBaseline(const store::Aggregates& a, uint32_
                                              int64_t minute) const {
   int64_t quarter_start = FloorDiv(minute, kQuarter) * kQuarter;
   std::vector<double> same_quarter;
+  same_quarter.reserve(static_cast<size_t>(options_.history_days));
   for (int d = 1; d <= options_.history_days; ++d) {
     int64_t from = quarter_start - d * kDay;
-    auto answer = a.Series(service, std::nullopt, "", from, from + kQuarter, kQuarter);
-    uint64_t n = 0;
-    for (uint64_t c : answer.counts) n += c;
-    same_quarter.push_back(static_cast<double>(n));
+    same_quarter.push_back(static_cast<double>(a.Total(service, from, from + kQuarter)));
   }
   // Days before the service's first report do not count as zero days.
   int64_t first_day = INT64_MAX;

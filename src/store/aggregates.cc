@@ -107,10 +107,26 @@ std::vector<std::string> Aggregates::RecentTexts(uint32_t service, int64_t from_
   return out;
 }
 
+bool Aggregates::QuartersCoverMinutes() const {
+  return options_.quarter_retention_days >= options_.minute_retention_days;
+}
+
 uint64_t Aggregates::Total(uint32_t service, int64_t from_minute, int64_t to_minute) const {
   if (service >= counts_.size()) return 0;
-  return counts_[service]->minute.Sum(static_cast<int32_t>(from_minute),
-                                      static_cast<int32_t>(to_minute));
+  const ServiceCounts& c = *counts_[service];
+  auto minutes = [&](int64_t from, int64_t to) {
+    return c.minute.Sum(static_cast<int32_t>(from), static_cast<int32_t>(to));
+  };
+  // Whole quarter hours inside the range come from the rollup: the same counts, 15 times fewer
+  // buckets to add (a 24-hour total reads 96 quarters instead of 1440 minutes).
+  int64_t q_from = FloorDiv(from_minute + 14, 15) * 15, q_to = FloorDiv(to_minute, 15) * 15;
+  // Only within the minute retention, so the answer is always the minute sum, pruned or not.
+  if (!QuartersCoverMinutes() || q_to - q_from < 15 || from_minute < MinuteHorizon()) {
+    return minutes(from_minute, to_minute);
+  }
+  return minutes(from_minute, q_from) +
+         c.quarter.Sum(static_cast<int32_t>(q_from / 15), static_cast<int32_t>(q_to / 15)) +
+         minutes(q_to, to_minute);
 }
 
 std::optional<uint64_t> Aggregates::DimKey(Dimension d, std::string_view key) const {
@@ -145,7 +161,12 @@ Aggregates::SeriesAnswer Aggregates::Series(uint32_t service, std::optional<Dime
                                             int64_t to_minute, int64_t step_minutes) const {
   SeriesAnswer answer;
   step_minutes = std::max<int64_t>(1, step_minutes);
-  bool use_quarters = from_minute < MinuteHorizon();
+  // Service totals on quarter-hour boundaries read the rollup even within the minute retention:
+  // the same counts, 15 times fewer buckets (the detector's baselines ask for such ranges).
+  bool aligned = !dimension && QuartersCoverMinutes() &&
+                 FloorDiv(from_minute, 15) * 15 == from_minute &&
+                 FloorDiv(to_minute, 15) * 15 == to_minute && step_minutes % 15 == 0;
+  bool use_quarters = aligned || from_minute < MinuteHorizon();
   if (use_quarters) {
     step_minutes = ((step_minutes + 14) / 15) * 15;
     from_minute = FloorDiv(from_minute, 15) * 15;

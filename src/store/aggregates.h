@@ -125,6 +125,9 @@ class Aggregates {
   std::optional<uint64_t> DimKey(Dimension d, std::string_view key) const;
   std::string KeyName(uint64_t dim_key) const;
   int64_t MinuteHorizon() const;
+  // Whether the quarter-hour rollup of service totals reaches back at least as far as the minute
+  // counts, so that it may answer for them.
+  bool QuartersCoverMinutes() const;
 
   AggregateOptions options_;
   std::vector<std::string> service_names_;
