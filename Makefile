@@ -5,7 +5,7 @@ PRESET ?= release
 BUILD  := build/$(PRESET)
 JOBS   ?= $(shell nproc)
 
-.PHONY: deps configure build run test test-fast test-asan test-tsan bench fuzz format format-check clean
+.PHONY: deps configure build run test test-fast test-asan test-tsan bench fuzz format format-check clean screenshots
 
 deps:
 	@tools/install_deps.sh
@@ -38,6 +38,10 @@ test-tsan: deps
 	@cmake --preset tsan >/dev/null
 	@cmake --build build/tsan -j $(JOBS) --target om_store_test om_api_test
 	@TSAN_OPTIONS=halt_on_error=1 ctest --preset tsan -j $(JOBS) --timeout 900
+
+# Runs the browser tests against the demo and keeps their screenshots in docs/screenshots/.
+screenshots: build
+	@python3 tests/e2e/browser_test.py $(BUILD)/outagemap docs/screenshots
 
 bench: build
 	$(BUILD)/bench/om_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true

@@ -435,10 +435,19 @@ std::string RawExchange(uint16_t port, const std::string& bytes, int max_respons
   return out;
 }
 
+// One worker on a free loopback port.
+HttpServerOptions LocalOptions(size_t max_body_bytes = 8u << 20) {
+  HttpServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.threads = 1;
+  options.max_body_bytes = max_body_bytes;
+  return options;
+}
+
 TEST(HttpServerTest, KeepAliveTwoRequestsOnOneConnection) {
   MetricsRegistry metrics;
   auto server = HttpServer::Create(
-      {.listen = "127.0.0.1:0", .threads = 1},
+      LocalOptions(),
       [](HttpRequest&& req, Responder respond) {
         HttpResponse r;
         r.body = req.method + " " + req.path + " " + req.query;
@@ -459,8 +468,8 @@ TEST(HttpServerTest, KeepAliveTwoRequestsOnOneConnection) {
 TEST(HttpServerTest, OversizedBodyIs413) {
   MetricsRegistry metrics;
   auto server = HttpServer::Create(
-      {.listen = "127.0.0.1:0", .threads = 1, .max_body_bytes = 100},
-      [](HttpRequest&&, Responder respond) { respond(HttpResponse{}); }, metrics);
+      LocalOptions(100), [](HttpRequest&&, Responder respond) { respond(HttpResponse{}); },
+      metrics);
   ASSERT_TRUE(server.ok());
   (*server)->Start();
   std::string out = RawExchange((*server)->port(),
@@ -476,7 +485,7 @@ TEST(HttpServerTest, OversizedBodyIs413) {
 TEST(HttpServerTest, StreamsChunksUntilTheProducerCloses) {
   MetricsRegistry metrics;
   auto server = HttpServer::Create(
-      {.listen = "127.0.0.1:0", .threads = 1},
+      LocalOptions(),
       [](HttpRequest&&, Responder respond) {
         HttpResponse r;
         r.content_type = "text/event-stream";
@@ -503,7 +512,7 @@ TEST(HttpServerTest, StreamsChunksUntilTheProducerCloses) {
 TEST(HttpServerTest, HeadGetsTheHeadersOfGetWithoutTheBody) {
   MetricsRegistry metrics;
   auto server = HttpServer::Create(
-      {.listen = "127.0.0.1:0", .threads = 1},
+      LocalOptions(),
       [](HttpRequest&&, Responder respond) {
         HttpResponse r;
         r.body = "0123456789";
@@ -525,9 +534,43 @@ TEST(HttpServerTest, HeadGetsTheHeadersOfGetWithoutTheBody) {
   (*server)->Stop();
 }
 
+TEST(HttpServerTest, ForwardedForIsBelievedOnlyFromTrustedProxies) {
+  for (bool trusted : {false, true}) {
+    MetricsRegistry metrics;
+    HttpServerOptions options = LocalOptions();
+    if (trusted) options.trusted_proxies = {"127.0.0.1", "10.0.0.2"};
+    auto server = HttpServer::Create(
+        options,
+        [](HttpRequest&& req, Responder respond) {
+          HttpResponse r;
+          r.body = "client=" + req.client_ip;
+          respond(std::move(r));
+        },
+        metrics);
+    ASSERT_TRUE(server.ok());
+    (*server)->Start();
+    std::string out = RawExchange((*server)->port(),
+                                  "GET / HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 203.0.113.9, "
+                                  "198.51.100.7, 10.0.0.2\r\nConnection: close\r\n\r\n",
+                                  99);
+    // Trusted: the rightmost address that is not a trusted proxy (198.51.100.7 may have forged
+    // the entry before it, so that one is not believed).
+    EXPECT_TRUE(out.ends_with(trusted ? "client=198.51.100.7" : "client=127.0.0.1")) << out;
+    (*server)->Stop();
+  }
+  MetricsRegistry metrics;
+  HttpServerOptions options = LocalOptions();
+  options.trusted_proxies = {"proxy.local"};
+  auto bad = HttpServer::Create(options, nullptr, metrics);
+  EXPECT_NE(bad.status().message().find("trusted_proxies: \"proxy.local\" is not an IP"),
+            std::string::npos);
+}
+
 TEST(HttpServerTest, BadListenAddressIsNamed) {
   MetricsRegistry metrics;
-  auto server = HttpServer::Create({.listen = "nonsense"}, nullptr, metrics);
+  HttpServerOptions options;
+  options.listen = "nonsense";
+  auto server = HttpServer::Create(options, nullptr, metrics);
   EXPECT_EQ(server.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(server.status().message().find("listen"), std::string::npos);
 }

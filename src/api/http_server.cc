@@ -4,6 +4,7 @@
 #include <atomic>
 #include <deque>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -87,6 +88,13 @@ class HttpServer::Impl {
   }
 
   Status Bind() {
+    for (const std::string& proxy : options_.trusted_proxies) {
+      beast::error_code ec;
+      auto address = net::ip::make_address(proxy, ec);
+      if (ec)
+        return Status::InvalidArgument("trusted_proxies: \"" + proxy + "\" is not an IP address");
+      trusted_.insert(address);
+    }
     std::string host = options_.listen;
     std::string port = "8080";
     size_t colon = host.rfind(':');
@@ -158,10 +166,30 @@ class HttpServer::Impl {
 
   void StartSession(tcp::socket socket);
 
+  // The client's address: the peer, or for a trusted proxy the rightmost untrusted address of
+  // X-Forwarded-For (a list "client, proxy1, proxy2", each proxy appending its own peer).
+  std::string ClientAddress(const net::ip::address& peer, const HttpRequest& request) const {
+    if (trusted_.empty() || !trusted_.contains(peer)) return peer.to_string();
+    std::string_view list = request.Header("x-forwarded-for");
+    while (!list.empty()) {
+      size_t comma = list.rfind(',');
+      std::string_view item = comma == std::string_view::npos ? list : list.substr(comma + 1);
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(0, comma);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      beast::error_code ec;
+      auto address = net::ip::make_address(std::string(item), ec);
+      if (ec) break;  // garbage: fall back to the proxy itself
+      if (!trusted_.contains(address)) return address.to_string();
+    }
+    return peer.to_string();
+  }
+
   const HttpServerOptions options_;
   const Handler handler_;
   Counter& requests_total_;
   Counter& refused_total_;
+  std::set<net::ip::address> trusted_;  // parsed options_.trusted_proxies
   std::vector<std::unique_ptr<net::io_context>> contexts_;
   std::optional<tcp::acceptor> acceptor_;
   std::vector<std::thread> threads_;
@@ -254,7 +282,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     request.body = std::move(req.body());
     beast::error_code ep_ec;
     auto ep = stream_.socket().remote_endpoint(ep_ec);
-    if (!ep_ec) request.client_ip = ep.address().to_string();
+    if (!ep_ec) request.client_ip = server_.ClientAddress(ep.address(), request);
     server_.handler_(std::move(request), [self = shared_from_this()](HttpResponse response) {
       // Handlers may answer from another thread: hop back onto the connection's thread.
       auto executor = self->stream_.get_executor();

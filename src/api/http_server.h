@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/http.h"
 #include "base/metrics.h"
@@ -33,6 +34,10 @@ struct HttpServerOptions {
   size_t max_connections = 10000;
   // A connection with no request for this long is closed.
   std::chrono::seconds idle_timeout{60};
+  // Addresses of reverse proxies whose X-Forwarded-For is believed. For a request from one of
+  // them, the client address is the rightmost X-Forwarded-For entry that is not itself a trusted
+  // proxy; from anyone else the header is ignored (a client could write anything in it).
+  std::vector<std::string> trusted_proxies;
 };
 
 class HttpServer {

@@ -112,6 +112,23 @@ Status ConfigFile::GetString(std::string_view key, std::string& out) {
   return Status::Ok();
 }
 
+Status ConfigFile::GetStringArray(std::string_view key, std::vector<std::string>& out) {
+  const toml::node* node = impl_->Find(key);
+  if (!node) return Status::Ok();
+  const toml::array* array = node->as_array();
+  if (!array)
+    return Status::InvalidArgument(impl_->Where(*node, key) + ": must be an array of strings");
+  std::vector<std::string> values;
+  for (const toml::node& item : *array) {
+    if (!item.is_string()) {
+      return Status::InvalidArgument(impl_->Where(item, key) + ": must be an array of strings");
+    }
+    values.push_back(*item.value<std::string>());
+  }
+  out = std::move(values);
+  return Status::Ok();
+}
+
 Status ConfigFile::GetEnum(std::string_view key, const std::vector<std::string>& allowed,
                            std::string& out) {
   std::string value = out;

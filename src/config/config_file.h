@@ -39,6 +39,7 @@ class ConfigFile {
   // A number (integer or float) within [min, max].
   Status GetDouble(std::string_view key, double min, double max, double& out);
   Status GetString(std::string_view key, std::string& out);
+  Status GetStringArray(std::string_view key, std::vector<std::string>& out);
   // A string restricted to `allowed`.
   Status GetEnum(std::string_view key, const std::vector<std::string>& allowed, std::string& out);
 

@@ -32,6 +32,19 @@ TEST(ConfigFileTest, ErrorsNameFileLineAndKey) {
   EXPECT_EQ(interval, 100);
 }
 
+TEST(ConfigFileTest, StringArrays) {
+  auto file = ConfigFile::Parse(
+      "[server]\ntrusted_proxies = [\"127.0.0.1\", \"::1\"]\nbad = [\"a\",\n  2]\n", "a.toml");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  std::vector<std::string> proxies = {"x"}, absent = {"kept"}, bad;
+  ASSERT_TRUE(file->GetStringArray("server.trusted_proxies", proxies).ok());
+  EXPECT_EQ(proxies, (std::vector<std::string>{"127.0.0.1", "::1"}));
+  ASSERT_TRUE(file->GetStringArray("server.none", absent).ok());
+  EXPECT_EQ(absent, (std::vector<std::string>{"kept"}));
+  EXPECT_EQ(file->GetStringArray("server.bad", bad).message(),
+            "a.toml:4: server.bad: must be an array of strings");
+}
+
 TEST(ConfigFileTest, RangeAndUnknownKeys) {
   auto file = ConfigFile::Parse("[ingest]\nmax_batch_lines = 0\ntypo_key = 1\n", "c.toml");
   ASSERT_TRUE(file.ok());

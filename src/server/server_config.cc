@@ -27,6 +27,7 @@ Status LoadServerConfig(const std::string& path, ServerConfig& config) {
   OM_RETURN_IF_ERROR(get_int("server.max_connections", 1, 1000000, config.http.max_connections));
   OM_RETURN_IF_ERROR(
       get_duration("server.idle_timeout_seconds", 1, 86400, config.http.idle_timeout, 1000));
+  OM_RETURN_IF_ERROR(file.GetStringArray("server.trusted_proxies", config.http.trusted_proxies));
   // [store]
   OM_RETURN_IF_ERROR(file.GetString("store.data_dir", config.store.data_dir));
   std::string fsync = config.store.fsync == store::FsyncPolicy::kAlways ? "always" : "interval";
