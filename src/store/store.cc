@@ -437,11 +437,26 @@ void Store::ProcessGroup(std::vector<Pending>& group) {
   int64_t now_ms = ToUnixMillis(clock_.Now());
   PruneState(std::max(now_ms, newest_ts));
   counted_since_snapshot_ += counted;
-  if (counted_since_snapshot_ >= options_.snapshot_every_reports) {
+  if (counted_since_snapshot_ >= options_.snapshot_every_reports || RetentionDue()) {
     Status snap = log_->Sync();
     if (snap.ok()) snap = WriteSnapshot();
     if (!snap.ok()) OM_LOG(kError) << "snapshot: " << snap.ToString();
   }
+}
+
+bool Store::RetentionDue() {
+  // A segment may only be deleted once a snapshot covers its counts, and snapshots follow
+  // traffic (every snapshot_every_reports). On a quiet server that could keep segments far past
+  // log_retention: so once an hour, if the oldest closed segment is past it, snapshot now.
+  if (options_.log_retention.count() == 0) return false;
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_retention_check_) return false;
+  next_retention_check_ = now + std::chrono::hours(1);
+  std::vector<uint64_t> segments = log_->segments();
+  if (segments.size() < 2) return false;  // the newest segment is still being written
+  std::error_code ec;
+  auto mtime = std::filesystem::last_write_time(log_dir_ + "/" + SegmentFileName(segments[0]), ec);
+  return !ec && mtime < std::filesystem::file_time_type::clock::now() - options_.log_retention;
 }
 
 Status Store::WriteSnapshot() {

@@ -51,7 +51,8 @@ struct StoreOptions {
   Duration fsync_interval = std::chrono::milliseconds(100);
   // One report per (reporter, service) per window is counted; later ones are stored as duplicates.
   Duration dedupe_window = std::chrono::minutes(30);
-  // Log segments whose last write is older than this are deleted. 0 keeps everything.
+  // Log segments whose last write is older than this are deleted: at each snapshot, and at most an
+  // hour after they pass it on a quiet server. 0 keeps everything.
   Duration log_retention = std::chrono::hours(24 * 30);
   // Log segment size (bytes).
   uint64_t segment_bytes = 64ull << 20;
@@ -135,6 +136,8 @@ class Store {
   // Keeps last_counted_ under dedupe_max_entries by forgetting the oldest entries.
   void EnforceDedupeCap(int64_t now_ms);
   Status WriteSnapshot();
+  // True at most once an hour, when the oldest closed log segment is past log_retention.
+  bool RetentionDue();
 
   // Constant after construction.
   const StoreOptions options_;
@@ -169,6 +172,7 @@ class Store {
   std::vector<DedupeUndo> dedupe_undo_;  // changes of the current group, undone if it fails
   int64_t last_dedupe_prune_ms_ = 0;
   int64_t last_aggregates_prune_ms_ = 0;
+  std::chrono::steady_clock::time_point next_retention_check_{};  // writer thread only
   uint64_t counted_since_snapshot_ = 0;
   std::string frame_buffer_;
   std::thread writer_;

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -73,6 +74,58 @@ TEST_F(StoreTest, RecoversCountsFromLogWithoutSnapshot) {
   // The de-dup state came back too: reporter 2 is still inside its window.
   auto r = store->Write({Make(t + 1000, 2)});
   EXPECT_EQ(r->duplicates, 1u);
+}
+
+TEST_F(StoreTest, RetentionDropsOldSegmentsWithoutWaitingForManyReports) {
+  int64_t t = 1769092620000;
+  StoreOptions options;
+  options.data_dir = dir_.str();
+  options.segment_bytes = 4096;  // a few dozen reports per segment
+  options.log_retention = std::chrono::hours(24);
+  std::vector<Report> reports;
+  for (uint64_t i = 0; i < 300; ++i) reports.push_back(Make(t, i + 1));
+  {
+    auto store = std::move(*Store::Open(options, clock_, metrics_));
+    store->Start();
+    for (auto& r : reports) ASSERT_TRUE(store->Write({r}).ok());
+    store->Stop();
+  }
+  std::string log_dir = dir_.str() + "/log";
+  auto segment_files = [&] {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(log_dir)) {
+      names.push_back(e.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  std::vector<std::string> before = segment_files();
+  ASSERT_GE(before.size(), 4u);
+  // Age all but the newest two segments past retention.
+  for (size_t i = 0; i + 2 < before.size(); ++i) {
+    std::filesystem::last_write_time(
+        log_dir + "/" + before[i],
+        std::filesystem::file_time_type::clock::now() - std::chrono::hours(48));
+  }
+  auto store = std::move(*Store::Open(options, clock_, metrics_));
+  store->Start();
+  // One report, far below snapshot_every_reports: the aged segments still go.
+  ASSERT_TRUE(store->Write({Make(t + 1000, 9999)}).ok());
+  // The writer thread snapshots after acknowledging the group: wait for it, bounded, and before
+  // Stop() (which snapshots, and so applies retention, anyway).
+  std::vector<std::string> after = segment_files();
+  for (int i = 0; i < 500 && after.size() > 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    after = segment_files();
+  }
+  EXPECT_EQ(after.size(), 2u) << "only the two young segments are left";
+  EXPECT_EQ(after[0], before[before.size() - 2]);
+  EXPECT_EQ(Total(*store, "slack"), 301u);
+  store->Stop();
+  store.reset();
+  // And the counts of the dropped segments survive a restart, from the snapshot.
+  auto again = std::move(*Store::Open(options, clock_, metrics_));
+  EXPECT_EQ(Total(*again, "slack"), 301u);
 }
 
 TEST_F(StoreTest, RecoversFromSnapshotPlusLogTail) {
