@@ -15,7 +15,7 @@ import time
 from harness import Server, check, free_port
 
 BINARY = sys.argv[1]
-SHOTS = sys.argv[2] if len(sys.argv) > 2 else None
+SHOTS = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else None
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 

@@ -1,0 +1,247 @@
+// Typed access to the public JSON API (docs/api/README.md). The UI uses nothing else.
+
+export interface Sparkline {
+  from: string;
+  step_seconds: number;
+  reports: number[];
+  expected: number[];
+}
+
+export interface ServiceSummary {
+  id: string;
+  name: string;
+  category: string;
+  status: 'normal' | 'possible' | 'outage';
+  status_since: string | null;
+  reports_last_minute: number;
+  reports_last_15m: number;
+  reports_last_60m: number;
+  reports_last_24h: number;
+  expected_per_minute: number | null;
+  observed_per_minute?: number | null;
+  ratio?: number | null;
+  score?: number | null;
+  sparkline?: Sparkline;
+}
+
+export interface ServicesAnswer {
+  evaluated_at: string | null;
+  services: ServiceSummary[];
+}
+
+export interface ProblemCount {
+  problem: string;
+  count: number;
+  share: number;
+}
+
+export interface ServiceDetail extends ServiceSummary {
+  aliases: string[];
+  problems: string[];
+  components: string[];
+  depends_on: string[];
+  status_url: string | null;
+  auto_registered: boolean;
+  problems_last_60m: ProblemCount[];
+}
+
+export interface Series {
+  service: string;
+  from: string;
+  step_seconds: number;
+  points: [number, number][];
+  expected?: number[];
+  upper?: number[];
+}
+
+export interface Place {
+  geonameid: number;
+  name: string;
+  country: string;
+  region?: string;
+  lat: number;
+  lon: number;
+  reports: number;
+  expected?: number;
+  ratio?: number;
+  score?: number;
+  significant?: boolean;
+  in_footprint?: boolean;
+}
+
+export interface PlacesAnswer {
+  service: string;
+  level: string;
+  rank?: string;
+  from: string;
+  to: string;
+  expected_total?: number;
+  footprint_excess_share?: number;
+  places: Place[];
+  scope?: string | null;
+}
+
+export interface IncidentCity {
+  geonameid: number;
+  name: string;
+  country: string;
+  lat: number;
+  lon: number;
+  observed: number;
+  expected: number;
+  score: number;
+}
+
+export interface IncidentError {
+  text: string;
+  code: string | null;
+  count: number;
+  share: number;
+}
+
+export interface Incident {
+  id: string;
+  service: string;
+  state: 'open' | 'resolved';
+  started_at: string;
+  detected_at: string;
+  resolved_at: string | null;
+  peak_at: string | null;
+  peak_reports_per_min: number | null;
+  expected_per_min_at_peak: number | null;
+  reports: number;
+  origin?: 'internal' | 'external';
+  upstream?: { service: string; incident: string } | null;
+  related?: string[];
+  problems: { problem: string; share: number }[];
+  errors?: IncidentError[];
+  cities: IncidentCity[];
+  scope: string | null;
+}
+
+export interface City {
+  geonameid: number;
+  name: string;
+  country: string;
+  region?: string;
+  lat: number;
+  lon: number;
+  population?: number;
+}
+
+export interface ReportAnswer {
+  status: 'success' | 'error';
+  accepted?: number;
+  duplicates?: number;
+  rejected?: { line: number; error: string }[];
+  errorType?: string;
+  error?: string;
+}
+
+/** A failed API call: HTTP status, the server's errorType and its message. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly errorType: string;
+  readonly retryAfter: number | null;
+  constructor(status: number, errorType: string, message: string, retryAfter: number | null) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.errorType = errorType;
+    this.retryAfter = retryAfter;
+  }
+}
+
+function retryAfterOf(res: Response): number | null {
+  const v = res.headers.get('Retry-After');
+  if (!v) return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** GET a JSON API path and unwrap the {"status":"success","data":…} envelope. */
+export async function getJSON<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(path, { signal, headers: { Accept: 'application/json' } });
+  let body: any = null;
+  try {
+    body = await res.json();
+  } catch {
+    body = null;
+  }
+  if (!res.ok || !body || body.status !== 'success') {
+    const message = body && typeof body.error === 'string' ? body.error : `HTTP ${res.status} for ${path}`;
+    throw new ApiError(res.status, body?.errorType ?? 'http', message, retryAfterOf(res));
+  }
+  return body.data as T;
+}
+
+/** Like getJSON, but null for a 404 (an optional endpoint the server does not have yet). */
+export async function getOptional<T>(path: string, signal?: AbortSignal): Promise<T | null> {
+  try {
+    return await getJSON<T>(path, signal);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return null;
+    throw e;
+  }
+}
+
+export function qs(params: Record<string, string | number | boolean | null | undefined>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === null || v === undefined || v === false) continue;
+    u.set(k, v === true ? '1' : String(v));
+  }
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+export const enc = encodeURIComponent;
+
+/** Reads a cookie by name (the server's CSRF cookie `om_csrf`). */
+export function readCookie(name: string, cookieString: string): string | null {
+  for (const part of cookieString.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return part.slice(eq + 1).trim();
+      }
+    }
+  }
+  return null;
+}
+
+export interface ReportBody {
+  service: string;
+  problem: string;
+  reporter: string;
+  lat?: number;
+  lon?: number;
+  city?: string;
+  country?: string;
+  text?: string;
+}
+
+/** POST /api/v1/web/reports with the CSRF header. Resolves with the answer; throws ApiError. */
+export async function postReport(body: ReportBody): Promise<ReportAnswer> {
+  const token = readCookie('om_csrf', document.cookie) ?? '';
+  const res = await fetch('/api/v1/web/reports', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': token, Accept: 'application/json' },
+    body: JSON.stringify(body),
+    credentials: 'same-origin',
+  });
+  let answer: ReportAnswer | null = null;
+  try {
+    answer = (await res.json()) as ReportAnswer;
+  } catch {
+    answer = null;
+  }
+  if (!res.ok || !answer || answer.status !== 'success') {
+    const message = answer?.error ?? `HTTP ${res.status}`;
+    throw new ApiError(res.status, answer?.errorType ?? 'http', message, retryAfterOf(res));
+  }
+  return answer;
+}
