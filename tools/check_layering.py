@@ -26,12 +26,14 @@ ALLOWED = {
     "geo": {"base"},
     "store": {"base"},
     "web": {"base"},
+    "db": {"base"},
+    "auth": {"base", "db"},
     "sim": {"base", "catalog", "geo"},
     "ingest": {"base", "store", "geo", "catalog"},
     "detect": {"base", "store", "geo", "catalog"},
     "incidents": {"base", "detect", "store", "catalog"},
     "alerts": {"base", "incidents"},
-    "api": {"base", "ingest", "store", "geo", "catalog", "incidents", "detect", "web"},
+    "api": {"base", "ingest", "store", "geo", "catalog", "incidents", "detect", "web", "auth"},
     "server": ALL,
 }
 

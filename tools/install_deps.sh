@@ -10,7 +10,7 @@ packages=(
   g++ clang libclang-rt-14-dev clang-format cmake ninja-build ccache pkgconf make
   # libraries (docs/adr/)
   libboost1.81-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev libfmt-dev
-  libmaxminddb-dev zlib1g-dev libabsl-dev
+  libmaxminddb-dev zlib1g-dev libabsl-dev libsqlite3-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libmaxmind-db-writer-perl python3 curl
   nginx-light wrk

@@ -152,7 +152,7 @@ void WriteStringArray(JsonWriter& w, std::string_view key, const std::vector<std
 Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor& ingestor,
          store::Store& store, const geo::Gazetteer& gazetteer, const detect::Detector& detector,
          const incidents::IncidentTracker& incidents, const web::Assets& assets, LiveEvents* live,
-         MetricsRegistry& metrics, const Clock& clock)
+         auth::ApiKeys* keys, MetricsRegistry& metrics, const Clock& clock)
     : options_(options),
       registry_(registry),
       ingestor_(ingestor),
@@ -162,7 +162,9 @@ Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor
       incidents_(incidents),
       assets_(assets),
       live_(live),
+      keys_(keys),
       form_limiter_(options.form_rate),
+      public_limiter_(options.public_rate),
       metrics_(metrics),
       clock_(clock),
       overload_total_(metrics.GetCounter("om_ingest_overload_total",
@@ -257,12 +259,38 @@ void Api::PostReports(HttpRequest&& request, Responder respond) {
                       "Content-Type must be application/json or application/x-ndjson, got \"" +
                           type.substr(0, 100) + "\""));
   }
+  // A key, when given, must be valid: a wrong key is an error, never silently anonymous.
+  bool keyed = false;
+  if (std::string_view authorization = request.Header("authorization"); !authorization.empty()) {
+    if (!keys_) return respond(ErrorResponse(Status::Unauthenticated("API keys are not enabled")));
+    Result<auth::ApiKey> key = keys_->Authenticate(authorization, auth::kReportWrite);
+    if (!key.ok()) return respond(ErrorResponse(key.status()));
+    keyed = true;
+  }
   Result<ingest::ParsedBatch> parsed = ingestor_.Parse(request.body, format, request.client_ip);
   if (!parsed.ok()) {
     if (parsed.status().code() == StatusCode::kResourceExhausted) {
       return respond(ErrorResponse(413, "too_large", parsed.status().message()));
     }
     return respond(ErrorResponse(parsed.status()));
+  }
+  if (!keyed && options_.public_rate.per_minute > 0) {
+    // Every line costs a token, good or bad: a flood of bad lines costs us parsing too.
+    double lines = static_cast<double>(parsed->reports.size() + parsed->rejected.size());
+    if (lines > public_limiter_.burst()) {
+      return respond(ErrorResponse(
+          429, "resource_exhausted",
+          "a batch of " + std::to_string(static_cast<uint64_t>(lines)) +
+              " reports is over the per-client limit of " +
+              std::to_string(static_cast<uint64_t>(public_limiter_.burst())) +
+              " without an API key; send smaller batches or use a key with report:write"));
+    }
+    int retry_after = 1;
+    if (!public_limiter_.Allow(request.client_ip, clock_.Now(), &retry_after,
+                               std::max(1.0, lines))) {
+      return respond(
+          RateLimited(retry_after, "too many reports from your address without an API key"));
+    }
   }
   SubmitReports(std::move(*parsed), std::move(respond));
 }

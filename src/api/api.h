@@ -1,6 +1,7 @@
 #pragma once
 // Api routes HTTP requests to the public JSON API (docs/api/README.md):
-//   POST /api/v1/reports                       report intake (JSON or NDJSON)
+//   POST /api/v1/reports                       report intake (JSON or NDJSON); limited per client
+//                                              unless sent with a report:write API key
 //   GET  /api/v1/services                      every service with current counts
 //   GET  /api/v1/services/{id}                 one service
 //   GET  /api/v1/services/{id}/series          counts over time
@@ -22,6 +23,7 @@
 #include "api/http.h"
 #include "api/live_events.h"
 #include "api/rate_limiter.h"
+#include "auth/api_keys.h"
 #include "base/json_writer.h"
 #include "base/metrics.h"
 #include "base/time.h"
@@ -42,6 +44,9 @@ struct ApiOptions {
   size_t max_series_points = 20000;
   // The report form's limit per client address.
   RateLimitOptions form_rate;
+  // The public intake's limit per client address, in reports (a batch costs its lines). Requests
+  // with a report:write API key are exempt. per_minute 0 turns it off.
+  RateLimitOptions public_rate{.per_minute = 60000, .burst = 10000, .max_clients = 100000};
   // Most cities a /geo/cities answer may hold.
   size_t max_city_suggestions = 50;
 };
@@ -49,11 +54,11 @@ struct ApiOptions {
 class Api {
  public:
   // Everything is borrowed and must outlive the Api. `live` may be null: /api/v1/events then
-  // answers 503.
+  // answers 503. `keys` may be null: requests with an Authorization header then get 401.
   Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor& ingestor,
       store::Store& store, const geo::Gazetteer& gazetteer, const detect::Detector& detector,
       const incidents::IncidentTracker& incidents, const web::Assets& assets, LiveEvents* live,
-      MetricsRegistry& metrics, const Clock& clock);
+      auth::ApiKeys* keys, MetricsRegistry& metrics, const Clock& clock);
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
@@ -90,7 +95,9 @@ class Api {
   const incidents::IncidentTracker& incidents_;
   const web::Assets& assets_;
   LiveEvents* const live_;
+  auth::ApiKeys* const keys_;
   ClientRateLimiter form_limiter_;
+  ClientRateLimiter public_limiter_;
   MetricsRegistry& metrics_;
   const Clock& clock_;
   std::atomic<bool> ready_{false};

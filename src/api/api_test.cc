@@ -37,8 +37,10 @@ class ApiTest : public ::testing::Test {
                                                    nullptr, clock_, metrics_);
     ApiOptions api_options;
     api_options.form_rate = {.per_minute = 6, .burst = 2, .max_clients = 100};
-    api_ = std::make_unique<Api>(api_options, registry_, *ingestor_, *store_, *gazetteer_,
-                                 detector_, incidents_, *assets_, nullptr, metrics_, clock_);
+    keys_ = std::move(*auth::ApiKeys::Open(dir_.str() + "/meta.db"));
+    api_ =
+        std::make_unique<Api>(api_options, registry_, *ingestor_, *store_, *gazetteer_, detector_,
+                              incidents_, *assets_, nullptr, keys_.get(), metrics_, clock_);
   }
   ~ApiTest() override { store_->Stop(); }
 
@@ -69,6 +71,7 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<ingest::Ingestor> ingestor_;
   detect::Detector detector_;
   incidents::IncidentTracker incidents_;
+  std::unique_ptr<auth::ApiKeys> keys_;
   std::unique_ptr<Api> api_;
 };
 
@@ -331,6 +334,61 @@ TEST_F(ApiTest, FormReportNeedsTheCsrfTokenAndIsRateLimited) {
   EXPECT_NE(Call("GET", "/api/v1/services/outlook").body.find("\"reports_last_15m\":1"),
             std::string::npos);
   EXPECT_EQ(Call("GET", "/api/v1/web/reports").status, 405);
+}
+
+TEST_F(ApiTest, IntakeIsLimitedPerClientUnlessSentWithAKey) {
+  ApiOptions options;
+  options.public_rate = {.per_minute = 60, .burst = 5, .max_clients = 100};
+  Api api(options, registry_, *ingestor_, *store_, *gazetteer_, detector_, incidents_, *assets_,
+          nullptr, keys_.get(), metrics_, clock_);
+  auto post = [&](const std::string& body, std::string authorization = "") {
+    HttpRequest req;
+    req.method = "POST";
+    req.path = "/api/v1/reports";
+    req.content_type = "application/x-ndjson";
+    req.body = body;
+    req.client_ip = "198.51.100.4";
+    if (!authorization.empty()) req.headers.emplace_back("authorization", authorization);
+    std::promise<HttpResponse> done;
+    api.Handle(std::move(req), [&](HttpResponse r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  };
+  auto lines = [](int n, const std::string& tag) {
+    std::string body;
+    for (int i = 0; i < n; ++i) {
+      body += "{\"service\":\"slack\",\"reporter\":\"" + tag + std::to_string(i) + "\"}\n";
+    }
+    return body;
+  };
+  EXPECT_EQ(post(lines(3, "a")).status, 200);
+  HttpResponse limited = post(lines(3, "b"));  // 3 + 3 > burst of 5
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_NE(
+      limited.body.find("too many reports from your address without an API key; try again in"),
+      std::string::npos)
+      << limited.body;
+  EXPECT_EQ(HeaderOf(limited, "Retry-After"), "1");  // one token a second, one missing
+  HttpResponse big = post(lines(6, "c"));
+  EXPECT_EQ(big.status, 429);
+  EXPECT_NE(big.body.find("a batch of 6 reports is over the per-client limit of 5"),
+            std::string::npos);
+
+  // A report:write key lifts the limit; a wrong key or one without the scope is refused.
+  auto writer = *keys_->Create("bulk", auth::kReportWrite, clock_.Now());
+  auto operator_key = *keys_->Create("ops", auth::kIncidentWrite, clock_.Now());
+  HttpResponse keyed = post(lines(50, "d"), "Bearer " + writer.token);
+  EXPECT_EQ(keyed.status, 200) << keyed.body;
+  EXPECT_NE(keyed.body.find("\"accepted\":50"), std::string::npos);
+  HttpResponse wrong = post(lines(1, "e"), "Bearer om_000000000000_" + std::string(64, 'f'));
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(HeaderOf(wrong, "WWW-Authenticate"), "Bearer");
+  EXPECT_NE(wrong.body.find(R"("errorType":"unauthenticated")"), std::string::npos);
+  HttpResponse scope = post(lines(1, "f"), "Bearer " + operator_key.token);
+  EXPECT_EQ(scope.status, 403);
+  EXPECT_NE(scope.body.find("lacks the scope report:write"), std::string::npos);
+  // A minute later the anonymous client may send again.
+  clock_.Advance(std::chrono::minutes(1));
+  EXPECT_EQ(post(lines(5, "g")).status, 200);
 }
 
 TEST_F(ApiTest, SeriesBandAndSparklines) {

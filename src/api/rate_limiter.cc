@@ -17,7 +17,8 @@ size_t ClientRateLimiter::ForgetFull(int64_t now_ms) {
   return before - buckets_.size();
 }
 
-bool ClientRateLimiter::Allow(std::string_view client, Timestamp now, int* retry_after_seconds) {
+bool ClientRateLimiter::Allow(std::string_view client, Timestamp now, int* retry_after_seconds,
+                              double cost) {
   int64_t now_ms = ToUnixMillis(now);
   double per_ms = options_.per_minute / 60000.0;
   MutexLock lock(mu_);
@@ -35,11 +36,11 @@ bool ClientRateLimiter::Allow(std::string_view client, Timestamp now, int* retry
   int64_t elapsed = std::max<int64_t>(0, now_ms - b.updated_ms);
   b.tokens = std::min(options_.burst, b.tokens + static_cast<double>(elapsed) * per_ms);
   b.updated_ms = std::max(b.updated_ms, now_ms);
-  if (b.tokens >= 1) {
-    b.tokens -= 1;
+  if (b.tokens >= cost) {
+    b.tokens -= cost;
     return true;
   }
-  double wait_ms = (1 - b.tokens) / std::max(per_ms, 1e-12);
+  double wait_ms = (cost - b.tokens) / std::max(per_ms, 1e-12);
   *retry_after_seconds = std::max(1, static_cast<int>(std::ceil(wait_ms / 1000)));
   return false;
 }

@@ -32,9 +32,12 @@ class ClientRateLimiter {
  public:
   explicit ClientRateLimiter(RateLimitOptions options);
 
-  // Takes a token from `client`'s bucket at time `now`. True when allowed; otherwise false with
-  // `*retry_after_seconds` (>= 1) set to when the next token is due.
-  bool Allow(std::string_view client, Timestamp now, int* retry_after_seconds);
+  // Takes `cost` tokens (a request: 1; a batch: its lines) from `client`'s bucket at time `now`.
+  // True when allowed; otherwise false with `*retry_after_seconds` (>= 1) set to when enough
+  // tokens are due. REQUIRES: 0 < cost <= burst (a larger cost can never be allowed).
+  bool Allow(std::string_view client, Timestamp now, int* retry_after_seconds, double cost = 1);
+
+  double burst() const { return options_.burst; }
 
   size_t clients() const;
 

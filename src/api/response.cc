@@ -22,6 +22,10 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kIoError:
     case StatusCode::kInternal:
       return 500;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kPermissionDenied:
+      return 403;
   }
   return 500;
 }
@@ -34,6 +38,18 @@ HttpResponse ErrorResponse(int http_status, std::string_view error_type, std::st
   r.status = http_status;
   r.body = std::move(w).Take();
   if (http_status == 429 || http_status == 503) r.headers.emplace_back("Retry-After", "1");
+  // RFC 9110 §11.6.1: a 401 names the scheme it wants.
+  if (http_status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
+HttpResponse RateLimited(int retry_after_seconds, std::string_view reason) {
+  std::string seconds = std::to_string(retry_after_seconds);
+  HttpResponse r = ErrorResponse(429, "resource_exhausted",
+                                 std::string(reason) + "; try again in " + seconds + " s");
+  for (auto& [name, value] : r.headers) {
+    if (name == "Retry-After") value = seconds;
+  }
   return r;
 }
 

@@ -23,6 +23,8 @@ int HttpStatusFor(StatusCode code);
 HttpResponse ErrorResponse(const Status& status);
 // An error with an explicit HTTP status (405, 413, 415 have no StatusCode of their own).
 HttpResponse ErrorResponse(int http_status, std::string_view error_type, std::string_view message);
+// 429 with `Retry-After: retry_after_seconds` and "<reason>; try again in N s".
+HttpResponse RateLimited(int retry_after_seconds, std::string_view reason);
 // {"status":"success","data":<data_json>}
 HttpResponse DataResponse(std::string_view data_json);
 

@@ -196,13 +196,7 @@ void Api::PostFormReport(HttpRequest&& request, Responder respond) {
   if (!problem.empty()) return respond(ErrorResponse(403, "forbidden", problem));
   int retry_after = 1;
   if (!form_limiter_.Allow(request.client_ip, clock_.Now(), &retry_after)) {
-    HttpResponse r = ErrorResponse(
-        429, "resource_exhausted",
-        "too many reports from your address; try again in " + std::to_string(retry_after) + " s");
-    for (auto& [name, value] : r.headers) {
-      if (name == "Retry-After") value = std::to_string(retry_after);
-    }
-    return respond(std::move(r));
+    return respond(RateLimited(retry_after, "too many reports from your address"));
   }
   std::string type = request.content_type.substr(0, request.content_type.find(';'));
   if (type != "application/json") {

@@ -23,6 +23,8 @@ enum class StatusCode {
   kCorruption,
   kIoError,
   kInternal,
+  kUnauthenticated,   // no credentials, or credentials that are not valid
+  kPermissionDenied,  // valid credentials without the right to do this
 };
 
 // Returns a stable lower_snake name for the code ("invalid_argument"), used in logs and the API.
@@ -46,6 +48,12 @@ class [[nodiscard]] Status {
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
   static Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status Unauthenticated(std::string m) {
+    return {StatusCode::kUnauthenticated, std::move(m)};
+  }
+  static Status PermissionDenied(std::string m) {
+    return {StatusCode::kPermissionDenied, std::move(m)};
+  }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -65,6 +65,15 @@ struct ExportFlags {
 };
 int RunExport(const ExportFlags& flags);
 
+struct KeysFlags {
+  std::string action;  // create, list or revoke
+  std::string data_dir = "./var";
+  std::string name;    // create
+  std::string scopes;  // create: "report:write,incident:write,admin"
+  std::string id;      // revoke
+};
+int RunKeys(const KeysFlags& flags);
+
 struct DetectSeriesFlags {
   // NAME=VALUE overrides of detect::SeriesOptions fields (detect/series_detector.h).
   std::vector<std::string> options;

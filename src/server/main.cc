@@ -1,5 +1,5 @@
-// outagemap: the command-line entry point. Subcommands: serve, demo, import, export, detect-series,
-// version.
+// outagemap: the command-line entry point. Subcommands: serve, demo, import, export, backtest,
+// simulate, evaluate, detect-series, keys, version.
 #include <signal.h>
 
 #include <cstdio>
@@ -109,6 +109,22 @@ int main(int argc, char** argv) {
                                 "NAME=VALUE: override a SeriesOptions field "
                                 "(src/detect/series_detector.h); repeatable");
 
+  om::server::KeysFlags keys;
+  CLI::App* keys_cmd = app.add_subcommand(
+      "keys", "Manage API keys (stored hashed in DATA/meta.db; safe beside a running server)");
+  keys_cmd->require_subcommand(1);
+  CLI::App* keys_create = keys_cmd->add_subcommand("create", "Create a key and print it once");
+  keys_create->add_option("--name", keys.name, "What the key is for")->required();
+  keys_create
+      ->add_option("--scopes", keys.scopes, "Comma-separated: report:write, incident:write, admin")
+      ->required();
+  keys_create->add_option("--data", keys.data_dir, "Data directory (default ./var)");
+  CLI::App* keys_list = keys_cmd->add_subcommand("list", "List keys (ids, never the secrets)");
+  keys_list->add_option("--data", keys.data_dir, "Data directory (default ./var)");
+  CLI::App* keys_revoke = keys_cmd->add_subcommand("revoke", "Revoke a key by id");
+  keys_revoke->add_option("id", keys.id, "The key's id (12 hex digits)")->required();
+  keys_revoke->add_option("--data", keys.data_dir, "Data directory (default ./var)");
+
   app.add_subcommand("version", "Print the version");
 
   try {
@@ -128,6 +144,10 @@ int main(int argc, char** argv) {
   if (*evaluate_cmd) return om::server::RunEvaluate(evaluate);
   if (*simulate_cmd) return om::server::RunSimulate(simulate);
   if (*detect_series_cmd) return om::server::RunDetectSeries(detect_series);
+  if (*keys_cmd) {
+    keys.action = *keys_create ? "create" : *keys_list ? "list" : "revoke";
+    return om::server::RunKeys(keys);
+  }
   std::printf("outagemap %s\n", om::server::kVersion);
   return 0;
 }

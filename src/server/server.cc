@@ -44,12 +44,16 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
       });
   s->detector_thread_ =
       std::make_unique<DetectorThread>(*s->detector_, *s->incidents_, *s->store_, clock);
+  Result<std::unique_ptr<auth::ApiKeys>> keys =
+      auth::ApiKeys::Open(MetaDatabasePath(config.store.data_dir));
+  if (!keys.ok()) return keys.status().WithPrefix("API keys");
+  s->keys_ = std::move(*keys);
   s->assets_ = web::Assets::LoadBuiltin();
   s->live_ = std::make_unique<api::LiveEvents>(config.live, *s->registry_, *s->store_,
                                                *s->detector_, *s->incidents_, s->metrics_, clock);
   s->api_ = std::make_unique<api::Api>(config.api, *s->registry_, *s->ingestor_, *s->store_,
                                        *s->gazetteer_, *s->detector_, *s->incidents_, *s->assets_,
-                                       s->live_.get(), s->metrics_, clock);
+                                       s->live_.get(), s->keys_.get(), s->metrics_, clock);
   api::Api* api = s->api_.get();
   Result<std::unique_ptr<api::HttpServer>> http = api::HttpServer::Create(
       config.http,

@@ -11,6 +11,7 @@
 #include "api/api.h"
 #include "api/http_server.h"
 #include "api/live_events.h"
+#include "auth/api_keys.h"
 #include "base/metrics.h"
 #include "base/status.h"
 #include "base/time.h"
@@ -59,12 +60,16 @@ class Server {
   std::unique_ptr<detect::Detector> detector_;
   std::unique_ptr<incidents::IncidentTracker> incidents_;
   std::unique_ptr<DetectorThread> detector_thread_;
+  std::unique_ptr<auth::ApiKeys> keys_;
   std::unique_ptr<web::Assets> assets_;
   std::unique_ptr<api::LiveEvents> live_;
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<api::HttpServer> http_;
   bool started_ = false;
 };
+
+// The SQLite file of a data dir's metadata (API keys; incidents and subscriptions next).
+inline std::string MetaDatabasePath(const std::string& data_dir) { return data_dir + "/meta.db"; }
 
 // Loads the built-in catalog merged with the user catalog at `user_file` (empty: none).
 Result<catalog::Catalog> LoadCatalog(const std::string& user_file);

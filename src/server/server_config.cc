@@ -97,6 +97,11 @@ Status LoadServerConfig(const std::string& path, ServerConfig& config) {
   OM_RETURN_IF_ERROR(file.GetDouble("api.form_burst", 1, 1e6, config.api.form_rate.burst));
   OM_RETURN_IF_ERROR(
       get_int("api.form_max_clients", 1, 100000000, config.api.form_rate.max_clients));
+  OM_RETURN_IF_ERROR(
+      file.GetDouble("api.public_reports_per_minute", 0, 1e9, config.api.public_rate.per_minute));
+  OM_RETURN_IF_ERROR(file.GetDouble("api.public_burst", 1, 1e9, config.api.public_rate.burst));
+  OM_RETURN_IF_ERROR(
+      get_int("api.public_max_clients", 1, 100000000, config.api.public_rate.max_clients));
   return file.CheckNoUnknownKeys();
 }
 

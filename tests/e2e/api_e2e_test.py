@@ -183,10 +183,55 @@ def test_ip_placement(tmp):
           r.stderr)
 
 
+def test_api_keys(tmp):
+    """`outagemap keys` beside a running server: a created key lifts the intake limit, and a
+    revoked one is refused within seconds, without a restart."""
+    data = os.path.join(tmp, "data")
+    r = subprocess.run([BINARY, "keys", "create", "--name", "e2e importer", "--scopes", "report:write",
+                        "--data", data], capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0, r.stderr)
+    token = r.stdout.strip()
+    check(token.startswith("om_") and len(token) == 80, token)
+    key_id = token[3:15]
+    check("cannot be shown again" in r.stderr, r.stderr)
+    bad = subprocess.run([BINARY, "keys", "create", "--name", "x", "--scopes", "report:read", "--data", data],
+                         capture_output=True, text=True, timeout=30)
+    check(bad.returncode == 2 and "unknown scope \"report:read\"" in bad.stderr, bad.stderr)
+    config = os.path.join(tmp, "om.toml")
+    with open(config, "w") as f:
+        f.write("[api]\npublic_reports_per_minute = 60\npublic_burst = 20\n")
+    s = Server(BINARY, data, config=config).start()
+    try:
+        batch = "".join(json.dumps({"service": "slack", "reporter": f"k{i}"}) + "\n" for i in range(100))
+        status, _, body = s.request("POST", "/api/v1/reports", batch, "application/x-ndjson")
+        check(status == 429 and b"over the per-client limit of 20" in body, (status, body))
+        auth = {"Authorization": f"Bearer {token}"}
+        status, _, body = s.request("POST", "/api/v1/reports", batch, "application/x-ndjson", headers=auth)
+        check(status == 200 and json.loads(body)["accepted"] == 100, (status, body))
+        listing = subprocess.run([BINARY, "keys", "list", "--data", data], capture_output=True, text=True,
+                                 timeout=30)
+        check(key_id in listing.stdout and "active" in listing.stdout and token[16:] not in listing.stdout,
+              listing.stdout)
+        r = subprocess.run([BINARY, "keys", "revoke", key_id, "--data", data], capture_output=True, text=True,
+                           timeout=30)
+        check(r.returncode == 0, r.stderr)
+        refused = False
+        for _ in range(50):  # bounded: 5 s
+            status, headers, body = s.request("POST", "/api/v1/reports", "{\"service\":\"slack\"}",
+                                              headers=auth)
+            if status == 401:
+                refused = True
+                break
+            time.sleep(0.1)
+        check(refused and headers.get("WWW-Authenticate") == "Bearer", (status, body))
+    finally:
+        s.stop()
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         for test in (test_reports_and_counts, test_config_errors, test_import_export,
-                     test_ip_placement):
+                     test_ip_placement, test_api_keys):
             sub = os.path.join(tmp, test.__name__)
             os.makedirs(sub)
             test(sub)

@@ -75,6 +75,8 @@ fsync = "$1"
 queue_capacity = 4000000
 [ingest]
 dedupe_window_minutes = 0
+[api]
+public_reports_per_minute = 0
 CONF
   "$BINARY" --log-level warn serve --config "$dir.toml" &
   OM_PID=$!
