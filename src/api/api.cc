@@ -547,15 +547,9 @@ HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
   } else {
     return ErrorResponse(Status::InvalidArgument("level: must be city, region or country"));
   }
-  size_t limit = 20;
-  if (QueryParam(request.query, "limit", value)) {
-    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
-    if (ec != std::errc() || p != value.data() + value.size() || limit == 0 ||
-        limit > options_.max_places) {
-      return ErrorResponse(Status::InvalidArgument("limit: must be between 1 and " +
-                                                   std::to_string(options_.max_places)));
-    }
-  }
+  Result<size_t> limit_param = ParseLimit(request.query, 20, options_.max_places);
+  if (!limit_param.ok()) return ErrorResponse(limit_param.status());
+  size_t limit = *limit_param;
   std::string rank = "excess";
   QueryParam(request.query, "rank", rank);
   if (rank != "excess" && rank != "reports") {
@@ -644,13 +638,9 @@ HttpResponse Api::ListIncidents(const HttpRequest& request) {
   if (QueryParam(request.query, "state", state) && state != "open" && state != "resolved") {
     return ErrorResponse(Status::InvalidArgument("state: must be open or resolved"));
   }
-  size_t limit = 50;
-  if (QueryParam(request.query, "limit", value)) {
-    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
-    if (ec != std::errc() || p != value.data() + value.size() || limit == 0 || limit > 1000) {
-      return ErrorResponse(Status::InvalidArgument("limit: must be between 1 and 1000"));
-    }
-  }
+  Result<size_t> limit_param = ParseLimit(request.query, 50, 1000);
+  if (!limit_param.ok()) return ErrorResponse(limit_param.status());
+  size_t limit = *limit_param;
   if (!service.empty()) {
     auto found = registry_.Find(service);
     if (!found)

@@ -1,5 +1,7 @@
 #include "api/response.h"
 
+#include <charconv>
+
 #include "base/json_writer.h"
 
 namespace om::api {
@@ -56,6 +58,17 @@ HttpResponse RateLimited(int retry_after_seconds, std::string_view reason) {
 HttpResponse ErrorResponse(const Status& status) {
   return ErrorResponse(HttpStatusFor(status.code()), StatusCodeName(status.code()),
                        status.message());
+}
+
+Result<size_t> ParseLimit(std::string_view query, size_t fallback, size_t max) {
+  std::string value;
+  if (!QueryParam(query, "limit", value)) return fallback;
+  size_t limit = 0;
+  auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+  if (ec != std::errc() || p != value.data() + value.size() || limit == 0 || limit > max) {
+    return Status::InvalidArgument("limit: must be between 1 and " + std::to_string(max));
+  }
+  return limit;
 }
 
 HttpResponse DataResponse(std::string_view data_json) {

@@ -25,6 +25,9 @@ HttpResponse ErrorResponse(const Status& status);
 HttpResponse ErrorResponse(int http_status, std::string_view error_type, std::string_view message);
 // 429 with `Retry-After: retry_after_seconds` and "<reason>; try again in N s".
 HttpResponse RateLimited(int retry_after_seconds, std::string_view reason);
+// The `limit` query parameter: `fallback` when absent, else an integer in [1, max];
+// kInvalidArgument "limit: must be between 1 and <max>" otherwise.
+Result<size_t> ParseLimit(std::string_view query, size_t fallback, size_t max);
 // {"status":"success","data":<data_json>}
 HttpResponse DataResponse(std::string_view data_json);
 

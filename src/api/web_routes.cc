@@ -146,15 +146,9 @@ HttpResponse Api::SuggestCities(const HttpRequest& request) {
           Status::InvalidArgument("country: not a two-letter country code with cities"));
     }
   }
-  size_t limit = 8;
-  if (QueryParam(request.query, "limit", value)) {
-    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
-    if (ec != std::errc() || p != value.data() + value.size() || limit == 0 ||
-        limit > options_.max_city_suggestions) {
-      return ErrorResponse(Status::InvalidArgument("limit: must be between 1 and " +
-                                                   std::to_string(options_.max_city_suggestions)));
-    }
-  }
+  Result<size_t> limit_param = ParseLimit(request.query, 8, options_.max_city_suggestions);
+  if (!limit_param.ok()) return ErrorResponse(limit_param.status());
+  size_t limit = *limit_param;
   // With a country filter, ask for more and filter: Suggest ranks by population worldwide.
   std::vector<geo::CityId> ids = gazetteer_.Suggest(q, country_id ? 2000 : limit);
   JsonWriter w;

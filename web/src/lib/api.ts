@@ -54,13 +54,18 @@ export interface Series {
   upper?: number[];
 }
 
-export interface Place {
+/** A gazetteer city as the API names it. */
+export interface City {
   geonameid: number;
   name: string;
   country: string;
   region?: string;
   lat: number;
   lon: number;
+  population?: number;
+}
+
+export interface Place extends Omit<City, 'population'> {
   reports: number;
   expected?: number;
   ratio?: number;
@@ -117,16 +122,6 @@ export interface Incident {
   errors?: IncidentError[];
   cities: IncidentCity[];
   scope: string | null;
-}
-
-export interface City {
-  geonameid: number;
-  name: string;
-  country: string;
-  region?: string;
-  lat: number;
-  lon: number;
-  population?: number;
 }
 
 export interface ReportAnswer {
