@@ -31,7 +31,7 @@ ALLOWED = {
     "sim": {"base", "catalog", "geo"},
     "ingest": {"base", "store", "geo", "catalog"},
     "detect": {"base", "store", "geo", "catalog"},
-    "incidents": {"base", "detect", "store", "catalog"},
+    "incidents": {"base", "detect", "store", "catalog", "db"},
     "alerts": {"base", "incidents"},
     "api": {"base", "ingest", "store", "geo", "catalog", "incidents", "detect", "web", "auth"},
     "server": ALL,

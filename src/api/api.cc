@@ -11,6 +11,7 @@
 #include "base/json_writer.h"
 #include "detect/localize.h"
 #include "detect/phrases.h"
+#include "ingest/json_fields.h"
 
 namespace om::api {
 namespace {
@@ -152,7 +153,8 @@ void WriteStringArray(JsonWriter& w, std::string_view key, const std::vector<std
 Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor& ingestor,
          store::Store& store, const geo::Gazetteer& gazetteer, const detect::Detector& detector,
          const incidents::IncidentTracker& incidents, const web::Assets& assets, LiveEvents* live,
-         auth::ApiKeys* keys, MetricsRegistry& metrics, const Clock& clock)
+         auth::ApiKeys* keys, incidents::IncidentRecords* records, MetricsRegistry& metrics,
+         const Clock& clock)
     : options_(options),
       registry_(registry),
       ingestor_(ingestor),
@@ -163,6 +165,7 @@ Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor
       assets_(assets),
       live_(live),
       keys_(keys),
+      records_(records),
       form_limiter_(options.form_rate),
       public_limiter_(options.public_rate),
       metrics_(metrics),
@@ -181,6 +184,11 @@ void Api::Handle(HttpRequest&& request, Responder respond) {
       return respond(std::move(r));
     }
     return PostReports(std::move(request), std::move(respond));
+  }
+  if (request.method == "POST" && path.starts_with("/api/v1/incidents/") &&
+      path.ends_with("/updates")) {
+    std::string id = UrlDecode(std::string_view(path).substr(18, path.size() - 18 - 8));
+    return respond(PostIncidentUpdate(id, request));
   }
   if (path == "/api/v1/web/reports") {
     if (request.method != "POST") {
@@ -659,6 +667,18 @@ HttpResponse Api::ListIncidents(const HttpRequest& request) {
     WriteIncident(w, incident, 5);
     ++n;
   }
+  // Then incidents only the records remember (from before a restart), newest first.
+  if (records_ && n < limit) {
+    for (const auto& record : records_->List(options_.max_archived_incidents)) {
+      if (n >= limit) break;
+      if (snapshot->Find(record.id)) continue;
+      if (!service.empty() && record.service != service) continue;
+      bool open = record.crowd_resolved_minute == 0;
+      if ((state == "open" && !open) || (state == "resolved" && open)) continue;
+      WriteArchivedIncident(w, record);
+      ++n;
+    }
+  }
   w.EndArray().EndObject();
   return DataResponse(w.str());
 }
@@ -667,6 +687,11 @@ HttpResponse Api::GetIncident(std::string_view id) {
   auto snapshot = incidents_.Snapshot();
   const incidents::Incident* incident = snapshot->Find(std::string(id));
   if (!incident) {
+    if (auto record = records_ ? records_->Find(id) : std::nullopt) {
+      JsonWriter w;
+      WriteArchivedIncident(w, *record);
+      return DataResponse(w.str());
+    }
     return ErrorResponse(
         Status::NotFound("unknown incident \"" + std::string(id.substr(0, 64)) + "\""));
   }
@@ -677,10 +702,63 @@ HttpResponse Api::GetIncident(std::string_view id) {
 
 void Api::WriteIncident(JsonWriter& w, const incidents::Incident& incident, size_t max_cities) {
   int64_t now_minute = MinuteOf(clock_.Now());
+  std::optional<incidents::IncidentRecord> record;
+  if (records_) record = records_->Find(incident.id);
   store_.Read([&](const store::Aggregates& a) {
-    WriteIncidentJson(w, incident, a, gazetteer_, detector_, now_minute, max_cities);
+    WriteIncidentJson(w, incident, a, gazetteer_, detector_, now_minute, max_cities, true,
+                      [&](JsonWriter& out) {
+                        WriteRecordFields(out, record ? &*record : nullptr, incident.open());
+                      });
     return 0;
   });
+}
+
+void Api::WriteArchivedIncident(JsonWriter& w, const incidents::IncidentRecord& r) {
+  auto time = [](int64_t minute) { return FormatRfc3339(FromUnixMillis(minute * 60000)); };
+  bool open = r.crowd_resolved_minute == 0;
+  w.BeginObject().Key("id").String(r.id).Key("service").String(r.service);
+  w.Key("state").String(open ? "open" : "resolved");
+  w.Key("started_at").String(time(r.started_minute));
+  w.Key("detected_at").String(time(r.detected_minute));
+  if (open) {
+    w.Key("resolved_at").Null();
+  } else {
+    w.Key("resolved_at").String(time(r.crowd_resolved_minute));
+  }
+  // The tracker's measurements (peak, cities, problems) were not kept across the restart.
+  w.Key("archived").Bool(true);
+  WriteRecordFields(w, &r, open);
+  w.EndObject();
+}
+
+HttpResponse Api::PostIncidentUpdate(std::string_view id, const HttpRequest& request) {
+  if (!keys_) return ErrorResponse(Status::Unauthenticated("API keys are not enabled"));
+  Result<auth::ApiKey> key =
+      keys_->Authenticate(request.Header("authorization"), auth::kIncidentWrite);
+  if (!key.ok()) return ErrorResponse(key.status());
+  if (!records_) return ErrorResponse(503, "unavailable", "incident records are not kept");
+  Result<std::map<std::string, std::string>> fields =
+      ingest::ParseStringFields(request.body, {"body", "status", "impact"});
+  if (!fields.ok()) return ErrorResponse(fields.status());
+  std::optional<incidents::IncidentStatus> status;
+  std::optional<incidents::Impact> impact;
+  if (auto it = fields->find("status"); it != fields->end()) {
+    Result<incidents::IncidentStatus> parsed = incidents::ParseIncidentStatus(it->second, "status");
+    if (!parsed.ok()) return ErrorResponse(parsed.status());
+    status = *parsed;
+  }
+  if (auto it = fields->find("impact"); it != fields->end()) {
+    Result<incidents::Impact> parsed = incidents::ParseImpact(it->second, "impact");
+    if (!parsed.ok()) return ErrorResponse(parsed.status());
+    impact = *parsed;
+  }
+  auto body = fields->find("body");
+  Result<incidents::IncidentRecord> updated = records_->PostUpdate(
+      id, status, impact, body == fields->end() ? "" : body->second, key->name, clock_.Now());
+  if (!updated.ok()) return ErrorResponse(updated.status());
+  HttpResponse r = GetIncident(updated->id);
+  r.status = 201;
+  return r;
 }
 
 }  // namespace om::api

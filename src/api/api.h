@@ -7,6 +7,7 @@
 //   GET  /api/v1/services/{id}/series          counts over time
 //   GET  /api/v1/services/{id}/places          places ranked by excess (or raw reports)
 //   GET  /api/v1/incidents, /api/v1/incidents/{id}   outages followed as incidents
+//   POST /api/v1/incidents/{id}/updates        an operator's update (incident:write key)
 //   GET  /api/v1/geo/cities?q=                 city name autocomplete (the report form)
 //   GET  /api/v1/events                        Server-Sent Events (live_events.h)
 //   POST /api/v1/web/reports                   the report form: CSRF token, rate limit per client
@@ -29,6 +30,7 @@
 #include "base/time.h"
 #include "detect/detector.h"
 #include "geo/gazetteer.h"
+#include "incidents/incident_records.h"
 #include "incidents/incident_tracker.h"
 #include "ingest/ingestor.h"
 #include "ingest/service_registry.h"
@@ -49,16 +51,21 @@ struct ApiOptions {
   RateLimitOptions public_rate{.per_minute = 60000, .burst = 10000, .max_clients = 100000};
   // Most cities a /geo/cities answer may hold.
   size_t max_city_suggestions = 50;
+  // Most incident records /api/v1/incidents looks through beyond the tracker's own.
+  size_t max_archived_incidents = 10000;
 };
 
 class Api {
  public:
   // Everything is borrowed and must outlive the Api. `live` may be null: /api/v1/events then
   // answers 503. `keys` may be null: requests with an Authorization header then get 401.
+  // `records` may be null: incidents then have no status, impact or updates of their own, and
+  // the operator API answers 503.
   Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor& ingestor,
       store::Store& store, const geo::Gazetteer& gazetteer, const detect::Detector& detector,
       const incidents::IncidentTracker& incidents, const web::Assets& assets, LiveEvents* live,
-      auth::ApiKeys* keys, MetricsRegistry& metrics, const Clock& clock);
+      auth::ApiKeys* keys, incidents::IncidentRecords* records, MetricsRegistry& metrics,
+      const Clock& clock);
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
@@ -83,6 +90,10 @@ class Api {
   HttpResponse GetPlaces(std::string_view id, const HttpRequest& request);
   HttpResponse ListIncidents(const HttpRequest& request);
   HttpResponse GetIncident(std::string_view id);
+  // POST /api/v1/incidents/{id}/updates (incident:write).
+  HttpResponse PostIncidentUpdate(std::string_view id, const HttpRequest& request);
+  // An incident known only from its record (the tracker forgot it, e.g. after a restart).
+  void WriteArchivedIncident(JsonWriter& w, const incidents::IncidentRecord& record);
   // Writes one incident, with its most impacted cities and scope from the aggregates.
   void WriteIncident(JsonWriter& w, const incidents::Incident& incident, size_t max_cities);
 
@@ -96,6 +107,7 @@ class Api {
   const web::Assets& assets_;
   LiveEvents* const live_;
   auth::ApiKeys* const keys_;
+  incidents::IncidentRecords* const records_;
   ClientRateLimiter form_limiter_;
   ClientRateLimiter public_limiter_;
   MetricsRegistry& metrics_;

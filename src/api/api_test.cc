@@ -38,9 +38,10 @@ class ApiTest : public ::testing::Test {
     ApiOptions api_options;
     api_options.form_rate = {.per_minute = 6, .burst = 2, .max_clients = 100};
     keys_ = std::move(*auth::ApiKeys::Open(dir_.str() + "/meta.db"));
-    api_ =
-        std::make_unique<Api>(api_options, registry_, *ingestor_, *store_, *gazetteer_, detector_,
-                              incidents_, *assets_, nullptr, keys_.get(), metrics_, clock_);
+    records_ = std::move(*incidents::IncidentRecords::Open(dir_.str() + "/meta.db"));
+    api_ = std::make_unique<Api>(api_options, registry_, *ingestor_, *store_, *gazetteer_,
+                                 detector_, incidents_, *assets_, nullptr, keys_.get(),
+                                 records_.get(), metrics_, clock_);
   }
   ~ApiTest() override { store_->Stop(); }
 
@@ -72,6 +73,7 @@ class ApiTest : public ::testing::Test {
   detect::Detector detector_;
   incidents::IncidentTracker incidents_;
   std::unique_ptr<auth::ApiKeys> keys_;
+  std::unique_ptr<incidents::IncidentRecords> records_;
   std::unique_ptr<Api> api_;
 };
 
@@ -194,6 +196,47 @@ TEST_F(ApiTest, ServicesCarryDetectionStatusOutagesFirst) {
   EXPECT_EQ(Call("GET", "/api/v1/incidents/OM999").status, 404);
   EXPECT_EQ(Call("GET", "/api/v1/incidents?state=maybe").status, 400);
   EXPECT_EQ(Call("GET", "/api/v1/incidents?service=nope").status, 404);
+
+  // Followed as a record: an automatic first update, then an operator's.
+  EXPECT_NE(incident.body.find(R"("status":"investigating","impact":null,"updates":[])"),
+            std::string::npos)
+      << "not synced yet: " << incident.body;
+  ASSERT_TRUE(records_->Sync(*incidents_.Snapshot(), clock_.Now()).ok());
+  incident = Call("GET", "/api/v1/incidents/OM1000001");
+  EXPECT_NE(
+      incident.body.find(
+          R"("status":"investigating","impact":"major","updates":[{"at":"2026-01-22T14:37:00Z","status":"investigating","body":"User reports rose above the usual level at 14:27 UTC;)"),
+      std::string::npos)
+      << incident.body;
+  auto noc = *keys_->Create("noc", auth::kIncidentWrite, clock_.Now());
+  auto reporter = *keys_->Create("importer", auth::kReportWrite, clock_.Now());
+  const std::string update =
+      R"({"status":"identified","impact":"critical","body":"Sign-in failing <b>everywhere</b>"})";
+  EXPECT_EQ(Call("POST", "/api/v1/incidents/OM1000001/updates", update).status, 401);
+  EXPECT_EQ(Call("POST", "/api/v1/incidents/OM1000001/updates", update, "application/json",
+                 {{"authorization", "Bearer " + reporter.token}})
+                .status,
+            403);
+  auto with_key = [&](std::string path, std::string json) {
+    return Call("POST", std::move(path), std::move(json), "application/json",
+                {{"authorization", "Bearer " + noc.token}});
+  };
+  HttpResponse posted = with_key("/api/v1/incidents/OM1000001/updates", update);
+  EXPECT_EQ(posted.status, 201) << posted.body;
+  EXPECT_NE(posted.body.find(R"("status":"identified","impact":"critical")"), std::string::npos)
+      << posted.body;
+  EXPECT_NE(
+      posted.body.find(
+          R"({"at":"2026-01-22T14:37:00Z","status":"identified","body":"Sign-in failing \u003cb\u003eeverywhere\u003c/b\u003e","author":"noc"}]})"),
+      std::string::npos)
+      << posted.body;
+  EXPECT_NE(with_key("/api/v1/incidents/OM1000001/updates", R"({"status":"fixed","body":"x"})")
+                .body.find("status: must be one of investigating, identified"),
+            std::string::npos);
+  EXPECT_NE(with_key("/api/v1/incidents/OM1000001/updates", R"({"body":"x","eta":"soon"})")
+                .body.find("eta: unknown field"),
+            std::string::npos);
+  EXPECT_EQ(with_key("/api/v1/incidents/OM42/updates", R"({"body":"x"})").status, 404);
 }
 
 TEST_F(ApiTest, BadQueryParametersAreNamed) {
@@ -340,7 +383,7 @@ TEST_F(ApiTest, IntakeIsLimitedPerClientUnlessSentWithAKey) {
   ApiOptions options;
   options.public_rate = {.per_minute = 60, .burst = 5, .max_clients = 100};
   Api api(options, registry_, *ingestor_, *store_, *gazetteer_, detector_, incidents_, *assets_,
-          nullptr, keys_.get(), metrics_, clock_);
+          nullptr, keys_.get(), records_.get(), metrics_, clock_);
   auto post = [&](const std::string& body, std::string authorization = "") {
     HttpRequest req;
     req.method = "POST";

@@ -47,7 +47,8 @@ void WriteScope(JsonWriter& w, const std::vector<FootprintCity>& footprint) {
 
 void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store::Aggregates& a,
                        const geo::Gazetteer& gazetteer, const detect::Detector& detector,
-                       int64_t now_minute, size_t max_cities, bool rank_cities_by_excess) {
+                       int64_t now_minute, size_t max_cities, bool rank_cities_by_excess,
+                       const std::function<void(JsonWriter&)>& extra) {
   auto time = [](int64_t minute) { return FormatRfc3339(FromUnixMillis(minute * 60000)); };
   w.BeginObject().Key("id").String(i.id).Key("service").String(i.service);
   w.Key("state").String(i.open() ? "open" : "resolved");
@@ -130,7 +131,25 @@ void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store:
   }
   w.EndArray();
   WriteScope(w, footprint);
+  if (extra) extra(w);
   w.EndObject();
+}
+
+void WriteRecordFields(JsonWriter& w, const incidents::IncidentRecord* record, bool crowd_open) {
+  if (!record) {
+    w.Key("status").String(crowd_open ? "investigating" : "resolved");
+    w.Key("impact").Null().Key("updates").BeginArray().EndArray();
+    return;
+  }
+  w.Key("status").String(incidents::StatusName(record->status));
+  w.Key("impact").String(incidents::ImpactName(record->impact));
+  w.Key("updates").BeginArray();
+  for (const auto& u : record->updates) {
+    w.BeginObject().Key("at").String(FormatRfc3339(FromUnixMillis(u.at_ms)));
+    w.Key("status").String(incidents::StatusName(u.status)).Key("body").String(u.body);
+    w.Key("author").String(u.author).EndObject();
+  }
+  w.EndArray();
 }
 
 }  // namespace om::api

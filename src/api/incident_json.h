@@ -5,12 +5,14 @@
 // (most impacted first, ranked by excess) and scope.
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
 #include "base/json_writer.h"
 #include "detect/detector.h"
 #include "geo/gazetteer.h"
+#include "incidents/incident_records.h"
 #include "incidents/incident_tracker.h"
 #include "store/aggregates.h"
 
@@ -37,9 +39,17 @@ void WriteScope(JsonWriter& w, const std::vector<FootprintCity>& footprint);
 // false, for the reference method) the largest raw counts, with `expected` 0 and `score` the
 // count. REQUIRES: the caller
 // holds the aggregates' read lock.
+// `extra`, when given, writes more fields before the object closes.
 void WriteIncidentJson(JsonWriter& w, const incidents::Incident& incident,
                        const store::Aggregates& aggregates, const geo::Gazetteer& gazetteer,
                        const detect::Detector& detector, int64_t now_minute, size_t max_cities,
-                       bool rank_cities_by_excess = true);
+                       bool rank_cities_by_excess = true,
+                       const std::function<void(JsonWriter&)>& extra = nullptr);
+
+// The followed incident's fields: "status" and "impact" (Statuspage's names) and "updates"
+// (oldest first: at, status, body, author). Without a record (none kept, or not yet synced), the
+// status follows the crowd state (investigating or resolved), impact is null and there are no
+// updates.
+void WriteRecordFields(JsonWriter& w, const incidents::IncidentRecord* record, bool crowd_open);
 
 }  // namespace om::api

@@ -5,8 +5,14 @@
 namespace om::server {
 
 DetectorThread::DetectorThread(detect::Detector& detector, incidents::IncidentTracker& incidents,
-                               store::Store& store, const Clock& clock, Duration grace)
-    : detector_(detector), incidents_(incidents), store_(store), clock_(clock), grace_(grace) {}
+                               store::Store& store, const Clock& clock, Duration grace,
+                               std::function<void()> after_minutes)
+    : detector_(detector),
+      incidents_(incidents),
+      store_(store),
+      clock_(clock),
+      grace_(grace),
+      after_minutes_(std::move(after_minutes)) {}
 
 DetectorThread::~DetectorThread() { Stop(); }
 
@@ -41,6 +47,7 @@ void DetectorThread::Run() {
         });
       }
       last = complete;
+      if (after_minutes_) after_minutes_();
     }
     MutexLock lock(mu_);
     if (stop_) return;

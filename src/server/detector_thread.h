@@ -8,6 +8,7 @@
 // Thread-safety: Start/Stop from the owning thread.
 
 #include <cstdint>
+#include <functional>
 #include <thread>
 
 #include "base/mutex.h"
@@ -22,8 +23,11 @@ class DetectorThread {
  public:
   // All borrowed; they must outlive this object. `grace` is how long after a minute ends its
   // reports are waited for before it is judged.
+  // `after_minutes`, when set, runs after each batch of judged minutes, outside the store's lock
+  // (the incident records write to SQLite there).
   DetectorThread(detect::Detector& detector, incidents::IncidentTracker& incidents,
-                 store::Store& store, const Clock& clock, Duration grace = std::chrono::seconds(5));
+                 store::Store& store, const Clock& clock, Duration grace = std::chrono::seconds(5),
+                 std::function<void()> after_minutes = nullptr);
   ~DetectorThread();
   DetectorThread(const DetectorThread&) = delete;
   DetectorThread& operator=(const DetectorThread&) = delete;
@@ -39,6 +43,7 @@ class DetectorThread {
   store::Store& store_;
   const Clock& clock_;
   const Duration grace_;
+  const std::function<void()> after_minutes_;
   std::thread thread_;
   Mutex mu_;
   CondVar cv_{mu_};

@@ -37,13 +37,28 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
                                                     s->ip_locator_.get(), clock, s->metrics_);
   s->detector_ = std::make_unique<detect::Detector>(config.detect);
   ingest::ServiceRegistry* registry = s->registry_.get();
+  Result<std::unique_ptr<incidents::IncidentRecords>> records =
+      incidents::IncidentRecords::Open(MetaDatabasePath(config.store.data_dir));
+  if (!records.ok()) return records.status().WithPrefix("incident records");
+  s->records_ = std::move(*records);
+  incidents::IncidentOptions incident_options;
+  // Never reuse an id a record already has.
+  incident_options.first_number =
+      std::max(incident_options.first_number, s->records_->MaxNumber() + 1);
   s->incidents_ = std::make_unique<incidents::IncidentTracker>(
-      incidents::IncidentOptions{}, [registry](const std::string& service) {
+      incident_options, [registry](const std::string& service) {
         auto found = registry->Find(service);
         return found ? found->depends_on : std::vector<std::string>{};
       });
-  s->detector_thread_ =
-      std::make_unique<DetectorThread>(*s->detector_, *s->incidents_, *s->store_, clock);
+  incidents::IncidentRecords* kept = s->records_.get();
+  incidents::IncidentTracker* tracker = s->incidents_.get();
+  const Clock* now = &clock;
+  s->detector_thread_ = std::make_unique<DetectorThread>(
+      *s->detector_, *s->incidents_, *s->store_, clock, std::chrono::seconds(5),
+      [kept, tracker, now] {
+        Status synced = kept->Sync(*tracker->Snapshot(), now->Now());
+        if (!synced.ok()) OM_LOG(kError) << "incident records: " << synced.ToString();
+      });
   Result<std::unique_ptr<auth::ApiKeys>> keys =
       auth::ApiKeys::Open(MetaDatabasePath(config.store.data_dir));
   if (!keys.ok()) return keys.status().WithPrefix("API keys");
@@ -53,7 +68,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
                                                *s->detector_, *s->incidents_, s->metrics_, clock);
   s->api_ = std::make_unique<api::Api>(config.api, *s->registry_, *s->ingestor_, *s->store_,
                                        *s->gazetteer_, *s->detector_, *s->incidents_, *s->assets_,
-                                       s->live_.get(), s->keys_.get(), s->metrics_, clock);
+                                       s->live_.get(), s->keys_.get(), s->records_.get(),
+                                       s->metrics_, clock);
   api::Api* api = s->api_.get();
   Result<std::unique_ptr<api::HttpServer>> http = api::HttpServer::Create(
       config.http,

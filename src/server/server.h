@@ -18,6 +18,7 @@
 #include "detect/detector.h"
 #include "geo/gazetteer.h"
 #include "geo/ip_locator.h"
+#include "incidents/incident_records.h"
 #include "incidents/incident_tracker.h"
 #include "ingest/ingestor.h"
 #include "ingest/service_registry.h"
@@ -58,6 +59,7 @@ class Server {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ingest::Ingestor> ingestor_;
   std::unique_ptr<detect::Detector> detector_;
+  std::unique_ptr<incidents::IncidentRecords> records_;
   std::unique_ptr<incidents::IncidentTracker> incidents_;
   std::unique_ptr<DetectorThread> detector_thread_;
   std::unique_ptr<auth::ApiKeys> keys_;

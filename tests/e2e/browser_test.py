@@ -48,7 +48,24 @@ def main():
                               for i in range(12))
             status, _ = client.json("POST", "/api/v1/reports", hostile, "application/x-ndjson")
             check(status == 200, status)
-            env = dict(os.environ, OM_BASE_URL=f"http://127.0.0.1:{port}")
+            # An operator's update through the API, with HTML in its text, for the incident page.
+            key = subprocess.run([BINARY, "keys", "create", "--name", "browser-test noc", "--scopes",
+                                  "incident:write", "--data", os.path.join(tmp, "data")],
+                                 capture_output=True, text=True, timeout=30)
+            check(key.returncode == 0, key.stderr)
+            status, body = client.json("GET", "/api/v1/incidents?service=microsoft-365&limit=1")
+            incident = body["data"]["incidents"][0]["id"]
+            update = json.dumps({"status": "identified",
+                                 "body": "Engineers found the cause <img src=x onerror=\"window.__omXss=1\">"})
+            posted = None
+            for _ in range(100):  # bounded: the record is written a few seconds after detection
+                posted, _, answer = client.request("POST", f"/api/v1/incidents/{incident}/updates", update,
+                                                   headers={"Authorization": "Bearer " + key.stdout.strip()})
+                if posted == 201:
+                    break
+                time.sleep(0.2)
+            check(posted == 201, f"operator update refused: {posted} {answer!r}")
+            env = dict(os.environ, OM_BASE_URL=f"http://127.0.0.1:{port}", OM_EXPECT_OPERATOR_UPDATE="1")
             if SHOTS:
                 os.makedirs(SHOTS, exist_ok=True)
                 env["OM_SCREENSHOT_DIR"] = SHOTS

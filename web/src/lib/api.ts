@@ -122,6 +122,18 @@ export interface Incident {
   errors?: IncidentError[];
   cities: IncidentCity[];
   scope: string | null;
+  /** The followed incident: Statuspage's status and impact, and its updates (oldest first). */
+  status?: 'investigating' | 'identified' | 'monitoring' | 'resolved' | 'postmortem';
+  impact?: 'none' | 'minor' | 'major' | 'critical' | null;
+  updates?: IncidentUpdate[];
+}
+
+export interface IncidentUpdate {
+  at: string;
+  status: string;
+  body: string;
+  /** "outagemap" for detection's own updates, else the operator key's name. */
+  author: string;
 }
 
 export interface ReportAnswer {

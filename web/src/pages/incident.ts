@@ -11,7 +11,7 @@ import { store } from '../lib/store';
 import { card, errorText, isAbort, message } from '../lib/ui';
 import type { PageContext } from './page';
 import { debugHooks } from './page';
-import { citiesTable, cityToPlace, errorsList, incidentFacts, problemBars, timeline, type CityRow } from './parts';
+import { citiesTable, cityToPlace, errorsList, incidentFacts, problemBars, timeline, updatesList, type CityRow } from './parts';
 
 export async function incidentPage(ctx: PageContext): Promise<void> {
   const id = ctx.params[0] ?? '';
@@ -96,7 +96,7 @@ export async function incidentPage(ctx: PageContext): Promise<void> {
         h('p', { class: 'banner-counts' }, `${formatCount(inc.reports)} reports counted · ${scopeLabel(inc.scope)}${inc.origin === 'external' ? ' · caused upstream' : ''}`),
       ),
     );
-    replaceChildren(timelineBody, timeline(inc, now));
+    replaceChildren(timelineBody, timeline(inc, now), updatesList(inc, now));
     replaceChildren(factsBody, incidentFacts(inc, now));
     replaceChildren(problemsBody, problemBars(inc.problems ?? [], 3));
     replaceChildren(errorsBody, errorsList(inc.errors));

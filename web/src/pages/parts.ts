@@ -102,6 +102,39 @@ export function citiesTable(rows: CityRow[], caption: string, opts: { limit?: nu
   );
 }
 
+const STATUS_LABEL: Record<string, string> = {
+  investigating: 'Investigating',
+  identified: 'Identified',
+  monitoring: 'Monitoring',
+  resolved: 'Resolved',
+  postmortem: 'Postmortem',
+};
+
+/** The incident's updates, newest first: status, time, text and who wrote it (all as text). */
+export function updatesList(inc: Incident, nowMs: number): HTMLElement | null {
+  const updates = inc.updates ?? [];
+  if (updates.length === 0) return null;
+  return h(
+    'section',
+    { class: 'updates', 'aria-label': 'Updates' },
+    h('h3', { class: 'updates-title' }, 'Updates'),
+    h(
+      'ol',
+      { class: 'updates-list' },
+      [...updates].reverse().map((u) =>
+        h(
+          'li',
+          { class: `update update-${u.status}` },
+          h('span', { class: 'update-status' }, STATUS_LABEL[u.status] ?? u.status),
+          h('time', { class: 'update-time', datetime: u.at }, formatTime(u.at, nowMs)),
+          h('p', { class: 'update-body' }, u.body),
+          h('span', { class: 'update-author' }, u.author === 'outagemap' ? 'Automatic, from user reports' : `Posted by ${u.author}`),
+        ),
+      ),
+    ),
+  );
+}
+
 /** started → detected → peak → resolved (or "ongoing"), from the incident JSON. */
 export function timeline(inc: Incident, nowMs: number): HTMLElement {
   const started = toMs(inc.started_at);

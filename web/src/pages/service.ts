@@ -32,7 +32,7 @@ import { store } from '../lib/store';
 import { card, errorText, isAbort, message, statusIcon, statusPill } from '../lib/ui';
 import type { PageContext } from './page';
 import { debugHooks } from './page';
-import { citiesTable, cityToPlace, errorsList, problemBars, segmented, timeline, type CityRow, type MapMode } from './parts';
+import { citiesTable, cityToPlace, errorsList, problemBars, segmented, timeline, updatesList, type CityRow, type MapMode } from './parts';
 
 const DAY = 24 * 3600_000;
 
@@ -358,6 +358,7 @@ export async function servicePage(ctx: PageContext): Promise<void> {
         inc.state === 'resolved' && inc.resolved_at ? ` · lasted ${formatDuration((toMs(inc.resolved_at) ?? 0) - (toMs(inc.started_at) ?? 0))}` : '',
       ),
       timeline(inc, now),
+      updatesList(inc, now),
     );
     replaceChildren(errorsBody, errorsList(inc.errors));
   }

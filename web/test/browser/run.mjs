@@ -360,6 +360,17 @@ await check('incident page shows the incident with its cities', async () => {
     const rows = await page.locator('#map-table tbody tr').count();
     const drawn = Number(await page.locator('.map-canvas').getAttribute('data-drawn'));
     expect(rows === drawn, `incident map drew ${drawn} points for ${rows} rows`);
+    // The timeline of updates: detection's own, and (when the test harness posted one through the
+    // operator API) an operator's whose text is HTML, which must show as text.
+    const bodies = await page.locator('.update-body').allTextContents();
+    expect(bodies.some((b) => b.startsWith('User reports rose above the usual level')), `updates: ${JSON.stringify(bodies)}`);
+    const posted = (inc.updates ?? []).find((u) => u.author !== 'outagemap');
+    if (process.env.OM_EXPECT_OPERATOR_UPDATE) {
+      expect(posted, 'the operator update posted by the harness is missing from the API');
+      expect(bodies.includes(posted.body), `operator update not shown as text: ${JSON.stringify(bodies)}`);
+      expect((await page.locator('.update-body img').count()) === 0, 'an <img> was created from the update text');
+      expect((await page.evaluate(() => window.__omXss)) === undefined, 'script ran from the update text');
+    }
     await shot(page, 'incident-desktop', true);
   } finally {
     await context.close();

@@ -1,0 +1,24 @@
+#include "ingest/json_fields.h"
+
+#include <gtest/gtest.h>
+
+namespace om::ingest {
+namespace {
+
+TEST(JsonFieldsTest, ReadsStringsAndNamesWhatIsWrong) {
+  auto ok = ParseStringFields(R"({"body":"Fixed \"it\"","status":"resolved"})", {"body", "status"});
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->at("body"), "Fixed \"it\"");
+  EXPECT_EQ(ok->at("status"), "resolved");
+  EXPECT_EQ(ParseStringFields(R"({"body":1})", {"body"}).status().message(),
+            "body: must be a string");
+  EXPECT_EQ(ParseStringFields(R"({"bdy":"x"})", {"body"}).status().message(), "bdy: unknown field");
+  EXPECT_EQ(ParseStringFields("[1]", {"body"}).status().message(), "body must be a JSON object");
+  EXPECT_EQ(ParseStringFields(R"({"body":"x"} {})", {"body"}).status().message(),
+            "invalid JSON: trailing content after the object");
+  EXPECT_FALSE(ParseStringFields("{\"body\":", {"body"}).ok());
+  EXPECT_TRUE(ParseStringFields("{}", {"body"})->empty());
+}
+
+}  // namespace
+}  // namespace om::ingest
