@@ -8,6 +8,7 @@
 #include "api/counts.h"
 #include "api/incident_json.h"
 #include "api/response.h"
+#include "api/statuspage.h"
 #include "base/json_writer.h"
 #include "detect/localize.h"
 #include "detect/phrases.h"
@@ -221,6 +222,7 @@ void Api::Handle(HttpRequest&& request, Responder respond) {
     return respond(GetBadge(UrlDecode(std::string_view(path).substr(7, path.size() - 11))));
   }
   if (path == "/api/v1/events") return StreamEvents(std::move(respond));
+  if (path.starts_with("/pages/")) return respond(GetStatuspage(request));
   if (path == "/api/v1/geo/cities") return respond(SuggestCities(request));
   if (path == "/healthz") {
     return respond(DataResponse("{\"healthy\":true}"));
@@ -729,6 +731,40 @@ void Api::WriteArchivedIncident(JsonWriter& w, const incidents::IncidentRecord& 
   w.Key("archived").Bool(true);
   WriteRecordFields(w, &r, open);
   w.EndObject();
+}
+
+HttpResponse Api::GetStatuspage(const HttpRequest& request) {
+  // /pages/{service}/api/v2/{document}
+  std::string_view rest = std::string_view(request.path).substr(7);
+  size_t slash = rest.find('/');
+  constexpr std::string_view kApi = "/api/v2/";
+  if (slash == std::string_view::npos || rest.substr(slash, kApi.size()) != kApi) {
+    return ErrorResponse(404, "not_found", "no such endpoint: " + request.path);
+  }
+  std::string id = UrlDecode(rest.substr(0, slash));
+  auto service = registry_.Find(id);
+  if (!service) {
+    return ErrorResponse(Status::NotFound("unknown page \"" + id.substr(0, 64) + "\""));
+  }
+  StatuspageView view;
+  view.service = &*service;
+  auto detection = detector_.Snapshot();
+  view.crowd = detection->Find(service->id);
+  if (records_) {
+    for (auto& record : records_->List(options_.max_archived_incidents)) {
+      if (record.service == service->id) view.incidents.push_back(std::move(record));
+    }
+  }
+  std::string_view host = request.Header("host");
+  view.base_url = "http://" + std::string(host.empty() ? "localhost" : host.substr(0, 256));
+  view.now_ms = ToUnixMillis(clock_.Now());
+  HttpResponse r;
+  r.body = StatuspageDocument(rest.substr(slash + kApi.size()), view);
+  if (r.body.empty()) return ErrorResponse(404, "not_found", "no such endpoint: " + request.path);
+  // Status widgets read these from other sites' pages.
+  r.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  r.headers.emplace_back("Cache-Control", "max-age=10");
+  return r;
 }
 
 HttpResponse Api::PostIncidentUpdate(std::string_view id, const HttpRequest& request) {

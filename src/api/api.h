@@ -13,6 +13,7 @@
 //   POST /api/v1/web/reports                   the report form: CSRF token, rate limit per client
 //   GET  /, /map, /services/{id}, /incidents/{id}   the web UI page; /assets/... its files
 //   GET  /badge/{id}.svg                       embeddable status badge
+//   GET  /pages/{id}/api/v2/...                Statuspage v2-compatible read API (statuspage.h)
 //   GET  /healthz, /readyz, /metrics
 // Every error uses the envelope of response.h.
 //
@@ -90,6 +91,8 @@ class Api {
   HttpResponse GetPlaces(std::string_view id, const HttpRequest& request);
   HttpResponse ListIncidents(const HttpRequest& request);
   HttpResponse GetIncident(std::string_view id);
+  // GET /pages/{service}/api/v2/... (statuspage.h).
+  HttpResponse GetStatuspage(const HttpRequest& request);
   // POST /api/v1/incidents/{id}/updates (incident:write).
   HttpResponse PostIncidentUpdate(std::string_view id, const HttpRequest& request);
   // An incident known only from its record (the tracker forgot it, e.g. after a restart).

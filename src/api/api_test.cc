@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <future>
 
 #include <gtest/gtest.h>
@@ -490,6 +492,62 @@ TEST_F(ApiTest, HealthReadinessAndMetrics) {
   EXPECT_NE(m.body.find("om_ingest_rejected_total{reason=\"invalid_field\"} 1"), std::string::npos);
   EXPECT_NE(m.body.find("om_ingest_queue_depth"), std::string::npos);
   EXPECT_NE(m.body.find("om_log_fsync_seconds_bucket"), std::string::npos);
+}
+
+// Compares `actual` with the golden file tests/api/<name>; OM_UPDATE_GOLDEN=1 rewrites it.
+void ExpectGolden(const std::string& name, const std::string& actual) {
+  std::string path = std::string(OM_GOLDEN_DIR) + "/" + name;
+  if (std::getenv("OM_UPDATE_GOLDEN")) {
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    std::ofstream(path, std::ios::binary) << actual << "\n";
+    return;
+  }
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in) << path << " is missing: run the test with OM_UPDATE_GOLDEN=1 to write it";
+  std::string expected((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(actual + "\n", expected) << "golden file " << path << " differs";
+}
+
+TEST_F(ApiTest, StatuspageV2DocumentsMatchTheGoldenFiles) {
+  // One resolved and one open incident of Outlook, with an operator's update on the open one.
+  incidents::IncidentSnapshot snapshot;
+  incidents::Incident old_one, open_one;
+  old_one.id = "OM1000001";
+  old_one.service = "outlook";
+  old_one.started_minute = kNow / 60000 - 300;
+  old_one.detected_minute = kNow / 60000 - 298;
+  open_one.id = "OM1000002";
+  open_one.service = "outlook";
+  open_one.started_minute = kNow / 60000 - 12;
+  open_one.detected_minute = kNow / 60000 - 10;
+  int64_t minute = kNow / 60000;
+  snapshot.incidents = {old_one};
+  ASSERT_TRUE(records_->Sync(snapshot, FromUnixMillis((minute - 298) * 60000 + 5000)).ok());
+  snapshot.incidents[0].resolved_minute = minute - 240;
+  ASSERT_TRUE(records_->Sync(snapshot, FromUnixMillis((minute - 240) * 60000 + 5000)).ok());
+  snapshot.incidents.push_back(open_one);
+  ASSERT_TRUE(records_->Sync(snapshot, FromUnixMillis((minute - 10) * 60000 + 5000)).ok());
+  ASSERT_TRUE(records_
+                  ->PostUpdate("OM1000002", incidents::IncidentStatus::kMonitoring,
+                               incidents::Impact::kCritical, "A fix is rolling out.", "noc",
+                               FromUnixMillis(kNow - 60000))
+                  .ok());
+  for (const char* doc :
+       {"summary.json", "status.json", "components.json", "incidents.json",
+        "incidents/unresolved.json", "scheduled-maintenances.json",
+        "scheduled-maintenances/upcoming.json", "scheduled-maintenances/active.json"}) {
+    HttpResponse r = Call("GET", std::string("/pages/outlook/api/v2/") + doc, "", "",
+                          {{"host", "status.example.org"}});
+    ASSERT_EQ(r.status, 200) << doc << ": " << r.body;
+    EXPECT_EQ(r.content_type, "application/json");
+    EXPECT_EQ(HeaderOf(r, "Access-Control-Allow-Origin"), "*");
+    std::string name = doc;
+    std::replace(name.begin(), name.end(), '/', '_');
+    ExpectGolden("statuspage/outlook_" + name, r.body);
+  }
+  EXPECT_EQ(Call("GET", "/pages/nope/api/v2/summary.json").status, 404);
+  EXPECT_EQ(Call("GET", "/pages/outlook/api/v2/nothing.json").status, 404);
+  EXPECT_EQ(Call("GET", "/pages/outlook/api/v1/summary.json").status, 404);
 }
 
 TEST(ResponseTest, StatusCodesMapOnce) {

@@ -1,0 +1,38 @@
+#pragma once
+// A read API compatible with Statuspage's public v2 API, so that existing clients and widgets can
+// read outagemap like any Statuspage page. A page is one service:
+//   GET /pages/{service}/api/v2/summary.json
+//   GET /pages/{service}/api/v2/status.json
+//   GET /pages/{service}/api/v2/components.json
+//   GET /pages/{service}/api/v2/incidents.json              (the last 50)
+//   GET /pages/{service}/api/v2/incidents/unresolved.json
+//   GET /pages/{service}/api/v2/scheduled-maintenances.json  (+ /upcoming.json, /active.json)
+// Field names and enums are Statuspage's exactly (docs/api/statuspage.md lists them and what each
+// is filled from); the answers are pinned by golden files in tests/api/statuspage/.
+//
+// Thread-safety: pure functions of their inputs.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "detect/detector.h"
+#include "incidents/incident_records.h"
+
+namespace om::api {
+
+// What one page's answers are built from.
+struct StatuspageView {
+  const catalog::Service* service = nullptr;         // the page
+  const detect::ServiceState* crowd = nullptr;       // null: never evaluated (normal)
+  std::vector<incidents::IncidentRecord> incidents;  // of this service, newest first
+  std::string base_url;  // "http://host:port", for page and incident links
+  int64_t now_ms = 0;
+};
+
+// The endpoint `document` ("summary.json", "incidents/unresolved.json", ...) for `view`, or an
+// empty string when there is no such document.
+std::string StatuspageDocument(std::string_view document, const StatuspageView& view);
+
+}  // namespace om::api
