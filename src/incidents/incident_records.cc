@@ -125,32 +125,33 @@ uint64_t IncidentRecords::MaxNumber() const {
   return records_.empty() ? 0 : records_.rbegin()->first;
 }
 
+Status IncidentRecords::WriteRows(const IncidentRecord& record, const IncidentUpdate* update) {
+  OM_ASSIGN_OR_RETURN(
+      db::Statement upsert,
+      db_->Prepare("INSERT OR REPLACE INTO incidents(id, number, service, status, impact, "
+                   "created_ms, updated_ms, resolved_ms, started_minute, detected_minute, "
+                   "crowd_resolved_minute) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  upsert.Bind(1, record.id).Bind(2, static_cast<int64_t>(IncidentNumber(record.id)));
+  upsert.Bind(3, record.service).Bind(4, StatusName(record.status));
+  upsert.Bind(5, ImpactName(record.impact)).Bind(6, record.created_ms);
+  upsert.Bind(7, record.updated_ms).Bind(8, record.resolved_ms);
+  upsert.Bind(9, record.started_minute).Bind(10, record.detected_minute);
+  upsert.Bind(11, record.crowd_resolved_minute);
+  OM_RETURN_IF_ERROR(upsert.Run());
+  if (update) {
+    OM_ASSIGN_OR_RETURN(db::Statement insert,
+                        db_->Prepare("INSERT INTO incident_updates(incident, at_ms, status, "
+                                     "body, author) VALUES (?, ?, ?, ?, ?)"));
+    insert.Bind(1, record.id).Bind(2, update->at_ms).Bind(3, StatusName(update->status));
+    insert.Bind(4, update->body).Bind(5, update->author);
+    OM_RETURN_IF_ERROR(insert.Run());
+  }
+  return db_->Exec("COMMIT");
+}
+
 Status IncidentRecords::Store(IncidentRecord record, const IncidentUpdate* update) {
   OM_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
-  auto write = [&]() -> Status {
-    OM_ASSIGN_OR_RETURN(
-        db::Statement upsert,
-        db_->Prepare("INSERT OR REPLACE INTO incidents(id, number, service, status, impact, "
-                     "created_ms, updated_ms, resolved_ms, started_minute, detected_minute, "
-                     "crowd_resolved_minute) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    upsert.Bind(1, record.id).Bind(2, static_cast<int64_t>(IncidentNumber(record.id)));
-    upsert.Bind(3, record.service).Bind(4, StatusName(record.status));
-    upsert.Bind(5, ImpactName(record.impact)).Bind(6, record.created_ms);
-    upsert.Bind(7, record.updated_ms).Bind(8, record.resolved_ms);
-    upsert.Bind(9, record.started_minute).Bind(10, record.detected_minute);
-    upsert.Bind(11, record.crowd_resolved_minute);
-    OM_RETURN_IF_ERROR(upsert.Run());
-    if (update) {
-      OM_ASSIGN_OR_RETURN(db::Statement insert,
-                          db_->Prepare("INSERT INTO incident_updates(incident, at_ms, status, "
-                                       "body, author) VALUES (?, ?, ?, ?, ?)"));
-      insert.Bind(1, record.id).Bind(2, update->at_ms).Bind(3, StatusName(update->status));
-      insert.Bind(4, update->body).Bind(5, update->author);
-      OM_RETURN_IF_ERROR(insert.Run());
-    }
-    return db_->Exec("COMMIT");
-  };
-  Status s = write();
+  Status s = WriteRows(record, update);
   if (!s.ok()) {
     (void)db_->Exec("ROLLBACK");
     return s.WithPrefix("incident " + record.id);

@@ -90,6 +90,8 @@ class IncidentRecords {
   // Writes `record`'s row and appends `update` (when given) in one transaction, then updates
   // the cache.
   Status Store(IncidentRecord record, const IncidentUpdate* update) OM_REQUIRES(mu_);
+  // The row and the update, then COMMIT, inside Store's transaction.
+  Status WriteRows(const IncidentRecord& record, const IncidentUpdate* update) OM_REQUIRES(mu_);
 
   mutable Mutex mu_;
   std::unique_ptr<db::Database> db_ OM_GUARDED_BY(mu_);
