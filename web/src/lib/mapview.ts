@@ -47,14 +47,34 @@ const layerCache = new Map<LayerName, Promise<LayerGeo>>();
 /** Base URL of the map files; the build copies them to /assets/maps/. */
 export let MAP_BASE = '/assets/maps/';
 
+const topologyCache = new Map<LayerName, Promise<Topology>>();
+
+/** The layer's TopoJSON, downloaded once. */
+function topologyOf(name: LayerName): Promise<Topology> {
+  let p = topologyCache.get(name);
+  if (!p) {
+    p = fetch(`${MAP_BASE}${name}.json`).then((r) => {
+      if (!r.ok) throw new Error(`map data ${name}: HTTP ${r.status}`);
+      return r.json() as Promise<Topology>;
+    });
+    p.catch(() => topologyCache.delete(name));
+    topologyCache.set(name, p);
+  }
+  return p;
+}
+
+/**
+ * Starts downloading a layer without decoding it. Decoding the 50m outlines takes the main thread
+ * for a while; done early it delayed the page's own API requests, so it waits for loadLayer().
+ */
+export function prefetchLayer(name: LayerName): void {
+  topologyOf(name).catch(() => undefined);
+}
+
 export function loadLayer(name: LayerName): Promise<LayerGeo> {
   let p = layerCache.get(name);
   if (!p) {
-    p = fetch(`${MAP_BASE}${name}.json`)
-      .then((r) => {
-        if (!r.ok) throw new Error(`map data ${name}: HTTP ${r.status}`);
-        return r.json();
-      })
+    p = topologyOf(name)
       .then((topo: Topology) => {
         const o = topo.objects as Record<string, any>;
         if (name === 'states-10m') {

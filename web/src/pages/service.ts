@@ -26,7 +26,7 @@ import {
 } from '../lib/format';
 import { chooseRegion, type RegionId } from '../lib/geo';
 import { coalesce } from '../lib/live';
-import { MapView, loadLayer } from '../lib/mapview';
+import { MapView, prefetchLayer } from '../lib/mapview';
 import { openReportDialog } from '../lib/report';
 import { store } from '../lib/store';
 import { card, errorText, isAbort, message, statusIcon, statusPill } from '../lib/ui';
@@ -144,7 +144,7 @@ export async function servicePage(ctx: PageContext): Promise<void> {
 
   // ---- map and cities ----
   // With problems the map will zoom to a region: fetch its finer base map while the data loads.
-  if (svc.status !== 'normal') for (const l of ['countries-50m', 'states-10m'] as const) loadLayer(l).catch(() => undefined);
+  if (svc.status !== 'normal') for (const l of ['countries-50m', 'states-10m'] as const) prefetchLayer(l);
   let mode: MapMode = 'excess';
   let placesAnswer: PlacesAnswer | null = null;
   const modeCtl = segmented(
