@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "absl/container/flat_hash_map.h"
+#include "api/atom_feed.h"
 #include "api/counts.h"
 #include "api/incident_json.h"
 #include "api/response.h"
@@ -239,6 +240,7 @@ void Api::Handle(HttpRequest&& request, Responder respond) {
   }
   if (path == "/api/v1/services") return respond(ListServices(request));
   if (path == "/api/v1/incidents") return respond(ListIncidents(request));
+  if (path == "/api/v1/incidents.atom") return respond(IncidentFeed(request));
   if (path.starts_with("/api/v1/incidents/")) {
     return respond(GetIncident(UrlDecode(std::string_view(path).substr(18))));
   }
@@ -731,6 +733,40 @@ void Api::WriteArchivedIncident(JsonWriter& w, const incidents::IncidentRecord& 
   w.Key("archived").Bool(true);
   WriteRecordFields(w, &r, open);
   w.EndObject();
+}
+
+HttpResponse Api::IncidentFeed(const HttpRequest& request) {
+  if (!records_) return ErrorResponse(503, "unavailable", "incident records are not kept");
+  std::string service;
+  AtomFeedInput feed;
+  feed.title = "outagemap incidents";
+  feed.self_path = "/api/v1/incidents.atom";
+  if (QueryParam(request.query, "service", service)) {
+    auto found = registry_.Find(service);
+    if (!found) {
+      return ErrorResponse(Status::NotFound("unknown service \"" + service.substr(0, 64) + "\""));
+    }
+    service = found->id;
+    feed.title = found->name + " incidents";
+    feed.self_path += "?service=" + service;
+  }
+  Result<size_t> limit = ParseLimit(request.query, 50, 1000);
+  if (!limit.ok()) return ErrorResponse(limit.status());
+  for (auto& record : records_->List(options_.max_archived_incidents)) {
+    if (feed.incidents.size() == *limit) break;
+    if (!service.empty() && record.service != service) continue;
+    if (auto s = registry_.Find(record.service)) {
+      feed.service_names.emplace_back(s->id, s->name);
+    }
+    feed.incidents.push_back(std::move(record));
+  }
+  std::string_view host = request.Header("host");
+  feed.base_url = "http://" + std::string(host.empty() ? "localhost" : host.substr(0, 256));
+  feed.now_ms = ToUnixMillis(clock_.Now());
+  HttpResponse r;
+  r.content_type = "application/atom+xml; charset=utf-8";
+  r.body = RenderAtomFeed(feed);
+  return r;
 }
 
 HttpResponse Api::GetStatuspage(const HttpRequest& request) {

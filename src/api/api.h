@@ -8,6 +8,7 @@
 //   GET  /api/v1/services/{id}/places          places ranked by excess (or raw reports)
 //   GET  /api/v1/incidents, /api/v1/incidents/{id}   outages followed as incidents
 //   POST /api/v1/incidents/{id}/updates        an operator's update (incident:write key)
+//   GET  /api/v1/incidents.atom                the incidents as an Atom feed
 //   GET  /api/v1/geo/cities?q=                 city name autocomplete (the report form)
 //   GET  /api/v1/events                        Server-Sent Events (live_events.h)
 //   POST /api/v1/web/reports                   the report form: CSRF token, rate limit per client
@@ -91,6 +92,8 @@ class Api {
   HttpResponse GetPlaces(std::string_view id, const HttpRequest& request);
   HttpResponse ListIncidents(const HttpRequest& request);
   HttpResponse GetIncident(std::string_view id);
+  // GET /api/v1/incidents.atom (atom_feed.h).
+  HttpResponse IncidentFeed(const HttpRequest& request);
   // GET /pages/{service}/api/v2/... (statuspage.h).
   HttpResponse GetStatuspage(const HttpRequest& request);
   // POST /api/v1/incidents/{id}/updates (incident:write).

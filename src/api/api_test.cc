@@ -545,6 +545,18 @@ TEST_F(ApiTest, StatuspageV2DocumentsMatchTheGoldenFiles) {
     std::replace(name.begin(), name.end(), '/', '_');
     ExpectGolden("statuspage/outlook_" + name, r.body);
   }
+  // The same incidents as an Atom feed; an update's markup is escaped text.
+  ASSERT_TRUE(records_
+                  ->PostUpdate("OM1000002", std::nullopt, std::nullopt,
+                               "Mail <b>queued</b> & retried", "noc", FromUnixMillis(kNow))
+                  .ok());
+  HttpResponse feed = Call("GET", "/api/v1/incidents.atom?service=outlook", "", "",
+                           {{"host", "status.example.org"}});
+  ASSERT_EQ(feed.status, 200);
+  EXPECT_EQ(feed.content_type, "application/atom+xml; charset=utf-8");
+  EXPECT_NE(feed.body.find("Mail &lt;b&gt;queued&lt;/b&gt; &amp; retried"), std::string::npos);
+  ExpectGolden("feeds/outlook.atom", feed.body);
+  EXPECT_EQ(Call("GET", "/api/v1/incidents.atom?service=nope").status, 404);
   EXPECT_EQ(Call("GET", "/pages/nope/api/v2/summary.json").status, 404);
   EXPECT_EQ(Call("GET", "/pages/outlook/api/v2/nothing.json").status, 404);
   EXPECT_EQ(Call("GET", "/pages/outlook/api/v1/summary.json").status, 404);
