@@ -32,8 +32,9 @@ ALLOWED = {
     "ingest": {"base", "store", "geo", "catalog"},
     "detect": {"base", "store", "geo", "catalog"},
     "incidents": {"base", "detect", "store", "catalog", "db"},
-    "alerts": {"base", "incidents"},
-    "api": {"base", "ingest", "store", "geo", "catalog", "incidents", "detect", "web", "auth"},
+    "alerts": {"base", "incidents", "db"},
+    "api": {"base", "ingest", "store", "geo", "catalog", "incidents", "detect", "web", "auth",
+            "alerts"},
     "server": ALL,
 }
 

@@ -155,8 +155,8 @@ void WriteStringArray(JsonWriter& w, std::string_view key, const std::vector<std
 Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor& ingestor,
          store::Store& store, const geo::Gazetteer& gazetteer, const detect::Detector& detector,
          const incidents::IncidentTracker& incidents, const web::Assets& assets, LiveEvents* live,
-         auth::ApiKeys* keys, incidents::IncidentRecords* records, MetricsRegistry& metrics,
-         const Clock& clock)
+         auth::ApiKeys* keys, incidents::IncidentRecords* records,
+         alerts::Subscriptions* subscriptions, MetricsRegistry& metrics, const Clock& clock)
     : options_(options),
       registry_(registry),
       ingestor_(ingestor),
@@ -168,6 +168,7 @@ Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor
       live_(live),
       keys_(keys),
       records_(records),
+      subscriptions_(subscriptions),
       form_limiter_(options.form_rate),
       public_limiter_(options.public_rate),
       metrics_(metrics),
@@ -191,6 +192,9 @@ void Api::Handle(HttpRequest&& request, Responder respond) {
       path.ends_with("/updates")) {
     std::string id = UrlDecode(std::string_view(path).substr(18, path.size() - 18 - 8));
     return respond(PostIncidentUpdate(id, request));
+  }
+  if (path == "/api/v1/subscriptions" || path.starts_with("/api/v1/subscriptions/")) {
+    return respond(HandleSubscriptions(request));
   }
   if (path == "/api/v1/web/reports") {
     if (request.method != "POST") {
@@ -733,6 +737,94 @@ void Api::WriteArchivedIncident(JsonWriter& w, const incidents::IncidentRecord& 
   w.Key("archived").Bool(true);
   WriteRecordFields(w, &r, open);
   w.EndObject();
+}
+
+namespace {
+
+void WriteSubscription(JsonWriter& w, const alerts::Subscription& s, bool with_secret) {
+  w.BeginObject().Key("id").String(s.id).Key("channel").String(alerts::ChannelName(s.channel));
+  w.Key("url").String(s.url);
+  if (with_secret && !s.secret.empty()) w.Key("secret").String(s.secret);
+  if (s.service.empty()) {
+    w.Key("service").Null();
+  } else {
+    w.Key("service").String(s.service);
+  }
+  w.Key("min_impact").String(incidents::ImpactName(s.min_impact));
+  w.Key("created_at").String(FormatRfc3339(FromUnixMillis(s.created_ms)));
+  w.Key("delivered").Int(s.delivered).Key("failed_attempts").Int(s.attempts);
+  if (s.last_error.empty()) {
+    w.Key("last_error").Null();
+  } else {
+    w.Key("last_error").String(s.last_error);
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
+HttpResponse Api::HandleSubscriptions(const HttpRequest& request) {
+  if (!keys_) return ErrorResponse(Status::Unauthenticated("API keys are not enabled"));
+  Result<auth::ApiKey> key = keys_->Authenticate(request.Header("authorization"), auth::kAdmin);
+  if (!key.ok()) return ErrorResponse(key.status());
+  if (!subscriptions_ || !records_) {
+    return ErrorResponse(503, "unavailable", "notifications are not running");
+  }
+  std::string_view id =
+      std::string_view(request.path).substr(std::string_view("/api/v1/subscriptions").size());
+  if (!id.empty()) id.remove_prefix(1);
+  if (request.method == "DELETE" && !id.empty()) {
+    Status deleted = subscriptions_->Delete(id);
+    if (!deleted.ok()) return ErrorResponse(deleted);
+    return DataResponse("{\"deleted\":true}");
+  }
+  if (request.method == "GET" && id.empty()) {
+    JsonWriter w;
+    w.BeginObject().Key("subscriptions").BeginArray();
+    for (const auto& s : subscriptions_->List()) WriteSubscription(w, s, false);
+    w.EndArray().EndObject();
+    return DataResponse(w.str());
+  }
+  if (request.method != "POST" || !id.empty()) {
+    HttpResponse r = ErrorResponse(405, "method_not_allowed",
+                                   request.method + " not allowed on " + request.path);
+    r.headers.emplace_back("Allow", id.empty() ? "GET, POST" : "DELETE");
+    return r;
+  }
+  Result<std::map<std::string, std::string>> fields =
+      ingest::ParseStringFields(request.body, {"channel", "url", "service", "min_impact"});
+  if (!fields.ok()) return ErrorResponse(fields.status());
+  auto field = [&](const std::string& name) {
+    auto it = fields->find(name);
+    return it == fields->end() ? std::string() : it->second;
+  };
+  Result<alerts::Channel> channel = alerts::ParseChannel(field("channel"));
+  if (!channel.ok()) return ErrorResponse(channel.status());
+  std::string service = field("service");
+  if (!service.empty()) {
+    auto found = registry_.Find(service);
+    if (!found) {
+      return ErrorResponse(
+          Status::InvalidArgument("service: unknown service \"" + service.substr(0, 64) + "\""));
+    }
+    service = found->id;
+  }
+  incidents::Impact min_impact = incidents::Impact::kNone;
+  if (std::string impact = field("min_impact"); !impact.empty()) {
+    Result<incidents::Impact> parsed = incidents::ParseImpact(impact, "min_impact");
+    if (!parsed.ok()) return ErrorResponse(parsed.status());
+    min_impact = *parsed;
+  }
+  // A new subscription hears about what happens from now on, not the whole history.
+  int64_t first_seq = records_->LastSeq();
+  Result<alerts::Subscription> created =
+      subscriptions_->Create(*channel, field("url"), service, min_impact, first_seq, clock_.Now());
+  if (!created.ok()) return ErrorResponse(created.status());
+  JsonWriter w;
+  WriteSubscription(w, *created, true);
+  HttpResponse r = DataResponse(w.str());
+  r.status = 201;
+  return r;
 }
 
 HttpResponse Api::IncidentFeed(const HttpRequest& request) {

@@ -9,6 +9,7 @@
 //   GET  /api/v1/incidents, /api/v1/incidents/{id}   outages followed as incidents
 //   POST /api/v1/incidents/{id}/updates        an operator's update (incident:write key)
 //   GET  /api/v1/incidents.atom                the incidents as an Atom feed
+//   POST/GET/DELETE /api/v1/subscriptions      notification subscriptions (admin key)
 //   GET  /api/v1/geo/cities?q=                 city name autocomplete (the report form)
 //   GET  /api/v1/events                        Server-Sent Events (live_events.h)
 //   POST /api/v1/web/reports                   the report form: CSRF token, rate limit per client
@@ -23,6 +24,7 @@
 
 #include <atomic>
 
+#include "alerts/subscriptions.h"
 #include "api/http.h"
 #include "api/live_events.h"
 #include "api/rate_limiter.h"
@@ -62,12 +64,12 @@ class Api {
   // Everything is borrowed and must outlive the Api. `live` may be null: /api/v1/events then
   // answers 503. `keys` may be null: requests with an Authorization header then get 401.
   // `records` may be null: incidents then have no status, impact or updates of their own, and
-  // the operator API answers 503.
+  // the operator API answers 503. `subscriptions` may be null: /api/v1/subscriptions answers 503.
   Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor& ingestor,
       store::Store& store, const geo::Gazetteer& gazetteer, const detect::Detector& detector,
       const incidents::IncidentTracker& incidents, const web::Assets& assets, LiveEvents* live,
-      auth::ApiKeys* keys, incidents::IncidentRecords* records, MetricsRegistry& metrics,
-      const Clock& clock);
+      auth::ApiKeys* keys, incidents::IncidentRecords* records,
+      alerts::Subscriptions* subscriptions, MetricsRegistry& metrics, const Clock& clock);
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
@@ -92,6 +94,8 @@ class Api {
   HttpResponse GetPlaces(std::string_view id, const HttpRequest& request);
   HttpResponse ListIncidents(const HttpRequest& request);
   HttpResponse GetIncident(std::string_view id);
+  // /api/v1/subscriptions[/{id}]: POST creates, GET lists, DELETE removes (admin key).
+  HttpResponse HandleSubscriptions(const HttpRequest& request);
   // GET /api/v1/incidents.atom (atom_feed.h).
   HttpResponse IncidentFeed(const HttpRequest& request);
   // GET /pages/{service}/api/v2/... (statuspage.h).
@@ -114,6 +118,7 @@ class Api {
   LiveEvents* const live_;
   auth::ApiKeys* const keys_;
   incidents::IncidentRecords* const records_;
+  alerts::Subscriptions* const subscriptions_;
   ClientRateLimiter form_limiter_;
   ClientRateLimiter public_limiter_;
   MetricsRegistry& metrics_;

@@ -41,9 +41,10 @@ class ApiTest : public ::testing::Test {
     api_options.form_rate = {.per_minute = 6, .burst = 2, .max_clients = 100};
     keys_ = std::move(*auth::ApiKeys::Open(dir_.str() + "/meta.db"));
     records_ = std::move(*incidents::IncidentRecords::Open(dir_.str() + "/meta.db"));
+    subscriptions_ = std::move(*alerts::Subscriptions::Open(dir_.str() + "/meta.db"));
     api_ = std::make_unique<Api>(api_options, registry_, *ingestor_, *store_, *gazetteer_,
                                  detector_, incidents_, *assets_, nullptr, keys_.get(),
-                                 records_.get(), metrics_, clock_);
+                                 records_.get(), subscriptions_.get(), metrics_, clock_);
   }
   ~ApiTest() override { store_->Stop(); }
 
@@ -76,6 +77,7 @@ class ApiTest : public ::testing::Test {
   incidents::IncidentTracker incidents_;
   std::unique_ptr<auth::ApiKeys> keys_;
   std::unique_ptr<incidents::IncidentRecords> records_;
+  std::unique_ptr<alerts::Subscriptions> subscriptions_;
   std::unique_ptr<Api> api_;
 };
 
@@ -385,7 +387,7 @@ TEST_F(ApiTest, IntakeIsLimitedPerClientUnlessSentWithAKey) {
   ApiOptions options;
   options.public_rate = {.per_minute = 60, .burst = 5, .max_clients = 100};
   Api api(options, registry_, *ingestor_, *store_, *gazetteer_, detector_, incidents_, *assets_,
-          nullptr, keys_.get(), records_.get(), metrics_, clock_);
+          nullptr, keys_.get(), records_.get(), nullptr, metrics_, clock_);
   auto post = [&](const std::string& body, std::string authorization = "") {
     HttpRequest req;
     req.method = "POST";
@@ -434,6 +436,47 @@ TEST_F(ApiTest, IntakeIsLimitedPerClientUnlessSentWithAKey) {
   // A minute later the anonymous client may send again.
   clock_.Advance(std::chrono::minutes(1));
   EXPECT_EQ(post(lines(5, "g")).status, 200);
+}
+
+TEST_F(ApiTest, SubscriptionsNeedAnAdminKey) {
+  auto admin = *keys_->Create("ops", auth::kAdmin, clock_.Now());
+  auto writer = *keys_->Create("noc", auth::kIncidentWrite, clock_.Now());
+  auto call = [&](std::string method, std::string path, std::string body,
+                  const std::string& token) {
+    return Call(std::move(method), std::move(path), std::move(body), "application/json",
+                {{"authorization", "Bearer " + token}});
+  };
+  const std::string hook =
+      R"({"channel":"webhook","url":"http://127.0.0.1:9/hook","service":"Office 365","min_impact":"major"})";
+  EXPECT_EQ(Call("POST", "/api/v1/subscriptions", hook).status, 401);
+  EXPECT_EQ(call("POST", "/api/v1/subscriptions", hook, writer.token).status, 403);
+  HttpResponse created = call("POST", "/api/v1/subscriptions", hook, admin.token);
+  ASSERT_EQ(created.status, 201) << created.body;
+  // The alias resolves to the service id; the secret is shown once.
+  EXPECT_NE(created.body.find(R"("channel":"webhook","url":"http://127.0.0.1:9/hook","secret":")"),
+            std::string::npos)
+      << created.body;
+  EXPECT_NE(created.body.find(R"("service":"microsoft-365","min_impact":"major")"),
+            std::string::npos);
+  std::string id = created.body.substr(created.body.find(R"("id":")") + 6, 12);
+  HttpResponse list = call("GET", "/api/v1/subscriptions", "", admin.token);
+  EXPECT_NE(list.body.find(id), std::string::npos);
+  EXPECT_EQ(list.body.find("secret"), std::string::npos) << "listing never shows secrets";
+  EXPECT_NE(
+      call("POST", "/api/v1/subscriptions", R"({"channel":"pager","url":"http://x/"})", admin.token)
+          .body.find("channel: must be one of webhook, slack, teams"),
+      std::string::npos);
+  EXPECT_NE(call("POST", "/api/v1/subscriptions",
+                 R"({"channel":"slack","url":"https://hooks.slack.com/services/x"})", admin.token)
+                .body.find("url: https is not supported yet"),
+            std::string::npos);
+  EXPECT_EQ(call("POST", "/api/v1/subscriptions",
+                 R"({"channel":"teams","url":"http://x/","service":"nope"})", admin.token)
+                .status,
+            400);
+  EXPECT_EQ(call("GET", "/api/v1/subscriptions/" + id, "", admin.token).status, 405);
+  EXPECT_EQ(call("DELETE", "/api/v1/subscriptions/" + id, "", admin.token).status, 200);
+  EXPECT_EQ(call("DELETE", "/api/v1/subscriptions/" + id, "", admin.token).status, 404);
 }
 
 TEST_F(ApiTest, SeriesBandAndSparklines) {

@@ -133,4 +133,6 @@ Result<int64_t> Database::DataVersion() {
 
 int64_t Database::Changes() const { return sqlite3_changes64(db_); }
 
+int64_t Database::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
+
 }  // namespace om::db

@@ -77,6 +77,8 @@ class Database {
   Result<int64_t> DataVersion();
   // Rows changed by the last INSERT, UPDATE or DELETE.
   int64_t Changes() const;
+  // The rowid of the last row inserted on this connection.
+  int64_t LastInsertId() const;
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}

@@ -1,5 +1,6 @@
 #include "incidents/incident_records.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace om::incidents {
@@ -102,7 +103,7 @@ Status IncidentRecords::Load() {
     records_[static_cast<uint64_t>(select.ColumnInt(1))] = std::move(r);
   }
   OM_ASSIGN_OR_RETURN(db::Statement updates,
-                      db_->Prepare("SELECT incident, at_ms, status, body, author "
+                      db_->Prepare("SELECT incident, at_ms, status, body, author, seq "
                                    "FROM incident_updates ORDER BY seq"));
   for (;;) {
     OM_ASSIGN_OR_RETURN(bool row, updates.Step());
@@ -115,6 +116,7 @@ Status IncidentRecords::Load() {
                         ParseIncidentStatus(updates.ColumnText(2), "incident_updates.status"));
     u.body = updates.ColumnText(3);
     u.author = updates.ColumnText(4);
+    u.seq = updates.ColumnInt(5);
     it->second.updates.push_back(std::move(u));
   }
   return Status::Ok();
@@ -149,6 +151,35 @@ Status IncidentRecords::WriteRows(const IncidentRecord& record, const IncidentUp
   return db_->Exec("COMMIT");
 }
 
+int64_t IncidentRecords::LastSeq() const {
+  MutexLock lock(mu_);
+  int64_t last = 0;
+  for (const auto& [number, record] : records_) {
+    if (!record.updates.empty()) last = std::max(last, record.updates.back().seq);
+  }
+  return last;
+}
+
+std::vector<IncidentRecords::UpdateEvent> IncidentRecords::UpdatesSince(int64_t after_seq,
+                                                                        size_t limit) const {
+  MutexLock lock(mu_);
+  std::vector<UpdateEvent> out;
+  for (const auto& [number, record] : records_) {
+    for (const IncidentUpdate& u : record.updates) {
+      if (u.seq <= after_seq) continue;
+      UpdateEvent e;
+      e.update = u;
+      e.incident = record;
+      e.incident.updates.clear();
+      out.push_back(std::move(e));
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.update.seq < b.update.seq; });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
 Status IncidentRecords::Store(IncidentRecord record, const IncidentUpdate* update) {
   OM_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   Status s = WriteRows(record, update);
@@ -156,7 +187,10 @@ Status IncidentRecords::Store(IncidentRecord record, const IncidentUpdate* updat
     (void)db_->Exec("ROLLBACK");
     return s.WithPrefix("incident " + record.id);
   }
-  if (update) record.updates.push_back(*update);
+  if (update) {
+    record.updates.push_back(*update);
+    record.updates.back().seq = db_->LastInsertId();
+  }
   records_[IncidentNumber(record.id)] = std::move(record);
   return Status::Ok();
 }
@@ -238,7 +272,7 @@ Result<IncidentRecord> IncidentRecords::PostUpdate(std::string_view id,
   }
   if (impact) record.impact = *impact;
   record.updated_ms = now_ms;
-  IncidentUpdate update{now_ms, record.status, std::string(body), std::string(author)};
+  IncidentUpdate update{0, now_ms, record.status, std::string(body), std::string(author)};
   OM_RETURN_IF_ERROR(Store(record, &update));
   return records_.at(IncidentNumber(id));
 }

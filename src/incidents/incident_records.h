@@ -41,6 +41,7 @@ Result<IncidentStatus> ParseIncidentStatus(std::string_view name, std::string_vi
 Result<Impact> ParseImpact(std::string_view name, std::string_view field);
 
 struct IncidentUpdate {
+  int64_t seq = 0;  // increases with every update of every incident (the notifier's cursor)
   int64_t at_ms = 0;
   IncidentStatus status = IncidentStatus::kInvestigating;
   std::string body;
@@ -83,6 +84,16 @@ class IncidentRecords {
   std::optional<IncidentRecord> Find(std::string_view id) const;
   // Newest first (by number), at most `limit`.
   std::vector<IncidentRecord> List(size_t limit) const;
+
+  // The first update with seq > `after_seq`, oldest first, with its incident as it is now; at
+  // most `limit`. Notifications follow this stream with a cursor of their own.
+  struct UpdateEvent {
+    IncidentUpdate update;
+    IncidentRecord incident;  // without its updates
+  };
+  std::vector<UpdateEvent> UpdatesSince(int64_t after_seq, size_t limit) const;
+  // The seq of the newest update, 0 when there is none.
+  int64_t LastSeq() const;
 
  private:
   explicit IncidentRecords(std::unique_ptr<db::Database> db) : db_(std::move(db)) {}

@@ -118,6 +118,17 @@ TEST(IncidentRecordsTest, OperatorUpdatesPersistAcrossReopening) {
   ASSERT_EQ(r->updates.size(), 3u);
   EXPECT_EQ(r->updates[1].body, "Sign-in service failing in US regions.");
   EXPECT_EQ(r->updates[2].body, "Still on it.");
+  // The update stream, in order, survives too: three updates of OM1000007, two of OM1000003.
+  auto events = again->UpdatesSince(0, 100);
+  ASSERT_EQ(events.size(), 5u);
+  for (size_t i = 1; i < events.size(); ++i)
+    EXPECT_LT(events[i - 1].update.seq, events[i].update.seq);
+  EXPECT_EQ(events.back().incident.id, "OM1000003");
+  EXPECT_EQ(events.back().update.body, "Fixed by the vendor.");
+  EXPECT_TRUE(events.back().incident.updates.empty());
+  EXPECT_EQ(again->UpdatesSince(events[2].update.seq, 100).size(), 2u);
+  EXPECT_EQ(again->UpdatesSince(0, 2).size(), 2u);
+  EXPECT_EQ(again->LastSeq(), events.back().update.seq);
   auto list = again->List(10);
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[0].id, "OM1000007");

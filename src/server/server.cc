@@ -63,13 +63,27 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
       auth::ApiKeys::Open(MetaDatabasePath(config.store.data_dir));
   if (!keys.ok()) return keys.status().WithPrefix("API keys");
   s->keys_ = std::move(*keys);
+  Result<std::unique_ptr<alerts::Subscriptions>> subscriptions =
+      alerts::Subscriptions::Open(MetaDatabasePath(config.store.data_dir));
+  if (!subscriptions.ok()) return subscriptions.status().WithPrefix("subscriptions");
+  s->subscriptions_ = std::move(*subscriptions);
+  alerts::NotifierOptions notifier_options = config.notifier;
+  if (notifier_options.public_url.empty())
+    notifier_options.public_url = "http://" + config.http.listen;
+  s->notifier_ = std::make_unique<alerts::Notifier>(
+      notifier_options, *s->records_, *s->subscriptions_,
+      [registry](const std::string& service) {
+        auto found = registry->Find(service);
+        return found ? found->name : service;
+      },
+      s->metrics_, clock);
   s->assets_ = web::Assets::LoadBuiltin();
   s->live_ = std::make_unique<api::LiveEvents>(config.live, *s->registry_, *s->store_,
                                                *s->detector_, *s->incidents_, s->metrics_, clock);
   s->api_ = std::make_unique<api::Api>(config.api, *s->registry_, *s->ingestor_, *s->store_,
                                        *s->gazetteer_, *s->detector_, *s->incidents_, *s->assets_,
                                        s->live_.get(), s->keys_.get(), s->records_.get(),
-                                       s->metrics_, clock);
+                                       s->subscriptions_.get(), s->metrics_, clock);
   api::Api* api = s->api_.get();
   Result<std::unique_ptr<api::HttpServer>> http = api::HttpServer::Create(
       config.http,
@@ -90,6 +104,7 @@ void Server::Start() {
   store_->Start();
   detector_thread_->Start();
   live_->Start();
+  notifier_->Start();
   http_->Start();
   api_->SetReady(true);
 }
@@ -100,6 +115,7 @@ void Server::Stop() {
   api_->SetReady(false);
   live_->Stop();
   http_->Stop();
+  notifier_->Stop();
   detector_thread_->Stop();
   store_->Stop();
 }

@@ -8,6 +8,8 @@
 
 #include <memory>
 
+#include "alerts/notifier.h"
+#include "alerts/subscriptions.h"
 #include "api/api.h"
 #include "api/http_server.h"
 #include "api/live_events.h"
@@ -63,6 +65,8 @@ class Server {
   std::unique_ptr<incidents::IncidentTracker> incidents_;
   std::unique_ptr<DetectorThread> detector_thread_;
   std::unique_ptr<auth::ApiKeys> keys_;
+  std::unique_ptr<alerts::Subscriptions> subscriptions_;
+  std::unique_ptr<alerts::Notifier> notifier_;
   std::unique_ptr<web::Assets> assets_;
   std::unique_ptr<api::LiveEvents> live_;
   std::unique_ptr<api::Api> api_;

@@ -28,6 +28,12 @@ Status LoadServerConfig(const std::string& path, ServerConfig& config) {
   OM_RETURN_IF_ERROR(
       get_duration("server.idle_timeout_seconds", 1, 86400, config.http.idle_timeout, 1000));
   OM_RETURN_IF_ERROR(file.GetStringArray("server.trusted_proxies", config.http.trusted_proxies));
+  OM_RETURN_IF_ERROR(file.GetString("server.public_url", config.notifier.public_url));
+  // [notify]
+  OM_RETURN_IF_ERROR(get_duration("notify.timeout_ms", 100, 60000, config.notifier.timeout, 1));
+  OM_RETURN_IF_ERROR(get_int("notify.max_attempts", 1, 1000, config.notifier.max_attempts));
+  OM_RETURN_IF_ERROR(
+      get_duration("notify.max_backoff_seconds", 1, 86400, config.notifier.max_backoff, 1000));
   // [store]
   OM_RETURN_IF_ERROR(file.GetString("store.data_dir", config.store.data_dir));
   std::string fsync = config.store.fsync == store::FsyncPolicy::kAlways ? "always" : "interval";

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "alerts/notifier.h"
 #include "api/api.h"
 #include "api/http_server.h"
 #include "base/status.h"
@@ -18,6 +19,8 @@ struct ServerConfig {
   api::HttpServerOptions http;
   api::ApiOptions api;
   api::LiveEventsOptions live;
+  // public_url empty: "http://" + server.listen.
+  alerts::NotifierOptions notifier{.public_url = ""};
   store::StoreOptions store;
   ingest::IngestOptions ingest;
   detect::DetectOptions detect;

@@ -1,0 +1,201 @@
+#include "alerts/notifier.h"
+
+#include <algorithm>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "alerts/http_client.h"
+#include "base/json_writer.h"
+#include "base/log.h"
+
+namespace om::alerts {
+namespace {
+
+std::string Time(int64_t ms) { return FormatRfc3339(FromUnixMillis(ms)); }
+
+bool Wanted(const Subscription& s, const incidents::IncidentRecords::UpdateEvent& e) {
+  if (!s.service.empty() && e.incident.service != s.service) return false;
+  return static_cast<int>(e.incident.impact) >= static_cast<int>(s.min_impact);
+}
+
+// Slack reads <, > and & in message text as markup (links, mentions): its formatting guide asks
+// for them to be escaped as HTML entities.
+std::string SlackEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '&') {
+      out += "&amp;";
+    } else if (c == '<') {
+      out += "&lt;";
+    } else if (c == '>') {
+      out += "&gt;";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Okabe–Ito colours of the badge, by status.
+std::string_view Colour(const incidents::IncidentRecord& i) {
+  return i.resolved() ? "009E73" : i.impact == incidents::Impact::kMinor ? "E69F00" : "D55E00";
+}
+
+}  // namespace
+
+std::string WebhookSignature(std::string_view secret, std::string_view body) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &n);
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out = "sha256=";
+  for (unsigned int i = 0; i < n; ++i) {
+    out.push_back(kDigits[mac[i] >> 4]);
+    out.push_back(kDigits[mac[i] & 15]);
+  }
+  return out;
+}
+
+Notifier::Notifier(NotifierOptions options, incidents::IncidentRecords& records,
+                   Subscriptions& subscriptions, ServiceName service_name, MetricsRegistry& metrics,
+                   const Clock& clock)
+    : options_(std::move(options)),
+      records_(records),
+      subscriptions_(subscriptions),
+      service_name_(std::move(service_name)),
+      clock_(clock),
+      sent_total_(metrics.GetCounter("om_notifications_sent_total",
+                                     "Incident updates delivered to subscriptions (2xx).")),
+      failed_total_(metrics.GetCounter(
+          "om_notifications_failed_total",
+          "Delivery attempts that failed (no answer, or not 2xx); they are retried.")) {}
+
+Notifier::~Notifier() { Stop(); }
+
+void Notifier::Start() {
+  {
+    MutexLock lock(mu_);
+    stop_ = false;
+  }
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Notifier::Stop() {
+  {
+    MutexLock lock(mu_);
+    stop_ = true;
+    cv_.SignalAll();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void Notifier::Run() {
+  for (;;) {
+    RunOnce();
+    MutexLock lock(mu_);
+    if (stop_) return;
+    cv_.WaitFor(options_.poll);
+    if (stop_) return;
+  }
+}
+
+void Notifier::RunOnce() {
+  int64_t now_ms = ToUnixMillis(clock_.Now());
+  for (Subscription& s : subscriptions_.List()) Serve(s, now_ms);
+}
+
+std::string Notifier::Payload(const Subscription& s,
+                              const incidents::IncidentRecords::UpdateEvent& e) const {
+  const incidents::IncidentRecord& i = e.incident;
+  std::string name = service_name_ ? service_name_(i.service) : i.service;
+  std::string url = options_.public_url + "/incidents/" + i.id;
+  std::string title = name + ": " + std::string(incidents::StatusName(e.update.status)) + " (" +
+                      i.id + ", impact " + std::string(incidents::ImpactName(i.impact)) + ")";
+  JsonWriter w;
+  switch (s.channel) {
+    case Channel::kWebhook:
+      w.BeginObject().Key("event").String("incident.update");
+      w.Key("incident").BeginObject().Key("id").String(i.id).Key("service").String(i.service);
+      w.Key("service_name").String(name).Key("status").String(incidents::StatusName(i.status));
+      w.Key("impact").String(incidents::ImpactName(i.impact)).Key("url").String(url);
+      w.EndObject();
+      w.Key("update").BeginObject().Key("seq").Int(e.update.seq);
+      w.Key("at").String(Time(e.update.at_ms));
+      w.Key("status").String(incidents::StatusName(e.update.status));
+      w.Key("body").String(e.update.body).Key("author").String(e.update.author).EndObject();
+      w.EndObject();
+      break;
+    case Channel::kSlack:
+      // Slack's mrkdwn: *bold* title, the update, and a link.
+      w.BeginObject().Key("text").String("*" + SlackEscape(title) + "*\n" +
+                                         SlackEscape(e.update.body) + "\n<" + url +
+                                         "|Incident page>");
+      w.EndObject();
+      break;
+    case Channel::kTeams:
+      w.BeginObject().Key("@type").String("MessageCard");
+      w.Key("@context").String("https://schema.org/extensions");
+      w.Key("summary").String(title).Key("themeColor").String(Colour(i));
+      w.Key("title").String(title).Key("text").String(e.update.body);
+      w.Key("potentialAction").BeginArray().BeginObject().Key("@type").String("OpenUri");
+      w.Key("name").String("Incident page").Key("targets").BeginArray().BeginObject();
+      w.Key("os").String("default").Key("uri").String(url).EndObject().EndArray();
+      w.EndObject().EndArray().EndObject();
+      break;
+  }
+  return std::move(w).Take();
+}
+
+void Notifier::Serve(Subscription& s, int64_t now_ms) {
+  if (s.next_attempt_ms > now_ms) return;
+  Result<HttpUrl> url = ParseHttpUrl(s.url);
+  if (!url.ok()) return;  // validated when created
+  const Subscription before = s;
+  for (const auto& e : records_.UpdatesSince(s.cursor_seq, 50)) {
+    if (!Wanted(s, e)) {
+      s.cursor_seq = e.update.seq;
+      continue;
+    }
+    std::string body = Payload(s, e);
+    std::vector<std::pair<std::string, std::string>> headers = {
+        {"X-Outagemap-Event", "incident.update"},
+        {"X-Outagemap-Delivery", s.id + "-" + std::to_string(e.update.seq)}};
+    if (!s.secret.empty())
+      headers.emplace_back("X-Outagemap-Signature", WebhookSignature(s.secret, body));
+    Result<int> status = PostJson(*url, body, headers, options_.timeout);
+    if (status.ok() && *status >= 200 && *status < 300) {
+      sent_total_.Add();
+      s.cursor_seq = e.update.seq;
+      s.attempts = 0;
+      s.next_attempt_ms = 0;
+      s.last_error.clear();
+      ++s.delivered;
+      continue;
+    }
+    failed_total_.Add();
+    ++s.attempts;
+    s.last_error = status.ok() ? "HTTP " + std::to_string(*status) : status.status().message();
+    if (s.attempts >= options_.max_attempts) {
+      OM_LOG(kWarning) << "subscription " << s.id << ": gave up on update " << e.update.seq
+                       << " after " << s.attempts << " attempts: " << s.last_error;
+      s.last_error = "gave up after " + std::to_string(s.attempts) + " attempts: " + s.last_error;
+      s.cursor_seq = e.update.seq;
+      s.attempts = 0;
+      s.next_attempt_ms = 0;
+      continue;
+    }
+    int64_t backoff_s = std::min<int64_t>(int64_t{1} << std::min<int64_t>(s.attempts, 30),
+                                          options_.max_backoff.count());
+    s.next_attempt_ms = now_ms + backoff_s * 1000;
+    break;
+  }
+  if (s.cursor_seq != before.cursor_seq || s.attempts != before.attempts ||
+      s.last_error != before.last_error) {
+    Status saved = subscriptions_.SaveProgress(s);
+    if (!saved.ok()) OM_LOG(kError) << "subscription " << s.id << ": " << saved.ToString();
+  }
+}
+
+}  // namespace om::alerts

@@ -1,0 +1,80 @@
+#pragma once
+// Notifier delivers incident updates to subscriptions (subscriptions.h) on its own thread. Every
+// `poll` it asks each subscription's next updates (IncidentRecords::UpdatesSince past the
+// subscription's cursor), skips those its filter does not want (another service, a lower
+// impact), and POSTs the rest in order:
+//   webhook  our JSON, signed: X-Outagemap-Signature: sha256=<HMAC-SHA256(secret, body), hex>
+//   slack    {"text": …}, what Slack's incoming webhooks accept
+//   teams    a MessageCard, what Microsoft Teams' incoming webhooks accept
+// A 2xx answer moves the cursor; anything else (or no answer within `timeout`) is retried after
+// 2^attempts seconds, at most `max_backoff`, in order (a later update never overtakes an earlier
+// one). After `max_attempts` the update is skipped, with the error kept on the subscription.
+// Cursors and retry state are saved after every attempt, so a restart resumes where it stopped.
+//
+// Thread-safety: Start/Stop from the owning thread; RunOnce (tests) when the thread is not started.
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "alerts/subscriptions.h"
+#include "base/metrics.h"
+#include "base/mutex.h"
+#include "base/time.h"
+#include "incidents/incident_records.h"
+
+namespace om::alerts {
+
+struct NotifierOptions {
+  std::chrono::milliseconds poll{1000};
+  std::chrono::milliseconds timeout{5000};
+  int max_attempts = 20;
+  std::chrono::seconds max_backoff{3600};
+  // Base of the links in notifications: "http://status.example.org".
+  std::string public_url = "http://127.0.0.1:8080";
+};
+
+class Notifier {
+ public:
+  using ServiceName = std::function<std::string(const std::string& service_id)>;
+  // All borrowed; they must outlive the Notifier.
+  Notifier(NotifierOptions options, incidents::IncidentRecords& records,
+           Subscriptions& subscriptions, ServiceName service_name, MetricsRegistry& metrics,
+           const Clock& clock);
+  ~Notifier();
+  Notifier(const Notifier&) = delete;
+  Notifier& operator=(const Notifier&) = delete;
+
+  void Start();
+  void Stop();
+  // One pass over every subscription, on the calling thread.
+  void RunOnce();
+
+  // The body sent to `s` for `event`.
+  std::string Payload(const Subscription& s,
+                      const incidents::IncidentRecords::UpdateEvent& event) const;
+
+ private:
+  void Run();
+  // Delivers what is due for `s`; saves its progress.
+  void Serve(Subscription& s, int64_t now_ms);
+
+  const NotifierOptions options_;
+  incidents::IncidentRecords& records_;
+  Subscriptions& subscriptions_;
+  const ServiceName service_name_;
+  const Clock& clock_;
+  Counter& sent_total_;
+  Counter& failed_total_;
+
+  Mutex mu_;
+  CondVar cv_{mu_};
+  bool stop_ OM_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+// "sha256=" + hex HMAC-SHA256 of `body` under `secret`: the webhook signature header's value.
+std::string WebhookSignature(std::string_view secret, std::string_view body);
+
+}  // namespace om::alerts

@@ -1,0 +1,261 @@
+#include "alerts/notifier.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "alerts/http_client.h"
+#include "testing/fake_clock.h"
+#include "testing/temp_dir.h"
+
+namespace om::alerts {
+namespace {
+
+constexpr int64_t kMinute = 29'484'877;  // 2026-01-22T14:37Z
+
+// A loopback HTTP receiver: answers each request with the next status of `statuses` (the last
+// one repeats) and keeps what it received. Bounded: serves until stopped, one request per
+// connection.
+class Receiver {
+ public:
+  explicit Receiver(std::vector<int> statuses) : statuses_(std::move(statuses)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    ::listen(fd_, 16);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~Receiver() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  std::vector<std::string> requests() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string in;
+      char buf[8192];
+      timeval tv{5, 0};
+      ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      // Read the head, then Content-Length bytes of body.
+      for (int i = 0; i < 100; ++i) {
+        ssize_t n = ::recv(c, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        in.append(buf, static_cast<size_t>(n));
+        size_t head = in.find("\r\n\r\n");
+        if (head == std::string::npos) continue;
+        size_t cl = in.find("Content-Length: ");
+        size_t length = cl == std::string::npos ? 0 : std::stoul(in.substr(cl + 16));
+        if (in.size() >= head + 4 + length) break;
+      }
+      int status;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        requests_.push_back(in);
+        status = statuses_[std::min(next_++, statuses_.size() - 1)];
+      }
+      std::string answer = "HTTP/1.1 " + std::to_string(status) +
+                           " X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+      ::send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+      ::close(c);
+    }
+  }
+
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<int> statuses_;
+  size_t next_ = 0;
+  std::vector<std::string> requests_;
+};
+
+incidents::Incident Open(std::string id, std::string service) {
+  incidents::Incident i;
+  i.id = std::move(id);
+  i.service = std::move(service);
+  i.started_minute = kMinute - 2;
+  i.detected_minute = kMinute;
+  return i;
+}
+
+TEST(NotifierTest, WebhookSignatureIsHmacSha256) {
+  // RFC 4231-style check with the well-known "quick brown fox" vector.
+  EXPECT_EQ(WebhookSignature("key", "The quick brown fox jumps over the lazy dog"),
+            "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
+}
+
+TEST(NotifierTest, UrlsAreCheckedWhenSubscribing) {
+  auto ok = ParseHttpUrl("http://hooks.local:8081/in?x=1");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->host, "hooks.local");
+  EXPECT_EQ(ok->port, "8081");
+  EXPECT_EQ(ok->target, "/in?x=1");
+  EXPECT_EQ(ParseHttpUrl("http://example.org")->target, "/");
+  EXPECT_EQ(ParseHttpUrl("http://example.org")->port, "80");
+  EXPECT_NE(ParseHttpUrl("https://hooks.slack.com/x")
+                .status()
+                .message()
+                .find("https is not "
+                      "supported yet"),
+            std::string::npos);
+  EXPECT_FALSE(ParseHttpUrl("ftp://x").ok());
+  EXPECT_FALSE(ParseHttpUrl("http://user:pw@x/").ok());
+  EXPECT_FALSE(ParseHttpUrl("http://x:port/").ok());
+}
+
+TEST(NotifierTest, DeliversInOrderRetriesWithBackoffAndResumesAfterRestart) {
+  testing::TempDir dir;
+  std::string path = dir.str() + "/meta.db";
+  testing::FakeClock clock(FromUnixMillis(kMinute * 60000));
+  MetricsRegistry metrics;
+  Receiver receiver({500, 200});
+  auto records = std::move(*incidents::IncidentRecords::Open(path));
+  std::string secret, id;
+  {
+    auto subs = std::move(*Subscriptions::Open(path));
+    auto webhook = subs->Create(Channel::kWebhook, receiver.url(), "outlook",
+                                incidents::Impact::kNone, 0, clock.Now());
+    ASSERT_TRUE(webhook.ok()) << webhook.status().ToString();
+    secret = webhook->secret;
+    id = webhook->id;
+    EXPECT_EQ(secret.size(), 64u);
+    incidents::IncidentSnapshot snapshot;
+    snapshot.incidents = {Open("OM1000001", "outlook"), Open("OM1000002", "slack")};
+    ASSERT_TRUE(records->Sync(snapshot, clock.Now()).ok());
+    ASSERT_TRUE(records
+                    ->PostUpdate("OM1000001", incidents::IncidentStatus::kIdentified, std::nullopt,
+                                 "Found it \"quoted\"", "noc", clock.Now())
+                    .ok());
+    Notifier notifier(
+        {.timeout = std::chrono::milliseconds(3000)}, *records, *subs,
+        [](const std::string& s) { return s == "outlook" ? "Outlook" : s; }, metrics, clock);
+    notifier.RunOnce();  // the first attempt gets 500: retried in 2 s, nothing else sent
+    ASSERT_EQ(receiver.requests().size(), 1u);
+    auto listed = subs->List();
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0].attempts, 1);
+    EXPECT_EQ(listed[0].last_error, "HTTP 500");
+    EXPECT_EQ(listed[0].next_attempt_ms, kMinute * 60000 + 2000);
+    notifier.RunOnce();  // not due yet
+    EXPECT_EQ(receiver.requests().size(), 1u);
+  }
+  // A restart: the subscription resumes its retry from the database.
+  clock.Advance(std::chrono::seconds(2));
+  auto subs = std::move(*Subscriptions::Open(path));
+  Notifier notifier(
+      {.timeout = std::chrono::milliseconds(3000)}, *records, *subs,
+      [](const std::string& s) { return s == "outlook" ? "Outlook" : s; }, metrics, clock);
+  notifier.RunOnce();
+  auto requests = receiver.requests();
+  // The retried opening update, then the operator's; slack's incident is not for this filter.
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[1].substr(requests[1].find("\r\n\r\n") + 4),
+            requests[0].substr(requests[0].find("\r\n\r\n") + 4));
+  const std::string& last = requests[2];
+  std::string body = last.substr(last.find("\r\n\r\n") + 4);
+  EXPECT_TRUE(last.starts_with("POST /hook HTTP/1.1\r\n")) << last;
+  EXPECT_NE(last.find("X-Outagemap-Signature: " + WebhookSignature(secret, body)),
+            std::string::npos)
+      << last;
+  EXPECT_NE(last.find("X-Outagemap-Delivery: " + id + "-3"), std::string::npos) << last;
+  EXPECT_NE(
+      body.find(
+          R"("incident":{"id":"OM1000001","service":"outlook","service_name":"Outlook","status":"identified","impact":"major","url":"http://127.0.0.1:8080/incidents/OM1000001"})"),
+      std::string::npos)
+      << body;
+  EXPECT_NE(body.find(R"("body":"Found it \"quoted\"","author":"noc")"), std::string::npos);
+  auto listed = subs->List();
+  EXPECT_EQ(listed[0].delivered, 2);
+  EXPECT_EQ(listed[0].attempts, 0);
+  EXPECT_EQ(listed[0].cursor_seq, 3);
+  EXPECT_EQ(metrics.GetCounter("om_notifications_sent_total", "").value(), 2u);
+  EXPECT_EQ(metrics.GetCounter("om_notifications_failed_total", "").value(), 1u);
+}
+
+TEST(NotifierTest, SlackAndTeamsPayloads) {
+  testing::TempDir dir;
+  testing::FakeClock clock(FromUnixMillis(kMinute * 60000));
+  MetricsRegistry metrics;
+  auto records = std::move(*incidents::IncidentRecords::Open(dir.str() + "/meta.db"));
+  auto subs = std::move(*Subscriptions::Open(dir.str() + "/meta.db"));
+  incidents::IncidentSnapshot snapshot;
+  snapshot.incidents = {Open("OM1000001", "outlook")};
+  ASSERT_TRUE(records->Sync(snapshot, clock.Now()).ok());
+  Notifier notifier(
+      {.public_url = "http://status.example.org"}, *records, *subs,
+      [](const std::string&) { return std::string("Outlook"); }, metrics, clock);
+  auto event = records->UpdatesSince(0, 1).at(0);
+  Subscription slack;
+  slack.channel = Channel::kSlack;
+  EXPECT_EQ(
+      notifier.Payload(slack, event),
+      R"j({"text":"*Outlook: investigating (OM1000001, impact major)*\nUser reports rose above the usual level at 14:35 UTC; outagemap declared an outage at 14:37 UTC.\n\u003chttp://status.example.org/incidents/OM1000001|Incident page\u003e"})j");
+  event.update.body = "a <b> & c";
+  // Slack entities, then JSON-escaped (& as \\u0026).
+  EXPECT_NE(notifier.Payload(slack, event).find(R"(a \u0026lt;b\u0026gt; \u0026amp; c)"),
+            std::string::npos);
+  Subscription teams;
+  teams.channel = Channel::kTeams;
+  std::string card = notifier.Payload(teams, event);
+  EXPECT_TRUE(card.starts_with(
+      R"j({"@type":"MessageCard","@context":"https://schema.org/extensions","summary":"Outlook: investigating (OM1000001, impact major)","themeColor":"D55E00")j"))
+      << card;
+  EXPECT_NE(card.find(R"("uri":"http://status.example.org/incidents/OM1000001")"),
+            std::string::npos);
+}
+
+TEST(NotifierTest, AnUnreachableReceiverTimesOutAndIsRetried) {
+  testing::TempDir dir;
+  testing::FakeClock clock(FromUnixMillis(kMinute * 60000));
+  MetricsRegistry metrics;
+  auto records = std::move(*incidents::IncidentRecords::Open(dir.str() + "/meta.db"));
+  auto subs = std::move(*Subscriptions::Open(dir.str() + "/meta.db"));
+  // A port nothing listens on (bound, then closed).
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  ASSERT_TRUE(subs->Create(Channel::kWebhook,
+                           "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/", "",
+                           incidents::Impact::kNone, 0, clock.Now())
+                  .ok());
+  incidents::IncidentSnapshot snapshot;
+  snapshot.incidents = {Open("OM1000001", "outlook")};
+  ASSERT_TRUE(records->Sync(snapshot, clock.Now()).ok());
+  Notifier notifier({.timeout = std::chrono::milliseconds(500)}, *records, *subs, nullptr, metrics,
+                    clock);
+  notifier.RunOnce();
+  auto s = subs->List().at(0);
+  EXPECT_EQ(s.attempts, 1);
+  EXPECT_NE(s.last_error.find("connect 127.0.0.1"), std::string::npos) << s.last_error;
+  EXPECT_EQ(s.cursor_seq, 0);
+}
+
+}  // namespace
+}  // namespace om::alerts

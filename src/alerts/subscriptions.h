@@ -1,0 +1,66 @@
+#pragma once
+// Subscriptions: who is told about incidents, and how far each has been told. Kept in SQLite
+// (<data_dir>/meta.db, table subscriptions). A subscription follows the stream of incident updates
+// (IncidentRecords::UpdatesSince) with a cursor of its own, so the updates themselves are the
+// persistent outbox: nothing is lost across a restart, and a subscription that could not deliver
+// resumes where it stopped, in order.
+//
+// Thread-safety: every method may be called from any thread (one mutex around the connection).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/mutex.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "db/database.h"
+#include "incidents/incident_records.h"
+
+namespace om::alerts {
+
+enum class Channel { kWebhook, kSlack, kTeams };
+std::string_view ChannelName(Channel channel);  // "webhook", "slack", "teams"
+Result<Channel> ParseChannel(std::string_view name);
+
+struct Subscription {
+  std::string id;  // 12 hex digits
+  Channel channel = Channel::kWebhook;
+  std::string url;
+  std::string secret;   // webhook: the HMAC-SHA256 key (64 hex digits); empty for the others
+  std::string service;  // only this service's incidents; empty for every service
+  incidents::Impact min_impact = incidents::Impact::kNone;
+  int64_t created_ms = 0;
+  // Delivery state.
+  int64_t cursor_seq = 0;       // the last update delivered or skipped
+  int64_t attempts = 0;         // failed attempts at the update after the cursor
+  int64_t next_attempt_ms = 0;  // no attempt before this
+  std::string last_error;
+  int64_t delivered = 0;  // updates delivered in all
+};
+
+class Subscriptions {
+ public:
+  static Result<std::unique_ptr<Subscriptions>> Open(const std::string& path);
+
+  // A new subscription that starts after `first_seq` (updates before it are not sent). The secret
+  // is generated for webhooks. kInvalidArgument naming the field for a bad url or channel.
+  Result<Subscription> Create(Channel channel, std::string_view url, std::string_view service,
+                              incidents::Impact min_impact, int64_t first_seq, Timestamp now);
+  std::vector<Subscription> List() const;
+  // kNotFound for an unknown id.
+  Status Delete(std::string_view id);
+  // Saves the delivery state of `s` (cursor, attempts, next attempt, error, count).
+  Status SaveProgress(const Subscription& s);
+
+ private:
+  explicit Subscriptions(std::unique_ptr<db::Database> db) : db_(std::move(db)) {}
+
+  mutable Mutex mu_;
+  std::unique_ptr<db::Database> db_ OM_GUARDED_BY(mu_);
+};
+
+}  // namespace om::alerts

@@ -1,0 +1,115 @@
+"""End-to-end: notifications from the real binary to a webhook receiver on 127.0.0.1. The demo
+replays its outage; an admin key (made with `outagemap keys`) subscribes a signed webhook and a
+Slack-compatible endpoint; the receiver refuses the first delivery with 500, so the retry is
+exercised too. Checks the HMAC-SHA256 signature, the payloads and the order. Standard library
+only; every wait is bounded."""
+
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from harness import Server, check, free_port
+
+BINARY = sys.argv[1]
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    received = []  # (path, headers, body, answered status)
+    lock = threading.Lock()
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with Receiver.lock:
+            first = not Receiver.received
+            status = 500 if first else 200
+            Receiver.received.append((self.path, dict(self.headers), body, status))
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def main():
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    hook = f"http://127.0.0.1:{receiver.server_address[1]}"
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "data")
+        port = free_port()
+        log = open(os.path.join(tmp, "demo.log"), "w")
+        proc = subprocess.Popen([BINARY, "demo", "--listen", f"127.0.0.1:{port}", "--data", data,
+                                 "--speed", "2", "--history-days", "3"], stdout=log, stderr=subprocess.STDOUT)
+        client = Server(BINARY, data)
+        client.port = port
+        try:
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                try:
+                    if client.request("GET", "/readyz")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.2)
+            key = subprocess.run([BINARY, "keys", "create", "--name", "e2e admin", "--scopes", "admin",
+                                  "--data", data], capture_output=True, text=True, timeout=30)
+            check(key.returncode == 0, key.stderr)
+            auth = {"Authorization": "Bearer " + key.stdout.strip()}
+            status, _, body = client.request("POST", "/api/v1/subscriptions", json.dumps(
+                {"channel": "webhook", "url": hook + "/webhook", "service": "microsoft-365"}), headers=auth)
+            check(status == 201, (status, body))
+            secret = json.loads(body)["data"]["secret"]
+            status, _, body = client.request("POST", "/api/v1/subscriptions", json.dumps(
+                {"channel": "slack", "url": hook + "/slack", "min_impact": "major"}), headers=auth)
+            check(status == 201, (status, body))
+            # Bounded wait: detection, the record, the refused first delivery and its retry.
+            deadline = time.time() + 120
+            while time.time() < deadline:
+                with Receiver.lock:
+                    ok = [r for r in Receiver.received if r[0] == "/webhook" and r[3] == 200]
+                    slack = [r for r in Receiver.received if r[0] == "/slack" and r[3] == 200]
+                if ok and slack:
+                    break
+                time.sleep(0.5)
+            check(ok, f"no webhook delivered: {Receiver.received}\n" + open(log.name).read()[-2000:])
+            check(slack, f"no Slack message delivered: {Receiver.received}")
+            with Receiver.lock:
+                received = list(Receiver.received)
+            first = received[0]
+            check(first[3] == 500, first)
+            retried = [r for r in received if r[1].get("X-Outagemap-Delivery") == first[1].get("X-Outagemap-Delivery")]
+            check(len(retried) >= 2 and retried[-1][3] == 200, f"the refused delivery was not retried: {received}")
+            path, headers, body, _ = ok[0]
+            expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+            check(headers.get("X-Outagemap-Signature") == expected, (headers, expected))
+            event = json.loads(body)
+            check(event["event"] == "incident.update" and event["incident"]["service"] == "microsoft-365"
+                  and event["incident"]["service_name"] == "Microsoft 365"
+                  and event["update"]["status"] == "investigating"
+                  and event["update"]["body"].startswith("User reports rose above the usual level"), event)
+            seqs = [json.loads(r[2])["update"]["seq"] for r in received if r[0] == "/webhook" and r[3] == 200]
+            check(seqs == sorted(seqs) and len(seqs) == len(set(seqs)), f"out of order or repeated: {seqs}")
+            text = json.loads(slack[0][2])["text"]
+            check(text.startswith("*") and "(OM" in text and "|Incident page>" in text, text)
+            check("X-Outagemap-Signature" not in slack[0][1], "only webhooks are signed")
+            print(f"ok   {len(received)} deliveries: webhook signed and retried after a 500, Slack text sent")
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            receiver.shutdown()
+    print("notify e2e: all passed")
+
+
+if __name__ == "__main__":
+    main()
