@@ -134,6 +134,23 @@ std::string Notifier::Payload(const Subscription& s,
                                          "|Incident page>");
       w.EndObject();
       break;
+    case Channel::kAlertmanager: {
+      int64_t now_ms = ToUnixMillis(clock_.Now());
+      int64_t ends = i.resolved() ? i.resolved_ms
+                                  : now_ms + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 options_.alert_horizon)
+                                                 .count();
+      w.BeginArray().BeginObject().Key("labels").BeginObject();
+      w.Key("alertname").String("OutagemapIncident").Key("service").String(i.service);
+      w.Key("incident").String(i.id).EndObject();
+      w.Key("annotations").BeginObject().Key("summary").String(title);
+      w.Key("description").String(e.update.body).Key("service_name").String(name);
+      w.Key("status").String(incidents::StatusName(i.status));
+      w.Key("impact").String(incidents::ImpactName(i.impact)).EndObject();
+      w.Key("startsAt").String(Time(i.created_ms)).Key("endsAt").String(Time(ends));
+      w.Key("generatorURL").String(url).EndObject().EndArray();
+      break;
+    }
     case Channel::kTeams:
       w.BeginObject().Key("@type").String("MessageCard");
       w.Key("@context").String("https://schema.org/extensions");
@@ -152,6 +169,11 @@ void Notifier::Serve(Subscription& s, int64_t now_ms) {
   if (s.next_attempt_ms > now_ms) return;
   Result<HttpUrl> url = ParseHttpUrl(s.url);
   if (!url.ok()) return;  // validated when created
+  if (s.channel == Channel::kAlertmanager) {
+    // The subscription names Alertmanager itself; alerts go to its v2 API.
+    while (url->target.size() > 1 && url->target.back() == '/') url->target.pop_back();
+    url->target = (url->target == "/" ? "" : url->target) + "/api/v2/alerts";
+  }
   const Subscription before = s;
   for (const auto& e : records_.UpdatesSince(s.cursor_seq, 50)) {
     if (!Wanted(s, e)) {

@@ -6,6 +6,12 @@
 //   webhook  our JSON, signed: X-Outagemap-Signature: sha256=<HMAC-SHA256(secret, body), hex>
 //   slack    {"text": …}, what Slack's incoming webhooks accept
 //   teams    a MessageCard, what Microsoft Teams' incoming webhooks accept
+//   alertmanager  one alert to Alertmanager's v2 API (POST <url>/api/v2/alerts), so that it
+//            groups, routes, silences and forwards it: labels alertname=OutagemapIncident,
+//            service, incident (stable for the incident's life); status, impact and the update
+//            in annotations; endsAt the resolution time, or `alert_horizon` ahead while the
+//            incident is unresolved (Alertmanager resolves an alert that is not sent again by
+//            then; every update sends it again)
 // A 2xx answer moves the cursor; anything else (or no answer within `timeout`) is retried after
 // 2^attempts seconds, at most `max_backoff`, in order (a later update never overtakes an earlier
 // one). After `max_attempts` the update is skipped, with the error kept on the subscription.
@@ -33,6 +39,8 @@ struct NotifierOptions {
   std::chrono::seconds max_backoff{3600};
   // Base of the links in notifications: "http://status.example.org".
   std::string public_url = "http://127.0.0.1:8080";
+  // How long Alertmanager keeps an unresolved incident's alert firing without a new update.
+  std::chrono::hours alert_horizon{24};
 };
 
 class Notifier {

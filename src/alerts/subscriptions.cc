@@ -7,7 +7,7 @@
 namespace om::alerts {
 namespace {
 
-constexpr std::string_view kChannelNames[] = {"webhook", "slack", "teams"};
+constexpr std::string_view kChannelNames[] = {"webhook", "slack", "teams", "alertmanager"};
 
 Result<std::string> RandomHex(size_t bytes) {
   std::string raw(bytes, '\0');
@@ -37,7 +37,7 @@ Result<Channel> ParseChannel(std::string_view name) {
   for (size_t i = 0; i < std::size(kChannelNames); ++i) {
     if (kChannelNames[i] == name) return static_cast<Channel>(i);
   }
-  return Status::InvalidArgument("channel: must be one of webhook, slack, teams");
+  return Status::InvalidArgument("channel: must be one of webhook, slack, teams, alertmanager");
 }
 
 Result<std::unique_ptr<Subscriptions>> Subscriptions::Open(const std::string& path) {

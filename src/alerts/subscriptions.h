@@ -22,8 +22,9 @@
 
 namespace om::alerts {
 
-enum class Channel { kWebhook, kSlack, kTeams };
-std::string_view ChannelName(Channel channel);  // "webhook", "slack", "teams"
+enum class Channel { kWebhook, kSlack, kTeams, kAlertmanager };
+// "webhook", "slack", "teams", "alertmanager"
+std::string_view ChannelName(Channel channel);
 Result<Channel> ParseChannel(std::string_view name);
 
 struct Subscription {

@@ -1,8 +1,10 @@
-"""End-to-end: notifications from the real binary to a webhook receiver on 127.0.0.1. The demo
-replays its outage; an admin key (made with `outagemap keys`) subscribes a signed webhook and a
-Slack-compatible endpoint; the receiver refuses the first delivery with 500, so the retry is
-exercised too. Checks the HMAC-SHA256 signature, the payloads and the order. Standard library
-only; every wait is bounded."""
+"""End-to-end: notifications from the real binary to receivers on 127.0.0.1. The demo replays its
+outage; an admin key (made with `outagemap keys`) subscribes a signed webhook, a Slack-compatible
+endpoint and Debian's real Alertmanager (prometheus-alertmanager, started here on 127.0.0.1 and
+stopped by PID), which groups the alert and forwards it to our receiver through its own webhook.
+The receiver refuses the first delivery with 500, so the retry is exercised too. Checks the
+HMAC-SHA256 signature, the payloads, the order and Alertmanager's forwarded alert. Standard
+library only; every wait is bounded."""
 
 import hashlib
 import hmac
@@ -27,7 +29,8 @@ class Receiver(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         with Receiver.lock:
-            first = not Receiver.received
+            # The first webhook delivery is refused, to exercise the retry.
+            first = self.path == "/webhook" and not any(r[0] == "/webhook" for r in Receiver.received)
             status = 500 if first else 200
             Receiver.received.append((self.path, dict(self.headers), body, status))
         self.send_response(status)
@@ -43,6 +46,25 @@ def main():
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     hook = f"http://127.0.0.1:{receiver.server_address[1]}"
     with tempfile.TemporaryDirectory() as tmp:
+        am_port = free_port()
+        with open(os.path.join(tmp, "alertmanager.yml"), "w") as f:
+            f.write(f"""route:
+  receiver: om
+  group_by: [incident]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: om
+    webhook_configs:
+      - url: {hook}/am
+        send_resolved: true
+""")
+        am_log = open(os.path.join(tmp, "alertmanager.log"), "w")
+        am = subprocess.Popen(["prometheus-alertmanager", "--config.file", os.path.join(tmp, "alertmanager.yml"),
+                               "--storage.path", os.path.join(tmp, "am"),
+                               "--web.listen-address", f"127.0.0.1:{am_port}", "--cluster.listen-address="],
+                              stdout=am_log, stderr=subprocess.STDOUT)
         data = os.path.join(tmp, "data")
         port = free_port()
         log = open(os.path.join(tmp, "demo.log"), "w")
@@ -70,20 +92,25 @@ def main():
             status, _, body = client.request("POST", "/api/v1/subscriptions", json.dumps(
                 {"channel": "slack", "url": hook + "/slack", "min_impact": "major"}), headers=auth)
             check(status == 201, (status, body))
+            status, _, body = client.request("POST", "/api/v1/subscriptions", json.dumps(
+                {"channel": "alertmanager", "url": f"http://127.0.0.1:{am_port}", "service": "outlook"}),
+                headers=auth)
+            check(status == 201, (status, body))
             # Bounded wait: detection, the record, the refused first delivery and its retry.
             deadline = time.time() + 120
             while time.time() < deadline:
                 with Receiver.lock:
                     ok = [r for r in Receiver.received if r[0] == "/webhook" and r[3] == 200]
                     slack = [r for r in Receiver.received if r[0] == "/slack" and r[3] == 200]
-                if ok and slack:
+                    forwarded = [r for r in Receiver.received if r[0] == "/am"]
+                if ok and slack and forwarded:
                     break
                 time.sleep(0.5)
             check(ok, f"no webhook delivered: {Receiver.received}\n" + open(log.name).read()[-2000:])
             check(slack, f"no Slack message delivered: {Receiver.received}")
             with Receiver.lock:
                 received = list(Receiver.received)
-            first = received[0]
+            first = next(r for r in received if r[0] == "/webhook")
             check(first[3] == 500, first)
             retried = [r for r in received if r[1].get("X-Outagemap-Delivery") == first[1].get("X-Outagemap-Delivery")]
             check(len(retried) >= 2 and retried[-1][3] == 200, f"the refused delivery was not retried: {received}")
@@ -100,8 +127,19 @@ def main():
             text = json.loads(slack[0][2])["text"]
             check(text.startswith("*") and "(OM" in text and "|Incident page>" in text, text)
             check("X-Outagemap-Signature" not in slack[0][1], "only webhooks are signed")
-            print(f"ok   {len(received)} deliveries: webhook signed and retried after a 500, Slack text sent")
+            check(forwarded, "Alertmanager forwarded nothing:\n" + open(am_log.name).read()[-2000:])
+            alert = json.loads(forwarded[0][2])["alerts"][0]
+            check(alert["status"] == "firing" and alert["labels"]["alertname"] == "OutagemapIncident"
+                  and alert["labels"]["service"] == "outlook" and alert["labels"]["incident"].startswith("OM")
+                  and alert["annotations"]["summary"].startswith("Outlook: investigating"), alert)
+            print(f"ok   {len(received)} deliveries: webhook signed and retried after a 500, Slack text sent, "
+                  f"Alertmanager forwarded incident {alert['labels']['incident']}")
         finally:
+            am.terminate()
+            try:
+                am.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                am.kill()
             proc.terminate()
             try:
                 proc.wait(timeout=30)
