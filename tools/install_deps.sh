@@ -16,8 +16,9 @@ packages=(
   nginx-light wrk
   # browser tests of the web UI (playwright-core drives it; docs/adr/0013-web-ui-stack.md)
   chromium fonts-dejavu-core
-  # a real Alertmanager receives our alerts in the notification tests (docs/adr/0011)
-  prometheus-alertmanager
+  # a real Alertmanager receives our alerts in the notification tests (docs/adr/0011); the
+  # openssl command makes their TLS receivers' certificates
+  prometheus-alertmanager openssl
 )
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   packages+=(nodejs npm)

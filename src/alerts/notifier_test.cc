@@ -114,12 +114,11 @@ TEST(NotifierTest, UrlsAreCheckedWhenSubscribing) {
   EXPECT_EQ(ok->target, "/in?x=1");
   EXPECT_EQ(ParseHttpUrl("http://example.org")->target, "/");
   EXPECT_EQ(ParseHttpUrl("http://example.org")->port, "80");
-  EXPECT_NE(ParseHttpUrl("https://hooks.slack.com/x")
-                .status()
-                .message()
-                .find("https is not "
-                      "supported yet"),
-            std::string::npos);
+  auto slack = ParseHttpUrl("https://hooks.slack.com/services/T0/B0/x");
+  ASSERT_TRUE(slack.ok());
+  EXPECT_TRUE(slack->tls);
+  EXPECT_EQ(slack->port, "443");
+  EXPECT_EQ(slack->target, "/services/T0/B0/x");
   EXPECT_FALSE(ParseHttpUrl("ftp://x").ok());
   EXPECT_FALSE(ParseHttpUrl("http://user:pw@x/").ok());
   EXPECT_FALSE(ParseHttpUrl("http://x:port/").ok());

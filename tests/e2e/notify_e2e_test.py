@@ -11,6 +11,7 @@ import hmac
 import http.server
 import json
 import os
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -41,11 +42,34 @@ class Receiver(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def self_signed(tmp, name):
+    """A certificate for localhost / 127.0.0.1 made with the openssl command; returns (cert, key)."""
+    cert, key = os.path.join(tmp, name + ".pem"), os.path.join(tmp, name + ".key")
+    r = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, r.stderr)
+    return cert, key
+
+
+def tls_receiver(cert, key):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Receiver)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 def main():
     receiver = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     hook = f"http://127.0.0.1:{receiver.server_address[1]}"
     with tempfile.TemporaryDirectory() as tmp:
+        # Two TLS receivers: one whose certificate the server is told to trust (SSL_CERT_FILE),
+        # one it must refuse.
+        trusted = tls_receiver(*self_signed(tmp, "trusted"))
+        untrusted = tls_receiver(*self_signed(tmp, "untrusted"))
         am_port = free_port()
         with open(os.path.join(tmp, "alertmanager.yml"), "w") as f:
             f.write(f"""route:
@@ -69,7 +93,8 @@ receivers:
         port = free_port()
         log = open(os.path.join(tmp, "demo.log"), "w")
         proc = subprocess.Popen([BINARY, "demo", "--listen", f"127.0.0.1:{port}", "--data", data,
-                                 "--speed", "2", "--history-days", "3"], stdout=log, stderr=subprocess.STDOUT)
+                                 "--speed", "2", "--history-days", "3"], stdout=log, stderr=subprocess.STDOUT,
+                                env=dict(os.environ, SSL_CERT_FILE=os.path.join(tmp, "trusted.pem")))
         client = Server(BINARY, data)
         client.port = port
         try:
@@ -92,6 +117,11 @@ receivers:
             status, _, body = client.request("POST", "/api/v1/subscriptions", json.dumps(
                 {"channel": "slack", "url": hook + "/slack", "min_impact": "major"}), headers=auth)
             check(status == 201, (status, body))
+            for port_of, path in ((trusted, "/tls"), (untrusted, "/untrusted")):
+                status, _, body = client.request("POST", "/api/v1/subscriptions", json.dumps(
+                    {"channel": "webhook", "url": f"https://localhost:{port_of.server_address[1]}{path}",
+                     "service": "microsoft-365"}), headers=auth)
+                check(status == 201, (status, body))
             status, _, body = client.request("POST", "/api/v1/subscriptions", json.dumps(
                 {"channel": "alertmanager", "url": f"http://127.0.0.1:{am_port}", "service": "outlook"}),
                 headers=auth)
@@ -103,7 +133,8 @@ receivers:
                     ok = [r for r in Receiver.received if r[0] == "/webhook" and r[3] == 200]
                     slack = [r for r in Receiver.received if r[0] == "/slack" and r[3] == 200]
                     forwarded = [r for r in Receiver.received if r[0] == "/am"]
-                if ok and slack and forwarded:
+                    over_tls = [r for r in Receiver.received if r[0] == "/tls" and r[3] == 200]
+                if ok and slack and forwarded and over_tls:
                     break
                 time.sleep(0.5)
             check(ok, f"no webhook delivered: {Receiver.received}\n" + open(log.name).read()[-2000:])
@@ -127,12 +158,19 @@ receivers:
             text = json.loads(slack[0][2])["text"]
             check(text.startswith("*") and "(OM" in text and "|Incident page>" in text, text)
             check("X-Outagemap-Signature" not in slack[0][1], "only webhooks are signed")
+            check(over_tls, f"nothing delivered over TLS: {received}")
+            check(not [r for r in received if r[0] == "/untrusted"], "a certificate nobody trusts was accepted")
+            status, _, body = client.request("GET", "/api/v1/subscriptions", headers=auth)
+            refused = [s for s in json.loads(body)["data"]["subscriptions"] if s["url"].endswith("/untrusted")]
+            check(refused and refused[0]["failed_attempts"] >= 1
+                  and "TLS handshake" in (refused[0]["last_error"] or ""), refused)
             check(forwarded, "Alertmanager forwarded nothing:\n" + open(am_log.name).read()[-2000:])
             alert = json.loads(forwarded[0][2])["alerts"][0]
             check(alert["status"] == "firing" and alert["labels"]["alertname"] == "OutagemapIncident"
                   and alert["labels"]["service"] == "outlook" and alert["labels"]["incident"].startswith("OM")
                   and alert["annotations"]["summary"].startswith("Outlook: investigating"), alert)
-            print(f"ok   {len(received)} deliveries: webhook signed and retried after a 500, Slack text sent, "
+            print(f"ok   {len(received)} deliveries: webhook signed and retried after a 500, over TLS to a "
+                  f"trusted certificate and refused to an untrusted one ({refused[0]['last_error']}), Slack text sent, "
                   f"Alertmanager forwarded incident {alert['labels']['incident']}")
         finally:
             am.terminate()
@@ -146,6 +184,8 @@ receivers:
             except subprocess.TimeoutExpired:
                 proc.kill()
             receiver.shutdown()
+            trusted.shutdown()
+            untrusted.shutdown()
     print("notify e2e: all passed")
 
 
