@@ -156,7 +156,8 @@ Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor
          store::Store& store, const geo::Gazetteer& gazetteer, const detect::Detector& detector,
          const incidents::IncidentTracker& incidents, const web::Assets& assets, LiveEvents* live,
          auth::ApiKeys* keys, incidents::IncidentRecords* records,
-         alerts::Subscriptions* subscriptions, MetricsRegistry& metrics, const Clock& clock)
+         alerts::Subscriptions* subscriptions, incidents::Maintenances* maintenances,
+         MetricsRegistry& metrics, const Clock& clock)
     : options_(options),
       registry_(registry),
       ingestor_(ingestor),
@@ -169,6 +170,7 @@ Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor
       keys_(keys),
       records_(records),
       subscriptions_(subscriptions),
+      maintenances_(maintenances),
       form_limiter_(options.form_rate),
       public_limiter_(options.public_rate),
       metrics_(metrics),
@@ -192,6 +194,9 @@ void Api::Handle(HttpRequest&& request, Responder respond) {
       path.ends_with("/updates")) {
     std::string id = UrlDecode(std::string_view(path).substr(18, path.size() - 18 - 8));
     return respond(PostIncidentUpdate(id, request));
+  }
+  if (path == "/api/v1/maintenances" || path.starts_with("/api/v1/maintenances/")) {
+    return respond(HandleMaintenances(request));
   }
   if (path == "/api/v1/subscriptions" || path.starts_with("/api/v1/subscriptions/")) {
     return respond(HandleSubscriptions(request));
@@ -763,6 +768,76 @@ void WriteSubscription(JsonWriter& w, const alerts::Subscription& s, bool with_s
 
 }  // namespace
 
+HttpResponse Api::HandleMaintenances(const HttpRequest& request) {
+  if (!maintenances_) return ErrorResponse(503, "unavailable", "maintenance windows are not kept");
+  std::string_view id =
+      std::string_view(request.path).substr(std::string_view("/api/v1/maintenances").size());
+  if (!id.empty()) id.remove_prefix(1);
+  int64_t now_ms = ToUnixMillis(clock_.Now());
+  auto write = [&](JsonWriter& w, const incidents::Maintenance& m) {
+    w.BeginObject().Key("id").String(m.id).Key("service").String(m.service);
+    w.Key("title").String(m.title).Key("body").String(m.body);
+    w.Key("starts_at").String(FormatRfc3339(FromUnixMillis(m.starts_ms)));
+    w.Key("ends_at").String(FormatRfc3339(FromUnixMillis(m.ends_ms)));
+    w.Key("status").String(incidents::MaintenanceStatusAt(m, now_ms)).EndObject();
+  };
+  if (request.method == "GET" || request.method == "HEAD") {
+    if (!id.empty()) return ErrorResponse(404, "not_found", "no such endpoint: " + request.path);
+    std::string service;
+    if (QueryParam(request.query, "service", service)) {
+      auto found = registry_.Find(service);
+      if (!found) {
+        return ErrorResponse(Status::NotFound("unknown service \"" + service.substr(0, 64) + "\""));
+      }
+      service = found->id;
+    }
+    JsonWriter w;
+    w.BeginObject().Key("maintenances").BeginArray();
+    for (const auto& m : maintenances_->List(service)) write(w, m);
+    w.EndArray().EndObject();
+    return DataResponse(w.str());
+  }
+  if (!keys_) return ErrorResponse(Status::Unauthenticated("API keys are not enabled"));
+  Result<auth::ApiKey> key =
+      keys_->Authenticate(request.Header("authorization"), auth::kIncidentWrite);
+  if (!key.ok()) return ErrorResponse(key.status());
+  if (request.method == "DELETE" && !id.empty()) {
+    Status cancelled = maintenances_->Cancel(id);
+    if (!cancelled.ok()) return ErrorResponse(cancelled);
+    return DataResponse("{\"cancelled\":true}");
+  }
+  if (request.method != "POST" || !id.empty()) {
+    HttpResponse r = ErrorResponse(405, "method_not_allowed",
+                                   request.method + " not allowed on " + request.path);
+    r.headers.emplace_back("Allow", id.empty() ? "GET, POST" : "DELETE");
+    return r;
+  }
+  Result<std::map<std::string, std::string>> fields =
+      ingest::ParseStringFields(request.body, {"service", "title", "body", "starts_at", "ends_at"});
+  if (!fields.ok()) return ErrorResponse(fields.status());
+  auto field = [&](const std::string& name) {
+    auto it = fields->find(name);
+    return it == fields->end() ? std::string() : it->second;
+  };
+  auto service = registry_.Find(field("service"));
+  if (!service) {
+    return ErrorResponse(Status::InvalidArgument("service: unknown service \"" +
+                                                 field("service").substr(0, 64) + "\""));
+  }
+  Result<int64_t> starts = ParseTimeParam("starts_at", field("starts_at"));
+  if (!starts.ok()) return ErrorResponse(starts.status());
+  Result<int64_t> ends = ParseTimeParam("ends_at", field("ends_at"));
+  if (!ends.ok()) return ErrorResponse(ends.status());
+  Result<incidents::Maintenance> scheduled = maintenances_->Schedule(
+      service->id, field("title"), field("body"), *starts, *ends, clock_.Now());
+  if (!scheduled.ok()) return ErrorResponse(scheduled.status());
+  JsonWriter w;
+  write(w, *scheduled);
+  HttpResponse r = DataResponse(w.str());
+  r.status = 201;
+  return r;
+}
+
 HttpResponse Api::HandleSubscriptions(const HttpRequest& request) {
   if (!keys_) return ErrorResponse(Status::Unauthenticated("API keys are not enabled"));
   Result<auth::ApiKey> key = keys_->Authenticate(request.Header("authorization"), auth::kAdmin);
@@ -883,6 +958,7 @@ HttpResponse Api::GetStatuspage(const HttpRequest& request) {
       if (record.service == service->id) view.incidents.push_back(std::move(record));
     }
   }
+  if (maintenances_) view.maintenances = maintenances_->List(service->id);
   std::string_view host = request.Header("host");
   view.base_url = "http://" + std::string(host.empty() ? "localhost" : host.substr(0, 256));
   view.now_ms = ToUnixMillis(clock_.Now());

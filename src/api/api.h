@@ -10,6 +10,7 @@
 //   POST /api/v1/incidents/{id}/updates        an operator's update (incident:write key)
 //   GET  /api/v1/incidents.atom                the incidents as an Atom feed
 //   POST/GET/DELETE /api/v1/subscriptions      notification subscriptions (admin key)
+//   POST/GET/DELETE /api/v1/maintenances       scheduled maintenance windows
 //   GET  /api/v1/geo/cities?q=                 city name autocomplete (the report form)
 //   GET  /api/v1/events                        Server-Sent Events (live_events.h)
 //   POST /api/v1/web/reports                   the report form: CSRF token, rate limit per client
@@ -36,6 +37,7 @@
 #include "geo/gazetteer.h"
 #include "incidents/incident_records.h"
 #include "incidents/incident_tracker.h"
+#include "incidents/maintenances.h"
 #include "ingest/ingestor.h"
 #include "ingest/service_registry.h"
 #include "store/store.h"
@@ -65,11 +67,13 @@ class Api {
   // answers 503. `keys` may be null: requests with an Authorization header then get 401.
   // `records` may be null: incidents then have no status, impact or updates of their own, and
   // the operator API answers 503. `subscriptions` may be null: /api/v1/subscriptions answers 503.
+  // `maintenances` may be null: /api/v1/maintenances answers 503.
   Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor& ingestor,
       store::Store& store, const geo::Gazetteer& gazetteer, const detect::Detector& detector,
       const incidents::IncidentTracker& incidents, const web::Assets& assets, LiveEvents* live,
       auth::ApiKeys* keys, incidents::IncidentRecords* records,
-      alerts::Subscriptions* subscriptions, MetricsRegistry& metrics, const Clock& clock);
+      alerts::Subscriptions* subscriptions, incidents::Maintenances* maintenances,
+      MetricsRegistry& metrics, const Clock& clock);
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
@@ -94,6 +98,8 @@ class Api {
   HttpResponse GetPlaces(std::string_view id, const HttpRequest& request);
   HttpResponse ListIncidents(const HttpRequest& request);
   HttpResponse GetIncident(std::string_view id);
+  // /api/v1/maintenances[/{id}]: POST schedules, DELETE cancels (incident:write), GET lists.
+  HttpResponse HandleMaintenances(const HttpRequest& request);
   // /api/v1/subscriptions[/{id}]: POST creates, GET lists, DELETE removes (admin key).
   HttpResponse HandleSubscriptions(const HttpRequest& request);
   // GET /api/v1/incidents.atom (atom_feed.h).
@@ -119,6 +125,7 @@ class Api {
   auth::ApiKeys* const keys_;
   incidents::IncidentRecords* const records_;
   alerts::Subscriptions* const subscriptions_;
+  incidents::Maintenances* const maintenances_;
   ClientRateLimiter form_limiter_;
   ClientRateLimiter public_limiter_;
   MetricsRegistry& metrics_;

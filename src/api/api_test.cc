@@ -42,9 +42,11 @@ class ApiTest : public ::testing::Test {
     keys_ = std::move(*auth::ApiKeys::Open(dir_.str() + "/meta.db"));
     records_ = std::move(*incidents::IncidentRecords::Open(dir_.str() + "/meta.db"));
     subscriptions_ = std::move(*alerts::Subscriptions::Open(dir_.str() + "/meta.db"));
-    api_ = std::make_unique<Api>(api_options, registry_, *ingestor_, *store_, *gazetteer_,
-                                 detector_, incidents_, *assets_, nullptr, keys_.get(),
-                                 records_.get(), subscriptions_.get(), metrics_, clock_);
+    maintenances_ = std::move(*incidents::Maintenances::Open(dir_.str() + "/meta.db"));
+    api_ =
+        std::make_unique<Api>(api_options, registry_, *ingestor_, *store_, *gazetteer_, detector_,
+                              incidents_, *assets_, nullptr, keys_.get(), records_.get(),
+                              subscriptions_.get(), maintenances_.get(), metrics_, clock_);
   }
   ~ApiTest() override { store_->Stop(); }
 
@@ -78,6 +80,7 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<auth::ApiKeys> keys_;
   std::unique_ptr<incidents::IncidentRecords> records_;
   std::unique_ptr<alerts::Subscriptions> subscriptions_;
+  std::unique_ptr<incidents::Maintenances> maintenances_;
   std::unique_ptr<Api> api_;
 };
 
@@ -387,7 +390,7 @@ TEST_F(ApiTest, IntakeIsLimitedPerClientUnlessSentWithAKey) {
   ApiOptions options;
   options.public_rate = {.per_minute = 60, .burst = 5, .max_clients = 100};
   Api api(options, registry_, *ingestor_, *store_, *gazetteer_, detector_, incidents_, *assets_,
-          nullptr, keys_.get(), records_.get(), nullptr, metrics_, clock_);
+          nullptr, keys_.get(), records_.get(), nullptr, nullptr, metrics_, clock_);
   auto post = [&](const std::string& body, std::string authorization = "") {
     HttpRequest req;
     req.method = "POST";
@@ -438,6 +441,46 @@ TEST_F(ApiTest, IntakeIsLimitedPerClientUnlessSentWithAKey) {
   EXPECT_EQ(post(lines(5, "g")).status, 200);
 }
 
+TEST_F(ApiTest, MaintenanceWindowsAreScheduledWithAKeyAndListedOpenly) {
+  auto noc = *keys_->Create("noc", auth::kIncidentWrite, clock_.Now());
+  auto post = [&](const std::string& body, const std::string& token) {
+    return Call("POST", "/api/v1/maintenances", body, "application/json",
+                {{"authorization", "Bearer " + token}});
+  };
+  const std::string window =
+      R"({"service":"teams","title":"Upgrade <b>1</b>","starts_at":"2026-01-22T15:00:00Z","ends_at":"2026-01-22T16:00:00Z"})";
+  EXPECT_EQ(Call("POST", "/api/v1/maintenances", window).status, 401);
+  HttpResponse created = post(window, noc.token);
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(
+      created.body,
+      R"({"status":"success","data":{"id":"MW1000001","service":"teams","title":"Upgrade \u003cb\u003e1\u003c/b\u003e","body":"","starts_at":"2026-01-22T15:00:00Z","ends_at":"2026-01-22T16:00:00Z","status":"scheduled"}})");
+  EXPECT_TRUE(maintenances_->Active("teams", 1769094000000 / 60000));
+  HttpResponse list = Call("GET", "/api/v1/maintenances?service=teams");
+  EXPECT_NE(list.body.find(R"("id":"MW1000001")"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/api/v1/maintenances?service=nope").status, 404);
+  EXPECT_NE(
+      post(R"({"service":"teams","title":"x","starts_at":"soon","ends_at":"later"})", noc.token)
+          .body.find("starts_at: must be RFC 3339"),
+      std::string::npos);
+  EXPECT_NE(
+      post(
+          R"({"service":"teams","title":"x","starts_at":"2026-01-22T16:00:00Z","ends_at":"2026-01-22T15:00:00Z"})",
+          noc.token)
+          .body.find("ends_at: must be after starts_at"),
+      std::string::npos);
+  EXPECT_NE(post(R"({"service":"nope","title":"x"})", noc.token).body.find("service: unknown"),
+            std::string::npos);
+  EXPECT_EQ(Call("DELETE", "/api/v1/maintenances/MW1000001", "", "",
+                 {{"authorization", "Bearer " + noc.token}})
+                .status,
+            200);
+  EXPECT_EQ(Call("DELETE", "/api/v1/maintenances/MW1000001", "", "",
+                 {{"authorization", "Bearer " + noc.token}})
+                .status,
+            404);
+}
+
 TEST_F(ApiTest, SubscriptionsNeedAnAdminKey) {
   auto admin = *keys_->Create("ops", auth::kAdmin, clock_.Now());
   auto writer = *keys_->Create("noc", auth::kIncidentWrite, clock_.Now());
@@ -466,10 +509,14 @@ TEST_F(ApiTest, SubscriptionsNeedAnAdminKey) {
       call("POST", "/api/v1/subscriptions", R"({"channel":"pager","url":"http://x/"})", admin.token)
           .body.find("channel: must be one of webhook, slack, teams"),
       std::string::npos);
-  EXPECT_NE(call("POST", "/api/v1/subscriptions",
+  EXPECT_EQ(call("POST", "/api/v1/subscriptions",
                  R"({"channel":"slack","url":"https://hooks.slack.com/services/x"})", admin.token)
-                .body.find("url: https is not supported yet"),
-            std::string::npos);
+                .status,
+            201);
+  EXPECT_NE(
+      call("POST", "/api/v1/subscriptions", R"({"channel":"slack","url":"ftp://x/"})", admin.token)
+          .body.find("url: must start with http:// or https://"),
+      std::string::npos);
   EXPECT_EQ(call("POST", "/api/v1/subscriptions",
                  R"({"channel":"teams","url":"http://x/","service":"nope"})", admin.token)
                 .status,
@@ -575,6 +622,22 @@ TEST_F(ApiTest, StatuspageV2DocumentsMatchTheGoldenFiles) {
                                incidents::Impact::kCritical, "A fix is rolling out.", "noc",
                                FromUnixMillis(kNow - 60000))
                   .ok());
+  // An upcoming and an active maintenance window of Outlook, scheduled through the API.
+  auto noc = *keys_->Create("noc", auth::kIncidentWrite, clock_.Now());
+  auto schedule = [&](const std::string& body) {
+    return Call("POST", "/api/v1/maintenances", body, "application/json",
+                {{"authorization", "Bearer " + noc.token}});
+  };
+  ASSERT_EQ(
+      schedule(
+          R"({"service":"outlook","title":"Mailbox migration","body":"Expect slow sign-in.","starts_at":"2026-01-22T15:37:00Z","ends_at":"2026-01-22T16:37:00Z"})")
+          .status,
+      201);
+  ASSERT_EQ(
+      schedule(
+          R"({"service":"outlook","title":"Certificate renewal","starts_at":"2026-01-22T14:30:00Z","ends_at":"2026-01-22T15:00:00Z"})")
+          .status,
+      201);
   for (const char* doc :
        {"summary.json", "status.json", "components.json", "incidents.json",
         "incidents/unresolved.json", "scheduled-maintenances.json",

@@ -13,6 +13,12 @@ std::string Time(int64_t ms) { return FormatRfc3339(FromUnixMillis(ms)); }
 // problems: degraded_performance) and the impact of the unresolved incidents (critical:
 // major_outage, major: partial_outage, minor: degraded_performance). Crowd reports cannot tell
 // which part of a service fails, so every component of the page shares it.
+bool UnderMaintenance(const StatuspageView& v) {
+  return std::any_of(v.maintenances.begin(), v.maintenances.end(), [&](const auto& m) {
+    return incidents::MaintenanceStatusAt(m, v.now_ms) == "in_progress";
+  });
+}
+
 std::string_view ComponentStatus(const StatuspageView& v) {
   static constexpr std::string_view kStatus[] = {"operational", "degraded_performance",
                                                  "partial_outage", "major_outage"};
@@ -22,6 +28,10 @@ std::string_view ComponentStatus(const StatuspageView& v) {
   for (const auto& i : v.incidents) {
     if (!i.resolved()) worst = std::max(worst, static_cast<int>(i.impact));
   }
+  // An announced window explains what people report, unless an incident is declared too.
+  bool declared = std::any_of(v.incidents.begin(), v.incidents.end(),
+                              [](const auto& i) { return !i.resolved(); });
+  if (!declared && UnderMaintenance(v)) return "under_maintenance";
   return kStatus[worst];
 }
 
@@ -77,6 +87,11 @@ void WriteStatus(JsonWriter& w, const StatuspageView& v) {
   static constexpr std::string_view kDescription[] = {
       "All Systems Operational", "Minor Service Outage", "Partial System Outage",
       "Major System Outage"};
+  if (ComponentStatus(v) == "under_maintenance") {
+    w.Key("status").BeginObject().Key("indicator").String("maintenance");
+    w.Key("description").String("Service Under Maintenance").EndObject();
+    return;
+  }
   w.Key("status").BeginObject().Key("indicator").String(kIndicator[worst]);
   w.Key("description").String(kDescription[worst]).EndObject();
 }
@@ -140,6 +155,55 @@ void WriteIncidents(JsonWriter& w, const StatuspageView& v, bool unresolved_only
   w.EndArray();
 }
 
+// One window as Statuspage's scheduled maintenance (an incident with impact "maintenance").
+void WriteMaintenance(JsonWriter& w, const StatuspageView& v, const incidents::Maintenance& m) {
+  std::string_view status = incidents::MaintenanceStatusAt(m, v.now_ms);
+  w.BeginObject().Key("id").String(m.id).Key("name").String(m.title);
+  w.Key("status").String(status);
+  w.Key("created_at").String(Time(m.created_ms)).Key("updated_at").String(Time(m.created_ms));
+  w.Key("monitoring_at").Null();
+  if (status == "completed") {
+    w.Key("resolved_at").String(Time(m.ends_ms));
+  } else {
+    w.Key("resolved_at").Null();
+  }
+  w.Key("impact").String("maintenance");
+  w.Key("shortlink").String(v.base_url + "/services/" + v.service->id);
+  w.Key("started_at").String(Time(m.starts_ms)).Key("page_id").String(v.service->id);
+  w.Key("incident_updates").BeginArray();
+  if (!m.body.empty()) {
+    w.BeginObject().Key("id").String(m.id + "-1").Key("status").String("scheduled");
+    w.Key("body").String(m.body).Key("incident_id").String(m.id);
+    w.Key("created_at").String(Time(m.created_ms)).Key("updated_at").String(Time(m.created_ms));
+    w.Key("display_at").String(Time(m.created_ms)).Key("affected_components").Null();
+    w.Key("deliver_notifications").Bool(true).Key("custom_tweet").Null().Key("tweet_id").Null();
+    w.EndObject();
+  }
+  w.EndArray();
+  std::vector<std::string> names = ComponentNames(v);
+  w.Key("components").BeginArray();
+  for (size_t c = 0; c < names.size(); ++c) {
+    w.BeginObject().Key("id").String(ComponentId(v, c)).Key("name").String(names[c]);
+    w.Key("status").String(status == "in_progress" ? "under_maintenance" : "operational");
+    w.Key("page_id").String(v.service->id).EndObject();
+  }
+  w.EndArray();
+  w.Key("scheduled_for").String(Time(m.starts_ms)).Key("scheduled_until").String(Time(m.ends_ms));
+  w.EndObject();
+}
+
+// `which`: "" every window (newest first), "upcoming" (scheduled), "active" (in_progress).
+void WriteMaintenances(JsonWriter& w, const StatuspageView& v, std::string_view which) {
+  w.Key("scheduled_maintenances").BeginArray();
+  for (auto it = v.maintenances.rbegin(); it != v.maintenances.rend(); ++it) {
+    std::string_view status = incidents::MaintenanceStatusAt(*it, v.now_ms);
+    if (which == "upcoming" && status != "scheduled") continue;
+    if (which == "active" && status != "in_progress") continue;
+    WriteMaintenance(w, v, *it);
+  }
+  w.EndArray();
+}
+
 }  // namespace
 
 std::string StatuspageDocument(std::string_view document, const StatuspageView& v) {
@@ -149,8 +213,12 @@ std::string StatuspageDocument(std::string_view document, const StatuspageView& 
   if (document == "summary.json") {
     WriteComponents(w, v);
     WriteIncidents(w, v, true, 50);
-    // Maintenance windows are not kept yet: always empty.
-    w.Key("scheduled_maintenances").BeginArray().EndArray();
+    // Statuspage's summary lists the upcoming and in-progress windows.
+    w.Key("scheduled_maintenances").BeginArray();
+    for (const auto& m : v.maintenances) {
+      if (incidents::MaintenanceStatusAt(m, v.now_ms) != "completed") WriteMaintenance(w, v, m);
+    }
+    w.EndArray();
     WriteStatus(w, v);
   } else if (document == "status.json") {
     WriteStatus(w, v);
@@ -160,10 +228,12 @@ std::string StatuspageDocument(std::string_view document, const StatuspageView& 
     WriteIncidents(w, v, false, 50);
   } else if (document == "incidents/unresolved.json") {
     WriteIncidents(w, v, true, 50);
-  } else if (document == "scheduled-maintenances.json" ||
-             document == "scheduled-maintenances/upcoming.json" ||
-             document == "scheduled-maintenances/active.json") {
-    w.Key("scheduled_maintenances").BeginArray().EndArray();
+  } else if (document == "scheduled-maintenances.json") {
+    WriteMaintenances(w, v, "");
+  } else if (document == "scheduled-maintenances/upcoming.json") {
+    WriteMaintenances(w, v, "upcoming");
+  } else if (document == "scheduled-maintenances/active.json") {
+    WriteMaintenances(w, v, "active");
   } else {
     return "";
   }

@@ -6,7 +6,8 @@
 //   GET /pages/{service}/api/v2/components.json
 //   GET /pages/{service}/api/v2/incidents.json              (the last 50)
 //   GET /pages/{service}/api/v2/incidents/unresolved.json
-//   GET /pages/{service}/api/v2/scheduled-maintenances.json  (+ /upcoming.json, /active.json)
+//   GET /pages/{service}/api/v2/scheduled-maintenances.json  (+ /upcoming.json, /active.json):
+//       the service's maintenance windows (incidents/maintenances.h)
 // Field names and enums are Statuspage's exactly (docs/api/statuspage.md lists them and what each
 // is filled from); the answers are pinned by golden files in tests/api/statuspage/.
 //
@@ -19,6 +20,7 @@
 #include "catalog/catalog.h"
 #include "detect/detector.h"
 #include "incidents/incident_records.h"
+#include "incidents/maintenances.h"
 
 namespace om::api {
 
@@ -27,6 +29,7 @@ struct StatuspageView {
   const catalog::Service* service = nullptr;         // the page
   const detect::ServiceState* crowd = nullptr;       // null: never evaluated (normal)
   std::vector<incidents::IncidentRecord> incidents;  // of this service, newest first
+  std::vector<incidents::Maintenance> maintenances;  // of this service, by start
   std::string base_url;  // "http://host:port", for page and incident links
   int64_t now_ms = 0;
 };

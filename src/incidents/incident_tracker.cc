@@ -13,9 +13,11 @@ const Incident* IncidentSnapshot::Find(const std::string& id) const {
   return nullptr;
 }
 
-IncidentTracker::IncidentTracker(IncidentOptions options, UpstreamsFn upstreams)
+IncidentTracker::IncidentTracker(IncidentOptions options, UpstreamsFn upstreams,
+                                 SuppressedFn suppressed)
     : options_(options),
       upstreams_(std::move(upstreams)),
+      suppressed_(std::move(suppressed)),
       next_number_(options.first_number),
       snapshot_(std::make_shared<IncidentSnapshot>()) {}
 
@@ -64,6 +66,7 @@ void IncidentTracker::Update(const store::Aggregates& a, const detect::Detection
   // Services newly in an outage: reopen a recent incident or open a new one.
   for (const detect::ServiceState& s : d.services) {
     if (s.status != detect::Status::kOutage) continue;
+    if (suppressed_ && suppressed_(s.service, minute)) continue;
     bool tracked = std::any_of(open_.begin(), open_.end(),
                                [&](const Incident& i) { return i.service == s.service; });
     if (tracked) continue;

@@ -78,8 +78,14 @@ class IncidentTracker {
   // The services `service` depends on directly (catalog `depends_on`). Must be thread-safe.
   using UpstreamsFn = std::function<std::vector<std::string>(const std::string& service)>;
 
+  // Whether `service` is in a scheduled maintenance window at `minute`: then an outage opens no
+  // incident (people report what the operator announced). Must be thread-safe.
+  using SuppressedFn = std::function<bool(const std::string& service, int64_t minute)>;
+
   // `upstreams` may be null: incidents are then linked by timing only, never attributed.
-  explicit IncidentTracker(IncidentOptions options = {}, UpstreamsFn upstreams = nullptr);
+  // `suppressed` may be null: nothing is suppressed.
+  explicit IncidentTracker(IncidentOptions options = {}, UpstreamsFn upstreams = nullptr,
+                           SuppressedFn suppressed = nullptr);
   IncidentTracker(const IncidentTracker&) = delete;
   IncidentTracker& operator=(const IncidentTracker&) = delete;
 
@@ -100,6 +106,7 @@ class IncidentTracker {
 
   const IncidentOptions options_;
   const UpstreamsFn upstreams_;
+  const SuppressedFn suppressed_;
   uint64_t next_number_;
   std::vector<Incident> open_;      // detector thread only
   std::vector<Incident> resolved_;  // oldest first

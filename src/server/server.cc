@@ -41,14 +41,23 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
       incidents::IncidentRecords::Open(MetaDatabasePath(config.store.data_dir));
   if (!records.ok()) return records.status().WithPrefix("incident records");
   s->records_ = std::move(*records);
+  Result<std::unique_ptr<incidents::Maintenances>> maintenances =
+      incidents::Maintenances::Open(MetaDatabasePath(config.store.data_dir));
+  if (!maintenances.ok()) return maintenances.status().WithPrefix("maintenances");
+  s->maintenances_ = std::move(*maintenances);
+  incidents::Maintenances* windows = s->maintenances_.get();
   incidents::IncidentOptions incident_options;
   // Never reuse an id a record already has.
   incident_options.first_number =
       std::max(incident_options.first_number, s->records_->MaxNumber() + 1);
   s->incidents_ = std::make_unique<incidents::IncidentTracker>(
-      incident_options, [registry](const std::string& service) {
+      incident_options,
+      [registry](const std::string& service) {
         auto found = registry->Find(service);
         return found ? found->depends_on : std::vector<std::string>{};
+      },
+      [windows](const std::string& service, int64_t minute) {
+        return windows->Active(service, minute);
       });
   incidents::IncidentRecords* kept = s->records_.get();
   incidents::IncidentTracker* tracker = s->incidents_.get();
@@ -80,10 +89,10 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   s->assets_ = web::Assets::LoadBuiltin();
   s->live_ = std::make_unique<api::LiveEvents>(config.live, *s->registry_, *s->store_,
                                                *s->detector_, *s->incidents_, s->metrics_, clock);
-  s->api_ = std::make_unique<api::Api>(config.api, *s->registry_, *s->ingestor_, *s->store_,
-                                       *s->gazetteer_, *s->detector_, *s->incidents_, *s->assets_,
-                                       s->live_.get(), s->keys_.get(), s->records_.get(),
-                                       s->subscriptions_.get(), s->metrics_, clock);
+  s->api_ = std::make_unique<api::Api>(
+      config.api, *s->registry_, *s->ingestor_, *s->store_, *s->gazetteer_, *s->detector_,
+      *s->incidents_, *s->assets_, s->live_.get(), s->keys_.get(), s->records_.get(),
+      s->subscriptions_.get(), s->maintenances_.get(), s->metrics_, clock);
   api::Api* api = s->api_.get();
   Result<std::unique_ptr<api::HttpServer>> http = api::HttpServer::Create(
       config.http,

@@ -22,6 +22,7 @@
 #include "geo/ip_locator.h"
 #include "incidents/incident_records.h"
 #include "incidents/incident_tracker.h"
+#include "incidents/maintenances.h"
 #include "ingest/ingestor.h"
 #include "ingest/service_registry.h"
 #include "server/detector_thread.h"
@@ -62,6 +63,7 @@ class Server {
   std::unique_ptr<ingest::Ingestor> ingestor_;
   std::unique_ptr<detect::Detector> detector_;
   std::unique_ptr<incidents::IncidentRecords> records_;
+  std::unique_ptr<incidents::Maintenances> maintenances_;
   std::unique_ptr<incidents::IncidentTracker> incidents_;
   std::unique_ptr<DetectorThread> detector_thread_;
   std::unique_ptr<auth::ApiKeys> keys_;
