@@ -746,6 +746,12 @@ void Api::WriteArchivedIncident(JsonWriter& w, const incidents::IncidentRecord& 
 
 namespace {
 
+// A field of a parsed JSON object of strings, empty when absent.
+std::string FieldOr(const std::map<std::string, std::string>& fields, const std::string& name) {
+  auto it = fields.find(name);
+  return it == fields.end() ? std::string() : it->second;
+}
+
 void WriteSubscription(JsonWriter& w, const alerts::Subscription& s, bool with_secret) {
   w.BeginObject().Key("id").String(s.id).Key("channel").String(alerts::ChannelName(s.channel));
   w.Key("url").String(s.url);
@@ -807,18 +813,12 @@ HttpResponse Api::HandleMaintenances(const HttpRequest& request) {
     return DataResponse("{\"cancelled\":true}");
   }
   if (request.method != "POST" || !id.empty()) {
-    HttpResponse r = ErrorResponse(405, "method_not_allowed",
-                                   request.method + " not allowed on " + request.path);
-    r.headers.emplace_back("Allow", id.empty() ? "GET, POST" : "DELETE");
-    return r;
+    return MethodNotAllowed(request, id.empty() ? "GET, POST" : "DELETE");
   }
   Result<std::map<std::string, std::string>> fields =
       ingest::ParseStringFields(request.body, {"service", "title", "body", "starts_at", "ends_at"});
   if (!fields.ok()) return ErrorResponse(fields.status());
-  auto field = [&](const std::string& name) {
-    auto it = fields->find(name);
-    return it == fields->end() ? std::string() : it->second;
-  };
+  auto field = [&](const std::string& name) { return FieldOr(*fields, name); };
   auto service = registry_.Find(field("service"));
   if (!service) {
     return ErrorResponse(Status::InvalidArgument("service: unknown service \"" +
@@ -861,18 +861,12 @@ HttpResponse Api::HandleSubscriptions(const HttpRequest& request) {
     return DataResponse(w.str());
   }
   if (request.method != "POST" || !id.empty()) {
-    HttpResponse r = ErrorResponse(405, "method_not_allowed",
-                                   request.method + " not allowed on " + request.path);
-    r.headers.emplace_back("Allow", id.empty() ? "GET, POST" : "DELETE");
-    return r;
+    return MethodNotAllowed(request, id.empty() ? "GET, POST" : "DELETE");
   }
   Result<std::map<std::string, std::string>> fields =
       ingest::ParseStringFields(request.body, {"channel", "url", "service", "min_impact"});
   if (!fields.ok()) return ErrorResponse(fields.status());
-  auto field = [&](const std::string& name) {
-    auto it = fields->find(name);
-    return it == fields->end() ? std::string() : it->second;
-  };
+  auto field = [&](const std::string& name) { return FieldOr(*fields, name); };
   Result<alerts::Channel> channel = alerts::ParseChannel(field("channel"));
   if (!channel.ok()) return ErrorResponse(channel.status());
   std::string service = field("service");

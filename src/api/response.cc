@@ -45,6 +45,13 @@ HttpResponse ErrorResponse(int http_status, std::string_view error_type, std::st
   return r;
 }
 
+HttpResponse MethodNotAllowed(const HttpRequest& request, std::string_view allow) {
+  HttpResponse r =
+      ErrorResponse(405, "method_not_allowed", request.method + " not allowed on " + request.path);
+  r.headers.emplace_back("Allow", std::string(allow));
+  return r;
+}
+
 HttpResponse RateLimited(int retry_after_seconds, std::string_view reason) {
   std::string seconds = std::to_string(retry_after_seconds);
   HttpResponse r = ErrorResponse(429, "resource_exhausted",

@@ -23,6 +23,8 @@ int HttpStatusFor(StatusCode code);
 HttpResponse ErrorResponse(const Status& status);
 // An error with an explicit HTTP status (405, 413, 415 have no StatusCode of their own).
 HttpResponse ErrorResponse(int http_status, std::string_view error_type, std::string_view message);
+// 405 naming the method and path, with `Allow: <allow>`.
+HttpResponse MethodNotAllowed(const HttpRequest& request, std::string_view allow);
 // 429 with `Retry-After: retry_after_seconds` and "<reason>; try again in N s".
 HttpResponse RateLimited(int retry_after_seconds, std::string_view reason);
 // The `limit` query parameter: `fallback` when absent, else an integer in [1, max];
