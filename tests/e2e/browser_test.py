@@ -65,7 +65,16 @@ def main():
                     break
                 time.sleep(0.2)
             check(posted == 201, f"operator update refused: {posted} {answer!r}")
-            env = dict(os.environ, OM_BASE_URL=f"http://127.0.0.1:{port}", OM_EXPECT_OPERATOR_UPDATE="1")
+            # A maintenance window under way on the same service, its title HTML too.
+            now_ms = int(time.time() * 1000)
+            window = json.dumps({"service": "microsoft-365",
+                                 "title": "Database failover <img src=x onerror=\"window.__omXss=1\">",
+                                 "starts_at": str(now_ms - 3600000), "ends_at": str(now_ms + 86400000)})
+            scheduled, _, answer = client.request("POST", "/api/v1/maintenances", window,
+                                                  headers={"Authorization": "Bearer " + key.stdout.strip()})
+            check(scheduled == 201, f"maintenance refused: {scheduled} {answer!r}")
+            env = dict(os.environ, OM_BASE_URL=f"http://127.0.0.1:{port}", OM_EXPECT_OPERATOR_UPDATE="1",
+                       OM_EXPECT_MAINTENANCE="1")
             if SHOTS:
                 os.makedirs(SHOTS, exist_ok=True)
                 env["OM_SCREENSHOT_DIR"] = SHOTS

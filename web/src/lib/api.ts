@@ -128,6 +128,17 @@ export interface Incident {
   updates?: IncidentUpdate[];
 }
 
+/** A scheduled maintenance window (GET /api/v1/maintenances). */
+export interface Maintenance {
+  id: string;
+  service: string;
+  title: string;
+  body: string;
+  starts_at: string;
+  ends_at: string;
+  status: 'scheduled' | 'in_progress' | 'completed';
+}
+
 export interface IncidentUpdate {
   at: string;
   status: string;

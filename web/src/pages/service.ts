@@ -6,8 +6,10 @@ import {
   ApiError,
   enc,
   getJSON,
+  getOptional,
   qs,
   type Incident,
+  type Maintenance,
   type PlacesAnswer,
   type Series,
   type ServiceDetail,
@@ -266,7 +268,27 @@ export async function servicePage(ctx: PageContext): Promise<void> {
       ? h('p', { class: 'official-link' }, 'Official status page: ', h('a', { href: statusLink, rel: 'noopener noreferrer', target: '_blank', 'data-external': '1' }, new URL(statusLink).host))
       : null,
   );
-  replaceChildren(root, header, banner, layout);
+  // Announced maintenance windows that are not over (GET /api/v1/maintenances), as text.
+  const maintenanceNote = h('div', { class: 'maintenance-notes', 'aria-live': 'polite' });
+  replaceChildren(root, header, banner, maintenanceNote, layout);
+  getOptional<{ maintenances: Maintenance[] }>(`/api/v1/maintenances?service=${encodeURIComponent(svc.id)}`, ctx.signal)
+    .then((d) => {
+      const now = store.clock.now();
+      const shown = (d?.maintenances ?? []).filter((m) => m.status !== 'completed');
+      replaceChildren(
+        maintenanceNote,
+        ...shown.map((m) =>
+          h(
+            'p',
+            { class: `maintenance maintenance-${m.status}` },
+            h('strong', null, m.status === 'in_progress' ? 'Maintenance under way: ' : 'Scheduled maintenance: '),
+            `${m.title} — ${formatTime(m.starts_at, now)} to ${formatTime(m.ends_at, now)}`,
+            m.body ? h('span', { class: 'maintenance-body' }, ` · ${m.body}`) : null,
+          ),
+        ),
+      );
+    })
+    .catch(() => undefined);
 
   // ---- data ----
   const seriesPath = () => {

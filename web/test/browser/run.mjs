@@ -377,6 +377,23 @@ await check('incident page shows the incident with its cities', async () => {
   }
 });
 
+if (process.env.OM_EXPECT_MAINTENANCE) {
+  await check('a maintenance window shows on the service page, its title as text', async () => {
+    const { context, page } = await newPage();
+    try {
+      await open(page, '/services/microsoft-365');
+      const note = page.locator('.maintenance').first();
+      await note.waitFor({ timeout: 15000 });
+      const text = await note.textContent();
+      expect(text.includes('Maintenance under way: Database failover <img src=x onerror="window.__omXss=1">'), `maintenance note: ${text}`);
+      expect((await page.locator('.maintenance img').count()) === 0, 'an <img> was created from the title');
+      expect((await page.evaluate(() => window.__omXss)) === undefined, 'script ran from the title');
+    } finally {
+      await context.close();
+    }
+  });
+}
+
 await check('mobile (390×844) and dark-theme pages render without horizontal scrolling', async () => {
   for (const [path, name, scheme] of [
     ['/', 'home-mobile', 'light'],
