@@ -65,9 +65,10 @@ def main():
                     break
                 time.sleep(0.2)
             check(posted == 201, f"operator update refused: {posted} {answer!r}")
-            # A maintenance window under way on the same service, its title HTML too.
+            # A maintenance window under way on Teams (not the service in the screenshots), its
+            # title HTML too.
             now_ms = int(time.time() * 1000)
-            window = json.dumps({"service": "microsoft-365",
+            window = json.dumps({"service": "teams",
                                  "title": "Database failover <img src=x onerror=\"window.__omXss=1\">",
                                  "starts_at": str(now_ms - 3600000), "ends_at": str(now_ms + 86400000)})
             scheduled, _, answer = client.request("POST", "/api/v1/maintenances", window,

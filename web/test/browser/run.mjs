@@ -381,7 +381,7 @@ if (process.env.OM_EXPECT_MAINTENANCE) {
   await check('a maintenance window shows on the service page, its title as text', async () => {
     const { context, page } = await newPage();
     try {
-      await open(page, '/services/microsoft-365');
+      await open(page, '/services/teams');
       const note = page.locator('.maintenance').first();
       await note.waitFor({ timeout: 15000 });
       const text = await note.textContent();
