@@ -19,6 +19,8 @@ packages=(
   # a real Alertmanager receives our alerts in the notification tests (docs/adr/0011); the
   # openssl command makes their TLS receivers' certificates
   prometheus-alertmanager openssl
+  # a real SMTP server (aiosmtpd, run with Debian's /usr/bin/python3) receives notification mail
+  python3-aiosmtpd
 )
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   packages+=(nodejs npm)

@@ -6,6 +6,7 @@
 #include <openssl/hmac.h>
 
 #include "alerts/http_client.h"
+#include "alerts/smtp_client.h"
 #include "base/json_writer.h"
 #include "base/log.h"
 
@@ -151,6 +152,9 @@ std::string Notifier::Payload(const Subscription& s,
       w.Key("generatorURL").String(url).EndObject().EndArray();
       break;
     }
+    case Channel::kEmail:  // not JSON: Deliver() writes the message
+      w.BeginObject().Key("text").String(title + "\n" + e.update.body).EndObject();
+      break;
     case Channel::kTeams:
       w.BeginObject().Key("@type").String("MessageCard");
       w.Key("@context").String("https://schema.org/extensions");
@@ -165,29 +169,47 @@ std::string Notifier::Payload(const Subscription& s,
   return std::move(w).Take();
 }
 
-void Notifier::Serve(Subscription& s, int64_t now_ms) {
-  if (s.next_attempt_ms > now_ms) return;
-  Result<HttpUrl> url = ParseHttpUrl(s.url);
-  if (!url.ok()) return;  // validated when created
+Status Notifier::Deliver(const Subscription& s,
+                         const incidents::IncidentRecords::UpdateEvent& e) const {
+  if (s.channel == Channel::kEmail) {
+    OM_ASSIGN_OR_RETURN(SmtpTarget target, ParseSmtpUrl(s.url));
+    const incidents::IncidentRecord& i = e.incident;
+    std::string name = service_name_ ? service_name_(i.service) : i.service;
+    std::string subject = name + ": " + std::string(incidents::StatusName(e.update.status)) + " (" +
+                          i.id + ", impact " + std::string(incidents::ImpactName(i.impact)) + ")";
+    std::string body = e.update.body + "\n\n" + options_.public_url + "/incidents/" + i.id +
+                       "\n\n-- \noutagemap: you subscribed to incidents of " +
+                       (s.service.empty() ? std::string("every service") : name) + ".\n";
+    return SendMail(target, subject, body, options_.timeout, ToUnixMillis(clock_.Now()));
+  }
+  OM_ASSIGN_OR_RETURN(HttpUrl url, ParseHttpUrl(s.url));
   if (s.channel == Channel::kAlertmanager) {
     // The subscription names Alertmanager itself; alerts go to its v2 API.
-    while (url->target.size() > 1 && url->target.back() == '/') url->target.pop_back();
-    url->target = (url->target == "/" ? "" : url->target) + "/api/v2/alerts";
+    while (url.target.size() > 1 && url.target.back() == '/') url.target.pop_back();
+    url.target = (url.target == "/" ? "" : url.target) + "/api/v2/alerts";
   }
+  std::string body = Payload(s, e);
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {"X-Outagemap-Event", "incident.update"},
+      {"X-Outagemap-Delivery", s.id + "-" + std::to_string(e.update.seq)}};
+  if (!s.secret.empty()) {
+    headers.emplace_back("X-Outagemap-Signature", WebhookSignature(s.secret, body));
+  }
+  OM_ASSIGN_OR_RETURN(int status, PostJson(url, body, headers, options_.timeout));
+  if (status < 200 || status >= 300) return Status::Unavailable("HTTP " + std::to_string(status));
+  return Status::Ok();
+}
+
+void Notifier::Serve(Subscription& s, int64_t now_ms) {
+  if (s.next_attempt_ms > now_ms) return;
   const Subscription before = s;
   for (const auto& e : records_.UpdatesSince(s.cursor_seq, 50)) {
     if (!Wanted(s, e)) {
       s.cursor_seq = e.update.seq;
       continue;
     }
-    std::string body = Payload(s, e);
-    std::vector<std::pair<std::string, std::string>> headers = {
-        {"X-Outagemap-Event", "incident.update"},
-        {"X-Outagemap-Delivery", s.id + "-" + std::to_string(e.update.seq)}};
-    if (!s.secret.empty())
-      headers.emplace_back("X-Outagemap-Signature", WebhookSignature(s.secret, body));
-    Result<int> status = PostJson(*url, body, headers, options_.timeout);
-    if (status.ok() && *status >= 200 && *status < 300) {
+    Status delivered = Deliver(s, e);
+    if (delivered.ok()) {
       sent_total_.Add();
       s.cursor_seq = e.update.seq;
       s.attempts = 0;
@@ -198,7 +220,7 @@ void Notifier::Serve(Subscription& s, int64_t now_ms) {
     }
     failed_total_.Add();
     ++s.attempts;
-    s.last_error = status.ok() ? "HTTP " + std::to_string(*status) : status.status().message();
+    s.last_error = delivered.message();
     if (s.attempts >= options_.max_attempts) {
       OM_LOG(kWarning) << "subscription " << s.id << ": gave up on update " << e.update.seq
                        << " after " << s.attempts << " attempts: " << s.last_error;

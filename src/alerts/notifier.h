@@ -12,6 +12,7 @@
 //            in annotations; endsAt the resolution time, or `alert_horizon` ahead while the
 //            incident is unresolved (Alertmanager resolves an alert that is not sent again by
 //            then; every update sends it again)
+//   email    a text/plain message over SMTP with STARTTLS (smtp_client.h) to one recipient
 // A 2xx answer moves the cursor; anything else (or no answer within `timeout`) is retried after
 // 2^attempts seconds, at most `max_backoff`, in order (a later update never overtakes an earlier
 // one). After `max_attempts` the update is skipped, with the error kept on the subscription.
@@ -67,6 +68,8 @@ class Notifier {
   void Run();
   // Delivers what is due for `s`; saves its progress.
   void Serve(Subscription& s, int64_t now_ms);
+  // One attempt at one update: Ok when the receiver took it.
+  Status Deliver(const Subscription& s, const incidents::IncidentRecords::UpdateEvent& e) const;
 
   const NotifierOptions options_;
   incidents::IncidentRecords& records_;

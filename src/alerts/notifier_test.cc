@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "alerts/http_client.h"
+#include "alerts/smtp_client.h"
 #include "testing/fake_clock.h"
 #include "testing/temp_dir.h"
 
@@ -122,6 +123,29 @@ TEST(NotifierTest, UrlsAreCheckedWhenSubscribing) {
   EXPECT_FALSE(ParseHttpUrl("ftp://x").ok());
   EXPECT_FALSE(ParseHttpUrl("http://user:pw@x/").ok());
   EXPECT_FALSE(ParseHttpUrl("http://x:port/").ok());
+}
+
+TEST(NotifierTest, SmtpUrlsNameTheRecipient) {
+  auto t = ParseSmtpUrl("smtp://mail.example.org:587?to=noc%40example.org&from=om@example.org");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->host, "mail.example.org");
+  EXPECT_EQ(t->port, "587");
+  EXPECT_EQ(t->to, "noc@example.org");
+  EXPECT_EQ(t->from, "om@example.org");
+  EXPECT_TRUE(t->starttls);
+  auto relay = ParseSmtpUrl("smtp://127.0.0.1?to=a@b.c&tls=none");
+  ASSERT_TRUE(relay.ok());
+  EXPECT_EQ(relay->port, "25");
+  EXPECT_EQ(relay->from, "outagemap@127.0.0.1");
+  EXPECT_FALSE(relay->starttls);
+  EXPECT_EQ(ParseSmtpUrl("smtp://x").status().message(), "url: to= must be one e-mail address");
+  EXPECT_EQ(ParseSmtpUrl("smtp://x?to=a@b.c,d@e.f").status().message(),
+            "url: to= must be one e-mail address");
+  EXPECT_EQ(ParseSmtpUrl("smtp://x?to=a@b.c&tls=maybe").status().message(),
+            "url: tls must be starttls or none");
+  EXPECT_EQ(ParseSmtpUrl("smtp://x?to=a@b.c&cc=d@e.f").status().message(),
+            "url: unknown parameter \"cc\"");
+  EXPECT_FALSE(ParseSmtpUrl("mailto:a@b.c").ok());
 }
 
 TEST(NotifierTest, DeliversInOrderRetriesWithBackoffAndResumesAfterRestart) {

@@ -3,11 +3,12 @@
 #include <openssl/rand.h>
 
 #include "alerts/http_client.h"
+#include "alerts/smtp_client.h"
 
 namespace om::alerts {
 namespace {
 
-constexpr std::string_view kChannelNames[] = {"webhook", "slack", "teams", "alertmanager"};
+constexpr std::string_view kChannelNames[] = {"webhook", "slack", "teams", "alertmanager", "email"};
 
 Result<std::string> RandomHex(size_t bytes) {
   std::string raw(bytes, '\0');
@@ -37,7 +38,8 @@ Result<Channel> ParseChannel(std::string_view name) {
   for (size_t i = 0; i < std::size(kChannelNames); ++i) {
     if (kChannelNames[i] == name) return static_cast<Channel>(i);
   }
-  return Status::InvalidArgument("channel: must be one of webhook, slack, teams, alertmanager");
+  return Status::InvalidArgument(
+      "channel: must be one of webhook, slack, teams, alertmanager, email");
 }
 
 Result<std::unique_ptr<Subscriptions>> Subscriptions::Open(const std::string& path) {
@@ -63,7 +65,9 @@ Result<Subscription> Subscriptions::Create(Channel channel, std::string_view url
                                            std::string_view service, incidents::Impact min_impact,
                                            int64_t first_seq, Timestamp now) {
   if (url.size() > 2000) return Status::InvalidArgument("url: longer than 2000 bytes");
-  OM_RETURN_IF_ERROR(ParseHttpUrl(url).status());
+  // E-mail goes to an SMTP server (smtp://…?to=…), everything else over HTTP.
+  OM_RETURN_IF_ERROR(channel == Channel::kEmail ? ParseSmtpUrl(url).status()
+                                                : ParseHttpUrl(url).status());
   Subscription s;
   OM_ASSIGN_OR_RETURN(s.id, RandomHex(6));
   if (channel == Channel::kWebhook) {

@@ -22,8 +22,8 @@
 
 namespace om::alerts {
 
-enum class Channel { kWebhook, kSlack, kTeams, kAlertmanager };
-// "webhook", "slack", "teams", "alertmanager"
+enum class Channel { kWebhook, kSlack, kTeams, kAlertmanager, kEmail };
+// "webhook", "slack", "teams", "alertmanager", "email"
 std::string_view ChannelName(Channel channel);
 Result<Channel> ParseChannel(std::string_view name);
 

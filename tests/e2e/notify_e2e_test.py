@@ -3,7 +3,8 @@ outage; an admin key (made with `outagemap keys`) subscribes a signed webhook, a
 endpoint and Debian's real Alertmanager (prometheus-alertmanager, started here on 127.0.0.1 and
 stopped by PID), which groups the alert and forwards it to our receiver through its own webhook.
 The receiver refuses the first delivery with 500, so the retry is exercised too. Checks the
-HMAC-SHA256 signature, the payloads, the order and Alertmanager's forwarded alert. Standard
+HMAC-SHA256 signature, the payloads, the order, Alertmanager's forwarded alert, and an e-mail
+received over STARTTLS by a real SMTP server (aiosmtpd, tests/e2e/smtp_peer.py). Standard
 library only; every wait is bounded."""
 
 import hashlib
@@ -89,6 +90,13 @@ receivers:
                                "--storage.path", os.path.join(tmp, "am"),
                                "--web.listen-address", f"127.0.0.1:{am_port}", "--cluster.listen-address="],
                               stdout=am_log, stderr=subprocess.STDOUT)
+        # A real SMTP server requiring STARTTLS, with the trusted certificate.
+        smtp_port = free_port()
+        mail_dir = os.path.join(tmp, "mail")
+        os.makedirs(mail_dir)
+        smtp = subprocess.Popen(["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "smtp_peer.py"),
+                                 str(smtp_port), os.path.join(tmp, "trusted.pem"), os.path.join(tmp, "trusted.key"),
+                                 mail_dir], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         data = os.path.join(tmp, "data")
         port = free_port()
         log = open(os.path.join(tmp, "demo.log"), "w")
@@ -123,6 +131,10 @@ receivers:
                      "service": "microsoft-365"}), headers=auth)
                 check(status == 201, (status, body))
             status, _, body = client.request("POST", "/api/v1/subscriptions", json.dumps(
+                {"channel": "email", "url": f"smtp://localhost:{smtp_port}?to=noc%40example.org",
+                 "service": "microsoft-365"}), headers=auth)
+            check(status == 201, (status, body))
+            status, _, body = client.request("POST", "/api/v1/subscriptions", json.dumps(
                 {"channel": "alertmanager", "url": f"http://127.0.0.1:{am_port}", "service": "outlook"}),
                 headers=auth)
             check(status == 201, (status, body))
@@ -134,7 +146,8 @@ receivers:
                     slack = [r for r in Receiver.received if r[0] == "/slack" and r[3] == 200]
                     forwarded = [r for r in Receiver.received if r[0] == "/am"]
                     over_tls = [r for r in Receiver.received if r[0] == "/tls" and r[3] == 200]
-                if ok and slack and forwarded and over_tls:
+                mails = sorted(f for f in os.listdir(mail_dir) if f.endswith(".eml"))
+                if ok and slack and forwarded and over_tls and mails:
                     break
                 time.sleep(0.5)
             check(ok, f"no webhook delivered: {Receiver.received}\n" + open(log.name).read()[-2000:])
@@ -165,14 +178,24 @@ receivers:
             check(refused and refused[0]["failed_attempts"] >= 1
                   and "TLS handshake" in (refused[0]["last_error"] or ""), refused)
             check(forwarded, "Alertmanager forwarded nothing:\n" + open(am_log.name).read()[-2000:])
+            check(mails, "no e-mail arrived")
+            mail = open(os.path.join(mail_dir, mails[0]), "rb").read().decode()
+            check("X-TLS: yes" in mail and "X-Envelope-To: noc@example.org" in mail
+                  and "Subject: =?utf-8?B?" in mail and "User reports rose above the usual level" in mail
+                  and "/incidents/OM" in mail, mail)
             alert = json.loads(forwarded[0][2])["alerts"][0]
             check(alert["status"] == "firing" and alert["labels"]["alertname"] == "OutagemapIncident"
                   and alert["labels"]["service"] == "outlook" and alert["labels"]["incident"].startswith("OM")
                   and alert["annotations"]["summary"].startswith("Outlook: investigating"), alert)
             print(f"ok   {len(received)} deliveries: webhook signed and retried after a 500, over TLS to a "
-                  f"trusted certificate and refused to an untrusted one ({refused[0]['last_error']}), Slack text sent, "
+                  f"trusted certificate and refused to an untrusted one ({refused[0]['last_error']}), Slack text sent, e-mail delivered over STARTTLS to aiosmtpd, "
                   f"Alertmanager forwarded incident {alert['labels']['incident']}")
         finally:
+            smtp.terminate()
+            try:
+                smtp.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                smtp.kill()
             am.terminate()
             try:
                 am.wait(timeout=30)
