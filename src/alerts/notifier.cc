@@ -203,11 +203,25 @@ Status Notifier::Deliver(const Subscription& s,
 void Notifier::Serve(Subscription& s, int64_t now_ms) {
   if (s.next_attempt_ms > now_ms) return;
   const Subscription before = s;
+  const int64_t hold_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(options_.hold_down).count();
   for (const auto& e : records_.UpdatesSince(s.cursor_seq, 50)) {
-    if (!Wanted(s, e)) {
+    // A blip: resolved within the hold-down of its creation, and nobody wrote about it but
+    // detection. Told to nobody.
+    bool operator_spoke = false;
+    if (hold_ms > 0 && e.incident.resolved()) {
+      if (auto full = records_.Find(e.incident.id)) {
+        for (const auto& u : full->updates) operator_spoke |= u.author != "outagemap";
+      }
+    }
+    bool blip = hold_ms > 0 && e.incident.resolved() && !operator_spoke &&
+                e.incident.resolved_ms - e.incident.created_ms < hold_ms;
+    if (!Wanted(s, e) || blip) {
       s.cursor_seq = e.update.seq;
       continue;
     }
+    // Still inside its hold-down: wait (later updates wait behind it, to keep the order).
+    if (hold_ms > 0 && !e.incident.resolved() && now_ms - e.incident.created_ms < hold_ms) break;
     Status delivered = Deliver(s, e);
     if (delivered.ok()) {
       sent_total_.Add();

@@ -17,6 +17,8 @@
 // 2^attempts seconds, at most `max_backoff`, in order (a later update never overtakes an earlier
 // one). After `max_attempts` the update is skipped, with the error kept on the subscription.
 // Cursors and retry state are saved after every attempt, so a restart resumes where it stopped.
+// With `hold_down`, short-lived incidents (blips that detection opened and resolved within it)
+// are not told at all.
 //
 // Thread-safety: Start/Stop from the owning thread; RunOnce (tests) when the thread is not started.
 
@@ -42,6 +44,10 @@ struct NotifierOptions {
   std::string public_url = "http://127.0.0.1:8080";
   // How long Alertmanager keeps an unresolved incident's alert firing without a new update.
   std::chrono::hours alert_horizon{24};
+  // Flapping control: an incident detection opened is told only once it has lasted this long
+  // (its updates wait, in order, until then); one resolved sooner is never told at all, neither
+  // its opening nor its resolution. 0 tells at once.
+  std::chrono::minutes hold_down{0};
 };
 
 class Notifier {

@@ -217,6 +217,37 @@ TEST(NotifierTest, DeliversInOrderRetriesWithBackoffAndResumesAfterRestart) {
   EXPECT_EQ(metrics.GetCounter("om_notifications_failed_total", "").value(), 1u);
 }
 
+TEST(NotifierTest, HoldDownHidesBlipsAndDelaysOpenings) {
+  testing::TempDir dir;
+  testing::FakeClock clock(FromUnixMillis(kMinute * 60000));
+  MetricsRegistry metrics;
+  Receiver receiver({200});
+  auto records = std::move(*incidents::IncidentRecords::Open(dir.str() + "/meta.db"));
+  auto subs = std::move(*Subscriptions::Open(dir.str() + "/meta.db"));
+  ASSERT_TRUE(
+      subs->Create(Channel::kWebhook, receiver.url(), "", incidents::Impact::kNone, 0, clock.Now())
+          .ok());
+  NotifierOptions options;
+  options.hold_down = std::chrono::minutes(5);
+  Notifier notifier(options, *records, *subs, nullptr, metrics, clock);
+  // A blip opened and resolved two minutes later, and a real outage opened at the same time.
+  incidents::IncidentSnapshot snapshot;
+  snapshot.incidents = {Open("OM1000001", "outlook"), Open("OM1000002", "teams")};
+  ASSERT_TRUE(records->Sync(snapshot, clock.Now()).ok());
+  notifier.RunOnce();
+  EXPECT_TRUE(receiver.requests().empty()) << "both are inside the hold-down";
+  clock.Advance(std::chrono::minutes(2));
+  snapshot.incidents[0].resolved_minute = kMinute + 2;
+  ASSERT_TRUE(records->Sync(snapshot, clock.Now()).ok());
+  notifier.RunOnce();
+  EXPECT_TRUE(receiver.requests().empty()) << "teams is still inside the hold-down";
+  clock.Advance(std::chrono::minutes(4));
+  notifier.RunOnce();
+  auto requests = receiver.requests();
+  ASSERT_EQ(requests.size(), 1u) << "the blip is told to nobody, the outage once";
+  EXPECT_NE(requests[0].find(R"("id":"OM1000002")"), std::string::npos);
+}
+
 TEST(NotifierTest, SlackAndTeamsPayloads) {
   testing::TempDir dir;
   testing::FakeClock clock(FromUnixMillis(kMinute * 60000));
