@@ -244,6 +244,17 @@ Status IncidentRecords::Sync(const IncidentSnapshot& snapshot, Timestamp now) {
       update.status = IncidentStatus::kInvestigating;
       update.body = "Reports rose above the usual level again.";
       OM_RETURN_IF_ERROR(Store(std::move(record), &update));
+    } else if (!crowd_resolved && !record.resolved() && remind_every_ms_ > 0 &&
+               !record.updates.empty() &&
+               now_ms - record.updates.back().at_ms >= remind_every_ms_) {
+      // A reminder: followers of a long outage hear that it goes on, even when nobody writes.
+      int64_t hours = (now_ms - incident.started_minute * 60000) / 3600000;
+      update.status = record.status;
+      update.body = "Still ongoing: reports have been above the usual level since " +
+                    ClockTime(incident.started_minute) + " (" + std::to_string(hours) +
+                    (hours == 1 ? " hour" : " hours") + ").";
+      record.updated_ms = now_ms;
+      OM_RETURN_IF_ERROR(Store(std::move(record), &update));
     }
   }
   return Status::Ok();

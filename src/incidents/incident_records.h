@@ -7,14 +7,16 @@
 // The IncidentTracker (incident_tracker.h) decides from the counts when an outage starts, peaks
 // and ends; Sync() folds its snapshot in after every detector minute: a new incident gets a record
 // (investigating, impact major) with an automatic first update; a crowd resolution resolves it
-// with an update; a reopening sets it back to investigating. Operators post updates that may
-// change status and impact (PostUpdate, behind the incident:write scope in the API). Records and
-// their updates survive restarts; Open() reads them all back, and MaxNumber() tells the tracker
-// where to continue numbering so that ids are never reused.
+// with an update; a reopening sets it back to investigating; with reminders on, a long incident
+// nobody wrote about gets a "still ongoing" update every reminder interval. Operators post updates
+// that may change status and impact (PostUpdate, behind the incident:write scope in the API).
+// Records and their updates survive restarts; Open() reads them all back, and MaxNumber() tells the
+// tracker where to continue numbering so that ids are never reused.
 //
 // Thread-safety: every method may be called from any thread (one mutex; reads are served from
 // memory, writes go to SQLite before they are visible).
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -75,6 +77,13 @@ class IncidentRecords {
   // Folds the tracker's snapshot in (see above). `now` stamps the automatic updates.
   Status Sync(const IncidentSnapshot& snapshot, Timestamp now);
 
+  // Reminders: an unresolved incident that had no update for this long gets an automatic
+  // "still ongoing" update (and so a notification). 0, the default, sends none.
+  void SetReminderInterval(std::chrono::minutes every) {
+    MutexLock lock(mu_);
+    remind_every_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(every).count();
+  }
+
   // An operator's update: a text, optionally a new status and impact. kNotFound for an unknown
   // id; kInvalidArgument for an empty or over-long body (1 to 5000 bytes).
   Result<IncidentRecord> PostUpdate(std::string_view id, std::optional<IncidentStatus> status,
@@ -108,6 +117,7 @@ class IncidentRecords {
   std::unique_ptr<db::Database> db_ OM_GUARDED_BY(mu_);
   // By number, so that iteration is in id order.
   std::map<uint64_t, IncidentRecord> records_ OM_GUARDED_BY(mu_);
+  int64_t remind_every_ms_ OM_GUARDED_BY(mu_) = 0;
 };
 
 // "OM1000123" -> 1000123; 0 when `id` is not of that form.

@@ -67,6 +67,34 @@ TEST(IncidentRecordsTest, DetectionOpensResolvesAndReopensWithUpdates) {
   EXPECT_EQ(records->MaxNumber(), 1000001u);
 }
 
+TEST(IncidentRecordsTest, RemindersForLongIncidentsNobodyWroteAbout) {
+  testing::TempDir dir;
+  auto records = std::move(*IncidentRecords::Open(dir.str() + "/meta.db"));
+  records->SetReminderInterval(std::chrono::minutes(120));
+  IncidentSnapshot snapshot;
+  snapshot.incidents.push_back(Open("OM1000001", "outlook"));
+  ASSERT_TRUE(records->Sync(snapshot, FromUnixMillis(kNowMs)).ok());
+  ASSERT_TRUE(records->Sync(snapshot, FromUnixMillis(kNowMs + 119 * 60000)).ok());
+  EXPECT_EQ(records->Find("OM1000001")->updates.size(), 1u);
+  ASSERT_TRUE(records->Sync(snapshot, FromUnixMillis(kNowMs + 120 * 60000)).ok());
+  auto r = records->Find("OM1000001");
+  ASSERT_EQ(r->updates.size(), 2u);
+  EXPECT_EQ(r->updates[1].body,
+            "Still ongoing: reports have been above the usual level since 14:35 UTC (2 hours).");
+  EXPECT_EQ(r->updates[1].status, IncidentStatus::kInvestigating);
+  // An operator's word resets the clock.
+  ASSERT_TRUE(records
+                  ->PostUpdate("OM1000001", IncidentStatus::kIdentified, std::nullopt, "On it.",
+                               "noc", FromUnixMillis(kNowMs + 200 * 60000))
+                  .ok());
+  ASSERT_TRUE(records->Sync(snapshot, FromUnixMillis(kNowMs + 250 * 60000)).ok());
+  EXPECT_EQ(records->Find("OM1000001")->updates.size(), 3u);
+  ASSERT_TRUE(records->Sync(snapshot, FromUnixMillis(kNowMs + 320 * 60000)).ok());
+  r = records->Find("OM1000001");
+  ASSERT_EQ(r->updates.size(), 4u);
+  EXPECT_EQ(r->updates[3].status, IncidentStatus::kIdentified);
+}
+
 TEST(IncidentRecordsTest, OperatorUpdatesPersistAcrossReopening) {
   testing::TempDir dir;
   std::string path = dir.str() + "/meta.db";

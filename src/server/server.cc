@@ -41,6 +41,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
       incidents::IncidentRecords::Open(MetaDatabasePath(config.store.data_dir));
   if (!records.ok()) return records.status().WithPrefix("incident records");
   s->records_ = std::move(*records);
+  s->records_->SetReminderInterval(config.remind_every);
   Result<std::unique_ptr<incidents::Maintenances>> maintenances =
       incidents::Maintenances::Open(MetaDatabasePath(config.store.data_dir));
   if (!maintenances.ok()) return maintenances.status().WithPrefix("maintenances");

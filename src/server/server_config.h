@@ -21,6 +21,8 @@ struct ServerConfig {
   api::LiveEventsOptions live;
   // public_url empty: "http://" + server.listen.
   alerts::NotifierOptions notifier{.public_url = ""};
+  // An unresolved incident without an update for this long gets a "still ongoing" update.
+  std::chrono::minutes remind_every{0};
   store::StoreOptions store;
   ingest::IngestOptions ingest;
   detect::DetectOptions detect;
