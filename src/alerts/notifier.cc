@@ -5,12 +5,19 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "alerts/http_client.h"
-#include "alerts/smtp_client.h"
+#include "net/http_client.h"
+#include "net/smtp_client.h"
 #include "base/json_writer.h"
 #include "base/log.h"
 
 namespace om::alerts {
+
+using net::HttpUrl;
+using net::ParseHttpUrl;
+using net::ParseSmtpUrl;
+using net::PostJson;
+using net::SendMail;
+using net::SmtpTarget;
 namespace {
 
 std::string Time(int64_t ms) { return FormatRfc3339(FromUnixMillis(ms)); }

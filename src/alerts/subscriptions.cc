@@ -2,10 +2,17 @@
 
 #include <openssl/rand.h>
 
-#include "alerts/http_client.h"
-#include "alerts/smtp_client.h"
+#include "net/http_client.h"
+#include "net/smtp_client.h"
 
 namespace om::alerts {
+
+using net::HttpUrl;
+using net::ParseHttpUrl;
+using net::ParseSmtpUrl;
+using net::PostJson;
+using net::SendMail;
+using net::SmtpTarget;
 namespace {
 
 constexpr std::string_view kChannelNames[] = {"webhook", "slack", "teams", "alertmanager", "email"};

@@ -1,5 +1,5 @@
 // Asio (and its TLS) for SMTP: the third translation unit of the project that compiles Asio.
-#include "alerts/smtp_client.h"
+#include "net/smtp_client.h"
 
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -15,7 +15,7 @@
 #include <boost/asio/write.hpp>
 #include <openssl/evp.h>
 
-namespace om::alerts {
+namespace om::net {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
@@ -235,4 +235,4 @@ Status SendMail(const SmtpTarget& t, std::string_view subject, std::string_view 
   return s.ok() ? s : fail(s);
 }
 
-}  // namespace om::alerts
+}  // namespace om::net

@@ -12,7 +12,7 @@
 
 #include "base/status.h"
 
-namespace om::alerts {
+namespace om::net {
 
 struct SmtpTarget {
   std::string host;
@@ -31,4 +31,4 @@ Result<SmtpTarget> ParseSmtpUrl(std::string_view url);
 Status SendMail(const SmtpTarget& target, std::string_view subject, std::string_view body,
                 std::chrono::milliseconds timeout, int64_t now_ms);
 
-}  // namespace om::alerts
+}  // namespace om::net

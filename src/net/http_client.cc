@@ -1,5 +1,5 @@
 // Boost.Beast lives here and in api/http_server.cc only (each costs ~20 s to compile).
-#include "alerts/http_client.h"
+#include "net/http_client.h"
 
 #include <functional>
 
@@ -10,7 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
-namespace om::alerts {
+namespace om::net {
 
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
@@ -127,4 +127,4 @@ Result<int> PostJson(const HttpUrl& url, const std::string& body,
   return static_cast<int>(parser.get().result_int());
 }
 
-}  // namespace om::alerts
+}  // namespace om::net

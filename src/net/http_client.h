@@ -12,7 +12,7 @@
 
 #include "base/status.h"
 
-namespace om::alerts {
+namespace om::net {
 
 struct HttpUrl {
   bool tls = false;  // https
@@ -33,4 +33,4 @@ Result<int> PostJson(const HttpUrl& url, const std::string& body,
                      const std::vector<std::pair<std::string, std::string>>& headers,
                      std::chrono::milliseconds timeout);
 
-}  // namespace om::alerts
+}  // namespace om::net
