@@ -5,10 +5,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "net/http_client.h"
-#include "net/smtp_client.h"
 #include "base/json_writer.h"
 #include "base/log.h"
+#include "net/http_client.h"
+#include "net/smtp_client.h"
 
 namespace om::alerts {
 

@@ -24,7 +24,6 @@ TEST(HttpClientTest, UrlsAreChecked) {
   EXPECT_FALSE(ParseHttpUrl("http://x:port/").ok());
 }
 
-
 TEST(SmtpClientTest, UrlsNameTheRecipient) {
   auto t = ParseSmtpUrl("smtp://mail.example.org:587?to=noc%40example.org&from=om@example.org");
   ASSERT_TRUE(t.ok()) << t.status().ToString();
@@ -47,7 +46,6 @@ TEST(SmtpClientTest, UrlsNameTheRecipient) {
             "url: unknown parameter \"cc\"");
   EXPECT_FALSE(ParseSmtpUrl("mailto:a@b.c").ok());
 }
-
 
 }  // namespace
 }  // namespace om::net
