@@ -61,7 +61,7 @@ void Exchange(Stream& stream, http::request<http::string_body>& req, beast::flat
   http::async_write(stream, req, [&](beast::error_code ec, size_t) {
     if (ec) return fail("send to", ec);
     http::async_read(stream, buffer, parser, [&](beast::error_code ec2, size_t) {
-      if (ec2 && ec2 != http::error::body_limit) return fail("answer from", ec2);
+      if (ec2) return fail("answer from", ec2);
       answered = true;
     });
   });
@@ -69,9 +69,11 @@ void Exchange(Stream& stream, http::request<http::string_body>& req, beast::flat
 
 }  // namespace
 
-Result<int> PostJson(const HttpUrl& url, const std::string& body,
-                     const std::vector<std::pair<std::string, std::string>>& headers,
-                     std::chrono::milliseconds timeout) {
+namespace {
+
+Result<HttpAnswer> Request(http::verb method, const HttpUrl& url, const std::string& body,
+                           const std::vector<std::pair<std::string, std::string>>& headers,
+                           std::chrono::milliseconds timeout, size_t max_body) {
   // Asynchronous operations only: beast::tcp_stream's deadline applies to them, not to the
   // blocking calls, and a receiver that stalls must not stall the notifier.
   net::io_context io;
@@ -81,16 +83,16 @@ Result<int> PostJson(const HttpUrl& url, const std::string& body,
   beast::ssl_stream<beast::tcp_stream> secure(io, tls);
   beast::tcp_stream& tcp = beast::get_lowest_layer(secure);
   net::ip::tcp::resolver resolver(io);
-  http::request<http::string_body> req{http::verb::post, url.target, 11};
+  http::request<http::string_body> req{method, url.target, 11};
   req.set(http::field::host, url.host);
   req.set(http::field::user_agent, "outagemap");
-  req.set(http::field::content_type, "application/json");
+  if (method == http::verb::post) req.set(http::field::content_type, "application/json");
   for (const auto& [k, v] : headers) req.set(k, v);
   req.body() = body;
   req.prepare_payload();
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
-  parser.body_limit(64 * 1024);  // the answer's body is not used, only its status
+  parser.body_limit(max_body);
   Status failure = Status::Unavailable("no answer from " + url.host + ":" + url.port);
   bool answered = false;
   std::function<void(std::string_view, beast::error_code)> fail = [&](std::string_view step,
@@ -124,7 +126,39 @@ Result<int> PostJson(const HttpUrl& url, const std::string& body,
   beast::error_code ignored;
   tcp.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
   if (!answered) return failure;
-  return static_cast<int>(parser.get().result_int());
+  HttpAnswer answer;
+  answer.status = static_cast<int>(parser.get().result_int());
+  answer.body = std::move(parser.get().body());
+  for (const auto& field : parser.get()) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    answer.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  return answer;
+}
+
+}  // namespace
+
+std::string_view HttpAnswer::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+Result<int> PostJson(const HttpUrl& url, const std::string& body,
+                     const std::vector<std::pair<std::string, std::string>>& headers,
+                     std::chrono::milliseconds timeout) {
+  // The answer's body is not used, only its status.
+  OM_ASSIGN_OR_RETURN(HttpAnswer answer,
+                      Request(http::verb::post, url, body, headers, timeout, 64 * 1024));
+  return answer.status;
+}
+
+Result<HttpAnswer> Fetch(const HttpUrl& url,
+                         const std::vector<std::pair<std::string, std::string>>& headers,
+                         std::chrono::milliseconds timeout, size_t max_body) {
+  return Request(http::verb::get, url, "", headers, timeout, max_body);
 }
 
 }  // namespace om::net

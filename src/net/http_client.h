@@ -1,7 +1,7 @@
 #pragma once
-// PostJson: one HTTP/1.1 POST of a JSON body, over TCP or TLS, for notifications (webhooks, Slack,
-// Teams, Alertmanager). The second of the few translation units that compile Boost.Beast
-// (the first is api/http_server.cc), behind this Boost-free header.
+// PostJson and Fetch: one HTTP/1.1 POST of a JSON body or one GET, over TCP or TLS, for
+// notifications (webhooks, Slack, Teams, Alertmanager). The second of the few translation units
+// that compile Boost.Beast (the first is api/http_server.cc), behind this Boost-free header.
 //
 // Thread-safety: a free function; each call uses its own connection.
 
@@ -23,6 +23,20 @@ struct HttpUrl {
 
 // Parses "http[s]://HOST[:PORT][/PATH]". kInvalidArgument naming the problem.
 Result<HttpUrl> ParseHttpUrl(std::string_view url);
+
+// An answer: its status, lower-cased header names, and the body.
+struct HttpAnswer {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string_view Header(std::string_view lower_case_name) const;  // empty when absent
+};
+
+// GETs `url` with `headers` (e.g. If-None-Match). kUnavailable as for PostJson, and when the body
+// is larger than `max_body` bytes.
+Result<HttpAnswer> Fetch(const HttpUrl& url,
+                         const std::vector<std::pair<std::string, std::string>>& headers,
+                         std::chrono::milliseconds timeout, size_t max_body);
 
 // POSTs `body` with `headers` and Content-Type: application/json; returns the HTTP status.
 // https verifies the server's certificate against the system's trusted certificates (OpenSSL's
