@@ -1,7 +1,8 @@
 #pragma once
 // PostJson and Fetch: one HTTP/1.1 POST of a JSON body or one GET, over TCP or TLS, for
-// notifications (webhooks, Slack, Teams, Alertmanager). The second of the few translation units
-// that compile Boost.Beast (the first is api/http_server.cc), behind this Boost-free header.
+// notifications (webhooks, Slack, Teams, Alertmanager) and official status pages. One of the few
+// translation units that compile Boost.Beast (with api/http_server.cc and smtp_client.cc), behind
+// this Boost-free header.
 //
 // Thread-safety: a free function; each call uses its own connection.
 
