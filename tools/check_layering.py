@@ -29,13 +29,14 @@ ALLOWED = {
     "db": {"base"},
     "auth": {"base", "db"},
     "net": {"base"},
+    "json": {"base"},
     "sim": {"base", "catalog", "geo"},
     "ingest": {"base", "store", "geo", "catalog"},
     "detect": {"base", "store", "geo", "catalog"},
     "incidents": {"base", "detect", "store", "catalog", "db"},
     "alerts": {"base", "incidents", "db", "net"},
     "api": {"base", "ingest", "store", "geo", "catalog", "incidents", "detect", "web", "auth",
-            "alerts"},
+            "alerts", "json"},
     "server": ALL,
 }
 

@@ -13,7 +13,7 @@
 #include "base/json_writer.h"
 #include "detect/localize.h"
 #include "detect/phrases.h"
-#include "ingest/json_fields.h"
+#include "json/json_fields.h"
 
 namespace om::api {
 namespace {
@@ -816,7 +816,7 @@ HttpResponse Api::HandleMaintenances(const HttpRequest& request) {
     return MethodNotAllowed(request, id.empty() ? "GET, POST" : "DELETE");
   }
   Result<std::map<std::string, std::string>> fields =
-      ingest::ParseStringFields(request.body, {"service", "title", "body", "starts_at", "ends_at"});
+      json::ParseStringFields(request.body, {"service", "title", "body", "starts_at", "ends_at"});
   if (!fields.ok()) return ErrorResponse(fields.status());
   auto field = [&](const std::string& name) { return FieldOr(*fields, name); };
   auto service = registry_.Find(field("service"));
@@ -864,7 +864,7 @@ HttpResponse Api::HandleSubscriptions(const HttpRequest& request) {
     return MethodNotAllowed(request, id.empty() ? "GET, POST" : "DELETE");
   }
   Result<std::map<std::string, std::string>> fields =
-      ingest::ParseStringFields(request.body, {"channel", "url", "service", "min_impact"});
+      json::ParseStringFields(request.body, {"channel", "url", "service", "min_impact"});
   if (!fields.ok()) return ErrorResponse(fields.status());
   auto field = [&](const std::string& name) { return FieldOr(*fields, name); };
   Result<alerts::Channel> channel = alerts::ParseChannel(field("channel"));
@@ -972,7 +972,7 @@ HttpResponse Api::PostIncidentUpdate(std::string_view id, const HttpRequest& req
   if (!key.ok()) return ErrorResponse(key.status());
   if (!records_) return ErrorResponse(503, "unavailable", "incident records are not kept");
   Result<std::map<std::string, std::string>> fields =
-      ingest::ParseStringFields(request.body, {"body", "status", "impact"});
+      json::ParseStringFields(request.body, {"body", "status", "impact"});
   if (!fields.ok()) return ErrorResponse(fields.status());
   std::optional<incidents::IncidentStatus> status;
   std::optional<incidents::Impact> impact;

@@ -1,8 +1,8 @@
-#include "ingest/json_fields.h"
+#include "json/json_fields.h"
 
 #include <gtest/gtest.h>
 
-namespace om::ingest {
+namespace om::json {
 namespace {
 
 TEST(JsonFieldsTest, ReadsStringsAndNamesWhatIsWrong) {
@@ -20,5 +20,17 @@ TEST(JsonFieldsTest, ReadsStringsAndNamesWhatIsWrong) {
   EXPECT_TRUE(ParseStringFields("{}", {"body"})->empty());
 }
 
+TEST(JsonFieldsTest, StringAtPointer) {
+  const std::string summary =
+      R"({"page":{"id":"x"},"status":{"indicator":"minor","description":"Partial \"outage\""},"components":[{"status":"operational"}]})";
+  EXPECT_EQ(*StringAtPointer(summary, "/status/indicator"), "minor");
+  EXPECT_EQ(*StringAtPointer(summary, "/status/description"), "Partial \"outage\"");
+  EXPECT_EQ(*StringAtPointer(summary, "/components/0/status"), "operational");
+  EXPECT_EQ(StringAtPointer(summary, "/status/nope").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(StringAtPointer(summary, "/page").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(StringAtPointer("<html>rate limited</html>", "/status/indicator").status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 }  // namespace
-}  // namespace om::ingest
+}  // namespace om::json

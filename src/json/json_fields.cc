@@ -1,10 +1,10 @@
-#include "ingest/json_fields.h"
+#include "json/json_fields.h"
 
 #include <simdjson.h>
 
 #include <algorithm>
 
-namespace om::ingest {
+namespace om::json {
 
 Result<std::map<std::string, std::string>> ParseStringFields(
     std::string_view body, const std::vector<std::string_view>& allowed) {
@@ -40,4 +40,26 @@ Result<std::map<std::string, std::string>> ParseStringFields(
   return fields;
 }
 
-}  // namespace om::ingest
+Result<std::string> StringAtPointer(std::string_view body, std::string_view pointer) {
+  simdjson::padded_string padded(body);
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
+  if (auto error = parser.iterate(padded).get(doc)) {
+    return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(error));
+  }
+  std::string_view value;
+  auto error = doc.at_pointer(pointer).get_string().get(value);
+  if (error == simdjson::NO_SUCH_FIELD || error == simdjson::INDEX_OUT_OF_BOUNDS) {
+    return Status::NotFound(std::string(pointer) + ": not in the document");
+  }
+  if (error == simdjson::INCORRECT_TYPE) {
+    return Status::InvalidArgument(std::string(pointer) + ": not a string");
+  }
+  if (error) {
+    return Status::InvalidArgument(std::string("invalid JSON at ") + std::string(pointer) + ": " +
+                                   simdjson::error_message(error));
+  }
+  return std::string(value);
+}
+
+}  // namespace om::json
