@@ -30,13 +30,14 @@ ALLOWED = {
     "auth": {"base", "db"},
     "net": {"base"},
     "json": {"base"},
+    "official": {"base", "db", "net", "json"},
     "sim": {"base", "catalog", "geo"},
     "ingest": {"base", "store", "geo", "catalog"},
     "detect": {"base", "store", "geo", "catalog"},
     "incidents": {"base", "detect", "store", "catalog", "db"},
     "alerts": {"base", "incidents", "db", "net"},
     "api": {"base", "ingest", "store", "geo", "catalog", "incidents", "detect", "web", "auth",
-            "alerts", "json"},
+            "alerts", "json", "official"},
     "server": ALL,
 }
 

@@ -157,7 +157,7 @@ Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor
          const incidents::IncidentTracker& incidents, const web::Assets& assets, LiveEvents* live,
          auth::ApiKeys* keys, incidents::IncidentRecords* records,
          alerts::Subscriptions* subscriptions, incidents::Maintenances* maintenances,
-         MetricsRegistry& metrics, const Clock& clock)
+         const official::OfficialStatus* official, MetricsRegistry& metrics, const Clock& clock)
     : options_(options),
       registry_(registry),
       ingestor_(ingestor),
@@ -171,6 +171,7 @@ Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor
       records_(records),
       subscriptions_(subscriptions),
       maintenances_(maintenances),
+      official_(official),
       form_limiter_(options.form_rate),
       public_limiter_(options.public_rate),
       metrics_(metrics),
@@ -442,6 +443,36 @@ HttpResponse Api::GetService(std::string_view id) {
   w.Key("auto_registered").Bool(service->auto_registered);
   auto detection = detector_.Snapshot();
   WriteDetection(w, detection->Find(service->id));
+  // What the provider says, beside the crowd (null when the service has no polled source).
+  std::optional<official::OfficialState> said =
+      official_ ? official_->Find(service->id) : std::nullopt;
+  if (!said) {
+    w.Key("official").Null();
+  } else {
+    auto time_or_null = [&](std::string_view key, int64_t ms) {
+      if (ms) {
+        w.Key(key).String(FormatRfc3339(FromUnixMillis(ms)));
+      } else {
+        w.Key(key).Null();
+      }
+    };
+    w.Key("official").BeginObject();
+    if (said->level) {
+      w.Key("status").String(official::LevelName(*said->level));
+    } else {
+      w.Key("status").Null();
+    }
+    w.Key("description").String(said->description);
+    time_or_null("since", said->since_ms);
+    time_or_null("checked_at", said->checked_ms);
+    w.Key("source").String(said->url);
+    if (said->error.empty()) {
+      w.Key("error").Null();
+    } else {
+      w.Key("error").String(said->error);
+    }
+    w.EndObject();
+  }
   store_.Read([&](const store::Aggregates& a) {
     auto idx = a.ServiceIndex(service->id);
     RecentCounts counts = CountRecent(a, idx, now_minute);

@@ -40,6 +40,7 @@
 #include "incidents/maintenances.h"
 #include "ingest/ingestor.h"
 #include "ingest/service_registry.h"
+#include "official/official_status.h"
 #include "store/store.h"
 #include "web/assets.h"
 
@@ -67,13 +68,14 @@ class Api {
   // answers 503. `keys` may be null: requests with an Authorization header then get 401.
   // `records` may be null: incidents then have no status, impact or updates of their own, and
   // the operator API answers 503. `subscriptions` may be null: /api/v1/subscriptions answers 503.
-  // `maintenances` may be null: /api/v1/maintenances answers 503.
+  // `maintenances` may be null: /api/v1/maintenances answers 503. `official` may be null: services
+  // then have "official": null.
   Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor& ingestor,
       store::Store& store, const geo::Gazetteer& gazetteer, const detect::Detector& detector,
       const incidents::IncidentTracker& incidents, const web::Assets& assets, LiveEvents* live,
       auth::ApiKeys* keys, incidents::IncidentRecords* records,
       alerts::Subscriptions* subscriptions, incidents::Maintenances* maintenances,
-      MetricsRegistry& metrics, const Clock& clock);
+      const official::OfficialStatus* official, MetricsRegistry& metrics, const Clock& clock);
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
@@ -126,6 +128,7 @@ class Api {
   incidents::IncidentRecords* const records_;
   alerts::Subscriptions* const subscriptions_;
   incidents::Maintenances* const maintenances_;
+  const official::OfficialStatus* const official_;
   ClientRateLimiter form_limiter_;
   ClientRateLimiter public_limiter_;
   MetricsRegistry& metrics_;

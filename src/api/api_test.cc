@@ -46,7 +46,7 @@ class ApiTest : public ::testing::Test {
     api_ =
         std::make_unique<Api>(api_options, registry_, *ingestor_, *store_, *gazetteer_, detector_,
                               incidents_, *assets_, nullptr, keys_.get(), records_.get(),
-                              subscriptions_.get(), maintenances_.get(), metrics_, clock_);
+                              subscriptions_.get(), maintenances_.get(), nullptr, metrics_, clock_);
   }
   ~ApiTest() override { store_->Stop(); }
 
@@ -390,7 +390,7 @@ TEST_F(ApiTest, IntakeIsLimitedPerClientUnlessSentWithAKey) {
   ApiOptions options;
   options.public_rate = {.per_minute = 60, .burst = 5, .max_clients = 100};
   Api api(options, registry_, *ingestor_, *store_, *gazetteer_, detector_, incidents_, *assets_,
-          nullptr, keys_.get(), records_.get(), nullptr, nullptr, metrics_, clock_);
+          nullptr, keys_.get(), records_.get(), nullptr, nullptr, nullptr, metrics_, clock_);
   auto post = [&](const std::string& body, std::string authorization = "") {
     HttpRequest req;
     req.method = "POST";

@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include <algorithm>
+
 #include "base/log.h"
 
 namespace om::server {
@@ -87,13 +89,27 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
         return found ? found->name : service;
       },
       s->metrics_, clock);
+  std::vector<official::Source> sources;
+  for (const catalog::Service& service : s->registry_->Services()) {
+    bool chosen = config.official_services.empty() ||
+                  std::find(config.official_services.begin(), config.official_services.end(),
+                            service.id) != config.official_services.end();
+    if (chosen && service.status_format != "none" && !service.status_url.empty()) {
+      sources.push_back({service.id, service.status_url, service.status_format});
+    }
+  }
+  Result<std::unique_ptr<official::OfficialStatus>> official =
+      official::OfficialStatus::Open(config.official, std::move(sources),
+                                     MetaDatabasePath(config.store.data_dir), s->metrics_, clock);
+  if (!official.ok()) return official.status().WithPrefix("official status");
+  s->official_ = std::move(*official);
   s->assets_ = web::Assets::LoadBuiltin();
   s->live_ = std::make_unique<api::LiveEvents>(config.live, *s->registry_, *s->store_,
                                                *s->detector_, *s->incidents_, s->metrics_, clock);
   s->api_ = std::make_unique<api::Api>(
       config.api, *s->registry_, *s->ingestor_, *s->store_, *s->gazetteer_, *s->detector_,
       *s->incidents_, *s->assets_, s->live_.get(), s->keys_.get(), s->records_.get(),
-      s->subscriptions_.get(), s->maintenances_.get(), s->metrics_, clock);
+      s->subscriptions_.get(), s->maintenances_.get(), s->official_.get(), s->metrics_, clock);
   api::Api* api = s->api_.get();
   Result<std::unique_ptr<api::HttpServer>> http = api::HttpServer::Create(
       config.http,
@@ -115,6 +131,7 @@ void Server::Start() {
   detector_thread_->Start();
   live_->Start();
   notifier_->Start();
+  official_->Start();
   http_->Start();
   api_->SetReady(true);
 }
@@ -126,6 +143,7 @@ void Server::Stop() {
   live_->Stop();
   http_->Stop();
   notifier_->Stop();
+  official_->Stop();
   detector_thread_->Stop();
   store_->Stop();
 }

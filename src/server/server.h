@@ -25,6 +25,7 @@
 #include "incidents/maintenances.h"
 #include "ingest/ingestor.h"
 #include "ingest/service_registry.h"
+#include "official/official_status.h"
 #include "server/detector_thread.h"
 #include "server/server_config.h"
 #include "store/store.h"
@@ -69,6 +70,7 @@ class Server {
   std::unique_ptr<auth::ApiKeys> keys_;
   std::unique_ptr<alerts::Subscriptions> subscriptions_;
   std::unique_ptr<alerts::Notifier> notifier_;
+  std::unique_ptr<official::OfficialStatus> official_;
   std::unique_ptr<web::Assets> assets_;
   std::unique_ptr<api::LiveEvents> live_;
   std::unique_ptr<api::Api> api_;

@@ -97,6 +97,14 @@ Status LoadServerConfig(const std::string& path, ServerConfig& config) {
   OM_RETURN_IF_ERROR(get_int("detect.possible_after_minutes", 1, 1440, d.possible_after_minutes));
   OM_RETURN_IF_ERROR(get_int("detect.outage_after_minutes", 1, 1440, d.outage_after_minutes));
   OM_RETURN_IF_ERROR(get_int("detect.clear_after_minutes", 1, 1440, d.clear_after_minutes));
+  // [official]
+  OM_RETURN_IF_ERROR(file.GetBool("official.enabled", config.official.enabled));
+  OM_RETURN_IF_ERROR(file.GetStringArray("official.services", config.official_services));
+  OM_RETURN_IF_ERROR(
+      get_duration("official.interval_seconds", 1, 86400, config.official.interval, 1000));
+  OM_RETURN_IF_ERROR(get_duration("official.timeout_ms", 100, 60000, config.official.timeout, 1));
+  OM_RETURN_IF_ERROR(
+      get_duration("official.max_backoff_seconds", 1, 86400, config.official.max_backoff, 1000));
   // [api]
   OM_RETURN_IF_ERROR(get_int("api.max_places", 1, 100000, config.api.max_places));
   OM_RETURN_IF_ERROR(get_int("api.max_series_points", 1, 10000000, config.api.max_series_points));

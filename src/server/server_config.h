@@ -11,6 +11,7 @@
 #include "base/status.h"
 #include "detect/detector.h"
 #include "ingest/ingestor.h"
+#include "official/official_status.h"
 #include "store/store.h"
 
 namespace om::server {
@@ -21,6 +22,9 @@ struct ServerConfig {
   api::LiveEventsOptions live;
   // public_url empty: "http://" + server.listen.
   alerts::NotifierOptions notifier{.public_url = ""};
+  official::OfficialOptions official;
+  // Only these services' official sources are polled; empty: every service with one.
+  std::vector<std::string> official_services;
   // An unresolved incident without an update for this long gets a "still ongoing" update.
   std::chrono::minutes remind_every{0};
   store::StoreOptions store;

@@ -1,0 +1,131 @@
+#pragma once
+// OfficialStatus polls each service's official status source, so that crowd evidence and what
+// the provider says can be shown side by side ("crowd: outage for 35 min · official:
+// operational"). Sources come from the catalog (`status_url` with `status_format`):
+//   statuspage  Atlassian Statuspage v2 JSON (summary.json or status.json): /status/indicator
+//   rss, atom   an incident feed: its newest entry, judged by a heuristic (below)
+// and are normalised to one of operational, degraded, partial, major, maintenance.
+//
+// Polling is polite: every `interval`, conditional (If-None-Match / If-Modified-Since, a 304 is a
+// successful check), with a deadline (`timeout`), a body limit, and on failure (no answer, not
+// 2xx, a body that does not parse) an exponential backoff up to `max_backoff`; a 429 or 503 with
+// Retry-After waits at least that long. The last good status stays shown, with the error beside
+// it. Every change of level is kept as history in SQLite (<data>/meta.db, official_status_history).
+//
+// Feeds carry incident posts, not a status: the newest entry counts as an ongoing problem
+// (degraded) when it is less than `feed_window` old and its title does not say it is over
+// (resolved, completed, restored, operational, closed); otherwise the service is operational.
+//
+// Thread-safety: Start/Stop from the owning thread; Find/History from any thread; PollDue (tests)
+// when the thread is not started.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/metrics.h"
+#include "base/mutex.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "db/database.h"
+
+namespace om::official {
+
+enum class Level { kOperational, kDegraded, kPartial, kMajor, kMaintenance };
+std::string_view LevelName(Level level);  // "operational", "degraded", "partial", "major", ...
+
+// Statuspage's status indicator: none, minor, major, critical, maintenance.
+Result<Level> LevelFromIndicator(std::string_view indicator);
+
+struct FeedVerdict {
+  Level level = Level::kOperational;
+  std::string title;     // of the newest entry
+  int64_t entry_ms = 0;  // its date
+};
+// The newest <item> (RSS 2.0) or <entry> (Atom) of `xml`, judged as described above.
+// kInvalidArgument when the document has no dated entry.
+Result<FeedVerdict> JudgeFeed(std::string_view xml, int64_t now_ms, std::chrono::hours feed_window);
+
+struct Source {
+  std::string service;
+  std::string url;
+  std::string format;  // statuspage | rss | atom
+};
+
+struct OfficialState {
+  std::string service;
+  std::string url;
+  std::optional<Level> level;  // unknown until the first good answer
+  std::string description;     // the provider's own words, or the feed entry's title
+  int64_t since_ms = 0;        // when `level` last changed
+  int64_t checked_ms = 0;      // the last good answer (200 or 304)
+  std::string error;           // the last poll's failure; empty when it succeeded
+  int failures = 0;            // consecutive failed polls
+};
+
+struct HistoryEntry {
+  int64_t at_ms = 0;
+  Level level = Level::kOperational;
+  std::string description;
+};
+
+struct OfficialOptions {
+  bool enabled = false;  // polling reaches other sites: off unless configured
+  std::chrono::seconds interval{120};
+  std::chrono::milliseconds timeout{5000};
+  std::chrono::seconds max_backoff{3600};
+  std::chrono::hours feed_window{24};
+  size_t max_body_bytes = 1 << 20;
+};
+
+class OfficialStatus {
+ public:
+  static Result<std::unique_ptr<OfficialStatus>> Open(OfficialOptions options,
+                                                      std::vector<Source> sources,
+                                                      const std::string& db_path,
+                                                      MetricsRegistry& metrics, const Clock& clock);
+  ~OfficialStatus();
+  OfficialStatus(const OfficialStatus&) = delete;
+  OfficialStatus& operator=(const OfficialStatus&) = delete;
+
+  // Starts the polling thread when `enabled`.
+  void Start();
+  void Stop();
+  // Polls every source that is due, on the calling thread.
+  void PollDue();
+
+  std::optional<OfficialState> Find(std::string_view service) const;
+  // Changes of level of `service` since `since_ms`, oldest first.
+  std::vector<HistoryEntry> History(std::string_view service, int64_t since_ms) const;
+
+ private:
+  struct Tracked {
+    Source source;
+    OfficialState state;
+    std::string etag, last_modified;
+    int64_t next_poll_ms = 0;
+  };
+  OfficialStatus(OfficialOptions options, std::unique_ptr<db::Database> db,
+                 MetricsRegistry& metrics, const Clock& clock);
+  // One poll of `t` (not under mu_: it waits on the network); returns the updated copy.
+  Tracked Poll(Tracked t, int64_t now_ms) const;
+  void Run();
+
+  const OfficialOptions options_;
+  const Clock& clock_;
+  Counter& polls_total_;
+  Counter& failures_total_;
+
+  mutable Mutex mu_;
+  std::unique_ptr<db::Database> db_ OM_GUARDED_BY(mu_);
+  std::vector<Tracked> tracked_ OM_GUARDED_BY(mu_);
+  CondVar cv_{mu_};
+  bool stop_ OM_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace om::official

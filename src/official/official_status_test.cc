@@ -1,0 +1,227 @@
+#include "official/official_status.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+
+#include <gtest/gtest.h>
+
+#include "testing/fake_clock.h"
+#include "testing/temp_dir.h"
+
+namespace om::official {
+namespace {
+
+constexpr int64_t kNowMs = 1769092620000;  // 2026-01-22T14:37:00Z
+
+// A loopback HTTP server whose answer to each request is computed by `answer` from the request
+// text ("" means: accept and never answer). Bounded: one request per connection, until stopped.
+class Fixture {
+ public:
+  explicit Fixture(std::function<std::string(const std::string&)> answer)
+      : answer_(std::move(answer)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    ::listen(fd_, 16);
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        int c = ::accept(fd_, nullptr, nullptr);
+        if (c < 0) return;
+        char buf[8192];
+        timeval tv{2, 0};
+        ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        ssize_t n = ::recv(c, buf, sizeof buf, 0);
+        std::string request(buf, n > 0 ? static_cast<size_t>(n) : 0);
+        std::string reply;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          requests_.push_back(request);
+          reply = answer_(request);
+        }
+        if (reply.empty()) {
+          held_.push_back(c);  // never answered: the client's deadline must fire
+          continue;
+        }
+        ::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
+        ::close(c);
+      }
+    });
+  }
+  ~Fixture() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+    for (int c : held_) ::close(c);
+  }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  std::vector<std::string> requests() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
+
+ private:
+  std::function<std::string(const std::string&)> answer_;
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<std::string> requests_;
+  std::vector<int> held_;
+};
+
+std::string Http(int status, const std::string& body, const std::string& extra = "") {
+  return "HTTP/1.1 " + std::to_string(status) +
+         " X\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra +
+         "Connection: close\r\n\r\n" + body;
+}
+
+TEST(OfficialStatusTest, IndicatorsAndFeeds) {
+  EXPECT_EQ(*LevelFromIndicator("none"), Level::kOperational);
+  EXPECT_EQ(*LevelFromIndicator("critical"), Level::kMajor);
+  EXPECT_EQ(*LevelFromIndicator("maintenance"), Level::kMaintenance);
+  EXPECT_FALSE(LevelFromIndicator("purple").ok());
+  const std::string rss =
+      "<rss><channel><title>Status</title><item><title><![CDATA[Degraded mail &amp; calendar]]>"
+      "</title><pubDate>Thu, 22 Jan 2026 13:37:00 +0000</pubDate></item>"
+      "<item><title>Old</title><pubDate>Wed, 21 Jan 2026 10:00:00 GMT</pubDate></item>"
+      "</channel></rss>";
+  auto v = JudgeFeed(rss, kNowMs, std::chrono::hours(24));
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->level, Level::kDegraded);
+  EXPECT_EQ(v->title, "Degraded mail & calendar");
+  EXPECT_EQ(v->entry_ms, kNowMs - 3600000);
+  // The same entry resolved, or too old, counts as operational.
+  auto resolved = JudgeFeed(
+      "<rss><item><title>Resolved: degraded mail</title><pubDate>Thu, 22 Jan 2026 09:37:00 -0500"
+      "</pubDate></item></rss>",
+      kNowMs, std::chrono::hours(24));
+  EXPECT_EQ(resolved->level, Level::kOperational);
+  EXPECT_EQ(resolved->entry_ms, kNowMs) << "09:37 -0500 is 14:37 UTC";
+  EXPECT_EQ(JudgeFeed(rss, kNowMs + 25 * 3600000LL, std::chrono::hours(24))->level,
+            Level::kOperational);
+  auto atom = JudgeFeed(
+      "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>S</title><entry><title>Investigating "
+      "sign-in errors</title><updated>2026-01-22T14:00:00Z</updated></entry></feed>",
+      kNowMs, std::chrono::hours(24));
+  ASSERT_TRUE(atom.ok());
+  EXPECT_EQ(atom->level, Level::kDegraded);
+  EXPECT_EQ(atom->title, "Investigating sign-in errors");
+  EXPECT_FALSE(JudgeFeed("<rss><channel/></rss>", kNowMs, std::chrono::hours(24)).ok());
+}
+
+TEST(OfficialStatusTest, PollsConditionallyKeepsHistoryAndBacksOff) {
+  testing::TempDir dir;
+  testing::FakeClock clock(FromUnixMillis(kNowMs));
+  MetricsRegistry metrics;
+  std::atomic<int> phase{0};  // 0 good, 1 not modified, 2 malformed, 3 rate limited, 4 major
+  Fixture fixture([&](const std::string& request) {
+    switch (phase.load()) {
+      case 0:
+        return Http(200, R"({"status":{"indicator":"minor","description":"Partial outage"}})",
+                    "ETag: \"v1\"\r\n");
+      case 1:
+        return request.find("If-None-Match: \"v1\"") != std::string::npos ? Http(304, "")
+                                                                          : Http(500, "");
+      case 2:
+        return Http(200, "<html>maintenance page</html>");
+      case 3:
+        return Http(429, "slow down", "Retry-After: 3600\r\n");
+      default:
+        return Http(200, R"({"status":{"indicator":"critical","description":"Major outage"}})");
+    }
+  });
+  OfficialOptions options;
+  options.interval = std::chrono::seconds(60);
+  options.timeout = std::chrono::milliseconds(2000);
+  auto o = std::move(*OfficialStatus::Open(
+      options, {{"outlook", fixture.url("/api/v2/summary.json"), "statuspage"}},
+      dir.str() + "/meta.db", metrics, clock));
+  o->PollDue();
+  auto s = o->Find("outlook");
+  ASSERT_TRUE(s.has_value());
+  ASSERT_TRUE(s->level.has_value()) << s->error;
+  EXPECT_EQ(*s->level, Level::kDegraded);
+  EXPECT_EQ(s->description, "Partial outage");
+  EXPECT_EQ(s->since_ms, kNowMs);
+  o->PollDue();  // not due yet: no request
+  EXPECT_EQ(fixture.requests().size(), 1u);
+
+  phase = 1;
+  clock.Advance(std::chrono::seconds(60));
+  o->PollDue();
+  s = o->Find("outlook");
+  EXPECT_EQ(s->checked_ms, kNowMs + 60000) << "a 304 is a good check: " << s->error;
+  EXPECT_TRUE(s->error.empty());
+
+  phase = 2;
+  clock.Advance(std::chrono::seconds(60));
+  o->PollDue();
+  s = o->Find("outlook");
+  EXPECT_EQ(*s->level, Level::kDegraded) << "the last good status stays";
+  EXPECT_NE(s->error.find("invalid JSON"), std::string::npos) << s->error;
+  EXPECT_EQ(s->failures, 1);
+  clock.Advance(std::chrono::seconds(60));
+  o->PollDue();
+  EXPECT_EQ(fixture.requests().size(), 3u) << "backed off: 120 s after one failure";
+
+  phase = 3;
+  clock.Advance(std::chrono::seconds(60));
+  o->PollDue();
+  s = o->Find("outlook");
+  EXPECT_EQ(s->error, "HTTP 429");
+  clock.Advance(std::chrono::minutes(30));
+  o->PollDue();
+  EXPECT_EQ(fixture.requests().size(), 4u) << "Retry-After: 3600 is honoured";
+
+  phase = 4;
+  clock.Advance(std::chrono::minutes(31));
+  o->PollDue();
+  s = o->Find("outlook");
+  EXPECT_EQ(*s->level, Level::kMajor);
+  EXPECT_TRUE(s->error.empty());
+  auto history = o->History("outlook", 0);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].level, Level::kDegraded);
+  EXPECT_EQ(history[1].level, Level::kMajor);
+  EXPECT_EQ(history[1].description, "Major outage");
+  EXPECT_EQ(metrics.GetCounter("om_official_poll_failures_total", "").value(), 2u);
+  // A restart knows the last level and since when, before its first poll.
+  auto again = std::move(*OfficialStatus::Open(
+      options, {{"outlook", fixture.url("/api/v2/summary.json"), "statuspage"}},
+      dir.str() + "/meta.db", metrics, clock));
+  EXPECT_EQ(*again->Find("outlook")->level, Level::kMajor);
+  EXPECT_EQ(again->Find("outlook")->since_ms, kNowMs + 240000 + 61 * 60000);
+}
+
+TEST(OfficialStatusTest, ASlowSourceTimesOut) {
+  testing::TempDir dir;
+  testing::FakeClock clock(FromUnixMillis(kNowMs));
+  MetricsRegistry metrics;
+  Fixture fixture([](const std::string&) { return std::string(); });
+  OfficialOptions options;
+  options.timeout = std::chrono::milliseconds(300);
+  auto o = std::move(*OfficialStatus::Open(options, {{"teams", fixture.url("/feed"), "rss"}},
+                                           dir.str() + "/meta.db", metrics, clock));
+  o->PollDue();
+  auto s = o->Find("teams");
+  EXPECT_FALSE(s->level.has_value());
+  EXPECT_NE(s->error.find("timed out"), std::string::npos) << s->error;
+}
+
+}  // namespace
+}  // namespace om::official
