@@ -43,6 +43,17 @@ export interface ServiceDetail extends ServiceSummary {
   status_url: string | null;
   auto_registered: boolean;
   problems_last_60m: ProblemCount[];
+  /** What the provider's own status page says; null when it is not polled. */
+  official?: OfficialStatus | null;
+}
+
+export interface OfficialStatus {
+  status: 'operational' | 'degraded' | 'partial' | 'major' | 'maintenance' | null;
+  description: string;
+  since: string | null;
+  checked_at: string | null;
+  source: string;
+  error: string | null;
 }
 
 export interface Series {

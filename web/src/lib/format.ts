@@ -178,6 +178,29 @@ export function bannerText(
   return `No current problems at ${name}`;
 }
 
+const CROWD_WORDS: Record<string, string> = { outage: 'outage', possible: 'possible problems', normal: 'no problems' };
+
+/**
+ * Crowd and official status side by side: "crowd: outage for 35 min · official: operational".
+ * The official part says when the source could not be read, and is left out when there is none.
+ */
+export function crowdVersusOfficial(
+  crowd: string | null | undefined,
+  crowdSince: string | null | undefined,
+  official: { status: string | null; error: string | null } | null | undefined,
+  nowMs: number,
+): string {
+  const since = crowdSince ? toMs(crowdSince) : null;
+  const word = CROWD_WORDS[crowd ?? 'normal'] ?? 'no problems';
+  const lasting = crowd && crowd !== 'normal' && since !== null ? ` for ${formatDuration(nowMs - since)}` : '';
+  let text = `crowd: ${word}${lasting}`;
+  if (official) {
+    text += official.status ? ` · official: ${official.status}` : ' · official: unknown';
+    if (official.error) text += ' (the status page could not be read just now)';
+  }
+  return text;
+}
+
 /** "Minneapolis, US — 41 reports, ×12 usual". */
 export function cityLine(name: string, country: string, reports: number, expected?: number | null): string {
   const ratio = formatRatio(reports, expected);

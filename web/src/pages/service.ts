@@ -18,6 +18,7 @@ import { ReportsChart } from '../lib/chart';
 import { escapeHtml, h, replaceChildren, setText } from '../lib/dom';
 import {
   bannerText,
+  crowdVersusOfficial,
   formatCompact,
   categoryLabel,
   formatCount,
@@ -82,11 +83,12 @@ export async function servicePage(ctx: PageContext): Promise<void> {
   const n60 = h('strong', { 'data-count': 'reports_last_60m' });
   const n24 = h('strong', { 'data-count': 'reports_last_24h' });
   const usual = h('span', { class: 'banner-usual' });
+  const sideBySide = h('p', { class: 'banner-official' });
   const banner = h(
     'div',
     { class: 'banner', role: 'status', 'aria-live': 'polite' },
     bannerIcon,
-    h('div', { class: 'banner-body' }, bannerMain, h('p', { class: 'banner-counts' }, n15, ' reports in the last 15 minutes · ', n60, ' in the last hour · ', n24, ' in 24 hours', usual)),
+    h('div', { class: 'banner-body' }, bannerMain, sideBySide, h('p', { class: 'banner-counts' }, n15, ' reports in the last 15 minutes · ', n60, ' in the last hour · ', n24, ' in 24 hours', usual)),
   );
   const renderBanner = () => {
     const now = store.clock.now();
@@ -99,6 +101,8 @@ export async function servicePage(ctx: PageContext): Promise<void> {
     setText(n24, formatCount(svc.reports_last_24h));
     const e = svc.expected_per_minute;
     setText(usual, e !== null && e !== undefined ? ` · usually about ${e * 60 < 10 ? (e * 60).toFixed(1) : formatCount(e * 60)} per hour at this time` : '');
+    // Only when the provider's page is polled: otherwise there is nothing to set beside the crowd.
+    setText(sideBySide, svc.official ? crowdVersusOfficial(svc.status, svc.status_since, svc.official, now) : '');
   };
   renderBanner();
 

@@ -101,3 +101,16 @@ test('axis labels add the date at the first tick and at day changes', () => {
   const labels = f.axisTimeLabels([t0, t0 + 3600, t0 + 7200, t0 + 10800], { timeZone: 'UTC' });
   assert.deepEqual(labels, ['22:00\nJan 22', '23:00', '00:00\nJan 23', '01:00']);
 });
+
+test('crowd and official status side by side', () => {
+  const now = Date.parse('2026-01-22T15:12:00Z');
+  assert.equal(
+    f.crowdVersusOfficial('outage', '2026-01-22T14:37:00Z', { status: 'operational', error: null }, now),
+    'crowd: outage for 35 min · official: operational',
+  );
+  assert.equal(f.crowdVersusOfficial('normal', null, null, now), 'crowd: no problems');
+  assert.equal(
+    f.crowdVersusOfficial('possible', '2026-01-22T15:02:00Z', { status: null, error: 'HTTP 429' }, now),
+    'crowd: possible problems for 10 min · official: unknown (the status page could not be read just now)',
+  );
+});
