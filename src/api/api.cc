@@ -471,6 +471,31 @@ HttpResponse Api::GetService(std::string_view id) {
     } else {
       w.Key("error").String(said->error);
     }
+    // How the page followed the crowd's incidents of the last 90 days.
+    std::vector<official::CrowdIncident> crowd;
+    int64_t now_ms = ToUnixMillis(clock_.Now());
+    if (records_) {
+      for (const auto& r : records_->List(options_.max_archived_incidents)) {
+        if (r.service != service->id || r.detected_minute * 60000 < now_ms - 90 * 86400000LL) {
+          continue;
+        }
+        crowd.push_back({r.detected_minute * 60000, r.crowd_resolved_minute * 60000});
+      }
+    }
+    official::Accuracy accuracy = official_->AccuracyOf(service->id, crowd, now_ms);
+    if (accuracy.incidents == 0) {
+      w.Key("accuracy").Null();
+    } else {
+      w.Key("accuracy").BeginObject().Key("period_days").Int(90);
+      w.Key("incidents").Int(accuracy.incidents).Key("acknowledged").Int(accuracy.acknowledged);
+      if (accuracy.median_delay_ms < 0) {
+        w.Key("median_delay_minutes").Null();
+      } else {
+        w.Key("median_delay_minutes")
+            .Double(static_cast<double>(accuracy.median_delay_ms) / 60000, 3);
+      }
+      w.Key("grade").String(accuracy.grade).EndObject();
+    }
     w.EndObject();
   }
   store_.Read([&](const store::Aggregates& a) {

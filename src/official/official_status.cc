@@ -328,4 +328,46 @@ std::vector<HistoryEntry> OfficialStatus::History(std::string_view service,
   return out;
 }
 
+Accuracy OfficialStatus::AccuracyOf(std::string_view service,
+                                    const std::vector<CrowdIncident>& incidents,
+                                    int64_t now_ms) const {
+  constexpr int64_t kLeadMs = 30 * 60000;  // a page may speak a little before the crowd does
+  std::vector<HistoryEntry> history = History(service, 0);
+  Accuracy a;
+  std::vector<int64_t> delays;
+  for (const CrowdIncident& i : incidents) {
+    ++a.incidents;
+    int64_t from = i.detected_ms - kLeadMs, to = i.resolved_ms ? i.resolved_ms : now_ms;
+    // The level in effect at `from`, then every change inside the window.
+    std::optional<int64_t> acknowledged_at;
+    for (size_t k = 0; k < history.size(); ++k) {
+      const HistoryEntry& h = history[k];
+      bool in_effect_at_from =
+          h.at_ms <= from && (k + 1 == history.size() || history[k + 1].at_ms > from);
+      bool inside = h.at_ms > from && h.at_ms < to;
+      if ((in_effect_at_from || inside) && h.level != Level::kOperational) {
+        acknowledged_at = std::max(h.at_ms, from);
+        break;
+      }
+    }
+    if (!acknowledged_at) continue;
+    ++a.acknowledged;
+    delays.push_back(std::max<int64_t>(0, *acknowledged_at - i.detected_ms));
+  }
+  if (!delays.empty()) {
+    std::nth_element(delays.begin(), delays.begin() + static_cast<ptrdiff_t>(delays.size() / 2),
+                     delays.end());
+    a.median_delay_ms = delays[delays.size() / 2];
+  }
+  if (a.incidents > 0) {
+    double share = static_cast<double>(a.acknowledged) / a.incidents;
+    a.grade = share >= 0.9 && a.median_delay_ms >= 0 && a.median_delay_ms <= 15 * 60000 ? "A"
+              : share >= 0.75                                                           ? "B"
+              : share >= 0.5                                                            ? "C"
+              : share >= 0.25                                                           ? "D"
+                                                                                        : "F";
+  }
+  return a;
+}
+
 }  // namespace om::official

@@ -73,6 +73,22 @@ struct HistoryEntry {
   std::string description;
 };
 
+// How well a provider's official page acknowledged the outages the crowd detected.
+struct Accuracy {
+  int incidents = 0;             // crowd-detected incidents judged
+  int acknowledged = 0;          // of them, the official page showed a problem during
+  int64_t median_delay_ms = -1;  // detection to acknowledgement, over the acknowledged; -1 none
+  // A: at least 90% acknowledged and a median delay of at most 15 minutes; B: at least 75%;
+  // C: 50%; D: 25%; F: less. Empty without incidents.
+  std::string grade;
+};
+
+// An incident the crowd detected: [detected_ms, resolved_ms), resolved_ms 0 while open.
+struct CrowdIncident {
+  int64_t detected_ms = 0;
+  int64_t resolved_ms = 0;
+};
+
 struct OfficialOptions {
   bool enabled = false;  // polling reaches other sites: off unless configured
   std::chrono::seconds interval{120};
@@ -101,6 +117,12 @@ class OfficialStatus {
   std::optional<OfficialState> Find(std::string_view service) const;
   // Changes of level of `service` since `since_ms`, oldest first.
   std::vector<HistoryEntry> History(std::string_view service, int64_t since_ms) const;
+
+  // The accuracy of `service`'s official page over `incidents` (the caller picks the period, e.g.
+  // 90 days): an incident counts as acknowledged when the page showed anything but operational
+  // between 30 minutes before its detection and its resolution (or `now_ms`).
+  Accuracy AccuracyOf(std::string_view service, const std::vector<CrowdIncident>& incidents,
+                      int64_t now_ms) const;
 
  private:
   struct Tracked {

@@ -208,6 +208,38 @@ TEST(OfficialStatusTest, PollsConditionallyKeepsHistoryAndBacksOff) {
   EXPECT_EQ(again->Find("outlook")->since_ms, kNowMs + 240000 + 61 * 60000);
 }
 
+TEST(OfficialStatusTest, AccuracyGradesHowThePageFollowedTheCrowd) {
+  testing::TempDir dir;
+  testing::FakeClock clock(FromUnixMillis(kNowMs));
+  MetricsRegistry metrics;
+  std::atomic<int> phase{0};
+  Fixture fixture([&](const std::string&) {
+    static constexpr const char* kIndicators[] = {"none", "major", "none", "minor", "none"};
+    return Http(200,
+                std::string(R"({"status":{"indicator":")") + kIndicators[phase.load()] + R"("}})");
+  });
+  OfficialOptions options;
+  options.interval = std::chrono::seconds(60);
+  auto o = std::move(*OfficialStatus::Open(options, {{"outlook", fixture.url("/s"), "statuspage"}},
+                                           dir.str() + "/meta.db", metrics, clock));
+  // The page: operational, then a problem from +70 min to +120 min, then +300 to +310 min.
+  for (auto [minute, p] : {std::pair{0, 0}, {70, 1}, {120, 2}, {300, 3}, {310, 4}}) {
+    clock.Advance(std::chrono::minutes(minute) - (clock.Now() - FromUnixMillis(kNowMs)));
+    phase = p;
+    o->PollDue();
+  }
+  auto at = [](int minute) { return kNowMs + int64_t{minute} * 60000; };
+  // Crowd incidents: acknowledged 10 min late; acknowledged 5 min late; never acknowledged.
+  auto a = o->AccuracyOf("outlook", {{at(60), at(130)}, {at(295), at(320)}, {at(500), at(530)}},
+                         at(600));
+  EXPECT_EQ(a.incidents, 3);
+  EXPECT_EQ(a.acknowledged, 2);
+  EXPECT_EQ(a.median_delay_ms, 10 * 60000);
+  EXPECT_EQ(a.grade, "C");
+  EXPECT_EQ(o->AccuracyOf("outlook", {}, at(600)).grade, "");
+  EXPECT_EQ(o->AccuracyOf("outlook", {{at(100), 0}}, at(600)).grade, "A") << "already showing";
+}
+
 TEST(OfficialStatusTest, ASlowSourceTimesOut) {
   testing::TempDir dir;
   testing::FakeClock clock(FromUnixMillis(kNowMs));

@@ -99,7 +99,7 @@ def main():
                 time.sleep(0.5)
             good = states["fixture-good"]
             check(good["status"] == "partial" and good["description"] == "Partial System Outage"
-                  and good["error"] is None and good["checked_at"], good)
+                  and good["error"] is None and good["checked_at"] and good["accuracy"] is None, good)
             check(conditional, f"no conditional request: {Fixture.log}")
             feed = states["fixture-feed"]
             check(feed["status"] == "degraded" and feed["description"] == "Investigating delayed e-mail", feed)
