@@ -995,20 +995,43 @@ HttpResponse Api::GetStatuspage(const HttpRequest& request) {
     return ErrorResponse(404, "not_found", "no such endpoint: " + request.path);
   }
   std::string id = UrlDecode(rest.substr(0, slash));
-  auto service = registry_.Find(id);
-  if (!service) {
+  StatuspageView view;
+  std::vector<catalog::Service> services;
+  if (id.starts_with("category:")) {
+    // A page of every service of one catalog category, one component each.
+    std::string category = id.substr(9);
+    for (auto& s : registry_.Services()) {
+      if (s.category == category) services.push_back(std::move(s));
+    }
+    view.group = true;
+    view.page_name = category + " services";
+    view.page_path = "/";
+  } else if (auto service = registry_.Find(id)) {
+    services.push_back(std::move(*service));
+    view.page_name = services[0].name;
+    view.page_path = "/services/" + services[0].id;
+    id = services[0].id;
+  }
+  if (services.empty()) {
     return ErrorResponse(Status::NotFound("unknown page \"" + id.substr(0, 64) + "\""));
   }
-  StatuspageView view;
-  view.service = &*service;
+  view.page_id = id;
   auto detection = detector_.Snapshot();
-  view.crowd = detection->Find(service->id);
+  for (const auto& s : services) view.members.push_back({&s, detection->Find(s.id)});
+  auto member = [&](const std::string& service) {
+    return std::any_of(services.begin(), services.end(),
+                       [&](const auto& s) { return s.id == service; });
+  };
   if (records_) {
     for (auto& record : records_->List(options_.max_archived_incidents)) {
-      if (record.service == service->id) view.incidents.push_back(std::move(record));
+      if (member(record.service)) view.incidents.push_back(std::move(record));
     }
   }
-  if (maintenances_) view.maintenances = maintenances_->List(service->id);
+  if (maintenances_) {
+    for (auto& m : maintenances_->List("")) {
+      if (member(m.service)) view.maintenances.push_back(std::move(m));
+    }
+  }
   std::string_view host = request.Header("host");
   view.base_url = "http://" + std::string(host.empty() ? "localhost" : host.substr(0, 256));
   view.now_ms = ToUnixMillis(clock_.Now());

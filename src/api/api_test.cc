@@ -663,6 +663,14 @@ TEST_F(ApiTest, StatuspageV2DocumentsMatchTheGoldenFiles) {
   EXPECT_NE(feed.body.find("Mail &lt;b&gt;queued&lt;/b&gt; &amp; retried"), std::string::npos);
   ExpectGolden("feeds/outlook.atom", feed.body);
   EXPECT_EQ(Call("GET", "/api/v1/incidents.atom?service=nope").status, 404);
+  // A page of a whole category: one component per service, the category's incidents.
+  for (const char* doc : {"summary.json", "components.json"}) {
+    HttpResponse r = Call("GET", std::string("/pages/category:email/api/v2/") + doc, "", "",
+                          {{"host", "status.example.org"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    ExpectGolden(std::string("statuspage/category_email_") + doc, r.body);
+  }
+  EXPECT_EQ(Call("GET", "/pages/category:nothing/api/v2/summary.json").status, 404);
   EXPECT_EQ(Call("GET", "/pages/nope/api/v2/summary.json").status, 404);
   EXPECT_EQ(Call("GET", "/pages/outlook/api/v2/nothing.json").status, 404);
   EXPECT_EQ(Call("GET", "/pages/outlook/api/v1/summary.json").status, 404);

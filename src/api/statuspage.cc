@@ -9,85 +9,126 @@ namespace {
 
 std::string Time(int64_t ms) { return FormatRfc3339(FromUnixMillis(ms)); }
 
-// Statuspage's component status: the worse of the crowd's view (outage: major_outage, possible
-// problems: degraded_performance) and the impact of the unresolved incidents (critical:
-// major_outage, major: partial_outage, minor: degraded_performance). Crowd reports cannot tell
-// which part of a service fails, so every component of the page shares it.
-bool UnderMaintenance(const StatuspageView& v) {
+// A component of the page and the member service whose status it shows.
+struct Component {
+  std::string id;
+  std::string name;
+  size_t member;
+};
+
+// A service page's components are the catalog's parts of the service (its name alone when it
+// lists none), all showing the service's status: crowd reports cannot tell which part fails. A
+// category page has one component per service.
+std::vector<Component> Components(const StatuspageView& v) {
+  std::vector<Component> out;
+  if (v.group) {
+    for (size_t m = 0; m < v.members.size(); ++m) {
+      out.push_back({v.members[m].service->id, v.members[m].service->name, m});
+    }
+    return out;
+  }
+  const catalog::Service& s = *v.members.at(0).service;
+  std::vector<std::string> names = s.components;
+  if (names.empty()) names.push_back(s.name);
+  for (size_t i = 0; i < names.size(); ++i) {
+    out.push_back({s.id + "-" + std::to_string(i + 1), names[i], 0});
+  }
+  return out;
+}
+
+bool UnderMaintenance(const StatuspageView& v, const std::string& service) {
   return std::any_of(v.maintenances.begin(), v.maintenances.end(), [&](const auto& m) {
-    return incidents::MaintenanceStatusAt(m, v.now_ms) == "in_progress";
+    return m.service == service && incidents::MaintenanceStatusAt(m, v.now_ms) == "in_progress";
   });
 }
 
-std::string_view ComponentStatus(const StatuspageView& v) {
+// Statuspage's component status of a member: the worse of the crowd's view (outage:
+// major_outage, possible problems: degraded_performance) and the impact of its unresolved
+// incidents (critical: major_outage, major: partial_outage, minor: degraded_performance); or
+// under_maintenance while an announced window is under way and no incident is declared (the
+// window explains what people report).
+std::string_view MemberStatus(const StatuspageView& v, size_t member) {
   static constexpr std::string_view kStatus[] = {"operational", "degraded_performance",
                                                  "partial_outage", "major_outage"};
+  const StatuspageMember& m = v.members[member];
   int worst = 0;
-  if (v.crowd && v.crowd->status == detect::Status::kOutage) worst = 3;
-  if (v.crowd && v.crowd->status == detect::Status::kPossible) worst = 1;
+  if (m.crowd && m.crowd->status == detect::Status::kOutage) worst = 3;
+  if (m.crowd && m.crowd->status == detect::Status::kPossible) worst = 1;
+  bool declared = false;
   for (const auto& i : v.incidents) {
-    if (!i.resolved()) worst = std::max(worst, static_cast<int>(i.impact));
+    if (i.service != m.service->id || i.resolved()) continue;
+    worst = std::max(worst, static_cast<int>(i.impact));
+    declared = true;
   }
-  // An announced window explains what people report, unless an incident is declared too.
-  bool declared = std::any_of(v.incidents.begin(), v.incidents.end(),
-                              [](const auto& i) { return !i.resolved(); });
-  if (!declared && UnderMaintenance(v)) return "under_maintenance";
+  if (!declared && UnderMaintenance(v, m.service->id)) return "under_maintenance";
   return kStatus[worst];
 }
 
-// Stable component ids: the page id, '-', the position.
-std::string ComponentId(const StatuspageView& v, size_t i) {
-  return v.service->id + "-" + std::to_string(i + 1);
+const catalog::Service* ServiceOf(const StatuspageView& v, const std::string& id) {
+  for (const auto& m : v.members) {
+    if (m.service->id == id) return m.service;
+  }
+  return nullptr;
 }
 
-std::vector<std::string> ComponentNames(const StatuspageView& v) {
-  if (v.service->components.empty()) return {v.service->name};
-  return v.service->components;
-}
-
-// When the page last changed: the newest of the crowd status change and the incidents' updates.
+// When the page last changed: the newest of the crowd status changes and the incidents' updates.
 int64_t UpdatedAt(const StatuspageView& v) {
-  int64_t t = v.crowd ? v.crowd->since_minute * 60000 : 0;
+  int64_t t = 0;
+  for (const auto& m : v.members) {
+    if (m.crowd) t = std::max(t, m.crowd->since_minute * 60000);
+  }
   for (const auto& i : v.incidents) t = std::max(t, i.updated_ms);
   return t > 0 ? t : v.now_ms;
 }
 
 void WritePage(JsonWriter& w, const StatuspageView& v) {
-  w.Key("page").BeginObject().Key("id").String(v.service->id).Key("name").String(v.service->name);
-  w.Key("url").String(v.base_url + "/services/" + v.service->id);
+  w.Key("page").BeginObject().Key("id").String(v.page_id).Key("name").String(v.page_name);
+  w.Key("url").String(v.base_url + v.page_path);
   w.Key("time_zone").String("Etc/UTC").Key("updated_at").String(Time(UpdatedAt(v)));
   w.EndObject();
 }
 
 void WriteComponents(JsonWriter& w, const StatuspageView& v) {
-  std::vector<std::string> names = ComponentNames(v);
-  int64_t since = v.crowd && v.crowd->since_minute ? v.crowd->since_minute * 60000 : v.now_ms;
   w.Key("components").BeginArray();
-  for (size_t i = 0; i < names.size(); ++i) {
-    w.BeginObject().Key("id").String(ComponentId(v, i)).Key("name").String(names[i]);
-    w.Key("status").String(ComponentStatus(v));
+  std::vector<Component> components = Components(v);
+  for (size_t i = 0; i < components.size(); ++i) {
+    const Component& c = components[i];
+    const StatuspageMember& m = v.members[c.member];
+    int64_t since = m.crowd && m.crowd->since_minute ? m.crowd->since_minute * 60000 : v.now_ms;
+    w.BeginObject().Key("id").String(c.id).Key("name").String(c.name);
+    w.Key("status").String(MemberStatus(v, c.member));
     w.Key("created_at").String(Time(since)).Key("updated_at").String(Time(since));
     w.Key("position").Int(static_cast<int64_t>(i) + 1).Key("description").Null();
     w.Key("showcase").Bool(true).Key("start_date").Null().Key("group_id").Null();
-    w.Key("page_id").String(v.service->id).Key("group").Bool(false);
+    w.Key("page_id").String(v.page_id).Key("group").Bool(false);
     w.Key("only_show_if_degraded").Bool(false).EndObject();
   }
   w.EndArray();
 }
 
-// The page's overall status: the worst of the unresolved incidents' impacts, and the crowd.
+// The page's overall status: the worst of the unresolved incidents' impacts and the crowd's
+// views; maintenance when the only trouble is announced windows under way.
 void WriteStatus(JsonWriter& w, const StatuspageView& v) {
   int worst = 0;  // none, minor, major, critical
   for (const auto& i : v.incidents) {
     if (!i.resolved()) worst = std::max(worst, static_cast<int>(i.impact));
   }
-  if (v.crowd && v.crowd->status == detect::Status::kOutage) worst = std::max(worst, 2);
-  if (v.crowd && v.crowd->status == detect::Status::kPossible) worst = std::max(worst, 1);
+  bool maintenance = false;
+  for (size_t m = 0; m < v.members.size(); ++m) {
+    std::string_view status = MemberStatus(v, m);
+    if (status == "under_maintenance") {
+      maintenance = true;
+      continue;
+    }
+    const detect::ServiceState* crowd = v.members[m].crowd;
+    if (crowd && crowd->status == detect::Status::kOutage) worst = std::max(worst, 2);
+    if (crowd && crowd->status == detect::Status::kPossible) worst = std::max(worst, 1);
+  }
   static constexpr std::string_view kIndicator[] = {"none", "minor", "major", "critical"};
   static constexpr std::string_view kDescription[] = {
       "All Systems Operational", "Minor Service Outage", "Partial System Outage",
       "Major System Outage"};
-  if (ComponentStatus(v) == "under_maintenance") {
+  if (worst == 0 && maintenance) {
     w.Key("status").BeginObject().Key("indicator").String("maintenance");
     w.Key("description").String("Service Under Maintenance").EndObject();
     return;
@@ -96,14 +137,28 @@ void WriteStatus(JsonWriter& w, const StatuspageView& v) {
   w.Key("description").String(kDescription[worst]).EndObject();
 }
 
+// The components an incident or window of `service` affects, with `status_of(member)`.
+template <typename StatusFn>
+void WriteAffected(JsonWriter& w, const StatuspageView& v, const std::string& service,
+                   StatusFn status_of) {
+  w.Key("components").BeginArray();
+  for (const Component& c : Components(v)) {
+    if (v.members[c.member].service->id != service) continue;
+    w.BeginObject().Key("id").String(c.id).Key("name").String(c.name);
+    w.Key("status").String(status_of(c.member)).Key("page_id").String(v.page_id).EndObject();
+  }
+  w.EndArray();
+}
+
 void WriteIncident(JsonWriter& w, const StatuspageView& v, const incidents::IncidentRecord& i) {
   int64_t monitoring_at = 0;
   for (const auto& u : i.updates) {
     if (u.status == incidents::IncidentStatus::kMonitoring && !monitoring_at)
       monitoring_at = u.at_ms;
   }
+  const catalog::Service* service = ServiceOf(v, i.service);
   w.BeginObject().Key("id").String(i.id);
-  w.Key("name").String("Problems with " + v.service->name);
+  w.Key("name").String("Problems with " + (service ? service->name : i.service));
   w.Key("status").String(incidents::StatusName(i.status));
   w.Key("created_at").String(Time(i.created_ms)).Key("updated_at").String(Time(i.updated_ms));
   if (monitoring_at) {
@@ -119,7 +174,7 @@ void WriteIncident(JsonWriter& w, const StatuspageView& v, const incidents::Inci
   w.Key("impact").String(incidents::ImpactName(i.impact));
   w.Key("shortlink").String(v.base_url + "/incidents/" + i.id);
   w.Key("started_at").String(Time(i.started_minute * 60000));
-  w.Key("page_id").String(v.service->id);
+  w.Key("page_id").String(v.page_id);
   w.Key("incident_updates").BeginArray();
   // Statuspage lists updates newest first.
   for (size_t k = i.updates.size(); k-- > 0;) {
@@ -132,15 +187,11 @@ void WriteIncident(JsonWriter& w, const StatuspageView& v, const incidents::Inci
     w.Key("custom_tweet").Null().Key("tweet_id").Null().EndObject();
   }
   w.EndArray();
-  // Every component: crowd reports do not say which part failed.
-  std::vector<std::string> names = ComponentNames(v);
-  w.Key("components").BeginArray();
-  for (size_t c = 0; c < names.size(); ++c) {
-    w.BeginObject().Key("id").String(ComponentId(v, c)).Key("name").String(names[c]);
-    w.Key("status").String(i.resolved() ? "operational" : ComponentStatus(v));
-    w.Key("page_id").String(v.service->id).EndObject();
-  }
-  w.EndArray().EndObject();
+  // Every component of its service: crowd reports do not say which part failed.
+  WriteAffected(w, v, i.service, [&](size_t member) {
+    return i.resolved() ? std::string_view("operational") : MemberStatus(v, member);
+  });
+  w.EndObject();
 }
 
 void WriteIncidents(JsonWriter& w, const StatuspageView& v, bool unresolved_only, size_t limit) {
@@ -168,8 +219,8 @@ void WriteMaintenance(JsonWriter& w, const StatuspageView& v, const incidents::M
     w.Key("resolved_at").Null();
   }
   w.Key("impact").String("maintenance");
-  w.Key("shortlink").String(v.base_url + "/services/" + v.service->id);
-  w.Key("started_at").String(Time(m.starts_ms)).Key("page_id").String(v.service->id);
+  w.Key("shortlink").String(v.base_url + "/services/" + m.service);
+  w.Key("started_at").String(Time(m.starts_ms)).Key("page_id").String(v.page_id);
   w.Key("incident_updates").BeginArray();
   if (!m.body.empty()) {
     w.BeginObject().Key("id").String(m.id + "-1").Key("status").String("scheduled");
@@ -180,14 +231,10 @@ void WriteMaintenance(JsonWriter& w, const StatuspageView& v, const incidents::M
     w.EndObject();
   }
   w.EndArray();
-  std::vector<std::string> names = ComponentNames(v);
-  w.Key("components").BeginArray();
-  for (size_t c = 0; c < names.size(); ++c) {
-    w.BeginObject().Key("id").String(ComponentId(v, c)).Key("name").String(names[c]);
-    w.Key("status").String(status == "in_progress" ? "under_maintenance" : "operational");
-    w.Key("page_id").String(v.service->id).EndObject();
-  }
-  w.EndArray();
+  WriteAffected(w, v, m.service, [&](size_t) {
+    return status == "in_progress" ? std::string_view("under_maintenance")
+                                   : std::string_view("operational");
+  });
   w.Key("scheduled_for").String(Time(m.starts_ms)).Key("scheduled_until").String(Time(m.ends_ms));
   w.EndObject();
 }

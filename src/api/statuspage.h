@@ -1,6 +1,8 @@
 #pragma once
 // A read API compatible with Statuspage's public v2 API, so that existing clients and widgets can
-// read outagemap like any Statuspage page. A page is one service:
+// read outagemap like any Statuspage page. A page is one service (its components are the
+// catalog's parts of it), or a category of services, `category:{name}` (one component per
+// service):
 //   GET /pages/{service}/api/v2/summary.json
 //   GET /pages/{service}/api/v2/status.json
 //   GET /pages/{service}/api/v2/components.json
@@ -24,12 +26,21 @@
 
 namespace om::api {
 
+// One service of a page, with the crowd's view of it (null: never evaluated, normal).
+struct StatuspageMember {
+  const catalog::Service* service = nullptr;
+  const detect::ServiceState* crowd = nullptr;
+};
+
 // What one page's answers are built from.
 struct StatuspageView {
-  const catalog::Service* service = nullptr;         // the page
-  const detect::ServiceState* crowd = nullptr;       // null: never evaluated (normal)
-  std::vector<incidents::IncidentRecord> incidents;  // of this service, newest first
-  std::vector<incidents::Maintenance> maintenances;  // of this service, by start
+  std::string page_id;                    // "outlook" or "category:email"
+  std::string page_name;                  // "Outlook" or "Email services"
+  std::string page_path;                  // the UI page it links to: "/services/outlook", "/"
+  bool group = false;                     // a category: one component per member
+  std::vector<StatuspageMember> members;  // one for a service page
+  std::vector<incidents::IncidentRecord> incidents;  // of the members, newest first
+  std::vector<incidents::Maintenance> maintenances;  // of the members, by start
   std::string base_url;  // "http://host:port", for page and incident links
   int64_t now_ms = 0;
 };
