@@ -2,7 +2,7 @@
 //
 //   node build.mjs --outdir DIR [--dev]
 //
-// Produces exactly:
+// Produces exactly (and beside each file, its gzip copy FILE.gz):
 //   DIR/index.html
 //   DIR/assets/app.js                    (one minified ES2020 bundle)
 //   DIR/assets/app.css
@@ -43,6 +43,7 @@ export async function buildWeb({ outdir, dev = false, quiet = false }) {
   // Only remove what this script produces: DIR may be a directory someone else owns.
   await rm(join(out, 'assets'), { recursive: true, force: true });
   await rm(join(out, 'index.html'), { force: true });
+  await rm(join(out, 'index.html.gz'), { force: true });
   await mkdir(join(out, 'assets', 'maps'), { recursive: true });
 
   const common = {
@@ -70,6 +71,13 @@ export async function buildWeb({ outdir, dev = false, quiet = false }) {
   for (const [from, to] of MAP_FILES) {
     const src = join(here, 'node_modules', from);
     await copyFile(src, join(out, 'assets', 'maps', to));
+  }
+
+  // A gzip copy of every file, embedded beside it: the server answers compressed requests
+  // without compressing anything itself (at level 9 that took 0.37 s at every start).
+  for (const rel of ['index.html', 'assets/app.js', 'assets/app.css', ...MAP_FILES.map(([, to]) => `assets/maps/${to}`)]) {
+    const bytes = await readFile(join(out, rel));
+    await writeFile(join(out, rel + '.gz'), gzipSync(bytes, { level: 9 }));
   }
 
   const js = await readFile(join(out, 'assets', 'app.js'));

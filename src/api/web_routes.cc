@@ -105,7 +105,7 @@ HttpResponse Api::ServeAsset(const web::Asset& asset, const HttpRequest& request
   }
   if (web::AcceptsGzip(request.Header("accept-encoding"))) {
     r.headers.emplace_back("Content-Encoding", "gzip");
-    r.body = asset.gzip;
+    r.body = std::string(asset.gzip);
   } else {
     r.body = std::string(asset.bytes);
   }

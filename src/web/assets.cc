@@ -8,10 +8,12 @@
 #include "base/check.h"
 #include "base/crc32c.h"
 
-// Symbols of the files embedded by om_embed_file() in CMakeLists.txt.
-#define OM_WEB_EMBEDDED(symbol)                      \
-  extern "C" const char om_embed_##symbol##_begin[]; \
-  extern "C" const char om_embed_##symbol##_end[];
+// Symbols of the files (and their gzip copies) embedded by om_embed_file() in CMakeLists.txt.
+#define OM_WEB_EMBEDDED(symbol)                         \
+  extern "C" const char om_embed_##symbol##_begin[];    \
+  extern "C" const char om_embed_##symbol##_end[];      \
+  extern "C" const char om_embed_##symbol##_gz_begin[]; \
+  extern "C" const char om_embed_##symbol##_gz_end[];
 OM_WEB_EMBEDDED(web_index_html)
 OM_WEB_EMBEDDED(web_app_js)
 OM_WEB_EMBEDDED(web_app_css)
@@ -105,12 +107,12 @@ bool EtagMatches(std::string_view if_none_match, std::string_view etag) {
                      [&](std::string_view item) { return opaque(item) == opaque(etag); });
 }
 
-void Assets::Add(std::string path, std::string_view bytes) {
+void Assets::Add(std::string path, std::string_view bytes, std::string_view gzip) {
   Asset a;
   a.content_type = std::string(MediaTypeFor(path));
   a.path = std::move(path);
   a.bytes = bytes;
-  a.gzip = Gzip(bytes);
+  a.gzip = gzip;
   char tag[40];
   std::snprintf(tag, sizeof tag, "\"%08x-%zx\"", crc32c::Value(bytes.data(), bytes.size()),
                 bytes.size());
@@ -123,8 +125,9 @@ std::unique_ptr<Assets> Assets::LoadBuiltin() {
   auto embedded = [](const char* begin, const char* end) {
     return std::string_view(begin, static_cast<size_t>(end - begin));
   };
-#define OM_WEB_ADD(path, symbol) \
-  assets->Add(path, embedded(om_embed_##symbol##_begin, om_embed_##symbol##_end))
+#define OM_WEB_ADD(path, symbol)                                                  \
+  assets->Add(path, embedded(om_embed_##symbol##_begin, om_embed_##symbol##_end), \
+              embedded(om_embed_##symbol##_gz_begin, om_embed_##symbol##_gz_end))
   OM_WEB_ADD("/index.html", web_index_html);
   OM_WEB_ADD("/assets/app.js", web_app_js);
   OM_WEB_ADD("/assets/app.css", web_app_css);
@@ -138,11 +141,12 @@ std::unique_ptr<Assets> Assets::LoadBuiltin() {
 std::unique_ptr<Assets> Assets::FromFiles(
     const std::vector<std::pair<std::string, std::string>>& files) {
   std::unique_ptr<Assets> assets(new Assets());
-  // Reserved up front: each Asset's string_view points into owned_, which must not reallocate.
-  assets->owned_.reserve(files.size());
+  // Reserved up front: each Asset's string_views point into owned_, which must not reallocate.
+  assets->owned_.reserve(2 * files.size());
   for (const auto& [path, bytes] : files) {
-    assets->owned_.push_back(bytes);
-    assets->Add(path, assets->owned_.back());
+    const std::string& raw = assets->owned_.emplace_back(bytes);
+    const std::string& gz = assets->owned_.emplace_back(Gzip(bytes));
+    assets->Add(path, raw, gz);
   }
   return assets;
 }

@@ -1,9 +1,10 @@
 #pragma once
 // Assets: the files of the browser UI, built from web/ by esbuild at build time and embedded in
-// the binary (src/web/CMakeLists.txt lists them). Each comes with its media type, a strong ETag
-// and a gzip copy made once when loading, so that the server answers conditional and compressed
-// requests without per-request work. The UI needs nothing from the network: the map data
-// (Natural Earth via world-atlas, US Census via us-atlas) is among these files.
+// the binary (src/web/CMakeLists.txt lists them) together with their gzip copies, made at build
+// time too. Each comes with its media type and a strong ETag, so that the server answers
+// conditional and compressed requests without per-request or start-up work. The UI needs nothing
+// from the network: the map data (Natural Earth via world-atlas, US Census via us-atlas) is among
+// these files.
 //
 // Paths served:
 //   /index.html                        the page every UI route (/, /map, /services/..) answers with
@@ -31,9 +32,10 @@ struct Asset {
 
 class Assets {
  public:
-  // The files embedded at build time. Compresses each (about 1 MB in all).
+  // The files embedded at build time, with their embedded gzip copies.
   static std::unique_ptr<Assets> LoadBuiltin();
-  // Assets from (path, bytes) pairs, for tests. The media type follows the extension.
+  // Assets from (path, bytes) pairs, for tests, compressed here. The media type follows the
+  // extension.
   static std::unique_ptr<Assets> FromFiles(
       const std::vector<std::pair<std::string, std::string>>& files);
 
@@ -45,9 +47,9 @@ class Assets {
 
  private:
   Assets() = default;
-  void Add(std::string path, std::string_view bytes);
+  void Add(std::string path, std::string_view bytes, std::string_view gzip);
 
-  std::vector<std::string> owned_;  // bytes of FromFiles assets
+  std::vector<std::string> owned_;  // bytes and gzip copies of FromFiles assets
   std::vector<Asset> assets_;
 };
 
