@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "testing/fake_clock.h"
+#include "testing/loopback_http.h"
 #include "testing/temp_dir.h"
 
 namespace om::alerts {
@@ -18,76 +19,21 @@ namespace {
 
 constexpr int64_t kMinute = 29'484'877;  // 2026-01-22T14:37Z
 
-// A loopback HTTP receiver: answers each request with the next status of `statuses` (the last
-// one repeats) and keeps what it received. Bounded: serves until stopped, one request per
-// connection.
+// A webhook receiver on 127.0.0.1: answers each request with the next status of `statuses` (the
+// last one repeats).
 class Receiver {
  public:
-  explicit Receiver(std::vector<int> statuses) : statuses_(std::move(statuses)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    ::listen(fd_, 16);
-    thread_ = std::thread([this] { Serve(); });
-  }
-  ~Receiver() {
-    stop_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
-  std::vector<std::string> requests() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_;
-  }
+  explicit Receiver(std::vector<int> statuses)
+      : server_([this, statuses = std::move(statuses)](const std::string&) {
+          int status = statuses[std::min(next_++, statuses.size() - 1)];
+          return testing::LoopbackHttpServer::Reply(status, "ok");
+        }) {}
+  std::string url() const { return server_.url("/hook"); }
+  std::vector<std::string> requests() { return server_.requests(); }
 
  private:
-  void Serve() {
-    while (!stop_) {
-      int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      std::string in;
-      char buf[8192];
-      timeval tv{5, 0};
-      ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      // Read the head, then Content-Length bytes of body.
-      for (int i = 0; i < 100; ++i) {
-        ssize_t n = ::recv(c, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        in.append(buf, static_cast<size_t>(n));
-        size_t head = in.find("\r\n\r\n");
-        if (head == std::string::npos) continue;
-        size_t cl = in.find("Content-Length: ");
-        size_t length = cl == std::string::npos ? 0 : std::stoul(in.substr(cl + 16));
-        if (in.size() >= head + 4 + length) break;
-      }
-      int status;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        requests_.push_back(in);
-        status = statuses_[std::min(next_++, statuses_.size() - 1)];
-      }
-      std::string answer = "HTTP/1.1 " + std::to_string(status) +
-                           " X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
-      ::send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
-      ::close(c);
-    }
-  }
-
-  int fd_ = -1;
-  uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  std::mutex mu_;
-  std::vector<int> statuses_;
-  size_t next_ = 0;
-  std::vector<std::string> requests_;
+  size_t next_ = 0;  // touched only by the server's thread
+  testing::LoopbackHttpServer server_;
 };
 
 incidents::Incident Open(std::string id, std::string service) {

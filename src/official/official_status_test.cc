@@ -1,17 +1,11 @@
 #include "official/official_status.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
-#include <functional>
-#include <mutex>
 
 #include <gtest/gtest.h>
 
 #include "testing/fake_clock.h"
+#include "testing/loopback_http.h"
 #include "testing/temp_dir.h"
 
 namespace om::official {
@@ -19,75 +13,10 @@ namespace {
 
 constexpr int64_t kNowMs = 1769092620000;  // 2026-01-22T14:37:00Z
 
-// A loopback HTTP server whose answer to each request is computed by `answer` from the request
-// text ("" means: accept and never answer). Bounded: one request per connection, until stopped.
-class Fixture {
- public:
-  explicit Fixture(std::function<std::string(const std::string&)> answer)
-      : answer_(std::move(answer)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    ::listen(fd_, 16);
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        int c = ::accept(fd_, nullptr, nullptr);
-        if (c < 0) return;
-        char buf[8192];
-        timeval tv{2, 0};
-        ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        ssize_t n = ::recv(c, buf, sizeof buf, 0);
-        std::string request(buf, n > 0 ? static_cast<size_t>(n) : 0);
-        std::string reply;
-        {
-          std::lock_guard<std::mutex> lock(mu_);
-          requests_.push_back(request);
-          reply = answer_(request);
-        }
-        if (reply.empty()) {
-          held_.push_back(c);  // never answered: the client's deadline must fire
-          continue;
-        }
-        ::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
-        ::close(c);
-      }
-    });
-  }
-  ~Fixture() {
-    stop_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-    for (int c : held_) ::close(c);
-  }
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-  std::vector<std::string> requests() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_;
-  }
+using Fixture = testing::LoopbackHttpServer;
 
- private:
-  std::function<std::string(const std::string&)> answer_;
-  int fd_ = -1;
-  uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  std::mutex mu_;
-  std::vector<std::string> requests_;
-  std::vector<int> held_;
-};
-
-std::string Http(int status, const std::string& body, const std::string& extra = "") {
-  return "HTTP/1.1 " + std::to_string(status) +
-         " X\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra +
-         "Connection: close\r\n\r\n" + body;
+std::string Http(int status, const std::string& body, const std::string& headers = "") {
+  return Fixture::Reply(status, body, headers);
 }
 
 TEST(OfficialStatusTest, IndicatorsAndFeeds) {
