@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "base/hex.h"
 #include "base/json_writer.h"
 #include "base/log.h"
 #include "net/http_client.h"
@@ -57,13 +58,7 @@ std::string WebhookSignature(std::string_view secret, std::string_view body) {
   unsigned int n = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &n);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out = "sha256=";
-  for (unsigned int i = 0; i < n; ++i) {
-    out.push_back(kDigits[mac[i] >> 4]);
-    out.push_back(kDigits[mac[i] & 15]);
-  }
-  return out;
+  return "sha256=" + HexEncode(std::string_view(reinterpret_cast<const char*>(mac), n));
 }
 
 Notifier::Notifier(NotifierOptions options, incidents::IncidentRecords& records,

@@ -1,7 +1,6 @@
 #include "alerts/subscriptions.h"
 
-#include <openssl/rand.h>
-
+#include "base/hex.h"
 #include "net/http_client.h"
 #include "net/smtp_client.h"
 
@@ -16,20 +15,6 @@ using net::SmtpTarget;
 namespace {
 
 constexpr std::string_view kChannelNames[] = {"webhook", "slack", "teams", "alertmanager", "email"};
-
-Result<std::string> RandomHex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
-    return Status::Internal("RAND_bytes failed");
-  }
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char c : raw) {
-    hex.push_back(kDigits[c >> 4]);
-    hex.push_back(kDigits[c & 15]);
-  }
-  return hex;
-}
 
 constexpr std::string_view kColumns =
     "id, channel, url, secret, service, min_impact, created_ms, cursor_seq, attempts, "

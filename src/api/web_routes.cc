@@ -2,10 +2,10 @@
 // the live event stream and the report form. They use the same envelope and limits as the rest
 // of the API (api.cc).
 #include <charconv>
-#include <random>
 
 #include "api/api.h"
 #include "api/response.h"
+#include "base/hex.h"
 #include "base/json_writer.h"
 #include "web/badge.h"
 
@@ -15,16 +15,11 @@ namespace {
 constexpr std::string_view kCsrfCookie = "om_csrf";
 constexpr size_t kCsrfTokenChars = 32;
 
-// A new CSRF token: 128 random bits as hex.
+// A new CSRF token: 128 random bits from the kernel as hex. Without randomness no page gets a
+// token (and the form refuses every post) rather than a guessable one.
 std::string NewCsrfToken() {
-  thread_local std::random_device device;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string token;
-  for (int i = 0; i < 4; ++i) {
-    uint32_t bits = device();
-    for (int j = 0; j < 8; ++j) token.push_back(kHex[(bits >> (4 * j)) & 0xf]);
-  }
-  return token;
+  Result<std::string> token = RandomHex(kCsrfTokenChars / 2);
+  return token.ok() ? *token : "";
 }
 
 bool IsToken(std::string_view s) {
@@ -78,8 +73,10 @@ HttpResponse Api::ServePage(const HttpRequest& request, int status) {
   if (r.status == 200) r.status = status;
   // Every page load gets the form's CSRF cookie unless it already has one.
   if (!IsToken(CookieValue(request.Header("cookie"), kCsrfCookie))) {
-    r.headers.emplace_back("Set-Cookie", std::string(kCsrfCookie) + "=" + NewCsrfToken() +
-                                             "; Path=/; SameSite=Strict");
+    if (std::string token = NewCsrfToken(); !token.empty()) {
+      r.headers.emplace_back("Set-Cookie",
+                             std::string(kCsrfCookie) + "=" + token + "; Path=/; SameSite=Strict");
+    }
   }
   // Defence in depth behind the UI's text-only rendering: no script but our own file runs.
   r.headers.emplace_back("Content-Security-Policy",

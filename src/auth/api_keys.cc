@@ -4,7 +4,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
+
+#include "base/hex.h"
 
 namespace om::auth {
 namespace {
@@ -19,31 +20,12 @@ constexpr struct {
 } kScopes[] = {
     {kReportWrite, "report:write"}, {kIncidentWrite, "incident:write"}, {kAdmin, "admin"}};
 
-std::string Hex(const unsigned char* bytes, size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(kDigits[bytes[i] >> 4]);
-    out.push_back(kDigits[bytes[i] & 15]);
-  }
-  return out;
-}
-
-Result<std::string> RandomHex(size_t digits) {
-  std::string bytes(digits / 2, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(bytes.size())) !=
-      1) {
-    return Status::Internal("RAND_bytes failed: no randomness for a key");
-  }
-  return Hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-}
-
 // SHA-256 of `data` as 64 hex digits (stored as text: SQLite text must not hold NUL bytes).
 std::string Sha256Hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   EVP_Digest(data.data(), data.size(), digest, &n, EVP_sha256(), nullptr);
-  return Hex(digest, n);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), n));
 }
 
 bool IsHex(std::string_view s) {
@@ -112,8 +94,8 @@ Result<ApiKeys::Created> ApiKeys::Create(std::string_view name, uint32_t scopes,
     return Status::InvalidArgument("scopes: give at least one scope");
   }
   Created created;
-  OM_ASSIGN_OR_RETURN(created.key.id, RandomHex(kIdHexDigits));
-  OM_ASSIGN_OR_RETURN(std::string secret, RandomHex(kSecretHexDigits));
+  OM_ASSIGN_OR_RETURN(created.key.id, RandomHex(kIdHexDigits / 2));
+  OM_ASSIGN_OR_RETURN(std::string secret, RandomHex(kSecretHexDigits / 2));
   created.key.name = std::string(name);
   created.key.scopes = scopes;
   created.key.created_ms = ToUnixMillis(now);
