@@ -3,10 +3,10 @@
 // (<data_dir>/meta.db, table api_keys) and managed with `outagemap keys create|list|revoke`.
 //
 // A key reads "om_<id>_<secret>": a 12-hex-digit id, which is stored and shown in listings, and a
-// 64-hex-digit secret (256 random bits from the kernel's CSPRNG, getrandom(2)), of which only the SHA-256 is
-// stored. The full key is shown once, when created. Because the secret is random and long, one
-// SHA-256 is enough (a slow password hash guards guessable secrets, which these are not), and a
-// check costs microseconds. Comparisons are constant-time (CRYPTO_memcmp).
+// 64-hex-digit secret (256 random bits from the kernel's CSPRNG, getrandom(2)), of which only the
+// SHA-256 is stored. The full key is shown once, when created. Because the secret is random and
+// long, one SHA-256 is enough (a slow password hash guards guessable secrets, which these are not),
+// and a check costs microseconds. Comparisons are constant-time (CRYPTO_memcmp).
 //
 // Scopes: report:write (bulk intake without the per-client limit), incident:write (the operator
 // API), admin (everything). A key has one or more.
