@@ -4,6 +4,10 @@
 #
 #   tools/load/http_load.sh [BINARY] [RUNS] [DURATION]
 #
+# wrk sends from one address, so the intake's limit per client is off by default here;
+# OM_PUBLIC_LIMIT=N (reports per minute, also the burst) turns it on, to measure its cost with a
+# limit no request reaches (e.g. OM_PUBLIC_LIMIT=1000000000).
+#
 # Scenarios (each RUNS times, interleaved with nginx so drift hits both):
 #   single/interval/64   one report per request, fsync interval (default), 64 connections
 #   single/always/64     the same with fsync always
@@ -15,6 +19,7 @@ cd "$(dirname "$0")/../.."
 BINARY=${1:-build/release/outagemap}
 RUNS=${2:-5}
 DURATION=${3:-10s}
+PUBLIC_LIMIT=${OM_PUBLIC_LIMIT:-0}
 THREADS=2
 work=$(mktemp -d)
 pids=()
@@ -76,7 +81,8 @@ queue_capacity = 4000000
 [ingest]
 dedupe_window_minutes = 0
 [api]
-public_reports_per_minute = 0
+public_reports_per_minute = $PUBLIC_LIMIT
+public_burst = $(( PUBLIC_LIMIT > 0 ? PUBLIC_LIMIT : 1 ))
 CONF
   "$BINARY" --log-level warn serve --config "$dir.toml" &
   OM_PID=$!
