@@ -13,12 +13,6 @@
 
 namespace om::alerts {
 
-using net::HttpUrl;
-using net::ParseHttpUrl;
-using net::ParseSmtpUrl;
-using net::PostJson;
-using net::SendMail;
-using net::SmtpTarget;
 namespace {
 
 std::string Time(int64_t ms) { return FormatRfc3339(FromUnixMillis(ms)); }
@@ -174,7 +168,7 @@ std::string Notifier::Payload(const Subscription& s,
 Status Notifier::Deliver(const Subscription& s,
                          const incidents::IncidentRecords::UpdateEvent& e) const {
   if (s.channel == Channel::kEmail) {
-    OM_ASSIGN_OR_RETURN(SmtpTarget target, ParseSmtpUrl(s.url));
+    OM_ASSIGN_OR_RETURN(net::SmtpTarget target, net::ParseSmtpUrl(s.url));
     const incidents::IncidentRecord& i = e.incident;
     std::string name = service_name_ ? service_name_(i.service) : i.service;
     std::string subject = name + ": " + std::string(incidents::StatusName(e.update.status)) + " (" +
@@ -182,9 +176,9 @@ Status Notifier::Deliver(const Subscription& s,
     std::string body = e.update.body + "\n\n" + options_.public_url + "/incidents/" + i.id +
                        "\n\n-- \noutagemap: you subscribed to incidents of " +
                        (s.service.empty() ? std::string("every service") : name) + ".\n";
-    return SendMail(target, subject, body, options_.timeout, ToUnixMillis(clock_.Now()));
+    return net::SendMail(target, subject, body, options_.timeout, ToUnixMillis(clock_.Now()));
   }
-  OM_ASSIGN_OR_RETURN(HttpUrl url, ParseHttpUrl(s.url));
+  OM_ASSIGN_OR_RETURN(net::HttpUrl url, net::ParseHttpUrl(s.url));
   if (s.channel == Channel::kAlertmanager) {
     // The subscription names Alertmanager itself; alerts go to its v2 API.
     while (url.target.size() > 1 && url.target.back() == '/') url.target.pop_back();
@@ -197,7 +191,7 @@ Status Notifier::Deliver(const Subscription& s,
   if (!s.secret.empty()) {
     headers.emplace_back("X-Outagemap-Signature", WebhookSignature(s.secret, body));
   }
-  OM_ASSIGN_OR_RETURN(int status, PostJson(url, body, headers, options_.timeout));
+  OM_ASSIGN_OR_RETURN(int status, net::PostJson(url, body, headers, options_.timeout));
   if (status < 200 || status >= 300) return Status::Unavailable("HTTP " + std::to_string(status));
   return Status::Ok();
 }

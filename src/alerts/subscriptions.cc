@@ -6,12 +6,6 @@
 
 namespace om::alerts {
 
-using net::HttpUrl;
-using net::ParseHttpUrl;
-using net::ParseSmtpUrl;
-using net::PostJson;
-using net::SendMail;
-using net::SmtpTarget;
 namespace {
 
 constexpr std::string_view kChannelNames[] = {"webhook", "slack", "teams", "alertmanager", "email"};
@@ -58,8 +52,8 @@ Result<Subscription> Subscriptions::Create(Channel channel, std::string_view url
                                            int64_t first_seq, Timestamp now) {
   if (url.size() > 2000) return Status::InvalidArgument("url: longer than 2000 bytes");
   // E-mail goes to an SMTP server (smtp://…?to=…), everything else over HTTP.
-  OM_RETURN_IF_ERROR(channel == Channel::kEmail ? ParseSmtpUrl(url).status()
-                                                : ParseHttpUrl(url).status());
+  OM_RETURN_IF_ERROR(channel == Channel::kEmail ? net::ParseSmtpUrl(url).status()
+                                                : net::ParseHttpUrl(url).status());
   Subscription s;
   OM_ASSIGN_OR_RETURN(s.id, RandomHex(6));
   if (channel == Channel::kWebhook) {

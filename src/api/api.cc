@@ -475,10 +475,9 @@ HttpResponse Api::GetService(std::string_view id) {
     std::vector<official::CrowdIncident> crowd;
     int64_t now_ms = ToUnixMillis(clock_.Now());
     if (records_) {
-      for (const auto& r : records_->List(options_.max_archived_incidents)) {
-        if (r.service != service->id || r.detected_minute * 60000 < now_ms - 90 * 86400000LL) {
-          continue;
-        }
+      auto of_service = [&](const auto& r) { return r.service == service->id; };
+      for (const auto& r : records_->List(options_.max_archived_incidents, of_service)) {
+        if (r.detected_minute * 60000 < now_ms - 90 * 86400000LL) continue;
         crowd.push_back({r.detected_minute * 60000, r.crowd_resolved_minute * 60000});
       }
     }
@@ -738,10 +737,10 @@ HttpResponse Api::ListIncidents(const HttpRequest& request) {
   }
   // Then incidents only the records remember (from before a restart), newest first.
   if (records_ && n < limit) {
-    for (const auto& record : records_->List(options_.max_archived_incidents)) {
+    auto of_service = [&](const auto& r) { return service.empty() || r.service == service; };
+    for (const auto& record : records_->List(options_.max_archived_incidents, of_service)) {
       if (n >= limit) break;
       if (snapshot->Find(record.id)) continue;
-      if (!service.empty() && record.service != service) continue;
       bool open = record.crowd_resolved_minute == 0;
       if ((state == "open" && !open) || (state == "resolved" && open)) continue;
       WriteArchivedIncident(w, record);
@@ -969,9 +968,8 @@ HttpResponse Api::IncidentFeed(const HttpRequest& request) {
   }
   Result<size_t> limit = ParseLimit(request.query, 50, 1000);
   if (!limit.ok()) return ErrorResponse(limit.status());
-  for (auto& record : records_->List(options_.max_archived_incidents)) {
-    if (feed.incidents.size() == *limit) break;
-    if (!service.empty() && record.service != service) continue;
+  auto of_service = [&](const auto& r) { return service.empty() || r.service == service; };
+  for (auto& record : records_->List(*limit, of_service)) {
     if (auto s = registry_.Find(record.service)) {
       feed.service_names.emplace_back(s->id, s->name);
     }
@@ -1023,9 +1021,8 @@ HttpResponse Api::GetStatuspage(const HttpRequest& request) {
                        [&](const auto& s) { return s.id == service; });
   };
   if (records_) {
-    for (auto& record : records_->List(options_.max_archived_incidents)) {
-      if (member(record.service)) view.incidents.push_back(std::move(record));
-    }
+    auto of_member = [&](const auto& r) { return member(r.service); };
+    view.incidents = records_->List(options_.max_archived_incidents, of_member);
   }
   if (maintenances_) {
     for (auto& m : maintenances_->List("")) {

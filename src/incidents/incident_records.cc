@@ -295,11 +295,12 @@ std::optional<IncidentRecord> IncidentRecords::Find(std::string_view id) const {
   return it->second;
 }
 
-std::vector<IncidentRecord> IncidentRecords::List(size_t limit) const {
+std::vector<IncidentRecord> IncidentRecords::List(
+    size_t limit, const std::function<bool(const IncidentRecord&)>& keep) const {
   MutexLock lock(mu_);
   std::vector<IncidentRecord> out;
   for (auto it = records_.rbegin(); it != records_.rend() && out.size() < limit; ++it) {
-    out.push_back(it->second);
+    if (!keep || keep(it->second)) out.push_back(it->second);
   }
   return out;
 }

@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -91,8 +92,10 @@ class IncidentRecords {
                                     std::string_view author, Timestamp now);
 
   std::optional<IncidentRecord> Find(std::string_view id) const;
-  // Newest first (by number), at most `limit`.
-  std::vector<IncidentRecord> List(size_t limit) const;
+  // Newest first (by number), at most `limit` of those `keep` accepts (all when it is empty).
+  // `keep` runs under the lock, so pages of one service copy only that service's records.
+  std::vector<IncidentRecord> List(
+      size_t limit, const std::function<bool(const IncidentRecord&)>& keep = nullptr) const;
 
   // The first update with seq > `after_seq`, oldest first, with its incident as it is now; at
   // most `limit`. Notifications follow this stream with a cursor of their own.

@@ -161,6 +161,12 @@ TEST(IncidentRecordsTest, OperatorUpdatesPersistAcrossReopening) {
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(list[0].id, "OM1000007");
   EXPECT_EQ(list[1].id, "OM1000003");
+  // The limit counts only the records the filter keeps.
+  auto slack =
+      again->List(1, [](const IncidentRecord& record) { return record.service == "slack"; });
+  ASSERT_EQ(slack.size(), 1u);
+  EXPECT_EQ(slack[0].id, "OM1000003");
+  EXPECT_EQ(again->List(1).size(), 1u);
 }
 
 }  // namespace
