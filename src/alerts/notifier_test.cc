@@ -72,7 +72,7 @@ TEST(NotifierTest, DeliversInOrderRetriesWithBackoffAndResumesAfterRestart) {
     ASSERT_TRUE(records->Sync(snapshot, clock.Now()).ok());
     ASSERT_TRUE(records
                     ->PostUpdate("OM1000001", incidents::IncidentStatus::kIdentified, std::nullopt,
-                                 "Found it \"quoted\"", "noc", clock.Now())
+                                 std::nullopt, "Found it \"quoted\"", "noc", clock.Now())
                     .ok());
     Notifier notifier(
         {.timeout = std::chrono::milliseconds(3000)}, *records, *subs,

@@ -1063,8 +1063,9 @@ HttpResponse Api::PostIncidentUpdate(std::string_view id, const HttpRequest& req
     impact = *parsed;
   }
   auto body = fields->find("body");
-  Result<incidents::IncidentRecord> updated = records_->PostUpdate(
-      id, status, impact, body == fields->end() ? "" : body->second, key->name, clock_.Now());
+  Result<incidents::IncidentRecord> updated =
+      records_->PostUpdate(id, status, impact, std::nullopt,
+                           body == fields->end() ? "" : body->second, key->name, clock_.Now());
   if (!updated.ok()) return ErrorResponse(updated.status());
   HttpResponse r = GetIncident(updated->id);
   r.status = 201;

@@ -619,8 +619,8 @@ TEST_F(ApiTest, StatuspageV2DocumentsMatchTheGoldenFiles) {
   ASSERT_TRUE(records_->Sync(snapshot, FromUnixMillis((minute - 10) * 60000 + 5000)).ok());
   ASSERT_TRUE(records_
                   ->PostUpdate("OM1000002", incidents::IncidentStatus::kMonitoring,
-                               incidents::Impact::kCritical, "A fix is rolling out.", "noc",
-                               FromUnixMillis(kNow - 60000))
+                               incidents::Impact::kCritical, std::nullopt, "A fix is rolling out.",
+                               "noc", FromUnixMillis(kNow - 60000))
                   .ok());
   // An upcoming and an active maintenance window of Outlook, scheduled through the API.
   auto noc = *keys_->Create("noc", auth::kIncidentWrite, clock_.Now());
@@ -653,7 +653,7 @@ TEST_F(ApiTest, StatuspageV2DocumentsMatchTheGoldenFiles) {
   }
   // The same incidents as an Atom feed; an update's markup is escaped text.
   ASSERT_TRUE(records_
-                  ->PostUpdate("OM1000002", std::nullopt, std::nullopt,
+                  ->PostUpdate("OM1000002", std::nullopt, std::nullopt, std::nullopt,
                                "Mail <b>queued</b> & retried", "noc", FromUnixMillis(kNow))
                   .ok());
   HttpResponse feed = Call("GET", "/api/v1/incidents.atom?service=outlook", "", "",

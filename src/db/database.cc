@@ -124,6 +124,19 @@ Result<Statement> Database::Prepare(std::string_view sql) {
   return Statement(stmt, db_);
 }
 
+Status Database::AddColumnIfMissing(std::string_view table, std::string_view column,
+                                    std::string_view declaration) {
+  OM_ASSIGN_OR_RETURN(Statement info, Prepare("SELECT name FROM pragma_table_info(?)"));
+  info.Bind(1, table);
+  for (;;) {
+    OM_ASSIGN_OR_RETURN(bool row, info.Step());
+    if (!row) break;
+    if (info.ColumnText(0) == column) return Status::Ok();
+  }
+  return Exec("ALTER TABLE " + std::string(table) + " ADD COLUMN " + std::string(column) + " " +
+              std::string(declaration));
+}
+
 Result<int64_t> Database::DataVersion() {
   OM_ASSIGN_OR_RETURN(Statement s, Prepare("PRAGMA data_version"));
   OM_ASSIGN_OR_RETURN(bool row, s.Step());

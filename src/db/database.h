@@ -72,6 +72,10 @@ class Database {
   // Runs one or more statements without parameters or results.
   Status Exec(std::string_view sql);
   Result<Statement> Prepare(std::string_view sql);
+  // Adds `column` (with its SQL `declaration`, e.g. "TEXT NOT NULL DEFAULT ''") to `table` unless
+  // it has one already: how a table created by an older version gains a column.
+  Status AddColumnIfMissing(std::string_view table, std::string_view column,
+                            std::string_view declaration);
   // A number that changes whenever another connection commits (PRAGMA data_version): cheap to poll
   // for "has anything changed since I last read?".
   Result<int64_t> DataVersion();

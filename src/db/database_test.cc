@@ -52,6 +52,21 @@ TEST(DatabaseTest, DataVersionMovesWhenAnotherConnectionCommits) {
   EXPECT_NE(*b->DataVersion(), before);
 }
 
+TEST(DatabaseTest, AddColumnIfMissingAddsOnceAndKeepsRows) {
+  testing::TempDir dir;
+  auto db = std::move(*Database::Open(dir.str() + "/t.db"));
+  ASSERT_TRUE(db->Exec("CREATE TABLE t(a INTEGER); INSERT INTO t VALUES (7)").ok());
+  ASSERT_TRUE(db->AddColumnIfMissing("t", "b", "TEXT NOT NULL DEFAULT 'x'").ok());
+  // A second call (the next start) finds it and does nothing.
+  Status again = db->AddColumnIfMissing("t", "b", "TEXT NOT NULL DEFAULT 'x'");
+  EXPECT_TRUE(again.ok()) << again.ToString();
+  auto select = std::move(*db->Prepare("SELECT a, b FROM t"));
+  ASSERT_TRUE(*select.Step());
+  EXPECT_EQ(select.ColumnInt(0), 7);
+  EXPECT_EQ(select.ColumnText(1), "x");
+  EXPECT_FALSE(db->AddColumnIfMissing("nope", "c", "TEXT").ok());
+}
+
 TEST(DatabaseTest, NotADatabaseIsCorruption) {
   testing::TempDir dir;
   std::string path = dir.str() + "/junk.db";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 
 namespace om::incidents {
 namespace {
@@ -27,6 +28,37 @@ Result<Enum> ParseName(std::string_view name, std::string_view field,
   std::string allowed;
   for (auto n : names) allowed.append(allowed.empty() ? "" : ", ").append(n);
   return Status::InvalidArgument(std::string(field) + ": must be one of " + allowed);
+}
+
+// Lists are stored as comma-separated text: service ids, component ids and region codes have no
+// commas (the API checks what operators give).
+std::string JoinList(const std::vector<std::string>& items, std::string_view separator = ",") {
+  std::string out;
+  for (const auto& item : items) out.append(out.empty() ? "" : separator).append(item);
+  return out;
+}
+
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    if (comma != 0) out.emplace_back(text.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+// Appends the items of `from` that `to` lacks; true when it added any.
+bool AddUnique(std::vector<std::string>& to, const std::vector<std::string>& from) {
+  bool added = false;
+  for (const auto& item : from) {
+    if (std::find(to.begin(), to.end(), item) == to.end()) {
+      to.push_back(item);
+      added = true;
+    }
+  }
+  return added;
 }
 
 }  // namespace
@@ -74,6 +106,13 @@ Result<std::unique_ptr<IncidentRecords>> IncidentRecords::Open(const std::string
                " author TEXT NOT NULL);"
                "CREATE INDEX IF NOT EXISTS incident_updates_by_incident ON "
                "incident_updates(incident, seq);"));
+  // Columns added after the first release; older files gain them on open.
+  for (std::string_view column : {"services", "components", "regions", "merged_into"}) {
+    OM_RETURN_IF_ERROR(db->AddColumnIfMissing("incidents", column, "TEXT NOT NULL DEFAULT ''"));
+  }
+  OM_RETURN_IF_ERROR(db->AddColumnIfMissing("incidents", "detached", "INTEGER NOT NULL DEFAULT 0"));
+  OM_RETURN_IF_ERROR(
+      db->AddColumnIfMissing("incident_updates", "quiet", "INTEGER NOT NULL DEFAULT 0"));
   std::unique_ptr<IncidentRecords> records(new IncidentRecords(std::move(db)));
   MutexLock lock(records->mu_);
   OM_RETURN_IF_ERROR(records->Load());
@@ -84,8 +123,8 @@ Status IncidentRecords::Load() {
   OM_ASSIGN_OR_RETURN(
       db::Statement select,
       db_->Prepare("SELECT id, number, service, status, impact, created_ms, updated_ms, "
-                   "resolved_ms, started_minute, detected_minute, crowd_resolved_minute "
-                   "FROM incidents"));
+                   "resolved_ms, started_minute, detected_minute, crowd_resolved_minute, "
+                   "services, components, regions, merged_into, detached FROM incidents"));
   for (;;) {
     OM_ASSIGN_OR_RETURN(bool row, select.Step());
     if (!row) break;
@@ -100,10 +139,16 @@ Status IncidentRecords::Load() {
     r.started_minute = select.ColumnInt(8);
     r.detected_minute = select.ColumnInt(9);
     r.crowd_resolved_minute = select.ColumnInt(10);
+    r.services = SplitList(select.ColumnText(11));
+    if (r.services.empty()) r.services.push_back(r.service);  // a row from before groups
+    r.components = SplitList(select.ColumnText(12));
+    r.regions = SplitList(select.ColumnText(13));
+    r.merged_into = select.ColumnText(14);
+    r.detached = select.ColumnInt(15) != 0;
     records_[static_cast<uint64_t>(select.ColumnInt(1))] = std::move(r);
   }
   OM_ASSIGN_OR_RETURN(db::Statement updates,
-                      db_->Prepare("SELECT incident, at_ms, status, body, author, seq "
+                      db_->Prepare("SELECT incident, at_ms, status, body, author, seq, quiet "
                                    "FROM incident_updates ORDER BY seq"));
   for (;;) {
     OM_ASSIGN_OR_RETURN(bool row, updates.Step());
@@ -117,9 +162,24 @@ Status IncidentRecords::Load() {
     u.body = updates.ColumnText(3);
     u.author = updates.ColumnText(4);
     u.seq = updates.ColumnInt(5);
+    u.quiet = updates.ColumnInt(6) != 0;
     it->second.updates.push_back(std::move(u));
   }
+  RebuildMembers();
   return Status::Ok();
+}
+
+void IncidentRecords::RebuildMembers() {
+  for (auto& [number, record] : records_) record.members.clear();
+  for (const auto& [number, record] : records_) {
+    if (record.merged_into.empty()) continue;
+    if (IncidentRecord* root = FindLocked(record.merged_into)) root->members.push_back(record.id);
+  }
+}
+
+IncidentRecord* IncidentRecords::FindLocked(std::string_view id) {
+  auto it = records_.find(IncidentNumber(id));
+  return it == records_.end() ? nullptr : &it->second;
 }
 
 uint64_t IncidentRecords::MaxNumber() const {
@@ -127,26 +187,34 @@ uint64_t IncidentRecords::MaxNumber() const {
   return records_.empty() ? 0 : records_.rbegin()->first;
 }
 
-Status IncidentRecords::WriteRows(const IncidentRecord& record, const IncidentUpdate* update) {
+Status IncidentRecords::WriteRows(std::vector<Change>& changes) {
   OM_ASSIGN_OR_RETURN(
       db::Statement upsert,
       db_->Prepare("INSERT OR REPLACE INTO incidents(id, number, service, status, impact, "
                    "created_ms, updated_ms, resolved_ms, started_minute, detected_minute, "
-                   "crowd_resolved_minute) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  upsert.Bind(1, record.id).Bind(2, static_cast<int64_t>(IncidentNumber(record.id)));
-  upsert.Bind(3, record.service).Bind(4, StatusName(record.status));
-  upsert.Bind(5, ImpactName(record.impact)).Bind(6, record.created_ms);
-  upsert.Bind(7, record.updated_ms).Bind(8, record.resolved_ms);
-  upsert.Bind(9, record.started_minute).Bind(10, record.detected_minute);
-  upsert.Bind(11, record.crowd_resolved_minute);
-  OM_RETURN_IF_ERROR(upsert.Run());
-  if (update) {
-    OM_ASSIGN_OR_RETURN(db::Statement insert,
-                        db_->Prepare("INSERT INTO incident_updates(incident, at_ms, status, "
-                                     "body, author) VALUES (?, ?, ?, ?, ?)"));
-    insert.Bind(1, record.id).Bind(2, update->at_ms).Bind(3, StatusName(update->status));
-    insert.Bind(4, update->body).Bind(5, update->author);
-    OM_RETURN_IF_ERROR(insert.Run());
+                   "crowd_resolved_minute, services, components, regions, merged_into, detached) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  OM_ASSIGN_OR_RETURN(db::Statement insert,
+                      db_->Prepare("INSERT INTO incident_updates(incident, at_ms, status, "
+                                   "body, author, quiet) VALUES (?, ?, ?, ?, ?, ?)"));
+  for (Change& change : changes) {
+    const IncidentRecord& record = change.record;
+    upsert.Bind(1, record.id).Bind(2, static_cast<int64_t>(IncidentNumber(record.id)));
+    upsert.Bind(3, record.service).Bind(4, StatusName(record.status));
+    upsert.Bind(5, ImpactName(record.impact)).Bind(6, record.created_ms);
+    upsert.Bind(7, record.updated_ms).Bind(8, record.resolved_ms);
+    upsert.Bind(9, record.started_minute).Bind(10, record.detected_minute);
+    upsert.Bind(11, record.crowd_resolved_minute).Bind(12, JoinList(record.services));
+    upsert.Bind(13, JoinList(record.components)).Bind(14, JoinList(record.regions));
+    upsert.Bind(15, record.merged_into).Bind(16, int64_t{record.detached ? 1 : 0});
+    OM_RETURN_IF_ERROR(upsert.Run());
+    if (change.update) {
+      const IncidentUpdate& u = *change.update;
+      insert.Bind(1, record.id).Bind(2, u.at_ms).Bind(3, StatusName(u.status));
+      insert.Bind(4, u.body).Bind(5, u.author).Bind(6, int64_t{u.quiet ? 1 : 0});
+      OM_RETURN_IF_ERROR(insert.Run());
+      change.update->seq = db_->LastInsertId();
+    }
   }
   return db_->Exec("COMMIT");
 }
@@ -180,100 +248,257 @@ std::vector<IncidentRecords::UpdateEvent> IncidentRecords::UpdatesSince(int64_t 
   return out;
 }
 
-Status IncidentRecords::Store(IncidentRecord record, const IncidentUpdate* update) {
+Status IncidentRecords::StoreAll(std::vector<Change> changes) {
+  if (changes.empty()) return Status::Ok();
   OM_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
-  Status s = WriteRows(record, update);
+  Status s = WriteRows(changes);
   if (!s.ok()) {
     (void)db_->Exec("ROLLBACK");
-    return s.WithPrefix("incident " + record.id);
+    return s.WithPrefix("incident " + changes.front().record.id);
   }
-  if (update) {
-    record.updates.push_back(*update);
-    record.updates.back().seq = db_->LastInsertId();
+  bool regroup = false;
+  for (Change& change : changes) {
+    if (change.update) change.record.updates.push_back(std::move(*change.update));
+    IncidentRecord& cached = records_[IncidentNumber(change.record.id)];
+    regroup |= cached.merged_into != change.record.merged_into;
+    change.record.members = std::move(cached.members);
+    cached = std::move(change.record);
   }
-  records_[IncidentNumber(record.id)] = std::move(record);
+  if (regroup) RebuildMembers();
   return Status::Ok();
 }
 
-Status IncidentRecords::Sync(const IncidentSnapshot& snapshot, Timestamp now) {
+bool IncidentRecords::GroupOpen(const IncidentRecord& root) const {
+  if (root.crowd_resolved_minute == 0) return true;
+  for (const auto& id : root.members) {
+    auto it = records_.find(IncidentNumber(id));
+    if (it != records_.end() && it->second.crowd_resolved_minute == 0) return true;
+  }
+  return false;
+}
+
+void IncidentRecords::MoveInto(IncidentRecord& root, const IncidentRecord& source,
+                               const IncidentUpdate& note, std::vector<Change>& changes) {
+  std::vector<std::string> moving = {source.id};
+  moving.insert(moving.end(), source.members.begin(), source.members.end());
+  for (const auto& id : moving) {
+    auto it = records_.find(IncidentNumber(id));
+    if (it == records_.end()) continue;
+    IncidentRecord moved = it->second;
+    moved.merged_into = root.id;
+    moved.detached = false;
+    moved.services = {moved.service};
+    moved.updated_ms = note.at_ms;
+    AddUnique(root.services, moved.services);
+    AddUnique(root.regions, moved.regions);
+    changes.push_back({std::move(moved), id == source.id ? std::optional(note) : std::nullopt});
+  }
+}
+
+std::string IncidentRecords::NameOf(const std::string& service) const {
+  return service_name_ ? service_name_(service) : service;
+}
+
+Status IncidentRecords::Sync(const IncidentSnapshot& snapshot, Timestamp now,
+                             const RegionsFn& regions_of) {
   int64_t now_ms = ToUnixMillis(now);
+  // Localising asks the counts: done before taking the lock.
+  std::map<std::string, std::vector<std::string>> regions;
+  if (regions_of) {
+    for (const Incident& incident : snapshot.incidents) {
+      if (incident.open()) regions[incident.id] = regions_of(incident);
+    }
+  }
+  auto automatic = [&](IncidentStatus status, std::string body, bool quiet) {
+    IncidentUpdate u;
+    u.at_ms = now_ms;
+    u.status = status;
+    u.body = std::move(body);
+    u.author = std::string(kDetectionAuthor);
+    u.quiet = quiet;
+    return u;
+  };
   MutexLock lock(mu_);
+  // Roots to look at once every incident is folded in: services that joined them, regions of
+  // their members, and members that resolved or reopened.
+  std::map<std::string, std::vector<std::string>> joined, member_regions;
+  std::set<std::string> touched;
+  // Incidents without an upstream first, so that a dependent finds its upstream's record even
+  // when both are new.
+  std::vector<const Incident*> order;
   for (const Incident& incident : snapshot.incidents) {
+    if (incident.upstream_incident.empty()) order.push_back(&incident);
+  }
+  for (const Incident& incident : snapshot.incidents) {
+    if (!incident.upstream_incident.empty()) order.push_back(&incident);
+  }
+  for (const Incident* ordered : order) {
+    const Incident& incident = *ordered;
     uint64_t number = IncidentNumber(incident.id);
     if (number == 0) continue;
+    // The incident of a service this one depends on, when grouping applies.
+    const IncidentRecord* upstream = nullptr;
+    if (group_dependents_ && incident.open() && !incident.upstream_incident.empty()) {
+      upstream = FindLocked(incident.upstream_incident);
+      if (upstream && !upstream->merged_into.empty()) upstream = FindLocked(upstream->merged_into);
+      if (upstream && (upstream->resolved() || upstream->id == incident.id)) upstream = nullptr;
+    }
     auto it = records_.find(number);
-    IncidentRecord record;
-    IncidentUpdate update;
-    update.at_ms = now_ms;
-    update.author = std::string(kDetectionAuthor);
     if (it == records_.end()) {
+      IncidentRecord record;
       record.id = incident.id;
       record.service = incident.service;
-      record.created_ms = now_ms;
+      record.services = {incident.service};
+      record.created_ms = record.updated_ms = now_ms;
       record.started_minute = incident.started_minute;
       record.detected_minute = incident.detected_minute;
-      update.status = IncidentStatus::kInvestigating;
-      update.body = "User reports rose above the usual level at " +
-                    ClockTime(incident.started_minute) + "; outagemap declared an outage at " +
-                    ClockTime(incident.detected_minute) + ".";
-      record.updated_ms = now_ms;
-      OM_RETURN_IF_ERROR(Store(record, &update));
+      std::string opened =
+          "User reports rose above the usual level at " + ClockTime(incident.started_minute) +
+          "; outagemap declared an outage at " + ClockTime(incident.detected_minute) + ".";
+      IncidentUpdate first;
+      if (upstream) {
+        record.merged_into = upstream->id;
+        first = automatic(IncidentStatus::kInvestigating,
+                          opened + " " + NameOf(incident.service) + " depends on " +
+                              NameOf(incident.upstream_service) + ": followed as part of " +
+                              upstream->id + ".",
+                          true);
+        joined[upstream->id].push_back(incident.service);
+      } else {
+        first = automatic(IncidentStatus::kInvestigating, opened, false);
+      }
+      OM_RETURN_IF_ERROR(Store(std::move(record), &first));
       it = records_.find(number);
+    } else if (upstream && it->second.merged_into.empty() && !it->second.detached &&
+               !it->second.resolved()) {
+      // Its upstream was detected after it: the two are one outage from now on.
+      IncidentRecord root = *upstream;
+      std::vector<Change> changes;
+      MoveInto(
+          root, it->second,
+          automatic(it->second.status,
+                    NameOf(incident.service) + " depends on " + NameOf(incident.upstream_service) +
+                        ", which has an outage too: this incident is now part of " + root.id +
+                        ", where updates continue.",
+                    false),
+          changes);
+      joined[root.id].push_back(incident.service);
+      changes.push_back({std::move(root), std::nullopt});
+      OM_RETURN_IF_ERROR(StoreAll(std::move(changes)));
     }
-    record = it->second;
+    IncidentRecord record = it->second;
+    bool changed = false;
+    if (auto r = regions.find(incident.id); r != regions.end()) {
+      changed = AddUnique(record.regions, r->second);
+      if (changed && !record.merged_into.empty()) {
+        AddUnique(member_regions[record.merged_into], r->second);
+      }
+    }
+    const bool member = !record.merged_into.empty();
+    if (member) touched.insert(record.merged_into);
+    std::optional<IncidentUpdate> update;
     bool crowd_resolved = !incident.open();
     if (crowd_resolved && record.crowd_resolved_minute == 0) {
       record.crowd_resolved_minute = incident.resolved_minute;
       record.updated_ms = now_ms;
-      if (record.resolved()) {
-        OM_RETURN_IF_ERROR(Store(std::move(record), nullptr));
-        continue;
+      changed = true;
+      // A root stays open while any of its members is.
+      if (!record.resolved() && (member || !GroupOpen(record))) {
+        record.status = IncidentStatus::kResolved;
+        record.resolved_ms = now_ms;
+        update = automatic(IncidentStatus::kResolved,
+                           "Reports are back to the usual level since " +
+                               ClockTime(incident.resolved_minute) + ".",
+                           member);
       }
-      record.status = IncidentStatus::kResolved;
-      record.resolved_ms = now_ms;
-      update.status = IncidentStatus::kResolved;
-      update.body =
-          "Reports are back to the usual level since " + ClockTime(incident.resolved_minute) + ".";
-      OM_RETURN_IF_ERROR(Store(std::move(record), &update));
     } else if (!crowd_resolved && record.crowd_resolved_minute != 0) {
       // The tracker reopened it: the service fell back into an outage soon after.
       record.crowd_resolved_minute = 0;
-      record.status = IncidentStatus::kInvestigating;
-      record.resolved_ms = 0;
       record.updated_ms = now_ms;
-      update.status = IncidentStatus::kInvestigating;
-      update.body = "Reports rose above the usual level again.";
-      OM_RETURN_IF_ERROR(Store(std::move(record), &update));
-    } else if (!crowd_resolved && !record.resolved() && remind_every_ms_ > 0 &&
+      changed = true;
+      if (record.resolved()) {
+        record.status = IncidentStatus::kInvestigating;
+        record.resolved_ms = 0;
+        update = automatic(IncidentStatus::kInvestigating,
+                           "Reports rose above the usual level again.", member);
+      }
+    } else if (!crowd_resolved && !member && !record.resolved() && remind_every_ms_ > 0 &&
                !record.updates.empty() &&
                now_ms - record.updates.back().at_ms >= remind_every_ms_) {
       // A reminder: followers of a long outage hear that it goes on, even when nobody writes.
       int64_t hours = (now_ms - incident.started_minute * 60000) / 3600000;
-      update.status = record.status;
-      update.body = "Still ongoing: reports have been above the usual level since " +
-                    ClockTime(incident.started_minute) + " (" + std::to_string(hours) +
-                    (hours == 1 ? " hour" : " hours") + ").";
       record.updated_ms = now_ms;
-      OM_RETURN_IF_ERROR(Store(std::move(record), &update));
+      changed = true;
+      update = automatic(record.status,
+                         "Still ongoing: reports have been above the usual level since " +
+                             ClockTime(incident.started_minute) + " (" + std::to_string(hours) +
+                             (hours == 1 ? " hour" : " hours") + ").",
+                         false);
     }
+    if (changed) OM_RETURN_IF_ERROR(Store(std::move(record), update ? &*update : nullptr));
+  }
+  for (const auto& [id, services] : joined) touched.insert(id);
+  for (const auto& [id, added] : member_regions) touched.insert(id);
+  for (const std::string& id : touched) {
+    IncidentRecord* found = FindLocked(id);
+    if (!found || !found->merged_into.empty()) continue;
+    IncidentRecord root = *found;
+    bool changed = AddUnique(root.regions, member_regions[id]);
+    if (auto j = joined.find(id); j != joined.end()) {
+      // One update for every dependent that joined in this minute.
+      AddUnique(root.services, j->second);
+      std::vector<std::string> names;
+      for (const auto& service : j->second) names.push_back(NameOf(service));
+      root.updated_ms = now_ms;
+      IncidentUpdate also =
+          automatic(root.status,
+                    "Also affected: " + JoinList(names, ", ") +
+                        (names.size() == 1 ? ", which depends on " : ", which depend on ") +
+                        NameOf(root.service) + ".",
+                    false);
+      OM_RETURN_IF_ERROR(Store(root, &also));
+      root = *FindLocked(id);
+      changed = false;
+    }
+    std::optional<IncidentUpdate> update;
+    if (!root.resolved() && root.crowd_resolved_minute != 0 && !GroupOpen(root)) {
+      int64_t last = root.crowd_resolved_minute;
+      for (const auto& m : root.members)
+        last = std::max(last, FindLocked(m)->crowd_resolved_minute);
+      root.status = IncidentStatus::kResolved;
+      root.resolved_ms = now_ms;
+      update = automatic(IncidentStatus::kResolved,
+                         "Reports are back to the usual level for all " +
+                             std::to_string(root.services.size()) + " services since " +
+                             ClockTime(last) + ".",
+                         false);
+    } else if (root.resolved() && root.status == IncidentStatus::kResolved && GroupOpen(root) &&
+               root.crowd_resolved_minute != 0) {
+      // Resolved by detection, and one of its members fell back into an outage.
+      root.status = IncidentStatus::kInvestigating;
+      root.resolved_ms = 0;
+      update = automatic(IncidentStatus::kInvestigating,
+                         "Reports rose above the usual level again.", false);
+    }
+    if (update) root.updated_ms = now_ms;
+    if (changed || update) OM_RETURN_IF_ERROR(Store(std::move(root), update ? &*update : nullptr));
   }
   return Status::Ok();
 }
 
-Result<IncidentRecord> IncidentRecords::PostUpdate(std::string_view id,
-                                                   std::optional<IncidentStatus> status,
-                                                   std::optional<Impact> impact,
-                                                   std::string_view body, std::string_view author,
-                                                   Timestamp now) {
+Result<IncidentRecord> IncidentRecords::PostUpdate(
+    std::string_view id, std::optional<IncidentStatus> status, std::optional<Impact> impact,
+    std::optional<std::vector<std::string>> components, std::string_view body,
+    std::string_view author, Timestamp now) {
   if (body.empty() || body.size() > kMaxBodyBytes) {
     return Status::InvalidArgument("body: must be 1 to 5000 bytes of text");
   }
   MutexLock lock(mu_);
-  auto it = records_.find(IncidentNumber(id));
-  if (it == records_.end()) {
+  IncidentRecord* found = FindLocked(id);
+  if (!found) {
     return Status::NotFound("unknown incident \"" + std::string(id.substr(0, 64)) + "\"");
   }
-  IncidentRecord record = it->second;
+  IncidentRecord record = *found;
   int64_t now_ms = ToUnixMillis(now);
   if (status) {
     bool was_resolved = record.resolved();
@@ -282,10 +507,141 @@ Result<IncidentRecord> IncidentRecords::PostUpdate(std::string_view id,
     if (!record.resolved()) record.resolved_ms = 0;
   }
   if (impact) record.impact = *impact;
+  if (components) record.components = std::move(*components);
   record.updated_ms = now_ms;
-  IncidentUpdate update{0, now_ms, record.status, std::string(body), std::string(author)};
+  IncidentUpdate update{0, now_ms, record.status, std::string(body), std::string(author), false};
   OM_RETURN_IF_ERROR(Store(record, &update));
-  return records_.at(IncidentNumber(id));
+  return *FindLocked(id);
+}
+
+Result<IncidentRecord> IncidentRecords::Merge(std::string_view into,
+                                              const std::vector<std::string>& from,
+                                              std::string_view author, Timestamp now) {
+  if (from.empty() || from.size() > 100) {
+    return Status::InvalidArgument("from: must list 1 to 100 incident ids");
+  }
+  int64_t now_ms = ToUnixMillis(now);
+  MutexLock lock(mu_);
+  const IncidentRecord* target = FindLocked(into);
+  if (!target) {
+    return Status::NotFound("unknown incident \"" + std::string(into.substr(0, 64)) + "\"");
+  }
+  if (!target->merged_into.empty()) {
+    return Status::InvalidArgument("id: " + target->id + " is part of " + target->merged_into +
+                                   "; merge into that one");
+  }
+  IncidentRecord root = *target;
+  std::vector<Change> changes;
+  std::vector<std::string> merged;
+  for (const std::string& id : from) {
+    const IncidentRecord* source = FindLocked(id);
+    if (!source) {
+      return Status::InvalidArgument("from: unknown incident \"" + id.substr(0, 64) + "\"");
+    }
+    if (source->id == root.id) {
+      return Status::InvalidArgument("from: cannot merge " + id + " into itself");
+    }
+    if (!source->merged_into.empty()) {
+      return Status::InvalidArgument(
+          "from: " + id + " is already part of " + source->merged_into +
+          (source->merged_into == root.id ? "" : "; split it out first"));
+    }
+    if (std::find(merged.begin(), merged.end(), source->id) != merged.end()) {
+      return Status::InvalidArgument("from: " + id + " is listed twice");
+    }
+    merged.push_back(source->id);
+    IncidentUpdate note{0,
+                        now_ms,
+                        source->status,
+                        "Merged into " + root.id + " (" + NameOf(root.service) + ") by " +
+                            std::string(author) + "; updates continue there.",
+                        std::string(author),
+                        false};
+    MoveInto(root, *source, note, changes);
+  }
+  std::vector<std::string> names;
+  for (const auto& id : merged) names.push_back(id + " (" + NameOf(FindLocked(id)->service) + ")");
+  root.updated_ms = now_ms;
+  IncidentUpdate update{0,
+                        now_ms,
+                        root.status,
+                        "Merged in by " + std::string(author) + ": " + JoinList(names, ", ") + ".",
+                        std::string(author),
+                        false};
+  changes.push_back({std::move(root), update});
+  OM_RETURN_IF_ERROR(StoreAll(std::move(changes)));
+  return *FindLocked(into);
+}
+
+Result<IncidentRecord> IncidentRecords::Split(std::string_view id,
+                                              const std::vector<std::string>& services,
+                                              std::string_view author, Timestamp now) {
+  if (services.empty() || services.size() > 100) {
+    return Status::InvalidArgument("services: must list 1 to 100 service ids");
+  }
+  int64_t now_ms = ToUnixMillis(now);
+  MutexLock lock(mu_);
+  const IncidentRecord* found = FindLocked(id);
+  if (!found) {
+    return Status::NotFound("unknown incident \"" + std::string(id.substr(0, 64)) + "\"");
+  }
+  if (!found->merged_into.empty()) {
+    return Status::InvalidArgument("id: " + found->id + " is part of " + found->merged_into +
+                                   "; split from that one");
+  }
+  IncidentRecord root = *found;
+  std::vector<Change> changes;
+  std::vector<std::string> names;
+  for (size_t k = 0; k < services.size(); ++k) {
+    const std::string& service = services[k];
+    if (std::find(services.begin(), services.begin() + static_cast<std::ptrdiff_t>(k), service) !=
+        services.begin() + static_cast<std::ptrdiff_t>(k)) {
+      return Status::InvalidArgument("services: \"" + service.substr(0, 64) + "\" is listed twice");
+    }
+    size_t before = changes.size();
+    for (const auto& member_id : root.members) {
+      const IncidentRecord* m = FindLocked(member_id);
+      if (!m || m->service != service) continue;
+      IncidentRecord out = *m;
+      out.merged_into.clear();
+      out.detached = true;
+      out.updated_ms = now_ms;
+      IncidentUpdate note{
+          0,
+          now_ms,
+          out.status,
+          "Split out of " + root.id + " by " + std::string(author) + "; updates continue here.",
+          std::string(author),
+          false};
+      changes.push_back({std::move(out), note});
+    }
+    if (changes.size() == before) {
+      return Status::InvalidArgument("services: \"" + service.substr(0, 64) + "\" " +
+                                     (service == root.service
+                                          ? "is " + root.id + "'s own service; split out the others"
+                                          : "is not part of " + root.id));
+    }
+    names.push_back(NameOf(service));
+  }
+  // What stays: its own service and those of the members not split out.
+  root.services = {root.service};
+  for (const auto& member_id : root.members) {
+    const IncidentRecord* m = FindLocked(member_id);
+    if (m && std::find(services.begin(), services.end(), m->service) == services.end()) {
+      AddUnique(root.services, {m->service});
+    }
+  }
+  root.updated_ms = now_ms;
+  IncidentUpdate update{0,
+                        now_ms,
+                        root.status,
+                        "Split out by " + std::string(author) + ": " + JoinList(names, ", ") +
+                            ", followed as their own incidents again.",
+                        std::string(author),
+                        false};
+  changes.push_back({std::move(root), update});
+  OM_RETURN_IF_ERROR(StoreAll(std::move(changes)));
+  return *FindLocked(id);
 }
 
 std::optional<IncidentRecord> IncidentRecords::Find(std::string_view id) const {

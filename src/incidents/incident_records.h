@@ -9,9 +9,22 @@
 // (investigating, impact major) with an automatic first update; a crowd resolution resolves it
 // with an update; a reopening sets it back to investigating; with reminders on, a long incident
 // nobody wrote about gets a "still ongoing" update every reminder interval. Operators post updates
-// that may change status and impact (PostUpdate, behind the incident:write scope in the API).
-// Records and their updates survive restarts; Open() reads them all back, and MaxNumber() tells the
-// tracker where to continue numbering so that ids are never reused.
+// that may change status, impact and affected components (PostUpdate, behind the incident:write
+// scope in the API). Records and their updates survive restarts; Open() reads them all back, and
+// MaxNumber() tells the tracker where to continue numbering so that ids are never reused.
+//
+// One outage, one incident. The tracker opens one incident per service; records group them:
+//  - Grouping (on by default): when a service fails together with one it depends on (the
+//    tracker's upstream_incident), its incident joins the upstream's, which gains the service
+//    ("Also affected: …", one update for all that joined in the same minute) and tells followers
+//    once instead of once per dependent. The dependent's own record stays, `merged_into` the
+//    upstream's, with quiet updates (kept in its timeline, never notified).
+//  - Merge: an operator folds incidents into another (their members move with them); each merged
+//    one gets a notified update saying where it continues.
+//  - Split: an operator takes services back out of a merged incident into their own incidents,
+//    which grouping then leaves alone (`detached`).
+// A group is one level deep: members always point at the root. The root is resolved by
+// detection only when every member is back to normal, and reopened when any falls back.
 //
 // Thread-safety: every method may be called from any thread (one mutex; reads are served from
 // memory, writes go to SQLite before they are visible).
@@ -49,11 +62,28 @@ struct IncidentUpdate {
   IncidentStatus status = IncidentStatus::kInvestigating;
   std::string body;
   std::string author;  // "outagemap" for detection's own updates, else the API key's name
+  // Kept in the timeline but never notified: detection's notes on a member of another incident,
+  // whose followers hear through that one.
+  bool quiet = false;
 };
 
 struct IncidentRecord {
-  std::string id;  // "OM1000001", the tracker's id
-  std::string service;
+  std::string id;       // "OM1000001", the tracker's id
+  std::string service;  // the service detection opened it for
+  // Every service it covers: `service`, then those of the incidents merged into it.
+  std::vector<std::string> services;
+  // Affected components, by Statuspage component id ("outlook-2"); empty: every component of
+  // its services (crowd reports cannot tell which part fails; an operator can).
+  std::vector<std::string> components;
+  // ISO 3166-2 regions ("US-MN") where reports rose above usual (the footprint), accumulated over
+  // the incident's life, its members' included.
+  std::vector<std::string> regions;
+  // Set when this incident is part of another: that one's id. Empty for a root.
+  std::string merged_into;
+  // The ids merged into this one (derived from the members' merged_into; not stored).
+  std::vector<std::string> members;
+  // An operator split it out of a group: grouping leaves it alone from then on.
+  bool detached = false;
   IncidentStatus status = IncidentStatus::kInvestigating;
   Impact impact = Impact::kMajor;
   int64_t created_ms = 0;
@@ -75,8 +105,26 @@ class IncidentRecords {
   // The largest number among stored ids ("OM1000123" -> 1000123), or 0.
   uint64_t MaxNumber() const;
 
-  // Folds the tracker's snapshot in (see above). `now` stamps the automatic updates.
-  Status Sync(const IncidentSnapshot& snapshot, Timestamp now);
+  // The regions of an open incident's footprint (ISO 3166-2 codes), asked by Sync. Must not
+  // call back into IncidentRecords.
+  using RegionsFn = std::function<std::vector<std::string>(const Incident& incident)>;
+
+  // Folds the tracker's snapshot in (see above). `now` stamps the automatic updates. `regions`
+  // may be null (records then list no regions); it is called without the lock held.
+  Status Sync(const IncidentSnapshot& snapshot, Timestamp now, const RegionsFn& regions = nullptr);
+
+  // The names automatic updates use for services ("Microsoft 365"); ids when not set. Must be
+  // thread-safe and must not call back into IncidentRecords.
+  void SetServiceNames(std::function<std::string(const std::string& service)> name) {
+    MutexLock lock(mu_);
+    service_name_ = std::move(name);
+  }
+
+  // Grouping of dependents into their upstream's incident (see above); on by default.
+  void SetGroupDependents(bool group) {
+    MutexLock lock(mu_);
+    group_dependents_ = group;
+  }
 
   // Reminders: an unresolved incident that had no update for this long gets an automatic
   // "still ongoing" update (and so a notification). 0, the default, sends none.
@@ -85,11 +133,26 @@ class IncidentRecords {
     remind_every_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(every).count();
   }
 
-  // An operator's update: a text, optionally a new status and impact. kNotFound for an unknown
-  // id; kInvalidArgument for an empty or over-long body (1 to 5000 bytes).
+  // An operator's update: a text, optionally a new status, impact and list of affected
+  // components (checked by the caller, which knows the catalog; an empty list means all). kNotFound
+  // for an unknown id; kInvalidArgument for an empty or over-long body (1 to 5000 bytes).
   Result<IncidentRecord> PostUpdate(std::string_view id, std::optional<IncidentStatus> status,
-                                    std::optional<Impact> impact, std::string_view body,
-                                    std::string_view author, Timestamp now);
+                                    std::optional<Impact> impact,
+                                    std::optional<std::vector<std::string>> components,
+                                    std::string_view body, std::string_view author, Timestamp now);
+
+  // Merges the incidents `from` (with their members) into `into`, in one transaction; returns
+  // `into` as it is then. kNotFound for an unknown `into`; kInvalidArgument naming the field
+  // ("id" or "from") for a member as target, an empty or over-long list (at most 100), an unknown
+  // id, the target itself, or one that is already part of an incident.
+  Result<IncidentRecord> Merge(std::string_view into, const std::vector<std::string>& from,
+                               std::string_view author, Timestamp now);
+
+  // Takes the members of `id` whose service is in `services` out into their own incidents, in
+  // one transaction; returns `id` as it is then. kNotFound for an unknown id; kInvalidArgument
+  // naming "services" for an empty list, a service that is not one of its members', or its own.
+  Result<IncidentRecord> Split(std::string_view id, const std::vector<std::string>& services,
+                               std::string_view author, Timestamp now);
 
   std::optional<IncidentRecord> Find(std::string_view id) const;
   // Newest first (by number), at most `limit` of those `keep` accepts (all when it is empty).
@@ -110,17 +173,37 @@ class IncidentRecords {
  private:
   explicit IncidentRecords(std::unique_ptr<db::Database> db) : db_(std::move(db)) {}
   Status Load() OM_REQUIRES(mu_);
-  // Writes `record`'s row and appends `update` (when given) in one transaction, then updates
-  // the cache.
-  Status Store(IncidentRecord record, const IncidentUpdate* update) OM_REQUIRES(mu_);
-  // The row and the update, then COMMIT, inside Store's transaction.
-  Status WriteRows(const IncidentRecord& record, const IncidentUpdate* update) OM_REQUIRES(mu_);
+  // A record's new row, with an update to append (when given).
+  struct Change {
+    IncidentRecord record;
+    std::optional<IncidentUpdate> update;
+  };
+  // Writes every change in one transaction, then updates the cache (and the members lists).
+  Status StoreAll(std::vector<Change> changes) OM_REQUIRES(mu_);
+  Status Store(IncidentRecord record, const IncidentUpdate* update) OM_REQUIRES(mu_) {
+    std::vector<Change> one;
+    one.push_back({std::move(record), update ? std::optional(*update) : std::nullopt});
+    return StoreAll(std::move(one));
+  }
+  // The rows and updates, then COMMIT, inside StoreAll's transaction.
+  Status WriteRows(std::vector<Change>& changes) OM_REQUIRES(mu_);
+  void RebuildMembers() OM_REQUIRES(mu_);
+  std::string NameOf(const std::string& service) const OM_REQUIRES(mu_);
+  IncidentRecord* FindLocked(std::string_view id) OM_REQUIRES(mu_);
+  // Whether any incident of the group rooted at `root` is still open by the crowd.
+  bool GroupOpen(const IncidentRecord& root) const OM_REQUIRES(mu_);
+  // Adds to `changes` the moves of `source` and its members into `root` (which gains their
+  // services and regions); `note` is the update each moved root gets (quiet when `quiet`).
+  void MoveInto(IncidentRecord& root, const IncidentRecord& source, const IncidentUpdate& note,
+                std::vector<Change>& changes) OM_REQUIRES(mu_);
 
   mutable Mutex mu_;
   std::unique_ptr<db::Database> db_ OM_GUARDED_BY(mu_);
   // By number, so that iteration is in id order.
   std::map<uint64_t, IncidentRecord> records_ OM_GUARDED_BY(mu_);
   int64_t remind_every_ms_ OM_GUARDED_BY(mu_) = 0;
+  bool group_dependents_ OM_GUARDED_BY(mu_) = true;
+  std::function<std::string(const std::string&)> service_name_ OM_GUARDED_BY(mu_);
 };
 
 // "OM1000123" -> 1000123; 0 when `id` is not of that form.

@@ -19,6 +19,234 @@ Incident Open(std::string id, std::string service) {
   return i;
 }
 
+Incident Dependent(std::string id, std::string service, std::string upstream_incident,
+                   std::string upstream_service) {
+  Incident i = Open(std::move(id), std::move(service));
+  i.upstream_incident = std::move(upstream_incident);
+  i.upstream_service = std::move(upstream_service);
+  return i;
+}
+
+size_t Notified(const IncidentRecord& r) {
+  size_t n = 0;
+  for (const auto& u : r.updates) n += u.quiet ? 0 : 1;
+  return n;
+}
+
+TEST(IncidentRecordsTest, DependentsJoinTheirUpstreamsIncidentInOneUpdatePerMinute) {
+  testing::TempDir dir;
+  auto records = std::move(*IncidentRecords::Open(dir.str() + "/meta.db"));
+  records->SetServiceNames([](const std::string& id) { return id == "azure" ? "Azure" : id; });
+  IncidentSnapshot snapshot;
+  snapshot.incidents.push_back(Open("OM1000001", "azure"));
+  ASSERT_TRUE(records->Sync(snapshot, FromUnixMillis(kNowMs)).ok());
+  // Thirty dependents detected over two minutes.
+  for (int k = 0; k < 20; ++k) {
+    snapshot.incidents.push_back(Dependent("OM10001" + std::to_string(10 + k),
+                                           "app" + std::to_string(k), "OM1000001", "azure"));
+  }
+  ASSERT_TRUE(records->Sync(snapshot, FromUnixMillis(kNowMs + 60000)).ok());
+  for (int k = 20; k < 30; ++k) {
+    snapshot.incidents.push_back(Dependent("OM10001" + std::to_string(10 + k),
+                                           "app" + std::to_string(k), "OM1000001", "azure"));
+  }
+  ASSERT_TRUE(records->Sync(snapshot, FromUnixMillis(kNowMs + 120000)).ok());
+  auto root = *records->Find("OM1000001");
+  EXPECT_EQ(root.services.size(), 31u);
+  EXPECT_EQ(root.members.size(), 30u);
+  // Opened, then "Also affected" once per minute: 3 notified updates, not 31.
+  ASSERT_EQ(Notified(root), 3u);
+  EXPECT_EQ(root.updates[1].body.rfind("Also affected: app0, app1, ", 0), 0u)
+      << root.updates[1].body;
+  EXPECT_NE(root.updates[1].body.find("app19, which depend on Azure."), std::string::npos)
+      << root.updates[1].body;
+  auto member = *records->Find("OM1000110");
+  EXPECT_EQ(member.merged_into, "OM1000001");
+  ASSERT_EQ(member.updates.size(), 1u);
+  EXPECT_TRUE(member.updates[0].quiet);
+  EXPECT_NE(member.updates[0].body.find("app0 depends on Azure: followed as part of OM1000001."),
+            std::string::npos)
+      << member.updates[0].body;
+  // Every notified update of the whole cascade: the stream a subscriber follows.
+  size_t told = 0;
+  for (const auto& e : records->UpdatesSince(0, 1000)) told += e.update.quiet ? 0 : 1;
+  EXPECT_EQ(told, 3u);
+
+  // The upstream recovers first: the group stays open while dependents are not back.
+  snapshot.incidents[0].resolved_minute = kMinute + 30;
+  ASSERT_TRUE(records->Sync(snapshot, FromUnixMillis(kNowMs + 1800000)).ok());
+  EXPECT_FALSE(records->Find("OM1000001")->resolved());
+  for (size_t k = 1; k < snapshot.incidents.size(); ++k) {
+    snapshot.incidents[k].resolved_minute = kMinute + 40;
+  }
+  ASSERT_TRUE(records->Sync(snapshot, FromUnixMillis(kNowMs + 2400000)).ok());
+  root = *records->Find("OM1000001");
+  EXPECT_TRUE(root.resolved());
+  EXPECT_EQ(root.updates.back().body,
+            "Reports are back to the usual level for all 31 services since 15:17 UTC.");
+  EXPECT_TRUE(records->Find("OM1000110")->resolved());
+  EXPECT_TRUE(records->Find("OM1000110")->updates.back().quiet);
+  // One dependent falls back: the whole incident reopens, told once.
+  snapshot.incidents[5].resolved_minute = 0;
+  ASSERT_TRUE(records->Sync(snapshot, FromUnixMillis(kNowMs + 2460000)).ok());
+  root = *records->Find("OM1000001");
+  EXPECT_EQ(root.status, IncidentStatus::kInvestigating);
+  EXPECT_EQ(root.updates.back().body, "Reports rose above the usual level again.");
+  EXPECT_FALSE(root.updates.back().quiet);
+
+  // Grouping off: each dependent is its own incident.
+  testing::TempDir other;
+  auto separate = std::move(*IncidentRecords::Open(other.str() + "/meta.db"));
+  separate->SetGroupDependents(false);
+  snapshot.incidents.resize(3);
+  for (auto& i : snapshot.incidents) i.resolved_minute = 0;
+  ASSERT_TRUE(separate->Sync(snapshot, FromUnixMillis(kNowMs)).ok());
+  EXPECT_TRUE(separate->Find("OM1000110")->merged_into.empty());
+  EXPECT_EQ(separate->Find("OM1000001")->services.size(), 1u);
+}
+
+TEST(IncidentRecordsTest, AnUpstreamDetectedLaterTakesTheDependentIn) {
+  testing::TempDir dir;
+  auto records = std::move(*IncidentRecords::Open(dir.str() + "/meta.db"));
+  IncidentSnapshot snapshot;
+  snapshot.incidents.push_back(Open("OM1000001", "teams"));
+  ASSERT_TRUE(records->Sync(snapshot, FromUnixMillis(kNowMs)).ok());
+  snapshot.incidents.push_back(Open("OM1000002", "azure"));
+  snapshot.incidents[0].upstream_incident = "OM1000002";
+  snapshot.incidents[0].upstream_service = "azure";
+  ASSERT_TRUE(records->Sync(snapshot, FromUnixMillis(kNowMs + 60000)).ok());
+  auto teams = *records->Find("OM1000001");
+  EXPECT_EQ(teams.merged_into, "OM1000002");
+  // Its followers heard of it, so they hear where it went.
+  EXPECT_FALSE(teams.updates.back().quiet);
+  EXPECT_EQ(teams.updates.back().body,
+            "teams depends on azure, which has an outage too: this incident is now part of "
+            "OM1000002, where updates continue.");
+  auto azure = *records->Find("OM1000002");
+  EXPECT_EQ(azure.services, (std::vector<std::string>{"azure", "teams"}));
+  EXPECT_EQ(azure.updates.back().body, "Also affected: teams, which depends on azure.");
+}
+
+TEST(IncidentRecordsTest, OperatorsMergeAndSplitAndItIsKeptAcrossRestarts) {
+  testing::TempDir dir;
+  std::string path = dir.str() + "/meta.db";
+  {
+    auto records = std::move(*IncidentRecords::Open(path));
+    IncidentSnapshot snapshot;
+    snapshot.incidents.push_back(Open("OM1000001", "outlook"));
+    snapshot.incidents.push_back(Open("OM1000002", "teams"));
+    snapshot.incidents.push_back(Open("OM1000003", "onedrive"));
+    ASSERT_TRUE(records
+                    ->Sync(snapshot, FromUnixMillis(kNowMs),
+                           [](const Incident& i) {
+                             return i.service == "outlook"
+                                        ? std::vector<std::string>{"US-MN", "US-WI"}
+                                        : std::vector<std::string>{"DE-BE"};
+                           })
+                    .ok());
+    EXPECT_EQ(records->Find("OM1000001")->regions, (std::vector<std::string>{"US-MN", "US-WI"}));
+
+    auto merged =
+        records->Merge("OM1000001", {"OM1000002", "OM1000003"}, "noc", FromUnixMillis(kNowMs));
+    ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+    EXPECT_EQ(merged->services, (std::vector<std::string>{"outlook", "teams", "onedrive"}));
+    EXPECT_EQ(merged->regions, (std::vector<std::string>{"US-MN", "US-WI", "DE-BE"}));
+    EXPECT_EQ(merged->members, (std::vector<std::string>{"OM1000002", "OM1000003"}));
+    EXPECT_EQ(merged->updates.back().body,
+              "Merged in by noc: OM1000002 (teams), OM1000003 (onedrive).");
+    EXPECT_EQ(records->Find("OM1000002")->updates.back().body,
+              "Merged into OM1000001 (outlook) by noc; updates continue there.");
+
+    // Each refusal names the field.
+    auto expect_invalid = [](const Result<IncidentRecord>& r, const std::string& message) {
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+      EXPECT_EQ(r.status().message(), message);
+    };
+    Timestamp now = FromUnixMillis(kNowMs);
+    expect_invalid(records->Merge("OM1000002", {"OM1000003"}, "noc", now),
+                   "id: OM1000002 is part of OM1000001; merge into that one");
+    expect_invalid(records->Merge("OM1000001", {"OM1000001"}, "noc", now),
+                   "from: cannot merge OM1000001 into itself");
+    expect_invalid(records->Merge("OM1000001", {"OM1000003"}, "noc", now),
+                   "from: OM1000003 is already part of OM1000001");
+    expect_invalid(records->Merge("OM1000001", {"OM9"}, "noc", now),
+                   "from: unknown incident \"OM9\"");
+    expect_invalid(records->Merge("OM1000001", {}, "noc", now),
+                   "from: must list 1 to 100 incident ids");
+    EXPECT_EQ(records->Merge("OM9", {"OM1000002"}, "noc", now).status().code(),
+              StatusCode::kNotFound);
+    expect_invalid(records->Split("OM1000001", {"outlook"}, "noc", now),
+                   "services: \"outlook\" is OM1000001's own service; split out the others");
+    expect_invalid(records->Split("OM1000001", {"gmail"}, "noc", now),
+                   "services: \"gmail\" is not part of OM1000001");
+    expect_invalid(records->Split("OM1000001", {"teams", "teams"}, "noc", now),
+                   "services: \"teams\" is listed twice");
+
+    auto split = records->Split("OM1000001", {"teams"}, "noc", now);
+    ASSERT_TRUE(split.ok()) << split.status().ToString();
+    EXPECT_EQ(split->services, (std::vector<std::string>{"outlook", "onedrive"}));
+    EXPECT_EQ(split->members, (std::vector<std::string>{"OM1000003"}));
+    EXPECT_EQ(split->updates.back().body,
+              "Split out by noc: teams, followed as their own incidents again.");
+    auto teams = *records->Find("OM1000002");
+    EXPECT_TRUE(teams.merged_into.empty());
+    EXPECT_TRUE(teams.detached);
+    EXPECT_EQ(teams.updates.back().body, "Split out of OM1000001 by noc; updates continue here.");
+
+    // Detection does not group a split-out incident again.
+    snapshot.incidents[1].upstream_incident = "OM1000001";
+    snapshot.incidents[1].upstream_service = "outlook";
+    ASSERT_TRUE(records->Sync(snapshot, FromUnixMillis(kNowMs + 60000)).ok());
+    EXPECT_TRUE(records->Find("OM1000002")->merged_into.empty());
+
+    auto components =
+        records->PostUpdate("OM1000001", std::nullopt, std::nullopt,
+                            std::vector<std::string>{"outlook-2"}, "Only sending.", "noc", now);
+    ASSERT_TRUE(components.ok());
+    EXPECT_EQ(components->components, (std::vector<std::string>{"outlook-2"}));
+  }
+  auto reopened = std::move(*IncidentRecords::Open(path));
+  auto root = *reopened->Find("OM1000001");
+  EXPECT_EQ(root.services, (std::vector<std::string>{"outlook", "onedrive"}));
+  EXPECT_EQ(root.members, (std::vector<std::string>{"OM1000003"}));
+  EXPECT_EQ(root.components, (std::vector<std::string>{"outlook-2"}));
+  EXPECT_EQ(root.regions, (std::vector<std::string>{"US-MN", "US-WI", "DE-BE"}));
+  EXPECT_TRUE(reopened->Find("OM1000002")->detached);
+  EXPECT_EQ(reopened->Find("OM1000003")->merged_into, "OM1000001");
+}
+
+TEST(IncidentRecordsTest, AFileFromBeforeGroupsGainsTheNewColumns) {
+  testing::TempDir dir;
+  std::string path = dir.str() + "/meta.db";
+  {
+    auto db = std::move(*db::Database::Open(path));
+    ASSERT_TRUE(db->Exec("CREATE TABLE incidents (id TEXT PRIMARY KEY, number INTEGER NOT NULL,"
+                         " service TEXT NOT NULL, status TEXT NOT NULL, impact TEXT NOT NULL,"
+                         " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+                         " resolved_ms INTEGER NOT NULL DEFAULT 0,"
+                         " started_minute INTEGER NOT NULL DEFAULT 0,"
+                         " detected_minute INTEGER NOT NULL DEFAULT 0,"
+                         " crowd_resolved_minute INTEGER NOT NULL DEFAULT 0);"
+                         "CREATE TABLE incident_updates (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                         " incident TEXT NOT NULL, at_ms INTEGER NOT NULL, status TEXT NOT NULL,"
+                         " body TEXT NOT NULL, author TEXT NOT NULL);"
+                         "INSERT INTO incidents VALUES ('OM1000004', 1000004, 'outlook',"
+                         " 'identified', 'minor', 1, 2, 0, 3, 4, 0);"
+                         "INSERT INTO incident_updates(incident, at_ms, status, body, author)"
+                         " VALUES ('OM1000004', 2, 'identified', 'Found it.', 'noc')")
+                    .ok());
+  }
+  auto opened = IncidentRecords::Open(path);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto r = *(*opened)->Find("OM1000004");
+  EXPECT_EQ(r.services, (std::vector<std::string>{"outlook"}));
+  EXPECT_TRUE(r.merged_into.empty());
+  ASSERT_EQ(r.updates.size(), 1u);
+  EXPECT_FALSE(r.updates[0].quiet);
+  EXPECT_EQ(r.status, IncidentStatus::kIdentified);
+}
+
 TEST(IncidentRecordsTest, NamesAndNumbers) {
   EXPECT_EQ(IncidentNumber("OM1000123"), 1000123u);
   EXPECT_EQ(IncidentNumber("OM"), 0u);
@@ -84,8 +312,8 @@ TEST(IncidentRecordsTest, RemindersForLongIncidentsNobodyWroteAbout) {
   EXPECT_EQ(r->updates[1].status, IncidentStatus::kInvestigating);
   // An operator's word resets the clock.
   ASSERT_TRUE(records
-                  ->PostUpdate("OM1000001", IncidentStatus::kIdentified, std::nullopt, "On it.",
-                               "noc", FromUnixMillis(kNowMs + 200 * 60000))
+                  ->PostUpdate("OM1000001", IncidentStatus::kIdentified, std::nullopt, std::nullopt,
+                               "On it.", "noc", FromUnixMillis(kNowMs + 200 * 60000))
                   .ok());
   ASSERT_TRUE(records->Sync(snapshot, FromUnixMillis(kNowMs + 250 * 60000)).ok());
   EXPECT_EQ(records->Find("OM1000001")->updates.size(), 3u);
@@ -105,31 +333,32 @@ TEST(IncidentRecordsTest, OperatorUpdatesPersistAcrossReopening) {
     snapshot.incidents.push_back(Open("OM1000003", "slack"));
     ASSERT_TRUE(records->Sync(snapshot, FromUnixMillis(kNowMs)).ok());
     auto updated = records->PostUpdate("OM1000007", IncidentStatus::kIdentified, Impact::kCritical,
-                                       "Sign-in service failing in US regions.", "noc",
-                                       FromUnixMillis(kNowMs + 120000));
+                                       std::nullopt, "Sign-in service failing in US regions.",
+                                       "noc", FromUnixMillis(kNowMs + 120000));
     ASSERT_TRUE(updated.ok()) << updated.status().ToString();
     EXPECT_EQ(updated->status, IncidentStatus::kIdentified);
     EXPECT_EQ(updated->impact, Impact::kCritical);
     EXPECT_EQ(updated->updates.back().author, "noc");
     // A text-only update keeps status and impact.
-    auto note = records->PostUpdate("OM1000007", std::nullopt, std::nullopt, "Still on it.", "noc",
-                                    FromUnixMillis(kNowMs + 180000));
+    auto note = records->PostUpdate("OM1000007", std::nullopt, std::nullopt, std::nullopt,
+                                    "Still on it.", "noc", FromUnixMillis(kNowMs + 180000));
     EXPECT_EQ(note->status, IncidentStatus::kIdentified);
     EXPECT_EQ(note->updates.back().status, IncidentStatus::kIdentified);
-    EXPECT_EQ(
-        records->PostUpdate("OM999", std::nullopt, std::nullopt, "x", "noc", FromUnixMillis(kNowMs))
-            .status()
-            .code(),
-        StatusCode::kNotFound);
-    EXPECT_EQ(
-        records
-            ->PostUpdate("OM1000007", std::nullopt, std::nullopt, "", "noc", FromUnixMillis(kNowMs))
-            .status()
-            .message(),
-        "body: must be 1 to 5000 bytes of text");
+    EXPECT_EQ(records
+                  ->PostUpdate("OM999", std::nullopt, std::nullopt, std::nullopt, "x", "noc",
+                               FromUnixMillis(kNowMs))
+                  .status()
+                  .code(),
+              StatusCode::kNotFound);
+    EXPECT_EQ(records
+                  ->PostUpdate("OM1000007", std::nullopt, std::nullopt, std::nullopt, "", "noc",
+                               FromUnixMillis(kNowMs))
+                  .status()
+                  .message(),
+              "body: must be 1 to 5000 bytes of text");
     // An operator who resolved it first: the crowd's resolution adds no second update.
     ASSERT_TRUE(records
-                    ->PostUpdate("OM1000003", IncidentStatus::kResolved, std::nullopt,
+                    ->PostUpdate("OM1000003", IncidentStatus::kResolved, std::nullopt, std::nullopt,
                                  "Fixed by the vendor.", "noc", FromUnixMillis(kNowMs + 60000))
                     .ok());
     snapshot.incidents[1].resolved_minute = kMinute + 5;
