@@ -157,7 +157,8 @@ Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor
          const incidents::IncidentTracker& incidents, const web::Assets& assets, LiveEvents* live,
          auth::ApiKeys* keys, incidents::IncidentRecords* records,
          alerts::Subscriptions* subscriptions, incidents::Maintenances* maintenances,
-         const official::OfficialStatus* official, MetricsRegistry& metrics, const Clock& clock)
+         incidents::StatusPages* pages, const official::OfficialStatus* official,
+         MetricsRegistry& metrics, const Clock& clock)
     : options_(options),
       registry_(registry),
       ingestor_(ingestor),
@@ -171,6 +172,7 @@ Api::Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor
       records_(records),
       subscriptions_(subscriptions),
       maintenances_(maintenances),
+      pages_(pages),
       official_(official),
       form_limiter_(options.form_rate),
       public_limiter_(options.public_rate),
@@ -191,16 +193,24 @@ void Api::Handle(HttpRequest&& request, Responder respond) {
     }
     return PostReports(std::move(request), std::move(respond));
   }
-  if (request.method == "POST" && path.starts_with("/api/v1/incidents/") &&
-      path.ends_with("/updates")) {
-    std::string id = UrlDecode(std::string_view(path).substr(18, path.size() - 18 - 8));
-    return respond(PostIncidentUpdate(id, request));
+  if (request.method == "POST" && path.starts_with("/api/v1/incidents/")) {
+    std::string_view rest = std::string_view(path).substr(18);
+    size_t slash = rest.rfind('/');
+    if (slash != std::string_view::npos) {
+      std::string_view action = rest.substr(slash + 1);
+      if (action == "updates" || action == "merge" || action == "split") {
+        return respond(PostIncidentAction(UrlDecode(rest.substr(0, slash)), action, request));
+      }
+    }
   }
   if (path == "/api/v1/maintenances" || path.starts_with("/api/v1/maintenances/")) {
     return respond(HandleMaintenances(request));
   }
   if (path == "/api/v1/subscriptions" || path.starts_with("/api/v1/subscriptions/")) {
     return respond(HandleSubscriptions(request));
+  }
+  if (path == "/api/v1/pages" || path.starts_with("/api/v1/pages/")) {
+    return respond(HandlePages(request));
   }
   if (path == "/api/v1/web/reports") {
     if (request.method != "POST") {
@@ -737,7 +747,7 @@ HttpResponse Api::ListIncidents(const HttpRequest& request) {
   }
   // Then incidents only the records remember (from before a restart), newest first.
   if (records_ && n < limit) {
-    auto of_service = [&](const auto& r) { return service.empty() || r.service == service; };
+    auto of_service = [&](const auto& r) { return service.empty() || r.Covers(service); };
     for (const auto& record : records_->List(options_.max_archived_incidents, of_service)) {
       if (n >= limit) break;
       if (snapshot->Find(record.id)) continue;
@@ -951,6 +961,60 @@ HttpResponse Api::HandleSubscriptions(const HttpRequest& request) {
   return r;
 }
 
+HttpResponse Api::HandlePages(const HttpRequest& request) {
+  std::string_view id =
+      std::string_view(request.path).substr(std::string_view("/api/v1/pages").size());
+  if (!id.empty()) id.remove_prefix(1);
+  auto write = [](JsonWriter& w, const incidents::StatusPage& p) {
+    w.BeginObject().Key("id").String(p.id).Key("name").String(p.name);
+    w.Key("services").BeginArray();
+    for (const auto& s : p.services) w.String(s);
+    w.EndArray().Key("url").String("/pages/" + p.id + "/api/v2/summary.json");
+    w.Key("created_at").String(FormatRfc3339(FromUnixMillis(p.created_ms))).EndObject();
+  };
+  if (!pages_) return ErrorResponse(503, "unavailable", "status pages are not kept");
+  if ((request.method == "GET" || request.method == "HEAD") && id.empty()) {
+    JsonWriter w;
+    w.BeginObject().Key("pages").BeginArray();
+    for (const auto& p : pages_->List()) write(w, p);
+    w.EndArray().EndObject();
+    return DataResponse(w.str());
+  }
+  if (id.empty() || (request.method != "PUT" && request.method != "DELETE")) {
+    return MethodNotAllowed(request, id.empty() ? "GET" : "PUT, DELETE");
+  }
+  if (!keys_) return ErrorResponse(Status::Unauthenticated("API keys are not enabled"));
+  Result<auth::ApiKey> key = keys_->Authenticate(request.Header("authorization"), auth::kAdmin);
+  if (!key.ok()) return ErrorResponse(key.status());
+  if (request.method == "DELETE") {
+    Status deleted = pages_->Delete(id);
+    if (!deleted.ok()) return ErrorResponse(deleted);
+    return DataResponse("{\"deleted\":true}");
+  }
+  Result<json::Fields> fields = json::ParseFields(request.body, {"name"}, {"services"}, 1000);
+  if (!fields.ok()) return ErrorResponse(fields.status());
+  incidents::StatusPage page;
+  page.id = std::string(id);
+  if (registry_.Find(page.id) || page.id.starts_with("category")) {
+    return ErrorResponse(Status::InvalidArgument("id: \"" + page.id.substr(0, 64) +
+                                                 "\" is taken by a built-in page; choose another"));
+  }
+  page.name = FieldOr(fields->strings, "name");
+  for (const auto& service : fields->lists["services"]) {
+    auto found = registry_.Find(service);
+    if (!found) {
+      return ErrorResponse(
+          Status::InvalidArgument("services: unknown service \"" + service.substr(0, 64) + "\""));
+    }
+    page.services.push_back(found->id);
+  }
+  Result<incidents::StatusPage> put = pages_->Put(std::move(page), clock_.Now());
+  if (!put.ok()) return ErrorResponse(put.status());
+  JsonWriter w;
+  write(w, *put);
+  return DataResponse(w.str());
+}
+
 HttpResponse Api::IncidentFeed(const HttpRequest& request) {
   if (!records_) return ErrorResponse(503, "unavailable", "incident records are not kept");
   std::string service;
@@ -968,7 +1032,10 @@ HttpResponse Api::IncidentFeed(const HttpRequest& request) {
   }
   Result<size_t> limit = ParseLimit(request.query, 50, 1000);
   if (!limit.ok()) return ErrorResponse(limit.status());
-  auto of_service = [&](const auto& r) { return service.empty() || r.service == service; };
+  // A member's updates continue in its group's incident, which covers its service.
+  auto of_service = [&](const auto& r) {
+    return r.merged_into.empty() && (service.empty() || r.Covers(service));
+  };
   for (auto& record : records_->List(*limit, of_service)) {
     if (auto s = registry_.Find(record.service)) {
       feed.service_names.emplace_back(s->id, s->name);
@@ -1009,6 +1076,14 @@ HttpResponse Api::GetStatuspage(const HttpRequest& request) {
     view.page_name = services[0].name;
     view.page_path = "/services/" + services[0].id;
     id = services[0].id;
+  } else if (auto page = pages_ ? pages_->Find(id) : std::nullopt) {
+    // An operator's page of chosen services, one component each.
+    for (const auto& member : page->services) {
+      if (auto s = registry_.Find(member)) services.push_back(std::move(*s));
+    }
+    view.group = true;
+    view.page_name = page->name;
+    view.page_path = "/";
   }
   if (services.empty()) {
     return ErrorResponse(Status::NotFound("unknown page \"" + id.substr(0, 64) + "\""));
@@ -1021,7 +1096,10 @@ HttpResponse Api::GetStatuspage(const HttpRequest& request) {
                        [&](const auto& s) { return s.id == service; });
   };
   if (records_) {
-    auto of_member = [&](const auto& r) { return member(r.service); };
+    // A member's updates continue in its group's incident, which lists the member's service.
+    auto of_member = [&](const incidents::IncidentRecord& r) {
+      return r.merged_into.empty() && std::any_of(r.services.begin(), r.services.end(), member);
+    };
     view.incidents = records_->List(options_.max_archived_incidents, of_member);
   }
   if (maintenances_) {
@@ -1032,6 +1110,10 @@ HttpResponse Api::GetStatuspage(const HttpRequest& request) {
   std::string_view host = request.Header("host");
   view.base_url = "http://" + std::string(host.empty() ? "localhost" : host.substr(0, 256));
   view.now_ms = ToUnixMillis(clock_.Now());
+  view.service_name = [this](const std::string& service) {
+    auto found = registry_.Find(service);
+    return found ? found->name : service;
+  };
   HttpResponse r;
   r.body = StatuspageDocument(rest.substr(slash + kApi.size()), view);
   if (r.body.empty()) return ErrorResponse(404, "not_found", "no such endpoint: " + request.path);
@@ -1041,35 +1123,79 @@ HttpResponse Api::GetStatuspage(const HttpRequest& request) {
   return r;
 }
 
-HttpResponse Api::PostIncidentUpdate(std::string_view id, const HttpRequest& request) {
+HttpResponse Api::PostIncidentAction(std::string_view id, std::string_view action,
+                                     const HttpRequest& request) {
   if (!keys_) return ErrorResponse(Status::Unauthenticated("API keys are not enabled"));
   Result<auth::ApiKey> key =
       keys_->Authenticate(request.Header("authorization"), auth::kIncidentWrite);
   if (!key.ok()) return ErrorResponse(key.status());
   if (!records_) return ErrorResponse(503, "unavailable", "incident records are not kept");
-  Result<std::map<std::string, std::string>> fields =
-      json::ParseStringFields(request.body, {"body", "status", "impact"});
-  if (!fields.ok()) return ErrorResponse(fields.status());
-  std::optional<incidents::IncidentStatus> status;
-  std::optional<incidents::Impact> impact;
-  if (auto it = fields->find("status"); it != fields->end()) {
-    Result<incidents::IncidentStatus> parsed = incidents::ParseIncidentStatus(it->second, "status");
-    if (!parsed.ok()) return ErrorResponse(parsed.status());
-    status = *parsed;
+  Result<incidents::IncidentRecord> done = Status::Internal("no action");
+  if (action == "merge") {
+    Result<json::Fields> fields = json::ParseFields(request.body, {}, {"from"});
+    if (!fields.ok()) return ErrorResponse(fields.status());
+    done = records_->Merge(id, fields->lists["from"], key->name, clock_.Now());
+  } else if (action == "split") {
+    Result<json::Fields> fields = json::ParseFields(request.body, {}, {"services"});
+    if (!fields.ok()) return ErrorResponse(fields.status());
+    done = records_->Split(id, fields->lists["services"], key->name, clock_.Now());
+  } else {
+    Result<json::Fields> fields =
+        json::ParseFields(request.body, {"body", "status", "impact"}, {"components"});
+    if (!fields.ok()) return ErrorResponse(fields.status());
+    std::optional<incidents::IncidentStatus> status;
+    std::optional<incidents::Impact> impact;
+    std::optional<std::vector<std::string>> components;
+    if (auto it = fields->strings.find("status"); it != fields->strings.end()) {
+      Result<incidents::IncidentStatus> parsed =
+          incidents::ParseIncidentStatus(it->second, "status");
+      if (!parsed.ok()) return ErrorResponse(parsed.status());
+      status = *parsed;
+    }
+    if (auto it = fields->strings.find("impact"); it != fields->strings.end()) {
+      Result<incidents::Impact> parsed = incidents::ParseImpact(it->second, "impact");
+      if (!parsed.ok()) return ErrorResponse(parsed.status());
+      impact = *parsed;
+    }
+    if (auto it = fields->lists.find("components"); it != fields->lists.end()) {
+      std::optional<incidents::IncidentRecord> record = records_->Find(id);
+      if (!record) {
+        return ErrorResponse(
+            Status::NotFound("unknown incident \"" + std::string(id.substr(0, 64)) + "\""));
+      }
+      Status known = CheckComponents(*record, it->second);
+      if (!known.ok()) return ErrorResponse(known);
+      components = it->second;
+    }
+    auto body = fields->strings.find("body");
+    done = records_->PostUpdate(id, status, impact, std::move(components),
+                                body == fields->strings.end() ? "" : body->second, key->name,
+                                clock_.Now());
   }
-  if (auto it = fields->find("impact"); it != fields->end()) {
-    Result<incidents::Impact> parsed = incidents::ParseImpact(it->second, "impact");
-    if (!parsed.ok()) return ErrorResponse(parsed.status());
-    impact = *parsed;
-  }
-  auto body = fields->find("body");
-  Result<incidents::IncidentRecord> updated =
-      records_->PostUpdate(id, status, impact, std::nullopt,
-                           body == fields->end() ? "" : body->second, key->name, clock_.Now());
-  if (!updated.ok()) return ErrorResponse(updated.status());
-  HttpResponse r = GetIncident(updated->id);
-  r.status = 201;
+  if (!done.ok()) return ErrorResponse(done.status());
+  HttpResponse r = GetIncident(done->id);
+  r.status = action == "updates" ? 201 : 200;
   return r;
+}
+
+Status Api::CheckComponents(const incidents::IncidentRecord& record,
+                            const std::vector<std::string>& components) const {
+  // The Statuspage component ids of its services' pages: "{service}-{n}", n from 1.
+  std::vector<std::string> known;
+  for (const auto& service : record.services) {
+    auto found = registry_.Find(service);
+    size_t n = found ? std::max<size_t>(1, found->components.size()) : 1;
+    for (size_t k = 1; k <= n; ++k) known.push_back(service + "-" + std::to_string(k));
+  }
+  for (const auto& c : components) {
+    if (std::find(known.begin(), known.end(), c) == known.end()) {
+      std::string list;
+      for (const auto& k : known) list.append(list.empty() ? "" : ", ").append(k);
+      return Status::InvalidArgument("components: \"" + c.substr(0, 64) +
+                                     "\" is not a component of " + record.id + " (" + list + ")");
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace om::api

@@ -38,6 +38,7 @@
 #include "incidents/incident_records.h"
 #include "incidents/incident_tracker.h"
 #include "incidents/maintenances.h"
+#include "incidents/status_pages.h"
 #include "ingest/ingestor.h"
 #include "ingest/service_registry.h"
 #include "official/official_status.h"
@@ -68,14 +69,16 @@ class Api {
   // answers 503. `keys` may be null: requests with an Authorization header then get 401.
   // `records` may be null: incidents then have no status, impact or updates of their own, and
   // the operator API answers 503. `subscriptions` may be null: /api/v1/subscriptions answers 503.
-  // `maintenances` may be null: /api/v1/maintenances answers 503. `official` may be null: services
+  // `maintenances` may be null: /api/v1/maintenances answers 503. `pages` may be null:
+  // /api/v1/pages answers 503 and only the built-in pages exist. `official` may be null: services
   // then have "official": null.
   Api(ApiOptions options, ingest::ServiceRegistry& registry, ingest::Ingestor& ingestor,
       store::Store& store, const geo::Gazetteer& gazetteer, const detect::Detector& detector,
       const incidents::IncidentTracker& incidents, const web::Assets& assets, LiveEvents* live,
       auth::ApiKeys* keys, incidents::IncidentRecords* records,
       alerts::Subscriptions* subscriptions, incidents::Maintenances* maintenances,
-      const official::OfficialStatus* official, MetricsRegistry& metrics, const Clock& clock);
+      incidents::StatusPages* pages, const official::OfficialStatus* official,
+      MetricsRegistry& metrics, const Clock& clock);
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
@@ -102,14 +105,23 @@ class Api {
   HttpResponse GetIncident(std::string_view id);
   // /api/v1/maintenances[/{id}]: POST schedules, DELETE cancels (incident:write), GET lists.
   HttpResponse HandleMaintenances(const HttpRequest& request);
+  // /api/v1/pages[/{id}]: GET lists; PUT /api/v1/pages/{id} creates or replaces, DELETE removes
+  // (admin key).
+  HttpResponse HandlePages(const HttpRequest& request);
   // /api/v1/subscriptions[/{id}]: POST creates, GET lists, DELETE removes (admin key).
   HttpResponse HandleSubscriptions(const HttpRequest& request);
   // GET /api/v1/incidents.atom (atom_feed.h).
   HttpResponse IncidentFeed(const HttpRequest& request);
   // GET /pages/{service}/api/v2/... (statuspage.h).
   HttpResponse GetStatuspage(const HttpRequest& request);
-  // POST /api/v1/incidents/{id}/updates (incident:write).
-  HttpResponse PostIncidentUpdate(std::string_view id, const HttpRequest& request);
+  // POST /api/v1/incidents/{id}/{action} (incident:write): `updates` posts an update (text,
+  // status, impact, components), `merge` folds other incidents in, `split` takes services out.
+  HttpResponse PostIncidentAction(std::string_view id, std::string_view action,
+                                  const HttpRequest& request);
+  // kInvalidArgument naming "components" unless every one is a Statuspage component id of one
+  // of the record's services.
+  Status CheckComponents(const incidents::IncidentRecord& record,
+                         const std::vector<std::string>& components) const;
   // An incident known only from its record (the tracker forgot it, e.g. after a restart).
   void WriteArchivedIncident(JsonWriter& w, const incidents::IncidentRecord& record);
   // Writes one incident, with its most impacted cities and scope from the aggregates.
@@ -128,6 +140,7 @@ class Api {
   incidents::IncidentRecords* const records_;
   alerts::Subscriptions* const subscriptions_;
   incidents::Maintenances* const maintenances_;
+  incidents::StatusPages* const pages_;
   const official::OfficialStatus* const official_;
   ClientRateLimiter form_limiter_;
   ClientRateLimiter public_limiter_;

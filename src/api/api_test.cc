@@ -43,10 +43,11 @@ class ApiTest : public ::testing::Test {
     records_ = std::move(*incidents::IncidentRecords::Open(dir_.str() + "/meta.db"));
     subscriptions_ = std::move(*alerts::Subscriptions::Open(dir_.str() + "/meta.db"));
     maintenances_ = std::move(*incidents::Maintenances::Open(dir_.str() + "/meta.db"));
-    api_ =
-        std::make_unique<Api>(api_options, registry_, *ingestor_, *store_, *gazetteer_, detector_,
-                              incidents_, *assets_, nullptr, keys_.get(), records_.get(),
-                              subscriptions_.get(), maintenances_.get(), nullptr, metrics_, clock_);
+    pages_ = std::move(*incidents::StatusPages::Open(dir_.str() + "/meta.db"));
+    api_ = std::make_unique<Api>(api_options, registry_, *ingestor_, *store_, *gazetteer_,
+                                 detector_, incidents_, *assets_, nullptr, keys_.get(),
+                                 records_.get(), subscriptions_.get(), maintenances_.get(),
+                                 pages_.get(), nullptr, metrics_, clock_);
   }
   ~ApiTest() override { store_->Stop(); }
 
@@ -81,6 +82,7 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<incidents::IncidentRecords> records_;
   std::unique_ptr<alerts::Subscriptions> subscriptions_;
   std::unique_ptr<incidents::Maintenances> maintenances_;
+  std::unique_ptr<incidents::StatusPages> pages_;
   std::unique_ptr<Api> api_;
 };
 
@@ -205,14 +207,16 @@ TEST_F(ApiTest, ServicesCarryDetectionStatusOutagesFirst) {
   EXPECT_EQ(Call("GET", "/api/v1/incidents?service=nope").status, 404);
 
   // Followed as a record: an automatic first update, then an operator's.
-  EXPECT_NE(incident.body.find(R"("status":"investigating","impact":null,"updates":[])"),
-            std::string::npos)
+  EXPECT_NE(
+      incident.body.find(
+          R"("status":"investigating","impact":null,"services":[],"components":[],"regions":[],"merged_into":null,"members":[],"updates":[])"),
+      std::string::npos)
       << "not synced yet: " << incident.body;
   ASSERT_TRUE(records_->Sync(*incidents_.Snapshot(), clock_.Now()).ok());
   incident = Call("GET", "/api/v1/incidents/OM1000001");
   EXPECT_NE(
       incident.body.find(
-          R"("status":"investigating","impact":"major","updates":[{"at":"2026-01-22T14:37:00Z","status":"investigating","body":"User reports rose above the usual level at 14:27 UTC;)"),
+          R"("status":"investigating","impact":"major","services":["teams"],"components":[],"regions":[],"merged_into":null,"members":[],"updates":[{"at":"2026-01-22T14:37:00Z","status":"investigating","body":"User reports rose above the usual level at 14:27 UTC;)"),
       std::string::npos)
       << incident.body;
   auto noc = *keys_->Create("noc", auth::kIncidentWrite, clock_.Now());
@@ -390,7 +394,8 @@ TEST_F(ApiTest, IntakeIsLimitedPerClientUnlessSentWithAKey) {
   ApiOptions options;
   options.public_rate = {.per_minute = 60, .burst = 5, .max_clients = 100};
   Api api(options, registry_, *ingestor_, *store_, *gazetteer_, detector_, incidents_, *assets_,
-          nullptr, keys_.get(), records_.get(), nullptr, nullptr, nullptr, metrics_, clock_);
+          nullptr, keys_.get(), records_.get(), nullptr, nullptr, nullptr, nullptr, metrics_,
+          clock_);
   auto post = [&](const std::string& body, std::string authorization = "") {
     HttpRequest req;
     req.method = "POST";
@@ -674,6 +679,124 @@ TEST_F(ApiTest, StatuspageV2DocumentsMatchTheGoldenFiles) {
   EXPECT_EQ(Call("GET", "/pages/nope/api/v2/summary.json").status, 404);
   EXPECT_EQ(Call("GET", "/pages/outlook/api/v2/nothing.json").status, 404);
   EXPECT_EQ(Call("GET", "/pages/outlook/api/v1/summary.json").status, 404);
+}
+
+TEST_F(ApiTest, OperatorsMergeSplitNameComponentsAndBuildPages) {
+  // Microsoft 365 fails, and Outlook and Teams with it; Slack on its own.
+  incidents::IncidentSnapshot snapshot;
+  auto incident = [&](std::string id, std::string service, std::string upstream = "") {
+    incidents::Incident i;
+    i.id = std::move(id);
+    i.service = std::move(service);
+    i.started_minute = kNow / 60000 - 12;
+    i.detected_minute = kNow / 60000 - 10;
+    if (!upstream.empty()) {
+      i.upstream_incident = "OM1000001";
+      i.upstream_service = std::move(upstream);
+    }
+    return i;
+  };
+  snapshot.incidents = {
+      incident("OM1000001", "microsoft-365"), incident("OM1000002", "outlook", "microsoft-365"),
+      incident("OM1000003", "teams", "microsoft-365"), incident("OM1000004", "slack")};
+  records_->SetServiceNames([&](const std::string& id) {
+    auto found = registry_.Find(id);
+    return found ? found->name : id;
+  });
+  ASSERT_TRUE(records_->Sync(snapshot, FromUnixMillis(kNow - 600000)).ok());
+  auto noc = *keys_->Create("noc", auth::kIncidentWrite, clock_.Now());
+  auto admin = *keys_->Create("ops", auth::kAdmin, clock_.Now());
+  auto post = [&](const std::string& path, const std::string& json, const std::string& token) {
+    return Call("POST", path, json, "application/json", {{"authorization", "Bearer " + token}});
+  };
+  HttpResponse root = Call("GET", "/api/v1/incidents/OM1000001");
+  EXPECT_NE(root.body.find(R"("services":["microsoft-365","outlook","teams"])"), std::string::npos)
+      << root.body;
+  EXPECT_NE(root.body.find(R"("members":["OM1000002","OM1000003"])"), std::string::npos);
+  EXPECT_NE(
+      root.body.find("Also affected: Outlook, Microsoft Teams, which depend on Microsoft 365."),
+      std::string::npos)
+      << root.body;
+
+  // Merge needs incident:write; names what is wrong.
+  EXPECT_EQ(Call("POST", "/api/v1/incidents/OM1000001/merge", R"({"from":["OM1000004"]})").status,
+            401);
+  HttpResponse bad =
+      post("/api/v1/incidents/OM1000001/merge", R"({"from":"OM1000004"})", noc.token);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("from: must be an array of strings"), std::string::npos) << bad.body;
+  bad = post("/api/v1/incidents/OM1000002/merge", R"({"from":["OM1000004"]})", noc.token);
+  EXPECT_NE(bad.body.find("id: OM1000002 is part of OM1000001; merge into that one"),
+            std::string::npos)
+      << bad.body;
+  EXPECT_EQ(post("/api/v1/incidents/OM9/merge", R"({"from":["OM1000004"]})", noc.token).status,
+            404);
+  HttpResponse merged =
+      post("/api/v1/incidents/OM1000001/merge", R"({"from":["OM1000004"]})", noc.token);
+  ASSERT_EQ(merged.status, 200) << merged.body;
+  EXPECT_NE(merged.body.find(R"("services":["microsoft-365","outlook","teams","slack"])"),
+            std::string::npos)
+      << merged.body;
+  EXPECT_NE(merged.body.find("Merged in by noc: OM1000004 (Slack)."), std::string::npos);
+
+  // Split Slack back out.
+  bad = post("/api/v1/incidents/OM1000001/split", R"({"services":["microsoft-365"]})", noc.token);
+  EXPECT_NE(bad.body.find("services: \\\"microsoft-365\\\" is OM1000001's own service"),
+            std::string::npos)
+      << bad.body;
+  HttpResponse split =
+      post("/api/v1/incidents/OM1000001/split", R"({"services":["slack"]})", noc.token);
+  ASSERT_EQ(split.status, 200) << split.body;
+  EXPECT_NE(split.body.find(R"("services":["microsoft-365","outlook","teams"])"),
+            std::string::npos);
+  EXPECT_NE(Call("GET", "/api/v1/incidents/OM1000004").body.find(R"("merged_into":null)"),
+            std::string::npos);
+
+  // Components: only Statuspage component ids of its services.
+  bad = post("/api/v1/incidents/OM1000001/updates",
+             R"({"body":"Mail only.","components":["gmail-1"]})", noc.token);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("components: \\\"gmail-1\\\" is not a component of OM1000001 "
+                          "(microsoft-365-1"),
+            std::string::npos)
+      << bad.body;
+  HttpResponse named =
+      post("/api/v1/incidents/OM1000001/updates",
+           R"({"body":"Mail only.","components":["outlook-1","outlook-4"]})", noc.token);
+  ASSERT_EQ(named.status, 201) << named.body;
+  EXPECT_NE(named.body.find(R"("components":["outlook-1","outlook-4"])"), std::string::npos);
+
+  // A page of chosen services: admin only, unknown services and built-in ids refused.
+  const std::string vendors = R"({"name":"Our vendors","services":["outlook","slack","github"]})";
+  EXPECT_EQ(Call("PUT", "/api/v1/pages/vendors", vendors).status, 401);
+  EXPECT_EQ(Call("PUT", "/api/v1/pages/vendors", vendors, "application/json",
+                 {{"authorization", "Bearer " + noc.token}})
+                .status,
+            403);
+  auto put = [&](const std::string& path, const std::string& json) {
+    return Call("PUT", path, json, "application/json",
+                {{"authorization", "Bearer " + admin.token}});
+  };
+  EXPECT_NE(put("/api/v1/pages/outlook", vendors).body.find(R"(id: \"outlook\" is taken)"),
+            std::string::npos);
+  EXPECT_NE(put("/api/v1/pages/vendors", R"({"name":"x","services":["nope"]})")
+                .body.find(R"(services: unknown service \"nope\")"),
+            std::string::npos);
+  ASSERT_EQ(put("/api/v1/pages/vendors", vendors).status, 200);
+  EXPECT_NE(Call("GET", "/api/v1/pages").body.find(R"("id":"vendors","name":"Our vendors")"),
+            std::string::npos);
+  for (const char* doc : {"summary.json", "incidents/unresolved.json"}) {
+    HttpResponse r = Call("GET", std::string("/pages/vendors/api/v2/") + doc, "", "",
+                          {{"host", "status.example.org"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    std::string name = doc;
+    std::replace(name.begin(), name.end(), '/', '_');
+    ExpectGolden("statuspage/vendors_" + name, r.body);
+  }
+  HttpResponse deleted =
+      Call("DELETE", "/api/v1/pages/vendors", "", "", {{"authorization", "Bearer " + admin.token}});
+  EXPECT_EQ(deleted.status, 200);
+  EXPECT_EQ(Call("GET", "/pages/vendors/api/v2/summary.json").status, 404);
 }
 
 TEST(ResponseTest, StatusCodesMapOnce) {

@@ -9,6 +9,20 @@
 #include "detect/phrases.h"
 
 namespace om::api {
+namespace {
+
+// The incident's cities in minutes [started, end), ranked by excess over their usual share.
+detect::Localization LocalizeCities(const incidents::Incident& i, const store::Aggregates& a,
+                                    uint32_t idx, const detect::Detector& detector, int64_t end,
+                                    size_t max_cities) {
+  int64_t minutes = std::max<int64_t>(1, end - i.started_minute);
+  double expected =
+      detector.ExpectedPerMinute(a, idx, i.started_minute) * static_cast<double>(minutes);
+  return detect::Localize(a, idx, store::Dimension::kCity, i.started_minute, end, expected,
+                          max_cities);
+}
+
+}  // namespace
 
 std::string_view ScopeOf(const std::vector<FootprintCity>& footprint) {
   if (footprint.empty()) return {};
@@ -107,11 +121,7 @@ void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store:
       l.places.push_back(std::move(p));
     }
   } else if (idx) {
-    int64_t minutes = std::max<int64_t>(1, end - i.started_minute);
-    double expected =
-        detector.ExpectedPerMinute(a, *idx, i.started_minute) * static_cast<double>(minutes);
-    l = detect::Localize(a, *idx, store::Dimension::kCity, i.started_minute, end, expected,
-                         max_cities);
+    l = LocalizeCities(i, a, *idx, detector, end, max_cities);
   }
   std::vector<FootprintCity> footprint;
   w.Key("cities").BeginArray();
@@ -135,14 +145,57 @@ void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store:
   w.EndObject();
 }
 
+std::vector<std::string> FootprintRegions(const incidents::Incident& incident,
+                                          const store::Aggregates& aggregates,
+                                          const geo::Gazetteer& gazetteer,
+                                          const detect::Detector& detector, int64_t now_minute) {
+  std::vector<std::string> regions;
+  auto idx = aggregates.ServiceIndex(incident.service);
+  if (!idx) return regions;
+  constexpr size_t kMaxCities = 50;  // LocalizeOptions::max_footprint
+  detect::Localization l =
+      LocalizeCities(incident, aggregates, *idx, detector, now_minute + 1, kMaxCities);
+  for (const auto& p : l.places) {
+    if (!p.in_footprint) continue;
+    uint32_t geonameid = 0;
+    std::from_chars(p.key.data(), p.key.data() + p.key.size(), geonameid);
+    geo::CityId city = gazetteer.FindByGeonameId(geonameid);
+    if (city == geo::kNoCity) continue;
+    std::string code(gazetteer.region_code(gazetteer.city(city).region));
+    if (!code.empty() && std::find(regions.begin(), regions.end(), code) == regions.end()) {
+      regions.push_back(std::move(code));
+    }
+  }
+  return regions;
+}
+
 void WriteRecordFields(JsonWriter& w, const incidents::IncidentRecord* record, bool crowd_open) {
   if (!record) {
     w.Key("status").String(crowd_open ? "investigating" : "resolved");
-    w.Key("impact").Null().Key("updates").BeginArray().EndArray();
+    w.Key("impact").Null();
+    for (std::string_view key : {"services", "components", "regions"}) {
+      w.Key(key).BeginArray().EndArray();
+    }
+    w.Key("merged_into").Null().Key("members").BeginArray().EndArray();
+    w.Key("updates").BeginArray().EndArray();
     return;
   }
   w.Key("status").String(incidents::StatusName(record->status));
   w.Key("impact").String(incidents::ImpactName(record->impact));
+  auto list = [&](std::string_view key, const std::vector<std::string>& items) {
+    w.Key(key).BeginArray();
+    for (const auto& item : items) w.String(item);
+    w.EndArray();
+  };
+  list("services", record->services);
+  list("components", record->components);
+  list("regions", record->regions);
+  if (record->merged_into.empty()) {
+    w.Key("merged_into").Null();
+  } else {
+    w.Key("merged_into").String(record->merged_into);
+  }
+  list("members", record->members);
   w.Key("updates").BeginArray();
   for (const auto& u : record->updates) {
     w.BeginObject().Key("at").String(FormatRfc3339(FromUnixMillis(u.at_ms)));

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -45,6 +46,14 @@ void WriteIncidentJson(JsonWriter& w, const incidents::Incident& incident,
                        const detect::Detector& detector, int64_t now_minute, size_t max_cities,
                        bool rank_cities_by_excess = true,
                        const std::function<void(JsonWriter&)>& extra = nullptr);
+
+// The ISO 3166-2 regions ("US-MN") of the cities in an open incident's footprint, measured up to
+// `now_minute`, in footprint order without repeats: what records keep and region subscriptions
+// match. REQUIRES: the caller holds the aggregates' read lock.
+std::vector<std::string> FootprintRegions(const incidents::Incident& incident,
+                                          const store::Aggregates& aggregates,
+                                          const geo::Gazetteer& gazetteer,
+                                          const detect::Detector& detector, int64_t now_minute);
 
 // The followed incident's fields: "status" and "impact" (Statuspage's names) and "updates"
 // (oldest first: at, status, body, author). Without a record (none kept, or not yet synced), the

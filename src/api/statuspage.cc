@@ -42,23 +42,35 @@ bool UnderMaintenance(const StatuspageView& v, const std::string& service) {
   });
 }
 
-// Statuspage's component status of a member: the worse of the crowd's view (outage:
-// major_outage, possible problems: degraded_performance) and the impact of its unresolved
-// incidents (critical: major_outage, major: partial_outage, minor: degraded_performance); or
-// under_maintenance while an announced window is under way and no incident is declared (the
-// window explains what people report).
-std::string_view MemberStatus(const StatuspageView& v, size_t member) {
+// Whether unresolved-or-not incident `i` affects component `c`: one of its services, and (when an
+// operator named components) one of those. A category page's component is a whole service,
+// affected when any of that service's components is.
+bool Affects(const StatuspageView& v, const incidents::IncidentRecord& i, const Component& c) {
+  const std::string& service = v.members[c.member].service->id;
+  if (!i.Covers(service)) return false;
+  if (i.components.empty()) return true;
+  return std::any_of(i.components.begin(), i.components.end(), [&](const std::string& named) {
+    return v.group ? named.starts_with(service + "-") : named == c.id;
+  });
+}
+
+// Statuspage's status of a component: the worse of the crowd's view of its service (outage:
+// major_outage, possible problems: degraded_performance) and the impact of the unresolved
+// incidents that affect it (critical: major_outage, major: partial_outage, minor:
+// degraded_performance); or under_maintenance while an announced window is under way and no
+// incident is declared (the window explains what people report).
+std::string_view ComponentStatus(const StatuspageView& v, const Component& c) {
   static constexpr std::string_view kStatus[] = {"operational", "degraded_performance",
                                                  "partial_outage", "major_outage"};
-  const StatuspageMember& m = v.members[member];
+  const StatuspageMember& m = v.members[c.member];
   int worst = 0;
   if (m.crowd && m.crowd->status == detect::Status::kOutage) worst = 3;
   if (m.crowd && m.crowd->status == detect::Status::kPossible) worst = 1;
   bool declared = false;
   for (const auto& i : v.incidents) {
-    if (i.service != m.service->id || i.resolved()) continue;
-    worst = std::max(worst, static_cast<int>(i.impact));
+    if (i.resolved() || !i.Covers(m.service->id)) continue;
     declared = true;
+    if (Affects(v, i, c)) worst = std::max(worst, static_cast<int>(i.impact));
   }
   if (!declared && UnderMaintenance(v, m.service->id)) return "under_maintenance";
   return kStatus[worst];
@@ -96,7 +108,7 @@ void WriteComponents(JsonWriter& w, const StatuspageView& v) {
     const StatuspageMember& m = v.members[c.member];
     int64_t since = m.crowd && m.crowd->since_minute ? m.crowd->since_minute * 60000 : v.now_ms;
     w.BeginObject().Key("id").String(c.id).Key("name").String(c.name);
-    w.Key("status").String(MemberStatus(v, c.member));
+    w.Key("status").String(ComponentStatus(v, c));
     w.Key("created_at").String(Time(since)).Key("updated_at").String(Time(since));
     w.Key("position").Int(static_cast<int64_t>(i) + 1).Key("description").Null();
     w.Key("showcase").Bool(true).Key("start_date").Null().Key("group_id").Null();
@@ -114,13 +126,13 @@ void WriteStatus(JsonWriter& w, const StatuspageView& v) {
     if (!i.resolved()) worst = std::max(worst, static_cast<int>(i.impact));
   }
   bool maintenance = false;
-  for (size_t m = 0; m < v.members.size(); ++m) {
-    std::string_view status = MemberStatus(v, m);
+  for (const Component& c : Components(v)) {
+    std::string_view status = ComponentStatus(v, c);
     if (status == "under_maintenance") {
       maintenance = true;
       continue;
     }
-    const detect::ServiceState* crowd = v.members[m].crowd;
+    const detect::ServiceState* crowd = v.members[c.member].crowd;
     if (crowd && crowd->status == detect::Status::kOutage) worst = std::max(worst, 2);
     if (crowd && crowd->status == detect::Status::kPossible) worst = std::max(worst, 1);
   }
@@ -137,15 +149,14 @@ void WriteStatus(JsonWriter& w, const StatuspageView& v) {
   w.Key("description").String(kDescription[worst]).EndObject();
 }
 
-// The components an incident or window of `service` affects, with `status_of(member)`.
-template <typename StatusFn>
-void WriteAffected(JsonWriter& w, const StatuspageView& v, const std::string& service,
-                   StatusFn status_of) {
+// The components `affects(component)` selects, each with `status_of(component)`.
+template <typename AffectsFn, typename StatusFn>
+void WriteAffected(JsonWriter& w, const StatuspageView& v, AffectsFn affects, StatusFn status_of) {
   w.Key("components").BeginArray();
   for (const Component& c : Components(v)) {
-    if (v.members[c.member].service->id != service) continue;
+    if (!affects(c)) continue;
     w.BeginObject().Key("id").String(c.id).Key("name").String(c.name);
-    w.Key("status").String(status_of(c.member)).Key("page_id").String(v.page_id).EndObject();
+    w.Key("status").String(status_of(c)).Key("page_id").String(v.page_id).EndObject();
   }
   w.EndArray();
 }
@@ -158,7 +169,15 @@ void WriteIncident(JsonWriter& w, const StatuspageView& v, const incidents::Inci
   }
   const catalog::Service* service = ServiceOf(v, i.service);
   w.BeginObject().Key("id").String(i.id);
-  w.Key("name").String("Problems with " + (service ? service->name : i.service));
+  std::string others;
+  if (i.services.size() > 1) {
+    size_t n = i.services.size() - 1;
+    others = " and " + std::to_string(n) + (n == 1 ? " more service" : " more services");
+  }
+  std::string name = service          ? service->name
+                     : v.service_name ? v.service_name(i.service)
+                                      : i.service;
+  w.Key("name").String("Problems with " + name + others);
   w.Key("status").String(incidents::StatusName(i.status));
   w.Key("created_at").String(Time(i.created_ms)).Key("updated_at").String(Time(i.updated_ms));
   if (monitoring_at) {
@@ -183,14 +202,17 @@ void WriteIncident(JsonWriter& w, const StatuspageView& v, const incidents::Inci
     w.Key("status").String(incidents::StatusName(u.status)).Key("body").String(u.body);
     w.Key("incident_id").String(i.id).Key("created_at").String(Time(u.at_ms));
     w.Key("updated_at").String(Time(u.at_ms)).Key("display_at").String(Time(u.at_ms));
-    w.Key("affected_components").Null().Key("deliver_notifications").Bool(true);
+    w.Key("affected_components").Null().Key("deliver_notifications").Bool(!u.quiet);
     w.Key("custom_tweet").Null().Key("tweet_id").Null().EndObject();
   }
   w.EndArray();
-  // Every component of its service: crowd reports do not say which part failed.
-  WriteAffected(w, v, i.service, [&](size_t member) {
-    return i.resolved() ? std::string_view("operational") : MemberStatus(v, member);
-  });
+  // Every component of its services (crowd reports do not say which part failed), or those an
+  // operator named.
+  WriteAffected(
+      w, v, [&](const Component& c) { return Affects(v, i, c); },
+      [&](const Component& c) {
+        return i.resolved() ? std::string_view("operational") : ComponentStatus(v, c);
+      });
   w.EndObject();
 }
 
@@ -231,10 +253,12 @@ void WriteMaintenance(JsonWriter& w, const StatuspageView& v, const incidents::M
     w.EndObject();
   }
   w.EndArray();
-  WriteAffected(w, v, m.service, [&](size_t) {
-    return status == "in_progress" ? std::string_view("under_maintenance")
-                                   : std::string_view("operational");
-  });
+  WriteAffected(
+      w, v, [&](const Component& c) { return v.members[c.member].service->id == m.service; },
+      [&](const Component&) {
+        return status == "in_progress" ? std::string_view("under_maintenance")
+                                       : std::string_view("operational");
+      });
   w.Key("scheduled_for").String(Time(m.starts_ms)).Key("scheduled_until").String(Time(m.ends_ms));
   w.EndObject();
 }

@@ -15,6 +15,7 @@
 //
 // Thread-safety: pure functions of their inputs.
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,8 @@ struct StatuspageView {
   std::vector<incidents::IncidentRecord> incidents;  // of the members, newest first
   std::vector<incidents::Maintenance> maintenances;  // of the members, by start
   std::string base_url;  // "http://host:port", for page and incident links
+  // Names services that are not members (a group's upstream); may be null.
+  std::function<std::string(const std::string& service)> service_name;
   int64_t now_ms = 0;
 };
 

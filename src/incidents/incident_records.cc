@@ -636,7 +636,8 @@ Result<IncidentRecord> IncidentRecords::Split(std::string_view id,
                         now_ms,
                         root.status,
                         "Split out by " + std::string(author) + ": " + JoinList(names, ", ") +
-                            ", followed as their own incidents again.",
+                            (names.size() == 1 ? ", followed as its own incident again."
+                                               : ", followed as their own incidents again."),
                         std::string(author),
                         false};
   changes.push_back({std::move(root), update});

@@ -29,6 +29,7 @@
 // Thread-safety: every method may be called from any thread (one mutex; reads are served from
 // memory, writes go to SQLite before they are visible).
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -94,6 +95,10 @@ struct IncidentRecord {
   std::vector<IncidentUpdate> updates;  // oldest first
   bool resolved() const {
     return status == IncidentStatus::kResolved || status == IncidentStatus::kPostmortem;
+  }
+  // Whether `s` is one of its services.
+  bool Covers(std::string_view s) const {
+    return service == s || std::find(services.begin(), services.end(), s) != services.end();
   }
 };
 

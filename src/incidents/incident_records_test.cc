@@ -188,7 +188,7 @@ TEST(IncidentRecordsTest, OperatorsMergeAndSplitAndItIsKeptAcrossRestarts) {
     EXPECT_EQ(split->services, (std::vector<std::string>{"outlook", "onedrive"}));
     EXPECT_EQ(split->members, (std::vector<std::string>{"OM1000003"}));
     EXPECT_EQ(split->updates.back().body,
-              "Split out by noc: teams, followed as their own incidents again.");
+              "Split out by noc: teams, followed as its own incident again.");
     auto teams = *records->Find("OM1000002");
     EXPECT_TRUE(teams.merged_into.empty());
     EXPECT_TRUE(teams.detached);

@@ -19,6 +19,17 @@ namespace om::json {
 Result<std::map<std::string, std::string>> ParseStringFields(
     std::string_view body, const std::vector<std::string_view>& allowed);
 
+// A small JSON object of strings and arrays of strings, such as a merge request
+// {"from":["OM1000002"]} or an update {"body":"…","components":["outlook-2"]}.
+struct Fields {
+  std::map<std::string, std::string> strings;
+  std::map<std::string, std::vector<std::string>> lists;
+};
+// As ParseStringFields, with the keys in `lists` taking arrays of strings ("<key>: must be an
+// array of strings", "<key>: at most <max_items> items").
+Result<Fields> ParseFields(std::string_view body, const std::vector<std::string_view>& strings,
+                           const std::vector<std::string_view>& lists, size_t max_items = 100);
+
 // The string at JSON Pointer `pointer` (RFC 6901, e.g. "/status/indicator") in the document
 // `body`. kInvalidArgument for invalid JSON or a value that is not a string; kNotFound when
 // nothing is there.

@@ -20,6 +20,23 @@ TEST(JsonFieldsTest, ReadsStringsAndNamesWhatIsWrong) {
   EXPECT_TRUE(ParseStringFields("{}", {"body"})->empty());
 }
 
+TEST(JsonFieldsTest, ReadsListsOfStrings) {
+  auto ok = ParseFields(R"({"body":"x","components":["a-1","b-2"],"from":[]})", {"body"},
+                        {"components", "from"});
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->strings.at("body"), "x");
+  EXPECT_EQ(ok->lists.at("components"), (std::vector<std::string>{"a-1", "b-2"}));
+  EXPECT_TRUE(ok->lists.at("from").empty());
+  EXPECT_EQ(ParseFields(R"({"from":"OM1"})", {}, {"from"}).status().message(),
+            "from: must be an array of strings");
+  EXPECT_EQ(ParseFields(R"({"from":["OM1",2]})", {}, {"from"}).status().message(),
+            "from: must be an array of strings");
+  EXPECT_EQ(ParseFields(R"({"body":["x"]})", {"body"}, {}).status().message(),
+            "body: must be a string");
+  EXPECT_EQ(ParseFields(R"({"from":["a","b","c"]})", {}, {"from"}, 2).status().message(),
+            "from: at most 2 items");
+}
+
 TEST(JsonFieldsTest, StringAtPointer) {
   const std::string summary =
       R"({"page":{"id":"x"},"status":{"indicator":"minor","description":"Partial \"outage\""},"components":[{"status":"operational"}]})";

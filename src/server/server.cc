@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "api/incident_json.h"
 #include "base/log.h"
 
 namespace om::server {
@@ -44,11 +45,20 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   if (!records.ok()) return records.status().WithPrefix("incident records");
   s->records_ = std::move(*records);
   s->records_->SetReminderInterval(config.remind_every);
+  s->records_->SetGroupDependents(config.group_dependents);
+  s->records_->SetServiceNames([registry = s->registry_.get()](const std::string& service) {
+    auto found = registry->Find(service);
+    return found ? found->name : service;
+  });
   Result<std::unique_ptr<incidents::Maintenances>> maintenances =
       incidents::Maintenances::Open(MetaDatabasePath(config.store.data_dir));
   if (!maintenances.ok()) return maintenances.status().WithPrefix("maintenances");
   s->maintenances_ = std::move(*maintenances);
   incidents::Maintenances* windows = s->maintenances_.get();
+  Result<std::unique_ptr<incidents::StatusPages>> pages =
+      incidents::StatusPages::Open(MetaDatabasePath(config.store.data_dir));
+  if (!pages.ok()) return pages.status().WithPrefix("status pages");
+  s->pages_ = std::move(*pages);
   incidents::IncidentOptions incident_options;
   // Never reuse an id a record already has.
   incident_options.first_number =
@@ -67,8 +77,16 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   const Clock* now = &clock;
   s->detector_thread_ = std::make_unique<DetectorThread>(
       *s->detector_, *s->incidents_, *s->store_, clock, std::chrono::seconds(5),
-      [kept, tracker, now] {
-        Status synced = kept->Sync(*tracker->Snapshot(), now->Now());
+      [kept, tracker, now, store = s->store_.get(), gazetteer = s->gazetteer_.get(),
+       detector = s->detector_.get()] {
+        // Where each open incident is: what region subscriptions match.
+        auto regions = [&](const incidents::Incident& incident) {
+          int64_t minute = ToUnixMillis(now->Now()) / 60000;
+          return store->Read([&](const store::Aggregates& a) {
+            return api::FootprintRegions(incident, a, *gazetteer, *detector, minute);
+          });
+        };
+        Status synced = kept->Sync(*tracker->Snapshot(), now->Now(), regions);
         if (!synced.ok()) OM_LOG(kError) << "incident records: " << synced.ToString();
       });
   Result<std::unique_ptr<auth::ApiKeys>> keys =
@@ -106,10 +124,11 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   s->assets_ = web::Assets::LoadBuiltin();
   s->live_ = std::make_unique<api::LiveEvents>(config.live, *s->registry_, *s->store_,
                                                *s->detector_, *s->incidents_, s->metrics_, clock);
-  s->api_ = std::make_unique<api::Api>(
-      config.api, *s->registry_, *s->ingestor_, *s->store_, *s->gazetteer_, *s->detector_,
-      *s->incidents_, *s->assets_, s->live_.get(), s->keys_.get(), s->records_.get(),
-      s->subscriptions_.get(), s->maintenances_.get(), s->official_.get(), s->metrics_, clock);
+  s->api_ = std::make_unique<api::Api>(config.api, *s->registry_, *s->ingestor_, *s->store_,
+                                       *s->gazetteer_, *s->detector_, *s->incidents_, *s->assets_,
+                                       s->live_.get(), s->keys_.get(), s->records_.get(),
+                                       s->subscriptions_.get(), s->maintenances_.get(),
+                                       s->pages_.get(), s->official_.get(), s->metrics_, clock);
   api::Api* api = s->api_.get();
   Result<std::unique_ptr<api::HttpServer>> http = api::HttpServer::Create(
       config.http,

@@ -23,6 +23,7 @@
 #include "incidents/incident_records.h"
 #include "incidents/incident_tracker.h"
 #include "incidents/maintenances.h"
+#include "incidents/status_pages.h"
 #include "ingest/ingestor.h"
 #include "ingest/service_registry.h"
 #include "official/official_status.h"
@@ -65,6 +66,7 @@ class Server {
   std::unique_ptr<detect::Detector> detector_;
   std::unique_ptr<incidents::IncidentRecords> records_;
   std::unique_ptr<incidents::Maintenances> maintenances_;
+  std::unique_ptr<incidents::StatusPages> pages_;
   std::unique_ptr<incidents::IncidentTracker> incidents_;
   std::unique_ptr<DetectorThread> detector_thread_;
   std::unique_ptr<auth::ApiKeys> keys_;

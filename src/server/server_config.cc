@@ -38,6 +38,7 @@ Status LoadServerConfig(const std::string& path, ServerConfig& config) {
       get_duration("notify.hold_down_minutes", 0, 1440, config.notifier.hold_down, 60000));
   OM_RETURN_IF_ERROR(
       get_duration("notify.remind_every_minutes", 0, 10080, config.remind_every, 60000));
+  OM_RETURN_IF_ERROR(file.GetBool("notify.group_dependents", config.group_dependents));
   // [store]
   OM_RETURN_IF_ERROR(file.GetString("store.data_dir", config.store.data_dir));
   std::string fsync = config.store.fsync == store::FsyncPolicy::kAlways ? "always" : "interval";

@@ -27,6 +27,8 @@ struct ServerConfig {
   std::vector<std::string> official_services;
   // An unresolved incident without an update for this long gets a "still ongoing" update.
   std::chrono::minutes remind_every{0};
+  // Dependents that fail with their upstream join its incident (one notification, not thirty).
+  bool group_dependents = true;
   store::StoreOptions store;
   ingest::IngestOptions ingest;
   detect::DetectOptions detect;
