@@ -18,8 +18,18 @@ namespace {
 std::string Time(int64_t ms) { return FormatRfc3339(FromUnixMillis(ms)); }
 
 bool Wanted(const Subscription& s, const incidents::IncidentRecords::UpdateEvent& e) {
-  if (!s.service.empty() && e.incident.service != s.service) return false;
+  // Quiet updates are a member's notes; its group's incident tells the news.
+  if (e.update.quiet) return false;
+  if (!s.service.empty() && !e.incident.Covers(s.service)) return false;
+  if (!s.region.empty() && !InRegion(e.incident.regions, s.region)) return false;
   return static_cast<int>(e.incident.impact) >= static_cast<int>(s.min_impact);
+}
+
+// "Microsoft 365", or "Microsoft 365 and 29 more services" for a group.
+std::string GroupName(const incidents::IncidentRecord& i, const std::string& name) {
+  if (i.services.size() <= 1) return name;
+  size_t n = i.services.size() - 1;
+  return name + " and " + std::to_string(n) + (n == 1 ? " more service" : " more services");
 }
 
 // Slack reads <, > and & in message text as markup (links, mentions): its formatting guide asks
@@ -108,8 +118,9 @@ std::string Notifier::Payload(const Subscription& s,
   const incidents::IncidentRecord& i = e.incident;
   std::string name = service_name_ ? service_name_(i.service) : i.service;
   std::string url = options_.public_url + "/incidents/" + i.id;
-  std::string title = name + ": " + std::string(incidents::StatusName(e.update.status)) + " (" +
-                      i.id + ", impact " + std::string(incidents::ImpactName(i.impact)) + ")";
+  std::string title = GroupName(i, name) + ": " +
+                      std::string(incidents::StatusName(e.update.status)) + " (" + i.id +
+                      ", impact " + std::string(incidents::ImpactName(i.impact)) + ")";
   JsonWriter w;
   switch (s.channel) {
     case Channel::kWebhook:
@@ -117,6 +128,13 @@ std::string Notifier::Payload(const Subscription& s,
       w.Key("incident").BeginObject().Key("id").String(i.id).Key("service").String(i.service);
       w.Key("service_name").String(name).Key("status").String(incidents::StatusName(i.status));
       w.Key("impact").String(incidents::ImpactName(i.impact)).Key("url").String(url);
+      for (auto [key, items] :
+           {std::pair{"services", &i.services}, std::pair{"components", &i.components},
+            std::pair{"regions", &i.regions}}) {
+        w.Key(key).BeginArray();
+        for (const auto& item : *items) w.String(item);
+        w.EndArray();
+      }
       w.EndObject();
       w.Key("update").BeginObject().Key("seq").Int(e.update.seq);
       w.Key("at").String(Time(e.update.at_ms));
@@ -171,8 +189,9 @@ Status Notifier::Deliver(const Subscription& s,
     OM_ASSIGN_OR_RETURN(net::SmtpTarget target, net::ParseSmtpUrl(s.url));
     const incidents::IncidentRecord& i = e.incident;
     std::string name = service_name_ ? service_name_(i.service) : i.service;
-    std::string subject = name + ": " + std::string(incidents::StatusName(e.update.status)) + " (" +
-                          i.id + ", impact " + std::string(incidents::ImpactName(i.impact)) + ")";
+    std::string subject = GroupName(i, name) + ": " +
+                          std::string(incidents::StatusName(e.update.status)) + " (" + i.id +
+                          ", impact " + std::string(incidents::ImpactName(i.impact)) + ")";
     std::string body = e.update.body + "\n\n" + options_.public_url + "/incidents/" + i.id +
                        "\n\n-- \noutagemap: you subscribed to incidents of " +
                        (s.service.empty() ? std::string("every service") : name) + ".\n";
@@ -201,6 +220,8 @@ void Notifier::Serve(Subscription& s, int64_t now_ms) {
   const Subscription before = s;
   const int64_t hold_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(options_.hold_down).count();
+  const int64_t region_wait_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(options_.region_wait).count();
   for (const auto& e : records_.UpdatesSince(s.cursor_seq, 50)) {
     // A blip: resolved within the hold-down of its creation, and nobody wrote about it but
     // detection. Told to nobody.
@@ -212,6 +233,13 @@ void Notifier::Serve(Subscription& s, int64_t now_ms) {
     }
     bool blip = hold_ms > 0 && e.incident.resolved() && !operator_spoke &&
                 e.incident.resolved_ms - e.incident.created_ms < hold_ms;
+    // Where an incident is becomes known once its footprint is significant, often a minute or
+    // two after detection: a region subscription waits for it (in order) rather than miss the
+    // opening, for at most `region_wait`.
+    if (!s.region.empty() && e.incident.regions.empty() && !e.incident.resolved() &&
+        !e.update.quiet && now_ms - e.incident.created_ms < region_wait_ms) {
+      break;
+    }
     if (!Wanted(s, e) || blip) {
       s.cursor_seq = e.update.seq;
       continue;

@@ -1,8 +1,9 @@
 #pragma once
 // Notifier delivers incident updates to subscriptions (subscriptions.h) on its own thread. Every
 // `poll` it asks each subscription's next updates (IncidentRecords::UpdatesSince past the
-// subscription's cursor), skips those its filter does not want (another service, a lower
-// impact), and POSTs the rest in order:
+// subscription's cursor), skips those its filter does not want (quiet updates of an incident
+// that is part of another, an incident not covering its service or not reaching its region, a
+// lower impact), and POSTs the rest in order:
 //   webhook  our JSON, signed: X-Outagemap-Signature: sha256=<HMAC-SHA256(secret, body), hex>
 //   slack    {"text": …}, what Slack's incoming webhooks accept
 //   teams    a MessageCard, what Microsoft Teams' incoming webhooks accept
@@ -48,6 +49,9 @@ struct NotifierOptions {
   // (its updates wait, in order, until then); one resolved sooner is never told at all, neither
   // its opening nor its resolution. 0 tells at once.
   std::chrono::minutes hold_down{0};
+  // A subscription to a region waits this long at most for a new incident's footprint to be
+  // known before it judges whether the incident is in its region.
+  std::chrono::minutes region_wait{15};
 };
 
 class Notifier {

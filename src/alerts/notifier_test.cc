@@ -61,7 +61,7 @@ TEST(NotifierTest, DeliversInOrderRetriesWithBackoffAndResumesAfterRestart) {
   std::string secret, id;
   {
     auto subs = std::move(*Subscriptions::Open(path));
-    auto webhook = subs->Create(Channel::kWebhook, receiver.url(), "outlook",
+    auto webhook = subs->Create(Channel::kWebhook, receiver.url(), "outlook", "",
                                 incidents::Impact::kNone, 0, clock.Now());
     ASSERT_TRUE(webhook.ok()) << webhook.status().ToString();
     secret = webhook->secret;
@@ -108,7 +108,7 @@ TEST(NotifierTest, DeliversInOrderRetriesWithBackoffAndResumesAfterRestart) {
   EXPECT_NE(last.find("X-Outagemap-Delivery: " + id + "-3"), std::string::npos) << last;
   EXPECT_NE(
       body.find(
-          R"("incident":{"id":"OM1000001","service":"outlook","service_name":"Outlook","status":"identified","impact":"major","url":"http://127.0.0.1:8080/incidents/OM1000001"})"),
+          R"("incident":{"id":"OM1000001","service":"outlook","service_name":"Outlook","status":"identified","impact":"major","url":"http://127.0.0.1:8080/incidents/OM1000001","services":["outlook"],"components":[],"regions":[]})"),
       std::string::npos)
       << body;
   EXPECT_NE(body.find(R"("body":"Found it \"quoted\"","author":"noc")"), std::string::npos);
@@ -127,9 +127,9 @@ TEST(NotifierTest, HoldDownHidesBlipsAndDelaysOpenings) {
   Receiver receiver({200});
   auto records = std::move(*incidents::IncidentRecords::Open(dir.str() + "/meta.db"));
   auto subs = std::move(*Subscriptions::Open(dir.str() + "/meta.db"));
-  ASSERT_TRUE(
-      subs->Create(Channel::kWebhook, receiver.url(), "", incidents::Impact::kNone, 0, clock.Now())
-          .ok());
+  ASSERT_TRUE(subs->Create(Channel::kWebhook, receiver.url(), "", "", incidents::Impact::kNone, 0,
+                           clock.Now())
+                  .ok());
   NotifierOptions options;
   options.hold_down = std::chrono::minutes(5);
   Notifier notifier(options, *records, *subs, nullptr, metrics, clock);
@@ -149,6 +149,79 @@ TEST(NotifierTest, HoldDownHidesBlipsAndDelaysOpenings) {
   auto requests = receiver.requests();
   ASSERT_EQ(requests.size(), 1u) << "the blip is told to nobody, the outage once";
   EXPECT_NE(requests[0].find(R"("id":"OM1000002")"), std::string::npos);
+}
+
+TEST(NotifierTest, ACascadeOfThirtyIsToldAsOneIncidentAndRegionsFilter) {
+  testing::TempDir dir;
+  testing::FakeClock clock(FromUnixMillis(kMinute * 60000));
+  MetricsRegistry metrics;
+  Receiver everyone({200}), app7({200}), minnesota({200}), germany({200});
+  auto records = std::move(*incidents::IncidentRecords::Open(dir.str() + "/meta.db"));
+  auto subs = std::move(*Subscriptions::Open(dir.str() + "/meta.db"));
+  auto subscribe = [&](Receiver& r, std::string service, std::string region) {
+    ASSERT_TRUE(subs->Create(Channel::kWebhook, r.url(), service, region, incidents::Impact::kNone,
+                             0, clock.Now())
+                    .ok());
+  };
+  subscribe(everyone, "", "");
+  subscribe(app7, "app7", "");  // a dependent's own subscribers
+  subscribe(minnesota, "", "US-MN");
+  subscribe(germany, "", "DE");
+  EXPECT_EQ(subs->Create(Channel::kWebhook, everyone.url(), "", "Minnesota",
+                         incidents::Impact::kNone, 0, clock.Now())
+                .status()
+                .message(),
+            "region: must be a country (ISO 3166-1 alpha-2, \"US\") or a region (ISO 3166-2, "
+            "\"US-MN\")");
+  Notifier notifier({}, *records, *subs, nullptr, metrics, clock);
+  // The upstream, where reports rose in Minnesota; then thirty dependents over two minutes.
+  auto in_minnesota = [](const incidents::Incident&) { return std::vector<std::string>{"US-MN"}; };
+  incidents::IncidentSnapshot snapshot;
+  snapshot.incidents = {Open("OM1000001", "cloud")};
+  ASSERT_TRUE(records->Sync(snapshot, clock.Now(), in_minnesota).ok());
+  for (int minute = 1; minute <= 2; ++minute) {
+    clock.Advance(std::chrono::minutes(1));
+    for (int k = 0; k < 15; ++k) {
+      int n = (minute - 1) * 15 + k;
+      incidents::Incident i = Open("OM10001" + std::to_string(10 + n), "app" + std::to_string(n));
+      i.upstream_incident = "OM1000001";
+      i.upstream_service = "cloud";
+      snapshot.incidents.push_back(i);
+    }
+    ASSERT_TRUE(records->Sync(snapshot, clock.Now(), in_minnesota).ok());
+    notifier.RunOnce();
+  }
+  // Opened, then "Also affected" twice: three notifications, not thirty-one.
+  auto told = everyone.requests();
+  ASSERT_EQ(told.size(), 3u);
+  EXPECT_NE(told[0].find(R"("id":"OM1000001","service":"cloud")"), std::string::npos) << told[0];
+  EXPECT_NE(told[2].find(R"("services":["cloud","app0",)"), std::string::npos) << told[2];
+  EXPECT_NE(told[2].find("Also affected: app15, app16,"), std::string::npos) << told[2];
+  // app7's subscribers hear through the group's incident, which covers app7 from its first
+  // minute: the whole story, once.
+  auto for_app7 = app7.requests();
+  ASSERT_EQ(for_app7.size(), 3u);
+  EXPECT_NE(for_app7[1].find("Also affected: app0, app1,"), std::string::npos) << for_app7[1];
+  EXPECT_EQ(minnesota.requests().size(), 3u);
+  EXPECT_TRUE(germany.requests().empty());
+
+  // A region subscription waits for a new incident's footprint rather than miss its opening.
+  snapshot.incidents.push_back(Open("OM1000200", "bank"));
+  auto in_berlin_later = [&](const incidents::Incident& i) {
+    if (i.service != "bank") return std::vector<std::string>{"US-MN"};
+    if (clock.Now() < FromUnixMillis((kMinute + 4) * 60000)) return std::vector<std::string>{};
+    return std::vector<std::string>{"DE-BE"};
+  };
+  ASSERT_TRUE(records->Sync(snapshot, clock.Now(), in_berlin_later).ok());
+  notifier.RunOnce();
+  EXPECT_TRUE(germany.requests().empty()) << "where it is is not known yet";
+  EXPECT_EQ(everyone.requests().size(), 4u);
+  clock.Advance(std::chrono::minutes(2));
+  ASSERT_TRUE(records->Sync(snapshot, clock.Now(), in_berlin_later).ok());
+  notifier.RunOnce();
+  ASSERT_EQ(germany.requests().size(), 1u);
+  EXPECT_NE(germany.requests()[0].find(R"("regions":["DE-BE"])"), std::string::npos);
+  EXPECT_EQ(minnesota.requests().size(), 3u);
 }
 
 TEST(NotifierTest, SlackAndTeamsPayloads) {
@@ -204,7 +277,7 @@ TEST(NotifierTest, AnUnreachableReceiverTimesOutAndIsRetried) {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   ::close(fd);
   ASSERT_TRUE(subs->Create(Channel::kWebhook,
-                           "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/", "",
+                           "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/", "", "",
                            incidents::Impact::kNone, 0, clock.Now())
                   .ok());
   incidents::IncidentSnapshot snapshot;

@@ -1,5 +1,7 @@
 #include "alerts/subscriptions.h"
 
+#include <algorithm>
+
 #include "base/hex.h"
 #include "net/http_client.h"
 #include "net/smtp_client.h"
@@ -12,7 +14,7 @@ constexpr std::string_view kChannelNames[] = {"webhook", "slack", "teams", "aler
 
 constexpr std::string_view kColumns =
     "id, channel, url, secret, service, min_impact, created_ms, cursor_seq, attempts, "
-    "next_attempt_ms, last_error, delivered";
+    "next_attempt_ms, last_error, delivered, region";
 
 }  // namespace
 
@@ -44,13 +46,37 @@ Result<std::unique_ptr<Subscriptions>> Subscriptions::Open(const std::string& pa
                " next_attempt_ms INTEGER NOT NULL DEFAULT 0,"
                " last_error TEXT NOT NULL DEFAULT '',"
                " delivered INTEGER NOT NULL DEFAULT 0)"));
+  // Added after the first release; older files gain it on open.
+  OM_RETURN_IF_ERROR(db->AddColumnIfMissing("subscriptions", "region", "TEXT NOT NULL DEFAULT ''"));
   return std::unique_ptr<Subscriptions>(new Subscriptions(std::move(db)));
 }
 
+bool ValidRegion(std::string_view region) {
+  auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  auto alnum = [&](char c) { return upper(c) || (c >= '0' && c <= '9'); };
+  if (region.size() < 2 || !upper(region[0]) || !upper(region[1])) return false;
+  if (region.size() == 2) return true;
+  if (region[2] != '-' || region.size() < 4 || region.size() > 6) return false;
+  return std::all_of(region.begin() + 3, region.end(), alnum);
+}
+
+bool InRegion(const std::vector<std::string>& regions, std::string_view region) {
+  return std::any_of(regions.begin(), regions.end(), [&](const std::string& r) {
+    return r == region ||
+           (r.size() > region.size() && r.starts_with(region) && r[region.size()] == '-');
+  });
+}
+
 Result<Subscription> Subscriptions::Create(Channel channel, std::string_view url,
-                                           std::string_view service, incidents::Impact min_impact,
-                                           int64_t first_seq, Timestamp now) {
+                                           std::string_view service, std::string_view region,
+                                           incidents::Impact min_impact, int64_t first_seq,
+                                           Timestamp now) {
   if (url.size() > 2000) return Status::InvalidArgument("url: longer than 2000 bytes");
+  if (!region.empty() && !ValidRegion(region)) {
+    return Status::InvalidArgument(
+        "region: must be a country (ISO 3166-1 alpha-2, \"US\") or a region (ISO 3166-2, "
+        "\"US-MN\")");
+  }
   // E-mail goes to an SMTP server (smtp://…?to=…), everything else over HTTP.
   OM_RETURN_IF_ERROR(channel == Channel::kEmail ? net::ParseSmtpUrl(url).status()
                                                 : net::ParseHttpUrl(url).status());
@@ -62,16 +88,17 @@ Result<Subscription> Subscriptions::Create(Channel channel, std::string_view url
   s.channel = channel;
   s.url = std::string(url);
   s.service = std::string(service);
+  s.region = std::string(region);
   s.min_impact = min_impact;
   s.created_ms = ToUnixMillis(now);
   s.cursor_seq = first_seq;
   MutexLock lock(mu_);
   OM_ASSIGN_OR_RETURN(db::Statement insert,
                       db_->Prepare("INSERT INTO subscriptions(" + std::string(kColumns) +
-                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, '', 0)"));
+                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, '', 0, ?)"));
   insert.Bind(1, s.id).Bind(2, ChannelName(s.channel)).Bind(3, s.url).Bind(4, s.secret);
   insert.Bind(5, s.service).Bind(6, incidents::ImpactName(s.min_impact));
-  insert.Bind(7, s.created_ms).Bind(8, s.cursor_seq);
+  insert.Bind(7, s.created_ms).Bind(8, s.cursor_seq).Bind(9, s.region);
   OM_RETURN_IF_ERROR(insert.Run());
   return s;
 }
@@ -101,6 +128,7 @@ std::vector<Subscription> Subscriptions::List() const {
     s.next_attempt_ms = select->ColumnInt(9);
     s.last_error = select->ColumnText(10);
     s.delivered = select->ColumnInt(11);
+    s.region = select->ColumnText(12);
     out.push_back(std::move(s));
   }
   return out;

@@ -32,7 +32,10 @@ struct Subscription {
   Channel channel = Channel::kWebhook;
   std::string url;
   std::string secret;   // webhook: the HMAC-SHA256 key (64 hex digits); empty for the others
-  std::string service;  // only this service's incidents; empty for every service
+  std::string service;  // only incidents covering this service; empty for every service
+  // Only incidents whose footprint reaches this country ("US") or region ("US-MN"); empty for
+  // everywhere.
+  std::string region;
   incidents::Impact min_impact = incidents::Impact::kNone;
   int64_t created_ms = 0;
   // Delivery state.
@@ -43,14 +46,21 @@ struct Subscription {
   int64_t delivered = 0;  // updates delivered in all
 };
 
+// "US" or "US-MN" (ISO 3166-1 alpha-2, or ISO 3166-2 with a 1 to 3 character subdivision).
+bool ValidRegion(std::string_view region);
+// Whether `regions` (ISO 3166-2 codes) lie in `region`: the same code, or a subdivision of the
+// country `region` names.
+bool InRegion(const std::vector<std::string>& regions, std::string_view region);
+
 class Subscriptions {
  public:
   static Result<std::unique_ptr<Subscriptions>> Open(const std::string& path);
 
   // A new subscription that starts after `first_seq` (updates before it are not sent). The secret
-  // is generated for webhooks. kInvalidArgument naming the field for a bad url or channel.
+  // is generated for webhooks. kInvalidArgument naming the field for a bad url, channel or region.
   Result<Subscription> Create(Channel channel, std::string_view url, std::string_view service,
-                              incidents::Impact min_impact, int64_t first_seq, Timestamp now);
+                              std::string_view region, incidents::Impact min_impact,
+                              int64_t first_seq, Timestamp now);
   std::vector<Subscription> List() const;
   // kNotFound for an unknown id.
   Status Delete(std::string_view id);

@@ -826,6 +826,11 @@ void WriteSubscription(JsonWriter& w, const alerts::Subscription& s, bool with_s
   } else {
     w.Key("service").String(s.service);
   }
+  if (s.region.empty()) {
+    w.Key("region").Null();
+  } else {
+    w.Key("region").String(s.region);
+  }
   w.Key("min_impact").String(incidents::ImpactName(s.min_impact));
   w.Key("created_at").String(FormatRfc3339(FromUnixMillis(s.created_ms)));
   w.Key("delivered").Int(s.delivered).Key("failed_attempts").Int(s.attempts);
@@ -929,7 +934,7 @@ HttpResponse Api::HandleSubscriptions(const HttpRequest& request) {
     return MethodNotAllowed(request, id.empty() ? "GET, POST" : "DELETE");
   }
   Result<std::map<std::string, std::string>> fields =
-      json::ParseStringFields(request.body, {"channel", "url", "service", "min_impact"});
+      json::ParseStringFields(request.body, {"channel", "url", "service", "region", "min_impact"});
   if (!fields.ok()) return ErrorResponse(fields.status());
   auto field = [&](const std::string& name) { return FieldOr(*fields, name); };
   Result<alerts::Channel> channel = alerts::ParseChannel(field("channel"));
@@ -951,8 +956,8 @@ HttpResponse Api::HandleSubscriptions(const HttpRequest& request) {
   }
   // A new subscription hears about what happens from now on, not the whole history.
   int64_t first_seq = records_->LastSeq();
-  Result<alerts::Subscription> created =
-      subscriptions_->Create(*channel, field("url"), service, min_impact, first_seq, clock_.Now());
+  Result<alerts::Subscription> created = subscriptions_->Create(
+      *channel, field("url"), service, field("region"), min_impact, first_seq, clock_.Now());
   if (!created.ok()) return ErrorResponse(created.status());
   JsonWriter w;
   WriteSubscription(w, *created, true);

@@ -504,7 +504,7 @@ TEST_F(ApiTest, SubscriptionsNeedAnAdminKey) {
   EXPECT_NE(created.body.find(R"("channel":"webhook","url":"http://127.0.0.1:9/hook","secret":")"),
             std::string::npos)
       << created.body;
-  EXPECT_NE(created.body.find(R"("service":"microsoft-365","min_impact":"major")"),
+  EXPECT_NE(created.body.find(R"("service":"microsoft-365","region":null,"min_impact":"major")"),
             std::string::npos);
   std::string id = created.body.substr(created.body.find(R"("id":")") + 6, 12);
   HttpResponse list = call("GET", "/api/v1/subscriptions", "", admin.token);
@@ -526,6 +526,16 @@ TEST_F(ApiTest, SubscriptionsNeedAnAdminKey) {
                  R"({"channel":"teams","url":"http://x/","service":"nope"})", admin.token)
                 .status,
             400);
+  HttpResponse regional =
+      call("POST", "/api/v1/subscriptions",
+           R"({"channel":"teams","url":"http://127.0.0.1:9/","region":"US-MN"})", admin.token);
+  EXPECT_EQ(regional.status, 201) << regional.body;
+  EXPECT_NE(regional.body.find(R"("service":null,"region":"US-MN")"), std::string::npos)
+      << regional.body;
+  EXPECT_NE(call("POST", "/api/v1/subscriptions",
+                 R"({"channel":"teams","url":"http://x/","region":"Texas"})", admin.token)
+                .body.find("region: must be a country"),
+            std::string::npos);
   EXPECT_EQ(call("GET", "/api/v1/subscriptions/" + id, "", admin.token).status, 405);
   EXPECT_EQ(call("DELETE", "/api/v1/subscriptions/" + id, "", admin.token).status, 200);
   EXPECT_EQ(call("DELETE", "/api/v1/subscriptions/" + id, "", admin.token).status, 404);
