@@ -160,6 +160,11 @@ std::string Notifier::Payload(const Subscription& s,
       w.Key("incident").String(i.id).EndObject();
       w.Key("annotations").BeginObject().Key("summary").String(title);
       w.Key("description").String(e.update.body).Key("service_name").String(name);
+      // The services of a group: an annotation, since labels are the alert's identity.
+      std::string services;
+      for (const auto& service : i.services)
+        services.append(services.empty() ? "" : ",").append(service);
+      w.Key("services").String(services);
       w.Key("status").String(incidents::StatusName(i.status));
       w.Key("impact").String(incidents::ImpactName(i.impact)).EndObject();
       w.Key("startsAt").String(Time(i.created_ms)).Key("endsAt").String(Time(ends));

@@ -250,7 +250,7 @@ TEST(NotifierTest, SlackAndTeamsPayloads) {
   am.channel = Channel::kAlertmanager;
   EXPECT_EQ(
       notifier.Payload(am, records->UpdatesSince(0, 1).at(0)),
-      R"j([{"labels":{"alertname":"OutagemapIncident","service":"outlook","incident":"OM1000001"},"annotations":{"summary":"Outlook: investigating (OM1000001, impact major)","description":"User reports rose above the usual level at 14:35 UTC; outagemap declared an outage at 14:37 UTC.","service_name":"Outlook","status":"investigating","impact":"major"},"startsAt":"2026-01-22T14:37:00Z","endsAt":"2026-01-23T14:37:00Z","generatorURL":"http://status.example.org/incidents/OM1000001"}])j");
+      R"j([{"labels":{"alertname":"OutagemapIncident","service":"outlook","incident":"OM1000001"},"annotations":{"summary":"Outlook: investigating (OM1000001, impact major)","description":"User reports rose above the usual level at 14:35 UTC; outagemap declared an outage at 14:37 UTC.","service_name":"Outlook","services":"outlook","status":"investigating","impact":"major"},"startsAt":"2026-01-22T14:37:00Z","endsAt":"2026-01-23T14:37:00Z","generatorURL":"http://status.example.org/incidents/OM1000001"}])j");
   Subscription teams;
   teams.channel = Channel::kTeams;
   std::string card = notifier.Payload(teams, event);

@@ -184,9 +184,27 @@ receivers:
                   and "Subject: =?utf-8?B?" in mail and "User reports rose above the usual level" in mail
                   and "/incidents/OM" in mail, mail)
             alert = json.loads(forwarded[0][2])["alerts"][0]
+            # Outlook fails with Microsoft 365, which it depends on: the subscriber to Outlook
+            # hears of Outlook's own incident, or of the group's that Outlook joined.
+            annotations = alert["annotations"]
             check(alert["status"] == "firing" and alert["labels"]["alertname"] == "OutagemapIncident"
-                  and alert["labels"]["service"] == "outlook" and alert["labels"]["incident"].startswith("OM")
-                  and alert["annotations"]["summary"].startswith("Outlook: investigating"), alert)
+                  and alert["labels"]["incident"].startswith("OM")
+                  and "outlook" in annotations["services"].split(",")
+                  and (annotations["summary"].startswith("Outlook: investigating")
+                       or (alert["labels"]["service"] == "microsoft-365"
+                           and annotations["summary"].startswith("Microsoft 365 and "))), alert)
+            # One outage, one incident: the group's record lists Outlook and Teams as members.
+            status, _, body = client.request("GET", "/api/v1/incidents/" + alert["labels"]["incident"])
+            group = json.loads(body)["data"]
+            check(status == 200 and "outlook" in group["services"], group)
+            # An operator's page of chosen services, read like any Statuspage page.
+            status, _, body = client.request("PUT", "/api/v1/pages/vendors", json.dumps(
+                {"name": "Our vendors", "services": ["microsoft-365", "outlook", "github"]}), headers=auth)
+            check(status == 200, (status, body))
+            status, _, body = client.request("GET", "/pages/vendors/api/v2/summary.json")
+            page = json.loads(body)
+            check(status == 200 and [c["id"] for c in page["components"]] == ["microsoft-365", "outlook", "github"]
+                  and page["incidents"] and page["status"]["indicator"] != "none", page)
             print(f"ok   {len(received)} deliveries: webhook signed and retried after a 500, over TLS to a "
                   f"trusted certificate and refused to an untrusted one ({refused[0]['last_error']}), Slack text sent, e-mail delivered over STARTTLS to aiosmtpd, "
                   f"Alertmanager forwarded incident {alert['labels']['incident']}")
