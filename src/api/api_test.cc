@@ -15,6 +15,7 @@
 #include "api/response.h"
 #include "geo/testing_gazetteer.h"
 #include "testing/fake_clock.h"
+#include "testing/loopback_http.h"
 #include "testing/temp_dir.h"
 
 namespace om::api {
@@ -807,6 +808,56 @@ TEST_F(ApiTest, OperatorsMergeSplitNameComponentsAndBuildPages) {
       Call("DELETE", "/api/v1/pages/vendors", "", "", {{"authorization", "Bearer " + admin.token}});
   EXPECT_EQ(deleted.status, 200);
   EXPECT_EQ(Call("GET", "/pages/vendors/api/v2/summary.json").status, 404);
+}
+
+TEST_F(ApiTest, OfficialStatusAndItsAccuracyGradeBesideTheCrowd) {
+  // Outlook's official page (a Statuspage fixture on 127.0.0.1) admits a problem; the crowd
+  // detected two incidents: one 10 minutes ago, ongoing (acknowledged at once), and one three
+  // days ago, when the page said nothing (never acknowledged).
+  testing::LoopbackHttpServer page([](const std::string&) {
+    return testing::LoopbackHttpServer::Reply(
+        200, R"({"status":{"indicator":"major","description":"Partial System Outage"}})",
+        "Content-Type: application/json\r\n");
+  });
+  official::OfficialOptions options;
+  options.enabled = true;
+  auto official = std::move(*official::OfficialStatus::Open(
+      options, {{"outlook", page.url("/api/v2/status.json"), "statuspage"}},
+      dir_.str() + "/meta.db", metrics_, clock_));
+  official->PollDue();
+  incidents::IncidentSnapshot snapshot;
+  incidents::Incident old_one, new_one;
+  old_one.id = "OM1000001";
+  old_one.service = "outlook";
+  old_one.started_minute = kNow / 60000 - 3 * 1440 - 2;
+  old_one.detected_minute = kNow / 60000 - 3 * 1440;
+  old_one.resolved_minute = kNow / 60000 - 3 * 1440 + 60;
+  new_one.id = "OM1000002";
+  new_one.service = "outlook";
+  new_one.started_minute = kNow / 60000 - 12;
+  new_one.detected_minute = kNow / 60000 - 10;
+  snapshot.incidents = {new_one, old_one};
+  ASSERT_TRUE(records_->Sync(snapshot, clock_.Now()).ok());
+  clock_.Advance(std::chrono::minutes(1));
+  Api api(ApiOptions{}, registry_, *ingestor_, *store_, *gazetteer_, detector_, incidents_,
+          *assets_, nullptr, keys_.get(), records_.get(), nullptr, nullptr, nullptr, official.get(),
+          metrics_, clock_);
+  std::promise<HttpResponse> answer;
+  HttpRequest request;
+  request.method = "GET";
+  request.path = "/api/v1/services/outlook";
+  api.Handle(std::move(request), [&](HttpResponse r) { answer.set_value(std::move(r)); });
+  HttpResponse r = answer.get_future().get();
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find(R"("official":{"status":"partial","description":"Partial System Outage")"),
+            std::string::npos)
+      << r.body;
+  // The ongoing one acknowledged at the poll, 10 minutes after its detection; one of two: C.
+  EXPECT_NE(
+      r.body.find(
+          R"("accuracy":{"period_days":90,"incidents":2,"acknowledged":1,"median_delay_minutes":10,"grade":"C"})"),
+      std::string::npos)
+      << r.body;
 }
 
 TEST(ResponseTest, StatusCodesMapOnce) {

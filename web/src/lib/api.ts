@@ -137,6 +137,16 @@ export interface Incident {
   status?: 'investigating' | 'identified' | 'monitoring' | 'resolved' | 'postmortem';
   impact?: 'none' | 'minor' | 'major' | 'critical' | null;
   updates?: IncidentUpdate[];
+  /** Every service it covers (its own first, then those merged in: dependents, or an operator's merge). */
+  services?: string[];
+  /** Statuspage component ids an operator named; empty: every component. */
+  components?: string[];
+  /** ISO 3166-2 regions of its footprint. */
+  regions?: string[];
+  /** The incident this one is part of, where its updates continue. */
+  merged_into?: string | null;
+  /** The incidents merged into this one. */
+  members?: string[];
 }
 
 /** A scheduled maintenance window (GET /api/v1/maintenances). */

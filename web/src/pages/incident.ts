@@ -11,7 +11,7 @@ import { store } from '../lib/store';
 import { card, errorText, isAbort, message } from '../lib/ui';
 import type { PageContext } from './page';
 import { debugHooks } from './page';
-import { citiesTable, cityToPlace, errorsList, incidentFacts, problemBars, timeline, updatesList, type CityRow } from './parts';
+import { citiesTable, cityToPlace, errorsList, groupNote, incidentFacts, problemBars, timeline, updatesList, type CityRow } from './parts';
 
 export async function incidentPage(ctx: PageContext): Promise<void> {
   const id = ctx.params[0] ?? '';
@@ -79,6 +79,7 @@ export async function incidentPage(ctx: PageContext): Promise<void> {
       h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '/map' }, 'Outage map'), h('span', { 'aria-hidden': 'true' }, ' / '), h('span', null, `Incident ${inc.id}`)),
       h('div', { class: 'title-row' }, h('h1', null, `${name}: incident ${inc.id}`), h('div', { class: 'share' }, copy, copyNote)),
       h('p', { class: 'lede' }, h('a', { href: `/services/${enc(inc.service)}` }, `${name} service page`)),
+      groupNote(inc, (s) => store.nameOf(s)),
     );
     summary.className = `banner banner-${open ? 'outage' : 'normal'}`;
     replaceChildren(

@@ -135,6 +135,30 @@ export function updatesList(inc: Incident, nowMs: number): HTMLElement | null {
   );
 }
 
+/**
+ * One outage, one incident: "Part of incident OM… , where updates continue" for a member, or
+ * "Also affected: Outlook, Microsoft Teams" for a group. Null for an incident on its own.
+ */
+export function groupNote(inc: Incident, nameOf: (service: string) => string): HTMLElement | null {
+  if (inc.merged_into) {
+    return h(
+      'p',
+      { class: 'group-note' },
+      'Part of ',
+      h('a', { href: `/incidents/${encodeURIComponent(inc.merged_into)}` }, `incident ${inc.merged_into}`),
+      ', where its updates continue.',
+    );
+  }
+  const others = (inc.services ?? []).filter((s) => s !== inc.service);
+  if (others.length === 0) return null;
+  const links: (Node | string)[] = [];
+  others.forEach((s, k) => {
+    if (k > 0) links.push(', ');
+    links.push(h('a', { href: `/services/${encodeURIComponent(s)}` }, nameOf(s)));
+  });
+  return h('p', { class: 'group-note' }, 'Also affected: ', ...links, '.');
+}
+
 /** started → detected → peak → resolved (or "ongoing"), from the incident JSON. */
 export function timeline(inc: Incident, nowMs: number): HTMLElement {
   const started = toMs(inc.started_at);

@@ -35,7 +35,7 @@ import { store } from '../lib/store';
 import { card, errorText, isAbort, message, statusIcon, statusPill } from '../lib/ui';
 import type { PageContext } from './page';
 import { debugHooks } from './page';
-import { citiesTable, cityToPlace, errorsList, problemBars, segmented, timeline, updatesList, type CityRow, type MapMode } from './parts';
+import { citiesTable, cityToPlace, errorsList, groupNote, problemBars, segmented, timeline, updatesList, type CityRow, type MapMode } from './parts';
 
 const DAY = 24 * 3600_000;
 
@@ -383,6 +383,7 @@ export async function servicePage(ctx: PageContext): Promise<void> {
         `${formatCount(inc.reports)} reports counted · ${scopeLabel(inc.scope)}`,
         inc.state === 'resolved' && inc.resolved_at ? ` · lasted ${formatDuration((toMs(inc.resolved_at) ?? 0) - (toMs(inc.started_at) ?? 0))}` : '',
       ),
+      groupNote(inc, (s) => store.nameOf(s)),
       timeline(inc, now),
       updatesList(inc, now),
     );
