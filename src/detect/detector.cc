@@ -10,8 +10,17 @@ namespace {
 
 constexpr int64_t kQuarter = 15;
 constexpr int64_t kDay = 1440;
+// Day profiles are refreshed over this many quarter hours after a local midnight.
+constexpr uint32_t kDayProfileSpread = 8;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+int64_t FloorMod(int64_t a, int64_t b) { return a - FloorDiv(a, b) * b; }
+
+// Saturday or Sunday, for a day counted from the epoch (1970-01-01 was a Thursday).
+bool IsWeekend(int64_t day) {
+  int64_t weekday = FloorMod(day + 4, 7);  // 0 Sunday ... 6 Saturday
+  return weekday == 0 || weekday == 6;
+}
 
 uint64_t Count(const store::Aggregates& a, uint32_t service, int64_t from, int64_t to) {
   return a.Total(service, from, to);
@@ -72,72 +81,121 @@ double Detector::PossibleThreshold(double expected_count) const {
   return hi;
 }
 
-Detector::Baseline Detector::ComputeBaseline(const store::Aggregates& a, uint32_t service,
-                                             int64_t minute) const {
-  int64_t quarter_start = FloorDiv(minute, kQuarter) * kQuarter;
-  std::vector<double> same_quarter;
-  same_quarter.reserve(static_cast<size_t>(options_.history_days));
-  for (int d = 1; d <= options_.history_days; ++d) {
-    int64_t from = quarter_start - d * kDay;
-    same_quarter.push_back(static_cast<double>(a.Total(service, from, from + kQuarter)));
+Detector::DayProfile Detector::ComputeDayProfile(const store::Aggregates& a, uint32_t service,
+                                                 int64_t minute) const {
+  DayProfile p;
+  const int64_t history = options_.history_days;
+  // Its local time, from its daily cycle over the history: the peak of the cycle's first
+  // harmonic (the direction of the hours weighted by their reports) is taken as 15:00 local,
+  // where crowd reports of consumer and work services peak. Unlike the quietest hour, the phase
+  // of the harmonic is not thrown by a long flat night, and outages (short) barely move it.
+  // Without a weekly profile, or without a daily cycle, local time is UTC.
+  if (options_.weekly_profile) {
+    int64_t hour_start = FloorDiv(minute, 60) * 60;
+    auto hours = a.Series(service, std::nullopt, "", hour_start - history * kDay, hour_start, 60);
+    double total = 0, x = 0, y = 0;
+    for (size_t i = 0; i < hours.counts.size(); ++i) {
+      int64_t start = hours.from_minute + static_cast<int64_t>(i) * hours.step_minutes;
+      double angle = 2 * M_PI * (static_cast<double>(FloorMod(start, kDay)) + 30) / kDay;
+      double n = static_cast<double>(hours.counts[i]);
+      total += n;
+      x += n * std::cos(angle);
+      y += n * std::sin(angle);
+    }
+    // Enough reports, and a daily cycle to speak of (the harmonic over 5% of the total).
+    if (total >= options_.min_weekly_reports && std::hypot(x, y) >= 0.05 * total) {
+      double peak_hour = std::atan2(y, x) * 24 / (2 * M_PI);  // UTC, in (-12, 12]
+      p.tz_minutes =
+          (FloorMod(static_cast<int64_t>(std::lround(15 - peak_hour)) + 12, 24) - 12) * 60;
+      p.local_time_known = true;
+    }
   }
-  // Days before the service's first report do not count as zero days.
-  int64_t first_day = INT64_MAX;
-  auto day_totals = a.Series(service, std::nullopt, "",
-                             quarter_start - options_.history_days * kDay, quarter_start, kDay);
-  for (size_t i = 0; i < day_totals.counts.size(); ++i) {
-    if (day_totals.counts[i] > 0) {
-      first_day = static_cast<int64_t>(i);
+  p.local_day = FloorDiv(minute + p.tz_minutes, kDay);
+  // The whole local days before today.
+  int64_t today_start = p.local_day * kDay - p.tz_minutes;
+  auto days = a.Series(service, std::nullopt, "", today_start - history * kDay, today_start, kDay);
+  size_t first = days.counts.size();
+  for (size_t i = 0; i < days.counts.size(); ++i) {
+    if (days.counts[i] > 0) {
+      first = i;
       break;
     }
   }
-  // Reports before the last day bucket: the service is older than a day. Judged on the day
-  // totals already read, not on a second pass over 13 days of minute counts.
-  const bool older_than_a_day =
-      first_day != INT64_MAX && first_day + 1 < static_cast<int64_t>(day_totals.counts.size());
-  int days_with_history =
-      first_day == INT64_MAX ? 0 : options_.history_days - static_cast<int>(first_day);
+  p.days_with_history = static_cast<int>(days.counts.size() - first);
+  if (p.days_with_history == 0) return p;
+  std::vector<double> all(days.counts.begin() + static_cast<ptrdiff_t>(first), days.counts.end());
+  double level = Median(all);
+  if (level <= 0) return p;
+  // Slow drift: a service that grows or shrinks sits away from the median of its past. Scale by
+  // the median daily total of the last 7 days over that of the whole history (medians, so an
+  // outage day does not count).
+  if (options_.max_drift > 1) {
+    std::vector<double> recent(all.end() - std::min<ptrdiff_t>(7, std::ssize(all)), all.end());
+    p.drift = std::clamp(Median(recent) / level, 1 / options_.max_drift, options_.max_drift);
+  }
+  return p;
+}
+
+Detector::Baseline Detector::ComputeBaseline(const store::Aggregates& a, uint32_t service,
+                                             int64_t minute, const DayProfile* profile) const {
+  DayProfile fresh;
+  if (!profile) {
+    fresh = ComputeDayProfile(a, service, minute);
+    profile = &fresh;
+  }
+  int64_t quarter_start = FloorDiv(minute, kQuarter) * kQuarter;
   double expected;
-  if (days_with_history >= options_.min_history_days) {
-    // same_quarter[d - 1] is d days ago; keep the days since the first report.
-    std::vector<double> usable(same_quarter.begin(), same_quarter.begin() + days_with_history);
-    std::nth_element(usable.begin(), usable.begin() + static_cast<ptrdiff_t>(usable.size() / 2),
-                     usable.end());
-    expected = usable[usable.size() / 2] / kQuarter;
-    // Slow drift: a service that grows or shrinks sits away from the median of its past. Scale
-    // by the median daily total of the last 7 days over that of the whole history (medians, so
-    // an outage day does not count), within [1 / max_drift, max_drift].
-    if (options_.max_drift > 1) {
-      std::vector<double> days(day_totals.counts.begin() + first_day, day_totals.counts.end());
-      std::vector<double> recent(days.end() - std::min<ptrdiff_t>(7, std::ssize(days)), days.end());
-      double all_level = Median(days), recent_level = Median(recent);
-      if (all_level > 0) {
-        expected *=
-            std::clamp(recent_level / all_level, 1 / options_.max_drift, options_.max_drift);
+  if (profile->days_with_history >= options_.min_history_days) {
+    // The median of the same quarter hour on the days since its first report: of the days of
+    // the same kind (weekend or weekday, in its local time) when there are enough of both
+    // kinds, else of all. Each past quarter hour is judged by the same calendar as this one, so
+    // an error of an hour or two in the local time moves the weekend's edges, but never
+    // compares Friday night with Saturday nights. Scaled by the drift term.
+    int days = std::min(options_.history_days, profile->days_with_history);
+    std::vector<double> all, same;
+    all.reserve(static_cast<size_t>(days));
+    bool weekly = profile->local_time_known && options_.weekly_profile;
+    bool weekend = weekly && IsWeekend(FloorDiv(quarter_start + profile->tz_minutes, kDay));
+    for (int d = 1; d <= days; ++d) {
+      int64_t from = quarter_start - d * kDay;
+      double n = static_cast<double>(a.Total(service, from, from + kQuarter));
+      all.push_back(n);
+      if (weekly && IsWeekend(FloorDiv(from + profile->tz_minutes, kDay)) == weekend) {
+        same.push_back(n);
       }
     }
+    bool by_kind = weekly && std::ssize(same) >= options_.min_weekly_samples &&
+                   std::ssize(all) - std::ssize(same) >= options_.min_weekly_samples;
+    expected = Median(std::move(by_kind ? same : all)) / kQuarter * profile->drift;
+    return {std::max(expected, options_.min_expected_per_minute), false};
+  }
+  // Too little history for a daily cycle. Is it older than a day (reports before the last 24
+  // hours)? Judged on day totals, not on a pass over minute counts.
+  auto day_totals = a.Series(service, std::nullopt, "",
+                             quarter_start - options_.history_days * kDay, quarter_start, kDay);
+  bool older_than_a_day = false;
+  for (size_t i = 0; i + 1 < day_totals.counts.size(); ++i)
+    older_than_a_day |= day_totals.counts[i] > 0;
+  if (older_than_a_day) {
+    // Its mean rate over the last day, leaving out the last hour (which may be the very outage
+    // being judged).
+    double n = static_cast<double>(Count(a, service, minute - kDay, minute - 60));
+    expected = n / static_cast<double>(kDay - 60);
   } else {
-    if (older_than_a_day) {
-      // Its mean rate over the last day, leaving out the last hour (which may be the very outage
-      // being judged).
-      double n = static_cast<double>(Count(a, service, minute - kDay, minute - 60));
-      expected = n / static_cast<double>(kDay - 60);
-    } else {
-      // Younger than a day: its mean rate since its first report, leaving out the last
-      // `warmup_minutes`; before that much history there is nothing to judge against.
-      auto last_day = a.Series(service, std::nullopt, "", minute - kDay, minute + 1, 1);
-      int64_t first = -1;
-      for (size_t k = 0; k < last_day.counts.size(); ++k) {
-        if (last_day.counts[k] > 0) {
-          first = last_day.from_minute + static_cast<int64_t>(k);
-          break;
-        }
+    // Younger than a day: its mean rate since its first report, leaving out the last
+    // `warmup_minutes`; before that much history there is nothing to judge against.
+    auto last_day = a.Series(service, std::nullopt, "", minute - kDay, minute + 1, 1);
+    int64_t first = -1;
+    for (size_t k = 0; k < last_day.counts.size(); ++k) {
+      if (last_day.counts[k] > 0) {
+        first = last_day.from_minute + static_cast<int64_t>(k);
+        break;
       }
-      int64_t judged_until = minute - options_.warmup_minutes;
-      if (first < 0 || judged_until - first < options_.warmup_minutes) return {NAN, true};
-      expected = static_cast<double>(Count(a, service, first, judged_until)) /
-                 static_cast<double>(judged_until - first);
     }
+    int64_t judged_until = minute - options_.warmup_minutes;
+    if (first < 0 || judged_until - first < options_.warmup_minutes) return {NAN, true};
+    expected = static_cast<double>(Count(a, service, first, judged_until)) /
+               static_cast<double>(judged_until - first);
   }
   return {std::max(expected, options_.min_expected_per_minute), !older_than_a_day};
 }
@@ -145,7 +203,17 @@ Detector::Baseline Detector::ComputeBaseline(const store::Aggregates& a, uint32_
 void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t minute, Tracker& t) {
   int64_t quarter = FloorDiv(minute, kQuarter);
   if (quarter != t.baseline_quarter) {
-    Baseline b = ComputeBaseline(a, service, minute);
+    // The day-level terms change with the service's local day: read once a day, not every
+    // quarter hour. Services sharing a time zone would all read theirs on the same tick, so each
+    // waits for its own quarter hour of the first two hours of the new day (its index modulo 8),
+    // keeping yesterday's terms meanwhile (at night, when they matter least).
+    int64_t local_minute = minute + t.day.tz_minutes;
+    if (t.day.local_day == INT64_MIN ||
+        (FloorDiv(local_minute, kDay) != t.day.local_day &&
+         FloorMod(local_minute, kDay) / kQuarter >= service % kDayProfileSpread)) {
+      t.day = ComputeDayProfile(a, service, minute);
+    }
+    Baseline b = ComputeBaseline(a, service, minute, &t.day);
     t.baseline = b.per_minute;
     t.young = b.young;  // its baseline is a plain mean that knows no daily cycle
     t.baseline_quarter = quarter;

@@ -47,6 +47,15 @@ struct DetectOptions {
   // Slow drift: the baseline is scaled by the level of the last 7 days against the whole
   // history, within [1 / max_drift, max_drift]. 1 turns it off.
   double max_drift = 2;
+  // Weekly profile: the baseline of a weekend quarter hour (Saturday and Sunday, local time) is
+  // the median of the same quarter hour on past weekend days, and of a weekday one on past
+  // weekdays, when the history has at least `min_weekly_samples` of each; else of all days. A
+  // service's local time is found from its own daily cycle: the peak of its first harmonic is
+  // taken as 15:00. false: always all days.
+  bool weekly_profile = true;
+  int min_weekly_samples = 4;
+  // Fewer reports than this over the history: no weekly profile (too few to tell its local time).
+  double min_weekly_reports = 500;
   // Overdispersion of the count model: variance = mu * (1 + dispersion * mu).
   double dispersion = 0.02;
   // The possible test: score (-log10 p), ratio observed/expected and excess reports over 5 min.
@@ -115,8 +124,21 @@ class Detector {
     double per_minute;  // NaN: too young to judge
     bool young;         // younger than a day
   };
-  Baseline ComputeBaseline(const store::Aggregates& aggregates, uint32_t service,
-                           int64_t minute) const;
+  // What the baseline takes from whole days, for one local day of a service: computed once a
+  // day (from one read of its hourly counts and one of its daily totals), not every quarter hour.
+  struct DayProfile {
+    int64_t tz_minutes = 0;         // its local time minus UTC (0 without a daily cycle)
+    bool local_time_known = false;  // from its daily cycle
+    int64_t local_day = INT64_MIN;  // days since the epoch, local time: the day this is for
+    int days_with_history = 0;      // whole local days before this one since its first report
+    double drift = 1;               // the slow drift term
+  };
+  // `profile`, when given, is the service's profile for the local day of `minute`; else it is
+  // computed.
+  Baseline ComputeBaseline(const store::Aggregates& aggregates, uint32_t service, int64_t minute,
+                           const DayProfile* profile = nullptr) const;
+  DayProfile ComputeDayProfile(const store::Aggregates& aggregates, uint32_t service,
+                               int64_t minute) const;
 
   struct Tracker {
     ServiceState state;
@@ -126,6 +148,7 @@ class Detector {
     int64_t baseline_quarter = INT64_MIN;  // quarter hour the cached baseline is for
     double baseline = 0;
     bool young = false;  // younger than a day when the baseline was computed
+    DayProfile day;      // recomputed when its local day ends
   };
   void Evaluate(const store::Aggregates& aggregates, uint32_t service, int64_t minute, Tracker& t);
 

@@ -60,6 +60,73 @@ TEST_F(DetectorTest, DriftFollowsAServiceThatDoubledFourDaysAgo) {
   EXPECT_NEAR(with_drift.ExpectedPerMinute(aggregates_, s, kT0 + 30), 4, 0.8);
 }
 
+// A service used in Chicago (UTC-6): quietest at 04:00 local (0.8 a minute), busiest at 16:00
+// (8 a minute), and at weekends (local Saturday and Sunday) at 0.3 of its weekday level.
+class WeeklyDetectorTest : public DetectorTest {
+ protected:
+  static constexpr int64_t kTz = -6 * 60;
+  static double Rate(int64_t utc_minute) {
+    int64_t local = utc_minute + kTz;
+    double hour = static_cast<double>(((local % kDay) + kDay) % kDay) / 60;
+    double daily = 4.4 - 3.6 * std::cos(2 * M_PI * (hour - 4) / 24);
+    int64_t weekday = (((local - ((local % kDay) + kDay) % kDay) / kDay + 4) % 7 + 7) % 7;
+    return daily * (weekday == 0 || weekday == 6 ? 0.3 : 1.0);
+  }
+  void SetUp() override {
+    for (int64_t m = kT0 - 21 * kDay; m < kT0 + 7 * kDay; ++m) {
+      std::poisson_distribution<uint32_t> d(Rate(m));
+      if (uint32_t n = d(rng_)) AddAt(m, n);
+    }
+  }
+};
+
+TEST_F(WeeklyDetectorTest, WeekendsHaveTheirOwnLevelInTheServicesLocalTime) {
+  // kT0 is a Monday, 00:00 UTC.
+  uint32_t s = *aggregates_.ServiceIndex("outlook");
+  Detector weekly;
+  Detector flat({.weekly_profile = false});
+  int64_t saturday_2pm_local = kT0 + 5 * kDay + 20 * 60;  // Saturday 20:00 UTC
+  int64_t friday_8pm_local = kT0 + 5 * kDay + 2 * 60;     // Saturday 02:00 UTC
+  int64_t monday_2pm_local = kT0 + 20 * 60;
+  // Fourteen same quarter hours are ten weekdays and four weekend days: their median is a
+  // weekday's, 7.5 a minute at 14:00, over three times the weekend's. With the weekly profile, a
+  // Saturday is judged by the four weekend days (their median, so within a third of 2.26).
+  double weekday_2pm = Rate(monday_2pm_local), weekend_2pm = Rate(saturday_2pm_local);
+  EXPECT_NEAR(weekend_2pm, 2.26, 0.01);
+  EXPECT_NEAR(flat.ExpectedPerMinute(aggregates_, s, saturday_2pm_local), weekday_2pm,
+              0.2 * weekday_2pm);
+  EXPECT_NEAR(weekly.ExpectedPerMinute(aggregates_, s, saturday_2pm_local), weekend_2pm,
+              weekend_2pm / 3);
+  EXPECT_NEAR(weekly.ExpectedPerMinute(aggregates_, s, monday_2pm_local), weekday_2pm,
+              0.2 * weekday_2pm);
+  // Friday evening in Chicago is Saturday in UTC: still a weekday for this service.
+  EXPECT_NEAR(weekly.ExpectedPerMinute(aggregates_, s, friday_8pm_local), Rate(friday_8pm_local),
+              0.2 * Rate(friday_8pm_local));
+}
+
+TEST_F(WeeklyDetectorTest, AWeekendOutageBelowTheWeekdayLevelIsFound) {
+  // Saturday 14:00-14:30 local: six times the weekend's level, under twice a weekday's.
+  int64_t start = kT0 + 5 * kDay + 20 * 60;
+  std::poisson_distribution<uint32_t> outage(11.3);
+  for (int64_t m = start; m < start + 30; ++m) {
+    if (uint32_t n = outage(rng_)) AddAt(m, n);
+  }
+  Detector weekly;
+  Detector flat({.weekly_profile = false});
+  EXPECT_EQ(RunUntil(weekly, start - 30, start + 10), Status::kOutage);
+  // Against the weekday level it is no outage (possible problems at most).
+  EXPECT_NE(RunUntil(flat, start - 30, start + 10), Status::kOutage);
+  // And the two quiet days before it (Saturday and Sunday in UTC, which in Chicago begin on
+  // Friday evening and end on Sunday evening) raised nothing, not even possible problems.
+  Detector quiet;
+  int raised = 0;
+  for (int64_t m = kT0 - 2 * kDay; m < kT0; ++m) {
+    quiet.Tick(aggregates_, m);
+    raised += quiet.Snapshot()->Find("outlook")->status != Status::kNormal;
+  }
+  EXPECT_EQ(raised, 0);
+}
+
 TEST_F(DetectorTest, ClearSpikeIsAnOutageInItsFirstMinuteAndClearsAfterQuiet) {
   Steady(kT0 - 14 * kDay, kT0 + 600, 2);
   Detector detector;

@@ -18,6 +18,7 @@
 #include "server/line_reader.h"
 #include "server/progress.h"
 #include "server/server.h"
+#include "server/server_config.h"
 
 namespace om::server {
 namespace {
@@ -46,6 +47,15 @@ int RunBacktest(const BacktestFlags& flags) {
   if (!out) {
     std::fprintf(stderr, "outagemap backtest: %s: cannot create\n", flags.out.c_str());
     return 1;
+  }
+  // The same detection settings as a server with that config.
+  ServerConfig config;
+  if (!flags.config.empty()) {
+    Status loaded = LoadServerConfig(flags.config, config);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "outagemap backtest: %s\n", loaded.ToString().c_str());
+      return 2;
+    }
   }
   Result<catalog::Catalog> catalog = LoadCatalog(flags.catalog);
   if (!catalog.ok()) {
@@ -84,7 +94,7 @@ int RunBacktest(const BacktestFlags& flags) {
   ingest_options.max_batch_lines = SIZE_MAX;
   ingest_options.max_body_bytes = SIZE_MAX;
   ingest::Ingestor ingestor(ingest_options, registry, **gazetteer, nullptr, clock, metrics);
-  detect::Detector detector;
+  detect::Detector detector(config.detect);
   incidents::IncidentTracker tracker(
       incidents::IncidentOptions{}, [&registry](const std::string& service) {
         auto found = registry.Find(service);

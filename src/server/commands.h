@@ -40,6 +40,7 @@ struct BacktestFlags {
   std::string out;
   std::string catalog;               // a user catalog merged into the built-in one
   std::string method = "outagemap";  // or "reference": the naive method measured against
+  std::string config;  // a server config whose [detect] settings detection uses; empty: defaults
   bool no_progress = false;
 };
 int RunBacktest(const BacktestFlags& flags);

@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
   backtest_cmd->add_option("--catalog", backtest.catalog,
                            "A user catalog merged into the built-in");
   backtest_cmd->add_flag("--no-progress", backtest.no_progress, "Never draw a progress bar");
+  backtest_cmd->add_option("--config", backtest.config,
+                           "A server config (TOML): detection uses its [detect] settings");
   backtest_cmd
       ->add_option("--method", backtest.method,
                    "outagemap, or reference: the naive method (15-minute buckets, 3x the mean of "

@@ -49,6 +49,9 @@ ip_database = "/srv/city.mmdb"
 outage_ratio = 4.5
 dispersion = 0
 clear_after_minutes = 20
+weekly_profile = false
+[notify]
+group_dependents = false
 )"),
                               c);
   ASSERT_TRUE(s.ok()) << s.ToString();
@@ -67,6 +70,9 @@ clear_after_minutes = 20
   EXPECT_EQ(c.detect.dispersion, 0);
   EXPECT_EQ(c.detect.clear_after_minutes, 20);
   EXPECT_EQ(c.detect.outage_score, 8) << "untouched keys keep their defaults";
+  EXPECT_FALSE(c.detect.weekly_profile);
+  EXPECT_EQ(c.detect.min_weekly_samples, 4);
+  EXPECT_FALSE(c.group_dependents);
 }
 
 TEST(ServerConfigTest, BadValueNamesFileLineAndKey) {

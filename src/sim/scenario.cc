@@ -56,6 +56,11 @@ Result<Scenario> ParseScenario(std::string_view text, std::string_view source) {
       s.days = static_cast<int>(*v.value<int64_t>());
     } else if (key == "dst_change") {
       OM_ASSIGN_OR_RETURN(s.dst_change_ms, TimeValue(source, v, key));
+    } else if (key == "weekend_factor") {
+      if (!v.value<double>() || *v.value<double>() <= 0 || *v.value<double>() > 10) {
+        return KeyError(source, v, key, "must be a number above 0, at most 10");
+      }
+      s.weekend_factor = *v.value<double>();
     } else if (key == "utc_offset_hours") {
       if (!v.value<double>()) return KeyError(source, v, key, "must be a number");
       s.utc_offset_hours = *v.value<double>();
@@ -234,8 +239,12 @@ Result<std::vector<TruthLine>> GenerateScenario(
     minute_reports.clear();
     double offset = scenario.utc_offset_hours +
                     (scenario.dst_change_ms != 0 && m >= scenario.dst_change_ms ? 1 : 0);
-    double hour = std::fmod(static_cast<double>(m) / 3.6e6 + offset + 240, 24.0);
+    double local_hours = static_cast<double>(m) / 3.6e6 + offset;
+    double hour = std::fmod(local_hours + 240, 24.0);
     double daily = 0.25 + 0.75 * std::exp(-std::pow(hour - 14, 2) / 32.0);
+    // 1970-01-01 was a Thursday: local weekday 0 is Sunday, 6 Saturday.
+    auto weekday = static_cast<int64_t>(std::floor(local_hours / 24) + 4) % 7;
+    if (weekday == 0 || weekday == 6) daily *= scenario.weekend_factor;
     for (size_t s = 0; s < scenario.services.size(); ++s) {
       const ScenarioService& svc = scenario.services[s];
       const CityWeights& w = weights[s];

@@ -50,6 +50,8 @@ struct Scenario {
   int days = 7;
   double utc_offset_hours = -6;  // local time of the daily cycle
   int64_t dst_change_ms = 0;     // from this instant the offset is one hour later (0: never)
+  double weekend_factor = 1;     // normal traffic on local Saturdays and Sundays is this times
+                                 // a weekday's
   std::vector<ScenarioService> services;
   std::vector<ScenarioOutage> outages;
   std::vector<ScenarioSpammer> spammers;

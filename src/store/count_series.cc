@@ -132,6 +132,27 @@ uint64_t DenseSeries::Sum(int32_t from, int32_t to) const {
   return one[0];
 }
 
+namespace {
+
+// Adds counts[bucket - base] for buckets [lo, hi) to out[(bucket - from) / step], one output
+// bucket at a time: a plain sum over contiguous counters, with no branch on the data (quiet
+// hours' zero buckets made a per-bucket `if` mispredict) and no division per bucket.
+template <typename Counter>
+void AddBuckets(const Counter* counts, int32_t base, int32_t lo, int32_t hi, int32_t from,
+                int32_t step, std::vector<uint64_t>& out) {
+  int32_t bucket = lo;
+  while (bucket < hi) {
+    auto k = static_cast<size_t>((bucket - from) / step);
+    if (k >= out.size()) return;
+    int32_t end = std::min(hi, from + static_cast<int32_t>(k + 1) * step);
+    uint64_t sum = 0;
+    for (; bucket < end; ++bucket) sum += counts[bucket - base];
+    out[k] += sum;
+  }
+}
+
+}  // namespace
+
 void DenseSeries::AccumulateInto(int32_t from, int32_t to, int32_t step,
                                  std::vector<uint64_t>& out) const {
   if (to <= from) return;
@@ -139,11 +160,11 @@ void DenseSeries::AccumulateInto(int32_t from, int32_t to, int32_t step,
     int32_t base = it->first * per_block_;
     if (base >= to) break;
     int32_t lo = std::max(from, base), hi = std::min(to, base + per_block_);
-    for (int32_t bucket = lo; bucket < hi; ++bucket) {
-      uint64_t v = it->second.Get(bucket - base);
-      if (v == 0) continue;
-      size_t i = static_cast<size_t>((bucket - from) / step);
-      if (i < out.size()) out[i] += v;
+    const Block& b = it->second;
+    if (b.wide.empty()) {
+      AddBuckets(b.narrow.data(), base, lo, hi, from, step, out);
+    } else {
+      AddBuckets(b.wide.data(), base, lo, hi, from, step, out);
     }
   }
 }
