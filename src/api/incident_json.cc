@@ -80,7 +80,8 @@ void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store:
   w.Key("origin").String(i.external() ? "external" : "internal");
   if (i.external()) {
     w.Key("upstream").BeginObject().Key("service").String(i.upstream_service);
-    w.Key("incident").String(i.upstream_incident).EndObject();
+    w.Key("incident").String(i.upstream_incident);
+    w.Key("basis").String(i.upstream_learned ? "learned" : "catalog").EndObject();
   } else {
     w.Key("upstream").Null();
   }

@@ -108,6 +108,23 @@ void IncidentTracker::Update(const store::Aggregates& a, const detect::Detection
       }
     }
     incident.started_minute = onset;
+    // Co-occurrence, counted once per pair: when the second of the two incidents opens.
+    ++incident_count_[incident.service];
+    auto count_with = [&](const Incident& other) {
+      if (other.service == incident.service) return;
+      int64_t gap = incident.started_minute - other.started_minute;
+      if (gap > options_.link_minutes || -gap > options_.link_minutes) return;
+      if (gap >= 0) {
+        CountTogether(other.service, incident.service);
+      } else {
+        CountTogether(incident.service, other.service);
+      }
+    };
+    for (const Incident& other : open_) count_with(other);
+    for (auto it = resolved_.rbegin(); it != resolved_.rend() && it - resolved_.rbegin() < 200;
+         ++it) {
+      count_with(*it);
+    }
     open_.push_back(std::move(incident));
     Refresh(a, open_.back(), minute, s.expected_per_minute);
   }
@@ -138,6 +155,44 @@ std::vector<std::string> IncidentTracker::AllUpstreams(const std::string& servic
   return out;
 }
 
+void IncidentTracker::CountTogether(const std::string& earlier, const std::string& later) {
+  auto& row = together_[earlier];
+  auto it = row.find(later);
+  if (it == row.end()) {
+    if (pairs_ >= options_.learn_max_pairs) return;
+    ++pairs_;
+    it = row.emplace(later, 0).first;
+  }
+  ++it->second;
+}
+
+void IncidentTracker::SeedHistory(std::vector<PastIncident> past) {
+  std::sort(past.begin(), past.end(),
+            [](const auto& a, const auto& b) { return a.started_minute < b.started_minute; });
+  for (size_t i = 0; i < past.size(); ++i) {
+    ++incident_count_[past[i].service];
+    for (size_t j = i; j-- > 0;) {
+      if (past[i].started_minute - past[j].started_minute > options_.link_minutes) break;
+      if (past[j].service != past[i].service) CountTogether(past[j].service, past[i].service);
+    }
+  }
+}
+
+bool IncidentTracker::LearnedUpstream(const std::string& upstream,
+                                      const std::string& service) const {
+  auto count = [&](const std::string& first, const std::string& second) {
+    auto row = together_.find(first);
+    if (row == together_.end()) return 0;
+    auto it = row->second.find(second);
+    return it == row->second.end() ? 0 : it->second;
+  };
+  int with = count(upstream, service);
+  if (with < options_.learn_min_together || count(service, upstream) * 2 > with) return false;
+  auto n = incident_count_.find(service);
+  return n != incident_count_.end() &&
+         with >= options_.learn_min_share * static_cast<double>(n->second);
+}
+
 void IncidentTracker::Link() {
   // Candidates: the open incidents and the recently resolved ones they may be linked to.
   std::vector<const Incident*> all;
@@ -150,24 +205,29 @@ void IncidentTracker::Link() {
     incident.related.clear();
     incident.upstream_service.clear();
     incident.upstream_incident.clear();
+    incident.upstream_learned = false;
     std::vector<std::string> upstreams = AllUpstreams(incident.service);
     const Incident* cause = nullptr;
+    bool cause_learned = false;
     for (const Incident* other : all) {
       if (other == &incident || other->service == incident.service) continue;
       int64_t gap = other->started_minute - incident.started_minute;
       if (gap > options_.link_minutes || -gap > options_.link_minutes) continue;
       incident.related.push_back(other->id);
-      bool is_upstream =
+      bool in_catalog =
           std::find(upstreams.begin(), upstreams.end(), other->service) != upstreams.end();
-      if (is_upstream && gap <= options_.upstream_slack_minutes &&
+      bool learned = !in_catalog && LearnedUpstream(other->service, incident.service);
+      if ((in_catalog || learned) && gap <= options_.upstream_slack_minutes &&
           (cause == nullptr || other->started_minute < cause->started_minute)) {
         cause = other;
+        cause_learned = learned;
       }
     }
     std::sort(incident.related.begin(), incident.related.end());
     if (cause) {
       incident.upstream_service = cause->service;
       incident.upstream_incident = cause->id;
+      incident.upstream_learned = cause_learned;
     }
   }
 }

@@ -11,12 +11,16 @@
 // stray report is not an onset (at most `max_onset_lookback_minutes`).
 //
 // Pure state machine fed once per minute by the detector thread; no I/O, no clock reads.
+// Learned dependencies: besides the catalog's `depends_on`, a service whose incidents keep
+// starting just after another's (see IncidentOptions::learn_*) takes it as a likely upstream.
+//
 // Thread-safety: Update() from one thread; Snapshot() from any thread.
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/mutex.h"
@@ -40,6 +44,13 @@ struct IncidentOptions {
   // A related incident of an upstream service counts as the cause if it started no later than
   // this after the dependent one (onsets are estimated to the minute).
   int upstream_slack_minutes = 2;
+  // Learned dependencies, for services the catalog does not relate: U is taken as an upstream of
+  // S once S's incidents started with (within link_minutes after) one of U's at least
+  // `learn_min_together` times, in at least `learn_min_share` of S's incidents, and at least
+  // twice as often as the other way round. At most `learn_max_pairs` pairs are counted.
+  int learn_min_together = 3;
+  double learn_min_share = 0.5;
+  size_t learn_max_pairs = 100000;
 };
 
 struct ProblemShare {
@@ -64,6 +75,7 @@ struct Incident {
   std::vector<std::string> related;  // ids
   std::string upstream_service;      // empty: none found
   std::string upstream_incident;
+  bool upstream_learned = false;  // from co-occurrence, not from the catalog
   bool open() const { return resolved_minute == 0; }
   bool external() const { return !upstream_service.empty(); }
 };
@@ -95,7 +107,21 @@ class IncidentTracker {
 
   std::shared_ptr<const IncidentSnapshot> Snapshot() const;
 
+  // Past incidents (service and onset, e.g. from the records kept across restarts), so that
+  // learned dependencies survive a restart. REQUIRES: before the first Update.
+  struct PastIncident {
+    std::string service;
+    int64_t started_minute = 0;
+  };
+  void SeedHistory(std::vector<PastIncident> past);
+
+  // Whether `upstream` is a learned upstream of `service` (see IncidentOptions). Detector thread
+  // only (tests).
+  bool LearnedUpstream(const std::string& upstream, const std::string& service) const;
+
  private:
+  // Counts `later` as having started with `earlier` (by onset), once per pair of incidents.
+  void CountTogether(const std::string& earlier, const std::string& later);
   void Publish();
   // Recomputes related incidents and upstreams for the open incidents.
   void Link();
@@ -110,6 +136,11 @@ class IncidentTracker {
   uint64_t next_number_;
   std::vector<Incident> open_;      // detector thread only
   std::vector<Incident> resolved_;  // oldest first
+  // Learned dependencies: how often a service's incident started with one of another's (first
+  // service started first), and how many incidents each service had. Detector thread only.
+  std::unordered_map<std::string, std::unordered_map<std::string, int>> together_;
+  std::unordered_map<std::string, int> incident_count_;
+  size_t pairs_ = 0;
 
   mutable Mutex mu_;
   std::shared_ptr<const IncidentSnapshot> snapshot_ OM_GUARDED_BY(mu_);

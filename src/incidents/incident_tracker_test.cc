@@ -128,5 +128,50 @@ TEST_F(IncidentTrackerTest, DependentsThatStartTogetherNameTheirUpstream) {
   EXPECT_EQ(by_service["video"]->related.size(), 3u);
 }
 
+TEST_F(IncidentTrackerTest, DependenciesAreLearnedFromIncidentsThatKeepStartingTogether) {
+  // "shop" is not related to "cloud" in any catalog, but twice before its incidents started a
+  // minute after one of cloud's (seeded, as from the records after a restart).
+  std::poisson_distribution<uint32_t> d(2);
+  for (const char* service : {"cloud", "shop"}) {
+    for (int64_t m = kT0 - 14 * kDay; m < kT0 + 600; ++m) Add(m, d(rng_), "app", service);
+  }
+  Outage(kT0 + 600, kT0 + 640, 40, "cloud");
+  Outage(kT0 + 602, kT0 + 640, 40, "shop");
+  auto run = [&](IncidentTracker& tracker) {
+    detect::Detector detector;
+    for (int64_t m = kT0 + 590; m < kT0 + 630; ++m) {
+      detector.Tick(a_, m);
+      tracker.Update(a_, *detector.Snapshot());
+    }
+    std::map<std::string, Incident> by_service;
+    for (const auto& i : tracker.Snapshot()->incidents) by_service[i.service] = i;
+    return by_service;
+  };
+  std::vector<IncidentTracker::PastIncident> twice = {{"cloud", kT0 - 3 * kDay},
+                                                      {"shop", kT0 - 3 * kDay + 1},
+                                                      {"cloud", kT0 - 9 * kDay},
+                                                      {"shop", kT0 - 9 * kDay + 2}};
+  // The third time: learned, and named with its basis.
+  IncidentTracker learning;
+  learning.SeedHistory(twice);
+  EXPECT_FALSE(learning.LearnedUpstream("cloud", "shop"));
+  auto third = run(learning);
+  EXPECT_TRUE(learning.LearnedUpstream("cloud", "shop"));
+  EXPECT_FALSE(learning.LearnedUpstream("shop", "cloud")) << "the one that starts first";
+  EXPECT_EQ(third["shop"].upstream_service, "cloud");
+  EXPECT_TRUE(third["shop"].upstream_learned);
+  EXPECT_FALSE(third["cloud"].external());
+  // Once before is not enough.
+  IncidentTracker once;
+  once.SeedHistory({twice[0], twice[1]});
+  EXPECT_FALSE(run(once)["shop"].external());
+  // Nor three times among many incidents of shop's own: a coincidence, not a dependency.
+  IncidentTracker noisy;
+  std::vector<IncidentTracker::PastIncident> past = twice;
+  for (int k = 0; k < 8; ++k) past.push_back({"shop", kT0 - (k + 1) * kDay + 700});
+  noisy.SeedHistory(past);
+  EXPECT_FALSE(run(noisy)["shop"].external());
+}
+
 }  // namespace
 }  // namespace om::incidents

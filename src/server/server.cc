@@ -72,6 +72,12 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
       [windows](const std::string& service, int64_t minute) {
         return windows->Active(service, minute);
       });
+  // Learned dependencies survive a restart: the tracker relearns them from the records.
+  std::vector<incidents::IncidentTracker::PastIncident> past;
+  for (const auto& record : s->records_->List(10000)) {
+    past.push_back({record.service, record.started_minute});
+  }
+  s->incidents_->SeedHistory(std::move(past));
   incidents::IncidentRecords* kept = s->records_.get();
   incidents::IncidentTracker* tracker = s->incidents_.get();
   const Clock* now = &clock;
