@@ -168,6 +168,29 @@ TEST_F(DetectorTest, NewServiceUsesItsRecentRateAndStillCatchesAnOutage) {
   EXPECT_EQ(RunUntil(detector, kT0, kT0 + 5, "newcomer"), Status::kOutage);
 }
 
+TEST_F(DetectorTest, ATwoDayOldServicesDailyPeakIsNotAnOutage) {
+  // Seen since yesterday 00:00, with a daily cycle: 0.5 a minute at night, 5 at its peak
+  // (18:00-22:00 UTC). Its day mean is about 1.6: its second peak is three times that.
+  auto rate = [](int64_t m) {
+    int64_t hour = ((m % kDay) + kDay) % kDay / 60;
+    return hour >= 18 && hour < 22 ? 5.0 : 0.5;
+  };
+  for (int64_t m = kT0 - kDay; m < kT0 + kDay; ++m) {
+    std::poisson_distribution<uint32_t> d(rate(m));
+    if (uint32_t n = d(rng_)) AddAt(m, n, "young");
+  }
+  Detector detector;
+  uint32_t s = *aggregates_.ServiceIndex("young");
+  // At today's peak the baseline follows yesterday's same quarter hour, not the day mean.
+  EXPECT_NEAR(detector.ExpectedPerMinute(aggregates_, s, kT0 + 19 * 60), 5.0, 1.5);
+  int raised = 0;
+  for (int64_t m = kT0 + 17 * 60; m < kT0 + 23 * 60; ++m) {
+    detector.Tick(aggregates_, m);
+    raised += detector.Snapshot()->Find("young")->status == Status::kOutage;
+  }
+  EXPECT_EQ(raised, 0);
+}
+
 TEST_F(DetectorTest, BrandNewServiceIsNotAnOutageJustForStarting) {
   // A service seen for the first time, at a steady 2 reports a minute: nothing to judge at first,
   // then a baseline from its own first minutes, and no outage.
