@@ -222,11 +222,14 @@ std::vector<KeyCount> Aggregates::Top(uint32_t service, Dimension dimension, int
 }
 
 void Aggregates::Prune(int64_t now_minute) {
-  int64_t minute_cut = FloorDiv(now_minute, kMinutesPerDay) * kMinutesPerDay -
-                       (options_.minute_retention_days - 1) * kMinutesPerDay;
-  int64_t quarter_cut = FloorDiv(now_minute - options_.quarter_retention_days * kMinutesPerDay, 15);
+  // Every cut is on a day boundary, so that only the first prune of a day drops anything: an
+  // hourly cut moved every series' start by an hour, copying its whole vector each time (a
+  // backtest spent 11% of its time there). Data is kept up to a day past its retention.
+  int64_t today = FloorDiv(now_minute, kMinutesPerDay) * kMinutesPerDay;
+  int64_t minute_cut = today - (options_.minute_retention_days - 1) * kMinutesPerDay;
+  int64_t quarter_cut = (today - options_.quarter_retention_days * kMinutesPerDay) / 15;
   int64_t dimension_quarter_cut =
-      FloorDiv(now_minute - options_.dimension_quarter_retention_days * kMinutesPerDay, 15);
+      (today - options_.dimension_quarter_retention_days * kMinutesPerDay) / 15;
   for (auto& c : counts_) {
     c->minute.DropBefore(static_cast<int32_t>(minute_cut));
     c->quarter.DropBefore(static_cast<int32_t>(quarter_cut));

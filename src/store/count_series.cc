@@ -64,6 +64,8 @@ void SparseSeries::AccumulateInto(int32_t from, int32_t to, int32_t step,
 }
 
 void SparseSeries::DropBefore(int32_t bucket) {
+  // Most calls drop nothing (the cut moves once a day): answer them without a search.
+  if (points_.empty() || points_.front().bucket >= bucket) return;
   auto it = std::lower_bound(points_.begin(), points_.end(), bucket,
                              [](const Point& p, int32_t b) { return p.bucket < b; });
   points_.erase(points_.begin(), it);

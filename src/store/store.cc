@@ -339,14 +339,18 @@ bool Store::MarkDuplicate(Report& r) {
 
 void Store::PruneState(int64_t now_ms) {
   // Bounded memory: entries older than two windows can no longer mark anything a duplicate for
-  // reports arriving in time order.
-  if (now_ms - last_dedupe_prune_ms_ < 60000) return;
+  // reports arriving in time order. Every quarter of a window, not every minute: each pass walks
+  // every entry (a backtest spent 6% of its time here), and a quarter window more is little.
+  if (now_ms - last_dedupe_prune_ms_ <
+      std::max<int64_t>(60000, options_.dedupe_window.count() / 4)) {
+    return;
+  }
   last_dedupe_prune_ms_ = now_ms;
   int64_t horizon = now_ms - 2 * options_.dedupe_window.count();
   absl::erase_if(last_counted_, [horizon](const auto& kv) { return kv.second < horizon; });
-  // Retention is in days and dropping walks every series: once an hour of event time is enough
-  // (per minute it dominated a backtest's run time).
-  if (now_ms - last_aggregates_prune_ms_ < 3600000) return;
+  // Retention is in days, cut on day boundaries, and dropping walks every series: once a day of
+  // event time is enough (per minute it dominated a backtest's run time, hourly it still took 8%).
+  if (now_ms - last_aggregates_prune_ms_ < 86400000) return;
   last_aggregates_prune_ms_ = now_ms;
   std::unique_lock lock(aggregates_mu_);
   aggregates_.Prune(now_ms / 60000);
