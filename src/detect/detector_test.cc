@@ -127,6 +127,20 @@ TEST_F(WeeklyDetectorTest, AWeekendOutageBelowTheWeekdayLevelIsFound) {
   EXPECT_EQ(raised, 0);
 }
 
+TEST_F(WeeklyDetectorTest, TicksTakeUpTheNewDaysProfileWithinTwoHoursOfLocalMidnight) {
+  // Ticking through Friday night into Saturday (Chicago): by 02:00 local every service has read
+  // its new day's profile, and the tick's baseline is the one computed afresh.
+  Detector detector;
+  int64_t saturday_midnight_local = kT0 + 5 * kDay + 6 * 60;  // Saturday 06:00 UTC
+  for (int64_t m = saturday_midnight_local - 60; m <= saturday_midnight_local + 150; ++m) {
+    detector.Tick(aggregates_, m);
+  }
+  uint32_t s = *aggregates_.ServiceIndex("outlook");
+  int64_t last = saturday_midnight_local + 150;
+  EXPECT_DOUBLE_EQ(detector.Snapshot()->Find("outlook")->expected_per_minute,
+                   detector.ExpectedPerMinute(aggregates_, s, last));
+}
+
 TEST_F(DetectorTest, ClearSpikeIsAnOutageInItsFirstMinuteAndClearsAfterQuiet) {
   Steady(kT0 - 14 * kDay, kT0 + 600, 2);
   Detector detector;
