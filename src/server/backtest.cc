@@ -8,11 +8,14 @@
 
 #include <atomic>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "api/incident_json.h"
 #include "base/log.h"
+#include "base/mutex.h"
 #include "incidents/reference_method.h"
 #include "server/commands.h"
 #include "server/line_reader.h"
@@ -33,6 +36,41 @@ class EventClock final : public Clock {
 
  private:
   std::atomic<int64_t> now_ms_{0};
+};
+
+// Parsed batches handed from the reading thread to the one that counts and judges: at most
+// `capacity` wait, so reading runs ahead by a bounded amount.
+struct ParsedChunk {
+  Status error;  // parsing failed: nothing more follows
+  ingest::ParsedBatch parsed;
+  size_t first_line = 1;  // of the batch, for error messages
+  uint64_t offset = 0;    // bytes read after it, for the progress bar
+  bool last = false;
+};
+
+class ChunkQueue {
+ public:
+  explicit ChunkQueue(size_t capacity) : capacity_(capacity) {}
+  void Push(ParsedChunk chunk) {
+    MutexLock lock(mu_);
+    while (chunks_.size() >= capacity_) not_full_.Wait();
+    chunks_.push_back(std::move(chunk));
+    not_empty_.Signal();
+  }
+  ParsedChunk Pop() {
+    MutexLock lock(mu_);
+    while (chunks_.empty()) not_empty_.Wait();
+    ParsedChunk chunk = std::move(chunks_.front());
+    chunks_.pop_front();
+    not_full_.Signal();
+    return chunk;
+  }
+
+ private:
+  const size_t capacity_;
+  Mutex mu_;
+  CondVar not_full_{mu_}, not_empty_{mu_};
+  std::deque<ParsedChunk> chunks_ OM_GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -93,7 +131,10 @@ int RunBacktest(const BacktestFlags& flags) {
   ingest_options.max_future_skew = std::chrono::hours(24 * 365 * 100);
   ingest_options.max_batch_lines = SIZE_MAX;
   ingest_options.max_body_bytes = SIZE_MAX;
-  ingest::Ingestor ingestor(ingest_options, registry, **gazetteer, nullptr, clock, metrics);
+  // The reading thread parses ahead of the event clock: the ingestor's "now" (for reports
+  // without a time) is the newest report time it has parsed.
+  EventClock read_clock;
+  ingest::Ingestor ingestor(ingest_options, registry, **gazetteer, nullptr, read_clock, metrics);
   detect::Detector detector(config.detect);
   incidents::IncidentTracker tracker(
       incidents::IncidentOptions{}, [&registry](const std::string& service) {
@@ -144,36 +185,61 @@ int RunBacktest(const BacktestFlags& flags) {
 
   ProgressBar progress((*in)->size(), "backtest", !flags.no_progress && ::isatty(STDERR_FILENO));
   auto started = std::chrono::steady_clock::now();
-  size_t line_no = 0, rejected = 0, total = 0, printed = 0;
-  std::string batch, line;
-  size_t batch_first_line = 1, batch_lines = 0;
-  bool eof = false;
-  while (!eof) {
-    bool got = (*in)->Next(line);
-    eof = !got;
-    if (got) {
-      ++line_no;
-      batch += line;
-      batch += '\n';
-      ++batch_lines;
+  size_t rejected = 0, total = 0, printed = 0;
+  // Reading and parsing run on their own thread, ahead of counting and judging (which wait for
+  // each other minute by minute): the two overlap on two cores.
+  ChunkQueue chunks(4);
+  std::thread reader([&] {
+    std::string batch, line;
+    size_t line_no = 0, batch_first_line = 1, batch_lines = 0;
+    bool eof = false;
+    while (!eof) {
+      bool got = (*in)->Next(line);
+      eof = !got;
+      if (got) {
+        ++line_no;
+        batch += line;
+        batch += '\n';
+        ++batch_lines;
+      }
+      if (batch_lines < 20000 && !eof) continue;
+      ParsedChunk chunk;
+      Result<ingest::ParsedBatch> parsed = ingestor.Parse(batch, ingest::BodyFormat::kNdjson, "");
+      if (!parsed.ok()) {
+        chunk.error = parsed.status();
+        chunk.last = true;
+        chunks.Push(std::move(chunk));
+        return;
+      }
+      for (const auto& r : parsed->reports) read_clock.AdvanceTo(r.ts_ms);
+      chunk.parsed = std::move(*parsed);
+      chunk.first_line = batch_first_line;
+      chunk.offset = (*in)->offset();
+      chunk.last = eof;
+      chunks.Push(std::move(chunk));
+      batch.clear();
+      batch_lines = 0;
+      batch_first_line = line_no + 1;
     }
-    if (batch_lines < 20000 && !eof) continue;
-    Result<ingest::ParsedBatch> parsed = ingestor.Parse(batch, ingest::BodyFormat::kNdjson, "");
-    if (!parsed.ok()) {
-      std::fprintf(stderr, "outagemap backtest: %s\n", parsed.status().ToString().c_str());
+  });
+  for (bool last = false; !last;) {
+    ParsedChunk chunk = chunks.Pop();
+    last = chunk.last;
+    if (!chunk.error.ok()) {
+      std::fprintf(stderr, "outagemap backtest: %s\n", chunk.error.ToString().c_str());
       break;
     }
-    for (const auto& e : parsed->rejected) {
+    for (const auto& e : chunk.parsed.rejected) {
       ++rejected;
       if (printed++ < 20) {
-        std::fprintf(stderr, "%s:%zu: %s\n", flags.reports.c_str(), batch_first_line + e.line - 1,
+        std::fprintf(stderr, "%s:%zu: %s\n", flags.reports.c_str(), chunk.first_line + e.line - 1,
                      e.error.c_str());
       }
     }
     // Feed the reports minute by minute: judge minutes as later reports show they are complete.
     std::vector<store::Report> pending;
     int64_t pending_minute = INT64_MIN;
-    for (auto& r : parsed->reports) {
+    for (auto& r : chunk.parsed.reports) {
       int64_t minute = MinuteOf(FromUnixMillis(r.ts_ms));
       if (minute > pending_minute && !pending.empty()) {
         (*store)->Write(std::move(pending)).status().ok();
@@ -189,11 +255,9 @@ int RunBacktest(const BacktestFlags& flags) {
     if (!pending.empty()) {
       (*store)->Write(std::move(pending)).status().ok();
     }
-    batch.clear();
-    batch_lines = 0;
-    batch_first_line = line_no + 1;
-    progress.Update((*in)->offset(), total);
+    progress.Update(chunk.offset, total);
   }
+  reader.join();
   if (Status read = (*in)->status(); !read.ok()) {
     std::fprintf(stderr, "outagemap backtest: %s\n", read.message().c_str());
   }
