@@ -71,6 +71,7 @@ Status SetSeriesOption(SeriesOptions& o, std::string_view name, std::string_view
     o.novelty_weight = d;
     return Status::Ok();
   }
+  if (name == "quiet_window") return as_int(o.quiet_window, 0);
   if (name == "suppress_fraction") {
     if (d < 0 || d > 1) return Status::InvalidArgument(std::string(name) + ": must be in [0, 1]");
     o.suppress_fraction = d;
@@ -145,7 +146,9 @@ SeriesDetector::SeriesDetector(SeriesOptions options)
     : options_(options),
       recent_(static_cast<size_t>(std::max(1, options.short_window)), 0.0),
       point_tail_(std::max(10, options.history_points)),
-      mean_tail_(std::max(10, options.history_points)) {
+      mean_tail_(std::max(10, options.history_points)),
+      quiet_(static_cast<size_t>(std::max(0, options.quiet_window)), 0.0),
+      quiet_tail_(std::max(10, options.history_points)) {
   probation_.reserve(static_cast<size_t>(options_.probation_points));
 }
 
@@ -266,7 +269,21 @@ double SeriesDetector::Score(int64_t /*t*/, double y, const Forecast& f) {
   recent_[recent_next_] = stat;
   recent_next_ = (recent_next_ + 1) % recent_.size();
   double mean = std::max(0.0, recent_sum_ / static_cast<double>(recent_.size()));
-  double p = 2 * std::min(point_tail_.PValue(stat), mean_tail_.PValue(mean));
+  double p_min = std::min(point_tail_.PValue(stat), mean_tail_.PValue(mean));
+  int tests = 2;
+  double quiet = 0;
+  if (!quiet_.empty()) {
+    // Larger when quieter, so that the upper tail counter serves; judged once the window is full.
+    quiet_sum_ += stat - quiet_[quiet_next_];
+    quiet_[quiet_next_] = stat;
+    quiet_next_ = (quiet_next_ + 1) % quiet_.size();
+    quiet = kMaxStat - std::max(0.0, quiet_sum_ / static_cast<double>(quiet_.size()));
+    if (++quiet_seen_ > static_cast<int64_t>(quiet_.size())) {
+      p_min = std::min(p_min, quiet_tail_.PValue(quiet));
+    }
+    tests = 3;
+  }
+  double p = tests * p_min;
   // Range novelty: how far beyond everything in the history window the value lies.
   if (options_.novelty_weight > 0 && !max_q_.empty()) {
     double above = (y - max_q_.front().second) / scale;
@@ -287,6 +304,7 @@ double SeriesDetector::Score(int64_t /*t*/, double y, const Forecast& f) {
   while (min_q_.front().first <= idx - options_.history_points) min_q_.pop_front();
   point_tail_.Add(stat);
   mean_tail_.Add(mean);
+  if (!quiet_.empty() && quiet_seen_ > static_cast<int64_t>(quiet_.size())) quiet_tail_.Add(quiet);
   double score = std::clamp(-std::log10(std::min(1.0, p)) / options_.score_decades, 0.0, 1.0);
   if (suppress_left_ > 0) {
     --suppress_left_;

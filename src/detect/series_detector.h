@@ -75,6 +75,9 @@ struct SeriesOptions {
   // Weight of the range-novelty statistic (distance beyond the range of the history, in
   // scales); 0 disables it.
   double novelty_weight = 1;
+  // Quietness: the mean |z| over the last `quiet_window` points unusually small (a flatline, a
+  // stuck sensor, a stream that stopped), calibrated like the others; 0 disables it.
+  int quiet_window = 0;
   // Score at or above which a point is an alarm, and how many points after an alarm score 0.
   double detect_score = 0.5;
   int suppress_points = 100;
@@ -162,6 +165,12 @@ class SeriesDetector {
   size_t recent_next_ = 0;
   double recent_sum_ = 0;
   TailCounter point_tail_, mean_tail_;
+  // Quietness: the last quiet_window |z| values (ring), and its calibration.
+  std::vector<double> quiet_;
+  size_t quiet_next_ = 0;
+  int64_t quiet_seen_ = 0;
+  double quiet_sum_ = 0;
+  TailCounter quiet_tail_;
   // Range of the last history_points values: monotonic deques of (index, value).
   std::deque<std::pair<int64_t, double>> max_q_, min_q_;
   int suppress_left_ = 0;

@@ -53,6 +53,31 @@ TEST(SeriesDetectorTest, TenfoldStepUpScoresHighAtOnce) {
   EXPECT_GE(best, 0.9);
 }
 
+TEST(SeriesDetectorTest, QuietWindowCatchesAFlatline) {
+  // A noisy gauge that gets stuck at its last value: within its range, so only the optional
+  // quietness statistic sees it.
+  std::mt19937 rng(4);
+  std::normal_distribution<double> noise(50, 5);
+  SeriesOptions with;
+  with.quiet_window = 24;
+  SeriesDetector quiet(with), plain;
+  for (int i = 0; i < 2000; ++i) {
+    double v = noise(rng);
+    quiet.Update(kT0 + i * kStep, v);
+    plain.Update(kT0 + i * kStep, v);
+  }
+  double best_quiet = 0, best_plain = 0;
+  for (int i = 2000; i < 2060; ++i) {
+    best_quiet = std::max(best_quiet, quiet.Update(kT0 + i * kStep, 50.0));
+    best_plain = std::max(best_plain, plain.Update(kT0 + i * kStep, 50.0));
+  }
+  EXPECT_GE(best_quiet, 0.5);
+  EXPECT_LT(best_plain, 0.5);
+  SeriesOptions o;
+  EXPECT_TRUE(SetSeriesOption(o, "quiet_window", "12").ok());
+  EXPECT_EQ(o.quiet_window, 12);
+}
+
 TEST(SeriesDetectorTest, LearnedDailyPeakDoesNotAlarm) {
   std::mt19937 rng(3);
   SeriesDetector d;
