@@ -243,7 +243,27 @@ void Api::Handle(HttpRequest&& request, Responder respond) {
     return respond(GetBadge(UrlDecode(std::string_view(path).substr(7, path.size() - 11))));
   }
   if (path == "/api/v1/events") return StreamEvents(std::move(respond));
-  if (path.starts_with("/pages/")) return respond(GetStatuspage(request));
+  if (path.starts_with("/pages/")) {
+    // /pages/{page}/api/v2/{document}
+    std::string_view rest = std::string_view(path).substr(7);
+    size_t slash = rest.find('/');
+    constexpr std::string_view kApi = "/api/v2/";
+    if (slash == std::string_view::npos || rest.substr(slash, kApi.size()) != kApi) {
+      return respond(ErrorResponse(404, "not_found", "no such endpoint: " + path));
+    }
+    return respond(
+        GetStatuspage(request, UrlDecode(rest.substr(0, slash)), rest.substr(slash + kApi.size())));
+  }
+  if (path.starts_with("/api/v2/")) {
+    // A status site's own host: what Statuspage widgets ask for.
+    if (options_.statuspage_root.empty()) {
+      return respond(ErrorResponse(
+          404, "not_found",
+          "no Statuspage page at the root: set api.statuspage_root to a page id, or use "
+          "/pages/{id}/api/v2/…"));
+    }
+    return respond(GetStatuspage(request, options_.statuspage_root, path.substr(8)));
+  }
   if (path == "/api/v1/geo/cities") return respond(SuggestCities(request));
   if (path == "/healthz") {
     return respond(DataResponse("{\"healthy\":true}"));
@@ -1056,15 +1076,8 @@ HttpResponse Api::IncidentFeed(const HttpRequest& request) {
   return r;
 }
 
-HttpResponse Api::GetStatuspage(const HttpRequest& request) {
-  // /pages/{service}/api/v2/{document}
-  std::string_view rest = std::string_view(request.path).substr(7);
-  size_t slash = rest.find('/');
-  constexpr std::string_view kApi = "/api/v2/";
-  if (slash == std::string_view::npos || rest.substr(slash, kApi.size()) != kApi) {
-    return ErrorResponse(404, "not_found", "no such endpoint: " + request.path);
-  }
-  std::string id = UrlDecode(rest.substr(0, slash));
+HttpResponse Api::GetStatuspage(const HttpRequest& request, std::string id,
+                                std::string_view document) {
   StatuspageView view;
   std::vector<catalog::Service> services;
   if (id.starts_with("category:")) {
@@ -1120,7 +1133,7 @@ HttpResponse Api::GetStatuspage(const HttpRequest& request) {
     return found ? found->name : service;
   };
   HttpResponse r;
-  r.body = StatuspageDocument(rest.substr(slash + kApi.size()), view);
+  r.body = StatuspageDocument(document, view);
   if (r.body.empty()) return ErrorResponse(404, "not_found", "no such endpoint: " + request.path);
   // Status widgets read these from other sites' pages.
   r.headers.emplace_back("Access-Control-Allow-Origin", "*");

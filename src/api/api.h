@@ -61,6 +61,10 @@ struct ApiOptions {
   size_t max_city_suggestions = 50;
   // Most incident records /api/v1/incidents looks through beyond the tracker's own.
   size_t max_archived_incidents = 10000;
+  // The Statuspage page also served at the root, /api/v2/... (a service id, `category:{name}` or
+  // an operator's page id), for clients and widgets that expect a status site's own host; empty:
+  // none (404 naming this setting).
+  std::string statuspage_root;
 };
 
 class Api {
@@ -112,8 +116,10 @@ class Api {
   HttpResponse HandleSubscriptions(const HttpRequest& request);
   // GET /api/v1/incidents.atom (atom_feed.h).
   HttpResponse IncidentFeed(const HttpRequest& request);
-  // GET /pages/{service}/api/v2/... (statuspage.h).
-  HttpResponse GetStatuspage(const HttpRequest& request);
+  // GET /pages/{page}/api/v2/... and, for ApiOptions::statuspage_root, /api/v2/...
+  // (statuspage.h). `page` is decoded; `document` is what follows /api/v2/.
+  HttpResponse GetStatuspage(const HttpRequest& request, std::string page,
+                             std::string_view document);
   // POST /api/v1/incidents/{id}/{action} (incident:write): `updates` posts an update (text,
   // status, impact, components), `merge` folds other incidents in, `split` takes services out.
   HttpResponse PostIncidentAction(std::string_view id, std::string_view action,

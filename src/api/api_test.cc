@@ -686,6 +686,28 @@ TEST_F(ApiTest, StatuspageV2DocumentsMatchTheGoldenFiles) {
     ASSERT_EQ(r.status, 200) << r.body;
     ExpectGolden(std::string("statuspage/category_email_") + doc, r.body);
   }
+  // The root, /api/v2/...: off unless configured, then the chosen page.
+  HttpResponse root = Call("GET", "/api/v2/summary.json");
+  EXPECT_EQ(root.status, 404);
+  EXPECT_NE(root.body.find("set api.statuspage_root"), std::string::npos) << root.body;
+  ApiOptions rooted;
+  rooted.statuspage_root = "outlook";
+  Api at_root(rooted, registry_, *ingestor_, *store_, *gazetteer_, detector_, incidents_, *assets_,
+              nullptr, keys_.get(), records_.get(), nullptr, maintenances_.get(), pages_.get(),
+              nullptr, metrics_, clock_);
+  for (const char* doc : {"summary.json", "incidents/unresolved.json"}) {
+    std::promise<HttpResponse> answer;
+    HttpRequest request;
+    request.method = "GET";
+    request.path = std::string("/api/v2/") + doc;
+    request.headers.emplace_back("host", "status.example.org");
+    at_root.Handle(std::move(request), [&](HttpResponse r) { answer.set_value(std::move(r)); });
+    HttpResponse r = answer.get_future().get();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, Call("GET", std::string("/pages/outlook/api/v2/") + doc, "", "",
+                           {{"host", "status.example.org"}})
+                          .body);
+  }
   EXPECT_EQ(Call("GET", "/pages/category:nothing/api/v2/summary.json").status, 404);
   EXPECT_EQ(Call("GET", "/pages/nope/api/v2/summary.json").status, 404);
   EXPECT_EQ(Call("GET", "/pages/outlook/api/v2/nothing.json").status, 404);

@@ -87,6 +87,8 @@ int RunDemo(const DemoFlags& flags) {
   ServerConfig config;
   config.http.listen = flags.listen;
   config.catalog_file = flags.catalog_file;
+  // The demo is Microsoft 365's status site too: /api/v2/... is its Statuspage page.
+  config.api.statuspage_root = "microsoft-365";
   config.store.data_dir =
       flags.data_dir.empty() ? "./var/demo-" + std::to_string(real_now / 1000) : flags.data_dir;
   std::error_code ec;

@@ -110,6 +110,7 @@ Status LoadServerConfig(const std::string& path, ServerConfig& config) {
       get_duration("official.max_backoff_seconds", 1, 86400, config.official.max_backoff, 1000));
   // [api]
   OM_RETURN_IF_ERROR(get_int("api.max_places", 1, 100000, config.api.max_places));
+  OM_RETURN_IF_ERROR(file.GetString("api.statuspage_root", config.api.statuspage_root));
   OM_RETURN_IF_ERROR(get_int("api.max_series_points", 1, 10000000, config.api.max_series_points));
   OM_RETURN_IF_ERROR(get_int("api.max_event_streams", 1, 1000000, config.live.max_streams));
   OM_RETURN_IF_ERROR(get_duration("api.event_interval_ms", 100, 600000, config.live.interval, 1));

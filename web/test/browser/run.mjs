@@ -18,6 +18,7 @@ const DESKTOP = { width: 1280, height: 800 };
 const MOBILE = { width: 390, height: 844 };
 const HOSTILE_NAME = '<img src=x onerror="window.__omXss=1">Hostile <b>Svc</b><script>window.__omXss=1</script>';
 const MINNEAPOLIS = { latitude: 44.97997, longitude: -93.26384 };
+const WIDGET = new URL('../../node_modules/@statuspage/status-widget/dist/index.js', import.meta.url).pathname;
 
 if (!BASE) {
   console.error('OM_BASE_URL is required, e.g. OM_BASE_URL=http://127.0.0.1:8080');
@@ -407,6 +408,53 @@ if (process.env.OM_EXPECT_MAINTENANCE) {
     }
   });
 }
+
+// An existing Statuspage widget, Atlassian's own web component (npm @statuspage/status-widget),
+// pointed at the binary as at any status site: it reads {src}/api/v2/summary.json, which the demo
+// serves from its root page (api.statuspage_root = microsoft-365). Its page is ours to build, so it
+// is kept out of the page-error check (the widget's bundle throws a harmless parcelRequire error).
+await check("Atlassian's Statuspage widget shows the root page's status", async () => {
+  const status = await (await fetch(`${BASE}/api/v2/status.json`)).json();
+  expect(status.page && status.page.id === 'microsoft-365', `root page: ${JSON.stringify(status.page)}`);
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.setContent(
+      `<!doctype html><html><body><statuspage-widget src="${BASE}"></statuspage-widget>` +
+        `<statuspage-widget src="${BASE}" appearance="badge"></statuspage-widget></body></html>`,
+    );
+    await page.addScriptTag({ path: WIDGET });
+    // Each widget's text (the badge has its title, "system status", too) and the class of its
+    // indicator, which the widget names after the page's status.indicator.
+    const shown = await page
+      .waitForFunction(
+        () => {
+          const widgets = Array.from(document.querySelectorAll('statuspage-widget'));
+          const out = widgets.map((w) => ({
+            text: (w.shadowRoot?.querySelector('a')?.textContent ?? '').replace(/\s+/g, ' ').trim(),
+            indicator: w.shadowRoot?.querySelector('.status-indicator')?.className ?? '',
+          }));
+          return out.every((o) => o.text.length > 0) ? out : null;
+        },
+        null,
+        { timeout: WAIT },
+      )
+      .then((h) => h.jsonValue());
+    // The page's own status now too (it may have changed since status.json was read).
+    const now = await (await fetch(`${BASE}/api/v2/status.json`)).json();
+    const states = [status.status, now.status];
+    for (const w of shown) {
+      expect(
+        states.some((st) => w.text.includes(st.description) && w.indicator.split(' ').includes(st.indicator)),
+        `widget shows "${w.text}" (${w.indicator}), the page ${JSON.stringify(states)}`,
+      );
+    }
+    const link = await page.evaluate(() => document.querySelector('statuspage-widget').shadowRoot.querySelector('a')?.href);
+    expect(link === `${BASE}/`, `widget links to ${link}`);
+  } finally {
+    await context.close();
+  }
+});
 
 await check('mobile (390×844) and dark-theme pages render without horizontal scrolling', async () => {
   for (const [path, name, scheme] of [
