@@ -121,6 +121,22 @@ def main():
             check(all(p["ratio"] > 3 for p in places), [(p["name"], p["ratio"]) for p in places])
             named = {"Los Angeles", "Minneapolis", "Phoenix", "Dallas", "Houston", "San Francisco", "Seattle"}
             check(len(named & {p["name"] for p in places}) >= 4, [p["name"] for p in places])
+            # One outage, one incident: after the restart the records say that Microsoft 365's
+            # incident covered its dependents, and where it was (regions of its footprint).
+            status, body = s.json("GET", f"/api/v1/incidents/{m365['id']}")
+            check(status == 200, body)
+            group = body["data"]
+            check({"outlook", "teams", "mimecast", "godaddy"} <= set(group["services"]), group["services"])
+            check(len(group["members"]) >= 4 and group["merged_into"] is None, group)
+            # North American cities (a few reports from across the borders are part of the outage).
+            check({"US-CA", "US-TX", "US-NY"} <= set(group["regions"])
+                  and all(r[:2] in ("US", "CA", "MX") for r in group["regions"]), group["regions"])
+            last = incidents["microsoft-365"][m365["id"]]
+            print(f"  group {m365['id']}: {len(group['services'])} services, status {group['status']}, "
+                  f"regions {group['regions'][:6]}, crowd state {last['state']} at the end of the replay")
+            member = next(iter(incidents["outlook"].values()))
+            status, body = s.json("GET", f"/api/v1/incidents/{member['id']}")
+            check(body["data"]["merged_into"] == m365["id"], body["data"])
         finally:
             s.stop()
     print("demo e2e: passed")
