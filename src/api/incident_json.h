@@ -30,7 +30,9 @@ struct FootprintCity {
 // regional (80% in one admin-1 region, or within 400 km), national (90% in one country),
 // multinational.
 // Empty without cities.
-std::string_view ScopeOf(const std::vector<FootprintCity>& footprint);
+// With `total_excess` > 0 the shares are of that total (the excess of the service as a whole)
+// rather than of the footprint's sum.
+std::string_view ScopeOf(const std::vector<FootprintCity>& footprint, double total_excess = 0);
 
 // Writes "scope": ScopeOf(footprint), or null without one.
 void WriteScope(JsonWriter& w, const std::vector<FootprintCity>& footprint);

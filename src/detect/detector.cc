@@ -217,6 +217,61 @@ Detector::Baseline Detector::ComputeBaseline(const store::Aggregates& a, uint32_
   return {std::max(expected, options_.min_expected_per_minute), !older_than_a_day};
 }
 
+bool Detector::RegionalOutage(const store::Aggregates& a, uint32_t service, int64_t minute,
+                              Tracker& t, double e, double f) const {
+  DayProfile& day = t.day;
+  if (!day.regions_loaded) {
+    // Read on the first rise of the day that calls for it, not for every service every day.
+    int64_t today_start = day.local_day * kDay - day.tz_minutes;
+    for (const auto& kc :
+         a.Top(service, store::Dimension::kRegion, today_start - options_.history_days * kDay,
+               today_start, SIZE_MAX)) {
+      day.region_reports[kc.key] = static_cast<double>(kc.count);
+      day.region_total += static_cast<double>(kc.count);
+    }
+    day.regions_loaded = true;
+  }
+  if (day.region_total <= 0) return false;
+  int64_t quarter_start = FloorDiv(minute, kQuarter) * kQuarter;
+  int days = std::min(options_.history_days, day.days_with_history);
+  // The service's reports in this quarter hour over the past days (the denominator of each
+  // region's share at this time of day).
+  double service_q = 0;
+  for (int d = 1; d <= days; ++d) {
+    int64_t from = quarter_start - d * kDay;
+    service_q += static_cast<double>(a.Total(service, from, from + kQuarter));
+  }
+  // Several regions are tested: each must be surprising beyond the number of them.
+  double penalty = std::log10(static_cast<double>(day.region_reports.size()) + 1);
+  for (const auto& kc : a.Top(service, store::Dimension::kRegion, minute - 4, minute + 1,
+                              static_cast<size_t>(options_.regional_top))) {
+    auto known = day.region_reports.find(kc.key);
+    double whole_days = known == day.region_reports.end() ? 0 : known->second;
+    // Its share over whole days (Laplace-smoothed over the regions seen), then at this time of
+    // day, shrunk towards the former by region_prior pseudo-reports.
+    double day_share =
+        (whole_days + 1) / (day.region_total + static_cast<double>(day.region_reports.size()) + 1);
+    double region_q = 0;
+    for (int d = 1; d <= days; ++d) {
+      int64_t from = quarter_start - d * kDay;
+      auto q =
+          a.Series(service, store::Dimension::kRegion, kc.key, from, from + kQuarter, kQuarter);
+      for (uint64_t n : q.counts) region_q += static_cast<double>(n);
+    }
+    double share =
+        (region_q + options_.region_prior * day_share) / (service_q + options_.region_prior);
+    double expected = 5 * e * share;
+    double observed = static_cast<double>(kc.count);
+    if (OverdispersedTailScore(observed, expected, options_.dispersion) >=
+            options_.outage_score + penalty &&
+        observed >= f * options_.outage_ratio * expected &&
+        observed - expected >= f * options_.outage_excess) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t minute, Tracker& t) {
   int64_t quarter = FloorDiv(minute, kQuarter);
   if (quarter != t.baseline_quarter) {
@@ -261,6 +316,12 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
                   excess >= f * options_.possible_excess;
   bool outage = score >= options_.outage_score && ratio >= f * options_.outage_ratio &&
                 excess >= f * options_.outage_excess;
+  // A regional outage hides in the total of a large service; it still adds the outage excess.
+  if (!outage && options_.regional && excess >= f * options_.outage_excess &&
+      t.day.days_with_history >= options_.min_history_days) {
+    outage = RegionalOutage(a, service, minute, t, e, f);
+    possible = possible || outage;
+  }
   t.possible_run = possible ? t.possible_run + 1 : 0;
   t.outage_run = outage ? t.outage_run + 1 : 0;
 

@@ -66,6 +66,16 @@ struct DetectOptions {
   double outage_score = 8;
   double outage_ratio = 3;
   double outage_excess = 10;
+  // Regional outages: a service whose total rose by at least the outage excess also has its
+  // busiest regions (ISO 3166-2) of the last 5 minutes tested against their own usual count at
+  // this time of day (their share of the service's reports in the same quarter hour over the
+  // history, shrunk towards their share over whole days by `region_prior` pseudo-reports). A
+  // region passing the outage test, with its score raised by log10 of the number of regions
+  // (several are tested), puts the service in an outage: a metro or regional outage of a large
+  // service barely moves its total. false: the service total alone.
+  bool regional = true;
+  int regional_top = 3;
+  double region_prior = 20;
   // Consecutive minutes passing a test before the status rises.
   int possible_after_minutes = 1;
   int outage_after_minutes = 1;
@@ -132,6 +142,11 @@ class Detector {
     int64_t local_day = INT64_MIN;  // days since the epoch, local time: the day this is for
     int days_with_history = 0;      // whole local days before this one since its first report
     double drift = 1;               // the slow drift term
+    // Reports per region (ISO 3166-2) over the whole days of the history, and their total: read
+    // when a regional test first needs them that day.
+    bool regions_loaded = false;
+    std::unordered_map<std::string, double> region_reports;
+    double region_total = 0;
   };
   // `profile`, when given, is the service's profile for the local day of `minute`; else it is
   // computed.
@@ -151,6 +166,11 @@ class Detector {
     DayProfile day;      // recomputed when its local day ends
   };
   void Evaluate(const store::Aggregates& aggregates, uint32_t service, int64_t minute, Tracker& t);
+  // Whether one of the service's busiest regions of the 5 minutes ending at `minute` passes the
+  // outage test against its usual count (see DetectOptions::regional). `e` is the service's
+  // baseline per minute, `f` the young-service factor.
+  bool RegionalOutage(const store::Aggregates& aggregates, uint32_t service, int64_t minute,
+                      Tracker& t, double e, double f) const;
 
   const DetectOptions options_;
   std::vector<Tracker> trackers_;  // by aggregates' service index; detector thread only

@@ -205,6 +205,41 @@ TEST_F(DetectorTest, ATwoDayOldServicesDailyPeakIsNotAnOutage) {
   EXPECT_EQ(raised, 0);
 }
 
+TEST_F(DetectorTest, ARegionalOutageOfALargeServiceIsFoundInItsRegion) {
+  // 20 reports a minute spread over ten regions; then one region at six times its level: the
+  // service's total rises by half, which its own test does not call an outage.
+  auto add = [&](int64_t minute, uint32_t n, int region) {
+    store::Report r;
+    r.service = "big";
+    r.problem = "email";
+    r.country = "US";
+    r.region = "US-R" + std::to_string(region);
+    r.ts_ms = minute * 60000 + 5000;
+    aggregates_.AddCount(r, n);
+  };
+  std::poisson_distribution<uint32_t> normal(2), outage(10);
+  for (int64_t m = kT0 - 14 * kDay; m < kT0 + 60; ++m) {
+    for (int region = 0; region < 10; ++region) {
+      if (uint32_t n = normal(rng_)) add(m, n, region);
+    }
+    if (m >= kT0 + 30) {
+      if (uint32_t n = outage(rng_)) add(m, n, 3);
+    }
+  }
+  Detector regional;
+  Detector total_only({.regional = false});
+  EXPECT_EQ(RunUntil(regional, kT0 + 20, kT0 + 40, "big"), Status::kOutage);
+  EXPECT_NE(RunUntil(total_only, kT0 + 20, kT0 + 40, "big"), Status::kOutage);
+  // Before it, an hour of normal traffic in every region raised nothing.
+  Detector quiet;
+  int raised = 0;
+  for (int64_t m = kT0 - 60; m < kT0 + 30; ++m) {
+    quiet.Tick(aggregates_, m);
+    raised += quiet.Snapshot()->Find("big")->status == Status::kOutage;
+  }
+  EXPECT_EQ(raised, 0);
+}
+
 TEST_F(DetectorTest, BrandNewServiceIsNotAnOutageJustForStarting) {
   // A service seen for the first time, at a steady 2 reports a minute: nothing to judge at first,
   // then a baseline from its own first minutes, and no outage.

@@ -89,6 +89,7 @@ Status LoadServerConfig(const std::string& path, ServerConfig& config) {
   OM_RETURN_IF_ERROR(file.GetDouble("detect.dispersion", 0, 10, d.dispersion));
   OM_RETURN_IF_ERROR(file.GetDouble("detect.max_drift", 1, 100, d.max_drift));
   OM_RETURN_IF_ERROR(file.GetBool("detect.weekly_profile", d.weekly_profile));
+  OM_RETURN_IF_ERROR(file.GetBool("detect.regional", d.regional));
   OM_RETURN_IF_ERROR(get_int("detect.min_weekly_samples", 1, 365, d.min_weekly_samples));
   OM_RETURN_IF_ERROR(file.GetDouble("detect.young_service_factor", 1, 100, d.young_service_factor));
   OM_RETURN_IF_ERROR(file.GetDouble("detect.possible_score", 0, 300, d.possible_score));
