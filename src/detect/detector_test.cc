@@ -240,6 +240,46 @@ TEST_F(DetectorTest, ARegionalOutageOfALargeServiceIsFoundInItsRegion) {
   EXPECT_EQ(raised, 0);
 }
 
+TEST_F(DetectorTest, RegionsInOtherTimeZonesAreJudgedAtTheirOwnTimeOfDay) {
+  // A service used mostly in New York (1 report a minute at 04:00, 40 at 16:00) and in Hawaii,
+  // six hours behind (0.5 to 4): in New York's small hours Hawaii's evening is most of the
+  // reports, eight times its whole-day share. Judged by its share at that time of day, a day
+  // of normal traffic raises nothing; by its whole-day share it would raise outages at night.
+  auto rate = [](int64_t minute, int tz_hours, double low, double high) {
+    double hour = static_cast<double>((((minute + tz_hours * 60) % kDay) + kDay) % kDay) / 60;
+    double cycle = (1 - std::cos(2 * M_PI * (hour - 4) / 24)) / 2;  // 0 at 04:00, 1 at 16:00
+    return low + (high - low) * cycle;
+  };
+  auto add = [&](int64_t minute, uint32_t n, const char* region) {
+    store::Report r;
+    r.service = "islands";
+    r.problem = "email";
+    r.country = "US";
+    r.region = region;
+    r.ts_ms = minute * 60000 + 5000;
+    aggregates_.AddCount(r, n);
+  };
+  for (int64_t m = kT0 - 14 * kDay; m < kT0 + kDay; ++m) {
+    std::poisson_distribution<uint32_t> east(rate(m, -5, 1, 40)), hawaii(rate(m, -11, 0.5, 4));
+    if (uint32_t n = east(rng_)) add(m, n, "US-NY");
+    if (uint32_t n = hawaii(rng_)) add(m, n, "US-HI");
+  }
+  auto outage_minutes = [&](Detector& detector) {
+    int raised = 0;
+    for (int64_t m = kT0; m < kT0 + kDay; ++m) {
+      detector.Tick(aggregates_, m);
+      raised += detector.Snapshot()->Find("islands")->status == Status::kOutage;
+    }
+    return raised;
+  };
+  Detector by_time_of_day;
+  EXPECT_EQ(outage_minutes(by_time_of_day), 0);
+  // The whole-day share alone (the time-of-day share drowned by its prior) is what the test
+  // guards against.
+  Detector by_whole_day({.region_prior = 1e9});
+  EXPECT_GT(outage_minutes(by_whole_day), 0);
+}
+
 TEST_F(DetectorTest, BrandNewServiceIsNotAnOutageJustForStarting) {
   // A service seen for the first time, at a steady 2 reports a minute: nothing to judge at first,
   // then a baseline from its own first minutes, and no outage.
