@@ -666,6 +666,9 @@ HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
   struct Answer {
     detect::Localization localization;
     double expected_total = 0;
+    // For the scope of cities by excess: every city, and the service's reports in the window.
+    detect::Localization all;
+    double observed_total = 0;
   };
   Answer answer = store_.Read([&](const store::Aggregates& a) {
     Answer out;
@@ -692,6 +695,12 @@ HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
     out.expected_total = per_minute * static_cast<double>(to_minute - from_minute);
     out.localization =
         detect::Localize(a, *idx, dimension, from_minute, to_minute, out.expected_total, limit);
+    if (dimension == store::Dimension::kCity) {
+      constexpr size_t kAllCities = 5000;
+      out.all = detect::Localize(a, *idx, dimension, from_minute, to_minute, out.expected_total,
+                                 kAllCities);
+      out.observed_total = static_cast<double>(a.Total(*idx, from_minute, to_minute));
+    }
     return out;
   });
   const auto& places = answer.localization.places;
@@ -733,7 +742,10 @@ HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
     w.EndObject();
   }
   w.EndArray();
-  if (rank == "excess" && dimension == store::Dimension::kCity) WriteScope(w, footprint);
+  if (rank == "excess" && dimension == store::Dimension::kCity) {
+    WriteScope(w, JudgeScope(footprint, answer.all, gazetteer_,
+                             answer.observed_total - answer.expected_total));
+  }
   w.EndObject();
   return DataResponse(w.str());
 }

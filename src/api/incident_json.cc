@@ -52,13 +52,55 @@ std::string_view ScopeOf(const std::vector<FootprintCity>& footprint, double tot
   return "multinational";
 }
 
-void WriteScope(JsonWriter& w, const std::vector<FootprintCity>& footprint) {
-  std::string_view scope = ScopeOf(footprint);
+void WriteScope(JsonWriter& w, std::string_view scope) {
   if (scope.empty()) {
     w.Key("scope").Null();
   } else {
     w.Key("scope").String(scope);
   }
+}
+
+std::string_view JudgeScope(const std::vector<FootprintCity>& footprint,
+                            const detect::Localization& all, const geo::Gazetteer& gazetteer,
+                            double service_excess) {
+  std::string_view scope = ScopeOf(footprint);
+  if (!(scope.empty() || scope == "local" || scope == "regional") || service_excess <= 0) {
+    return scope;
+  }
+  // Every city with reports above its usual share (a small national outage has a few reports in
+  // each of many cities, and only the largest stands out on its own), and the cities of the first
+  // one's region beyond 100 km of it.
+  std::vector<FootprintCity> spread;
+  double far_observed = 0, far_expected = 0;
+  const geo::City* top = nullptr;
+  for (const auto& p : all.places) {
+    uint32_t geonameid = 0;
+    std::from_chars(p.key.data(), p.key.data() + p.key.size(), geonameid);
+    geo::CityId city = gazetteer.FindByGeonameId(geonameid);
+    if (city == geo::kNoCity) continue;
+    const geo::City& c = gazetteer.city(city);
+    if (!top) top = &c;
+    if (c.region == top->region && geo::DistanceKm(top->lat, top->lon, c.lat, c.lon) > 100) {
+      far_observed += static_cast<double>(p.observed);
+      far_expected += p.expected;
+    }
+    double excess = static_cast<double>(p.observed) - p.expected;
+    if (excess > 0) spread.push_back({&c, excess});
+  }
+  static constexpr std::string_view kOrder[] = {"local", "regional", "national", "multinational"};
+  auto rank = [](std::string_view sc) {
+    return std::find(std::begin(kOrder), std::end(kOrder), sc) - std::begin(kOrder);
+  };
+  constexpr double kFarScore = 8, kFarExcess = 5, kDispersion = 0.02;
+  bool far = far_observed - far_expected >= kFarExcess &&
+             detect::OverdispersedTailScore(far_observed, far_expected, kDispersion) >= kFarScore;
+  // The service's excess as a whole is the denominator: unbiased, unlike the sum of the cities'
+  // positive parts.
+  std::string_view wide = ScopeOf(spread, service_excess);
+  if (far && rank(wide) < 1) wide = "regional";
+  if (rank(wide) > 2) wide = "national";
+  if (!wide.empty() && (scope.empty() || rank(wide) > rank(scope))) scope = wide;
+  return scope;
 }
 
 void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store::Aggregates& a,
@@ -126,15 +168,10 @@ void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store:
   } else if (idx) {
     l = LocalizeCities(i, a, *idx, detector, end, max_cities);
   }
-  // Scope, for the excess ranking, beyond the significant footprint (below): every city with
-  // reports above its usual share (a small national outage has a few reports in each of many
-  // cities, and only the largest stands out on its own), against the excess of the service as a
-  // whole (unbiased, unlike the sum of the cities' positive parts). The expectation follows the
-  // baseline of each quarter hour of the incident (at most a day of them).
-  std::vector<FootprintCity> spread;
+  // Scope (below) also looks beyond the significant cities: every city, against the service's
+  // excess over the incident (the baseline of each of its quarter hours, at most a day of them).
+  detect::Localization all;
   double service_observed = 0, service_expected = 0;
-  // Reports and expectation of the cities of the first city's region beyond 100 km of it.
-  double region_far_observed = 0, region_far_expected = 0;
   if (idx && rank_cities_by_excess) {
     for (int64_t q = i.started_minute; q < end && q < i.started_minute + 1440;) {
       int64_t next = std::min(end, (q / 15 + 1) * 15);
@@ -143,22 +180,7 @@ void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store:
     }
     service_observed = static_cast<double>(a.Total(*idx, i.started_minute, end));
     constexpr size_t kAllCities = 5000;
-    detect::Localization all = LocalizeCities(i, a, *idx, detector, end, kAllCities);
-    const geo::City* top = nullptr;
-    for (const auto& p : all.places) {
-      uint32_t geonameid = 0;
-      std::from_chars(p.key.data(), p.key.data() + p.key.size(), geonameid);
-      geo::CityId city = gazetteer.FindByGeonameId(geonameid);
-      if (city == geo::kNoCity) continue;
-      const geo::City& c = gazetteer.city(city);
-      if (!top) top = &c;
-      if (c.region == top->region && geo::DistanceKm(top->lat, top->lon, c.lat, c.lon) > 100) {
-        region_far_observed += static_cast<double>(p.observed);
-        region_far_expected += p.expected;
-      }
-      double excess = static_cast<double>(p.observed) - p.expected;
-      if (excess > 0) spread.push_back({&c, excess});
-    }
+    all = LocalizeCities(i, a, *idx, detector, end, kAllCities);
   }
   std::vector<FootprintCity> footprint;
   w.Key("cities").BeginArray();
@@ -177,36 +199,9 @@ void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store:
     w.Key("score").Double(p.score, 4).EndObject();
   }
   w.EndArray();
-  if (rank_cities_by_excess) {
-    // The significant footprint decides, and is widened when it says local or regional but the
-    // reports say more: the first city's region has a significant excess beyond 100 km of it too
-    // (a region of small cities around one metropolis: regional), or most of the service's excess
-    // lies beyond the footprint's judgement (a thin national outage). Widening stops at national:
-    // with a few dozen reports, noise across borders cannot tell national from multinational.
-    static constexpr std::string_view kOrder[] = {"local", "regional", "national", "multinational"};
-    auto rank = [](std::string_view sc) {
-      return std::find(std::begin(kOrder), std::end(kOrder), sc) - std::begin(kOrder);
-    };
-    std::string_view scope = ScopeOf(footprint);
-    double service_excess = service_observed - service_expected;
-    if ((scope.empty() || rank(scope) <= 1) && service_excess > 0) {
-      constexpr double kFarScore = 8, kFarExcess = 5, kDispersion = 0.02;
-      bool far = region_far_observed - region_far_expected >= kFarExcess &&
-                 detect::OverdispersedTailScore(region_far_observed, region_far_expected,
-                                                kDispersion) >= kFarScore;
-      std::string_view wide = ScopeOf(spread, service_excess);
-      if (far && rank(wide) < 1) wide = "regional";
-      if (rank(wide) > 2) wide = "national";
-      if (!wide.empty() && (scope.empty() || rank(wide) > rank(scope))) scope = wide;
-    }
-    if (scope.empty()) {
-      w.Key("scope").Null();
-    } else {
-      w.Key("scope").String(scope);
-    }
-  } else {
-    WriteScope(w, footprint);
-  }
+  WriteScope(w, rank_cities_by_excess
+                    ? JudgeScope(footprint, all, gazetteer, service_observed - service_expected)
+                    : ScopeOf(footprint));
   if (extra) extra(w);
   w.EndObject();
 }
