@@ -214,7 +214,14 @@ export function incidentFacts(inc: Incident, nowMs: number): HTMLElement {
     row('Detected', formatDateTime(inc.detected_at)),
     row(inc.state === 'resolved' ? 'Resolved' : 'Status', inc.state === 'resolved' ? formatDateTime(inc.resolved_at) : `Ongoing since ${formatTime(inc.started_at, nowMs)}`),
     row('Reports counted', formatCount(inc.reports)),
+    ...(inc.regions && inc.regions.length ? row('Regions', regionList(inc.regions)) : []),
   );
+}
+
+/** "US-CA, US-TX, US-NY and 34 more": the regions where reports rose, the first few named. */
+export function regionList(regions: string[], shown = 6): string {
+  const head = regions.slice(0, shown).join(', ');
+  return regions.length > shown ? `${head} and ${regions.length - shown} more` : head;
 }
 
 export function segmented<T extends string>(label: string, options: { value: T; text: string }[], value: T, onChange: (v: T) => void): HTMLElement {

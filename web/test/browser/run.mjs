@@ -385,6 +385,10 @@ await check('incident page shows the incident with its cities', async () => {
       expect(note.startsWith('Also affected: '), `group note: ${note}`);
       const links = await page.locator('.group-note a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
       expect(links.includes('/services/outlook'), `group note links: ${JSON.stringify(links)}`);
+      // Where reports rose, from the record's regions (learned each minute from the footprint).
+      expect((full.regions ?? []).length > 0, `the incident lists no region: ${JSON.stringify(full)}`.slice(0, 300));
+      const facts = await page.locator('.facts').first().textContent();
+      expect(facts.includes(`Regions${full.regions[0]}`), `facts: ${facts} (regions ${JSON.stringify(full.regions)})`);
     }
     await shot(page, 'incident-desktop', true);
   } finally {
