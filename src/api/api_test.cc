@@ -742,6 +742,8 @@ TEST_F(ApiTest, OperatorsMergeSplitNameComponentsAndBuildPages) {
   auto post = [&](const std::string& path, const std::string& json, const std::string& token) {
     return Call("POST", path, json, "application/json", {{"authorization", "Bearer " + token}});
   };
+  // A minute later, without new dependents, followers are told who joined.
+  ASSERT_TRUE(records_->Sync(snapshot, FromUnixMillis(kNow - 540000)).ok());
   HttpResponse root = Call("GET", "/api/v1/incidents/OM1000001");
   EXPECT_NE(root.body.find(R"("services":["microsoft-365","outlook","teams"])"), std::string::npos)
       << root.body;

@@ -437,18 +437,35 @@ Status IncidentRecords::Sync(const IncidentSnapshot& snapshot, Timestamp now,
     }
     if (changed) OM_RETURN_IF_ERROR(Store(std::move(record), update ? &*update : nullptr));
   }
-  for (const auto& [id, services] : joined) touched.insert(id);
+  for (const auto& [id, services] : joined) {
+    touched.insert(id);
+    PendingJoins& pending = pending_joins_[id];
+    if (pending.services.empty()) pending.first_ms = now_ms;
+    AddUnique(pending.services, services);
+  }
+  for (const auto& [id, pending] : pending_joins_) touched.insert(id);
   for (const auto& [id, added] : member_regions) touched.insert(id);
   for (const std::string& id : touched) {
     IncidentRecord* found = FindLocked(id);
-    if (!found || !found->merged_into.empty()) continue;
+    if (!found || !found->merged_into.empty()) {
+      pending_joins_.erase(id);
+      continue;
+    }
     IncidentRecord root = *found;
     bool changed = AddUnique(root.regions, member_regions[id]);
     if (auto j = joined.find(id); j != joined.end()) {
-      // One update for every dependent that joined in this minute.
-      AddUnique(root.services, j->second);
+      // The services count as the incident's at once (pages, subscriptions by service).
+      changed |= AddUnique(root.services, j->second);
+    }
+    // Followers hear of the dependents that joined once a cascade pauses (a minute without a new
+    // one) or has gone on for `group_wait`: one update for all of them, not one a minute.
+    if (auto p = pending_joins_.find(id);
+        p != pending_joins_.end() &&
+        (!joined.contains(id) || now_ms - p->second.first_ms >= group_wait_ms_ ||
+         (!root.resolved() && root.crowd_resolved_minute != 0 && !GroupOpen(root)))) {
       std::vector<std::string> names;
-      for (const auto& service : j->second) names.push_back(NameOf(service));
+      for (const auto& service : p->second.services) names.push_back(NameOf(service));
+      pending_joins_.erase(p);
       root.updated_ms = now_ms;
       IncidentUpdate also =
           automatic(root.status,

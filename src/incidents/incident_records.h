@@ -15,10 +15,11 @@
 //
 // One outage, one incident. The tracker opens one incident per service; records group them:
 //  - Grouping (on by default): when a service fails together with one it depends on (the
-//    tracker's upstream_incident), its incident joins the upstream's, which gains the service
-//    ("Also affected: …", one update for all that joined in the same minute) and tells followers
-//    once instead of once per dependent. The dependent's own record stays, `merged_into` the
-//    upstream's, with quiet updates (kept in its timeline, never notified).
+//    tracker's upstream_incident), its incident joins the upstream's, which gains the service at
+//    once and tells followers once the cascade pauses for a minute ("Also affected: …", one
+//    update for all that joined; at most SetGroupWait after the first) instead of once per
+//    dependent. The dependent's own record stays, `merged_into` the upstream's, with quiet
+//    updates (kept in its timeline, never notified).
 //  - Merge: an operator folds incidents into another (their members move with them); each merged
 //    one gets a notified update saying where it continues.
 //  - Split: an operator takes services back out of a merged incident into their own incidents,
@@ -125,6 +126,14 @@ class IncidentRecords {
     service_name_ = std::move(name);
   }
 
+  // Grouping: followers hear of the dependents that joined an incident once the cascade pauses
+  // for a minute or has gone on for this long (one "Also affected" update for all of them). 0
+  // tells each minute's arrivals at once.
+  void SetGroupWait(std::chrono::minutes wait) {
+    MutexLock lock(mu_);
+    group_wait_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count();
+  }
+
   // Grouping of dependents into their upstream's incident (see above); on by default.
   void SetGroupDependents(bool group) {
     MutexLock lock(mu_);
@@ -208,6 +217,14 @@ class IncidentRecords {
   std::map<uint64_t, IncidentRecord> records_ OM_GUARDED_BY(mu_);
   int64_t remind_every_ms_ OM_GUARDED_BY(mu_) = 0;
   bool group_dependents_ OM_GUARDED_BY(mu_) = true;
+  int64_t group_wait_ms_ OM_GUARDED_BY(mu_) = 5 * 60000;
+  // Dependents that joined a root (by id) and are not told yet, and when the first joined. Kept
+  // in memory: after a restart the services are in the record, only the update is not written.
+  struct PendingJoins {
+    std::vector<std::string> services;
+    int64_t first_ms = 0;
+  };
+  std::map<std::string, PendingJoins> pending_joins_ OM_GUARDED_BY(mu_);
   std::function<std::string(const std::string&)> service_name_ OM_GUARDED_BY(mu_);
 };
 

@@ -46,6 +46,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   s->records_ = std::move(*records);
   s->records_->SetReminderInterval(config.remind_every);
   s->records_->SetGroupDependents(config.group_dependents);
+  s->records_->SetGroupWait(config.group_wait);
   s->records_->SetServiceNames([registry = s->registry_.get()](const std::string& service) {
     auto found = registry->Find(service);
     return found ? found->name : service;

@@ -39,6 +39,7 @@ Status LoadServerConfig(const std::string& path, ServerConfig& config) {
   OM_RETURN_IF_ERROR(
       get_duration("notify.remind_every_minutes", 0, 10080, config.remind_every, 60000));
   OM_RETURN_IF_ERROR(file.GetBool("notify.group_dependents", config.group_dependents));
+  OM_RETURN_IF_ERROR(get_duration("notify.group_wait_minutes", 0, 60, config.group_wait, 60000));
   // [store]
   OM_RETURN_IF_ERROR(file.GetString("store.data_dir", config.store.data_dir));
   std::string fsync = config.store.fsync == store::FsyncPolicy::kAlways ? "always" : "interval";

@@ -29,6 +29,8 @@ struct ServerConfig {
   std::chrono::minutes remind_every{0};
   // Dependents that fail with their upstream join its incident (one notification, not thirty).
   bool group_dependents = true;
+  // Followers hear of a cascade's dependents once it pauses for a minute, or after this long.
+  std::chrono::minutes group_wait{5};
   store::StoreOptions store;
   ingest::IngestOptions ingest;
   detect::DetectOptions detect;
