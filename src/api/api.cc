@@ -664,10 +664,9 @@ HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
   int64_t from_minute = FloorMinute(range->from_ms), to_minute = FloorMinute(range->to_ms + 59999);
   // Both rankings come back as PlaceExcess rows; with rank=reports only `observed` is filled.
   struct Answer {
+    // Cities by excess: every city (the scope judges them all); the first `limit` are listed.
     detect::Localization localization;
     double expected_total = 0;
-    // For the scope of cities by excess: every city, and the service's reports in the window.
-    detect::Localization all;
     double observed_total = 0;
   };
   Answer answer = store_.Read([&](const store::Aggregates& a) {
@@ -693,14 +692,11 @@ HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
     }
     double per_minute = quarters > 0 ? per_minute_sum / static_cast<double>(quarters) : 0;
     out.expected_total = per_minute * static_cast<double>(to_minute - from_minute);
-    out.localization =
-        detect::Localize(a, *idx, dimension, from_minute, to_minute, out.expected_total, limit);
-    if (dimension == store::Dimension::kCity) {
-      constexpr size_t kAllCities = 5000;
-      out.all = detect::Localize(a, *idx, dimension, from_minute, to_minute, out.expected_total,
-                                 kAllCities);
-      out.observed_total = static_cast<double>(a.Total(*idx, from_minute, to_minute));
-    }
+    constexpr size_t kAllCities = 5000;
+    bool cities = dimension == store::Dimension::kCity;
+    out.localization = detect::Localize(a, *idx, dimension, from_minute, to_minute,
+                                        out.expected_total, cities ? kAllCities : limit);
+    if (cities) out.observed_total = static_cast<double>(a.Total(*idx, from_minute, to_minute));
     return out;
   });
   const auto& places = answer.localization.places;
@@ -709,14 +705,13 @@ HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
   w.Key("rank").String(rank);
   w.Key("from").String(FormatRfc3339(FromUnixMillis(from_minute * 60000)));
   w.Key("to").String(FormatRfc3339(FromUnixMillis(to_minute * 60000)));
-  // Scope of the footprint, from the cities in it (level=city and rank=excess only).
-  std::vector<FootprintCity> footprint;
   if (rank == "excess") {
     w.Key("expected_total").Double(answer.expected_total, 4);
     w.Key("footprint_excess_share").Double(answer.localization.excess_covered, 4);
   }
   w.Key("places").BeginArray();
-  for (const auto& p : places) {
+  for (size_t k = 0; k < places.size() && k < limit; ++k) {
+    const detect::PlaceExcess& p = places[k];
     w.BeginObject();
     if (dimension == store::Dimension::kCity) {
       uint32_t geonameid = 0;
@@ -728,7 +723,6 @@ HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
         w.Key("name").String(c.name).Key("country").String(c.country);
         w.Key("region").String(gazetteer_.region_code(c.region));
         w.Key("lat").Double(c.lat, 7).Key("lon").Double(c.lon, 7);
-        if (p.in_footprint) footprint.push_back({&c, static_cast<double>(p.observed) - p.expected});
       }
     } else {
       w.Key(dimension == store::Dimension::kRegion ? "region" : "country").String(p.key);
@@ -743,7 +737,7 @@ HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
   }
   w.EndArray();
   if (rank == "excess" && dimension == store::Dimension::kCity) {
-    WriteScope(w, JudgeScope(footprint, answer.all, gazetteer_,
+    WriteScope(w, JudgeScope(answer.localization, gazetteer_,
                              answer.observed_total - answer.expected_total));
   }
   w.EndObject();

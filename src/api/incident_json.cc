@@ -60,20 +60,15 @@ void WriteScope(JsonWriter& w, std::string_view scope) {
   }
 }
 
-std::string_view JudgeScope(const std::vector<FootprintCity>& footprint,
-                            const detect::Localization& all, const geo::Gazetteer& gazetteer,
+std::string_view JudgeScope(const detect::Localization& cities, const geo::Gazetteer& gazetteer,
                             double service_excess) {
-  std::string_view scope = ScopeOf(footprint);
-  if (!(scope.empty() || scope == "local" || scope == "regional") || service_excess <= 0) {
-    return scope;
-  }
-  // Every city with reports above its usual share (a small national outage has a few reports in
-  // each of many cities, and only the largest stands out on its own), and the cities of the first
-  // one's region beyond 100 km of it.
-  std::vector<FootprintCity> spread;
+  // The footprint; every city with reports above its usual share (a small national outage has a
+  // few reports in each of many cities, and only the largest stands out on its own); and the
+  // cities of the first one's region beyond 100 km of it.
+  std::vector<FootprintCity> footprint, spread;
   double far_observed = 0, far_expected = 0;
   const geo::City* top = nullptr;
-  for (const auto& p : all.places) {
+  for (const auto& p : cities.places) {
     uint32_t geonameid = 0;
     std::from_chars(p.key.data(), p.key.data() + p.key.size(), geonameid);
     geo::CityId city = gazetteer.FindByGeonameId(geonameid);
@@ -85,7 +80,12 @@ std::string_view JudgeScope(const std::vector<FootprintCity>& footprint,
       far_expected += p.expected;
     }
     double excess = static_cast<double>(p.observed) - p.expected;
+    if (p.in_footprint) footprint.push_back({&c, excess});
     if (excess > 0) spread.push_back({&c, excess});
+  }
+  std::string_view scope = ScopeOf(footprint);
+  if (!(scope.empty() || scope == "local" || scope == "regional") || service_excess <= 0) {
+    return scope;
   }
   static constexpr std::string_view kOrder[] = {"local", "regional", "national", "multinational"};
   auto rank = [](std::string_view sc) {
@@ -154,8 +154,10 @@ void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store:
     w.Key("count").Uint(p.count).Key("share").Double(p.share, 4).EndObject();
   }
   w.EndArray();
-  // Most impacted cities over the incident so far, ranked by excess (as /places).
+  // Most impacted cities over the incident so far, ranked by excess (as /places): every city is
+  // localised once, for the scope; the first max_cities are listed.
   detect::Localization l;
+  double service_excess = 0;
   if (idx && !rank_cities_by_excess) {
     for (auto& kc : a.Top(*idx, store::Dimension::kCity, i.started_minute, end, max_cities)) {
       detect::PlaceExcess p;
@@ -166,25 +168,21 @@ void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store:
       l.places.push_back(std::move(p));
     }
   } else if (idx) {
-    l = LocalizeCities(i, a, *idx, detector, end, max_cities);
-  }
-  // Scope (below) also looks beyond the significant cities: every city, against the service's
-  // excess over the incident (the baseline of each of its quarter hours, at most a day of them).
-  detect::Localization all;
-  double service_observed = 0, service_expected = 0;
-  if (idx && rank_cities_by_excess) {
+    constexpr size_t kAllCities = 5000;
+    l = LocalizeCities(i, a, *idx, detector, end, kAllCities);
+    // The service's excess over the incident, against the baseline of each of its quarter hours
+    // (at most a day of them).
+    service_excess = static_cast<double>(a.Total(*idx, i.started_minute, end));
     for (int64_t q = i.started_minute; q < end && q < i.started_minute + 1440;) {
       int64_t next = std::min(end, (q / 15 + 1) * 15);
-      service_expected += detector.ExpectedPerMinute(a, *idx, q) * static_cast<double>(next - q);
+      service_excess -= detector.ExpectedPerMinute(a, *idx, q) * static_cast<double>(next - q);
       q = next;
     }
-    service_observed = static_cast<double>(a.Total(*idx, i.started_minute, end));
-    constexpr size_t kAllCities = 5000;
-    all = LocalizeCities(i, a, *idx, detector, end, kAllCities);
   }
-  std::vector<FootprintCity> footprint;
+  std::vector<FootprintCity> naive_footprint;
   w.Key("cities").BeginArray();
-  for (const auto& p : l.places) {
+  for (size_t k = 0; k < l.places.size() && k < max_cities; ++k) {
+    const detect::PlaceExcess& p = l.places[k];
     // Most impacted means beyond chance above its usual share.
     if (rank_cities_by_excess && !p.significant) continue;
     uint32_t geonameid = 0;
@@ -192,16 +190,15 @@ void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store:
     geo::CityId city = gazetteer.FindByGeonameId(geonameid);
     if (city == geo::kNoCity) continue;
     const geo::City& c = gazetteer.city(city);
-    if (p.in_footprint) footprint.push_back({&c, static_cast<double>(p.observed) - p.expected});
+    if (p.in_footprint) naive_footprint.push_back({&c, static_cast<double>(p.observed)});
     w.BeginObject().Key("geonameid").Uint(geonameid).Key("name").String(c.name);
     w.Key("country").String(c.country).Key("lat").Double(c.lat, 7).Key("lon").Double(c.lon, 7);
     w.Key("observed").Uint(p.observed).Key("expected").Double(p.expected, 4);
     w.Key("score").Double(p.score, 4).EndObject();
   }
   w.EndArray();
-  WriteScope(w, rank_cities_by_excess
-                    ? JudgeScope(footprint, all, gazetteer, service_observed - service_expected)
-                    : ScopeOf(footprint));
+  WriteScope(w, rank_cities_by_excess ? JudgeScope(l, gazetteer, service_excess)
+                                      : ScopeOf(naive_footprint));
   if (extra) extra(w);
   w.EndObject();
 }

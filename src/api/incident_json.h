@@ -35,16 +35,15 @@ struct FootprintCity {
 // rather than of the footprint's sum.
 std::string_view ScopeOf(const std::vector<FootprintCity>& footprint, double total_excess = 0);
 
-// The scope of an outage: ScopeOf(footprint) of its significant cities, widened (never
-// narrowed) when the reports say more than those cities do. When the first city's region has a
-// significant excess beyond 100 km of it too (a region of small cities around one metropolis), it
-// is at least regional. When most of `service_excess` (the service's reports over its baseline in
-// the window) lies beyond that judgement, counting every city of `all` (every city's localisation,
-// best first) with reports above its usual share, it takes that wider scope, at most national:
+// The scope of an outage from `cities`, every city's localisation (best first): ScopeOf its
+// footprint (in_footprint), widened (never narrowed) when the reports say more than those cities
+// do. When the first city's region has a significant excess beyond 100 km of it too (a region of
+// small cities around one metropolis), it is at least regional. When most of `service_excess`
+// (the service's reports over its baseline in the window) lies beyond that judgement, counting
+// every city with reports above its usual share, it takes that wider scope, at most national:
 // with a few dozen reports, noise across borders cannot tell national from multinational. Empty
 // without evidence.
-std::string_view JudgeScope(const std::vector<FootprintCity>& footprint,
-                            const detect::Localization& all, const geo::Gazetteer& gazetteer,
+std::string_view JudgeScope(const detect::Localization& cities, const geo::Gazetteer& gazetteer,
                             double service_excess);
 
 // Writes "scope": `scope`, or null when it is empty.
