@@ -33,10 +33,12 @@ test-asan: deps
 test-fast: build
 	@ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure -L unit
 
-# Clang with ThreadSanitizer, the modules labelled `concurrency` (store, api, auth, alerts, official).
+# Clang with ThreadSanitizer, the modules labelled `concurrency` (base, store, api, auth, alerts,
+# official).
 test-tsan: deps
 	@cmake --preset tsan >/dev/null
-	@cmake --build build/tsan -j $(JOBS) --target om_store_test om_api_test om_auth_test om_alerts_test om_official_test
+	@cmake --build build/tsan -j $(JOBS) --target om_base_test om_store_test om_api_test om_auth_test om_alerts_test \
+		om_official_test
 	@TSAN_OPTIONS=halt_on_error=1 ctest --preset tsan -j $(JOBS) --timeout 900
 
 # Runs the browser tests against the demo and keeps their screenshots in docs/screenshots/.

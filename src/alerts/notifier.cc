@@ -82,31 +82,10 @@ Notifier::Notifier(NotifierOptions options, incidents::IncidentRecords& records,
 Notifier::~Notifier() { Stop(); }
 
 void Notifier::Start() {
-  {
-    MutexLock lock(mu_);
-    stop_ = false;
-  }
-  thread_ = std::thread([this] { Run(); });
+  worker_.Start(options_.poll, [this] { RunOnce(); });
 }
 
-void Notifier::Stop() {
-  {
-    MutexLock lock(mu_);
-    stop_ = true;
-    cv_.SignalAll();
-  }
-  if (thread_.joinable()) thread_.join();
-}
-
-void Notifier::Run() {
-  for (;;) {
-    RunOnce();
-    MutexLock lock(mu_);
-    if (stop_) return;
-    cv_.WaitFor(options_.poll);
-    if (stop_) return;
-  }
-}
+void Notifier::Stop() { worker_.Stop(); }
 
 void Notifier::RunOnce() {
   int64_t now_ms = ToUnixMillis(clock_.Now());

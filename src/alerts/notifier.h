@@ -26,11 +26,10 @@
 #include <chrono>
 #include <functional>
 #include <string>
-#include <thread>
 
 #include "alerts/subscriptions.h"
 #include "base/metrics.h"
-#include "base/mutex.h"
+#include "base/periodic_thread.h"
 #include "base/time.h"
 #include "incidents/incident_records.h"
 
@@ -75,7 +74,6 @@ class Notifier {
                       const incidents::IncidentRecords::UpdateEvent& event) const;
 
  private:
-  void Run();
   // Delivers what is due for `s`; saves its progress.
   void Serve(Subscription& s, int64_t now_ms);
   // One attempt at one update: Ok when the receiver took it.
@@ -89,10 +87,7 @@ class Notifier {
   Counter& sent_total_;
   Counter& failed_total_;
 
-  Mutex mu_;
-  CondVar cv_{mu_};
-  bool stop_ OM_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  PeriodicThread worker_;
 };
 
 // "sha256=" + hex HMAC-SHA256 of `body` under `secret`: the webhook signature header's value.

@@ -58,47 +58,37 @@ LiveEvents::~LiveEvents() { Stop(); }
 void LiveEvents::Start() {
   {
     MutexLock lock(mu_);
-    stop_ = false;
+    stopped_ = false;
   }
-  thread_ = std::thread([this] { Run(); });
+  worker_.Start(options_.interval, [this] { PublishNow(); });
 }
 
 void LiveEvents::Stop() {
   {
     MutexLock lock(mu_);
-    stop_ = true;
+    stopped_ = true;
     clients_.clear();
-    cv_.SignalAll();
   }
-  if (thread_.joinable()) thread_.join();
+  worker_.Stop();
 }
 
 bool LiveEvents::Attach(std::shared_ptr<StreamSink> sink) {
-  MutexLock lock(mu_);
-  if (stop_) return false;
-  if (clients_.size() >= options_.max_streams) return false;
-  // The reconnection delay browsers use after a drop (EventSource's default is 3 s, too).
-  if (!sink->Send("retry: 3000\n\n")) return true;
-  clients_.push_back({std::move(sink), false, std::chrono::steady_clock::now()});
-  wake_ = true;
-  cv_.SignalAll();
+  {
+    MutexLock lock(mu_);
+    if (stopped_) return false;
+    if (clients_.size() >= options_.max_streams) return false;
+    // The reconnection delay browsers use after a drop (EventSource's default is 3 s, too).
+    if (!sink->Send("retry: 3000\n\n")) return true;
+    clients_.push_back({std::move(sink), false, std::chrono::steady_clock::now()});
+  }
+  // The new client gets its first state at once, not at the end of the interval.
+  worker_.Wake();
   return true;
 }
 
 size_t LiveEvents::streams() const {
   MutexLock lock(mu_);
   return clients_.size();
-}
-
-void LiveEvents::Run() {
-  for (;;) {
-    PublishNow();
-    MutexLock lock(mu_);
-    if (stop_) return;
-    if (!wake_) cv_.WaitFor(options_.interval);
-    wake_ = false;
-    if (stop_) return;
-  }
 }
 
 void LiveEvents::PublishNow() {

@@ -20,13 +20,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "api/http.h"
 #include "base/metrics.h"
 #include "base/mutex.h"
+#include "base/periodic_thread.h"
 #include "base/time.h"
 #include "detect/detector.h"
 #include "incidents/incident_tracker.h"
@@ -83,7 +83,6 @@ class LiveEvents {
     std::chrono::steady_clock::time_point last_sent;  // wall time, for pings
   };
 
-  void Run();
   // The "services" event with the rows of `ids` (all when `ids` is null).
   std::string ServicesEvent(const std::vector<std::string>* ids) const OM_REQUIRES(round_mu_);
   std::string IncidentsEvent(const std::vector<std::string>& changed) const OM_REQUIRES(round_mu_);
@@ -106,11 +105,9 @@ class LiveEvents {
   std::vector<std::string> open_incidents_ OM_GUARDED_BY(round_mu_);
 
   mutable Mutex mu_;
-  CondVar cv_{mu_};
   std::vector<Client> clients_ OM_GUARDED_BY(mu_);
-  bool stop_ OM_GUARDED_BY(mu_) = false;
-  bool wake_ OM_GUARDED_BY(mu_) = false;  // a client connected: run a round now
-  std::thread thread_;
+  bool stopped_ OM_GUARDED_BY(mu_) = false;  // no new clients after Stop
+  PeriodicThread worker_;
 };
 
 }  // namespace om::api

@@ -174,32 +174,11 @@ Result<std::unique_ptr<OfficialStatus>> OfficialStatus::Open(OfficialOptions opt
 }
 
 void OfficialStatus::Start() {
-  if (!options_.enabled || thread_.joinable()) return;
-  {
-    MutexLock lock(mu_);
-    stop_ = false;
-  }
-  thread_ = std::thread([this] { Run(); });
+  if (!options_.enabled || worker_.running()) return;
+  worker_.Start(std::chrono::seconds(1), [this] { PollDue(); });
 }
 
-void OfficialStatus::Stop() {
-  {
-    MutexLock lock(mu_);
-    stop_ = true;
-    cv_.SignalAll();
-  }
-  if (thread_.joinable()) thread_.join();
-}
-
-void OfficialStatus::Run() {
-  for (;;) {
-    PollDue();
-    MutexLock lock(mu_);
-    if (stop_) return;
-    cv_.WaitFor(std::chrono::seconds(1));
-    if (stop_) return;
-  }
-}
+void OfficialStatus::Stop() { worker_.Stop(); }
 
 OfficialStatus::Tracked OfficialStatus::Poll(Tracked t, int64_t now_ms) const {
   int64_t interval_ms =

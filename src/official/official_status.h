@@ -24,11 +24,11 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "base/metrics.h"
 #include "base/mutex.h"
+#include "base/periodic_thread.h"
 #include "base/status.h"
 #include "base/time.h"
 #include "db/database.h"
@@ -135,7 +135,6 @@ class OfficialStatus {
                  MetricsRegistry& metrics, const Clock& clock);
   // One poll of `t` (not under mu_: it waits on the network); returns the updated copy.
   Tracked Poll(Tracked t, int64_t now_ms) const;
-  void Run();
 
   const OfficialOptions options_;
   const Clock& clock_;
@@ -145,9 +144,7 @@ class OfficialStatus {
   mutable Mutex mu_;
   std::unique_ptr<db::Database> db_ OM_GUARDED_BY(mu_);
   std::vector<Tracked> tracked_ OM_GUARDED_BY(mu_);
-  CondVar cv_{mu_};
-  bool stop_ OM_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  PeriodicThread worker_;
 };
 
 }  // namespace om::official

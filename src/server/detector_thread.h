@@ -9,9 +9,8 @@
 
 #include <cstdint>
 #include <functional>
-#include <thread>
 
-#include "base/mutex.h"
+#include "base/periodic_thread.h"
 #include "base/time.h"
 #include "detect/detector.h"
 #include "incidents/incident_tracker.h"
@@ -36,7 +35,8 @@ class DetectorThread {
   void Stop();
 
  private:
-  void Run();
+  // Judges the minutes completed since the last round (worker thread only).
+  void Round();
 
   detect::Detector& detector_;
   incidents::IncidentTracker& incidents_;
@@ -44,10 +44,8 @@ class DetectorThread {
   const Clock& clock_;
   const Duration grace_;
   const std::function<void()> after_minutes_;
-  std::thread thread_;
-  Mutex mu_;
-  CondVar cv_{mu_};
-  bool stop_ OM_GUARDED_BY(mu_) = false;
+  int64_t last_ = INT64_MIN;  // the last minute judged; the worker thread only
+  PeriodicThread worker_;
 };
 
 }  // namespace om::server
