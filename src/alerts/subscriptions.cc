@@ -136,13 +136,7 @@ std::vector<Subscription> Subscriptions::List() const {
 
 Status Subscriptions::Delete(std::string_view id) {
   MutexLock lock(mu_);
-  OM_ASSIGN_OR_RETURN(db::Statement del, db_->Prepare("DELETE FROM subscriptions WHERE id = ?"));
-  del.Bind(1, id);
-  OM_RETURN_IF_ERROR(del.Run());
-  if (db_->Changes() == 0) {
-    return Status::NotFound("no subscription with id \"" + std::string(id.substr(0, 40)) + "\"");
-  }
-  return Status::Ok();
+  return db_->DeleteById("subscriptions", id, "no subscription with id");
 }
 
 Status Subscriptions::SaveProgress(const Subscription& s) {

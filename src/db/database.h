@@ -76,6 +76,10 @@ class Database {
   // it has one already: how a table created by an older version gains a column.
   Status AddColumnIfMissing(std::string_view table, std::string_view column,
                             std::string_view declaration);
+  // Deletes the row of `table` whose `id` column is `id`; kNotFound "<what> \"<id>\"" (the id cut
+  // at 64 bytes) when there is none. The tables of managed objects (maintenance windows,
+  // subscriptions, status pages) are all keyed this way.
+  Status DeleteById(std::string_view table, std::string_view id, std::string_view what);
   // A number that changes whenever another connection commits (PRAGMA data_version): cheap to poll
   // for "has anything changed since I last read?".
   Result<int64_t> DataVersion();

@@ -85,12 +85,7 @@ Result<Maintenance> Maintenances::Schedule(std::string_view service, std::string
 
 Status Maintenances::Cancel(std::string_view id) {
   MutexLock lock(mu_);
-  OM_ASSIGN_OR_RETURN(db::Statement del, db_->Prepare("DELETE FROM maintenances WHERE id = ?"));
-  del.Bind(1, id);
-  OM_RETURN_IF_ERROR(del.Run());
-  if (db_->Changes() == 0) {
-    return Status::NotFound("no maintenance with id \"" + std::string(id.substr(0, 40)) + "\"");
-  }
+  OM_RETURN_IF_ERROR(db_->DeleteById("maintenances", id, "no maintenance with id"));
   std::erase_if(windows_, [&](const Maintenance& w) { return w.id == id; });
   return Status::Ok();
 }

@@ -87,12 +87,7 @@ Result<StatusPage> StatusPages::Put(StatusPage page, Timestamp now) {
 
 Status StatusPages::Delete(std::string_view id) {
   MutexLock lock(mu_);
-  OM_ASSIGN_OR_RETURN(db::Statement remove, db_->Prepare("DELETE FROM status_pages WHERE id = ?"));
-  remove.Bind(1, id);
-  OM_RETURN_IF_ERROR(remove.Run());
-  if (db_->Changes() == 0) {
-    return Status::NotFound("unknown page \"" + std::string(id.substr(0, 64)) + "\"");
-  }
+  OM_RETURN_IF_ERROR(db_->DeleteById("status_pages", id, "unknown page"));
   std::erase_if(pages_, [&](const StatusPage& p) { return p.id == id; });
   return Status::Ok();
 }
