@@ -61,6 +61,16 @@ bool AddUnique(std::vector<std::string>& to, const std::vector<std::string>& fro
   return added;
 }
 
+// An update of the timeline, from detection (author kDetectionAuthor) or an operator.
+IncidentUpdate Note(int64_t at_ms, IncidentStatus status, std::string body, std::string_view author,
+                    bool quiet = false) {
+  return IncidentUpdate{0, at_ms, status, std::move(body), std::string(author), quiet};
+}
+
+Status UnknownIncident(std::string_view id) {
+  return Status::NotFound("unknown incident \"" + std::string(id.substr(0, 64)) + "\"");
+}
+
 }  // namespace
 
 std::string_view StatusName(IncidentStatus status) {
@@ -310,13 +320,7 @@ Status IncidentRecords::Sync(const IncidentSnapshot& snapshot, Timestamp now,
     }
   }
   auto automatic = [&](IncidentStatus status, std::string body, bool quiet) {
-    IncidentUpdate u;
-    u.at_ms = now_ms;
-    u.status = status;
-    u.body = std::move(body);
-    u.author = std::string(kDetectionAuthor);
-    u.quiet = quiet;
-    return u;
+    return Note(now_ms, status, std::move(body), kDetectionAuthor, quiet);
   };
   MutexLock lock(mu_);
   // Roots to look at once every incident is folded in: services that joined them, regions of
@@ -512,9 +516,7 @@ Result<IncidentRecord> IncidentRecords::PostUpdate(
   }
   MutexLock lock(mu_);
   IncidentRecord* found = FindLocked(id);
-  if (!found) {
-    return Status::NotFound("unknown incident \"" + std::string(id.substr(0, 64)) + "\"");
-  }
+  if (!found) return UnknownIncident(id);
   IncidentRecord record = *found;
   int64_t now_ms = ToUnixMillis(now);
   if (status) {
@@ -526,9 +528,20 @@ Result<IncidentRecord> IncidentRecords::PostUpdate(
   if (impact) record.impact = *impact;
   if (components) record.components = std::move(*components);
   record.updated_ms = now_ms;
-  IncidentUpdate update{0, now_ms, record.status, std::string(body), std::string(author), false};
+  IncidentUpdate update = Note(now_ms, record.status, std::string(body), author);
   OM_RETURN_IF_ERROR(Store(record, &update));
   return *FindLocked(id);
+}
+
+Result<const IncidentRecord*> IncidentRecords::RootLocked(std::string_view id,
+                                                          std::string_view action) {
+  const IncidentRecord* found = FindLocked(id);
+  if (!found) return UnknownIncident(id);
+  if (!found->merged_into.empty()) {
+    return Status::InvalidArgument("id: " + found->id + " is part of " + found->merged_into + "; " +
+                                   std::string(action) + " that one");
+  }
+  return found;
 }
 
 Result<IncidentRecord> IncidentRecords::Merge(std::string_view into,
@@ -539,14 +552,7 @@ Result<IncidentRecord> IncidentRecords::Merge(std::string_view into,
   }
   int64_t now_ms = ToUnixMillis(now);
   MutexLock lock(mu_);
-  const IncidentRecord* target = FindLocked(into);
-  if (!target) {
-    return Status::NotFound("unknown incident \"" + std::string(into.substr(0, 64)) + "\"");
-  }
-  if (!target->merged_into.empty()) {
-    return Status::InvalidArgument("id: " + target->id + " is part of " + target->merged_into +
-                                   "; merge into that one");
-  }
+  OM_ASSIGN_OR_RETURN(const IncidentRecord* target, RootLocked(into, "merge into"));
   IncidentRecord root = *target;
   std::vector<Change> changes;
   std::vector<std::string> merged;
@@ -567,24 +573,18 @@ Result<IncidentRecord> IncidentRecords::Merge(std::string_view into,
       return Status::InvalidArgument("from: " + id + " is listed twice");
     }
     merged.push_back(source->id);
-    IncidentUpdate note{0,
-                        now_ms,
-                        source->status,
-                        "Merged into " + root.id + " (" + NameOf(root.service) + ") by " +
-                            std::string(author) + "; updates continue there.",
-                        std::string(author),
-                        false};
+    IncidentUpdate note = Note(now_ms, source->status,
+                               "Merged into " + root.id + " (" + NameOf(root.service) + ") by " +
+                                   std::string(author) + "; updates continue there.",
+                               author);
     MoveInto(root, *source, note, changes);
   }
   std::vector<std::string> names;
   for (const auto& id : merged) names.push_back(id + " (" + NameOf(FindLocked(id)->service) + ")");
   root.updated_ms = now_ms;
-  IncidentUpdate update{0,
-                        now_ms,
-                        root.status,
-                        "Merged in by " + std::string(author) + ": " + JoinList(names, ", ") + ".",
-                        std::string(author),
-                        false};
+  IncidentUpdate update =
+      Note(now_ms, root.status,
+           "Merged in by " + std::string(author) + ": " + JoinList(names, ", ") + ".", author);
   changes.push_back({std::move(root), update});
   OM_RETURN_IF_ERROR(StoreAll(std::move(changes)));
   return *FindLocked(into);
@@ -598,14 +598,7 @@ Result<IncidentRecord> IncidentRecords::Split(std::string_view id,
   }
   int64_t now_ms = ToUnixMillis(now);
   MutexLock lock(mu_);
-  const IncidentRecord* found = FindLocked(id);
-  if (!found) {
-    return Status::NotFound("unknown incident \"" + std::string(id.substr(0, 64)) + "\"");
-  }
-  if (!found->merged_into.empty()) {
-    return Status::InvalidArgument("id: " + found->id + " is part of " + found->merged_into +
-                                   "; split from that one");
-  }
+  OM_ASSIGN_OR_RETURN(const IncidentRecord* found, RootLocked(id, "split from"));
   IncidentRecord root = *found;
   std::vector<Change> changes;
   std::vector<std::string> names;
@@ -623,13 +616,10 @@ Result<IncidentRecord> IncidentRecords::Split(std::string_view id,
       out.merged_into.clear();
       out.detached = true;
       out.updated_ms = now_ms;
-      IncidentUpdate note{
-          0,
-          now_ms,
-          out.status,
+      IncidentUpdate note = Note(
+          now_ms, out.status,
           "Split out of " + root.id + " by " + std::string(author) + "; updates continue here.",
-          std::string(author),
-          false};
+          author);
       changes.push_back({std::move(out), note});
     }
     if (changes.size() == before) {
@@ -649,14 +639,12 @@ Result<IncidentRecord> IncidentRecords::Split(std::string_view id,
     }
   }
   root.updated_ms = now_ms;
-  IncidentUpdate update{0,
-                        now_ms,
-                        root.status,
-                        "Split out by " + std::string(author) + ": " + JoinList(names, ", ") +
-                            (names.size() == 1 ? ", followed as its own incident again."
-                                               : ", followed as their own incidents again."),
-                        std::string(author),
-                        false};
+  IncidentUpdate update =
+      Note(now_ms, root.status,
+           "Split out by " + std::string(author) + ": " + JoinList(names, ", ") +
+               (names.size() == 1 ? ", followed as its own incident again."
+                                  : ", followed as their own incidents again."),
+           author);
   changes.push_back({std::move(root), update});
   OM_RETURN_IF_ERROR(StoreAll(std::move(changes)));
   return *FindLocked(id);

@@ -204,6 +204,10 @@ class IncidentRecords {
   void RebuildMembers() OM_REQUIRES(mu_);
   std::string NameOf(const std::string& service) const OM_REQUIRES(mu_);
   IncidentRecord* FindLocked(std::string_view id) OM_REQUIRES(mu_);
+  // The record `id` if it is a root; kNotFound, or kInvalidArgument "id: … is part of …; <action>
+  // that one" (for a member).
+  Result<const IncidentRecord*> RootLocked(std::string_view id, std::string_view action)
+      OM_REQUIRES(mu_);
   // Whether any incident of the group rooted at `root` is still open by the crowd.
   bool GroupOpen(const IncidentRecord& root) const OM_REQUIRES(mu_);
   // Adds to `changes` the moves of `source` and its members into `root` (which gains their
