@@ -14,6 +14,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
@@ -135,6 +136,20 @@ void BM_DetectorTick_10kServices(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 10000);
 }
 BENCHMARK(BM_DetectorTick_10kServices)->Unit(benchmark::kMillisecond);
+
+// The expected band of a 24-hour chart (`series?expected=1`): the baseline of each of its 96
+// quarter hours, for one service.
+void BM_ExpectedBand24h(benchmark::State& state) {
+  store::Aggregates& a = History();
+  detect::Detector detector;
+  uint32_t service = *a.ServiceIndex("service-7");
+  std::vector<int64_t> quarters;
+  for (int64_t q = kNow - kDay - kNow % 15; q < kNow; q += 15) quarters.push_back(q);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(detector.ExpectedPerMinute(a, service, quarters));
+  }
+}
+BENCHMARK(BM_ExpectedBand24h)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace om

@@ -4,7 +4,6 @@
 #include <charconv>
 #include <cmath>
 
-#include "absl/container/flat_hash_map.h"
 #include "api/atom_feed.h"
 #include "api/counts.h"
 #include "api/incident_json.h"
@@ -583,18 +582,17 @@ HttpResponse Api::GetSeries(std::string_view id, const HttpRequest& request) {
     auto idx = a.ServiceIndex(service->id);
     if (idx && with_expected) {
       // The detector's baseline of each quarter hour, times the minutes of it in each step.
-      absl::flat_hash_map<int64_t, double> per_quarter;
-      auto per_minute = [&](int64_t quarter) {
-        auto [it, inserted] = per_quarter.try_emplace(quarter, 0.0);
-        if (inserted) it->second = detector_.ExpectedPerMinute(a, *idx, quarter);
-        return it->second;
-      };
+      int64_t first_quarter = from_minute - ((from_minute % 15) + 15) % 15;
+      std::vector<int64_t> quarters;
+      for (int64_t q = first_quarter; q < to_minute; q += 15) quarters.push_back(q);
+      std::vector<double> per_quarter = detector_.ExpectedPerMinute(a, *idx, quarters);
       for (int64_t m = from_minute; m < to_minute; m += step_minutes) {
         double sum = 0;
         int64_t end = std::min(m + step_minutes, to_minute);
         for (int64_t q = m - ((m % 15) + 15) % 15; q < end; q += 15) {
           int64_t overlap = std::min(q + 15, end) - std::max(q, m);
-          sum += per_minute(q) * static_cast<double>(overlap);
+          sum += per_quarter[static_cast<size_t>((q - first_quarter) / 15)] *
+                 static_cast<double>(overlap);
         }
         expected.push_back(sum);
       }
@@ -684,13 +682,15 @@ HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
     }
     // The service's expected total: the baseline of each quarter hour in the window (at most a
     // day of quarters; longer windows use the mean of those).
-    int64_t quarters = 0;
-    double per_minute_sum = 0;
-    for (int64_t q = from_minute - from_minute % 15; q < to_minute && quarters < 96; q += 15) {
-      per_minute_sum += detector_.ExpectedPerMinute(a, *idx, q);
-      ++quarters;
+    std::vector<int64_t> quarters;
+    for (int64_t q = from_minute - from_minute % 15; q < to_minute && quarters.size() < 96;
+         q += 15) {
+      quarters.push_back(q);
     }
-    double per_minute = quarters > 0 ? per_minute_sum / static_cast<double>(quarters) : 0;
+    double per_minute_sum = 0;
+    for (double e : detector_.ExpectedPerMinute(a, *idx, quarters)) per_minute_sum += e;
+    double per_minute =
+        quarters.empty() ? 0 : per_minute_sum / static_cast<double>(quarters.size());
     out.expected_total = per_minute * static_cast<double>(to_minute - from_minute);
     constexpr size_t kAllCities = 5000;
     bool cities = dimension == store::Dimension::kCity;

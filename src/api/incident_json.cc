@@ -173,10 +173,15 @@ void WriteIncidentJson(JsonWriter& w, const incidents::Incident& i, const store:
     // The service's excess over the incident, against the baseline of each of its quarter hours
     // (at most a day of them).
     service_excess = static_cast<double>(a.Total(*idx, i.started_minute, end));
-    for (int64_t q = i.started_minute; q < end && q < i.started_minute + 1440;) {
-      int64_t next = std::min(end, (q / 15 + 1) * 15);
-      service_excess -= detector.ExpectedPerMinute(a, *idx, q) * static_cast<double>(next - q);
-      q = next;
+    std::vector<int64_t> starts;  // the incident's minutes at which a quarter hour's part begins
+    for (int64_t q = i.started_minute; q < end && q < i.started_minute + 1440;
+         q = std::min(end, (q / 15 + 1) * 15)) {
+      starts.push_back(q);
+    }
+    std::vector<double> per_minute = detector.ExpectedPerMinute(a, *idx, starts);
+    for (size_t k = 0; k < starts.size(); ++k) {
+      int64_t next = std::min(end, (starts[k] / 15 + 1) * 15);
+      service_excess -= per_minute[k] * static_cast<double>(next - starts[k]);
     }
   }
   std::vector<FootprintCity> naive_footprint;

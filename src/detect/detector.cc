@@ -61,6 +61,20 @@ double Detector::ExpectedPerMinute(const store::Aggregates& a, uint32_t service,
   return ComputeBaseline(a, service, minute).per_minute;
 }
 
+std::vector<double> Detector::ExpectedPerMinute(const store::Aggregates& a, uint32_t service,
+                                                const std::vector<int64_t>& minutes) const {
+  std::vector<double> out;
+  out.reserve(minutes.size());
+  DayProfile day;
+  for (int64_t minute : minutes) {
+    if (FloorDiv(minute + day.tz_minutes, kDay) != day.local_day) {
+      day = ComputeDayProfile(a, service, minute);
+    }
+    out.push_back(ComputeBaseline(a, service, minute, &day).per_minute);
+  }
+  return out;
+}
+
 double Detector::PossibleThreshold(double expected_count) const {
   if (!(expected_count > 0) || !std::isfinite(expected_count)) return NAN;
   auto passes = [&](double k) {

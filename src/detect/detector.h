@@ -122,6 +122,10 @@ class Detector {
   // NaN when the service is too young to have a baseline.
   double ExpectedPerMinute(const store::Aggregates& aggregates, uint32_t service,
                            int64_t minute) const;
+  // The baselines of several minutes of one service, in order, reading each local day's terms
+  // once (as the detector's own ticks do) instead of once per minute: for charts and windows.
+  std::vector<double> ExpectedPerMinute(const store::Aggregates& aggregates, uint32_t service,
+                                        const std::vector<int64_t>& minutes) const;
 
   // The smallest count of one window, when `expected_count` reports are expected in it, that
   // passes the possible test's score and ratio floors: the top of the normal band that charts

@@ -104,6 +104,22 @@ TEST_F(WeeklyDetectorTest, WeekendsHaveTheirOwnLevelInTheServicesLocalTime) {
               0.2 * Rate(friday_8pm_local));
 }
 
+TEST_F(WeeklyDetectorTest, ABatchOfMinutesGivesEachItsOwnBaseline) {
+  // A chart's 96 quarter hours across a local midnight (Friday to Saturday in Chicago): read a
+  // local day's terms once, the answers are those of one minute at a time.
+  Detector detector;
+  uint32_t s = *aggregates_.ServiceIndex("outlook");
+  std::vector<int64_t> quarters;
+  for (int64_t q = kT0 + 4 * kDay + 18 * 60; q < kT0 + 5 * kDay + 18 * 60; q += 15) {
+    quarters.push_back(q);
+  }
+  std::vector<double> batch = detector.ExpectedPerMinute(aggregates_, s, quarters);
+  ASSERT_EQ(batch.size(), quarters.size());
+  for (size_t k = 0; k < quarters.size(); ++k) {
+    EXPECT_DOUBLE_EQ(batch[k], detector.ExpectedPerMinute(aggregates_, s, quarters[k])) << k;
+  }
+}
+
 TEST_F(WeeklyDetectorTest, AWeekendOutageBelowTheWeekdayLevelIsFound) {
   // Saturday 14:00-14:30 local: six times the weekend's level, under twice a weekday's.
   int64_t start = kT0 + 5 * kDay + 20 * 60;
