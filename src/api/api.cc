@@ -15,6 +15,15 @@
 #include "json/json_fields.h"
 
 namespace om::api {
+
+namespace {
+
+// "unknown service \"<id>\"" (the id cut at 64 bytes), for the errors that name a service.
+std::string UnknownService(std::string_view id) {
+  return "unknown service \"" + std::string(id.substr(0, 64)) + "\"";
+}
+
+}  // namespace
 namespace {
 
 constexpr std::string_view kServicesPrefix = "/api/v1/services/";
@@ -453,9 +462,7 @@ HttpResponse Api::ListServices(const HttpRequest& request) {
 
 HttpResponse Api::GetService(std::string_view id) {
   auto service = registry_.Find(id);
-  if (!service)
-    return ErrorResponse(
-        Status::NotFound("unknown service \"" + std::string(id.substr(0, 64)) + "\""));
+  if (!service) return ErrorResponse(Status::NotFound(UnknownService(id)));
   int64_t now_minute = FloorMinute(ToUnixMillis(clock_.Now()));
   JsonWriter w;
   w.BeginObject().Key("id").String(service->id).Key("name").String(service->name);
@@ -550,9 +557,7 @@ HttpResponse Api::GetService(std::string_view id) {
 
 HttpResponse Api::GetSeries(std::string_view id, const HttpRequest& request) {
   auto service = registry_.Find(id);
-  if (!service)
-    return ErrorResponse(
-        Status::NotFound("unknown service \"" + std::string(id.substr(0, 64)) + "\""));
+  if (!service) return ErrorResponse(Status::NotFound(UnknownService(id)));
   int64_t now_ms = ToUnixMillis(clock_.Now());
   Result<TimeRange> range = ParseRange(request, now_ms + 60000 - now_ms % 60000, 24 * 3600 * 1000);
   if (!range.ok()) return ErrorResponse(range.status());
@@ -633,9 +638,7 @@ HttpResponse Api::GetSeries(std::string_view id, const HttpRequest& request) {
 
 HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
   auto service = registry_.Find(id);
-  if (!service)
-    return ErrorResponse(
-        Status::NotFound("unknown service \"" + std::string(id.substr(0, 64)) + "\""));
+  if (!service) return ErrorResponse(Status::NotFound(UnknownService(id)));
   int64_t now_ms = ToUnixMillis(clock_.Now());
   Result<TimeRange> range = ParseRange(request, now_ms + 60000 - now_ms % 60000, 3600 * 1000);
   if (!range.ok()) return ErrorResponse(range.status());
@@ -755,8 +758,7 @@ HttpResponse Api::ListIncidents(const HttpRequest& request) {
   size_t limit = *limit_param;
   if (!service.empty()) {
     auto found = registry_.Find(service);
-    if (!found)
-      return ErrorResponse(Status::NotFound("unknown service \"" + service.substr(0, 64) + "\""));
+    if (!found) return ErrorResponse(Status::NotFound(UnknownService(service)));
     service = found->id;
   }
   auto snapshot = incidents_.Snapshot();
@@ -889,7 +891,7 @@ HttpResponse Api::HandleMaintenances(const HttpRequest& request) {
     if (QueryParam(request.query, "service", service)) {
       auto found = registry_.Find(service);
       if (!found) {
-        return ErrorResponse(Status::NotFound("unknown service \"" + service.substr(0, 64) + "\""));
+        return ErrorResponse(Status::NotFound(UnknownService(service)));
       }
       service = found->id;
     }
@@ -917,8 +919,7 @@ HttpResponse Api::HandleMaintenances(const HttpRequest& request) {
   auto field = [&](const std::string& name) { return FieldOr(*fields, name); };
   auto service = registry_.Find(field("service"));
   if (!service) {
-    return ErrorResponse(Status::InvalidArgument("service: unknown service \"" +
-                                                 field("service").substr(0, 64) + "\""));
+    return ErrorResponse(Status::InvalidArgument("service: " + UnknownService(field("service"))));
   }
   Result<int64_t> starts = ParseTimeParam("starts_at", field("starts_at"));
   if (!starts.ok()) return ErrorResponse(starts.status());
@@ -969,8 +970,7 @@ HttpResponse Api::HandleSubscriptions(const HttpRequest& request) {
   if (!service.empty()) {
     auto found = registry_.Find(service);
     if (!found) {
-      return ErrorResponse(
-          Status::InvalidArgument("service: unknown service \"" + service.substr(0, 64) + "\""));
+      return ErrorResponse(Status::InvalidArgument("service: " + UnknownService(service)));
     }
     service = found->id;
   }
@@ -1034,8 +1034,7 @@ HttpResponse Api::HandlePages(const HttpRequest& request) {
   for (const auto& service : fields->lists["services"]) {
     auto found = registry_.Find(service);
     if (!found) {
-      return ErrorResponse(
-          Status::InvalidArgument("services: unknown service \"" + service.substr(0, 64) + "\""));
+      return ErrorResponse(Status::InvalidArgument("services: " + UnknownService(service)));
     }
     page.services.push_back(found->id);
   }
@@ -1055,7 +1054,7 @@ HttpResponse Api::IncidentFeed(const HttpRequest& request) {
   if (QueryParam(request.query, "service", service)) {
     auto found = registry_.Find(service);
     if (!found) {
-      return ErrorResponse(Status::NotFound("unknown service \"" + service.substr(0, 64) + "\""));
+      return ErrorResponse(Status::NotFound(UnknownService(service)));
     }
     service = found->id;
     feed.title = found->name + " incidents";
