@@ -91,6 +91,9 @@ Status LoadServerConfig(const std::string& path, ServerConfig& config) {
   OM_RETURN_IF_ERROR(file.GetDouble("detect.max_drift", 1, 100, d.max_drift));
   OM_RETURN_IF_ERROR(file.GetBool("detect.weekly_profile", d.weekly_profile));
   OM_RETURN_IF_ERROR(file.GetBool("detect.regional", d.regional));
+  OM_RETURN_IF_ERROR(get_int("detect.regional_top", 1, 100, d.regional_top));
+  OM_RETURN_IF_ERROR(file.GetDouble("detect.region_prior", 0, 1e6, d.region_prior));
+  OM_RETURN_IF_ERROR(file.GetDouble("detect.min_weekly_reports", 0, 1e12, d.min_weekly_reports));
   OM_RETURN_IF_ERROR(get_int("detect.min_weekly_samples", 1, 365, d.min_weekly_samples));
   OM_RETURN_IF_ERROR(file.GetDouble("detect.young_service_factor", 1, 100, d.young_service_factor));
   OM_RETURN_IF_ERROR(file.GetDouble("detect.possible_score", 0, 300, d.possible_score));

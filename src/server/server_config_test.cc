@@ -50,6 +50,8 @@ outage_ratio = 4.5
 dispersion = 0
 clear_after_minutes = 20
 weekly_profile = false
+regional_top = 5
+region_prior = 40.5
 [notify]
 group_dependents = false
 )"),
@@ -73,6 +75,9 @@ group_dependents = false
   EXPECT_FALSE(c.detect.weekly_profile);
   EXPECT_EQ(c.detect.min_weekly_samples, 4);
   EXPECT_FALSE(c.group_dependents);
+  EXPECT_EQ(c.detect.regional_top, 5);
+  EXPECT_EQ(c.detect.region_prior, 40.5);
+  EXPECT_TRUE(c.detect.regional) << "untouched";
 }
 
 TEST(ServerConfigTest, BadValueNamesFileLineAndKey) {
