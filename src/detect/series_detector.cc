@@ -4,7 +4,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <istream>
 #include <numbers>
 #include <ostream>
@@ -73,12 +72,6 @@ Status SetSeriesOption(SeriesOptions& o, std::string_view name, std::string_view
     return Status::Ok();
   }
   if (name == "novelty_base") return as_positive(o.novelty_base);
-  if (name == "cusum_k") {
-    if (d < 0) return Status::InvalidArgument(std::string(name) + ": must be >= 0");
-    o.cusum_k = d;
-    return Status::Ok();
-  }
-  if (name == "young_points") return as_int(o.young_points, 0);
   if (name == "quiet_window") return as_int(o.quiet_window, 0);
   if (name == "suppress_fraction") {
     if (d < 0 || d > 1) return Status::InvalidArgument(std::string(name) + ": must be in [0, 1]");
@@ -87,7 +80,6 @@ Status SetSeriesOption(SeriesOptions& o, std::string_view name, std::string_view
   }
   if (name == "detect_score") return as_unit(o.detect_score);
   if (name == "suppress_points") return as_int(o.suppress_points, 0);
-  if (name == "suppress_break") return as_positive(o.suppress_break);
   if (name == "suppress_seconds") return as_int(o.suppress_seconds, 0);
   return Status::InvalidArgument(std::string(name) + ": unknown option");
 }
@@ -158,8 +150,7 @@ SeriesDetector::SeriesDetector(SeriesOptions options)
       point_tail_(std::max(10, options.history_points)),
       mean_tail_(std::max(10, options.history_points)),
       quiet_(static_cast<size_t>(std::max(0, options.quiet_window)), 0.0),
-      quiet_tail_(std::max(10, options.history_points)),
-      cusum_tail_(std::max(10, options.history_points)) {
+      quiet_tail_(std::max(10, options.history_points)) {
   probation_.reserve(static_cast<size_t>(options_.probation_points));
 }
 
@@ -280,10 +271,8 @@ double SeriesDetector::Score(int64_t /*t*/, double y, const Forecast& f) {
   recent_[recent_next_] = stat;
   recent_next_ = (recent_next_ + 1) % recent_.size();
   double mean = std::max(0.0, recent_sum_ / static_cast<double>(recent_.size()));
-  static const bool no_mean = std::getenv("OM_NO_MEAN") != nullptr;
-  double p_min = no_mean ? point_tail_.PValue(stat)
-                         : std::min(point_tail_.PValue(stat), mean_tail_.PValue(mean));
-  int tests = no_mean ? 1 : 2;
+  double p_min = std::min(point_tail_.PValue(stat), mean_tail_.PValue(mean));
+  int tests = 2;
   double quiet = 0;
   if (!quiet_.empty()) {
     // Larger when quieter, so that the upper tail counter serves; judged once the window is full.
@@ -295,14 +284,6 @@ double SeriesDetector::Score(int64_t /*t*/, double y, const Forecast& f) {
       p_min = std::min(p_min, quiet_tail_.PValue(quiet));
     }
     tests = 3;
-  }
-  double cusum = 0;
-  if (options_.cusum_k > 0) {
-    cusum_up_ = std::max(0.0, cusum_up_ + std::min(z, kMaxStat) - options_.cusum_k);
-    cusum_down_ = std::max(0.0, cusum_down_ - std::max(z, -kMaxStat) - options_.cusum_k);
-    cusum = std::min(kMaxStat - 1e-9, std::max(cusum_up_, cusum_down_));
-    p_min = std::min(p_min, cusum_tail_.PValue(cusum));
-    ++tests;
   }
   double p = tests * p_min;
   // Range novelty: how far beyond everything in the history window the value lies.
@@ -317,10 +298,6 @@ double SeriesDetector::Score(int64_t /*t*/, double y, const Forecast& f) {
           p, options_.novelty_base * std::pow(10.0, -options_.novelty_weight * excess) / (n + 1));
     }
   }
-  {
-    double scored = static_cast<double>(points_ - options_.probation_points);
-    if (scored < options_.young_points) p *= options_.young_points / std::max(1.0, scored);
-  }
   int64_t idx = points_;
   while (!max_q_.empty() && max_q_.back().second <= y) max_q_.pop_back();
   max_q_.emplace_back(idx, y);
@@ -330,16 +307,15 @@ double SeriesDetector::Score(int64_t /*t*/, double y, const Forecast& f) {
   while (min_q_.front().first <= idx - options_.history_points) min_q_.pop_front();
   point_tail_.Add(stat);
   mean_tail_.Add(mean);
-  if (options_.cusum_k > 0) cusum_tail_.Add(cusum);
   if (!quiet_.empty() && quiet_seen_ > static_cast<int64_t>(quiet_.size())) quiet_tail_.Add(quiet);
   double score = std::clamp(-std::log10(std::min(1.0, p)) / options_.score_decades, 0.0, 1.0);
   if (suppress_left_ > 0) {
     --suppress_left_;
-    bool breaks = options_.suppress_break > 0 && score >= suppress_score_ + options_.suppress_break;
-    if (!breaks) return 0;
+    return 0;
   }
   if (score >= options_.detect_score) {
-    suppress_score_ = score;
+    // The fixed part is capped in series time: 100 rows is a day of 15-minute data but four
+    // days of hourly data.
     int64_t fixed = options_.suppress_points;
     if (options_.suppress_seconds > 0 && interval_s_ > 0) {
       fixed = std::min(fixed, options_.suppress_seconds / interval_s_);

@@ -24,12 +24,14 @@
 //     `history_points` values of the same statistic (a conformal p-value), extended beyond the
 //     largest value seen with an exponential tail (one decade per unit of |z|). A third
 //     statistic, range novelty: a value beyond the minimum or maximum of the last
-//     `history_points` values by e scales has p_novel = 1.5 / (n + 1) * 10^(-novelty_weight * e).
+//     `history_points` values by e scales has
+//     p_novel = novelty_base / (n + 1) * 10^(-novelty_weight * e): novelty_base above 1 asks a
+//     short history (n small, where new extremes are common) for a larger excess.
 //     p = min(2 min(p_point, p_mean), p_novel) (Bonferroni over the two surprise statistics);
 //     score = min(1, -log10(p) / `score_decades`).
-//  5. Suppression: once the score reaches `detect_score`, the next max(`suppress_points`,
-//     `suppress_fraction` x points seen) points score 0 (one alarm per event, not a burst), while
-//     the statistics keep learning.
+//  5. Suppression: once the score reaches `detect_score`, the next
+//     max(min(`suppress_points`, `suppress_seconds` / interval), `suppress_fraction` x points seen)
+//     points score 0 (one alarm per event, not a burst), while the statistics keep learning.
 //
 // Memory is bounded (O(history_points + slots)); each Update() is O(log bins).
 //
@@ -77,13 +79,7 @@ struct SeriesOptions {
   double novelty_weight = 1;
   // Numerator of the novelty p-value: a value just beyond the range of n points has p
   // novelty_base / (n + 1). Above 1 it asks short histories for a larger excess.
-  double novelty_base = 1.5;
-  // CUSUM statistic (Page 1954): S = max(0, S + |z| - cusum_k), calibrated like the others, for
-  // sustained moderate shifts; 0 disables it.
-  double cusum_k = 0;
-  // While fewer than this many points have been scored, p-values are multiplied by
-  // young_points / scored: a short history makes every statistic less certain.
-  int young_points = 0;
+  double novelty_base = 10;
   // Quietness: the mean |z| over the last `quiet_window` points unusually small (a flatline, a
   // stuck sensor, a stream that stopped), calibrated like the others; 0 disables it.
   int quiet_window = 0;
@@ -92,10 +88,7 @@ struct SeriesOptions {
   int suppress_points = 100;
   // ... but no longer than this many seconds of series time (0: no limit), so that hourly series
   // are not silenced for days.
-  int64_t suppress_seconds = 0;
-  // During suppression a point whose score exceeds the suppressing alarm's by this much alarms
-  // again (a precursor must not hide the event); 0 disables.
-  double suppress_break = 0;
+  int64_t suppress_seconds = 86400;
   // ... or this fraction of the points seen so far, if more: long series get longer quiet spells.
   double suppress_fraction = 0.03;
 };
@@ -180,24 +173,15 @@ class SeriesDetector {
   size_t recent_next_ = 0;
   double recent_sum_ = 0;
   TailCounter point_tail_, mean_tail_;
-  // CUSUM statistic (Page 1954): S = max(0, S + |z| - cusum_k), calibrated like the others, for
-  // sustained moderate shifts; 0 disables it.
-  double cusum_k = 0;
-  // While fewer than this many points have been scored, p-values are multiplied by
-  // young_points / scored: a short history makes every statistic less certain.
-  int young_points = 0;
   // Quietness: the last quiet_window |z| values (ring), and its calibration.
   std::vector<double> quiet_;
   size_t quiet_next_ = 0;
   int64_t quiet_seen_ = 0;
   double quiet_sum_ = 0;
   TailCounter quiet_tail_;
-  double cusum_up_ = 0, cusum_down_ = 0;
-  TailCounter cusum_tail_;
   // Range of the last history_points values: monotonic deques of (index, value).
   std::deque<std::pair<int64_t, double>> max_q_, min_q_;
   int suppress_left_ = 0;
-  double suppress_score_ = 0;
 };
 
 // Runs a SeriesDetector over CSV rows `timestamp,value` read from `in` (an optional first header

@@ -131,10 +131,56 @@ TEST(SeriesDetectorTest, AlarmIsFollowedBySuppression) {
   for (int i = 501; i < 551; ++i) EXPECT_EQ(d.Update(kT0 + i * kStep, 1000), 0.0) << i;
 }
 
+TEST(SeriesDetectorTest, SuppressionIsCappedInSeriesTime) {
+  // Hourly rows: 100 rows of silence would be four days; suppress_seconds caps it at one.
+  constexpr int64_t kHour = 3600;
+  auto run = [](int64_t suppress_seconds) {
+    SeriesOptions o;
+    o.suppress_points = 100;
+    o.suppress_fraction = 0;
+    o.suppress_seconds = suppress_seconds;
+    SeriesDetector d(o);
+    std::mt19937 rng(6);
+    std::normal_distribution<double> noise(100, 1);
+    for (int i = 0; i < 500; ++i) d.Update(kT0 + i * kHour, noise(rng));
+    EXPECT_GE(d.Update(kT0 + 500 * kHour, 1000), 0.5);
+    for (int i = 501; i <= 524; ++i) EXPECT_EQ(d.Update(kT0 + i * kHour, noise(rng)), 0.0) << i;
+    return d.Update(kT0 + 525 * kHour, 100000);  // a far larger event, 25 hours later
+  };
+  EXPECT_GE(run(86400), 0.5);
+  EXPECT_EQ(run(0), 0.0);
+}
+
+TEST(SeriesDetectorTest, NoveltyBaseAsksAShortHistoryForALargerExcess) {
+  // Uniform noise has a hard maximum, so a value just above it is new but barely so.
+  auto score_of_new_extreme = [](double novelty_base) {
+    SeriesOptions o;
+    o.novelty_base = novelty_base;
+    SeriesDetector d(o);
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<double> noise(100, 110);
+    double high = 0;
+    for (int i = 0; i < 400; ++i) {
+      double x = noise(rng);
+      high = std::max(high, x);
+      d.Update(kT0 + i * kStep, x);
+    }
+    return d.Update(kT0 + 400 * kStep, high + 0.5);
+  };
+  double lenient = score_of_new_extreme(1.5), strict = score_of_new_extreme(10);
+  EXPECT_GE(lenient, 0.5);
+  EXPECT_LT(strict, 0.5);
+}
+
 TEST(SeriesDetectorTest, SetSeriesOptionValidates) {
   SeriesOptions o;
   EXPECT_TRUE(SetSeriesOption(o, "suppress_points", "20").ok());
   EXPECT_EQ(o.suppress_points, 20);
+  EXPECT_TRUE(SetSeriesOption(o, "suppress_seconds", "3600").ok());
+  EXPECT_EQ(o.suppress_seconds, 3600);
+  EXPECT_TRUE(SetSeriesOption(o, "novelty_base", "2.5").ok());
+  EXPECT_EQ(o.novelty_base, 2.5);
+  EXPECT_FALSE(SetSeriesOption(o, "novelty_base", "0").ok());
   EXPECT_EQ(SetSeriesOption(o, "nope", "1").message(), "nope: unknown option");
   EXPECT_FALSE(SetSeriesOption(o, "level_alpha", "2").ok());
   EXPECT_FALSE(SetSeriesOption(o, "short_window", "1.5").ok());
