@@ -1,6 +1,7 @@
 #include "detect/detector.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "detect/poisson.h"
@@ -15,6 +16,21 @@ constexpr uint32_t kDayProfileSpread = 8;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 int64_t FloorMod(int64_t a, int64_t b) { return a - FloorDiv(a, b) * b; }
+
+// The direction of each hour of the day on the daily circle, at the middle of the hour.
+struct HourAngles {
+  std::array<double, 24> cos{}, sin{};
+  HourAngles() {
+    for (size_t h = 0; h < 24; ++h) {
+      double angle = 2 * M_PI * (static_cast<double>(h) + 0.5) / 24;
+      cos[h] = std::cos(angle);
+      sin[h] = std::sin(angle);
+    }
+  }
+};
+const HourAngles kHourAngles;
+const std::array<double, 24>& kHourCos = kHourAngles.cos;
+const std::array<double, 24>& kHourSin = kHourAngles.sin;
 
 // Saturday or Sunday, for a day counted from the epoch (1970-01-01 was a Thursday).
 bool IsWeekend(int64_t day) {
@@ -107,14 +123,18 @@ Detector::DayProfile Detector::ComputeDayProfile(const store::Aggregates& a, uin
   if (options_.weekly_profile) {
     int64_t hour_start = FloorDiv(minute, 60) * 60;
     auto hours = a.Series(service, std::nullopt, "", hour_start - history * kDay, hour_start, 60);
-    double total = 0, x = 0, y = 0;
+    // Fold the history onto the 24 hours of the day first: 24 angles, not one per past hour.
+    std::array<double, 24> by_hour{};
     for (size_t i = 0; i < hours.counts.size(); ++i) {
       int64_t start = hours.from_minute + static_cast<int64_t>(i) * hours.step_minutes;
-      double angle = 2 * M_PI * (static_cast<double>(FloorMod(start, kDay)) + 30) / kDay;
-      double n = static_cast<double>(hours.counts[i]);
-      total += n;
-      x += n * std::cos(angle);
-      y += n * std::sin(angle);
+      by_hour[static_cast<size_t>(FloorMod(start, kDay) / 60)] +=
+          static_cast<double>(hours.counts[i]);
+    }
+    double total = 0, x = 0, y = 0;
+    for (size_t h = 0; h < 24; ++h) {
+      total += by_hour[h];
+      x += by_hour[h] * kHourCos[h];
+      y += by_hour[h] * kHourSin[h];
     }
     // Enough reports, and a daily cycle to speak of (the harmonic over 5% of the total).
     if (total >= options_.min_weekly_reports && std::hypot(x, y) >= 0.05 * total) {
