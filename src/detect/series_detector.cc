@@ -417,6 +417,13 @@ bool ParseValue(std::string_view s, double& out) {
 Status ScoreSeriesCsv(std::istream& in, std::ostream& out, std::string_view source,
                       const SeriesOptions& options) {
   SeriesDetector detector(options);
+  return ScoreCsv(in, out, source, [&detector](int64_t t, double value) -> Result<double> {
+    return detector.Update(t, value);
+  });
+}
+
+Status ScoreCsv(std::istream& in, std::ostream& out, std::string_view source,
+                const RowScorer& score_row) {
   out << "timestamp,anomaly_score\n";
   std::string line;
   int64_t line_no = 0;
@@ -444,8 +451,9 @@ Status ScoreSeriesCsv(std::istream& in, std::ostream& out, std::string_view sour
     // Real series step back now and then (NAB's machine temperature repeats an hour, a clock
     // change): such a row is taken as simultaneous with the previous one.
     last_t = std::max(last_t, t);
-    double score = detector.Update(last_t, value);
-    int n = std::snprintf(buf, sizeof buf, ",%.6g\n", score);
+    Result<double> score = score_row(last_t, value);
+    if (!score.ok()) return error(score.status().message());
+    int n = std::snprintf(buf, sizeof buf, ",%.6g\n", *score);
     out << ts;
     out.write(buf, n);
   }

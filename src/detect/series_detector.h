@@ -39,6 +39,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <string_view>
@@ -47,6 +48,9 @@
 #include "base/status.h"
 
 namespace om::detect {
+
+// (om::Status is spelled out below: detector.h declares a detect::Status enum, and a file may
+// include both headers.)
 
 struct SeriesOptions {
   // Points that score 0 while the detector learns the interval and the first statistics.
@@ -95,7 +99,7 @@ struct SeriesOptions {
 
 // Sets the SeriesOptions field `name` (as spelled above) from `value`. kInvalidArgument naming
 // the field when it is unknown or the value does not parse or is out of range.
-Status SetSeriesOption(SeriesOptions& options, std::string_view name, std::string_view value);
+om::Status SetSeriesOption(SeriesOptions& options, std::string_view name, std::string_view value);
 
 class SeriesDetector {
  public:
@@ -191,7 +195,13 @@ class SeriesDetector {
 // integer Unix seconds; a timestamp earlier than the previous row's is taken as equal to it. On a
 // bad row returns kInvalidArgument "<source>:<line>: <field>: <why>";
 // the rows before it have already been written.
-Status ScoreSeriesCsv(std::istream& in, std::ostream& out, std::string_view source,
-                      const SeriesOptions& options);
+om::Status ScoreSeriesCsv(std::istream& in, std::ostream& out, std::string_view source,
+                          const SeriesOptions& options);
+
+// The same driver around any scorer: `score_row` gets each row's (timestamp, value) in order and
+// returns its score, or a status whose message ("value: ...") is reported as the row's error.
+using RowScorer = std::function<Result<double>(int64_t t_seconds, double value)>;
+om::Status ScoreCsv(std::istream& in, std::ostream& out, std::string_view source,
+                    const RowScorer& score_row);
 
 }  // namespace om::detect

@@ -76,11 +76,17 @@ struct KeysFlags {
 int RunKeys(const KeysFlags& flags);
 
 struct DetectSeriesFlags {
-  // NAME=VALUE overrides of detect::SeriesOptions fields (detect/series_detector.h).
+  // "series": detect::SeriesDetector, for any series; "live": the server's detector on a count
+  // series (detect/live_series.h).
+  std::string engine = "series";
+  // NAME=VALUE overrides of detect::SeriesOptions fields (detect/series_detector.h); series only.
   std::vector<std::string> options;
+  // A server config whose [detect] settings the live engine uses; empty: defaults. Live only.
+  std::string config;
 };
 // Reads `timestamp,value` CSV on stdin, writes `timestamp,anomaly_score` on stdout; 1 on a bad
-// row (printed as stdin:<line>: <field>: <why>), 2 on a bad --option.
+// row (printed as stdin:<line>: <field>: <why>), 2 on a bad --option, --config or a flag that
+// the engine does not take.
 int RunDetectSeries(const DetectSeriesFlags& flags);
 
 }  // namespace om::server

@@ -1,15 +1,66 @@
-// `outagemap detect-series`: scores a `timestamp,value` CSV on stdin with detect::SeriesDetector
-// and prints `timestamp,anomaly_score` rows (docs/detection-nab.md).
+// `outagemap detect-series`: scores a `timestamp,value` CSV on stdin with detect::SeriesDetector,
+// or with the server's detector (`--engine live`, detect::LiveSeriesScorer), and prints
+// `timestamp,anomaly_score` rows (docs/detection-nab.md).
 #include <cstdio>
 #include <iostream>
 #include <string>
 
+#include "detect/live_series.h"
 #include "detect/series_detector.h"
 #include "server/commands.h"
+#include "server/server_config.h"
 
 namespace om::server {
 
+namespace {
+
+// Exit code and message of a finished run: 1 on a bad row or an unwritable output.
+int Finish(const Status& s) {
+  if (!s.ok()) {
+    std::cout.flush();
+    std::fprintf(stderr, "outagemap detect-series: %s\n", s.message().c_str());
+    return 1;
+  }
+  if (!std::cout) {
+    std::fprintf(stderr, "outagemap detect-series: cannot write standard output\n");
+    return 1;
+  }
+  return 0;
+}
+
+// The live engine: the server's detector with the [detect] settings of `flags.config`.
+int RunLiveEngine(const DetectSeriesFlags& flags) {
+  if (!flags.options.empty()) {
+    std::fprintf(stderr,
+                 "outagemap detect-series: --option sets the series engine; the live engine "
+                 "takes --config\n");
+    return 2;
+  }
+  ServerConfig config;
+  if (!flags.config.empty()) {
+    Status loaded = LoadServerConfig(flags.config, config);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "outagemap detect-series: %s\n", loaded.ToString().c_str());
+      return 2;
+    }
+  }
+  detect::LiveSeriesScorer scorer(config.detect);
+  std::ios::sync_with_stdio(false);
+  return Finish(detect::ScoreCsv(std::cin, std::cout, "stdin", [&scorer](int64_t t, double value) {
+    return scorer.Update(t, value);
+  }));
+}
+
+}  // namespace
+
 int RunDetectSeries(const DetectSeriesFlags& flags) {
+  if (flags.engine == "live") return RunLiveEngine(flags);
+  if (!flags.config.empty()) {
+    std::fprintf(stderr,
+                 "outagemap detect-series: --config sets the live engine (--engine live); the "
+                 "series engine takes --option\n");
+    return 2;
+  }
   detect::SeriesOptions options;
   for (const std::string& kv : flags.options) {
     size_t eq = kv.find('=');
@@ -23,17 +74,7 @@ int RunDetectSeries(const DetectSeriesFlags& flags) {
     }
   }
   std::ios::sync_with_stdio(false);
-  Status s = detect::ScoreSeriesCsv(std::cin, std::cout, "stdin", options);
-  if (!s.ok()) {
-    std::cout.flush();
-    std::fprintf(stderr, "outagemap detect-series: %s\n", s.message().c_str());
-    return 1;
-  }
-  if (!std::cout) {
-    std::fprintf(stderr, "outagemap detect-series: cannot write standard output\n");
-    return 1;
-  }
-  return 0;
+  return Finish(detect::ScoreSeriesCsv(std::cin, std::cout, "stdin", options));
 }
 
 }  // namespace om::server

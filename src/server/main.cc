@@ -107,9 +107,16 @@ int main(int argc, char** argv) {
       "Score a time series for anomalies: reads CSV `timestamp,value` on stdin (header allowed, "
       "timestamps YYYY-MM-DD HH:MM:SS UTC or Unix seconds), writes `timestamp,anomaly_score` "
       "(score in [0,1], causal) on stdout; see docs/detection-nab.md");
+  detect_series_cmd
+      ->add_option("--engine", detect_series.engine,
+                   "series (default): the series detector, for any series; live: the server's "
+                   "detector on a count series")
+      ->check(CLI::IsMember({"series", "live"}));
   detect_series_cmd->add_option("--option", detect_series.options,
                                 "NAME=VALUE: override a SeriesOptions field "
-                                "(src/detect/series_detector.h); repeatable");
+                                "(src/detect/series_detector.h); repeatable; series engine");
+  detect_series_cmd->add_option("--config", detect_series.config,
+                                "Server config whose [detect] settings the live engine uses");
 
   om::server::KeysFlags keys;
   CLI::App* keys_cmd = app.add_subcommand(

@@ -3,8 +3,9 @@
 Two weeks of 5-minute counts with a daily cycle (Poisson, 5 to 40 per row), then an event: ten
 times the usual count for an hour. The run must echo one score per row in [0, 1], score 0 during
 probation, alarm (score >= 0.5) within three rows of the event's start, and stay nearly quiet
-before it. Then the error paths: a bad row names its line and keeps the rows before it, a bad
---option exits 2 naming the option."""
+before it. The live engine (`--engine live`, the server's detector) must open exactly one
+outage, on the event. Then the error paths: a bad row names its line and keeps the rows before it,
+a bad --option exits 2 naming the option, and each engine refuses the other's flags."""
 
 import math
 import random
@@ -80,6 +81,28 @@ def main():
     check("novelty_base: must be positive" in done.stderr, f"bad option: {done.stderr!r}")
     done = run(csv, "--option", "suppress_seconds=3600")
     check(done.returncode == 0, f"suppress_seconds option: {done.stderr}")
+
+    # The live engine: the server's detector on the same counts. It alarms (score 1, an incident
+    # opening) on the event, and opens nothing before it.
+    done = run(csv, "--engine", "live")
+    check(done.returncode == 0, f"live: exit {done.returncode}: {done.stderr}")
+    live = [float(line.split(",")[1]) for line in done.stdout.splitlines()[1:]]
+    check(len(live) == len(rows), f"live: {len(live)} scores for {len(rows)} rows")
+    check(all(0 <= s <= 1 for s in live), "live: every score in [0, 1]")
+    onsets = [i for i, s in enumerate(live) if s == 1]
+    check(onsets and EVENT_ROW <= onsets[0] <= EVENT_ROW + 2,
+          f"live: event at row {EVENT_ROW}, outage onsets at {onsets[:5]}")
+    check(len(onsets) == 1, f"live: one outage, {len(onsets)} onsets")
+    print(f"detect-series --engine live: outage {onsets[0] - EVENT_ROW} rows after the start")
+    done = run("timestamp,value\n" + f"{T0},1.5\n", "--engine", "live")
+    check(done.returncode == 1 and "stdin:2: value: the live engine counts reports" in done.stderr,
+          f"live, not a count: {done.returncode} {done.stderr!r}")
+    done = run(csv, "--engine", "live", "--option", "novelty_base=3")
+    check(done.returncode == 2 and "the live engine takes --config" in done.stderr,
+          f"live with --option: {done.returncode} {done.stderr!r}")
+    done = run(csv, "--config", "/nonexistent.toml")
+    check(done.returncode == 2 and "--engine live" in done.stderr,
+          f"series with --config: {done.returncode} {done.stderr!r}")
     print("detect-series e2e: ok")
 
 

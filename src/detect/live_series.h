@@ -1,0 +1,66 @@
+#pragma once
+// LiveSeriesScorer runs the live per-service Detector (detector.h), the engine the server and
+// `outagemap backtest` use, on a single count series: each row's value is counted as that many
+// reports of one service in the row's minute, every minute is judged as the server's detector
+// thread judges it, and the row gets a score read from the service's status. It is what
+// `outagemap detect-series --engine live` runs, so that the engine behind the product can be
+// measured on outside series (docs/detection-nab.md).
+//
+// The score of a row:
+//   1     the status became `outage` on this row's minute (an incident would open);
+//   0.5   it became `possible` (from normal);
+//   else  0.49 x min(1, score / outage_score), the test's surprise below the possible level.
+// So a threshold above 0.5 keeps the engine's own outage decisions, one per incident.
+//
+// A row counts the reports since the previous row: its count is spread evenly over the minutes
+// since then (at most `kMaxSpreadMinutes`, the last of them the row's own minute), which are then
+// judged in order, so that 5-minute rows feed the 1-, 3- and 5-minute windows a rate rather than
+// a lump every fifth minute; the row's score is the highest of those minutes'. Minutes before
+// the spread are judged as empty; a gap longer than `kMaxGapMinutes` is jumped (its last minutes
+// are judged, the ones before are not). Rows in an already judged minute are counted and are
+// seen by the next minute's 3- and 5-minute windows. Memory is bounded by the
+// aggregates' retention (pruned once a day of series time).
+//
+// Thread-safety: not thread-safe; one instance per series, used by one thread.
+
+#include <cstdint>
+#include <memory>
+
+#include "base/status.h"
+#include "detect/detector.h"
+#include "store/aggregates.h"
+
+namespace om::detect {
+
+class LiveSeriesScorer {
+ public:
+  // Judged minutes at most between two rows; a longer gap is jumped.
+  static constexpr int64_t kMaxGapMinutes = 2 * 1440;
+  // A row's count is spread over the minutes since the previous row, at most this many.
+  static constexpr int64_t kMaxSpreadMinutes = 15;
+
+  explicit LiveSeriesScorer(DetectOptions options = {});
+  LiveSeriesScorer(const LiveSeriesScorer&) = delete;
+  LiveSeriesScorer& operator=(const LiveSeriesScorer&) = delete;
+
+  // Counts `value` reports at `t_seconds` and returns the row's score in [0, 1].
+  // kInvalidArgument "value: ..." when the value is not a count (a non-negative integer below
+  // 2^32). REQUIRES: t_seconds does not decrease from call to call.
+  Result<double> Update(int64_t t_seconds, double value);
+
+  // The service's status after the last row.
+  detect::Status last_status() const { return last_status_; }
+
+ private:
+  void Judge(int64_t minute);
+
+  const DetectOptions options_;
+  store::Aggregates aggregates_;
+  Detector detector_;
+  int64_t judged_minute_ = INT64_MIN;  // the last minute judged
+  int64_t pruned_day_ = INT64_MIN;
+  detect::Status last_status_ = detect::Status::kNormal;
+  double last_score_ = 0;  // the row score of the last judged minute
+};
+
+}  // namespace om::detect
