@@ -629,7 +629,11 @@ HttpResponse Api::GetSeries(std::string_view id, const HttpRequest& request) {
     w.Key("expected").BeginArray();
     for (double e : expected) DoubleOrNull(w, e);
     w.EndArray().Key("upper").BeginArray();
-    for (double e : expected) DoubleOrNull(w, detector_.PossibleThreshold(e));
+    // The band of the service's own (learned) dispersion.
+    auto detection = detector_.Snapshot();
+    const detect::ServiceState* state = detection->Find(service->id);
+    double dispersion = state ? state->dispersion : NAN;
+    for (double e : expected) DoubleOrNull(w, detector_.PossibleThreshold(e, dispersion));
     w.EndArray();
   }
   w.EndObject();

@@ -13,6 +13,18 @@ constexpr int64_t kQuarter = 15;
 constexpr int64_t kDay = 1440;
 // Day profiles are refreshed over this many quarter hours after a local midnight.
 constexpr uint32_t kDayProfileSpread = 8;
+// Learned dispersion (DetectOptions::learn_dispersion): a minute of a normal status scoring at
+// least kCalibrationScore is a calibration event. Under a well-fitted model its rate per minute
+// is about kCalibrationRate (1e-4 per window, three overlapping windows); each event multiplies
+// the dispersion by (1 + kDispersionStep) and every other minute by (1 - kDispersionStep x
+// kCalibrationRate), so that the events settle at that rate.
+constexpr double kCalibrationScore = 4;
+constexpr double kCalibrationRate = 2e-4;
+constexpr double kDispersionStep = 0.3;
+// Calibration events count only once the status has stayed normal this long after them (an
+// outage's first minutes are not noise), and one burst counts at most this many.
+constexpr int64_t kCalibrationDelayMinutes = 30;
+constexpr int kMaxCalibrationSteps = 3;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 int64_t FloorMod(int64_t a, int64_t b) { return a - FloorDiv(a, b) * b; }
@@ -91,12 +103,12 @@ std::vector<double> Detector::ExpectedPerMinute(const store::Aggregates& a, uint
   return out;
 }
 
-double Detector::PossibleThreshold(double expected_count) const {
+double Detector::PossibleThreshold(double expected_count, double dispersion) const {
   if (!(expected_count > 0) || !std::isfinite(expected_count)) return NAN;
+  if (std::isnan(dispersion)) dispersion = options_.dispersion;
   auto passes = [&](double k) {
     return k >= options_.possible_ratio * expected_count &&
-           OverdispersedTailScore(k, expected_count, options_.dispersion) >=
-               options_.possible_score;
+           OverdispersedTailScore(k, expected_count, dispersion) >= options_.possible_score;
   };
   // Both tests are monotone in k: double up to a passing count, then bisect on integers.
   double lo = std::floor(expected_count), hi = std::max(1.0, std::ceil(expected_count));
@@ -296,7 +308,7 @@ bool Detector::RegionalOutage(const store::Aggregates& a, uint32_t service, int6
         (region_q + options_.region_prior * day_share) / (service_q + options_.region_prior);
     double expected = 5 * e * share;
     double observed = static_cast<double>(kc.count);
-    if (OverdispersedTailScore(observed, expected, options_.dispersion) >=
+    if (OverdispersedTailScore(observed, expected, t.dispersion) >=
             options_.outage_score + penalty &&
         observed >= f * options_.outage_ratio * expected &&
         observed - expected >= f * options_.outage_excess) {
@@ -304,6 +316,31 @@ bool Detector::RegionalOutage(const store::Aggregates& a, uint32_t service, int6
     }
   }
   return false;
+}
+
+void Detector::LearnDispersion(Tracker& t, int64_t minute, double score) const {
+  if (t.state.status == Status::kOutage) {
+    // The surprises just before an outage were its own first minutes, not noise.
+    t.calibration_pending = 0;
+    return;
+  }
+  if (t.state.status == Status::kNormal) {
+    if (score >= kCalibrationScore) {
+      if (t.calibration_pending++ == 0) t.calibration_since = minute;
+    } else {
+      t.dispersion =
+          std::max(options_.dispersion, t.dispersion * (1 - kDispersionStep * kCalibrationRate));
+    }
+  }
+  if (t.calibration_pending > 0 && t.state.status == Status::kNormal &&
+      minute - t.calibration_since >= kCalibrationDelayMinutes) {
+    // Back to normal, and no outage, half an hour later: the surprises were noise (a burst that
+    // rose to `possible` at most); at most kMaxCalibrationSteps from one burst.
+    int steps = std::min(t.calibration_pending, kMaxCalibrationSteps);
+    t.dispersion = std::min(std::max(options_.max_dispersion, options_.dispersion),
+                            t.dispersion * std::pow(1 + kDispersionStep, steps));
+    t.calibration_pending = 0;
+  }
 }
 
 void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t minute, Tracker& t) {
@@ -334,11 +371,17 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
     s.observed_per_minute = static_cast<double>(Count(a, service, minute - 4, minute + 1)) / 5;
     return;
   }
+  if (std::isnan(t.dispersion)) t.dispersion = options_.dispersion;
   double score = 0;
   for (int64_t w : {1, 3, 5}) {
     double observed = static_cast<double>(Count(a, service, minute - w + 1, minute + 1));
-    score = std::max(
-        score, OverdispersedTailScore(observed, e * static_cast<double>(w), options_.dispersion));
+    score =
+        std::max(score, OverdispersedTailScore(observed, e * static_cast<double>(w), t.dispersion));
+  }
+  // A baseline without the daily cycle yet (fewer than min_history_days) misfits: its surprises
+  // say nothing about the service's noise.
+  if (options_.learn_dispersion && t.day.days_with_history >= options_.min_history_days) {
+    LearnDispersion(t, minute, score);
   }
   double observed5 = static_cast<double>(Count(a, service, minute - 4, minute + 1));
   double ratio = observed5 / (5 * e);
@@ -365,7 +408,8 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
   } else if (s.status == Status::kNormal && t.possible_run >= options_.possible_after_minutes) {
     next = Status::kPossible;
   } else if (s.status != Status::kNormal) {
-    // Hysteresis: fall one level only after clear_after_minutes failing the current level's test.
+    // Hysteresis: fall only after clear_after_minutes failing the current level's test; an
+    // outage falls to possible if the possible test still passes, else straight to normal.
     bool holds = s.status == Status::kOutage ? outage : possible;
     t.quiet_run = holds ? 0 : t.quiet_run + 1;
     if (t.quiet_run >= options_.clear_after_minutes) {
@@ -382,6 +426,7 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
   s.observed_per_minute = observed5 / 5;
   s.ratio = ratio;
   s.score = score;
+  s.dispersion = t.dispersion;
 }
 
 void Detector::Tick(const store::Aggregates& a, int64_t minute) {

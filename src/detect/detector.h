@@ -17,6 +17,7 @@
 //
 // Thread-safety: Tick() from one thread (the detector thread); Snapshot() from any thread.
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -58,6 +59,20 @@ struct DetectOptions {
   double min_weekly_reports = 500;
   // Overdispersion of the count model: variance = mu * (1 + dispersion * mu).
   double dispersion = 0.02;
+  // Learned dispersion: each service's dispersion is tuned, as its minutes are judged, so that
+  // minutes of a normal status scoring 4 or more (p <= 1e-4) are as rare as the model says
+  // (about 2 in 10,000). Each such minute raises it by 30% (at most 3 steps a burst), every
+  // other lowers it a little (a week of quiet takes about half off). They count half an hour
+  // later, once the status is normal again, and only if no outage began meanwhile: an outage's
+  // first minutes are not noise.
+  // Minutes of a `possible` or `outage` status, and of a service with fewer than
+  // `min_history_days` of history (its baseline knows no daily cycle yet), do not count. Bursty
+  // services (real crowd counts
+  // burst often) need far more than `dispersion`, which stays the floor; `max_dispersion` is the
+  // ceiling. The learned value lives in memory: a restart begins again from `dispersion`.
+  // false: `dispersion` for every service.
+  bool learn_dispersion = true;
+  double max_dispersion = 10;
   // The possible test: score (-log10 p), ratio observed/expected and excess reports over 5 min.
   double possible_score = 5;
   double possible_ratio = 2;
@@ -79,7 +94,8 @@ struct DetectOptions {
   // Consecutive minutes passing a test before the status rises.
   int possible_after_minutes = 1;
   int outage_after_minutes = 1;
-  // Consecutive minutes failing the test of the current status before it falls one level.
+  // Consecutive minutes failing the test of the current status before it falls: from outage to
+  // possible if the possible test passes in that minute, else to normal.
   int clear_after_minutes = 10;
 };
 
@@ -92,6 +108,7 @@ struct ServiceState {
   double observed_per_minute = 0;  // mean of the last 5 minutes
   double ratio = 0;                // observed / expected over the last 5 minutes
   double score = 0;                // -log10 p of the most surprising window
+  double dispersion = 0;           // of its count model (learned, see DetectOptions)
 };
 
 // An immutable view of every tracked service, published after each tick.
@@ -130,8 +147,9 @@ class Detector {
   // The smallest count of one window, when `expected_count` reports are expected in it, that
   // passes the possible test's score and ratio floors: the top of the normal band that charts
   // draw. (The excess floor, defined over five minutes, is left out.) NaN when `expected_count`
-  // is not positive or not finite.
-  double PossibleThreshold(double expected_count) const;
+  // is not positive or not finite. `dispersion` is the service's (ServiceState::dispersion); NaN:
+  // DetectOptions::dispersion.
+  double PossibleThreshold(double expected_count, double dispersion = NAN) const;
 
  private:
   struct Baseline {
@@ -166,10 +184,15 @@ class Detector {
     int quiet_run = 0;                     // consecutive minutes failing the current status' test
     int64_t baseline_quarter = INT64_MIN;  // quarter hour the cached baseline is for
     double baseline = 0;
-    bool young = false;  // younger than a day when the baseline was computed
-    DayProfile day;      // recomputed when its local day ends
+    bool young = false;             // younger than a day when the baseline was computed
+    double dispersion = NAN;        // learned (DetectOptions::learn_dispersion); NaN: not yet set
+    int calibration_pending = 0;    // surprising minutes of a normal status not yet counted
+    int64_t calibration_since = 0;  // the first of them
+    DayProfile day;                 // recomputed when its local day ends
   };
   void Evaluate(const store::Aggregates& aggregates, uint32_t service, int64_t minute, Tracker& t);
+  // Tunes t.dispersion after minute `minute` scored `score` (DetectOptions::learn_dispersion).
+  void LearnDispersion(Tracker& t, int64_t minute, double score) const;
   // Whether one of the service's busiest regions of the 5 minutes ending at `minute` passes the
   // outage test against its usual count (see DetectOptions::regional). `e` is the service's
   // baseline per minute, `f` the young-service factor.

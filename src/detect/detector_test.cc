@@ -353,3 +353,81 @@ TEST(PossibleThresholdTest, IsTheFirstCountPassingScoreAndRatio) {
 
 }  // namespace
 }  // namespace om::detect
+
+namespace om::detect {
+namespace {
+
+// Real crowd counts burst: a service of 5 reports a minute that twice a day, at random, gets
+// two minutes at six times its rate (a news story, a viral post), which are not outages.
+class BurstyServiceTest : public DetectorTest {
+ protected:
+  void SetUp() override {
+    std::uniform_int_distribution<int64_t> when(0, kDay - 3);
+    for (int64_t day = -14; day < 8; ++day) {
+      Steady(kT0 + day * kDay, kT0 + (day + 1) * kDay, 5);
+      for (int burst = 0; burst < 2; ++burst) {
+        int64_t at = kT0 + day * kDay + when(rng_);
+        Steady(at, at + 2, 25);
+      }
+    }
+  }
+  // Outage onsets while `detector` judges [from, to).
+  int Onsets(Detector& detector, int64_t from, int64_t to) {
+    int onsets = 0;
+    Status before = Status::kNormal;
+    for (int64_t m = from; m < to; ++m) {
+      detector.Tick(aggregates_, m);
+      Status now = detector.Snapshot()->Find("outlook")->status;
+      onsets += now == Status::kOutage && before != Status::kOutage;
+      before = now;
+    }
+    return onsets;
+  }
+};
+
+TEST_F(BurstyServiceTest, LearnedDispersionQuietsBurstsThatAFixedOneCallsOutages) {
+  Detector fixed({.learn_dispersion = false});
+  Detector learned;
+  int fixed_first = Onsets(fixed, kT0, kT0 + 3 * kDay);
+  int learned_first = Onsets(learned, kT0, kT0 + 3 * kDay);
+  int fixed_later = Onsets(fixed, kT0 + 3 * kDay, kT0 + 7 * kDay);
+  int learned_later = Onsets(learned, kT0 + 3 * kDay, kT0 + 7 * kDay);
+  double dispersion = learned.Snapshot()->Find("outlook")->dispersion;
+  EXPECT_GE(fixed_later, 4) << "8 bursts in 4 days, judged with dispersion 0.02 (first 3 days: "
+                            << fixed_first << ")";
+  EXPECT_LE(learned_later, 1) << "the same 8 bursts once it has learned them (first 3 days: "
+                              << learned_first << ")";
+  EXPECT_GT(dispersion, 0.1);
+  EXPECT_EQ(fixed.Snapshot()->Find("outlook")->dispersion, 0.02) << "learn_dispersion = false";
+  // A real outage still stands out: 20 minutes at ten times the rate.
+  Steady(kT0 + 7 * kDay + 600, kT0 + 7 * kDay + 620, 45);
+  EXPECT_EQ(Onsets(learned, kT0 + 7 * kDay, kT0 + 7 * kDay + 603), 1)
+      << "found within three minutes";
+}
+
+}  // namespace
+}  // namespace om::detect
+
+namespace om::detect {
+namespace {
+
+TEST_F(DetectorTest, AnOutageDoesNotTeachTheDispersion) {
+  // Four quiet days, then an outage that ramps up over five minutes and lasts half an hour.
+  Steady(kT0 - 14 * kDay, kT0 + 4 * kDay + 600, 5);
+  for (int64_t k = 0; k < 30; ++k) {
+    int64_t m = kT0 + 4 * kDay + 600 + k;
+    Steady(m, m + 1, 5 + 9 * std::min<int64_t>(k + 1, 5));
+  }
+  Steady(kT0 + 4 * kDay + 630, kT0 + 5 * kDay, 5);
+  Detector detector;
+  EXPECT_EQ(RunUntil(detector, kT0, kT0 + 4 * kDay + 610), Status::kOutage);
+  double during = detector.Snapshot()->Find("outlook")->dispersion;
+  EXPECT_EQ(RunUntil(detector, kT0 + 4 * kDay + 610, kT0 + 5 * kDay), Status::kNormal);
+  double after = detector.Snapshot()->Find("outlook")->dispersion;
+  // Poisson noise alone: the floor, give or take a calibration event or two in five days.
+  EXPECT_LT(during, 0.02 * 1.3 * 1.3 + 1e-9);
+  EXPECT_LE(after, during) << "the outage's first minutes are not counted as noise";
+}
+
+}  // namespace
+}  // namespace om::detect

@@ -88,6 +88,8 @@ Status LoadServerConfig(const std::string& path, ServerConfig& config) {
   OM_RETURN_IF_ERROR(
       file.GetDouble("detect.min_expected_per_minute", 0.0001, 1e6, d.min_expected_per_minute));
   OM_RETURN_IF_ERROR(file.GetDouble("detect.dispersion", 0, 10, d.dispersion));
+  OM_RETURN_IF_ERROR(file.GetBool("detect.learn_dispersion", d.learn_dispersion));
+  OM_RETURN_IF_ERROR(file.GetDouble("detect.max_dispersion", 0, 100, d.max_dispersion));
   OM_RETURN_IF_ERROR(file.GetDouble("detect.max_drift", 1, 100, d.max_drift));
   OM_RETURN_IF_ERROR(file.GetBool("detect.weekly_profile", d.weekly_profile));
   OM_RETURN_IF_ERROR(file.GetBool("detect.regional", d.regional));
