@@ -954,7 +954,7 @@ HttpResponse Api::HandleSubscriptions(const HttpRequest& request) {
     if (!deleted.ok()) return ErrorResponse(deleted);
     return DataResponse("{\"deleted\":true}");
   }
-  if (request.method == "GET" && id.empty()) {
+  if ((request.method == "GET" || request.method == "HEAD") && id.empty()) {
     JsonWriter w;
     w.BeginObject().Key("subscriptions").BeginArray();
     for (const auto& s : subscriptions_->List()) WriteSubscription(w, s, false);

@@ -511,6 +511,8 @@ TEST_F(ApiTest, SubscriptionsNeedAnAdminKey) {
   HttpResponse list = call("GET", "/api/v1/subscriptions", "", admin.token);
   EXPECT_NE(list.body.find(id), std::string::npos);
   EXPECT_EQ(list.body.find("secret"), std::string::npos) << "listing never shows secrets";
+  EXPECT_EQ(call("HEAD", "/api/v1/subscriptions", "", admin.token).status, 200)
+      << "HEAD is answered wherever GET is";
   EXPECT_NE(
       call("POST", "/api/v1/subscriptions", R"({"channel":"pager","url":"http://x/"})", admin.token)
           .body.find("channel: must be one of webhook, slack, teams"),

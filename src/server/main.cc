@@ -139,7 +139,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the message (or the help); a usage error exits 2, as every other bad argument
+    // does, rather than CLI11's own codes.
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
   }
   om::SetMinLogLevel(log_level == "debug"   ? om::LogLevel::kDebug
                      : log_level == "warn"  ? om::LogLevel::kWarning

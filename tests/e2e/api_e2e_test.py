@@ -110,6 +110,15 @@ def test_config_errors(tmp):
                        capture_output=True, text=True, timeout=30)
     check(r.returncode == 2, r)
     check(f"{cfg}:2: store.fsync: must be one of always, interval" in r.stderr, r.stderr)
+    # Usage errors the flag parser finds exit 2 too, naming the flag.
+    r = subprocess.run([BINARY, "serve", "--no-such-flag"], capture_output=True, text=True,
+                       timeout=30)
+    check(r.returncode == 2 and "--no-such-flag" in r.stderr, r)
+    r = subprocess.run([BINARY, "backtest", "--out", os.path.join(tmp, "o.ndjson")],
+                       capture_output=True, text=True, timeout=30)
+    check(r.returncode == 2 and "--reports" in r.stderr, r)
+    r = subprocess.run([BINARY, "--help"], capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0 and "detect-series" in r.stdout, r)
 
 
 def test_import_export(tmp):
