@@ -35,8 +35,9 @@ std::string_view StatusName(Status s);  // "normal", "possible", "outage"
 struct DetectOptions {
   // Days of history the baseline looks back over.
   int history_days = 14;
-  // Fewer days of history than this: the baseline is the mean rate of the last day, or for a
-  // service younger than a day its mean rate since its first report, leaving out the last
+  // Fewer days of history than this: the baseline is the mean rate of the last day leaving out
+  // the last hour (no lower than the same quarter hour on the days it has), or for a service
+  // younger than a day its mean rate since its first report leaving out the last
   // `warmup_minutes` (and no judgement at all before it has that much history).
   int min_history_days = 3;
   int warmup_minutes = 15;
