@@ -87,9 +87,16 @@ void WriteDetection(JsonWriter& w, const detect::ServiceState* state) {
     w.Key("observed_per_minute").Double(state->observed_per_minute, 4);
     w.Key("ratio").Double(state->ratio, 4);
     w.Key("score").Double(state->score, 4);
+    // The learned dispersion of its count model; null before its first judged minute.
+    if (state->dispersion > 0) {
+      w.Key("dispersion").Double(state->dispersion, 4);
+    } else {
+      w.Key("dispersion").Null();
+    }
   } else {
     w.Key("status_since").Null().Key("expected_per_minute").Null();
     w.Key("observed_per_minute").Null().Key("ratio").Null().Key("score").Null();
+    w.Key("dispersion").Null();
   }
 }
 

@@ -363,6 +363,16 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
   }
   double e = t.baseline;
   ServiceState& s = t.state;
+  if (std::isnan(t.dispersion)) {
+    // Its first minute: from what it learned before a restart, else the floor.
+    t.dispersion = options_.dispersion;
+    if (auto seeded = seeded_dispersions_.find(s.service);
+        seeded != seeded_dispersions_.end() && std::isfinite(seeded->second)) {
+      t.dispersion = std::clamp(seeded->second, options_.dispersion,
+                                std::max(options_.max_dispersion, options_.dispersion));
+    }
+    s.dispersion = t.dispersion;
+  }
   if (std::isnan(e)) {
     // Too young to judge: normal, with no expectation to show.
     t.possible_run = t.outage_run = 0;
@@ -371,7 +381,6 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
     s.observed_per_minute = static_cast<double>(Count(a, service, minute - 4, minute + 1)) / 5;
     return;
   }
-  if (std::isnan(t.dispersion)) t.dispersion = options_.dispersion;
   double score = 0;
   for (int64_t w : {1, 3, 5}) {
     double observed = static_cast<double>(Count(a, service, minute - w + 1, minute + 1));
@@ -427,6 +436,10 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
   s.ratio = ratio;
   s.score = score;
   s.dispersion = t.dispersion;
+}
+
+void Detector::SeedDispersions(std::unordered_map<std::string, double> learned) {
+  seeded_dispersions_ = std::move(learned);
 }
 
 void Detector::Tick(const store::Aggregates& a, int64_t minute) {

@@ -70,7 +70,8 @@ struct DetectOptions {
   // `min_history_days` of history (its baseline knows no daily cycle yet), do not count. Bursty
   // services (real crowd counts
   // burst often) need far more than `dispersion`, which stays the floor; `max_dispersion` is the
-  // ceiling. The learned value lives in memory: a restart begins again from `dispersion`.
+  // ceiling. The server saves the learned values (server/learned_dispersion.h) and seeds a
+  // restarted detector with them (SeedDispersions).
   // false: `dispersion` for every service.
   bool learn_dispersion = true;
   double max_dispersion = 10;
@@ -109,7 +110,8 @@ struct ServiceState {
   double observed_per_minute = 0;  // mean of the last 5 minutes
   double ratio = 0;                // observed / expected over the last 5 minutes
   double score = 0;                // -log10 p of the most surprising window
-  double dispersion = 0;           // of its count model (learned, see DetectOptions)
+  double dispersion = 0;           // of its count model (learned, see DetectOptions); 0 before
+                                   // its first tick
 };
 
 // An immutable view of every tracked service, published after each tick.
@@ -135,6 +137,12 @@ class Detector {
 
   // The latest snapshot (never null; empty before the first tick).
   std::shared_ptr<const DetectionSnapshot> Snapshot() const;
+
+  // Dispersions learned before (ServiceState::dispersion of an earlier run, by service id): a
+  // service starts from its own instead of DetectOptions::dispersion, kept within
+  // [dispersion, max_dispersion]. So a restart does not relearn for days. REQUIRES: called
+  // before the first Tick().
+  void SeedDispersions(std::unordered_map<std::string, double> learned);
 
   // The baseline alone, for tests and for the API's expected band.
   // NaN when the service is too young to have a baseline.
@@ -201,6 +209,7 @@ class Detector {
                       Tracker& t, double e, double f) const;
 
   const DetectOptions options_;
+  std::unordered_map<std::string, double> seeded_dispersions_;  // detector thread only
   std::vector<Tracker> trackers_;  // by aggregates' service index; detector thread only
 
   mutable Mutex mu_;

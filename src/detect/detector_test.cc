@@ -431,3 +431,24 @@ TEST_F(DetectorTest, AnOutageDoesNotTeachTheDispersion) {
 
 }  // namespace
 }  // namespace om::detect
+
+namespace om::detect {
+namespace {
+
+TEST_F(DetectorTest, SeededDispersionsAreWhereServicesStartWithinTheBounds) {
+  for (const char* service : {"ibm", "cvs", "wild", "plain"}) {
+    Steady(kT0 - 14 * kDay, kT0 + 10, 5, service);
+  }
+  Detector detector({.max_dispersion = 10});
+  detector.SeedDispersions({{"ibm", 1.7}, {"cvs", 0.001}, {"wild", 1e9}, {"gone", 3}});
+  detector.Tick(aggregates_, kT0);
+  auto snapshot = detector.Snapshot();
+  // Within a quiet minute or two the learning moves them by a factor of 1 - 6e-5 at most.
+  EXPECT_NEAR(snapshot->Find("ibm")->dispersion, 1.7, 1e-3);
+  EXPECT_NEAR(snapshot->Find("cvs")->dispersion, 0.02, 1e-6) << "no lower than the floor";
+  EXPECT_NEAR(snapshot->Find("wild")->dispersion, 10, 1e-2) << "no higher than the ceiling";
+  EXPECT_NEAR(snapshot->Find("plain")->dispersion, 0.02, 1e-6) << "unseeded: the floor";
+}
+
+}  // namespace
+}  // namespace om::detect

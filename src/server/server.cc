@@ -39,6 +39,14 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   s->ingestor_ = std::make_unique<ingest::Ingestor>(config.ingest, *s->registry_, *s->gazetteer_,
                                                     s->ip_locator_.get(), clock, s->metrics_);
   s->detector_ = std::make_unique<detect::Detector>(config.detect);
+  // Each service starts from the dispersion it had learned before the restart.
+  Result<std::unique_ptr<LearnedDispersions>> learned =
+      LearnedDispersions::Open(MetaDatabasePath(config.store.data_dir));
+  if (!learned.ok()) return learned.status().WithPrefix("learned dispersions");
+  s->learned_ = std::move(*learned);
+  Result<std::unordered_map<std::string, double>> seeds = s->learned_->Load();
+  if (!seeds.ok()) return seeds.status().WithPrefix("learned dispersions");
+  s->detector_->SeedDispersions(std::move(*seeds));
   ingest::ServiceRegistry* registry = s->registry_.get();
   Result<std::unique_ptr<incidents::IncidentRecords>> records =
       incidents::IncidentRecords::Open(MetaDatabasePath(config.store.data_dir));
@@ -85,7 +93,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   s->detector_thread_ = std::make_unique<DetectorThread>(
       *s->detector_, *s->incidents_, *s->store_, clock, std::chrono::seconds(5),
       [kept, tracker, now, store = s->store_.get(), gazetteer = s->gazetteer_.get(),
-       detector = s->detector_.get()] {
+       detector = s->detector_.get(), learned = s->learned_.get(),
+       last_saved_ms = ToUnixMillis(clock.Now())]() mutable {
         // Where each open incident is: what region subscriptions match.
         auto regions = [&](const incidents::Incident& incident) {
           int64_t minute = ToUnixMillis(now->Now()) / 60000;
@@ -95,6 +104,13 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
         };
         Status synced = kept->Sync(*tracker->Snapshot(), now->Now(), regions);
         if (!synced.ok()) OM_LOG(kError) << "incident records: " << synced.ToString();
+        // Learned dispersions, every hour (and at Stop): a crash loses at most an hour of them.
+        int64_t now_ms = ToUnixMillis(now->Now());
+        if (now_ms - last_saved_ms >= 3600 * 1000) {
+          last_saved_ms = now_ms;
+          Status saved = learned->Save(*detector->Snapshot(), now_ms);
+          if (!saved.ok()) OM_LOG(kError) << "learned dispersions: " << saved.ToString();
+        }
       });
   Result<std::unique_ptr<auth::ApiKeys>> keys =
       auth::ApiKeys::Open(MetaDatabasePath(config.store.data_dir));
@@ -171,6 +187,11 @@ void Server::Stop() {
   notifier_->Stop();
   official_->Stop();
   detector_thread_->Stop();
+  if (Status saved =
+          learned_->Save(*detector_->Snapshot(), ToUnixMillis(SystemClock::Instance().Now()));
+      !saved.ok()) {
+    OM_LOG(kError) << "learned dispersions: " << saved.ToString();
+  }
   store_->Stop();
 }
 

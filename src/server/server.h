@@ -28,6 +28,7 @@
 #include "ingest/service_registry.h"
 #include "official/official_status.h"
 #include "server/detector_thread.h"
+#include "server/learned_dispersion.h"
 #include "server/server_config.h"
 #include "store/store.h"
 #include "web/assets.h"
@@ -64,6 +65,7 @@ class Server {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ingest::Ingestor> ingestor_;
   std::unique_ptr<detect::Detector> detector_;
+  std::unique_ptr<LearnedDispersions> learned_;
   std::unique_ptr<incidents::IncidentRecords> records_;
   std::unique_ptr<incidents::Maintenances> maintenances_;
   std::unique_ptr<incidents::StatusPages> pages_;

@@ -1,0 +1,54 @@
+#include "server/learned_dispersion.h"
+
+#include <gtest/gtest.h>
+
+#include "testing/temp_dir.h"
+
+namespace om::server {
+namespace {
+
+detect::DetectionSnapshot SnapshotOf(std::initializer_list<std::pair<const char*, double>> rows) {
+  detect::DetectionSnapshot snapshot;
+  for (const auto& [service, dispersion] : rows) {
+    detect::ServiceState s;
+    s.service = service;
+    s.dispersion = dispersion;
+    snapshot.index.emplace(s.service, snapshot.services.size());
+    snapshot.services.push_back(s);
+  }
+  return snapshot;
+}
+
+TEST(LearnedDispersionsTest, SavedValuesSurviveReopeningAndUpdateInPlace) {
+  testing::TempDir dir;
+  std::string path = dir.str() + "/meta.db";
+  {
+    auto learned = LearnedDispersions::Open(path);
+    ASSERT_TRUE(learned.ok()) << learned.status().ToString();
+    auto empty = (*learned)->Load();
+    ASSERT_TRUE(empty.ok());
+    EXPECT_TRUE(empty->empty());
+    // "young" has not been judged yet (dispersion 0): it is not saved.
+    ASSERT_TRUE(
+        (*learned)->Save(SnapshotOf({{"ibm", 0.99}, {"cvs", 0.02}, {"young", 0}}), 1000).ok());
+    ASSERT_TRUE((*learned)->Save(SnapshotOf({{"ibm", 1.7}}), 2000).ok());
+  }
+  auto reopened = LearnedDispersions::Open(path);
+  ASSERT_TRUE(reopened.ok());
+  auto loaded = (*reopened)->Load();
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->size(), 2u);
+  EXPECT_DOUBLE_EQ(loaded->at("ibm"), 1.7) << "the later save wins";
+  EXPECT_DOUBLE_EQ(loaded->at("cvs"), 0.02) << "a service missing from a save keeps its value";
+  EXPECT_EQ(loaded->count("young"), 0u);
+}
+
+TEST(LearnedDispersionsTest, AnUnwritablePathIsAnErrorNamingIt) {
+  auto learned = LearnedDispersions::Open("/nonexistent-dir/meta.db");
+  ASSERT_FALSE(learned.ok());
+  EXPECT_NE(learned.status().ToString().find("/nonexistent-dir/meta.db"), std::string::npos)
+      << learned.status().ToString();
+}
+
+}  // namespace
+}  // namespace om::server
