@@ -111,7 +111,9 @@ int RunDemo(const DemoFlags& flags) {
   }
   int64_t outage_start = origin + 10 * 60000;
   sim::DemoScenario scenario(*catalog, (*server)->gazetteer(), outage_start);
-  (*server)->Start();
+  // Detection starts once the history is in: judged against a half-written history, a service's
+  // day profile (read once a day) would say it is days younger than it is.
+  (*server)->Start(/*detect=*/false);
   std::string base = "http://" + config.http.listen;
   OM_LOG(kInfo) << "demo: data in " << config.store.data_dir << "; writing " << flags.history_days
                 << " days of normal history";
@@ -131,6 +133,7 @@ int RunDemo(const DemoFlags& flags) {
                 << 10.0 / flags.speed << " s). Try " << base << "/api/v1/services?status=outage, "
                 << base << "/api/v1/incidents and " << base
                 << "/api/v1/services/microsoft-365/places";
+  (*server)->StartDetection();
   clock.Begin();
   int64_t replay_end = scenario.outage_end_ms() + 30 * 60000;
   int64_t last_logged_hour = -1;

@@ -166,16 +166,22 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
 
 Server::~Server() { Stop(); }
 
-void Server::Start() {
+void Server::Start(bool detect) {
   if (started_) return;
   started_ = true;
   store_->Start();
-  detector_thread_->Start();
+  if (detect) StartDetection();
   live_->Start();
   notifier_->Start();
   official_->Start();
   http_->Start();
   api_->SetReady(true);
+}
+
+void Server::StartDetection() {
+  if (detecting_) return;
+  detecting_ = true;
+  detector_thread_->Start();
 }
 
 void Server::Stop() {
@@ -187,6 +193,7 @@ void Server::Stop() {
   notifier_->Stop();
   official_->Stop();
   detector_thread_->Stop();
+  detecting_ = false;
   if (Status saved =
           learned_->Save(*detector_->Snapshot(), ToUnixMillis(SystemClock::Instance().Now()));
       !saved.ok()) {

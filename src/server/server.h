@@ -44,7 +44,11 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  void Start();
+  // Starts the store, the HTTP server and the background work; with `detect` false, all but the
+  // detector thread, which StartDetection() starts later: the demo writes its history first, so
+  // that no service's baseline or day profile is read from a half-written history.
+  void Start(bool detect = true);
+  void StartDetection();
   void Stop();
 
   uint16_t port() const { return http_->port(); }
@@ -80,6 +84,7 @@ class Server {
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<api::HttpServer> http_;
   bool started_ = false;
+  bool detecting_ = false;
 };
 
 // The SQLite file of a data dir's metadata (API keys; incidents and subscriptions next).
