@@ -87,14 +87,12 @@ int RunBacktest(const BacktestFlags& flags) {
     return 1;
   }
   // The same detection settings as a server with that config.
-  ServerConfig config;
-  if (!flags.config.empty()) {
-    Status loaded = LoadServerConfig(flags.config, config);
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "outagemap backtest: %s\n", loaded.ToString().c_str());
-      return 2;
-    }
+  Result<ServerConfig> loaded = ConfigFromFlag(flags.config);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "outagemap backtest: %s\n", loaded.status().ToString().c_str());
+    return 2;
   }
+  const ServerConfig& config = *loaded;
   Result<catalog::Catalog> catalog = LoadCatalog(flags.catalog);
   if (!catalog.ok()) {
     std::fprintf(stderr, "outagemap backtest: %s\n", catalog.status().message().c_str());

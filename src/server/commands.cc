@@ -35,7 +35,6 @@ Result<int64_t> ParseTimeFlag(std::string_view flag, const std::string& value) {
 
 }  // namespace
 
-// The configuration from `config_file` (defaults when empty), or the exit code for its error.
 Result<ServerConfig> ConfigFromFlag(const std::string& config_file) {
   ServerConfig config;
   if (!config_file.empty()) OM_RETURN_IF_ERROR(LoadServerConfig(config_file, config));

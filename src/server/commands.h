@@ -5,9 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
+#include "server/server_config.h"
+
 namespace om::server {
 
 inline constexpr const char* kVersion = "0.1.0";
+
+// The configuration of a `--config` flag: the file's settings over the defaults, or the defaults
+// when `config_file` is empty; the error names the file, line and key.
+Result<ServerConfig> ConfigFromFlag(const std::string& config_file);
 
 struct ServeFlags {
   std::string listen;    // overrides server.listen when set

@@ -36,15 +36,12 @@ int RunLiveEngine(const DetectSeriesFlags& flags) {
                  "takes --config\n");
     return 2;
   }
-  ServerConfig config;
-  if (!flags.config.empty()) {
-    Status loaded = LoadServerConfig(flags.config, config);
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "outagemap detect-series: %s\n", loaded.ToString().c_str());
-      return 2;
-    }
+  Result<ServerConfig> config = ConfigFromFlag(flags.config);
+  if (!config.ok()) {
+    std::fprintf(stderr, "outagemap detect-series: %s\n", config.status().ToString().c_str());
+    return 2;
   }
-  detect::LiveSeriesScorer scorer(config.detect);
+  detect::LiveSeriesScorer scorer(config->detect);
   std::ios::sync_with_stdio(false);
   return Finish(detect::ScoreCsv(std::cin, std::cout, "stdin", [&scorer](int64_t t, double value) {
     return scorer.Update(t, value);
