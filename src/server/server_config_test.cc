@@ -52,6 +52,8 @@ clear_after_minutes = 20
 weekly_profile = false
 regional_top = 5
 region_prior = 40.5
+learn_dispersion = false
+max_dispersion = 5
 [notify]
 group_dependents = false
 )"),
@@ -78,6 +80,8 @@ group_dependents = false
   EXPECT_EQ(c.detect.regional_top, 5);
   EXPECT_EQ(c.detect.region_prior, 40.5);
   EXPECT_TRUE(c.detect.regional) << "untouched";
+  EXPECT_FALSE(c.detect.learn_dispersion);
+  EXPECT_EQ(c.detect.max_dispersion, 5);
 }
 
 TEST(ServerConfigTest, BadValueNamesFileLineAndKey) {
