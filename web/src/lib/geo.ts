@@ -75,6 +75,86 @@ export function projectionFor(region: Region, width: number, height: number, pad
   return p.precision(0);
 }
 
+type Box = [number, number, number, number];
+
+function ringBox(ring: number[][], box: Box): void {
+  for (const pt of ring) {
+    const lon = pt[0]!;
+    const lat = pt[1]!;
+    if (lon < box[0]) box[0] = lon;
+    if (lat < box[1]) box[1] = lat;
+    if (lon > box[2]) box[2] = lon;
+    if (lat > box[3]) box[3] = lat;
+  }
+}
+
+function boxesMeet(a: Box, b: Box): boolean {
+  // Also one turn east or west: a view near the antimeridian meets shapes on its other side.
+  for (const shift of [0, 360, -360]) {
+    if (a[0] + shift <= b[2] && a[2] + shift >= b[0] && a[1] <= b[3] && a[3] >= b[1]) return true;
+  }
+  return false;
+}
+
+/**
+ * The parts of a base-map geometry (land polygons, border lines) whose bounding box meets the
+ * view's box widened by 60% of its size on every side: what a regional view can show, even
+ * zoomed out to its canvas's edges. Projecting a view is most of a page's first map draw, and
+ * d3 projects every point before clipping; a United States view then projects a tenth of the
+ * world's outlines. The test is by bounding box, so a shape that surrounds the view is kept.
+ * `bbox` null (the world view) returns the geometry as it is.
+ */
+export function cropToView<T extends GeoJSON.GeoJsonObject>(obj: T, bbox: Box | null): T | GeoJSON.GeoJsonObject {
+  if (!bbox) return obj;
+  const mx = 0.6 * (bbox[2] - bbox[0]);
+  const my = 0.6 * (bbox[3] - bbox[1]);
+  const view: Box = [bbox[0] - mx, bbox[1] - my, bbox[2] + mx, bbox[3] + my];
+  const meets = (rings: number[][][]): boolean => {
+    const box: Box = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const ring of rings) ringBox(ring, box);
+    return boxesMeet(box, view);
+  };
+  const polygons: number[][][][] = [];
+  const lines: number[][][] = [];
+  let kind: 'polygons' | 'lines' | null = null;
+  const walk = (o: any): void => {
+    if (!o) return;
+    switch (o.type) {
+      case 'FeatureCollection':
+        for (const f of o.features) walk(f);
+        break;
+      case 'Feature':
+        walk(o.geometry);
+        break;
+      case 'GeometryCollection':
+        for (const g of o.geometries) walk(g);
+        break;
+      case 'Polygon':
+        kind = 'polygons';
+        if (meets(o.coordinates)) polygons.push(o.coordinates);
+        break;
+      case 'MultiPolygon':
+        kind = 'polygons';
+        for (const p of o.coordinates) if (meets(p)) polygons.push(p);
+        break;
+      case 'LineString':
+        kind = 'lines';
+        if (meets([o.coordinates])) lines.push(o.coordinates);
+        break;
+      case 'MultiLineString':
+        kind = 'lines';
+        for (const l of o.coordinates) if (meets([l])) lines.push(l);
+        break;
+      default:
+        kind = null;
+    }
+  };
+  walk(obj);
+  if (kind === 'polygons') return { type: 'MultiPolygon', coordinates: polygons } as GeoJSON.MultiPolygon;
+  if (kind === 'lines') return { type: 'MultiLineString', coordinates: lines } as GeoJSON.MultiLineString;
+  return obj;
+}
+
 export interface LonLat {
   lon: number;
   lat: number;

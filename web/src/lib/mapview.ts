@@ -13,7 +13,7 @@ import type { Topology } from 'topojson-specification';
 import { COLOR_BINS, VIRIDIS, binColor, legendTicks, logBin, radiusFor } from './color';
 import { h, replaceChildren, s } from './dom';
 import { formatCompact } from './format';
-import { IDENTITY, REGIONS, clampPan, hitTest, projectionFor, regionById, zoomAt, type RegionId, type Transform } from './geo';
+import { IDENTITY, REGIONS, clampPan, cropToView, hitTest, projectionFor, regionById, zoomAt, type RegionId, type Transform } from './geo';
 
 export interface MapPlace {
   lon: number;
@@ -397,10 +397,11 @@ export class MapView {
     }
     const key = `${this.region}|${this.width}x${this.height}|${names.join(',')}`;
     if (this.base && this.base.key === key) return this.base;
+    const viewBox = regionById(this.region).bbox;
     const mk = (obj: GeoJSON.GeoJsonObject | null | undefined): Path2D | null => {
       if (!obj) return null;
       const p = new Path2D();
-      geoPath(proj, p as unknown as CanvasRenderingContext2D)(obj as any);
+      geoPath(proj, p as unknown as CanvasRenderingContext2D)(cropToView(obj, viewBox) as any);
       return p;
     };
     // The projection runs without adaptive resampling (precision 0: the land data is dense enough

@@ -126,3 +126,48 @@ test('hitTest over 5,000 points is fast enough for pointermove', () => {
   const per = (performance.now() - t0) / 100;
   assert.ok(per < 5, `one hit test took ${per.toFixed(3)} ms`);
 });
+
+test('cropToView keeps the shapes a regional view can show and drops the far ones', () => {
+  const square = (w, s, e, n) => [[[w, s], [e, s], [e, n], [w, n], [w, s]]];
+  const land = {
+    type: 'FeatureCollection',
+    features: [
+      {
+        type: 'Feature',
+        properties: {},
+        geometry: {
+          type: 'MultiPolygon',
+          coordinates: [
+            square(-100, 30, -90, 40), // inside the United States view
+            square(100, 30, 110, 40), // China: far away
+            square(-170, -80, 170, 80), // surrounds the view without a vertex in it
+            square(-60, 45, -50, 50), // Newfoundland, east of the box: inside the margin
+          ],
+        },
+      },
+    ],
+  };
+  const us = g.regionById('united-states').bbox;
+  const cropped = g.cropToView(land, us);
+  assert.equal(cropped.type, 'MultiPolygon');
+  assert.deepEqual(
+    cropped.coordinates.map((p) => p[0][0]),
+    [
+      [-100, 30],
+      [-170, -80],
+      [-60, 45],
+    ],
+  );
+  const lines = { type: 'MultiLineString', coordinates: [[[-95, 35], [-94, 36]], [[20, 50], [21, 51]]] };
+  assert.deepEqual(g.cropToView(lines, us).coordinates, [[[-95, 35], [-94, 36]]]);
+  // The world view draws everything, as it was.
+  assert.equal(g.cropToView(land, null), land);
+});
+
+test('cropToView sees across the antimeridian', () => {
+  const fiji = { type: 'Polygon', coordinates: [[[-179.9, -17], [-179, -17], [-179, -16], [-179.9, -16], [-179.9, -17]]] };
+  const oceania = g.regionById('oceania').bbox;
+  assert.equal(g.cropToView(fiji, oceania).coordinates.length, 1, 'Fiji east of 180 is in the Oceania view');
+  const europe = g.regionById('europe').bbox;
+  assert.equal(g.cropToView(fiji, europe).coordinates.length, 0);
+});
