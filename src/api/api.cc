@@ -87,8 +87,8 @@ void WriteDetection(JsonWriter& w, const detect::ServiceState* state) {
     w.Key("observed_per_minute").Double(state->observed_per_minute, 4);
     w.Key("ratio").Double(state->ratio, 4);
     w.Key("score").Double(state->score, 4);
-    // The learned dispersion of its count model; null before its first judged minute.
-    if (state->dispersion > 0) {
+    // The learned dispersion of its count model; null before the detector's first tick.
+    if (std::isfinite(state->dispersion)) {
       w.Key("dispersion").Double(state->dispersion, 4);
     } else {
       w.Key("dispersion").Null();
@@ -636,11 +636,16 @@ HttpResponse Api::GetSeries(std::string_view id, const HttpRequest& request) {
     w.Key("expected").BeginArray();
     for (double e : expected) DoubleOrNull(w, e);
     w.EndArray().Key("upper").BeginArray();
-    // The band of the service's own (learned) dispersion.
+    // The band of the service's own (learned) dispersion. The detector tests windows of up to 5
+    // minutes: a longer step's top is the count at which each of its 5-minute parts would pass,
+    // not one test of the whole step (whose overdispersion term would grow with the step).
     auto detection = detector_.Snapshot();
     const detect::ServiceState* state = detection->Find(service->id);
     double dispersion = state ? state->dispersion : NAN;
-    for (double e : expected) DoubleOrNull(w, detector_.PossibleThreshold(e, dispersion));
+    double parts = std::max(1.0, static_cast<double>(step_minutes) / 5);
+    for (double e : expected) {
+      DoubleOrNull(w, parts * detector_.PossibleThreshold(e / parts, dispersion));
+    }
     w.EndArray();
   }
   w.EndObject();

@@ -569,6 +569,14 @@ TEST_F(ApiTest, SeriesBandAndSparklines) {
   double top = std::stod(r.body.substr(upper + 9));
   EXPECT_GE(top, 20);  // at least possible_ratio (2) times expected
   EXPECT_LT(top, 40);
+  // A 15-minute step's top is where each of its three 5-minute parts would look possible.
+  HttpResponse quarter =
+      Call("GET", "/api/v1/services/teams/series?step=15m&expected=1&from=" +
+                      std::to_string(kNow - 1800000) + "&to=" + std::to_string(kNow - 900000));
+  ASSERT_EQ(quarter.status, 200) << quarter.body;
+  size_t quarter_upper = quarter.body.find("\"upper\":[");
+  ASSERT_NE(quarter_upper, std::string::npos) << quarter.body;
+  EXPECT_DOUBLE_EQ(std::stod(quarter.body.substr(quarter_upper + 9)), 3 * top) << quarter.body;
   EXPECT_EQ(Call("GET", "/api/v1/services/teams/series?expected=yes").status, 400);
 
   HttpResponse list = Call("GET", "/api/v1/services?q=teams&sparkline=24h");

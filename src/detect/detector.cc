@@ -17,14 +17,18 @@ constexpr uint32_t kDayProfileSpread = 8;
 // least kCalibrationScore is a calibration event. Under a well-fitted model its rate per minute
 // is about kCalibrationRate (1e-4 per window, three overlapping windows); each event multiplies
 // the dispersion by (1 + kDispersionStep) and every other minute by (1 - kDispersionStep x
-// kCalibrationRate), so that the events settle at that rate.
+// kCalibrationRate), so that the events settle near that rate (2.3e-4 exactly, as ln 1.3 < 0.3,
+// and a little more with the cap on steps a burst).
 constexpr double kCalibrationScore = 4;
 constexpr double kCalibrationRate = 2e-4;
 constexpr double kDispersionStep = 0.3;
-// Calibration events count only once the status has stayed normal this long after them (an
-// outage's first minutes are not noise), and one burst counts at most this many.
+// Calibration events count only once the status has stayed normal this long after the last of
+// them (an outage's first minutes are not noise), and one burst counts at most this many.
+// Learning multiplies, so it starts from at least kMinLearnedDispersion (a floor of 0 would
+// never move).
 constexpr int64_t kCalibrationDelayMinutes = 30;
 constexpr int kMaxCalibrationSteps = 3;
+constexpr double kMinLearnedDispersion = 1e-3;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 int64_t FloorMod(int64_t a, int64_t b) { return a - FloorDiv(a, b) * b; }
@@ -326,19 +330,21 @@ void Detector::LearnDispersion(Tracker& t, int64_t minute, double score) const {
   }
   if (t.state.status == Status::kNormal) {
     if (score >= kCalibrationScore) {
-      if (t.calibration_pending++ == 0) t.calibration_since = minute;
+      ++t.calibration_pending;
+      t.calibration_last = minute;
     } else {
       t.dispersion =
           std::max(options_.dispersion, t.dispersion * (1 - kDispersionStep * kCalibrationRate));
     }
   }
   if (t.calibration_pending > 0 && t.state.status == Status::kNormal &&
-      minute - t.calibration_since >= kCalibrationDelayMinutes) {
+      minute - t.calibration_last >= kCalibrationDelayMinutes) {
     // Back to normal, and no outage, half an hour later: the surprises were noise (a burst that
     // rose to `possible` at most); at most kMaxCalibrationSteps from one burst.
     int steps = std::min(t.calibration_pending, kMaxCalibrationSteps);
-    t.dispersion = std::min(std::max(options_.max_dispersion, options_.dispersion),
-                            t.dispersion * std::pow(1 + kDispersionStep, steps));
+    t.dispersion = std::min(
+        std::max(options_.max_dispersion, options_.dispersion),
+        std::max(t.dispersion, kMinLearnedDispersion) * std::pow(1 + kDispersionStep, steps));
     t.calibration_pending = 0;
   }
 }
@@ -366,8 +372,10 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
   if (std::isnan(t.dispersion)) {
     // Its first minute: from what it learned before a restart, else the floor.
     t.dispersion = options_.dispersion;
-    if (auto seeded = seeded_dispersions_.find(s.service);
-        seeded != seeded_dispersions_.end() && std::isfinite(seeded->second)) {
+    // Without learning, every service has `dispersion`, whatever was learned before.
+    if (auto seeded = seeded_dispersions_.find(s.service); options_.learn_dispersion &&
+                                                           seeded != seeded_dispersions_.end() &&
+                                                           std::isfinite(seeded->second)) {
       t.dispersion = std::clamp(seeded->second, options_.dispersion,
                                 std::max(options_.max_dispersion, options_.dispersion));
     }

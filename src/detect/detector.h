@@ -64,14 +64,14 @@ struct DetectOptions {
   // minutes of a normal status scoring 4 or more (p <= 1e-4) are as rare as the model says
   // (about 2 in 10,000). Each such minute raises it by 30% (at most 3 steps a burst), every
   // other lowers it a little (a week of quiet takes about half off). They count half an hour
-  // later, once the status is normal again, and only if no outage began meanwhile: an outage's
-  // first minutes are not noise.
+  // after the last of them, once the status is normal again, and only if no outage began
+  // meanwhile: an outage's first minutes are not noise.
   // Minutes of a `possible` or `outage` status, and of a service with fewer than
   // `min_history_days` of history (its baseline knows no daily cycle yet), do not count. Bursty
-  // services (real crowd counts
-  // burst often) need far more than `dispersion`, which stays the floor; `max_dispersion` is the
-  // ceiling. The server saves the learned values (server/learned_dispersion.h) and seeds a
-  // restarted detector with them (SeedDispersions).
+  // services (real crowd counts burst often) need far more than `dispersion`, which stays the
+  // floor (learning starts from at least 0.001); `max_dispersion` is the ceiling. The server
+  // saves the learned values (server/learned_dispersion.h) and seeds a restarted detector with
+  // them (SeedDispersions); without learning, seeds are ignored.
   // false: `dispersion` for every service.
   bool learn_dispersion = true;
   double max_dispersion = 10;
@@ -110,8 +110,8 @@ struct ServiceState {
   double observed_per_minute = 0;  // mean of the last 5 minutes
   double ratio = 0;                // observed / expected over the last 5 minutes
   double score = 0;                // -log10 p of the most surprising window
-  double dispersion = 0;           // of its count model (learned, see DetectOptions); 0 before
-                                   // its first tick
+  double dispersion = NAN;         // of its count model (learned, see DetectOptions); NaN
+                                   // before its first tick
 };
 
 // An immutable view of every tracked service, published after each tick.
@@ -193,11 +193,11 @@ class Detector {
     int quiet_run = 0;                     // consecutive minutes failing the current status' test
     int64_t baseline_quarter = INT64_MIN;  // quarter hour the cached baseline is for
     double baseline = 0;
-    bool young = false;             // younger than a day when the baseline was computed
-    double dispersion = NAN;        // learned (DetectOptions::learn_dispersion); NaN: not yet set
-    int calibration_pending = 0;    // surprising minutes of a normal status not yet counted
-    int64_t calibration_since = 0;  // the first of them
-    DayProfile day;                 // recomputed when its local day ends
+    bool young = false;            // younger than a day when the baseline was computed
+    double dispersion = NAN;       // learned (DetectOptions::learn_dispersion); NaN: not yet set
+    int calibration_pending = 0;   // surprising minutes of a normal status not yet counted
+    int64_t calibration_last = 0;  // the last of them
+    DayProfile day;                // recomputed when its local day ends
   };
   void Evaluate(const store::Aggregates& aggregates, uint32_t service, int64_t minute, Tracker& t);
   // Tunes t.dispersion after minute `minute` scored `score` (DetectOptions::learn_dispersion).

@@ -399,6 +399,11 @@ TEST_F(BurstyServiceTest, LearnedDispersionQuietsBurstsThatAFixedOneCallsOutages
                               << learned_first << ")";
   EXPECT_GT(dispersion, 0.1);
   EXPECT_EQ(fixed.Snapshot()->Find("outlook")->dispersion, 0.02) << "learn_dispersion = false";
+  // A floor of 0 still learns (the steps start from 0.001), if slowly: most bursts open an
+  // outage at first, and those do not count.
+  Detector from_zero({.dispersion = 0});
+  Onsets(from_zero, kT0, kT0 + 7 * kDay);
+  EXPECT_GT(from_zero.Snapshot()->Find("outlook")->dispersion, 0.001);
   // A real outage still stands out: 20 minutes at ten times the rate.
   Steady(kT0 + 7 * kDay + 600, kT0 + 7 * kDay + 620, 45);
   EXPECT_EQ(Onsets(learned, kT0 + 7 * kDay, kT0 + 7 * kDay + 603), 1)
@@ -448,6 +453,12 @@ TEST_F(DetectorTest, SeededDispersionsAreWhereServicesStartWithinTheBounds) {
   EXPECT_NEAR(snapshot->Find("cvs")->dispersion, 0.02, 1e-6) << "no lower than the floor";
   EXPECT_NEAR(snapshot->Find("wild")->dispersion, 10, 1e-2) << "no higher than the ceiling";
   EXPECT_NEAR(snapshot->Find("plain")->dispersion, 0.02, 1e-6) << "unseeded: the floor";
+  EXPECT_EQ(snapshot->Find("gone"), nullptr) << "a seed alone tracks no service";
+  // Without learning, what was learned before is not used.
+  Detector fixed({.learn_dispersion = false});
+  fixed.SeedDispersions({{"ibm", 1.7}});
+  fixed.Tick(aggregates_, kT0);
+  EXPECT_EQ(fixed.Snapshot()->Find("ibm")->dispersion, 0.02);
 }
 
 }  // namespace

@@ -10,6 +10,10 @@ namespace {
 constexpr int64_t kDayMinutes = 1440;
 // The one service every row counts for.
 constexpr char kSeriesService[] = "series";
+// A quarter hour's count must fit the store's 32-bit counters: 15 minutes of the largest row.
+constexpr double kMaxCount = 268435456.0;  // 2^28
+constexpr int64_t kMinSeconds = -(int64_t{1} << 31) * 60 + 60 * 15;
+constexpr int64_t kMaxSeconds = ((int64_t{1} << 31) - 1) * 60 - 60 * 15;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
@@ -20,24 +24,33 @@ LiveSeriesScorer::LiveSeriesScorer(DetectOptions options) : options_(options), d
 void LiveSeriesScorer::Judge(int64_t minute) {
   detector_.Tick(aggregates_, minute);
   judged_minute_ = minute;
-  const ServiceState* s = detector_.Snapshot()->Find(kSeriesService);
+  auto snapshot = detector_.Snapshot();  // held while `s` points into it
+  const ServiceState* s = snapshot->Find(kSeriesService);
   detect::Status before = last_status_;
   last_status_ = s ? s->status : detect::Status::kNormal;
-  double surprise = s ? s->score : 0;
+  double ratio = s && options_.outage_score > 0 ? s->score / options_.outage_score : 0;
+  last_surprise_ = 0.49 * std::clamp(std::isfinite(ratio) ? ratio : 0.0, 0.0, 1.0);
+  double score = last_surprise_;
   if (last_status_ == detect::Status::kOutage && before != detect::Status::kOutage) {
-    last_score_ = 1;
+    score = 1;
   } else if (last_status_ == detect::Status::kPossible && before == detect::Status::kNormal) {
-    last_score_ = 0.5;
-  } else {
-    double ratio = options_.outage_score > 0 ? surprise / options_.outage_score : 0;
-    last_score_ = 0.49 * std::clamp(std::isfinite(ratio) ? ratio : 0.0, 0.0, 1.0);
+    score = 0.5;
   }
+  // A row reports the most a minute said since the row before it (a gap minute can open an
+  // outage too, e.g. with outage_after_minutes > 1 on hourly rows).
+  pending_score_ = std::max(pending_score_, score);
 }
 
 Result<double> LiveSeriesScorer::Update(int64_t t_seconds, double value) {
-  if (!(value >= 0) || value != std::floor(value) || value >= 4294967296.0) {
+  if (!(value >= 0) || value != std::floor(value) || value >= kMaxCount) {
     return om::Status::InvalidArgument(
-        "value: the live engine counts reports: a non-negative integer below 2^32");
+        "value: the live engine counts reports: a non-negative integer below 2^28");
+  }
+  // The store keeps minutes and quarter hours in 32 bits: about 4,000 years either side of 1970.
+  if (t_seconds < kMinSeconds || t_seconds > kMaxSeconds) {
+    return om::Status::InvalidArgument(
+        "timestamp: out of the live engine's range (years 1970 +/- 4,000; Unix seconds, not "
+        "milliseconds)");
   }
   int64_t minute = FloorDiv(t_seconds, 60);
   if (int64_t day = FloorDiv(minute, kDayMinutes); day != pruned_day_) {
@@ -52,7 +65,8 @@ Result<double> LiveSeriesScorer::Update(int64_t t_seconds, double value) {
     // A second row in a judged minute: counted, judged with the next minute's windows.
     r.ts_ms = minute * 60000;
     if (count > 0) aggregates_.AddCount(r, static_cast<uint32_t>(count));
-    return last_score_;
+    // No new minute was judged: the surprise as it stands, never a second onset.
+    return last_surprise_;
   }
   // The row counts the reports since the previous row: spread them evenly over its minutes (at
   // most kMaxSpreadMinutes), so that the 1- and 3-minute windows see a rate, not a lump.
@@ -65,7 +79,6 @@ Result<double> LiveSeriesScorer::Update(int64_t t_seconds, double value) {
     int64_t from = std::max(judged_minute_ + 1, minute - kMaxGapMinutes);
     for (int64_t m = from; m <= minute - spread; ++m) Judge(m);
   }
-  double best = 0;
   for (int64_t k = 0; k < spread; ++k) {
     int64_t m = minute - spread + 1 + k;
     // Minute k of `spread` gets its share; the first ones take the remainder.
@@ -75,9 +88,10 @@ Result<double> LiveSeriesScorer::Update(int64_t t_seconds, double value) {
     // A zero still names the service, so that it is tracked from its first row.
     aggregates_.AddCount(r, static_cast<uint32_t>(share));
     Judge(m);
-    best = std::max(best, last_score_);
   }
-  return best;
+  double score = pending_score_;
+  pending_score_ = 0;
+  return score;
 }
 
 }  // namespace om::detect

@@ -70,7 +70,7 @@ TEST(LiveSeriesScorerTest, RefusesWhatIsNotACount) {
     Result<double> score = scorer.Update(kT0, bad);
     ASSERT_FALSE(score.ok()) << bad;
     EXPECT_EQ(score.status().message(),
-              "value: the live engine counts reports: a non-negative integer below 2^32");
+              "value: the live engine counts reports: a non-negative integer below 2^28");
   }
   EXPECT_TRUE(scorer.Update(kT0, 0).ok());
 }
@@ -79,10 +79,44 @@ TEST(LiveSeriesScorerTest, ALongGapIsJumpedAndRowsInAJudgedMinuteAreKept) {
   LiveSeriesScorer scorer;
   ASSERT_TRUE(scorer.Update(kT0, 3).ok());
   ASSERT_TRUE(scorer.Update(kT0 + 10, 4).ok());  // the same minute, already judged
-  // A year later: only the last two days of the gap are judged, so this returns at once.
+  const store::Aggregates& a = scorer.TEST_aggregates();
+  EXPECT_EQ(a.Total(*a.ServiceIndex("series"), kT0 / 60, kT0 / 60 + 1), 7u)
+      << "both rows of the minute are counted";
+  // A year later: only the last two days of the gap are judged (else half a million minutes).
   Result<double> later = scorer.Update(kT0 + 365 * 86400, 2);
   ASSERT_TRUE(later.ok());
   EXPECT_EQ(*later, 0.0) << "too young to judge after a year of silence";
+}
+
+TEST(LiveSeriesScorerTest, HourlyRowsAreSpreadOverTheirHour) {
+  // A lump in one minute of each hour would be an outage every hour against quarter-hour
+  // baselines; spread over the hour it is the usual rate.
+  std::mt19937 rng(3);
+  LiveSeriesScorer scorer;
+  constexpr int64_t kHours = 5 * 24;
+  int onsets = 0;
+  for (int64_t i = 0; i < kHours; ++i) {
+    Result<double> score = scorer.Update(kT0 + i * 3600, std::poisson_distribution<int>(300)(rng));
+    ASSERT_TRUE(score.ok());
+    onsets += *score == 1;
+  }
+  EXPECT_EQ(onsets, 0) << "five days of hourly rows at the usual level";
+  Result<double> tenfold = scorer.Update(kT0 + kHours * 3600, 3000);
+  ASSERT_TRUE(tenfold.ok());
+  EXPECT_EQ(*tenfold, 1.0) << "a tenfold hour opens an outage";
+  // A second row in the same minute repeats no onset.
+  Result<double> again = scorer.Update(kT0 + kHours * 3600 + 20, 5);
+  ASSERT_TRUE(again.ok());
+  EXPECT_LT(*again, 0.5);
+}
+
+TEST(LiveSeriesScorerTest, TimestampsBeyondTheStoresRangeAreRefused) {
+  LiveSeriesScorer scorer;
+  Result<double> ms = scorer.Update(int64_t{1767225600} * 1000, 3);  // milliseconds, not seconds
+  ASSERT_FALSE(ms.ok());
+  EXPECT_EQ(ms.status().message().rfind("timestamp: out of the live engine's range", 0), 0u)
+      << ms.status().message();
+  EXPECT_TRUE(scorer.Update(kT0, 3).ok());
 }
 
 TEST(LiveSeriesScorerTest, TheCsvDriverNamesTheLineOfABadCount) {
@@ -92,7 +126,7 @@ TEST(LiveSeriesScorerTest, TheCsvDriverNamesTheLineOfABadCount) {
   om::Status s = ScoreCsv(in, out, "stdin",
                           [&scorer](int64_t t, double value) { return scorer.Update(t, value); });
   EXPECT_EQ(s.message(),
-            "stdin:3: value: the live engine counts reports: a non-negative integer below 2^32");
+            "stdin:3: value: the live engine counts reports: a non-negative integer below 2^28");
   EXPECT_EQ(out.str(), "timestamp,anomaly_score\n2026-01-01 00:00:00,0\n");
 }
 

@@ -31,7 +31,7 @@ Result<std::unordered_map<std::string, double>> LearnedDispersions::Load() {
 }
 
 Status LearnedDispersions::Save(const detect::DetectionSnapshot& snapshot, int64_t now_ms) {
-  OM_RETURN_IF_ERROR(db_->Exec("BEGIN"));
+  OM_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   Status saved = [&]() -> Status {
     OM_ASSIGN_OR_RETURN(
         db::Statement upsert,
@@ -39,7 +39,7 @@ Status LearnedDispersions::Save(const detect::DetectionSnapshot& snapshot, int64
                      "VALUES (?, ?, ?) ON CONFLICT(service) DO UPDATE SET "
                      "dispersion_micro = excluded.dispersion_micro, saved_ms = excluded.saved_ms"));
     for (const detect::ServiceState& s : snapshot.services) {
-      if (!(s.dispersion > 0) || !std::isfinite(s.dispersion)) continue;
+      if (!std::isfinite(s.dispersion) || s.dispersion < 0) continue;
       upsert.Bind(1, s.service)
           .Bind(2, static_cast<int64_t>(std::llround(s.dispersion * kMicro)))
           .Bind(3, now_ms);
@@ -47,11 +47,10 @@ Status LearnedDispersions::Save(const detect::DetectionSnapshot& snapshot, int64
     }
     return Status::Ok();
   }();
-  if (!saved.ok()) {
-    (void)db_->Exec("ROLLBACK");
-    return saved;
-  }
-  return db_->Exec("COMMIT");
+  if (saved.ok()) saved = db_->Exec("COMMIT");
+  // A failed statement or commit must not leave the transaction (and meta.db's lock) open.
+  if (!saved.ok()) (void)db_->Exec("ROLLBACK");
+  return saved;
 }
 
 }  // namespace om::server

@@ -27,8 +27,8 @@ class LearnedDispersions {
 
   // Every service's saved dispersion, by service id.
   Result<std::unordered_map<std::string, double>> Load();
-  // Saves the dispersion of every service `snapshot` has judged (services before their first
-  // judged minute, with dispersion 0, are left as they were), in one transaction.
+  // Saves the dispersion of every service in `snapshot` (those not ticked yet, with a NaN
+  // dispersion, are left as they were), in one transaction.
   Status Save(const detect::DetectionSnapshot& snapshot, int64_t now_ms);
 
  private:

@@ -1,5 +1,7 @@
 #include "server/learned_dispersion.h"
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 #include "testing/temp_dir.h"
@@ -28,9 +30,9 @@ TEST(LearnedDispersionsTest, SavedValuesSurviveReopeningAndUpdateInPlace) {
     auto empty = (*learned)->Load();
     ASSERT_TRUE(empty.ok());
     EXPECT_TRUE(empty->empty());
-    // "young" has not been judged yet (dispersion 0): it is not saved.
+    // "young" has not been ticked yet (dispersion NaN): it is not saved.
     ASSERT_TRUE(
-        (*learned)->Save(SnapshotOf({{"ibm", 0.99}, {"cvs", 0.02}, {"young", 0}}), 1000).ok());
+        (*learned)->Save(SnapshotOf({{"ibm", 0.99}, {"cvs", 0.02}, {"young", NAN}}), 1000).ok());
     ASSERT_TRUE((*learned)->Save(SnapshotOf({{"ibm", 1.7}}), 2000).ok());
   }
   auto reopened = LearnedDispersions::Open(path);

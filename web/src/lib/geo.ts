@@ -116,7 +116,9 @@ export function cropToView<T extends GeoJSON.GeoJsonObject>(obj: T, bbox: Box | 
   };
   const polygons: number[][][][] = [];
   const lines: number[][][] = [];
-  let kind: 'polygons' | 'lines' | null = null;
+  let sawPolygons = false;
+  let sawLines = false;
+  let sawOther = false;
   const walk = (o: any): void => {
     if (!o) return;
     switch (o.type) {
@@ -130,29 +132,30 @@ export function cropToView<T extends GeoJSON.GeoJsonObject>(obj: T, bbox: Box | 
         for (const g of o.geometries) walk(g);
         break;
       case 'Polygon':
-        kind = 'polygons';
+        sawPolygons = true;
         if (meets(o.coordinates)) polygons.push(o.coordinates);
         break;
       case 'MultiPolygon':
-        kind = 'polygons';
+        sawPolygons = true;
         for (const p of o.coordinates) if (meets(p)) polygons.push(p);
         break;
       case 'LineString':
-        kind = 'lines';
+        sawLines = true;
         if (meets([o.coordinates])) lines.push(o.coordinates);
         break;
       case 'MultiLineString':
-        kind = 'lines';
+        sawLines = true;
         for (const l of o.coordinates) if (meets([l])) lines.push(l);
         break;
       default:
-        kind = null;
+        sawOther = true;
     }
   };
   walk(obj);
-  if (kind === 'polygons') return { type: 'MultiPolygon', coordinates: polygons } as GeoJSON.MultiPolygon;
-  if (kind === 'lines') return { type: 'MultiLineString', coordinates: lines } as GeoJSON.MultiLineString;
-  return obj;
+  // One kind of shape is cropped; anything else (points, the sphere, a mix) is drawn as it is.
+  if (sawOther || sawPolygons === sawLines) return obj;
+  if (sawPolygons) return { type: 'MultiPolygon', coordinates: polygons } as GeoJSON.MultiPolygon;
+  return { type: 'MultiLineString', coordinates: lines } as GeoJSON.MultiLineString;
 }
 
 export interface LonLat {

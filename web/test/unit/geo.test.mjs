@@ -160,8 +160,12 @@ test('cropToView keeps the shapes a regional view can show and drops the far one
   );
   const lines = { type: 'MultiLineString', coordinates: [[[-95, 35], [-94, 36]], [[20, 50], [21, 51]]] };
   assert.deepEqual(g.cropToView(lines, us).coordinates, [[[-95, 35], [-94, 36]]]);
-  // The world view draws everything, as it was.
+  // The world view draws everything, as it was; so is a mix of kinds, or the sphere.
   assert.equal(g.cropToView(land, null), land);
+  const mixed = { type: 'GeometryCollection', geometries: [lines, land.features[0].geometry] };
+  assert.equal(g.cropToView(mixed, us), mixed);
+  const sphere = { type: 'Sphere' };
+  assert.equal(g.cropToView(sphere, us), sphere);
 });
 
 test('cropToView sees across the antimeridian', () => {
