@@ -486,6 +486,25 @@ HttpResponse Api::GetService(std::string_view id) {
   w.Key("auto_registered").Bool(service->auto_registered);
   auto detection = detector_.Snapshot();
   WriteDetection(w, detection->Find(service->id));
+  // Its open incident, if any: a page can ask for the incident's places at once, without waiting
+  // for the incident list.
+  {
+    auto followed = incidents_.Snapshot();
+    const incidents::Incident* open = nullptr;
+    for (const incidents::Incident& incident : followed->incidents) {
+      if (incident.open() && incident.service == service->id) {
+        open = &incident;
+        break;
+      }
+    }
+    if (open) {
+      w.Key("open_incident").BeginObject().Key("id").String(open->id);
+      w.Key("started_at").String(FormatRfc3339(FromUnixMillis(open->started_minute * 60000)));
+      w.EndObject();
+    } else {
+      w.Key("open_incident").Null();
+    }
+  }
   // What the provider says, beside the crowd (null when the service has no polled source).
   std::optional<official::OfficialState> said =
       official_ ? official_->Find(service->id) : std::nullopt;

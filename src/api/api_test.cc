@@ -198,6 +198,13 @@ TEST_F(ApiTest, ServicesCarryDetectionStatusOutagesFirst) {
   HttpResponse incident = Call("GET", "/api/v1/incidents/OM1000001");
   EXPECT_NE(incident.body.find(R"("resolved_at":null)"), std::string::npos) << incident.body;
   EXPECT_NE(incident.body.find(R"("started_at":"2026-01-22T14:27:00Z")"), std::string::npos);
+  // The service names its open incident; a quiet one has none.
+  EXPECT_NE(
+      Call("GET", "/api/v1/services/teams")
+          .body.find(R"("open_incident":{"id":"OM1000001","started_at":"2026-01-22T14:27:00Z"})"),
+      std::string::npos);
+  EXPECT_NE(Call("GET", "/api/v1/services/slack").body.find(R"("open_incident":null)"),
+            std::string::npos);
   EXPECT_NE(
       incident.body.find(
           R"("errors":[{"text":"451 4.3.2 temporary server issue","code":"451 4.3.2","count":100)"),

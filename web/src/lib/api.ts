@@ -45,6 +45,8 @@ export interface ServiceDetail extends ServiceSummary {
   problems_last_60m: ProblemCount[];
   /** What the provider's own status page says; null when it is not polled. */
   official?: OfficialStatus | null;
+  /** The service's open incident, if any (older servers leave it out). */
+  open_incident?: { id: string; started_at: string } | null;
 }
 
 export interface OfficialStatus {

@@ -225,6 +225,7 @@ export async function servicePage(ctx: PageContext): Promise<void> {
   const relatedBody = h('div');
   const errorsBody = h('div');
   let incident: Incident | null = null;
+  let incidentLoaded = false; // the incident list has answered at least once
   let placesUrl: string | null = null;
 
   // ---- badge ----
@@ -354,6 +355,7 @@ export async function servicePage(ctx: PageContext): Promise<void> {
       null;
     // The list entry carries everything this page shows (times, problems, errors, related).
     incident = recent;
+    incidentLoaded = true;
     if (ctx.signal.aborted) return;
     renderIncident();
     // Related incidents are not on the way to the map and chart: draw them when they come.
@@ -461,7 +463,15 @@ export async function servicePage(ctx: PageContext): Promise<void> {
 
   async function loadPlaces(): Promise<void> {
     const now = store.clock.now();
-    const start = incident && incident.state === 'open' ? toMs(incident.started_at) : null;
+    // The places since the open incident began. Until the incident list has come, the service's
+    // own answer names its open incident, so the first load of the map does not wait for the list.
+    const start = incidentLoaded
+      ? incident && incident.state === 'open'
+        ? toMs(incident.started_at)
+        : null
+      : svc.open_incident
+        ? toMs(svc.open_incident.started_at)
+        : null;
     const from = start !== null ? Math.max(start, now - DAY) : null;
     placesUrl = `/api/v1/services/${enc(svc.id)}/places${qs({ level: 'city', limit: 1000, rank: 'excess', from })}`;
     const a = await getJSON<PlacesAnswer>(placesUrl, ctx.signal);
@@ -498,7 +508,7 @@ export async function servicePage(ctx: PageContext): Promise<void> {
   });
 
   try {
-    await Promise.all([loadSeries(), loadIncident().then(() => loadPlaces())]);
+    await Promise.all([loadSeries(), loadIncident(), loadPlaces()]);
     map.canvas.dataset.source = placesUrl ?? '';
     await map.whenDrawn();
   } catch (e) {
