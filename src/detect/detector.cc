@@ -45,8 +45,6 @@ struct HourAngles {
   }
 };
 const HourAngles kHourAngles;
-const std::array<double, 24>& kHourCos = kHourAngles.cos;
-const std::array<double, 24>& kHourSin = kHourAngles.sin;
 
 // Saturday or Sunday, for a day counted from the epoch (1970-01-01 was a Thursday).
 bool IsWeekend(int64_t day) {
@@ -149,8 +147,8 @@ Detector::DayProfile Detector::ComputeDayProfile(const store::Aggregates& a, uin
     double total = 0, x = 0, y = 0;
     for (size_t h = 0; h < 24; ++h) {
       total += by_hour[h];
-      x += by_hour[h] * kHourCos[h];
-      y += by_hour[h] * kHourSin[h];
+      x += by_hour[h] * kHourAngles.cos[h];
+      y += by_hour[h] * kHourAngles.sin[h];
     }
     // Enough reports, and a daily cycle to speak of (the harmonic over 5% of the total).
     if (total >= options_.min_weekly_reports && std::hypot(x, y) >= 0.05 * total) {

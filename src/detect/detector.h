@@ -137,6 +137,7 @@ class Detector {
 
   // The latest snapshot (never null; empty before the first tick).
   std::shared_ptr<const DetectionSnapshot> Snapshot() const;
+  const DetectOptions& options() const { return options_; }
 
   // Dispersions learned before (ServiceState::dispersion of an earlier run, by service id): a
   // service starts from its own instead of DetectOptions::dispersion, kept within

@@ -36,8 +36,8 @@ void LiveSeriesScorer::Judge(int64_t minute) {
   } else if (last_status_ == detect::Status::kPossible && before == detect::Status::kNormal) {
     score = 0.5;
   }
-  // A row reports the most a minute said since the row before it (a gap minute can open an
-  // outage too, e.g. with outage_after_minutes > 1 on hourly rows).
+  // A row reports the most any minute said since the row before it: after a gap of over a day,
+  // the empty minutes judged first can hold an onset too.
   pending_score_ = std::max(pending_score_, score);
 }
 
@@ -69,7 +69,7 @@ Result<double> LiveSeriesScorer::Update(int64_t t_seconds, double value) {
     return last_surprise_;
   }
   // The row counts the reports since the previous row: spread them evenly over its minutes (at
-  // most kMaxSpreadMinutes), so that the 1- and 3-minute windows see a rate, not a lump.
+  // most kMaxSpreadMinutes), so that the 1-, 3- and 5-minute windows see a rate, not a lump.
   int64_t spread = judged_minute_ == INT64_MIN
                        ? 1
                        : std::clamp<int64_t>(minute - judged_minute_, 1, kMaxSpreadMinutes);

@@ -25,8 +25,9 @@
 //     largest value seen with an exponential tail (one decade per unit of |z|). A third
 //     statistic, range novelty: a value beyond the minimum or maximum of the last
 //     `history_points` values by e scales has
-//     p_novel = novelty_base / (n + 1) * 10^(-novelty_weight * e): novelty_base above 1 asks a
-//     short history (n small, where new extremes are common) for a larger excess.
+//     p_novel = novelty_base / (n + 1) * 10^(-novelty_weight * e). Against the fixed alarm level,
+//     a larger novelty_base asks a short history (n small, where new extremes are common) for a
+//     larger excess, while a full one (n = 5000) still alarms on any new extreme.
 //     p = min(2 min(p_point, p_mean), p_novel) (Bonferroni over the two surprise statistics);
 //     score = min(1, -log10(p) / `score_decades`).
 //  5. Suppression: once the score reaches `detect_score`, the next
@@ -82,7 +83,7 @@ struct SeriesOptions {
   // scales); 0 disables it.
   double novelty_weight = 1;
   // Numerator of the novelty p-value: a value just beyond the range of n points has p
-  // novelty_base / (n + 1). Above 1 it asks short histories for a larger excess.
+  // novelty_base / (n + 1) (see the header comment for its effect on short histories).
   double novelty_base = 10;
   // Quietness: the mean |z| over the last `quiet_window` points unusually small (a flatline, a
   // stuck sensor, a stream that stopped), calibrated like the others; 0 disables it.

@@ -6,6 +6,18 @@
 #include "base/log.h"
 
 namespace om::server {
+namespace {
+
+// Saves what the detector has learned, at `now_ms`. Without learning there is nothing to keep,
+// and what was learned before stays as it was.
+void SaveLearnedDispersions(LearnedDispersions& learned, const detect::Detector& detector,
+                            int64_t now_ms) {
+  if (!detector.options().learn_dispersion) return;
+  Status saved = learned.Save(*detector.Snapshot(), now_ms);
+  if (!saved.ok()) OM_LOG(kError) << "learned dispersions: " << saved.ToString();
+}
+
+}  // namespace
 
 Result<catalog::Catalog> LoadCatalog(const std::string& user_file) {
   OM_ASSIGN_OR_RETURN(catalog::Catalog catalog, catalog::Catalog::LoadBuiltin());
@@ -47,7 +59,6 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   Result<std::unordered_map<std::string, double>> seeds = s->learned_->Load();
   if (!seeds.ok()) return seeds.status().WithPrefix("learned dispersions");
   s->detector_->SeedDispersions(std::move(*seeds));
-  s->config_detect_learns_ = config.detect.learn_dispersion;
   s->clock_ = &clock;
   ingest::ServiceRegistry* registry = s->registry_.get();
   Result<std::unique_ptr<incidents::IncidentRecords>> records =
@@ -96,7 +107,6 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
       *s->detector_, *s->incidents_, *s->store_, clock, std::chrono::seconds(5),
       [kept, tracker, now, store = s->store_.get(), gazetteer = s->gazetteer_.get(),
        detector = s->detector_.get(), learned = s->learned_.get(),
-       learns = config.detect.learn_dispersion,
        last_saved_ms = ToUnixMillis(clock.Now())]() mutable {
         // Where each open incident is: what region subscriptions match.
         auto regions = [&](const incidents::Incident& incident) {
@@ -108,12 +118,10 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
         Status synced = kept->Sync(*tracker->Snapshot(), now->Now(), regions);
         if (!synced.ok()) OM_LOG(kError) << "incident records: " << synced.ToString();
         // Learned dispersions, every hour (and at Stop): a crash loses at most an hour of them.
-        // Without learning there is nothing to keep, and what was learned before stays.
         int64_t now_ms = ToUnixMillis(now->Now());
-        if (learns && now_ms - last_saved_ms >= 3600 * 1000) {
+        if (now_ms - last_saved_ms >= 3600 * 1000) {
           last_saved_ms = now_ms;
-          Status saved = learned->Save(*detector->Snapshot(), now_ms);
-          if (!saved.ok()) OM_LOG(kError) << "learned dispersions: " << saved.ToString();
+          SaveLearnedDispersions(*learned, *detector, now_ms);
         }
       });
   Result<std::unique_ptr<auth::ApiKeys>> keys =
@@ -198,12 +206,7 @@ void Server::Stop() {
   official_->Stop();
   detector_thread_->Stop();
   detecting_ = false;
-  if (config_detect_learns_) {
-    if (Status saved = learned_->Save(*detector_->Snapshot(), ToUnixMillis(clock_->Now()));
-        !saved.ok()) {
-      OM_LOG(kError) << "learned dispersions: " << saved.ToString();
-    }
-  }
+  SaveLearnedDispersions(*learned_, *detector_, ToUnixMillis(clock_->Now()));
   store_->Stop();
 }
 

@@ -85,8 +85,7 @@ class Server {
   std::unique_ptr<api::HttpServer> http_;
   bool started_ = false;
   bool detecting_ = false;
-  bool config_detect_learns_ = true;  // DetectOptions::learn_dispersion: save what is learned
-  const Clock* clock_ = nullptr;      // the server's clock (event time in the demo)
+  const Clock* clock_ = nullptr;  // the server's clock (event time in the demo)
 };
 
 // The SQLite file of a data dir's metadata (API keys; incidents and subscriptions next).

@@ -465,13 +465,8 @@ export async function servicePage(ctx: PageContext): Promise<void> {
     const now = store.clock.now();
     // The places since the open incident began. Until the incident list has come, the service's
     // own answer names its open incident, so the first load of the map does not wait for the list.
-    const start = incidentLoaded
-      ? incident && incident.state === 'open'
-        ? toMs(incident.started_at)
-        : null
-      : svc.open_incident
-        ? toMs(svc.open_incident.started_at)
-        : null;
+    const open = incidentLoaded ? (incident?.state === 'open' ? incident : null) : (svc.open_incident ?? null);
+    const start = open ? toMs(open.started_at) : null;
     const from = start !== null ? Math.max(start, now - DAY) : null;
     placesUrl = `/api/v1/services/${enc(svc.id)}/places${qs({ level: 'city', limit: 1000, rank: 'excess', from })}`;
     const a = await getJSON<PlacesAnswer>(placesUrl, ctx.signal);
