@@ -24,7 +24,8 @@ constexpr int64_t kNow = 1769092620000;
 struct Fixture {
   Fixture() : clock(FromUnixMillis(kNow)) {
     gazetteer = std::move(*geo::Gazetteer::LoadBuiltin());
-    registry = std::make_unique<ingest::ServiceRegistry>(*catalog::Catalog::LoadBuiltin(), false);
+    registry = std::make_unique<ingest::ServiceRegistry>(*catalog::Catalog::LoadBuiltin(),
+                                                          ingest::RegistryOptions{});
     ingestor = std::make_unique<ingest::Ingestor>(ingest::IngestOptions{}, *registry, *gazetteer,
                                                   nullptr, clock, metrics);
   }

@@ -364,11 +364,17 @@ void Api::PostReports(HttpRequest&& request, Responder respond) {
 
 void Api::SubmitReports(ingest::ParsedBatch&& parsed, Responder respond) {
   auto write_body = [](JsonWriter& w, size_t accepted, size_t duplicates,
-                       const std::vector<ingest::LineError>& rejected) {
+                       const std::vector<ingest::LineError>& rejected,
+                       const std::vector<ingest::LineWarning>& warnings) {
     w.Key("accepted").Uint(accepted).Key("duplicates").Uint(duplicates);
     w.Key("rejected").BeginArray();
     for (const auto& e : rejected) {
       w.BeginObject().Key("line").Uint(e.line).Key("error").String(e.error).EndObject();
+    }
+    w.EndArray();
+    w.Key("warnings").BeginArray();
+    for (const auto& e : warnings) {
+      w.BeginObject().Key("line").Uint(e.line).Key("warning").String(e.message).EndObject();
     }
     w.EndArray();
   };
@@ -382,7 +388,7 @@ void Api::SubmitReports(ingest::ParsedBatch&& parsed, Responder respond) {
                                                   : "no report accepted; line " +
                                                         std::to_string(parsed.rejected[0].line) +
                                                         ": " + parsed.rejected[0].error);
-    write_body(w, 0, 0, parsed.rejected);
+    write_body(w, 0, 0, parsed.rejected, parsed.warnings);
     w.EndObject();
     HttpResponse r;
     r.status = all_unknown ? 404 : 400;
@@ -390,16 +396,18 @@ void Api::SubmitReports(ingest::ParsedBatch&& parsed, Responder respond) {
     return respond(std::move(r));
   }
   auto rejected = std::make_shared<std::vector<ingest::LineError>>(std::move(parsed.rejected));
-  Status submitted =
-      store_.TrySubmit(std::move(parsed.reports),
-                       [respond, rejected, write_body](Status status, store::WriteResult result) {
+  auto warnings =
+      std::make_shared<std::vector<ingest::LineWarning>>(std::move(parsed.warnings));
+  Status submitted = store_.TrySubmit(
+      std::move(parsed.reports),
+      [respond, rejected, warnings, write_body](Status status, store::WriteResult result) {
                          if (!status.ok()) {
                            return respond(ErrorResponse(
                                503, "unavailable", "report log write failed: " + status.message()));
                          }
                          JsonWriter w;
                          w.BeginObject().Key("status").String("success");
-                         write_body(w, result.accepted, result.duplicates, *rejected);
+                         write_body(w, result.accepted, result.duplicates, *rejected, *warnings);
                          w.EndObject();
                          HttpResponse r;
                          r.body = std::move(w).Take();

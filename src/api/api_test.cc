@@ -31,7 +31,7 @@ class ApiTest : public ::testing::Test {
     assets_ = assets.get();
   }
 
-  ApiTest() : registry_(*catalog::Catalog::LoadBuiltin(), false) {
+  ApiTest() : registry_(*catalog::Catalog::LoadBuiltin(), ingest::RegistryOptions{}) {
     store::StoreOptions options;
     options.data_dir = dir_.str();
     store_ = std::move(*store::Store::Open(options, clock_, metrics_));
@@ -97,7 +97,7 @@ TEST_F(ApiTest, MixedBatchAcceptsGoodLinesAndNamesBadOnes) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(
       r.body,
-      R"({"status":"success","accepted":1,"duplicates":1,"rejected":[{"line":3,"error":"lat: must be between -90 and 90"}]})");
+      R"({"status":"success","accepted":1,"duplicates":1,"rejected":[{"line":3,"error":"lat: must be between -90 and 90"}],"warnings":[]})");
 }
 
 TEST_F(ApiTest, NothingAcceptedIs400AndUnknownServiceIs404) {
@@ -379,10 +379,10 @@ TEST_F(ApiTest, FormReportNeedsTheCsrfTokenAndIsRateLimited) {
                                                            {"sec-fetch-site", "same-origin"}};
   HttpResponse ok = post(good);
   EXPECT_EQ(ok.status, 200) << ok.body;
-  EXPECT_EQ(ok.body, R"({"status":"success","accepted":1,"duplicates":0,"rejected":[]})");
+  EXPECT_EQ(ok.body, R"({"status":"success","accepted":1,"duplicates":0,"rejected":[],"warnings":[]})");
   // The same reporter again within the window: stored, not counted (the UI says so).
   HttpResponse twice = post(good);
-  EXPECT_EQ(twice.body, R"({"status":"success","accepted":0,"duplicates":1,"rejected":[]})");
+  EXPECT_EQ(twice.body, R"({"status":"success","accepted":0,"duplicates":1,"rejected":[],"warnings":[]})");
   // The burst of 2 is spent: the third is refused with a reason and Retry-After.
   HttpResponse limited = post(good);
   EXPECT_EQ(limited.status, 429);
@@ -390,10 +390,18 @@ TEST_F(ApiTest, FormReportNeedsTheCsrfTokenAndIsRateLimited) {
   EXPECT_NE(limited.body.find("too many reports from your address"), std::string::npos);
   // Bad fields are named as on the public endpoint.
   clock_.Advance(std::chrono::minutes(1));
-  HttpResponse bad = post(good, R"({"service":"outlook","problem":"teleport"})");
+  HttpResponse bad = post(good, R"({"service":"outlook","problem":"tele port"})");
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("problem"), std::string::npos) << bad.body;
-  EXPECT_NE(Call("GET", "/api/v1/services/outlook").body.find("\"reports_last_15m\":1"),
+  // A problem type the service does not list still counts, with a warning naming the line.
+  clock_.Advance(std::chrono::minutes(1));
+  HttpResponse unlisted =
+      post(good, R"({"service":"outlook","problem":"teleport","reporter":"w2"})");
+  EXPECT_EQ(unlisted.status, 200) << unlisted.body;
+  EXPECT_NE(unlisted.body.find(R"("accepted":1,"duplicates":0,"rejected":[],"warnings":[{"line":1,"warning":"problem: \"teleport\" is not a problem type of outlook; counted as reported"}])"),
+            std::string::npos)
+      << unlisted.body;
+  EXPECT_NE(Call("GET", "/api/v1/services/outlook").body.find("\"reports_last_15m\":2"),
             std::string::npos);
   EXPECT_EQ(Call("GET", "/api/v1/web/reports").status, 405);
 }

@@ -32,7 +32,7 @@ int Count(const std::vector<std::string>& sent, std::string_view needle) {
 
 class LiveEventsTest : public ::testing::Test {
  protected:
-  LiveEventsTest() : registry_(*catalog::Catalog::LoadBuiltin(), false) {
+  LiveEventsTest() : registry_(*catalog::Catalog::LoadBuiltin(), ingest::RegistryOptions{}) {
     store::StoreOptions options;
     options.data_dir = dir_.str();
     store_ = std::move(*store::Store::Open(options, clock_, metrics_));

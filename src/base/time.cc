@@ -85,6 +85,17 @@ std::string FormatRfc3339(Timestamp t) {
   return buf;
 }
 
+std::string FormatRfc3339(Timestamp t, int offset_minutes) {
+  std::string local = FormatRfc3339(t + std::chrono::minutes(offset_minutes));
+  if (offset_minutes == 0) return local;
+  const int magnitude = offset_minutes < 0 ? -offset_minutes : offset_minutes;
+  char zone[16];
+  std::snprintf(zone, sizeof zone, "%c%02d:%02d", offset_minutes < 0 ? '-' : '+', magnitude / 60,
+                magnitude % 60);
+  local.pop_back();  // the 'Z'
+  return local + zone;
+}
+
 Timestamp SystemClock::Now() const {
   return std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now());
 }

@@ -26,6 +26,9 @@ inline int64_t MinuteOf(Timestamp t) {
 std::optional<Timestamp> ParseRfc3339(std::string_view text);
 // Formats as "2026-01-22T14:37:00Z" (milliseconds shown only when non-zero).
 std::string FormatRfc3339(Timestamp t);
+// Formats in the local time of a zone `offset_minutes` east of UTC: "2026-01-22T09:37:00-05:00".
+// REQUIRES: |offset_minutes| < 24 * 60.
+std::string FormatRfc3339(Timestamp t, int offset_minutes);
 
 // Clock is the source of "now". Thread-safe implementations only.
 class Clock {

@@ -36,3 +36,20 @@ TEST(TimeTest, MinuteOfFloorsNegative) {
 
 }  // namespace
 }  // namespace om
+
+namespace om {
+namespace {
+
+TEST(FormatRfc3339WithOffsetTest, WritesLocalTimeThatParsesBackToTheSameInstant) {
+  const Timestamp t = FromUnixMillis(1769092620000);  // 2026-01-22T14:37:00Z
+  EXPECT_EQ(FormatRfc3339(t, -300), "2026-01-22T09:37:00-05:00");
+  EXPECT_EQ(FormatRfc3339(t, 330), "2026-01-22T20:07:00+05:30");
+  EXPECT_EQ(FormatRfc3339(t, 0), "2026-01-22T14:37:00Z");
+  EXPECT_EQ(FormatRfc3339(t + std::chrono::milliseconds(5), 600), "2026-01-23T00:37:00.005+10:00");
+  for (int offset : {-720, -300, 0, 60, 330, 840}) {
+    EXPECT_EQ(ParseRfc3339(FormatRfc3339(t, offset)), t) << offset;
+  }
+}
+
+}  // namespace
+}  // namespace om

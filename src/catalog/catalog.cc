@@ -320,6 +320,17 @@ bool IsValidSlug(std::string_view s) {
   return true;
 }
 
+std::string NormalizeSlug(std::string_view s) {
+  const size_t first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  s = s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 bool IsValidCategory(std::string_view s) {
   const auto& categories = Categories();
   return std::find(categories.begin(), categories.end(), s) != categories.end();

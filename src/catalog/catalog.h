@@ -53,6 +53,10 @@ const std::vector<std::string>& Categories();
 // True if `s` matches [a-z0-9][a-z0-9-]{0,62}.
 bool IsValidSlug(std::string_view s);
 
+// `s` without surrounding blanks and in ASCII lower case: how a service id or problem type that
+// someone typed ("Internet ") is read before IsValidSlug judges it.
+std::string NormalizeSlug(std::string_view s);
+
 // True if `s` is one of Categories().
 bool IsValidCategory(std::string_view s);
 

@@ -60,6 +60,13 @@ TEST(SlugTest, AcceptsAndRejects) {
   EXPECT_FALSE(IsValidSlug("sp ace"));
 }
 
+TEST(SlugTest, NormalizeTrimsAndLowersOnly) {
+  EXPECT_EQ(NormalizeSlug(" Internet \t"), "internet");
+  EXPECT_EQ(NormalizeSlug("Mobile-Network"), "mobile-network");
+  EXPECT_EQ(NormalizeSlug("under_Score"), "under_score");  // still not a slug: IsValidSlug says so
+  EXPECT_EQ(NormalizeSlug("   "), "");
+}
+
 TEST(CategoriesTest, ContainsOtherAndIsValid) {
   EXPECT_TRUE(IsValidCategory("other"));
   EXPECT_TRUE(IsValidCategory("dns-hosting"));
@@ -220,6 +227,34 @@ TEST(BuiltinTest, EveryServiceFollowsTheRules) {
     }
   }
   EXPECT_TRUE(catalog.Validate().ok());
+}
+
+// People report what they use: a telecom's customers report their internet, TV and landline as
+// well as the mobile network, and a bank's their cards and online banking.
+TEST(BuiltinTest, TelecomsAndBanksListTheProblemsTheirCustomersReport) {
+  const std::vector<std::string> telecom = {"internet", "mobile-network", "no-signal", "landline",
+                                            "tv",       "wifi",           "calls",     "sms"};
+  const std::vector<std::string> bank = {"card-payments", "online-banking", "mobile-banking",
+                                         "app",           "login",          "atm"};
+  size_t telecoms = 0, banks = 0;
+  const Catalog catalog = Builtin();
+  for (const Service& s : catalog.services()) {
+    const std::vector<std::string>* wanted = nullptr;
+    if (s.category == "isp" || s.category == "mobile") {
+      ++telecoms;
+      if (s.id != "starlink") wanted = &telecom;  // a satellite ISP: no TV, landline or SMS
+    } else if (s.category == "banking") {
+      ++banks;
+      wanted = &bank;
+    }
+    if (!wanted) continue;
+    for (const std::string& p : *wanted) {
+      EXPECT_NE(std::find(s.problems.begin(), s.problems.end(), p), s.problems.end())
+          << s.id << " lacks " << p;
+    }
+  }
+  EXPECT_GE(telecoms, 20u);
+  EXPECT_GE(banks, 5u);
 }
 
 TEST(BuiltinTest, KnownDependencies) {

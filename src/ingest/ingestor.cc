@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "catalog/catalog.h"
 #include "store/store.h"
 
 namespace om::ingest {
@@ -72,7 +73,15 @@ Ingestor::Ingestor(IngestOptions options, ServiceRegistry& registry,
       clock_(clock),
       metrics_(metrics),
       lines_total_(metrics.GetCounter("om_ingest_lines_total",
-                                      "Report lines received (accepted or rejected).")) {}
+                                      "Report lines received (accepted or rejected).")),
+      problem_kept_total_(metrics.GetCounter(
+          "om_ingest_problem_warnings_total",
+          "Accepted reports whose problem type their service does not list, by how it counted.",
+          "counted=\"as_reported\"")),
+      problem_as_other_total_(metrics.GetCounter(
+          "om_ingest_problem_warnings_total",
+          "Accepted reports whose problem type their service does not list, by how it counted.",
+          "counted=\"as_other\"")) {}
 
 void Ingestor::CountReject(std::string_view reason) const {
   metrics_
@@ -101,10 +110,11 @@ Result<ParsedBatch> Ingestor::Parse(std::string_view body, BodyFormat format,
     ++batch.lines;
     lines_total_.Add();
     bool placed = false;
+    std::string warning;
     size_t allocated = allocated_end - static_cast<size_t>(line.data() - padded.data());
     // Parsed in place into the batch: a report is ~250 bytes of strings, not worth moving twice.
     store::Report& report = batch.reports.emplace_back();
-    Status s = ParseOne(line, allocated, client_ip, now_ms, report, placed);
+    Status s = ParseOne(line, allocated, client_ip, now_ms, report, placed, warning);
     if (!s.ok()) {
       batch.reports.pop_back();
       bool not_json = s.message().rfind("invalid JSON", 0) == 0 ||
@@ -116,6 +126,7 @@ Result<ParsedBatch> Ingestor::Parse(std::string_view body, BodyFormat format,
       return;
     }
     if (!placed) ++batch.unplaced;
+    if (!warning.empty()) batch.warnings.push_back({line_no, std::move(warning)});
   };
 
   if (format == BodyFormat::kJson) {
@@ -151,7 +162,8 @@ Result<ParsedBatch> Ingestor::Parse(std::string_view body, BodyFormat format,
 }
 
 Status Ingestor::ParseOne(std::string_view json, size_t allocated, std::string_view client_ip,
-                          int64_t now_ms, store::Report& r, bool& placed) const {
+                          int64_t now_ms, store::Report& r, bool& placed,
+                          std::string& warning) const {
   thread_local simdjson::ondemand::parser parser;
   simdjson::ondemand::document doc;
   auto error = parser.iterate(json.data(), json.size(), allocated).get(doc);
@@ -240,12 +252,29 @@ Status Ingestor::ParseOne(std::string_view json, size_t allocated, std::string_v
   }
 
   if (service.empty()) return FieldError("service", "required");
+  // A problem type is read as typed ("Internet " is "internet"); only a malformed one is refused.
+  std::string problem_slug;
+  if (!catalog::IsValidSlug(problem)) {
+    problem_slug = catalog::NormalizeSlug(problem);
+    if (!catalog::IsValidSlug(problem_slug)) {
+      return FieldError("problem", "\"" + std::string(problem.substr(0, 64)) +
+                                       "\" is not a slug ([a-z0-9-], 1-63 chars)");
+    }
+    problem = problem_slug;
+  }
   Result<ServiceRef> ref = registry_.Resolve(service, problem);
   if (!ref.ok()) return ref.status().WithPrefix("service");
-  if (!ref->has_problem) {
-    return FieldError("problem", "\"" + std::string(problem.substr(0, 64)) +
-                                     "\" is not a problem type of " + ref->id + " (" +
-                                     registry_.ProblemList(ref->index) + ")");
+  // Every report counts for its service, whatever its type (ServiceRegistry says how it is kept).
+  if (ref->fit == ProblemFit::kKept) {
+    warning = "problem: \"" + std::string(problem) + "\" is not a problem type of " + ref->id +
+              "; counted as reported";
+    problem_kept_total_.Add();
+  } else if (ref->fit == ProblemFit::kAsOther) {
+    warning = "problem: \"" + std::string(problem) + "\": " + ref->id + " already has " +
+              std::to_string(registry_.options().max_problem_types) +
+              " problem types (ingest.max_problem_types); counted as \"other\"";
+    problem = "other";
+    problem_as_other_total_.Add();
   }
   if (has_ts) {
     if (ts_ms > now_ms + options_.max_future_skew.count()) {

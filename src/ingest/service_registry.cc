@@ -1,53 +1,83 @@
 #include "ingest/service_registry.h"
 
 #include <algorithm>
-#include <cctype>
 #include <mutex>
+
+#include "base/check.h"
 
 namespace om::ingest {
 
-ServiceRegistry::ServiceRegistry(catalog::Catalog catalog, bool auto_register, size_t max_services)
-    : catalog_(std::move(catalog)), auto_register_(auto_register), max_services_(max_services) {}
+ServiceRegistry::ServiceRegistry(catalog::Catalog catalog, RegistryOptions options)
+    : catalog_(std::move(catalog)), kept_(catalog_.size()), options_(options) {
+  OM_CHECK(options_.max_problem_types >= 1) << "max_problem_types must be at least 1";
+}
+
+ServiceRegistry::Seen ServiceRegistry::SeenLocked(uint32_t index, std::string_view problem) const {
+  if (problem.empty() || catalog_.HasProblem(index, problem)) return Seen::kListed;
+  const std::vector<std::string>& kept = kept_[index];
+  if (std::find(kept.begin(), kept.end(), problem) != kept.end()) return Seen::kKept;
+  const size_t types = catalog_.services()[index].problems.size() + kept.size();
+  return types < options_.max_problem_types ? Seen::kNew : Seen::kOverBound;
+}
+
+ServiceRef ServiceRegistry::RefLocked(uint32_t index, Seen seen) const {
+  const catalog::Service& service = catalog_.services()[index];
+  ProblemFit fit = ProblemFit::kListed;
+  if (seen == Seen::kOverBound) {
+    fit = ProblemFit::kAsOther;
+  } else if (seen != Seen::kListed && !service.auto_registered) {
+    // An auto-registered service has no list of its own: any type within the bound is its own.
+    fit = ProblemFit::kKept;
+  }
+  return ServiceRef{index, service.id, fit};
+}
+
+ServiceRef ServiceRegistry::KeepLocked(uint32_t index, std::string_view problem) {
+  Seen seen = SeenLocked(index, problem);  // another thread may have kept types meanwhile
+  if (seen == Seen::kNew) kept_[index].emplace_back(problem);
+  return RefLocked(index, seen);
+}
 
 Result<ServiceRef> ServiceRegistry::Resolve(std::string_view id_or_alias,
                                             std::string_view problem) {
+  bool known = false;
   {
+    // The common case, a known service and a type it has had before, takes the lock once, shared.
     std::shared_lock lock(mu_);
-    if (auto index = catalog_.IndexOf(id_or_alias)) {
-      return ServiceRef{*index, catalog_.services()[*index].id,
-                        !problem.empty() && catalog_.HasProblem(*index, problem)};
+    if (std::optional<uint32_t> index = catalog_.IndexOf(id_or_alias)) {
+      Seen seen = SeenLocked(*index, problem);
+      if (seen != Seen::kNew) return RefLocked(*index, seen);
+      known = true;
     }
   }
   std::string quoted = "\"" + std::string(id_or_alias.substr(0, 64)) + "\"";
-  if (!auto_register_) return Status::NotFound("unknown service " + quoted);
   // Lookups ignore case and surrounding blanks, so registration does too: "Acme " is "acme".
-  std::string slug(id_or_alias);
-  while (!slug.empty() && std::isspace(static_cast<unsigned char>(slug.back()))) slug.pop_back();
-  slug.erase(0, slug.find_first_not_of(" \t"));
-  for (char& c : slug) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  id_or_alias = slug;
-  if (!catalog::IsValidSlug(id_or_alias)) {
-    return Status::InvalidArgument("cannot register service " + quoted +
-                                   ": must be a slug ([a-z0-9-], 1-63 chars)");
+  std::string slug = catalog::NormalizeSlug(id_or_alias);
+  if (!known) {
+    if (!options_.auto_register_services) return Status::NotFound("unknown service " + quoted);
+    if (!catalog::IsValidSlug(slug)) {
+      return Status::InvalidArgument("cannot register service " + quoted +
+                                     ": must be a slug ([a-z0-9-], 1-63 chars)");
+    }
   }
   std::unique_lock lock(mu_);
-  if (auto index = catalog_.IndexOf(id_or_alias)) {  // registered meanwhile by another thread
-    return ServiceRef{*index, catalog_.services()[*index].id,
-                      !problem.empty() && catalog_.HasProblem(*index, problem)};
+  std::optional<uint32_t> index = catalog_.IndexOf(slug);  // maybe registered meanwhile
+  if (!index) {
+    if (catalog_.size() >= options_.max_services) {
+      return Status::ResourceExhausted("service limit reached (" +
+                                       std::to_string(options_.max_services) +
+                                       "); cannot register " + quoted);
+    }
+    catalog::Service s;
+    s.id = slug;
+    s.name = slug;
+    s.category = "other";
+    s.problems = catalog::DefaultProblems();
+    s.auto_registered = true;
+    OM_ASSIGN_OR_RETURN(index, catalog_.Add(std::move(s)));
+    kept_.emplace_back();
   }
-  if (catalog_.size() >= max_services_) {
-    return Status::ResourceExhausted("service limit reached (" + std::to_string(max_services_) +
-                                     "); cannot register " + quoted);
-  }
-  catalog::Service s;
-  s.id = std::string(id_or_alias);
-  s.name = s.id;
-  s.category = "other";
-  s.problems = catalog::DefaultProblems();
-  s.auto_registered = true;
-  OM_ASSIGN_OR_RETURN(uint32_t index, catalog_.Add(std::move(s)));
-  return ServiceRef{index, std::string(id_or_alias),
-                    !problem.empty() && catalog_.HasProblem(index, problem)};
+  return KeepLocked(*index, problem);
 }
 
 std::optional<catalog::Service> ServiceRegistry::Find(std::string_view id_or_alias) const {
@@ -57,20 +87,9 @@ std::optional<catalog::Service> ServiceRegistry::Find(std::string_view id_or_ali
   return *s;
 }
 
-bool ServiceRegistry::HasProblem(uint32_t index, std::string_view problem) const {
+std::vector<std::string> ServiceRegistry::KeptProblems(uint32_t index) const {
   std::shared_lock lock(mu_);
-  return catalog_.HasProblem(index, problem);
-}
-
-std::string ServiceRegistry::ProblemList(uint32_t index) const {
-  std::shared_lock lock(mu_);
-  std::string out;
-  if (index >= catalog_.size()) return out;
-  for (const auto& p : catalog_.services()[index].problems) {
-    if (!out.empty()) out += ", ";
-    out += p;
-  }
-  return out;
+  return index < kept_.size() ? kept_[index] : std::vector<std::string>{};
 }
 
 std::vector<catalog::Service> ServiceRegistry::Services() const {

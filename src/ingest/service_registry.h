@@ -1,7 +1,16 @@
 #pragma once
 // ServiceRegistry is the thread-safe view of the service catalog that ingest and the API share:
-// lookups by id or alias from any HTTP worker, plus optional auto-registration of unknown services
-// (config `ingest.auto_register_services`), which is the only mutation after start.
+// lookups by id or alias from any HTTP worker, the problem types each service has been reported
+// with, and optional auto-registration of unknown services (config
+// `ingest.auto_register_services`). Auto-registration and new problem types are the only
+// mutations after start.
+//
+// Every report is signal: a report of a problem type its service does not list still counts for
+// the service. Its type is kept as reported (for "most reported problems" and export) while the
+// service has fewer than `max_problem_types` distinct types (its catalog list included); past that
+// bound the report counts as "other", so a flood of invented types cannot grow the per-type
+// aggregates without limit. The kept types live in memory only: after a restart a service learns
+// them again from new reports, in arrival order.
 //
 // Thread-safety: all methods are thread-safe (reader/writer lock; lookups take it shared).
 
@@ -17,40 +26,68 @@
 
 namespace om::ingest {
 
+struct RegistryOptions {
+  // Register unknown services on their first report (config `ingest.auto_register_services`)
+  // instead of answering "unknown service".
+  bool auto_register_services = false;
+  // Most services (built-in + user + auto-registered); past it registration fails with
+  // kResourceExhausted (config `ingest.max_services`).
+  size_t max_services = 100000;
+  // Most distinct problem types kept per service, its catalog list included (config
+  // `ingest.max_problem_types`). A report of a further type counts as "other".
+  // REQUIRES: >= 1.
+  size_t max_problem_types = 32;
+};
+
+// How a report's problem type fits its service.
+enum class ProblemFit : uint8_t {
+  kListed,    // in the catalog's list (an auto-registered service: any type within the bound)
+  kKept,      // not listed, kept as reported: the service is within max_problem_types
+  kAsOther,   // not listed and the service is at max_problem_types: the report counts as "other"
+};
+
 struct ServiceRef {
-  uint32_t index = 0;        // index in the catalog, stable
-  std::string id;            // canonical id
-  bool has_problem = false;  // whether the problem passed to Resolve is one of the service's
+  uint32_t index = 0;                   // index in the catalog, stable
+  std::string id;                       // canonical id
+  ProblemFit fit = ProblemFit::kListed;  // of the problem passed to Resolve
 };
 
 class ServiceRegistry {
  public:
-  // `max_services` bounds auto-registration: past it Resolve fails with kResourceExhausted.
-  ServiceRegistry(catalog::Catalog catalog, bool auto_register, size_t max_services = 100000);
+  ServiceRegistry(catalog::Catalog catalog, RegistryOptions options);
   ServiceRegistry(const ServiceRegistry&) = delete;
   ServiceRegistry& operator=(const ServiceRegistry&) = delete;
 
   // Resolves an id or alias to the canonical service. Unknown: registers it when auto-registration
   // is on and `id_or_alias` is a valid slug; otherwise kNotFound ("unknown service \"x\"").
   // kInvalidArgument when auto-registering a non-slug; kResourceExhausted past max_services.
-  // `problem` (optional) is checked against the service's problem types in the same lookup:
-  // the answer is ServiceRef::has_problem.
+  // `problem`, a valid slug (catalog::IsValidSlug) or empty for "other", is fitted to the service
+  // in the same call (ServiceRef::fit) and, when it is kKept for the first time, remembered.
   Result<ServiceRef> Resolve(std::string_view id_or_alias, std::string_view problem = {});
   // Lookup without registration.
   std::optional<catalog::Service> Find(std::string_view id_or_alias) const;
-  // True when `problem` is one of the service's problem types (auto-registered: the defaults).
-  bool HasProblem(uint32_t index, std::string_view problem) const;
-  // Comma-separated problem types of a service, for error messages.
-  std::string ProblemList(uint32_t index) const;
+  // The problem types the service has been reported with beyond its catalog list, in the order
+  // they were first kept (for an auto-registered service: every type beyond the defaults).
+  std::vector<std::string> KeptProblems(uint32_t index) const;
   // A copy of every service, catalog order.
   std::vector<catalog::Service> Services() const;
   size_t size() const;
+  const RegistryOptions& options() const { return options_; }
 
  private:
+  // How `problem` fits the service at `index` before it is kept; kNew: not seen, within bound.
+  enum class Seen : uint8_t { kListed, kKept, kNew, kOverBound };
+  // REQUIRES: mu_ held (shared or unique); `index` valid.
+  Seen SeenLocked(uint32_t index, std::string_view problem) const;
+  // The answer for a problem seen as `seen` (after a kNew one was kept).
+  ServiceRef RefLocked(uint32_t index, Seen seen) const;
+  // Keeps `problem` if it is still new, and answers. REQUIRES: mu_ held unique.
+  ServiceRef KeepLocked(uint32_t index, std::string_view problem);
+
   mutable std::shared_mutex mu_;
-  catalog::Catalog catalog_;  // guarded by mu_
-  const bool auto_register_;
-  const size_t max_services_;
+  catalog::Catalog catalog_;                      // guarded by mu_
+  std::vector<std::vector<std::string>> kept_;    // guarded by mu_; per catalog index
+  const RegistryOptions options_;
 };
 
 }  // namespace om::ingest

@@ -99,7 +99,10 @@ int RunBacktest(const BacktestFlags& flags) {
     return 2;
   }
   // Unknown services register on the fly, as DESIGN.md's backtest contract says.
-  ingest::ServiceRegistry registry(std::move(*catalog), /*auto_register=*/true, 1000000);
+  ingest::ServiceRegistry registry(std::move(*catalog),
+                                   {.auto_register_services = true,
+                                    .max_services = 1000000,
+                                    .max_problem_types = config.registry.max_problem_types});
   auto gazetteer = geo::Gazetteer::LoadBuiltin();
   if (!gazetteer.ok()) {
     std::fprintf(stderr, "outagemap backtest: %s\n", gazetteer.status().message().c_str());

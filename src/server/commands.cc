@@ -80,8 +80,7 @@ int RunImport(const ImportFlags& flags) {
 
   Result<catalog::Catalog> catalog = LoadCatalog(config.catalog_file);
   if (!catalog.ok()) return ConfigError(catalog.status());
-  ingest::ServiceRegistry registry(std::move(*catalog), config.auto_register_services,
-                                   config.max_services);
+  ingest::ServiceRegistry registry(std::move(*catalog), config.registry);
   auto gazetteer = geo::Gazetteer::LoadBuiltin();
   if (!gazetteer.ok()) return ConfigError(gazetteer.status());
   std::unique_ptr<geo::IpLocator> ip_locator;

@@ -53,8 +53,16 @@ struct BacktestFlags {
 int RunBacktest(const BacktestFlags& flags);
 
 struct SimulateFlags {
-  std::string scenario;  // scenario TOML (docs/formats/scenario.md)
+  std::string scenario;  // scenario TOML (docs/formats/scenario.md); empty with `random`
   std::string out;       // directory for reports.ndjson and truth.ndjson
+  // A randomised world (sim/random_world.h) instead of a scenario file.
+  bool random = false;
+  uint64_t seed = 1;
+  int days = 21;
+  int services = 80;
+  int outages = 48;       // primary outages; cascades add dependents
+  int warmup_days = 7;
+  bool quiet = false;     // no outages: only the traps (surges, spammers)
 };
 int RunSimulate(const SimulateFlags& flags);
 

@@ -78,8 +78,30 @@ int main(int argc, char** argv) {
   om::server::SimulateFlags simulate;
   CLI::App* simulate_cmd = app.add_subcommand(
       "simulate", "Write a scenario's reports and ground truth (for backtest and evaluate)");
-  simulate_cmd->add_option("--scenario", simulate.scenario, "Scenario TOML")->required();
+  CLI::Option* scenario_opt =
+      simulate_cmd->add_option("--scenario", simulate.scenario, "Scenario TOML");
+  CLI::Option* random_opt = simulate_cmd->add_flag(
+      "--random", simulate.random,
+      "A randomised world (docs/detection.md#randomised-worlds) instead of a scenario file");
+  scenario_opt->excludes(random_opt);
   simulate_cmd->add_option("--out", simulate.out, "Output directory")->required();
+  simulate_cmd->add_option("--seed", simulate.seed, "Seed of the randomised world")
+      ->needs(random_opt);
+  simulate_cmd->add_option("--days", simulate.days, "Days of the randomised world (2-60)")
+      ->needs(random_opt)
+      ->capture_default_str();
+  simulate_cmd->add_option("--services", simulate.services, "Services (10-2000)")
+      ->needs(random_opt)
+      ->capture_default_str();
+  simulate_cmd->add_option("--outages", simulate.outages, "Primary outages (cascades add more)")
+      ->needs(random_opt)
+      ->capture_default_str();
+  simulate_cmd->add_option("--warmup-days", simulate.warmup_days,
+                           "Days of history before anything is judged")
+      ->needs(random_opt)
+      ->capture_default_str();
+  simulate_cmd->add_flag("--quiet", simulate.quiet, "No outages: only traps (surges, spammers)")
+      ->needs(random_opt);
 
   om::server::EvaluateFlags evaluate;
   CLI::App* evaluate_cmd =

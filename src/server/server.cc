@@ -32,7 +32,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   std::unique_ptr<Server> s(new Server());
   OM_ASSIGN_OR_RETURN(catalog::Catalog catalog, LoadCatalog(config.catalog_file));
   s->registry_ = std::make_unique<ingest::ServiceRegistry>(
-      std::move(catalog), config.auto_register_services, config.max_services);
+      std::move(catalog), config.registry);
   OM_ASSIGN_OR_RETURN(s->gazetteer_, geo::Gazetteer::LoadBuiltin());
   if (!config.ip_database.empty()) {
     Result<std::unique_ptr<geo::IpLocator>> locator =

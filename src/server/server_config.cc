@@ -73,8 +73,11 @@ Status LoadServerConfig(const std::string& path, ServerConfig& config) {
                                   config.ingest.max_future_skew, 1000));
   OM_RETURN_IF_ERROR(
       get_duration("ingest.max_age_days", 0, 36500, config.ingest.max_age, 86400000));
-  OM_RETURN_IF_ERROR(file.GetBool("ingest.auto_register_services", config.auto_register_services));
-  OM_RETURN_IF_ERROR(get_int("ingest.max_services", 1, 10000000, config.max_services));
+  OM_RETURN_IF_ERROR(
+      file.GetBool("ingest.auto_register_services", config.registry.auto_register_services));
+  OM_RETURN_IF_ERROR(get_int("ingest.max_services", 1, 10000000, config.registry.max_services));
+  OM_RETURN_IF_ERROR(
+      get_int("ingest.max_problem_types", 1, 1000, config.registry.max_problem_types));
   OM_RETURN_IF_ERROR(get_int("ingest.dedupe_max_entries", 1000, int64_t{1} << 32,
                              config.store.dedupe_max_entries));
   // [geo], [catalog]

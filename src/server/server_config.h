@@ -34,10 +34,8 @@ struct ServerConfig {
   store::StoreOptions store;
   ingest::IngestOptions ingest;
   detect::DetectOptions detect;
-  // Register unknown services on their first report instead of answering 404.
-  bool auto_register_services = false;
-  // Most services (built-in + user + auto-registered).
-  size_t max_services = 100000;
+  // Auto-registration of unknown services, and the bound on problem types per service.
+  ingest::RegistryOptions registry;
   // Path of a MaxMind/DB-IP city .mmdb for placing reports by IP; empty disables it.
   std::string ip_database;
   // A user catalog TOML merged into the built-in one; empty for none.

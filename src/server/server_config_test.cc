@@ -66,7 +66,7 @@ group_dependents = false
   EXPECT_EQ(c.store.segment_bytes, 8u << 20);
   EXPECT_EQ(c.store.aggregates.minute_retention_days, 7);
   EXPECT_EQ(c.store.dedupe_window, std::chrono::minutes(10));
-  EXPECT_TRUE(c.auto_register_services);
+  EXPECT_TRUE(c.registry.auto_register_services);
   EXPECT_EQ(c.ingest.max_batch_lines, 500u);
   EXPECT_EQ(c.http.max_body_bytes, 1048576u);
   EXPECT_EQ(c.ip_database, "/srv/city.mmdb");

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "base/json_writer.h"
+#include "base/time.h"
 
 namespace om::sim {
 namespace {
@@ -89,8 +90,18 @@ uint64_t Mix(uint64_t x) {
 
 void AppendNdjson(const SimReport& r, std::string& out) {
   JsonWriter w;
-  w.BeginObject().Key("service").String(r.service).Key("ts").Int(r.ts_ms);
-  w.Key("problem").String(r.problem).Key("lat").Double(r.lat, 8).Key("lon").Double(r.lon, 8);
+  w.BeginObject().Key("service").String(r.service).Key("ts");
+  if (r.ts_offset_minutes == SimReport::kEpochMillis) {
+    w.Int(r.ts_ms);
+  } else {
+    w.String(FormatRfc3339(FromUnixMillis(r.ts_ms), r.ts_offset_minutes));
+  }
+  w.Key("problem").String(r.problem);
+  if (!r.city.empty()) {
+    w.Key("city").String(r.city).Key("country").String(r.country);
+  } else {
+    w.Key("lat").Double(r.lat, 8).Key("lon").Double(r.lon, 8);
+  }
   w.Key("reporter").String(r.reporter);
   if (!r.text.empty()) w.Key("text").String(r.text);
   w.Key("source").String("web").EndObject();

@@ -12,6 +12,7 @@
 //
 // Thread-safety: const methods are thread-safe.
 
+#include <climits>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,8 +27,14 @@ struct SimReport {
   std::string service;
   std::string problem;
   double lat = 0, lon = 0;
+  // When `city` is set the report names its place as city + country instead of lat/lon.
+  std::string city, country;
   std::string reporter;
   std::string text;
+  // `ts` is written as epoch milliseconds, or as RFC 3339 in local time with this offset from UTC
+  // in minutes ("2026-03-09T08:15:00-05:00").
+  static constexpr int kEpochMillis = INT32_MIN;
+  int ts_offset_minutes = kEpochMillis;
 };
 
 // Appends `r` as one NDJSON line (the body format of POST /api/v1/reports), with '\n'.

@@ -91,7 +91,14 @@ TEST_F(DemoScenarioTest, DependentsStartLaterAndEverythingEnds) {
 }
 
 TEST_F(DemoScenarioTest, NdjsonLineIsOneObject) {
-  SimReport r{kStart, "outlook", "email", 44.98, -93.26, "demo-1", "451 4.3.2 \"x\""};
+  SimReport r;
+  r.ts_ms = kStart;
+  r.service = "outlook";
+  r.problem = "email";
+  r.lat = 44.98;
+  r.lon = -93.26;
+  r.reporter = "demo-1";
+  r.text = "451 4.3.2 \"x\"";
   std::string line;
   AppendNdjson(r, line);
   EXPECT_EQ(line.back(), '\n');
