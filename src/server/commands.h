@@ -72,6 +72,9 @@ struct EvaluateFlags {
   std::string reference;    // the reference method's incidents, optional
   double service_days = 0;  // for false incidents per 1000 service-days; 0: not printed
   int k = 10;               // localisation precision@k
+  // Incidents detected before this RFC 3339 time (a world's warm-up) are not judged; empty: all.
+  std::string from;
+  bool json = false;  // print the counts behind the figures as one JSON object per method
 };
 int RunEvaluate(const EvaluateFlags& flags);
 

@@ -1,5 +1,7 @@
 // `outagemap evaluate`: scores incidents (a backtest's output) against ground truth, and prints
-// the reference method's figures beside outagemap's when given. Truth is NDJSON, one outage per
+// the reference method's figures beside outagemap's when given. Delay, localisation and scope are
+// judged on the clear outages (every outage of a scenario file; those a randomised world labels
+// `clear`); recall is given for all outages and for the clear ones. Truth is NDJSON, one outage per
 // line: {"service":"slack","start":T,"end":T,"cities":[geonameid,...],"scope":"local"} with T in
 // RFC 3339 or epoch milliseconds (docs/detection.md#evaluation).
 #include <simdjson.h>
@@ -10,6 +12,7 @@
 #include <fstream>
 #include <functional>
 
+#include "base/json_writer.h"
 #include "base/time.h"
 #include "geo/gazetteer.h"
 #include "server/commands.h"
@@ -22,7 +25,17 @@ struct TruthEvent {
   int64_t start_ms = 0, end_ms = 0;
   std::vector<uint32_t> cities;
   std::string scope;
+  // Labels of a randomised world's truth (docs/detection.md#randomised-worlds); a scenario's
+  // outages are all clear.
+  bool clear = true;
+  std::string kind;
+  double total_ratio = 0;  // the service's total at the plateau over normal; 0: unknown
 };
+
+// A metro outage that barely moves its service's total: the hardest to find and place.
+bool IsQuietMetro(const TruthEvent& e) {
+  return e.kind == "metro" && e.total_ratio > 0 && e.total_ratio <= 1.1 && e.clear;
+}
 
 struct Found {
   std::string service;
@@ -87,10 +100,18 @@ Result<std::vector<TruthEvent>> ReadTruth(const std::string& path) {
       OM_ASSIGN_OR_RETURN(e.start_ms, TimeOf(value, "start"));
     } else if (key == "end") {
       OM_ASSIGN_OR_RETURN(e.end_ms, TimeOf(value, "end"));
-    } else if (key == "scope") {
+    } else if (key == "scope" || key == "kind") {
       std::string_view s;
-      if (value.get_string().get(s)) return Status::InvalidArgument("scope: must be a string");
-      e.scope = std::string(s);
+      if (value.get_string().get(s)) {
+        return Status::InvalidArgument(std::string(key) + ": must be a string");
+      }
+      (key == "scope" ? e.scope : e.kind) = std::string(s);
+    } else if (key == "clear") {
+      if (value.get_bool().get(e.clear)) return Status::InvalidArgument("clear: must be a boolean");
+    } else if (key == "total_ratio") {
+      if (value.get_double().get(e.total_ratio)) {
+        return Status::InvalidArgument("total_ratio: must be a number");
+      }
     } else if (key == "cities") {
       simdjson::ondemand::array cities;
       if (value.get_array().get(cities)) return Status::InvalidArgument("cities: must be an array");
@@ -166,11 +187,14 @@ Result<std::vector<Found>> ReadIncidents(const std::string& path) {
   return out;
 }
 
+// Counts behind the figures, so that several worlds can be summed before dividing.
 struct Scores {
   size_t truth = 0, found = 0, detected = 0, matched_found = 0, scope_right = 0, scope_judged = 0;
-  std::vector<double> delays_min;
+  size_t clear = 0, clear_detected = 0;
+  std::vector<double> delays_min;  // of the clear outages detected
   double precision_at_k_sum = 0, excess_covered_sum = 0;
   size_t localised = 0;
+  size_t quiet_metro = 0, quiet_metro_found = 0, quiet_metro_first = 0;
 };
 
 double Quantile(std::vector<double> v, double q) {
@@ -205,14 +229,23 @@ Scores Score(const std::vector<TruthEvent>& truth, const std::vector<Found>& fou
       found_matched[i] = true;
       if (!first || f.detected_ms < first->detected_ms) first = &f;
     }
+    s.clear += e.clear;
+    s.quiet_metro += IsQuietMetro(e);
     if (!first) continue;
     ++s.detected;
-    s.delays_min.push_back(static_cast<double>(first->detected_ms - e.start_ms) / 60000.0);
-    if (!e.scope.empty()) {
+    if (e.clear) {
+      ++s.clear_detected;
+      s.delays_min.push_back(static_cast<double>(first->detected_ms - e.start_ms) / 60000.0);
+    }
+    if (IsQuietMetro(e)) {
+      ++s.quiet_metro_found;
+      s.quiet_metro_first += !first->cities.empty() && near_truth(e, first->cities[0]);
+    }
+    if (e.clear && !e.scope.empty()) {
       ++s.scope_judged;
       s.scope_right += first->scope == e.scope;
     }
-    if (!e.cities.empty() && !first->cities.empty()) {
+    if (e.clear && !e.cities.empty() && !first->cities.empty()) {
       size_t n = std::min(k, first->cities.size()), hits = 0;
       double covered = 0, total = 0;
       for (size_t c = 0; c < first->cities.size(); ++c) {
@@ -250,28 +283,68 @@ int RunEvaluate(const EvaluateFlags& flags) {
     }
     methods.emplace_back(name, std::move(*found));
   }
+  if (!flags.from.empty()) {
+    std::optional<Timestamp> from = ParseRfc3339(flags.from);
+    if (!from) {
+      std::fprintf(stderr, "outagemap evaluate: --from: must be an RFC 3339 time\n");
+      return 2;
+    }
+    // The warm-up is not judged: neither its incidents nor outages (a world puts none there).
+    const int64_t from_ms = ToUnixMillis(*from);
+    for (auto& m : methods) {
+      std::erase_if(m.second, [&](const Found& f) { return f.detected_ms < from_ms; });
+    }
+    std::erase_if(*truth, [&](const TruthEvent& e) { return e.end_ms < from_ms; });
+  }
   auto gazetteer = geo::Gazetteer::LoadBuiltin();
   if (!gazetteer.ok()) {
     std::fprintf(stderr, "outagemap evaluate: %s\n", gazetteer.status().message().c_str());
     return 1;
   }
-  std::printf("%-34s", "metric");
-  for (const auto& m : methods) std::printf(" %12s", m.first.c_str());
-  std::printf("\n");
   std::vector<Scores> scores;
   for (const auto& m : methods) {
     scores.push_back(
         Score(*truth, m.second, **gazetteer, static_cast<size_t>(flags.k), 30 * 60000));
   }
+  if (flags.json) {
+    for (size_t i = 0; i < methods.size(); ++i) {
+      const Scores& c = scores[i];
+      JsonWriter w;
+      w.BeginObject().Key("method").String(methods[i].first);
+      w.Key("outages").Uint(c.truth).Key("clear").Uint(c.clear).Key("incidents").Uint(c.found);
+      w.Key("detected").Uint(c.detected).Key("clear_detected").Uint(c.clear_detected);
+      w.Key("incidents_matched").Uint(c.matched_found);
+      w.Key("delays_min").BeginArray();
+      for (double d : c.delays_min) w.Double(d, 6);
+      w.EndArray();
+      w.Key("localised").Uint(c.localised).Key("precision_at_k_sum").Double(c.precision_at_k_sum, 9);
+      w.Key("excess_covered_sum").Double(c.excess_covered_sum, 9);
+      w.Key("scope_judged").Uint(c.scope_judged).Key("scope_right").Uint(c.scope_right);
+      w.Key("quiet_metro").Uint(c.quiet_metro).Key("quiet_metro_found").Uint(c.quiet_metro_found);
+      w.Key("quiet_metro_first").Uint(c.quiet_metro_first);
+      w.Key("service_days").Double(flags.service_days, 9).EndObject();
+      std::printf("%s\n", w.str().c_str());
+    }
+    return 0;
+  }
+  std::printf("%-34s", "metric");
+  for (const auto& m : methods) std::printf(" %12s", m.first.c_str());
+  std::printf("\n");
   auto row = [&](const char* name, auto value) {
     std::printf("%-34s", name);
     for (const Scores& s : scores) std::printf(" %12.3f", static_cast<double>(value(s)));
     std::printf("\n");
   };
+  auto ratio = [](size_t a, size_t b) { return b ? static_cast<double>(a) / b : NAN; };
+  const bool labelled = !scores.empty() && scores[0].clear != scores[0].truth;
   row("outages (truth)", [](const Scores& s) { return s.truth; });
+  if (labelled) row("clear outages", [](const Scores& s) { return s.clear; });
   row("incidents", [](const Scores& s) { return s.found; });
-  row("recall", [](const Scores& s) { return s.truth ? 1.0 * s.detected / s.truth : NAN; });
-  row("precision", [](const Scores& s) { return s.found ? 1.0 * s.matched_found / s.found : NAN; });
+  row("recall", [&](const Scores& s) { return ratio(s.detected, s.truth); });
+  if (labelled) {
+    row("recall of clear outages", [&](const Scores& s) { return ratio(s.clear_detected, s.clear); });
+  }
+  row("precision", [&](const Scores& s) { return ratio(s.matched_found, s.found); });
   row("false incidents per 1000 svc-days", [&](const Scores& s) {
     return flags.service_days > 0
                ? 1000.0 * static_cast<double>(s.found - s.matched_found) / flags.service_days
@@ -284,8 +357,14 @@ int RunEvaluate(const EvaluateFlags& flags) {
       [](const Scores& s) { return s.localised ? s.precision_at_k_sum / s.localised : NAN; });
   row("share of excess covered",
       [](const Scores& s) { return s.localised ? s.excess_covered_sum / s.localised : NAN; });
-  row("scope accuracy",
-      [](const Scores& s) { return s.scope_judged ? 1.0 * s.scope_right / s.scope_judged : NAN; });
+  row("scope accuracy", [&](const Scores& s) { return ratio(s.scope_right, s.scope_judged); });
+  if (labelled) {
+    row("quiet metro outages (truth)", [](const Scores& s) { return s.quiet_metro; });
+    row("quiet metro outages found",
+        [&](const Scores& s) { return ratio(s.quiet_metro_found, s.quiet_metro); });
+    row("quiet metro first among cities",
+        [&](const Scores& s) { return ratio(s.quiet_metro_first, s.quiet_metro_found); });
+  }
   return 0;
 }
 

@@ -113,6 +113,11 @@ int main(int argc, char** argv) {
   evaluate_cmd->add_option("--service-days", evaluate.service_days,
                            "Service-days covered, for false incidents per 1000 service-days");
   evaluate_cmd->add_option("--k", evaluate.k, "Cities judged for precision@k")->default_val(10);
+  evaluate_cmd->add_option("--from", evaluate.from,
+                           "Judge only incidents detected from this RFC 3339 time (after a "
+                           "world's warm-up)");
+  evaluate_cmd->add_flag("--json", evaluate.json,
+                         "Print the counts behind the figures, one JSON object per method");
 
   om::server::ExportFlags export_flags;
   CLI::App* export_cmd =

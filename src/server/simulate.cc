@@ -28,7 +28,7 @@ std::string TruthJson(const sim::TruthLine& t, const sim::WorldOutage* labels) {
   w.EndArray().Key("scope").String(t.scope);
   if (labels) {
     w.Key("kind").String(labels->kind).Key("clear").Bool(labels->clear);
-    w.Key("magnitude").Double(labels->magnitude, 3).Key("excess").Double(labels->excess, 1);
+    w.Key("magnitude").Double(labels->magnitude, 4).Key("excess").Double(labels->excess, 6);
     w.Key("total_ratio").Double(labels->total_ratio, 4);
     if (!labels->upstream.empty()) w.Key("upstream").String(labels->upstream);
   }

@@ -387,12 +387,15 @@ Result<RandomWorld> RandomWorld::Create(const RandomWorldOptions& options,
     service_weights.push_back(std::pow(svc.peak_per_minute, 0.3));
   }
   const std::vector<double> service_cumulative = Cumulative(service_weights);
-  std::vector<size_t> large_national;  // single-country services of 3+ reports a minute
+  // The three largest single-country services get metro outages that barely move their total.
+  std::vector<size_t> large_national;
   for (size_t s = 0; s < world.services_.size(); ++s) {
-    if (world.services_[s].countries.size() == 1 && world.services_[s].peak_per_minute >= 3) {
-      large_national.push_back(s);
-    }
+    if (world.services_[s].countries.size() == 1) large_national.push_back(s);
   }
+  std::sort(large_national.begin(), large_national.end(), [&](size_t a, size_t b) {
+    return world.services_[a].peak_per_minute > world.services_[b].peak_per_minute;
+  });
+  large_national.resize(std::min<size_t>(3, large_national.size()));
   // Whether [start, end) of service s keeps two hours from its other outages.
   auto free_at = [&](size_t s, int64_t start, int64_t end) {
     for (const Burst& b : world.bursts_) {
@@ -508,18 +511,15 @@ Result<RandomWorld> RandomWorld::Create(const RandomWorldOptions& options,
     return svc.countries[draw.Pick(Cumulative(svc.country_shares))];
   };
 
-  const int forced_metro = std::min<int>(static_cast<int>(large_national.size()) ? 4 : 0,
-                                         options.outages / 10);
+  const int forced_metro = large_national.empty() ? 0 : std::min(4, options.outages / 10);
   for (int i = 0, attempts = 0; i < options.outages && attempts < options.outages * 50;
        ++attempts) {
     Burst b;
     std::string kind;
     const bool metro_of_large = i < forced_metro;
     if (metro_of_large) {
-      b.service = large_national[static_cast<size_t>(
-          draw.Int(0, static_cast<int>(large_national.size()) - 1))];
+      b.service = large_national[static_cast<size_t>(i) % large_national.size()];
       kind = "metro";
-      b.magnitude = draw.Uniform(8, 40);
     } else {
       b.service = draw.Pick(service_cumulative);
       const double k = draw.Uniform(0, 1);
@@ -532,7 +532,7 @@ Result<RandomWorld> RandomWorld::Create(const RandomWorldOptions& options,
       b.magnitude = draw.LogUniform(1.5, 250);
     }
     const double minutes =
-        metro_of_large ? draw.Uniform(30, 180) : std::round(draw.LogUniform(5, 480));
+        metro_of_large ? std::round(draw.Uniform(60, 240)) : std::round(draw.LogUniform(5, 480));
     b.start_ms = judged_from + static_cast<int64_t>(draw.Uniform(0, 1) *
                                                      static_cast<double>(end_ms - judged_from -
                                                                          9 * 3600000));
@@ -542,8 +542,14 @@ Result<RandomWorld> RandomWorld::Create(const RandomWorldOptions& options,
     const std::string country = pick_country(b.service);
     std::string scope;
     if (kind == "metro") {
-      const geo::City* centre = pick_city(country, 0.5, metro_of_large ? 4 : 0);
+      const geo::City* centre = pick_city(country, 0.5, metro_of_large ? 10 : 0);
       scope = footprint(b, kind, centre, 25, {}, {});
+      if (metro_of_large && !scope.empty()) {
+        // x5-x250 in the metro, and the service's total up by only 2-6%.
+        const double share = world.zones_[b.service][b.zones[0]].share * b.zone_fraction[0];
+        b.magnitude = 1 + draw.Uniform(0.02, 0.06) / share;
+        if (b.zones.size() > 1 || b.magnitude < 5 || b.magnitude > 250) continue;
+      }
     } else if (kind == "radius") {
       const geo::City* centre = pick_city(country, 0.5, 0);
       scope = footprint(b, kind, centre, draw.Uniform(60, 250), {}, {});
