@@ -41,11 +41,14 @@ def test_reports_and_counts(tmp):
             "this is not json",
             {"service": "no-such-service"},
             {"service": "teams", "reporter": "e2e-3", "ts": now_ms() - 60000},
+            {"service": "teams", "reporter": "e2e-4", "problem": "Internet"},  # unlisted: counts
         ]
         body_text = "\n".join(l if isinstance(l, str) else json.dumps(l) for l in lines) + "\n"
         status, body = s.json("POST", "/api/v1/reports", body_text, "application/x-ndjson")
         check(status == 200, (status, body))
-        check(body["accepted"] == 2 and body["duplicates"] == 1, body)
+        check(body["accepted"] == 3 and body["duplicates"] == 1, body)
+        check(body["warnings"] == [{"line": 7, "warning": 'problem: "internet" is not a problem '
+                                    'type of teams; counted as reported'}], body)
         errors = {e["line"]: e["error"] for e in body["rejected"]}
         check(errors.get(3) == "lat: must be between -90 and 90", errors)
         check(errors.get(4, "").startswith("invalid JSON") or errors.get(4, "").startswith("report must be"), errors)
@@ -66,9 +69,12 @@ def test_reports_and_counts(tmp):
         status, _, _ = s.request("GET", "/api/v1/unknown")
         check(status == 404, status)
 
-        # Counts: outlook has 2 counted reports, teams 1.
+        # Counts: outlook has 2 counted reports, teams 2 (one of a type it does not list).
         check(total_24h(s, "outlook") == 2, "outlook count")
-        check(total_24h(s, "teams") == 1, "teams count")
+        check(total_24h(s, "teams") == 2, "teams count")
+        status, body = s.json("GET", "/api/v1/services/teams")
+        check({"problem": "internet", "count": 1, "share": 0.5} in body["data"]["problems_last_60m"],
+              body["data"]["problems_last_60m"])
         status, body = s.json("GET", "/api/v1/services/outlook/places?level=city")
         names = [p.get("name") for p in body["data"]["places"]]
         check(set(names) == {"Minneapolis", "Phoenix"}, names)
@@ -78,7 +84,7 @@ def test_reports_and_counts(tmp):
         check(status == 200 and sum(p[1] for p in body["data"]["points"]) == 2, body)
         status, body = s.json("GET", "/api/v1/services")
         listed = {x["id"]: x for x in body["data"]["services"]}
-        check(len(listed) >= 100 and listed["teams"]["reports_last_15m"] == 1, len(listed))
+        check(len(listed) >= 100 and listed["teams"]["reports_last_15m"] == 2, len(listed))
 
         # Limits: more than 10,000 lines is 413, and so is a body over 8 MiB.
         big = (json.dumps({"service": "slack"}) + "\n") * 10001
@@ -96,7 +102,7 @@ def test_reports_and_counts(tmp):
         # Restart: counts come back from the log and snapshot.
         check(s.stop() == 0, "clean stop")
         s.start()
-        check(total_24h(s, "outlook") == 2 and total_24h(s, "teams") == 1, "counts after restart")
+        check(total_24h(s, "outlook") == 2 and total_24h(s, "teams") == 2, "counts after restart")
     finally:
         s.stop()
         sys.stdout.write(s.output()[-2000:] if s.proc and s.proc.returncode else "")
