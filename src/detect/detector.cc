@@ -271,11 +271,20 @@ bool Detector::RegionalOutage(const store::Aggregates& a, uint32_t service, int6
   if (!day.regions_loaded) {
     // Read on the first rise of the day that calls for it, not for every service every day.
     int64_t today_start = day.local_day * kDay - day.tz_minutes;
-    for (const auto& kc :
-         a.Top(service, store::Dimension::kRegion, today_start - options_.history_days * kDay,
-               today_start, SIZE_MAX)) {
-      day.region_reports[kc.key] = static_cast<double>(kc.count);
-      day.region_total += static_cast<double>(kc.count);
+    const int history = std::min(options_.history_days, day.days_with_history);
+    std::vector<double> totals;
+    for (int d = 1; d <= history; ++d) {
+      int64_t from = today_start - d * kDay;
+      totals.push_back(static_cast<double>(a.Total(service, from, from + kDay)));
+    }
+    const double usual_day = Median(totals);
+    for (int d = 1; d <= history; ++d) {
+      if (totals[static_cast<size_t>(d - 1)] > 2 * usual_day + 50) continue;  // an outage day
+      int64_t from = today_start - d * kDay;
+      for (const auto& kc : a.Top(service, store::Dimension::kRegion, from, from + kDay, SIZE_MAX)) {
+        day.region_reports[kc.key] += static_cast<double>(kc.count);
+        day.region_total += static_cast<double>(kc.count);
+      }
     }
     day.regions_loaded = true;
   }
@@ -283,11 +292,18 @@ bool Detector::RegionalOutage(const store::Aggregates& a, uint32_t service, int6
   int64_t quarter_start = FloorDiv(minute, kQuarter) * kQuarter;
   int days = std::min(options_.history_days, day.days_with_history);
   // The service's reports in this quarter hour over the past days (the denominator of each
-  // region's share at this time of day).
-  double service_q = 0;
+  // region's share at this time of day), leaving out days when that quarter was an outage's.
+  std::vector<double> service_qs;
   for (int d = 1; d <= days; ++d) {
     int64_t from = quarter_start - d * kDay;
-    service_q += static_cast<double>(a.Total(service, from, from + kQuarter));
+    service_qs.push_back(static_cast<double>(a.Total(service, from, from + kQuarter)));
+  }
+  const double usual_q = Median(service_qs);
+  std::vector<bool> kept(service_qs.size());
+  double service_q = 0;
+  for (size_t d = 0; d < service_qs.size(); ++d) {
+    kept[d] = service_qs[d] <= 3 * usual_q + 10;
+    if (kept[d]) service_q += service_qs[d];
   }
   // Several regions are tested: each must be surprising beyond the number of them.
   double penalty = std::log10(static_cast<double>(day.region_reports.size()) + 1);
@@ -301,6 +317,7 @@ bool Detector::RegionalOutage(const store::Aggregates& a, uint32_t service, int6
         (whole_days + 1) / (day.region_total + static_cast<double>(day.region_reports.size()) + 1);
     double region_q = 0;
     for (int d = 1; d <= days; ++d) {
+      if (!kept[static_cast<size_t>(d - 1)]) continue;
       int64_t from = quarter_start - d * kDay;
       auto q =
           a.Series(service, store::Dimension::kRegion, kc.key, from, from + kQuarter, kQuarter);

@@ -175,7 +175,9 @@ class Detector {
     int days_with_history = 0;      // whole local days before this one since its first report
     double drift = 1;               // the slow drift term
     // Reports per region (ISO 3166-2) over the whole days of the history, and their total: read
-    // when a regional test first needs them that day.
+    // when a regional test first needs them that day. Days whose total is an outlier (an outage
+    // day, above twice the median day) are left out, so a past outage in one region does not
+    // shrink every other region's share for two weeks.
     bool regions_loaded = false;
     std::unordered_map<std::string, double> region_reports;
     double region_total = 0;

@@ -256,6 +256,41 @@ TEST_F(DetectorTest, ARegionalOutageOfALargeServiceIsFoundInItsRegion) {
   EXPECT_EQ(raised, 0);
 }
 
+TEST_F(DetectorTest, AHugePastOutageInOneRegionDoesNotMakeTheOthersLookHighForTwoWeeks) {
+  // Ten regions at 2 reports a minute each. Three days ago one region had an eight-hour outage
+  // at 200 a minute: more reports than the rest of the history together. Summed over the
+  // history, every other region's share would look a fifth of what it is, and an ordinary
+  // evening would raise regional outages in them; read without the outage day, nothing.
+  auto add = [&](int64_t minute, uint32_t n, int region) {
+    store::Report r;
+    r.service = "big";
+    r.problem = "other";
+    r.country = "CA";
+    r.region = "CA-R" + std::to_string(region);
+    r.ts_ms = minute * 60000 + 5000;
+    aggregates_.AddCount(r, n);
+  };
+  std::poisson_distribution<uint32_t> normal(2), outage(200);
+  for (int64_t m = kT0 - 14 * kDay; m < kT0 + 180; ++m) {
+    for (int region = 0; region < 10; ++region) {
+      if (uint32_t n = normal(rng_)) add(m, n, region);
+    }
+    if (m >= kT0 - 3 * kDay && m < kT0 - 3 * kDay + 480) add(m, outage(rng_), 0);
+    // Now a burst in two regions: the total rises by the outage excess, so regions are tested.
+    if (m >= kT0 + 60 && m < kT0 + 70) {
+      add(m, 3, 4);
+      add(m, 3, 7);
+    }
+  }
+  Detector detector;
+  int raised = 0;
+  for (int64_t m = kT0 - 60; m < kT0 + 180; ++m) {
+    detector.Tick(aggregates_, m);
+    raised += detector.Snapshot()->Find("big")->status == Status::kOutage;
+  }
+  EXPECT_EQ(raised, 0);
+}
+
 TEST_F(DetectorTest, RegionsInOtherTimeZonesAreJudgedAtTheirOwnTimeOfDay) {
   // A service used mostly in New York (1 report a minute at 04:00, 40 at 16:00) and in Hawaii,
   // six hours behind (0.5 to 4): in New York's small hours Hawaii's evening is most of the
