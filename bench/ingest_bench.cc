@@ -25,7 +25,7 @@ struct Fixture {
   Fixture() : clock(FromUnixMillis(kNow)) {
     gazetteer = std::move(*geo::Gazetteer::LoadBuiltin());
     registry = std::make_unique<ingest::ServiceRegistry>(*catalog::Catalog::LoadBuiltin(),
-                                                          ingest::RegistryOptions{});
+                                                         ingest::RegistryOptions{});
     ingestor = std::make_unique<ingest::Ingestor>(ingest::IngestOptions{}, *registry, *gazetteer,
                                                   nullptr, clock, metrics);
   }

@@ -30,9 +30,8 @@ void RunRounds(benchmark::State& state, bool every_service_changes) {
   testing::TempDir dir;
   testing::FakeClock clock{FromUnixMillis(kNow)};
   MetricsRegistry metrics;
-  ingest::ServiceRegistry registry(
-      *catalog::Catalog::LoadBuiltin(),
-      {.auto_register_services = true, .max_services = 2 * kServices});
+  ingest::ServiceRegistry registry(*catalog::Catalog::LoadBuiltin(),
+                                   {.auto_register_services = true, .max_services = 2 * kServices});
   store::StoreOptions options;
   options.data_dir = dir.str();
   auto store = std::move(*store::Store::Open(options, clock, metrics));

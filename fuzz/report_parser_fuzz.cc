@@ -65,7 +65,8 @@ struct World {
     auto gaz = om::geo::Gazetteer::LoadBuiltin();
     Require(gaz.ok());
     gazetteer = std::move(*gaz);
-    fixed_registry = std::make_unique<om::ingest::ServiceRegistry>(*catalog, om::ingest::RegistryOptions{});
+    fixed_registry =
+        std::make_unique<om::ingest::ServiceRegistry>(*catalog, om::ingest::RegistryOptions{});
     auto_registry = std::make_unique<om::ingest::ServiceRegistry>(
         *catalog, om::ingest::RegistryOptions{.auto_register_services = true});
     fixed = std::make_unique<Ingestor>(om::ingest::IngestOptions{}, *fixed_registry, *gazetteer,

@@ -396,23 +396,22 @@ void Api::SubmitReports(ingest::ParsedBatch&& parsed, Responder respond) {
     return respond(std::move(r));
   }
   auto rejected = std::make_shared<std::vector<ingest::LineError>>(std::move(parsed.rejected));
-  auto warnings =
-      std::make_shared<std::vector<ingest::LineWarning>>(std::move(parsed.warnings));
+  auto warnings = std::make_shared<std::vector<ingest::LineWarning>>(std::move(parsed.warnings));
   Status submitted = store_.TrySubmit(
       std::move(parsed.reports),
       [respond, rejected, warnings, write_body](Status status, store::WriteResult result) {
-                         if (!status.ok()) {
-                           return respond(ErrorResponse(
-                               503, "unavailable", "report log write failed: " + status.message()));
-                         }
-                         JsonWriter w;
-                         w.BeginObject().Key("status").String("success");
-                         write_body(w, result.accepted, result.duplicates, *rejected, *warnings);
-                         w.EndObject();
-                         HttpResponse r;
-                         r.body = std::move(w).Take();
-                         respond(std::move(r));
-                       });
+        if (!status.ok()) {
+          return respond(
+              ErrorResponse(503, "unavailable", "report log write failed: " + status.message()));
+        }
+        JsonWriter w;
+        w.BeginObject().Key("status").String("success");
+        write_body(w, result.accepted, result.duplicates, *rejected, *warnings);
+        w.EndObject();
+        HttpResponse r;
+        r.body = std::move(w).Take();
+        respond(std::move(r));
+      });
   if (!submitted.ok()) {
     if (submitted.code() == StatusCode::kResourceExhausted) overload_total_.Add();
     respond(ErrorResponse(submitted));

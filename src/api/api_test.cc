@@ -379,10 +379,12 @@ TEST_F(ApiTest, FormReportNeedsTheCsrfTokenAndIsRateLimited) {
                                                            {"sec-fetch-site", "same-origin"}};
   HttpResponse ok = post(good);
   EXPECT_EQ(ok.status, 200) << ok.body;
-  EXPECT_EQ(ok.body, R"({"status":"success","accepted":1,"duplicates":0,"rejected":[],"warnings":[]})");
+  EXPECT_EQ(ok.body,
+            R"({"status":"success","accepted":1,"duplicates":0,"rejected":[],"warnings":[]})");
   // The same reporter again within the window: stored, not counted (the UI says so).
   HttpResponse twice = post(good);
-  EXPECT_EQ(twice.body, R"({"status":"success","accepted":0,"duplicates":1,"rejected":[],"warnings":[]})");
+  EXPECT_EQ(twice.body,
+            R"({"status":"success","accepted":0,"duplicates":1,"rejected":[],"warnings":[]})");
   // The burst of 2 is spent: the third is refused with a reason and Retry-After.
   HttpResponse limited = post(good);
   EXPECT_EQ(limited.status, 429);
@@ -398,8 +400,10 @@ TEST_F(ApiTest, FormReportNeedsTheCsrfTokenAndIsRateLimited) {
   HttpResponse unlisted =
       post(good, R"({"service":"outlook","problem":"teleport","reporter":"w2"})");
   EXPECT_EQ(unlisted.status, 200) << unlisted.body;
-  EXPECT_NE(unlisted.body.find(R"("accepted":1,"duplicates":0,"rejected":[],"warnings":[{"line":1,"warning":"problem: \"teleport\" is not a problem type of outlook; counted as reported"}])"),
-            std::string::npos)
+  EXPECT_NE(
+      unlisted.body.find(
+          R"("accepted":1,"duplicates":0,"rejected":[],"warnings":[{"line":1,"warning":"problem: \"teleport\" is not a problem type of outlook; counted as reported"}])"),
+      std::string::npos)
       << unlisted.body;
   EXPECT_NE(Call("GET", "/api/v1/services/outlook").body.find("\"reports_last_15m\":2"),
             std::string::npos);

@@ -11,6 +11,10 @@ namespace {
 
 constexpr int64_t kQuarter = 15;
 constexpr int64_t kDay = 1440;
+// The slow window's total must score this much (-log10 p) before its areas are read.
+constexpr double kSlowAreaTrigger = 3;
+// Days of history before the slow window judges a service.
+constexpr int kSlowWindowHistoryDays = 7;
 // Day profiles are refreshed over this many quarter hours after a local midnight.
 constexpr uint32_t kDayProfileSpread = 8;
 // Learned dispersion (DetectOptions::learn_dispersion): a minute of a normal status scoring at
@@ -265,34 +269,13 @@ Detector::Baseline Detector::ComputeBaseline(const store::Aggregates& a, uint32_
   return {std::max(expected, options_.min_expected_per_minute), !older_than_a_day};
 }
 
-bool Detector::RegionalOutage(const store::Aggregates& a, uint32_t service, int64_t minute,
-                              Tracker& t, double e, double f) const {
+bool Detector::AreaOutage(const store::Aggregates& a, uint32_t service, int64_t minute, Tracker& t,
+                          int64_t window, double expected_window, double f) const {
   DayProfile& day = t.day;
-  if (!day.regions_loaded) {
-    // Read on the first rise of the day that calls for it, not for every service every day.
-    int64_t today_start = day.local_day * kDay - day.tz_minutes;
-    const int history = std::min(options_.history_days, day.days_with_history);
-    std::vector<double> totals;
-    for (int d = 1; d <= history; ++d) {
-      int64_t from = today_start - d * kDay;
-      totals.push_back(static_cast<double>(a.Total(service, from, from + kDay)));
-    }
-    const double usual_day = Median(totals);
-    for (int d = 1; d <= history; ++d) {
-      if (totals[static_cast<size_t>(d - 1)] > 2 * usual_day + 50) continue;  // an outage day
-      int64_t from = today_start - d * kDay;
-      for (const auto& kc : a.Top(service, store::Dimension::kRegion, from, from + kDay, SIZE_MAX)) {
-        day.region_reports[kc.key] += static_cast<double>(kc.count);
-        day.region_total += static_cast<double>(kc.count);
-      }
-    }
-    day.regions_loaded = true;
-  }
-  if (day.region_total <= 0) return false;
   int64_t quarter_start = FloorDiv(minute, kQuarter) * kQuarter;
   int days = std::min(options_.history_days, day.days_with_history);
   // The service's reports in this quarter hour over the past days (the denominator of each
-  // region's share at this time of day), leaving out days when that quarter was an outage's.
+  // area's share at this time of day), leaving out days when that quarter was an outage's.
   std::vector<double> service_qs;
   for (int d = 1; d <= days; ++d) {
     int64_t from = quarter_start - d * kDay;
@@ -305,32 +288,75 @@ bool Detector::RegionalOutage(const store::Aggregates& a, uint32_t service, int6
     kept[d] = service_qs[d] <= 3 * usual_q + 10;
     if (kept[d]) service_q += service_qs[d];
   }
-  // Several regions are tested: each must be surprising beyond the number of them.
-  double penalty = std::log10(static_cast<double>(day.region_reports.size()) + 1);
-  for (const auto& kc : a.Top(service, store::Dimension::kRegion, minute - 4, minute + 1,
+  for (size_t area = 0; area < 2; ++area) {
+    const store::Dimension dimension =
+        area == 0 ? store::Dimension::kRegion : store::Dimension::kCountry;
+    if (!day.areas_loaded[area]) {
+      // Read on the first rise of the day that calls for it, not for every service every day.
+      int64_t today_start = day.local_day * kDay - day.tz_minutes;
+      const int history = std::min(options_.history_days, day.days_with_history);
+      std::vector<double> totals;
+      for (int d = 1; d <= history; ++d) {
+        int64_t from = today_start - d * kDay;
+        totals.push_back(static_cast<double>(a.Total(service, from, from + kDay)));
+      }
+      const double usual_day = Median(totals);
+      for (int d = 1; d <= history; ++d) {
+        if (totals[static_cast<size_t>(d - 1)] > 2 * usual_day + 50) continue;  // an outage day
+        int64_t from = today_start - d * kDay;
+        for (const auto& kc : a.Top(service, dimension, from, from + kDay, SIZE_MAX)) {
+          day.area_reports[area][kc.key] += static_cast<double>(kc.count);
+          day.area_total[area] += static_cast<double>(kc.count);
+        }
+      }
+      day.areas_loaded[area] = true;
+    }
+    if (AreaPasses(a, service, minute, t, dimension, area, window, expected_window, f, days,
+                   quarter_start, kept, service_q)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Detector::AreaPasses(const store::Aggregates& a, uint32_t service, int64_t minute,
+                          const Tracker& t, store::Dimension dimension, size_t area, int64_t window,
+                          double expected_window, double f, int days, int64_t quarter_start,
+                          const std::vector<bool>& kept, double service_q) const {
+  const DayProfile& day = t.day;
+  if (day.area_total[area] <= 0) return false;
+  const auto& area_reports = day.area_reports[area];
+  const double area_total = day.area_total[area];
+  const double excess_floor =
+      f * options_.outage_excess * (window > 5 ? options_.slow_excess_factor : 1);
+  // Several areas are tested: each must be surprising beyond the number of them.
+  double penalty = std::log10(static_cast<double>(area_reports.size()) + 1);
+  for (const auto& kc : a.Top(service, dimension, minute - window + 1, minute + 1,
                               static_cast<size_t>(options_.regional_top))) {
-    auto known = day.region_reports.find(kc.key);
-    double whole_days = known == day.region_reports.end() ? 0 : known->second;
-    // Its share over whole days (Laplace-smoothed over the regions seen), then at this time of
+    auto known = area_reports.find(kc.key);
+    double whole_days = known == area_reports.end() ? 0 : known->second;
+    // Its share over whole days (Laplace-smoothed over the areas seen), then at this time of
     // day, shrunk towards the former by region_prior pseudo-reports.
     double day_share =
-        (whole_days + 1) / (day.region_total + static_cast<double>(day.region_reports.size()) + 1);
+        (whole_days + 1) / (area_total + static_cast<double>(area_reports.size()) + 1);
     double region_q = 0;
     for (int d = 1; d <= days; ++d) {
       if (!kept[static_cast<size_t>(d - 1)]) continue;
       int64_t from = quarter_start - d * kDay;
-      auto q =
-          a.Series(service, store::Dimension::kRegion, kc.key, from, from + kQuarter, kQuarter);
+      auto q = a.Series(service, dimension, kc.key, from, from + kQuarter, kQuarter);
       for (uint64_t n : q.counts) region_q += static_cast<double>(n);
     }
     double share =
         (region_q + options_.region_prior * day_share) / (service_q + options_.region_prior);
-    double expected = 5 * e * share;
+    // The share is an estimate from a few hundred past reports: judged against its upper bound
+    // (two standard errors), so that an area a little busier than its estimate at this time of
+    // day is not an outage over a long window, where the estimate's error is many reports.
+    share += 2 * std::sqrt(share * (1 - share) / (service_q + options_.region_prior));
+    double expected = expected_window * share;
     double observed = static_cast<double>(kc.count);
     if (OverdispersedTailScore(observed, expected, t.dispersion) >=
             options_.outage_score + penalty &&
-        observed >= f * options_.outage_ratio * expected &&
-        observed - expected >= f * options_.outage_excess) {
+        observed >= f * options_.outage_ratio * expected && observed - expected >= excess_floor) {
       return true;
     }
   }
@@ -378,6 +404,9 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
       t.day = ComputeDayProfile(a, service, minute);
     }
     Baseline b = ComputeBaseline(a, service, minute, &t.day);
+    // The quarter hours just before keep their baselines for the slow window.
+    t.earlier_baselines = {quarter == t.baseline_quarter + 1 ? t.baseline : NAN,
+                           quarter == t.baseline_quarter + 1 ? t.earlier_baselines[0] : NAN};
     t.baseline = b.per_minute;
     t.young = b.young;  // its baseline is a plain mean that knows no daily cycle
     t.baseline_quarter = quarter;
@@ -425,11 +454,46 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
                   excess >= f * options_.possible_excess;
   bool outage = score >= options_.outage_score && ratio >= f * options_.outage_ratio &&
                 excess >= f * options_.outage_excess;
+  const bool judged_areas =
+      options_.regional && t.day.days_with_history >= options_.min_history_days;
   // A regional outage hides in the total of a large service; it still adds the outage excess.
-  if (!outage && options_.regional && excess >= f * options_.outage_excess &&
-      t.day.days_with_history >= options_.min_history_days) {
-    outage = RegionalOutage(a, service, minute, t, e, f);
+  if (!outage && judged_areas && excess >= f * options_.outage_excess) {
+    outage = AreaOutage(a, service, minute, t, 5, 5 * e, f);
     possible = possible || outage;
+  }
+  // The slow window: the same tests over `slow_window_minutes`, for outages whose excess comes
+  // too slowly for five minutes to show (expected from each minute's own quarter hour).
+  // Only with a week of history: over half an hour a baseline's error is many reports, and one
+  // from a few days is far off (a quiet month's only false incident came on its third day).
+  if (!outage && options_.slow_window_minutes > 0 &&
+      t.day.days_with_history >= kSlowWindowHistoryDays) {
+    const int64_t w = options_.slow_window_minutes;
+    double expected_w = 0;
+    bool known = true;
+    for (int64_t m = minute - w + 1; m <= minute; ++m) {
+      const int64_t back = quarter - FloorDiv(m, kQuarter);
+      const double em = back == 0   ? e
+                        : back <= 2 ? t.earlier_baselines[static_cast<size_t>(back - 1)]
+                                    : NAN;
+      known = known && std::isfinite(em);
+      expected_w += em;
+    }
+    if (known) {
+      const double observed_w = static_cast<double>(Count(a, service, minute - w + 1, minute + 1));
+      const double excess_w = observed_w - expected_w;
+      const double floor_w = options_.outage_excess * options_.slow_excess_factor;
+      const double score_w =
+          excess_w >= floor_w ? OverdispersedTailScore(observed_w, expected_w, t.dispersion) : 0;
+      if (excess_w >= floor_w && observed_w >= options_.outage_ratio * expected_w &&
+          score_w >= options_.outage_score) {
+        outage = true;
+      } else if (judged_areas && score_w >= kSlowAreaTrigger) {
+        // Its areas are read only when the total is somewhat surprising too: reading them every
+        // minute for every large service would cost more than all the rest of the tick.
+        outage = AreaOutage(a, service, minute, t, w, expected_w, f);
+      }
+      possible = possible || outage;
+    }
   }
   t.possible_run = possible ? t.possible_run + 1 : 0;
   t.outage_run = outage ? t.outage_run + 1 : 0;

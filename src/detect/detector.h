@@ -17,6 +17,7 @@
 //
 // Thread-safety: Tick() from one thread (the detector thread); Snapshot() from any thread.
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -84,15 +85,24 @@ struct DetectOptions {
   double outage_ratio = 3;
   double outage_excess = 10;
   // Regional outages: a service whose total rose by at least the outage excess also has its
-  // busiest regions (ISO 3166-2) of the last 5 minutes tested against their own usual count at
-  // this time of day (their share of the service's reports in the same quarter hour over the
-  // history, shrunk towards their share over whole days by `region_prior` pseudo-reports). A
-  // region passing the outage test, with its score raised by log10 of the number of regions
-  // (several are tested), puts the service in an outage: a metro or regional outage of a large
+  // busiest regions (ISO 3166-2) and countries of the last 5 minutes tested against their own
+  // usual count at this time of day: their share of the service's reports in the same quarter
+  // hour over the history (outage days left out), shrunk towards their share over whole days by
+  // `region_prior` pseudo-reports, and taken at its upper bound (two standard errors). An area
+  // passing the outage test, with its score raised by log10 of the number of areas (several are
+  // tested), puts the service in an outage: a metro, regional or one-country outage of a large
   // service barely moves its total. false: the service total alone.
   bool regional = true;
   int regional_top = 3;
   double region_prior = 20;
+  // The slow window: outages too slow to reach the outage excess within 5 minutes (a trickle on
+  // a small service, a metro or a country of a large one) are tested over this many minutes too,
+  // the service's total and its busiest regions and countries, against the same score and ratio
+  // and `slow_excess_factor` times the outage excess, once a service has a week of history.
+  // Off (0) by default: on the training worlds (docs/detection.md#randomised-worlds) 30 minutes
+  // found 3 more of 132 clear outages but raised 9 more false incidents.
+  int slow_window_minutes = 0;
+  double slow_excess_factor = 1.5;
   // Consecutive minutes passing a test before the status rises.
   int possible_after_minutes = 1;
   int outage_after_minutes = 1;
@@ -178,9 +188,10 @@ class Detector {
     // when a regional test first needs them that day. Days whose total is an outlier (an outage
     // day, above twice the median day) are left out, so a past outage in one region does not
     // shrink every other region's share for two weeks.
-    bool regions_loaded = false;
-    std::unordered_map<std::string, double> region_reports;
-    double region_total = 0;
+    // Index 0: regions (ISO 3166-2), 1: countries (see DetectOptions::regional).
+    std::array<bool, 2> areas_loaded = {false, false};
+    std::array<std::unordered_map<std::string, double>, 2> area_reports;
+    std::array<double, 2> area_total = {0, 0};
   };
   // `profile`, when given, is the service's profile for the local day of `minute`; else it is
   // computed.
@@ -196,6 +207,9 @@ class Detector {
     int quiet_run = 0;                     // consecutive minutes failing the current status' test
     int64_t baseline_quarter = INT64_MIN;  // quarter hour the cached baseline is for
     double baseline = 0;
+    // The baselines of the two quarter hours before baseline_quarter (NaN: not judged then), for
+    // the expected count of the slow window.
+    std::array<double, 2> earlier_baselines = {NAN, NAN};
     bool young = false;            // younger than a day when the baseline was computed
     double dispersion = NAN;       // learned (DetectOptions::learn_dispersion); NaN: not yet set
     int calibration_pending = 0;   // surprising minutes of a normal status not yet counted
@@ -205,11 +219,17 @@ class Detector {
   void Evaluate(const store::Aggregates& aggregates, uint32_t service, int64_t minute, Tracker& t);
   // Tunes t.dispersion after minute `minute` scored `score` (DetectOptions::learn_dispersion).
   void LearnDispersion(Tracker& t, int64_t minute, double score) const;
-  // Whether one of the service's busiest regions of the 5 minutes ending at `minute` passes the
-  // outage test against its usual count (see DetectOptions::regional). `e` is the service's
-  // baseline per minute, `f` the young-service factor.
-  bool RegionalOutage(const store::Aggregates& aggregates, uint32_t service, int64_t minute,
-                      Tracker& t, double e, double f) const;
+  // Whether one of the service's busiest regions or countries of the `window` minutes ending at
+  // `minute` passes the outage test against its usual count (see DetectOptions::regional).
+  // `expected` is the service's expected count over the window, `f` the young-service factor.
+  bool AreaOutage(const store::Aggregates& aggregates, uint32_t service, int64_t minute, Tracker& t,
+                  int64_t window, double expected, double f) const;
+  // The test of AreaOutage for one dimension (`area` 0: regions, 1: countries), given the
+  // service's reports in this quarter hour over the past `days` days that are `kept`.
+  bool AreaPasses(const store::Aggregates& aggregates, uint32_t service, int64_t minute,
+                  const Tracker& t, store::Dimension dimension, size_t area, int64_t window,
+                  double expected, double f, int days, int64_t quarter_start,
+                  const std::vector<bool>& kept, double service_q) const;
 
   const DetectOptions options_;
   std::unordered_map<std::string, double> seeded_dispersions_;  // detector thread only

@@ -4,10 +4,11 @@
 // line and the field; it never costs the good lines of its batch.
 //
 // Per report: the service is resolved through the ServiceRegistry, the problem type fitted to
-// the service (a type the service does not list still counts, with a LineWarning), the time taken from `ts` (RFC 3339 or epoch milliseconds) or the server
-// clock, and the place found from lat/lon, else city + country, else the `ip` field, else the
-// client IP (when an IP database is configured). A report that cannot be placed is kept unplaced.
-// The reporter key is a hash of `reporter`, else of the client IP.
+// the service (a type the service does not list still counts, with a LineWarning), the time taken
+// from `ts` (RFC 3339 or epoch milliseconds) or the server clock, and the place found from lat/lon,
+// else city + country, else the `ip` field, else the client IP (when an IP database is configured).
+// A report that cannot be placed is kept unplaced. The reporter key is a hash of `reporter`, else
+// of the client IP.
 //
 // Thread-safety: Parse is const and thread-safe (HTTP workers share one Ingestor).
 
@@ -49,8 +50,9 @@ struct LineError {
 
 // An accepted line that was not taken quite as sent: `message` says how it counted.
 struct LineWarning {
-  size_t line = 0;      // 1-based line of the body
-  std::string message;  // "problem: \"internet\" is not a problem type of tim-br; counted as reported"
+  size_t line = 0;  // 1-based line of the body
+  std::string
+      message;  // "problem: \"internet\" is not a problem type of tim-br; counted as reported"
   bool operator==(const LineWarning&) const = default;
 };
 
@@ -58,8 +60,8 @@ struct ParsedBatch {
   std::vector<store::Report> reports;
   std::vector<LineError> rejected;
   std::vector<LineWarning> warnings;  // lines among `reports` that were accepted with a warning
-  size_t lines = 0;     // non-empty lines seen
-  size_t unplaced = 0;  // accepted reports without a place
+  size_t lines = 0;                   // non-empty lines seen
+  size_t unplaced = 0;                // accepted reports without a place
 };
 
 class Ingestor {
@@ -83,8 +85,7 @@ class Ingestor {
   // Fills `report` from one JSON object; on error `report` is garbage and must be dropped.
   // `warning` is set when the report is accepted but not quite as sent.
   Status ParseOne(std::string_view json, size_t allocated, std::string_view client_ip,
-                  int64_t now_ms, store::Report& report, bool& placed,
-                  std::string& warning) const;
+                  int64_t now_ms, store::Report& report, bool& placed, std::string& warning) const;
   void CountReject(std::string_view reason) const;
 
   const IngestOptions options_;

@@ -174,8 +174,9 @@ TEST_F(IngestorTest, EveryReportCountsWhateverItsProblemType) {
   // A listed type has no warning; each unlisted one has, with its line.
   ASSERT_EQ(b.warnings.size(), 4u);
   EXPECT_EQ(b.warnings[0],
-            (LineWarning{2, "problem: \"huddles\" is not a problem type of slack; counted as "
-                            "reported"}));
+            (LineWarning{2,
+                         "problem: \"huddles\" is not a problem type of slack; counted as "
+                         "reported"}));
   EXPECT_EQ(b.warnings[3].line, 5u);
   EXPECT_EQ(registry_.KeptProblems(*catalog::Catalog::LoadBuiltin()->IndexOf("slack")),
             (std::vector<std::string>{"huddles", "canvas", "workflows"}));

@@ -41,14 +41,14 @@ struct RegistryOptions {
 
 // How a report's problem type fits its service.
 enum class ProblemFit : uint8_t {
-  kListed,    // in the catalog's list (an auto-registered service: any type within the bound)
-  kKept,      // not listed, kept as reported: the service is within max_problem_types
-  kAsOther,   // not listed and the service is at max_problem_types: the report counts as "other"
+  kListed,   // in the catalog's list (an auto-registered service: any type within the bound)
+  kKept,     // not listed, kept as reported: the service is within max_problem_types
+  kAsOther,  // not listed and the service is at max_problem_types: the report counts as "other"
 };
 
 struct ServiceRef {
-  uint32_t index = 0;                   // index in the catalog, stable
-  std::string id;                       // canonical id
+  uint32_t index = 0;                    // index in the catalog, stable
+  std::string id;                        // canonical id
   ProblemFit fit = ProblemFit::kListed;  // of the problem passed to Resolve
 };
 
@@ -85,8 +85,8 @@ class ServiceRegistry {
   ServiceRef KeepLocked(uint32_t index, std::string_view problem);
 
   mutable std::shared_mutex mu_;
-  catalog::Catalog catalog_;                      // guarded by mu_
-  std::vector<std::vector<std::string>> kept_;    // guarded by mu_; per catalog index
+  catalog::Catalog catalog_;                    // guarded by mu_
+  std::vector<std::vector<std::string>> kept_;  // guarded by mu_; per catalog index
   const RegistryOptions options_;
 };
 

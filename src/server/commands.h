@@ -60,9 +60,9 @@ struct SimulateFlags {
   uint64_t seed = 1;
   int days = 21;
   int services = 80;
-  int outages = 48;       // primary outages; cascades add dependents
+  int outages = 48;  // primary outages; cascades add dependents
   int warmup_days = 7;
-  bool quiet = false;     // no outages: only the traps (surges, spammers)
+  bool quiet = false;  // no outages: only the traps (surges, spammers)
 };
 int RunSimulate(const SimulateFlags& flags);
 

@@ -317,7 +317,10 @@ int RunEvaluate(const EvaluateFlags& flags) {
       w.Key("delays_min").BeginArray();
       for (double d : c.delays_min) w.Double(d, 6);
       w.EndArray();
-      w.Key("localised").Uint(c.localised).Key("precision_at_k_sum").Double(c.precision_at_k_sum, 9);
+      w.Key("localised")
+          .Uint(c.localised)
+          .Key("precision_at_k_sum")
+          .Double(c.precision_at_k_sum, 9);
       w.Key("excess_covered_sum").Double(c.excess_covered_sum, 9);
       w.Key("scope_judged").Uint(c.scope_judged).Key("scope_right").Uint(c.scope_right);
       w.Key("quiet_metro").Uint(c.quiet_metro).Key("quiet_metro_found").Uint(c.quiet_metro_found);
@@ -342,7 +345,8 @@ int RunEvaluate(const EvaluateFlags& flags) {
   row("incidents", [](const Scores& s) { return s.found; });
   row("recall", [&](const Scores& s) { return ratio(s.detected, s.truth); });
   if (labelled) {
-    row("recall of clear outages", [&](const Scores& s) { return ratio(s.clear_detected, s.clear); });
+    row("recall of clear outages",
+        [&](const Scores& s) { return ratio(s.clear_detected, s.clear); });
   }
   row("precision", [&](const Scores& s) { return ratio(s.matched_found, s.found); });
   row("false incidents per 1000 svc-days", [&](const Scores& s) {

@@ -96,8 +96,9 @@ int main(int argc, char** argv) {
   simulate_cmd->add_option("--outages", simulate.outages, "Primary outages (cascades add more)")
       ->needs(random_opt)
       ->capture_default_str();
-  simulate_cmd->add_option("--warmup-days", simulate.warmup_days,
-                           "Days of history before anything is judged")
+  simulate_cmd
+      ->add_option("--warmup-days", simulate.warmup_days,
+                   "Days of history before anything is judged")
       ->needs(random_opt)
       ->capture_default_str();
   simulate_cmd->add_flag("--quiet", simulate.quiet, "No outages: only traps (surges, spammers)")

@@ -31,8 +31,7 @@ Result<catalog::Catalog> LoadCatalog(const std::string& user_file) {
 Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const Clock& clock) {
   std::unique_ptr<Server> s(new Server());
   OM_ASSIGN_OR_RETURN(catalog::Catalog catalog, LoadCatalog(config.catalog_file));
-  s->registry_ = std::make_unique<ingest::ServiceRegistry>(
-      std::move(catalog), config.registry);
+  s->registry_ = std::make_unique<ingest::ServiceRegistry>(std::move(catalog), config.registry);
   OM_ASSIGN_OR_RETURN(s->gazetteer_, geo::Gazetteer::LoadBuiltin());
   if (!config.ip_database.empty()) {
     Result<std::unique_ptr<geo::IpLocator>> locator =

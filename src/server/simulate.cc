@@ -130,8 +130,8 @@ int RunSimulate(const SimulateFlags& flags) {
   std::fprintf(stderr, "simulate: %llu reports in %s, %zu outages in %s, %.0f service-days%s\n",
                static_cast<unsigned long long>(n), reports_path.c_str(), outages,
                truth_path.c_str(), service_days,
-               world ? (", judged from " +
-                        FormatRfc3339(FromUnixMillis(world->judged_from_ms())) + " (world.json)")
+               world ? (", judged from " + FormatRfc3339(FromUnixMillis(world->judged_from_ms())) +
+                        " (world.json)")
                            .c_str()
                      : "");
   return 0;

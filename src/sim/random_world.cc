@@ -25,9 +25,9 @@ struct CountryInfo {
   double weight;  // how likely a single-country service is to be here
 };
 constexpr CountryInfo kCountries[] = {
-    {"US", -5, true, 3}, {"GB", 0, false, 1.5}, {"DE", 1, false, 1.5}, {"FR", 1, false, 1.2},
-    {"BR", -3, true, 2}, {"IN", 5.5, false, 2}, {"JP", 9, false, 1.2}, {"CA", -5, true, 1},
-    {"AU", 10, true, 1}, {"MX", -6, true, 1},   {"IT", 1, false, 1},   {"ES", 1, false, 1},
+    {"US", -5, true, 3},  {"GB", 0, false, 1.5}, {"DE", 1, false, 1.5}, {"FR", 1, false, 1.2},
+    {"BR", -3, true, 2},  {"IN", 5.5, false, 2}, {"JP", 9, false, 1.2}, {"CA", -5, true, 1},
+    {"AU", 10, true, 1},  {"MX", -6, true, 1},   {"IT", 1, false, 1},   {"ES", 1, false, 1},
     {"NL", 1, false, 0.8}};
 
 // Problem types people report, by category, most common first (weights below).
@@ -38,12 +38,13 @@ struct Category {
 };
 const std::vector<Category>& Categories() {
   static const std::vector<Category> kCategories = {
-      {"telecom", 0.25,
+      {"telecom",
+       0.25,
        {"internet", "mobile-network", "no-signal", "wifi", "tv", "landline", "calls", "billing",
         "sms", "other"}},
-      {"bank", 0.15,
-       {"online-banking", "mobile-banking", "card-payments", "login", "transfers", "atm",
-        "other"}},
+      {"bank",
+       0.15,
+       {"online-banking", "mobile-banking", "card-payments", "login", "transfers", "atm", "other"}},
       {"work", 0.20, {"login", "email", "server-connection", "app", "website", "sync", "other"}},
       {"consumer", 0.25, {"app", "login", "website", "streaming", "payments", "feed", "other"}},
       {"gaming", 0.15, {"server-connection", "login", "matchmaking", "game", "store", "other"}},
@@ -66,7 +67,9 @@ double UnitOf(uint64_t x) { return static_cast<double>(Mix(x) >> 11) * 0x1.0p-53
 class Draw {
  public:
   explicit Draw(uint64_t seed) : rng_(seed) {}
-  double Uniform(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng_); }
+  double Uniform(double lo, double hi) {
+    return std::uniform_real_distribution<double>(lo, hi)(rng_);
+  }
   double LogUniform(double lo, double hi) { return std::exp(Uniform(std::log(lo), std::log(hi))); }
   int Int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
   double Normal() { return std::normal_distribution<double>(0, 1)(rng_); }
@@ -281,7 +284,8 @@ Result<RandomWorld> RandomWorld::Create(const RandomWorldOptions& options,
     }
     // Most services are small: u^1.6 puts the median near 0.2 reports a minute at the peak.
     const double u = draw.Uniform(0, 1);
-    svc.peak_per_minute = 0.02 * std::pow(1500.0, std::pow(u, svc.category == "telecom" ? 1.2 : 1.6));
+    svc.peak_per_minute =
+        0.02 * std::pow(1500.0, std::pow(u, svc.category == "telecom" ? 1.2 : 1.6));
     if (svc.category == "work") svc.weekend_factor = draw.Uniform(0.12, 0.5);
     if (svc.category == "bank") svc.weekend_factor = draw.Uniform(0.2, 0.6);
     if (svc.category == "gaming") svc.weekend_factor = draw.Uniform(1.1, 1.6);
@@ -353,9 +357,10 @@ Result<RandomWorld> RandomWorld::Create(const RandomWorldOptions& options,
     sp.lon = city.lon + draw.Uniform(-0.02, 0.02);
     sp.minutes = draw.Int(10, 30);
     sp.reports = draw.Int(200, 2000);
-    sp.start_ms = judged_from + static_cast<int64_t>(draw.Uniform(0, 1) *
-                                                      static_cast<double>(end_ms - judged_from -
-                                                                          sp.minutes * kMinuteMs));
+    sp.start_ms =
+        judged_from +
+        static_cast<int64_t>(draw.Uniform(0, 1) *
+                             static_cast<double>(end_ms - judged_from - sp.minutes * kMinuteMs));
     sp.start_ms -= sp.start_ms % kMinuteMs;
     sp.reporter = "spam-" + std::to_string(i);
     world.spammers_.push_back(sp);
@@ -407,8 +412,8 @@ Result<RandomWorld> RandomWorld::Create(const RandomWorldOptions& options,
   };
   // Fills the footprint of `b` (kind, centre city and radius, regions or countries) and returns
   // the scope, or "" when the service has no city there.
-  auto footprint = [&](Burst& b, const std::string& kind, const geo::City* centre,
-                       double radius_km, const std::vector<std::string>& regions,
+  auto footprint = [&](Burst& b, const std::string& kind, const geo::City* centre, double radius_km,
+                       const std::vector<std::string>& regions,
                        const std::vector<std::string>& countries) {
     const std::vector<Zone>& zones = world.zones_[b.service];
     for (size_t z = 0; z < zones.size(); ++z) {
@@ -443,7 +448,15 @@ Result<RandomWorld> RandomWorld::Create(const RandomWorldOptions& options,
     if (kind == "metro") return std::string("local");
     if (kind == "countries") return std::string("multinational");
     if (kind == "country") return std::string("national");
-    return std::string("regional");
+    // A wide radius or several regions of a small country are most of it: national, as a reader
+    // of the map would say (at least 80% of the service's reports there).
+    const std::string& country = zones[b.zones[0]].country;
+    double affected = 0, whole = 0;
+    for (size_t k = 0; k < b.zones.size(); ++k) {
+      affected += zones[b.zones[k]].share * b.zone_fraction[k];
+    }
+    for (const Zone& zone : zones) whole += zone.country == country ? zone.share : 0;
+    return std::string(affected >= 0.8 * whole ? "national" : "regional");
   };
   // Expected extra reports of a burst, and the service's total ratio at its plateau.
   auto expected_excess = [&](const Burst& b) {
@@ -451,8 +464,8 @@ Result<RandomWorld> RandomWorld::Create(const RandomWorldOptions& options,
     for (int64_t m = b.start_ms; m < b.end_ms; m += kMinuteMs) {
       const double f = b.Profile(static_cast<double>(m - b.start_ms) / kMinuteMs);
       for (size_t k = 0; k < b.zones.size(); ++k) {
-        excess += world.ZoneRate(b.service, b.zones[k], m) * b.zone_fraction[k] *
-                  (b.magnitude - 1) * f;
+        excess +=
+            world.ZoneRate(b.service, b.zones[k], m) * b.zone_fraction[k] * (b.magnitude - 1) * f;
       }
     }
     return excess;
@@ -524,18 +537,18 @@ Result<RandomWorld> RandomWorld::Create(const RandomWorldOptions& options,
       b.service = draw.Pick(service_cumulative);
       const double k = draw.Uniform(0, 1);
       const bool multi = world.services_[b.service].countries.size() > 1;
-      kind = k < 0.35 ? "metro"
-             : k < 0.5 ? "radius"
-             : k < 0.65 ? "regions"
+      kind = k < 0.35              ? "metro"
+             : k < 0.5             ? "radius"
+             : k < 0.65            ? "regions"
              : (k < 0.9 || !multi) ? "country"
                                    : "countries";
       b.magnitude = draw.LogUniform(1.5, 250);
     }
     const double minutes =
         metro_of_large ? std::round(draw.Uniform(60, 240)) : std::round(draw.LogUniform(5, 480));
-    b.start_ms = judged_from + static_cast<int64_t>(draw.Uniform(0, 1) *
-                                                     static_cast<double>(end_ms - judged_from -
-                                                                         9 * 3600000));
+    b.start_ms =
+        judged_from + static_cast<int64_t>(draw.Uniform(0, 1) *
+                                           static_cast<double>(end_ms - judged_from - 9 * 3600000));
     b.start_ms -= b.start_ms % kMinuteMs;
     b.end_ms = b.start_ms + static_cast<int64_t>(minutes) * kMinuteMs;
     if (!free_at(b.service, b.start_ms, b.end_ms)) continue;

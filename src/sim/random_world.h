@@ -57,15 +57,15 @@ struct RandomWorldOptions {
 
 // One outage of the truth (a TruthLine, plus what the evaluation needs to group outages).
 struct WorldOutage {
-  TruthLine line;         // service, start, end, affected cities, scope
-  std::string kind;       // metro | radius | regions | country | countries
-  double magnitude = 1;   // rate in the footprint at the plateau, over its normal rate
-  double excess = 0;      // expected extra reports over the whole outage
-  bool clear = false;     // magnitude >= 5, >= 10 minutes, excess >= 30
+  TruthLine line;        // service, start, end, affected cities, scope
+  std::string kind;      // metro | radius | regions | country | countries
+  double magnitude = 1;  // rate in the footprint at the plateau, over its normal rate
+  double excess = 0;     // expected extra reports over the whole outage
+  bool clear = false;    // magnitude >= 5, >= 10 minutes, excess >= 30
   // The service's total rate at the plateau over its normal total (for metro outages of large
   // national services, which barely move the total).
   double total_ratio = 1;
-  std::string upstream;   // the upstream service when this outage follows it in a cascade
+  std::string upstream;  // the upstream service when this outage follows it in a cascade
 };
 
 // A service of the world, as described in the world's summary.
@@ -76,7 +76,7 @@ struct WorldService {
   std::vector<double> country_shares;
   double peak_per_minute = 0;  // at the daily peak of a weekday
   double weekend_factor = 1;
-  double noise_cv = 0;           // of the hourly multiplicative noise
+  double noise_cv = 0;              // of the hourly multiplicative noise
   int daily_surge_utc_minute = -1;  // start of the daily surge (minute of the UTC day), or -1
   double daily_surge_factor = 1;
 };
@@ -114,12 +114,12 @@ class RandomWorld {
     size_t service = 0;
     int64_t start_ms = 0, end_ms = 0;
     double magnitude = 1;
-    std::vector<size_t> zones;                        // zones of the service it touches
-    std::vector<double> zone_fraction;                // of each zone's weight affected
-    std::vector<std::vector<geo::CityId>> cities;     // affected cities per touched zone
-    std::vector<std::vector<double>> cumulative;      // their weights
-    double ramp_minutes = 0;                           // linear rise
-    double decay_from_minutes = -1, decay_tau = 0;     // exponential tail, or -1
+    std::vector<size_t> zones;                          // zones of the service it touches
+    std::vector<double> zone_fraction;                  // of each zone's weight affected
+    std::vector<std::vector<geo::CityId>> cities;       // affected cities per touched zone
+    std::vector<std::vector<double>> cumulative;        // their weights
+    double ramp_minutes = 0;                            // linear rise
+    double decay_from_minutes = -1, decay_tau = 0;      // exponential tail, or -1
     double gap_from_minutes = -1, gap_to_minutes = -1;  // quiet spell before a relapse, or -1
     double relapse_factor = 1;
     std::string problem;  // the outage's dominant problem type

@@ -34,7 +34,7 @@ def run(binary, args, timeout):
     return r
 
 
-def judge_world(binary, seed, quiet, days, services, outages, tmp):
+def judge_world(binary, seed, quiet, days, services, outages, tmp, config):
     """Simulates, backtests and evaluates one world; returns {method: counts} and timings."""
     out = os.path.join(tmp, f"world-{seed}")
     sim = ["simulate", "--random", "--seed", str(seed), "--out", out, "--days", str(days),
@@ -51,7 +51,7 @@ def judge_world(binary, seed, quiet, days, services, outages, tmp):
         path = os.path.join(out, method + ".ndjson")
         started = time.monotonic()
         bt = run(binary, ["backtest", "--reports", reports, "--out", path, "--no-progress",
-                          "--method", method], 1800)
+                          "--method", method] + (["--config", config] if config else []), 1800)
         seconds[method] = time.monotonic() - started
         found[method] = path
         m = re.search(r"backtest: (\d+) reports", bt.stderr)
@@ -121,6 +121,7 @@ def main():
     p.add_argument("--services", type=int, default=80)
     p.add_argument("--outages", type=int, default=48)
     p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--config", help="a server config whose [detect] settings the backtest uses")
     p.add_argument("--json", help="also write the per-world counts and the figures here")
     a = p.parse_args()
     with open(SEEDS, "rb") as f:
@@ -132,8 +133,8 @@ def main():
     worlds = []
     with tempfile.TemporaryDirectory() as tmp, \
             concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
-        futures = [pool.submit(judge_world, a.binary, s, quiet, a.days, a.services, a.outages, tmp)
-                   for s in seeds]
+        futures = [pool.submit(judge_world, a.binary, s, quiet, a.days, a.services, a.outages, tmp,
+                               a.config) for s in seeds]
         for n, fut in enumerate(concurrent.futures.as_completed(futures), 1):
             w = fut.result()
             worlds.append(w)
