@@ -41,6 +41,7 @@ minute_retention_days = 7
 [ingest]
 dedupe_window_minutes = 10
 auto_register_services = true
+max_problem_types = 12
 max_batch_lines = 500
 max_body_bytes = 1048576
 [geo]
@@ -52,6 +53,8 @@ clear_after_minutes = 20
 weekly_profile = false
 regional_top = 5
 region_prior = 40.5
+slow_window_minutes = 45
+slow_excess_factor = 2.5
 learn_dispersion = false
 max_dispersion = 5
 [notify]
@@ -67,6 +70,8 @@ group_dependents = false
   EXPECT_EQ(c.store.aggregates.minute_retention_days, 7);
   EXPECT_EQ(c.store.dedupe_window, std::chrono::minutes(10));
   EXPECT_TRUE(c.registry.auto_register_services);
+  EXPECT_EQ(c.registry.max_problem_types, 12u);
+  EXPECT_EQ(c.registry.max_services, 100000u) << "untouched";
   EXPECT_EQ(c.ingest.max_batch_lines, 500u);
   EXPECT_EQ(c.http.max_body_bytes, 1048576u);
   EXPECT_EQ(c.ip_database, "/srv/city.mmdb");
@@ -79,6 +84,8 @@ group_dependents = false
   EXPECT_FALSE(c.group_dependents);
   EXPECT_EQ(c.detect.regional_top, 5);
   EXPECT_EQ(c.detect.region_prior, 40.5);
+  EXPECT_EQ(c.detect.slow_window_minutes, 45);
+  EXPECT_EQ(c.detect.slow_excess_factor, 2.5);
   EXPECT_TRUE(c.detect.regional) << "untouched";
   EXPECT_FALSE(c.detect.learn_dispersion);
   EXPECT_EQ(c.detect.max_dispersion, 5);

@@ -17,6 +17,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 WORLDS = os.path.join(ROOT, "tools", "eval", "worlds.py")
 SIZE = ["--days", "14", "--services", "40", "--outages", "24"]
 
+# Measured on these worlds with this release (docs/detection.md#randomised-worlds): recall of the
+# 20 clear outages 0.700, precision 0.941 (16 of 17), 1.786 false incidents per 1000
+# service-days (1 in 560), median delay 2 minutes, precision@10 1.000, scope 0.714; the quiet
+# world 0 incidents. Each threshold allows a little worse, or the target where it is met.
+RECALL_CLEAR = 0.6        # target 0.98: missed
+PRECISION = 0.85          # target 0.98: missed
+FALSE_PER_1000 = 4.0      # target 1: missed (1 false incident in 560 service-days is 1.8)
+DELAY_MEDIAN = 3          # target 2: met
+SCOPE = 0.6               # target 0.9: missed
+QUIET_FALSE_PER_1000 = 1.8  # one false incident in the quiet world's 560 service-days
+
 
 def judge(tmp, which, seeds):
     out = os.path.join(tmp, which + ".json")

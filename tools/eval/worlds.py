@@ -34,14 +34,14 @@ def run(binary, args, timeout):
     return r
 
 
-def judge_world(binary, seed, quiet, days, services, outages, tmp, config):
+def judge_world(binary, seed, quiet, days, services, outages, tmp, config, simulator):
     """Simulates, backtests and evaluates one world; returns {method: counts} and timings."""
     out = os.path.join(tmp, f"world-{seed}")
     sim = ["simulate", "--random", "--seed", str(seed), "--out", out, "--days", str(days),
            "--services", str(services), "--outages", str(outages)]
     if quiet:
         sim.append("--quiet")
-    r = run(binary, sim, 900)
+    r = run(simulator or binary, sim, 900)
     service_days = float(re.search(r"([\d.]+) service-days", r.stderr).group(1))
     judged_from = re.search(r"judged from (\S+)", r.stderr).group(1)
     reports = os.path.join(out, "reports.ndjson")
@@ -122,6 +122,9 @@ def main():
     p.add_argument("--outages", type=int, default=48)
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--config", help="a server config whose [detect] settings the backtest uses")
+    p.add_argument("--simulate-with", metavar="BINARY",
+                   help="draw the worlds with this binary (an earlier build's detector is then "
+                        "judged on today's worlds)")
     p.add_argument("--json", help="also write the per-world counts and the figures here")
     a = p.parse_args()
     with open(SEEDS, "rb") as f:
@@ -134,7 +137,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp, \
             concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
         futures = [pool.submit(judge_world, a.binary, s, quiet, a.days, a.services, a.outages, tmp,
-                               a.config) for s in seeds]
+                               a.config, a.simulate_with) for s in seeds]
         for n, fut in enumerate(concurrent.futures.as_completed(futures), 1):
             w = fut.result()
             worlds.append(w)
