@@ -333,6 +333,8 @@ bool Detector::AreaPasses(const store::Aggregates& a, uint32_t service, int64_t 
   double penalty = std::log10(static_cast<double>(area_reports.size()) + 1);
   for (const auto& kc : a.Top(service, dimension, minute - window + 1, minute + 1,
                               static_cast<size_t>(options_.regional_top))) {
+    // Busiest first: once an area has fewer reports than the excess floor, none after it passes.
+    if (static_cast<double>(kc.count) < excess_floor) break;
     auto known = area_reports.find(kc.key);
     double whole_days = known == area_reports.end() ? 0 : known->second;
     // Its share over whole days (Laplace-smoothed over the areas seen), then at this time of
@@ -354,9 +356,10 @@ bool Detector::AreaPasses(const store::Aggregates& a, uint32_t service, int64_t 
     share += 2 * std::sqrt(share * (1 - share) / (service_q + options_.region_prior));
     double expected = expected_window * share;
     double observed = static_cast<double>(kc.count);
-    if (OverdispersedTailScore(observed, expected, t.dispersion) >=
-            options_.outage_score + penalty &&
-        observed >= f * options_.outage_ratio * expected && observed - expected >= excess_floor) {
+    // The floors first: they are cheap, and most areas of a large service fail them.
+    if (observed >= f * options_.outage_ratio * expected && observed - expected >= excess_floor &&
+        OverdispersedTailScore(observed, expected, t.dispersion) >=
+            options_.outage_score + penalty) {
       return true;
     }
   }

@@ -7,16 +7,19 @@ namespace om::detect {
 
 double PoissonUpperTailScore(double k, double mu) {
   if (k <= mu) return 0;
-  // log P(X = i) = i log mu - mu - lgamma(i + 1); sum the tail i = k, k+1, ... in log space.
+  // log P(X = i) = i log mu - mu - lgamma(i + 1). The tail i = k, k+1, ... is the first term
+  // times 1 + r1 + r1 r2 + ..., each ratio mu / i below 1: summed in linear space relative to the
+  // first term, one multiplication a term instead of a log, an exp and a log1p (a regional test of
+  // a large service sums hundreds of terms; this was a third of a backtest's time).
   double first = std::ceil(k);
-  double log_term = first * std::log(mu) - mu - std::lgamma(first + 1);
-  double log_sum = log_term;
+  double log_first = first * std::log(mu) - mu - std::lgamma(first + 1);
+  double relative = 1, term = 1;
   for (int i = 1; i < 100000; ++i) {
-    log_term += std::log(mu) - std::log(first + i);
-    if (log_term < log_sum - 35) break;  // the rest adds less than 1e-15 relatively
-    log_sum = std::max(log_sum, log_term) + std::log1p(std::exp(-std::fabs(log_sum - log_term)));
+    term *= mu / (first + i);
+    relative += term;
+    if (term < relative * 1e-16) break;  // the rest adds less than about 1e-15 relatively
   }
-  double score = -log_sum / std::log(10.0);
+  double score = -(log_first + std::log(relative)) / std::log(10.0);
   return std::clamp(score, 0.0, 300.0);
 }
 
