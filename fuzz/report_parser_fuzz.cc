@@ -109,6 +109,8 @@ bool NamesFieldOrJson(std::string_view message) {
 void CheckReport(const om::store::Report& r) {
   Require(!r.service.empty());
   Require(!r.problem.empty());
+  // Any problem type is accepted, but only as a slug: the per-type counts never hold junk.
+  Require(om::catalog::IsValidSlug(r.problem));
   Require(r.text.size() <= om::store::kMaxTextBytes);
   Require(std::isnan(r.lat) == std::isnan(r.lon));
   Require(std::isnan(r.lat) || (r.lat >= -90 && r.lat <= 90));
@@ -148,6 +150,15 @@ void CheckBatch(const Ingestor& ingestor, std::string_view body, BodyFormat form
             e.code == om::StatusCode::kResourceExhausted);
   }
   for (const om::store::Report& r : batch.reports) CheckReport(r);
+  // A warning is about an accepted line, names the problem field, and comes in line order.
+  Require(batch.warnings.size() <= batch.reports.size());
+  previous = 0;
+  for (const om::ingest::LineWarning& w : batch.warnings) {
+    Require(w.line >= 1 && w.line <= newlines + 1 && w.line > previous);
+    previous = w.line;
+    Require(w.message.rfind("problem: ", 0) == 0);
+    for (const om::ingest::LineError& e : batch.rejected) Require(e.line != w.line);
+  }
 }
 
 }  // namespace
