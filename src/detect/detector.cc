@@ -269,8 +269,19 @@ Detector::Baseline Detector::ComputeBaseline(const store::Aggregates& a, uint32_
   return {std::max(expected, options_.min_expected_per_minute), !older_than_a_day};
 }
 
+double Detector::ExpectedOver(const Tracker& t, int64_t minute, int64_t window) {
+  const int64_t quarter = FloorDiv(minute, kQuarter);
+  double expected = 0;
+  for (int64_t m = minute - window + 1; m <= minute; ++m) {
+    const int64_t back = quarter - FloorDiv(m, kQuarter);
+    if (back > static_cast<int64_t>(t.earlier_baselines.size())) return NAN;
+    expected += back == 0 ? t.baseline : t.earlier_baselines[static_cast<size_t>(back - 1)];
+  }
+  return expected;  // NaN when one quarter hour was not judged
+}
+
 bool Detector::AreaOutage(const store::Aggregates& a, uint32_t service, int64_t minute, Tracker& t,
-                          int64_t window, double expected_window, double f) const {
+                          int64_t window, double expected_window, double f, bool cities) const {
   DayProfile& day = t.day;
   int64_t quarter_start = FloorDiv(minute, kQuarter) * kQuarter;
   int days = std::min(options_.history_days, day.days_with_history);
@@ -288,9 +299,10 @@ bool Detector::AreaOutage(const store::Aggregates& a, uint32_t service, int64_t 
     kept[d] = service_qs[d] <= 3 * usual_q + 10;
     if (kept[d]) service_q += service_qs[d];
   }
-  for (size_t area = 0; area < 2; ++area) {
-    const store::Dimension dimension =
-        area == 0 ? store::Dimension::kRegion : store::Dimension::kCountry;
+  for (size_t area = cities ? 2 : 0; area < (cities ? 3u : 2u); ++area) {
+    const store::Dimension dimension = area == 0   ? store::Dimension::kRegion
+                                       : area == 1 ? store::Dimension::kCountry
+                                                   : store::Dimension::kCity;
     if (!day.areas_loaded[area]) {
       // Read on the first rise of the day that calls for it, not for every service every day.
       int64_t today_start = day.local_day * kDay - day.tz_minutes;
@@ -329,10 +341,12 @@ bool Detector::AreaPasses(const store::Aggregates& a, uint32_t service, int64_t 
   const double area_total = day.area_total[area];
   const double excess_floor =
       f * options_.outage_excess * (window > 5 ? options_.slow_excess_factor : 1);
+  // Regions and countries: the busiest few. Cities: any of them (a quiet metro is not among the
+  // busiest cities by count), the busiest first so that the excess floor ends the scan.
+  const size_t top = area == 2 ? SIZE_MAX : static_cast<size_t>(options_.regional_top);
   // Several areas are tested: each must be surprising beyond the number of them.
   double penalty = std::log10(static_cast<double>(area_reports.size()) + 1);
-  for (const auto& kc : a.Top(service, dimension, minute - window + 1, minute + 1,
-                              static_cast<size_t>(options_.regional_top))) {
+  for (const auto& kc : a.Top(service, dimension, minute - window + 1, minute + 1, top)) {
     // Busiest first: once an area has fewer reports than the excess floor, none after it passes.
     if (static_cast<double>(kc.count) < excess_floor) break;
     auto known = area_reports.find(kc.key);
@@ -408,8 +422,11 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
     }
     Baseline b = ComputeBaseline(a, service, minute, &t.day);
     // The quarter hours just before keep their baselines for the slow window.
-    t.earlier_baselines = {quarter == t.baseline_quarter + 1 ? t.baseline : NAN,
-                           quarter == t.baseline_quarter + 1 ? t.earlier_baselines[0] : NAN};
+    const bool next = quarter == t.baseline_quarter + 1;
+    for (size_t k = t.earlier_baselines.size() - 1; k > 0; --k) {
+      t.earlier_baselines[k] = next ? t.earlier_baselines[k - 1] : NAN;
+    }
+    t.earlier_baselines[0] = next ? t.baseline : NAN;
     t.baseline = b.per_minute;
     t.young = b.young;  // its baseline is a plain mean that knows no daily cycle
     t.baseline_quarter = quarter;
@@ -461,7 +478,7 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
       options_.regional && t.day.days_with_history >= options_.min_history_days;
   // A regional outage hides in the total of a large service; it still adds the outage excess.
   if (!outage && judged_areas && excess >= f * options_.outage_excess) {
-    outage = AreaOutage(a, service, minute, t, 5, 5 * e, f);
+    outage = AreaOutage(a, service, minute, t, 5, 5 * e, f, /*cities=*/false);
     possible = possible || outage;
   }
   // The slow window: the same tests over `slow_window_minutes`, for outages whose excess comes
@@ -471,16 +488,8 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
   if (!outage && options_.slow_window_minutes > 0 &&
       t.day.days_with_history >= kSlowWindowHistoryDays) {
     const int64_t w = options_.slow_window_minutes;
-    double expected_w = 0;
-    bool known = true;
-    for (int64_t m = minute - w + 1; m <= minute; ++m) {
-      const int64_t back = quarter - FloorDiv(m, kQuarter);
-      const double em = back == 0   ? e
-                        : back <= 2 ? t.earlier_baselines[static_cast<size_t>(back - 1)]
-                                    : NAN;
-      known = known && std::isfinite(em);
-      expected_w += em;
-    }
+    const double expected_w = ExpectedOver(t, minute, w);
+    const bool known = std::isfinite(expected_w);
     if (known) {
       const double observed_w = static_cast<double>(Count(a, service, minute - w + 1, minute + 1));
       const double excess_w = observed_w - expected_w;
@@ -493,8 +502,19 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
       } else if (judged_areas && score_w >= kSlowAreaTrigger) {
         // Its areas are read only when the total is somewhat surprising too: reading them every
         // minute for every large service would cost more than all the rest of the tick.
-        outage = AreaOutage(a, service, minute, t, w, expected_w, f);
+        outage = AreaOutage(a, service, minute, t, w, expected_w, f, /*cities=*/false);
       }
+      possible = possible || outage;
+    }
+  }
+  // The metro scan: every 5 minutes (an outage it found holds through the 4 minutes between,
+  // which are fewer than clear_after_minutes).
+  if (!outage && options_.metro_window_minutes > 0 && e >= options_.metro_min_expected &&
+      t.day.days_with_history >= kSlowWindowHistoryDays && FloorMod(minute, 5) == 0) {
+    const double expected_w = ExpectedOver(t, minute, options_.metro_window_minutes);
+    if (std::isfinite(expected_w)) {
+      outage = AreaOutage(a, service, minute, t, options_.metro_window_minutes, expected_w, f,
+                          /*cities=*/true);
       possible = possible || outage;
     }
   }

@@ -103,6 +103,14 @@ struct DetectOptions {
   // found 3 more of 132 clear outages but raised 9 more false incidents.
   int slow_window_minutes = 0;
   double slow_excess_factor = 1.5;
+  // The metro scan: every 5 minutes, each city of a service expecting at least
+  // `metro_min_expected` reports a minute is tested over this many minutes against its own usual
+  // count (as regions are, with its score raised by log10 of the number of cities), with
+  // `slow_excess_factor` times the outage excess. A metro at ten times its level can move a
+  // large national service's total by 3%, and its admin-1 region barely more. 0 turns it off.
+  // REQUIRES: at most 60.
+  int metro_window_minutes = 60;
+  double metro_min_expected = 1;
   // Consecutive minutes passing a test before the status rises.
   int possible_after_minutes = 1;
   int outage_after_minutes = 1;
@@ -189,9 +197,10 @@ class Detector {
     // day, above twice the median day) are left out, so a past outage in one region does not
     // shrink every other region's share for two weeks.
     // Index 0: regions (ISO 3166-2), 1: countries (see DetectOptions::regional).
-    std::array<bool, 2> areas_loaded = {false, false};
-    std::array<std::unordered_map<std::string, double>, 2> area_reports;
-    std::array<double, 2> area_total = {0, 0};
+    // Index 2: cities (DetectOptions::metro_window_minutes).
+    std::array<bool, 3> areas_loaded = {false, false, false};
+    std::array<std::unordered_map<std::string, double>, 3> area_reports;
+    std::array<double, 3> area_total = {0, 0, 0};
   };
   // `profile`, when given, is the service's profile for the local day of `minute`; else it is
   // computed.
@@ -207,9 +216,9 @@ class Detector {
     int quiet_run = 0;                     // consecutive minutes failing the current status' test
     int64_t baseline_quarter = INT64_MIN;  // quarter hour the cached baseline is for
     double baseline = 0;
-    // The baselines of the two quarter hours before baseline_quarter (NaN: not judged then), for
-    // the expected count of the slow window.
-    std::array<double, 2> earlier_baselines = {NAN, NAN};
+    // The baselines of the quarter hours before baseline_quarter, latest first (NaN: not judged
+    // then), for the expected count of the slow window and the metro scan.
+    std::array<double, 4> earlier_baselines = {NAN, NAN, NAN, NAN};
     bool young = false;            // younger than a day when the baseline was computed
     double dispersion = NAN;       // learned (DetectOptions::learn_dispersion); NaN: not yet set
     int calibration_pending = 0;   // surprising minutes of a normal status not yet counted
@@ -219,13 +228,17 @@ class Detector {
   void Evaluate(const store::Aggregates& aggregates, uint32_t service, int64_t minute, Tracker& t);
   // Tunes t.dispersion after minute `minute` scored `score` (DetectOptions::learn_dispersion).
   void LearnDispersion(Tracker& t, int64_t minute, double score) const;
-  // Whether one of the service's busiest regions or countries of the `window` minutes ending at
-  // `minute` passes the outage test against its usual count (see DetectOptions::regional).
-  // `expected` is the service's expected count over the window, `f` the young-service factor.
+  // Whether one of the service's busiest regions or countries (`cities`: any of its cities) of
+  // the `window` minutes ending at `minute` passes the outage test against its usual count (see
+  // DetectOptions::regional and metro_window_minutes). `expected` is the service's expected
+  // count over the window, `f` the young-service factor.
   bool AreaOutage(const store::Aggregates& aggregates, uint32_t service, int64_t minute, Tracker& t,
-                  int64_t window, double expected, double f) const;
-  // The test of AreaOutage for one dimension (`area` 0: regions, 1: countries), given the
-  // service's reports in this quarter hour over the past `days` days that are `kept`.
+                  int64_t window, double expected, double f, bool cities) const;
+  // The service's expected count over the `window` minutes ending at `minute`, from each
+  // minute's own quarter hour; NaN when one of them was not judged. REQUIRES: window <= 60.
+  static double ExpectedOver(const Tracker& t, int64_t minute, int64_t window);
+  // The test of AreaOutage for one dimension (`area` 0: regions, 1: countries, 2: cities), given
+  // the service's reports in this quarter hour over the past `days` days that are `kept`.
   bool AreaPasses(const store::Aggregates& aggregates, uint32_t service, int64_t minute,
                   const Tracker& t, store::Dimension dimension, size_t area, int64_t window,
                   double expected, double f, int days, int64_t quarter_start,

@@ -256,6 +256,43 @@ TEST_F(DetectorTest, ARegionalOutageOfALargeServiceIsFoundInItsRegion) {
   EXPECT_EQ(raised, 0);
 }
 
+TEST_F(DetectorTest, AMetroOutageThatBarelyMovesANationalServiceIsFoundByItsCity) {
+  // 40 cities of one region at 0.5 reports a minute each (20 a minute in all); then one city at
+  // 12 times its level for two hours: the total rises by 27%, its region as much, and the
+  // 5-minute excess floor is never reached there. The metro scan finds it within the hour.
+  auto add = [&](int64_t minute, uint32_t n, uint32_t city) {
+    store::Report r;
+    r.service = "telco";
+    r.problem = "internet";
+    r.country = "GB";
+    r.region = "GB-ENG";
+    r.geonameid = 1000 + city;
+    r.ts_ms = minute * 60000 + 5000;
+    aggregates_.AddCount(r, n);
+  };
+  std::poisson_distribution<uint32_t> normal(0.5), metro(5.5);
+  for (int64_t m = kT0 - 14 * kDay; m < kT0 + 180; ++m) {
+    for (uint32_t city = 0; city < 40; ++city) {
+      if (uint32_t n = (m >= kT0 + 60 && city == 17) ? metro(rng_) : normal(rng_)) {
+        add(m, n, city);
+      }
+    }
+  }
+  auto outage_minutes = [&](Detector& detector, int64_t from, int64_t to) {
+    int minutes = 0;
+    for (int64_t m = from; m < to; ++m) {
+      detector.Tick(aggregates_, m);
+      minutes += detector.Snapshot()->Find("telco")->status == Status::kOutage;
+    }
+    return minutes;
+  };
+  Detector scan;
+  EXPECT_EQ(outage_minutes(scan, kT0 - 120, kT0 + 60), 0) << "three normal hours raise nothing";
+  EXPECT_GT(outage_minutes(scan, kT0 + 60, kT0 + 120), 0);
+  Detector without({.metro_window_minutes = 0});
+  EXPECT_EQ(outage_minutes(without, kT0 - 120, kT0 + 120), 0);
+}
+
 TEST_F(DetectorTest, AHugePastOutageInOneRegionDoesNotMakeTheOthersLookHighForTwoWeeks) {
   // Ten regions at 2 reports a minute each. Three days ago one region had an eight-hour outage
   // at 200 a minute: more reports than the rest of the history together. Summed over the

@@ -100,6 +100,8 @@ Status LoadServerConfig(const std::string& path, ServerConfig& config) {
   OM_RETURN_IF_ERROR(file.GetDouble("detect.region_prior", 0, 1e6, d.region_prior));
   OM_RETURN_IF_ERROR(get_int("detect.slow_window_minutes", 0, 240, d.slow_window_minutes));
   OM_RETURN_IF_ERROR(file.GetDouble("detect.slow_excess_factor", 1, 100, d.slow_excess_factor));
+  OM_RETURN_IF_ERROR(get_int("detect.metro_window_minutes", 0, 60, d.metro_window_minutes));
+  OM_RETURN_IF_ERROR(file.GetDouble("detect.metro_min_expected", 0, 1e6, d.metro_min_expected));
   OM_RETURN_IF_ERROR(file.GetDouble("detect.min_weekly_reports", 0, 1e12, d.min_weekly_reports));
   OM_RETURN_IF_ERROR(get_int("detect.min_weekly_samples", 1, 365, d.min_weekly_samples));
   OM_RETURN_IF_ERROR(file.GetDouble("detect.young_service_factor", 1, 100, d.young_service_factor));
