@@ -55,6 +55,7 @@ regional_top = 5
 region_prior = 40.5
 slow_window_minutes = 45
 slow_excess_factor = 2.5
+metro_window_minutes = 30
 learn_dispersion = false
 max_dispersion = 5
 [notify]
@@ -86,6 +87,8 @@ group_dependents = false
   EXPECT_EQ(c.detect.region_prior, 40.5);
   EXPECT_EQ(c.detect.slow_window_minutes, 45);
   EXPECT_EQ(c.detect.slow_excess_factor, 2.5);
+  EXPECT_EQ(c.detect.metro_window_minutes, 30);
+  EXPECT_EQ(c.detect.metro_min_expected, 1) << "untouched";
   EXPECT_TRUE(c.detect.regional) << "untouched";
   EXPECT_FALSE(c.detect.learn_dispersion);
   EXPECT_EQ(c.detect.max_dispersion, 5);

@@ -18,14 +18,15 @@ WORLDS = os.path.join(ROOT, "tools", "eval", "worlds.py")
 SIZE = ["--days", "14", "--services", "40", "--outages", "24"]
 
 # Measured on these worlds with this release (docs/detection.md#randomised-worlds): recall of the
-# 20 clear outages 0.700, precision 0.941 (16 of 17), 1.786 false incidents per 1000
-# service-days (1 in 560), median delay 2 minutes, precision@10 1.000, scope 0.714; the quiet
-# world 0 incidents. Each threshold allows a little worse, or the target where it is met.
-RECALL_CLEAR = 0.6        # target 0.98: missed
+# 20 clear outages 0.800, precision 0.944 (17 of 18), 1.786 false incidents per 1000
+# service-days (1 in 560), median delay 3 minutes, precision@10 1.000, scope 0.625, 1 of the 2
+# quiet metros found; the quiet world 0 incidents. Each threshold allows a little worse.
+RECALL_CLEAR = 0.7        # target 0.98: missed
 PRECISION = 0.85          # target 0.98: missed
 FALSE_PER_1000 = 4.0      # target 1: missed (1 false incident in 560 service-days is 1.8)
-DELAY_MEDIAN = 3          # target 2: met
-SCOPE = 0.6               # target 0.9: missed
+DELAY_MEDIAN = 4          # target 2: missed
+SCOPE = 0.5               # target 0.9: missed
+QUIET_METROS = 0.5        # target 0.98: missed
 QUIET_FALSE_PER_1000 = 1.8  # one false incident in the quiet world's 560 service-days
 
 
@@ -50,6 +51,7 @@ def main():
         check(ours["median delay, clear (min)"] <= DELAY_MEDIAN, ours)
         check(ours["precision@10 within 30 km"] >= 0.85, ours)
         check(ours["scope accuracy"] >= SCOPE, ours)
+        check(ours["quiet metros found"] >= QUIET_METROS, ours)
         # Better than the naive reference where it counts most: precision, false alarms, delay.
         check(ours["precision"] > ref["precision"], (ours, ref))
         check(ours["false incidents per 1000 service-days"] <
