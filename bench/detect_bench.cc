@@ -139,6 +139,43 @@ BENCHMARK(BM_DetectorTick_10kServices)->Unit(benchmark::kMillisecond);
 
 // The expected band of a 24-hour chart (`series?expected=1`): the baseline of each of its 96
 // quarter hours, for one service.
+// 500 large services (2 reports a minute, over 300 cities each) for 14 days: the metro scan
+// tests every city of each of them every 5 minutes. Arg 1: a tick on a scan minute with the scan
+// on; arg 0: the same tick with it off.
+void BM_DetectorTick_500LargeServices_MetroScan(benchmark::State& state) {
+  static store::Aggregates* a = [] {
+    auto* aggregates = new store::Aggregates();  // intentionally leaked: shared by the runs
+    std::mt19937_64 rng(2);
+    std::poisson_distribution<uint32_t> per_minute(2);
+    store::Report r;
+    r.problem = "other";
+    r.country = "GB";
+    r.region = "GB-ENG";
+    for (int s = 0; s < 500; ++s) {
+      r.service = "large-" + std::to_string(s);
+      for (int64_t m = kNow - 14 * kDay; m < kNow; ++m) {
+        r.ts_ms = m * 60000;
+        for (uint32_t n = per_minute(rng); n > 0; --n) {
+          r.geonameid = 1000 + static_cast<uint32_t>(rng() % 300);
+          aggregates->Add(r);
+        }
+      }
+    }
+    return aggregates;
+  }();
+  const int64_t scan_minute = kNow - 1 - ((kNow - 1) % 5 + 5) % 5;
+  detect::Detector detector({.metro_window_minutes = state.range(0) ? 60 : 0});
+  for (int64_t m = scan_minute - 70; m < scan_minute; ++m) detector.Tick(*a, m);  // warm
+  for (auto _ : state) {
+    detector.Tick(*a, scan_minute);
+  }
+  state.SetItemsProcessed(state.iterations() * 500);
+}
+BENCHMARK(BM_DetectorTick_500LargeServices_MetroScan)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond);
+
 void BM_ExpectedBand24h(benchmark::State& state) {
   store::Aggregates& a = History();
   detect::Detector detector;
