@@ -22,6 +22,19 @@ class DetectorTest : public ::testing::Test {
     r.ts_ms = minute * 60000 + 5000;
     aggregates_.AddCount(r, n);
   }
+  // `n` reports of `service` at `minute`, placed in `region` ("US-MN"; its country is the first
+  // two letters) and, when `geonameid` is not 0, in that city.
+  void AddPlaced(const std::string& service, int64_t minute, uint32_t n, const std::string& region,
+                 uint32_t geonameid = 0) {
+    store::Report r;
+    r.service = service;
+    r.problem = "other";
+    r.country = region.substr(0, 2);
+    r.region = region;
+    r.geonameid = geonameid;
+    r.ts_ms = minute * 60000 + 5000;
+    aggregates_.AddCount(r, n);
+  }
   // `per_minute` reports every minute in [from, to), Poisson-distributed.
   void Steady(int64_t from, int64_t to, double per_minute, const std::string& service = "outlook") {
     std::poisson_distribution<uint32_t> d(per_minute);
@@ -225,13 +238,7 @@ TEST_F(DetectorTest, ARegionalOutageOfALargeServiceIsFoundInItsRegion) {
   // 20 reports a minute spread over ten regions; then one region at six times its level: the
   // service's total rises by half, which its own test does not call an outage.
   auto add = [&](int64_t minute, uint32_t n, int region) {
-    store::Report r;
-    r.service = "big";
-    r.problem = "email";
-    r.country = "US";
-    r.region = "US-R" + std::to_string(region);
-    r.ts_ms = minute * 60000 + 5000;
-    aggregates_.AddCount(r, n);
+    AddPlaced("big", minute, n, "US-R" + std::to_string(region));
   };
   std::poisson_distribution<uint32_t> normal(2), outage(10);
   for (int64_t m = kT0 - 14 * kDay; m < kT0 + 60; ++m) {
@@ -261,14 +268,7 @@ TEST_F(DetectorTest, AMetroOutageThatBarelyMovesANationalServiceIsFoundByItsCity
   // 12 times its level for two hours: the total rises by 27%, its region as much, and the
   // 5-minute excess floor is never reached there. The metro scan finds it within the hour.
   auto add = [&](int64_t minute, uint32_t n, uint32_t city) {
-    store::Report r;
-    r.service = "telco";
-    r.problem = "internet";
-    r.country = "GB";
-    r.region = "GB-ENG";
-    r.geonameid = 1000 + city;
-    r.ts_ms = minute * 60000 + 5000;
-    aggregates_.AddCount(r, n);
+    AddPlaced("telco", minute, n, "GB-ENG", 1000 + city);
   };
   std::poisson_distribution<uint32_t> normal(0.5), metro(5.5);
   for (int64_t m = kT0 - 14 * kDay; m < kT0 + 180; ++m) {
@@ -299,13 +299,7 @@ TEST_F(DetectorTest, AHugePastOutageInOneRegionDoesNotMakeTheOthersLookHighForTw
   // history, every other region's share would look a fifth of what it is, and an ordinary
   // evening would raise regional outages in them; read without the outage day, nothing.
   auto add = [&](int64_t minute, uint32_t n, int region) {
-    store::Report r;
-    r.service = "big";
-    r.problem = "other";
-    r.country = "CA";
-    r.region = "CA-R" + std::to_string(region);
-    r.ts_ms = minute * 60000 + 5000;
-    aggregates_.AddCount(r, n);
+    AddPlaced("big", minute, n, "CA-R" + std::to_string(region));
   };
   std::poisson_distribution<uint32_t> normal(2), outage(200);
   for (int64_t m = kT0 - 14 * kDay; m < kT0 + 180; ++m) {
@@ -339,13 +333,7 @@ TEST_F(DetectorTest, RegionsInOtherTimeZonesAreJudgedAtTheirOwnTimeOfDay) {
     return low + (high - low) * cycle;
   };
   auto add = [&](int64_t minute, uint32_t n, const char* region) {
-    store::Report r;
-    r.service = "islands";
-    r.problem = "email";
-    r.country = "US";
-    r.region = region;
-    r.ts_ms = minute * 60000 + 5000;
-    aggregates_.AddCount(r, n);
+    AddPlaced("islands", minute, n, region);
   };
   for (int64_t m = kT0 - 14 * kDay; m < kT0 + kDay; ++m) {
     std::poisson_distribution<uint32_t> east(rate(m, -5, 1, 40)), hawaii(rate(m, -11, 0.5, 4));
