@@ -264,18 +264,6 @@ Status Ingestor::ParseOne(std::string_view json, size_t allocated, std::string_v
   }
   Result<ServiceRef> ref = registry_.Resolve(service, problem);
   if (!ref.ok()) return ref.status().WithPrefix("service");
-  // Every report counts for its service, whatever its type (ServiceRegistry says how it is kept).
-  if (ref->fit == ProblemFit::kKept) {
-    warning = "problem: \"" + std::string(problem) + "\" is not a problem type of " + ref->id +
-              "; counted as reported";
-    problem_kept_total_.Add();
-  } else if (ref->fit == ProblemFit::kAsOther) {
-    warning = "problem: \"" + std::string(problem) + "\": " + ref->id + " already has " +
-              std::to_string(registry_.options().max_problem_types) +
-              " problem types (ingest.max_problem_types); counted as \"other\"";
-    problem = "other";
-    problem_as_other_total_.Add();
-  }
   if (has_ts) {
     if (ts_ms > now_ms + options_.max_future_skew.count()) {
       return FieldError("ts", "more than " +
@@ -303,6 +291,21 @@ Status Ingestor::ParseOne(std::string_view json, size_t allocated, std::string_v
   if (text.size() > store::kMaxTextBytes) return FieldError("text", "longer than 1024 bytes");
   if (!source_name.empty() && !store::ParseSource(source_name, r.source)) {
     return FieldError("source", "must be one of web, app, api, social, probe");
+  }
+
+  // Every report counts for its service, whatever its type (ServiceRegistry says how it is
+  // kept). A new type is kept only now that the report is accepted.
+  const ProblemFit fit = ref->new_problem ? registry_.KeepProblem(ref->index, problem) : ref->fit;
+  if (fit == ProblemFit::kKept) {
+    warning = "problem: \"" + std::string(problem) + "\" is not a problem type of " + ref->id +
+              "; counted as reported";
+    problem_kept_total_.Add();
+  } else if (fit == ProblemFit::kAsOther) {
+    warning = "problem: \"" + std::string(problem) + "\": " + ref->id + " already has " +
+              std::to_string(registry_.options().max_problem_types) +
+              " problem types (ingest.max_problem_types); counted as \"other\"";
+    problem = "other";
+    problem_as_other_total_.Add();
   }
 
   r.ts_ms = ts_ms;

@@ -202,6 +202,22 @@ TEST_F(IngestorTest, EveryReportCountsWhateverItsProblemType) {
             std::string::npos);
 }
 
+TEST_F(IngestorTest, ARejectedLineNeverTakesAPlaceAmongTheProblemTypes) {
+  // Three free places (9 - slack's 6): three lines with new types and a bad field are rejected
+  // and keep nothing; a fourth new type on a good line is still kept as reported.
+  ParsedBatch bad = Parse(
+      "{\"service\":\"slack\",\"problem\":\"junk-1\",\"lat\":95,\"lon\":0}\n"
+      "{\"service\":\"slack\",\"problem\":\"junk-2\",\"lat\":95,\"lon\":0}\n"
+      "{\"service\":\"slack\",\"problem\":\"junk-3\",\"lat\":95,\"lon\":0}");
+  EXPECT_EQ(bad.rejected.size(), 3u);
+  EXPECT_TRUE(bad.warnings.empty());
+  ParsedBatch good = Parse(R"({"service":"slack","problem":"huddles"})", BodyFormat::kJson);
+  ASSERT_EQ(good.reports.size(), 1u);
+  EXPECT_EQ(good.reports[0].problem, "huddles");
+  EXPECT_EQ(registry_.KeptProblems(*catalog::Catalog::LoadBuiltin()->IndexOf("slack")),
+            (std::vector<std::string>{"huddles"}));
+}
+
 TEST_F(IngestorTest, AutoRegisteredServicesTakeAnyProblemTypeWithinTheBound) {
   ServiceRegistry registry(*catalog::Catalog::LoadBuiltin(),
                            {.auto_register_services = true, .max_problem_types = 7});

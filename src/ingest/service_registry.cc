@@ -29,36 +29,32 @@ ServiceRef ServiceRegistry::RefLocked(uint32_t index, Seen seen) const {
     // An auto-registered service has no list of its own: any type within the bound is its own.
     fit = ProblemFit::kKept;
   }
-  return ServiceRef{index, service.id, fit};
+  return ServiceRef{index, service.id, fit, seen == Seen::kNew};
 }
 
-ServiceRef ServiceRegistry::KeepLocked(uint32_t index, std::string_view problem) {
+ProblemFit ServiceRegistry::KeepProblem(uint32_t index, std::string_view problem) {
+  std::unique_lock lock(mu_);
   Seen seen = SeenLocked(index, problem);  // another thread may have kept types meanwhile
   if (seen == Seen::kNew) kept_[index].emplace_back(problem);
-  return RefLocked(index, seen);
+  return RefLocked(index, seen == Seen::kNew ? Seen::kKept : seen).fit;
 }
 
 Result<ServiceRef> ServiceRegistry::Resolve(std::string_view id_or_alias,
                                             std::string_view problem) {
-  bool known = false;
   {
-    // The common case, a known service and a type it has had before, takes the lock once, shared.
+    // A known service takes the lock once, shared.
     std::shared_lock lock(mu_);
     if (std::optional<uint32_t> index = catalog_.IndexOf(id_or_alias)) {
-      Seen seen = SeenLocked(*index, problem);
-      if (seen != Seen::kNew) return RefLocked(*index, seen);
-      known = true;
+      return RefLocked(*index, SeenLocked(*index, problem));
     }
   }
   std::string quoted = "\"" + std::string(id_or_alias.substr(0, 64)) + "\"";
+  if (!options_.auto_register_services) return Status::NotFound("unknown service " + quoted);
   // Lookups ignore case and surrounding blanks, so registration does too: "Acme " is "acme".
   std::string slug = catalog::NormalizeSlug(id_or_alias);
-  if (!known) {
-    if (!options_.auto_register_services) return Status::NotFound("unknown service " + quoted);
-    if (!catalog::IsValidSlug(slug)) {
-      return Status::InvalidArgument("cannot register service " + quoted +
-                                     ": must be a slug ([a-z0-9-], 1-63 chars)");
-    }
+  if (!catalog::IsValidSlug(slug)) {
+    return Status::InvalidArgument("cannot register service " + quoted +
+                                   ": must be a slug ([a-z0-9-], 1-63 chars)");
   }
   std::unique_lock lock(mu_);
   std::optional<uint32_t> index = catalog_.IndexOf(slug);  // maybe registered meanwhile
@@ -77,7 +73,7 @@ Result<ServiceRef> ServiceRegistry::Resolve(std::string_view id_or_alias,
     OM_ASSIGN_OR_RETURN(index, catalog_.Add(std::move(s)));
     kept_.emplace_back();
   }
-  return KeepLocked(*index, problem);
+  return RefLocked(*index, SeenLocked(*index, problem));
 }
 
 std::optional<catalog::Service> ServiceRegistry::Find(std::string_view id_or_alias) const {

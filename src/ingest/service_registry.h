@@ -50,6 +50,9 @@ struct ServiceRef {
   uint32_t index = 0;                    // index in the catalog, stable
   std::string id;                        // canonical id
   ProblemFit fit = ProblemFit::kListed;  // of the problem passed to Resolve
+  // The problem is new to the service and not kept yet: call KeepProblem once the report is
+  // accepted, so that lines rejected for another field never take up the bound.
+  bool new_problem = false;
 };
 
 class ServiceRegistry {
@@ -62,8 +65,11 @@ class ServiceRegistry {
   // is on and `id_or_alias` is a valid slug; otherwise kNotFound ("unknown service \"x\"").
   // kInvalidArgument when auto-registering a non-slug; kResourceExhausted past max_services.
   // `problem`, a valid slug (catalog::IsValidSlug) or empty for "other", is fitted to the service
-  // in the same call (ServiceRef::fit) and, when it is kKept for the first time, remembered.
+  // in the same call (ServiceRef::fit, as it would be once kept), but not kept.
   Result<ServiceRef> Resolve(std::string_view id_or_alias, std::string_view problem = {});
+  // Keeps `problem` for the service at `index` if it is still new and within the bound, and
+  // returns how it fits now (another report may have taken the last place meanwhile).
+  ProblemFit KeepProblem(uint32_t index, std::string_view problem);
   // Lookup without registration.
   std::optional<catalog::Service> Find(std::string_view id_or_alias) const;
   // The problem types the service has been reported with beyond its catalog list, in the order
@@ -79,10 +85,8 @@ class ServiceRegistry {
   enum class Seen : uint8_t { kListed, kKept, kNew, kOverBound };
   // REQUIRES: mu_ held (shared or unique); `index` valid.
   Seen SeenLocked(uint32_t index, std::string_view problem) const;
-  // The answer for a problem seen as `seen` (after a kNew one was kept).
+  // The answer for a problem seen as `seen` (a kNew one as it will be once kept).
   ServiceRef RefLocked(uint32_t index, Seen seen) const;
-  // Keeps `problem` if it is still new, and answers. REQUIRES: mu_ held unique.
-  ServiceRef KeepLocked(uint32_t index, std::string_view problem);
 
   mutable std::shared_mutex mu_;
   catalog::Catalog catalog_;                    // guarded by mu_
