@@ -68,6 +68,15 @@ double Median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
+// Which of `counts` (one per past day) are ordinary, that is not above `factor` times their
+// median plus `slack`: an outage's day or quarter hour is not.
+std::vector<bool> OrdinaryDays(const std::vector<double>& counts, double factor, double slack) {
+  const double usual = Median(counts);
+  std::vector<bool> ordinary(counts.size());
+  for (size_t d = 0; d < counts.size(); ++d) ordinary[d] = counts[d] <= factor * usual + slack;
+  return ordinary;
+}
+
 }  // namespace
 
 std::string_view StatusName(Status s) {
@@ -292,13 +301,10 @@ bool Detector::AreaOutage(const store::Aggregates& a, uint32_t service, int64_t 
     int64_t from = quarter_start - d * kDay;
     service_qs.push_back(static_cast<double>(a.Total(service, from, from + kQuarter)));
   }
-  const double usual_q = Median(service_qs);
-  std::vector<bool> kept(service_qs.size());
+  const std::vector<bool> kept = OrdinaryDays(service_qs, 3, 10);
   double service_q = 0;
-  for (size_t d = 0; d < service_qs.size(); ++d) {
-    kept[d] = service_qs[d] <= 3 * usual_q + 10;
-    if (kept[d]) service_q += service_qs[d];
-  }
+  for (size_t d = 0; d < service_qs.size(); ++d) service_q += kept[d] ? service_qs[d] : 0;
+  std::vector<bool> ordinary_days;  // whole days: read only when an area's shares are
   for (size_t area = cities ? 2 : 0; area < (cities ? 3u : 2u); ++area) {
     const store::Dimension dimension = area == 0   ? store::Dimension::kRegion
                                        : area == 1 ? store::Dimension::kCountry
@@ -306,15 +312,16 @@ bool Detector::AreaOutage(const store::Aggregates& a, uint32_t service, int64_t 
     if (!day.areas_loaded[area]) {
       // Read on the first rise of the day that calls for it, not for every service every day.
       int64_t today_start = day.local_day * kDay - day.tz_minutes;
-      const int history = std::min(options_.history_days, day.days_with_history);
-      std::vector<double> totals;
-      for (int d = 1; d <= history; ++d) {
-        int64_t from = today_start - d * kDay;
-        totals.push_back(static_cast<double>(a.Total(service, from, from + kDay)));
+      if (ordinary_days.empty()) {
+        std::vector<double> totals;
+        for (int d = 1; d <= days; ++d) {
+          int64_t from = today_start - d * kDay;
+          totals.push_back(static_cast<double>(a.Total(service, from, from + kDay)));
+        }
+        ordinary_days = OrdinaryDays(totals, 2, 50);
       }
-      const double usual_day = Median(totals);
-      for (int d = 1; d <= history; ++d) {
-        if (totals[static_cast<size_t>(d - 1)] > 2 * usual_day + 50) continue;  // an outage day
+      for (int d = 1; d <= days; ++d) {
+        if (!ordinary_days[static_cast<size_t>(d - 1)]) continue;  // an outage day
         int64_t from = today_start - d * kDay;
         for (const auto& kc : a.Top(service, dimension, from, from + kDay, SIZE_MAX)) {
           day.area_reports[area][kc.key] += static_cast<double>(kc.count);
@@ -489,8 +496,7 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
       t.day.days_with_history >= kSlowWindowHistoryDays) {
     const int64_t w = options_.slow_window_minutes;
     const double expected_w = ExpectedOver(t, minute, w);
-    const bool known = std::isfinite(expected_w);
-    if (known) {
+    if (std::isfinite(expected_w)) {
       const double observed_w = static_cast<double>(Count(a, service, minute - w + 1, minute + 1));
       const double excess_w = observed_w - expected_w;
       const double floor_w = options_.outage_excess * options_.slow_excess_factor;

@@ -100,7 +100,7 @@ struct DetectOptions {
   // the service's total and its busiest regions and countries, against the same score and ratio
   // and `slow_excess_factor` times the outage excess, once a service has a week of history.
   // Off (0) by default: on the training worlds (docs/detection.md#randomised-worlds) 30 minutes
-  // found 3 more of 132 clear outages but raised 9 more false incidents.
+  // found 3 more of 132 clear outages but raised 9 more false incidents. REQUIRES: at most 60.
   int slow_window_minutes = 0;
   double slow_excess_factor = 1.5;
   // The metro scan: every 5 minutes, each city of a service expecting at least

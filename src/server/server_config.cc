@@ -98,7 +98,7 @@ Status LoadServerConfig(const std::string& path, ServerConfig& config) {
   OM_RETURN_IF_ERROR(file.GetBool("detect.regional", d.regional));
   OM_RETURN_IF_ERROR(get_int("detect.regional_top", 1, 100, d.regional_top));
   OM_RETURN_IF_ERROR(file.GetDouble("detect.region_prior", 0, 1e6, d.region_prior));
-  OM_RETURN_IF_ERROR(get_int("detect.slow_window_minutes", 0, 240, d.slow_window_minutes));
+  OM_RETURN_IF_ERROR(get_int("detect.slow_window_minutes", 0, 60, d.slow_window_minutes));
   OM_RETURN_IF_ERROR(file.GetDouble("detect.slow_excess_factor", 1, 100, d.slow_excess_factor));
   OM_RETURN_IF_ERROR(get_int("detect.metro_window_minutes", 0, 60, d.metro_window_minutes));
   OM_RETURN_IF_ERROR(file.GetDouble("detect.metro_min_expected", 0, 1e6, d.metro_min_expected));

@@ -53,7 +53,8 @@ const std::vector<Category>& Categories() {
 }
 
 // A small counter-based generator: the same (seed, keys) always give the same numbers, so the
-// hourly noise needs no table.
+// hourly noise needs no table. (The demo's own mixer differs; sharing one would change either the
+// demo or every world whose figures docs/detection.md reports.)
 uint64_t Mix(uint64_t x) {
   x ^= x >> 30;
   x *= 0xbf58476d1ce4e5b9ull;
