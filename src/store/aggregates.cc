@@ -81,15 +81,45 @@ void Aggregates::AddCount(const Report& r, uint32_t n) {
   c.minute.Add(m, n);
   c.quarter.Add(q, n);
   auto add_dim = [&](Dimension d, uint32_t value) {
-    DimSeries& s = c.dims[(uint64_t{static_cast<uint8_t>(d)} << 32) | value];
+    uint64_t key = (uint64_t{static_cast<uint8_t>(d)} << 32) | value;
+    DimSeries& s = c.dims[key];
     s.minute.Add(m, n);
     s.quarter.Add(q, n);
+    if (!s.recent) {
+      s.recent = true;
+      c.recent[static_cast<uint8_t>(d)].push_back(key);
+    }
   };
   if (r.geonameid != 0) add_dim(Dimension::kCity, r.geonameid);
   if (!r.region.empty()) add_dim(Dimension::kRegion, Intern(r.region));
   if (!r.country.empty()) add_dim(Dimension::kCountry, Intern(r.country));
   add_dim(Dimension::kProblem, Intern(r.problem));
   newest_minute_ = std::max(newest_minute_, minute);
+  if (minute >= c.recent_swept_minute + kRecentMinutes / 4) SweepRecent(c);
+}
+
+void Aggregates::SweepRecent(ServiceCounts& c) {
+  c.recent_swept_minute = newest_minute_;
+  const int64_t cut = newest_minute_ - kRecentMinutes;
+  for (auto& keys : c.recent) {
+    std::erase_if(keys, [&](uint64_t key) {
+      auto it = c.dims.find(key);
+      if (it == c.dims.end()) return true;
+      if (it->second.minute.newest_bucket() >= cut) return false;
+      it->second.recent = false;
+      return true;
+    });
+  }
+}
+
+void Aggregates::RelistRecent(ServiceCounts& c) {
+  for (auto& keys : c.recent) keys.clear();
+  const int64_t cut = newest_minute_ == INT64_MIN ? INT64_MIN : newest_minute_ - kRecentMinutes;
+  for (auto& [key, s] : c.dims) {
+    s.recent = !s.minute.empty() && s.minute.newest_bucket() >= cut;
+    if (s.recent) c.recent[static_cast<uint8_t>(key >> 32)].push_back(key);
+  }
+  c.recent_swept_minute = newest_minute_;
 }
 
 std::vector<std::string> Aggregates::RecentTexts(uint32_t service, int64_t from_minute,
@@ -201,16 +231,28 @@ std::vector<KeyCount> Aggregates::Top(uint32_t service, Dimension dimension, int
                                       int64_t to_minute, size_t limit) const {
   std::vector<KeyCount> out;
   if (service >= counts_.size()) return out;
+  const ServiceCounts& c = *counts_[service];
   bool use_quarters = from_minute < MinuteHorizon();
   std::vector<std::pair<uint64_t, uint64_t>> rows;
-  for (const auto& [key, series] : counts_[service]->dims) {
-    if (static_cast<Dimension>(key >> 32) != dimension) continue;
+  auto add_row = [&](uint64_t key, const DimSeries& series) {
     uint64_t n =
         use_quarters
             ? series.quarter.Sum(static_cast<int32_t>(FloorDiv(from_minute, 15)),
                                  static_cast<int32_t>(FloorDiv(to_minute + 14, 15)))
             : series.minute.Sum(static_cast<int32_t>(from_minute), static_cast<int32_t>(to_minute));
     if (n > 0) rows.emplace_back(key, n);
+  };
+  if (!use_quarters && newest_minute_ != INT64_MIN &&
+      from_minute >= newest_minute_ - kRecentMinutes) {
+    // Every series with a count in the window is listed (see ServiceCounts::recent).
+    for (uint64_t key : c.recent[static_cast<uint8_t>(dimension)]) {
+      auto it = c.dims.find(key);
+      if (it != c.dims.end()) add_row(key, it->second);
+    }
+  } else {
+    for (const auto& [key, series] : c.dims) {
+      if (static_cast<Dimension>(key >> 32) == dimension) add_row(key, series);
+    }
   }
   size_t k = std::min(limit, rows.size());
   std::partial_sort(rows.begin(), rows.begin() + static_cast<ptrdiff_t>(k), rows.end(),
@@ -240,6 +282,8 @@ void Aggregates::Prune(int64_t now_minute) {
       if (series.minute.empty() && series.quarter.empty()) empty.push_back(key);
     }
     for (uint64_t key : empty) c->dims.erase(key);
+    // A pruned key counted again must not be listed twice.
+    if (!empty.empty()) RelistRecent(*c);
   }
 }
 
@@ -320,6 +364,7 @@ Status Aggregates::Deserialize(std::string_view data) {
     }
   }
   if (pos != data.size()) return Status::Corruption("aggregates: trailing bytes");
+  for (auto& c : counts_) RelistRecent(*c);
   return Status::Ok();
 }
 

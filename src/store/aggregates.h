@@ -11,6 +11,7 @@
 // Thread-safety: not thread-safe. The Store guards it with a reader/writer lock: the writer thread
 // adds, API threads query.
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -89,7 +90,13 @@ class Aggregates {
                       std::string_view dimension_key, int64_t from_minute, int64_t to_minute,
                       int64_t step_minutes) const;
 
-  // The `limit` keys of `dimension` with most reports in [from_minute, to_minute), most first.
+  // Windows starting at most this many minutes before the newest minute are answered by Top from
+  // the service's recent keys instead of all its keys: the detector's metro scan asks for every
+  // city of a large service each 5 minutes, and most of its hundreds of cities had no report in
+  // the last hour.
+  static constexpr int64_t kRecentMinutes = 180;
+  // The `limit` keys of `dimension` with most reports in [from_minute, to_minute), most first;
+  // ties by key. A window within the last kRecentMinutes reads only the keys counted in them.
   std::vector<KeyCount> Top(uint32_t service, Dimension dimension, int64_t from_minute,
                             int64_t to_minute, size_t limit) const;
 
@@ -107,6 +114,7 @@ class Aggregates {
  private:
   struct DimSeries {
     SparseSeries minute, quarter;
+    bool recent = false;  // listed in ServiceCounts::recent
   };
   struct TimedText {
     int64_t minute;
@@ -119,7 +127,19 @@ class Aggregates {
     DenseSeries quarter{96};
     // Key: dimension << 32 | value. Open addressing: this lookup runs four times per report.
     absl::flat_hash_map<uint64_t, DimSeries> dims;
+    // Per dimension (indexed by its value), the keys whose series are flagged `recent`. Every
+    // series with a minute count at or after newest_minute_ - kRecentMinutes is listed, once;
+    // others leave the list when it is swept, every kRecentMinutes / 4 minutes of the service's
+    // reports.
+    std::array<std::vector<uint64_t>, 5> recent;
+    int64_t recent_swept_minute = INT64_MIN;
   };
+  // Drops from c.recent the series with no minute count in the last kRecentMinutes (and keys
+  // whose series were pruned away).
+  void SweepRecent(ServiceCounts& c);
+  // Lists again, from the series' own counts, every series of `c` counted in the last
+  // kRecentMinutes (after a load or a prune).
+  void RelistRecent(ServiceCounts& c);
   uint32_t Intern(std::string_view s);
   uint32_t InternService(std::string_view s);
   std::optional<uint64_t> DimKey(Dimension d, std::string_view key) const;

@@ -1,5 +1,10 @@
 #include "store/aggregates.h"
 
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace om::store {
@@ -150,6 +155,73 @@ TEST(AggregatesTest, SerializeRoundTripsAndRejectsGarbage) {
     EXPECT_EQ(c.Deserialize(std::string_view(bytes).substr(0, cut)).code(),
               StatusCode::kCorruption);
   }
+}
+
+// Top over a recent window reads only the recently counted keys: its answers must be those of
+// counting every report, through late reports, prunes that erase keys counted again later, and
+// a snapshot reload.
+TEST(AggregatesTest, TopOverRecentWindowsCountsEveryKeyOnce) {
+  // Places are kept a day: a city of two days ago is erased by the prune, then counted again.
+  const AggregateOptions options{.minute_retention_days = 2,
+                                 .quarter_retention_days = 30,
+                                 .dimension_quarter_retention_days = 1};
+  Aggregates a(options);
+  std::map<uint32_t, std::vector<int64_t>> minutes_of_city;  // every city's report minutes
+  uint64_t state = 12345;
+  auto next = [&](uint64_t bound) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % bound;
+  };
+  int64_t cut = INT64_MIN;  // minute counts before it were pruned (whole days, see Prune)
+  auto expect_same_tops = [&](const Aggregates& agg, int64_t now, const char* when) {
+    uint32_t s = *agg.ServiceIndex("outlook");
+    for (int64_t window : {int64_t{1}, int64_t{5}, int64_t{60}, Aggregates::kRecentMinutes}) {
+      std::map<uint32_t, uint64_t> expected;
+      for (const auto& [city, minutes] : minutes_of_city) {
+        for (int64_t m : minutes) expected[city] += m > now - window && m <= now && m >= cut;
+      }
+      std::vector<KeyCount> want;
+      for (const auto& [city, n] : expected) {
+        if (n > 0) want.push_back({std::to_string(city), n});
+      }
+      std::stable_sort(want.begin(), want.end(),
+                       [](const KeyCount& x, const KeyCount& y) { return x.count > y.count; });
+      auto got = agg.Top(s, Dimension::kCity, now - window + 1, now + 1, SIZE_MAX);
+      // Ties are ordered by the internal key, which for cities is the id as a number.
+      std::sort(got.begin(), got.end(), [](const KeyCount& x, const KeyCount& y) {
+        return x.count != y.count ? x.count > y.count : std::stoul(x.key) < std::stoul(y.key);
+      });
+      ASSERT_EQ(got, want) << when << ", window " << window << " at minute " << now;
+    }
+  };
+  int64_t now = kT0;
+  for (int day = 0; day < 7; ++day) {
+    // Day 3 is silent: the keys of day 2 are still listed when the prune erases them.
+    for (int k = 0; k < (day == 3 ? 0 : 2000); ++k) {
+      now += static_cast<int64_t>(next(2));
+      // One report in ten arrives late, up to 4 hours.
+      int64_t minute = next(10) == 0 ? now - static_cast<int64_t>(next(240)) : now;
+      // A few cities report every day, many only on some days, so prunes erase them.
+      // The day's first report is from a city erased by the prune before it.
+      uint32_t city = k > 0 && next(4) == 0 ? 1 + static_cast<uint32_t>(next(5))
+                                            : 100 + static_cast<uint32_t>(day % 2) * 50 +
+                                                  (k == 0 ? 0 : static_cast<uint32_t>(next(40)));
+      a.Add(At(minute, std::to_string(city), "US-MN"));
+      minutes_of_city[city].push_back(minute);
+      if (k % 250 == 0) expect_same_tops(a, a.newest_minute(), "while counting");
+    }
+    // The next day, after a quiet gap longer than the recent window (the day's reports span
+    // about 1000 minutes).
+    now = kT0 + (day + 1) * kDay;
+    a.Prune(now);
+    cut = now / kDay * kDay - (options.minute_retention_days - 1) * kDay;
+    expect_same_tops(a, a.newest_minute(), "after a prune");
+  }
+  std::string snapshot;
+  a.Serialize(snapshot);
+  Aggregates reloaded(options);
+  ASSERT_TRUE(reloaded.Deserialize(snapshot).ok());
+  expect_same_tops(reloaded, reloaded.newest_minute(), "after a reload");
 }
 
 }  // namespace

@@ -33,6 +33,8 @@ class SparseSeries {
   // Removes buckets < `bucket`.
   void DropBefore(int32_t bucket);
   bool empty() const { return points_.empty(); }
+  // The newest bucket with a count; INT32_MIN when empty.
+  int32_t newest_bucket() const { return points_.empty() ? INT32_MIN : points_.back().bucket; }
   size_t MemoryBytes() const { return points_.capacity() * sizeof(Point); }
 
   void Serialize(std::string& out) const;
