@@ -35,6 +35,7 @@ ALLOWED = {
     "ingest": {"base", "store", "geo", "catalog"},
     "detect": {"base", "store", "geo", "catalog"},
     "incidents": {"base", "detect", "store", "catalog", "db"},
+    "pipeline": {"base", "store", "geo", "detect", "incidents", "db"},
     "alerts": {"base", "incidents", "db", "net"},
     "api": {"base", "ingest", "store", "geo", "catalog", "incidents", "detect", "web", "auth",
             "alerts", "json", "official"},

@@ -10,6 +10,7 @@
 #include "api/response.h"
 #include "api/statuspage.h"
 #include "base/json_writer.h"
+#include "detect/footprint.h"
 #include "detect/localize.h"
 #include "detect/phrases.h"
 #include "json/json_fields.h"
@@ -782,8 +783,8 @@ HttpResponse Api::GetPlaces(std::string_view id, const HttpRequest& request) {
   }
   w.EndArray();
   if (rank == "excess" && dimension == store::Dimension::kCity) {
-    WriteScope(w, JudgeScope(answer.localization, gazetteer_,
-                             answer.observed_total - answer.expected_total));
+    WriteScope(w, detect::JudgeScope(answer.localization, gazetteer_,
+                                     answer.observed_total - answer.expected_total));
   }
   w.EndObject();
   return DataResponse(w.str());

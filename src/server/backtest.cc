@@ -16,7 +16,9 @@
 #include "api/incident_json.h"
 #include "base/log.h"
 #include "base/mutex.h"
+#include "incidents/incident_records.h"
 #include "incidents/reference_method.h"
+#include "pipeline/pipeline.h"
 #include "server/commands.h"
 #include "server/line_reader.h"
 #include "server/progress.h"
@@ -144,6 +146,7 @@ int RunBacktest(const BacktestFlags& flags) {
       });
 
   std::set<std::string> written;
+  bool detection_failed = false;
   size_t incidents_written = 0;
   incidents::ReferenceMethod reference;
   bool use_reference = flags.method == "reference";
@@ -158,29 +161,56 @@ int RunBacktest(const BacktestFlags& flags) {
     std::fwrite(line.data(), 1, line.size(), out);
     ++incidents_written;
   };
+  // Incident records too, in the scratch dir, so that grouping runs as in the server.
+  Result<std::unique_ptr<incidents::IncidentRecords>> records =
+      incidents::IncidentRecords::Open(tmpl + "/meta.db");
+  if (!records.ok()) {
+    std::fprintf(stderr, "outagemap backtest: %s\n",
+                 records.status().WithPrefix("incident records").ToString().c_str());
+    return 1;
+  }
+  store::Store* counts = store->get();
+  pipeline::Pipeline judge(pipeline::PipelineParts{
+      .detector = detector,
+      .tracker = tracker,
+      .read_counts =
+          [counts](const auto& read) {
+            counts->Read([&](const store::Aggregates& a) {
+              read(a);
+              return 0;
+            });
+          },
+      .records = records->get(),
+      .gazetteer = gazetteer->get(),
+  });
+  // Writes the incidents that resolved by `m`, as soon as they do.
+  auto write_resolved = [&](const store::Aggregates& a, int64_t m) {
+    for (const auto& incident : tracker.Snapshot()->incidents) {
+      if (!incident.open() && written.insert(incident.id).second) write_incident(incident, a, m);
+    }
+  };
   int64_t judged = INT64_MIN;  // last minute given to the detector
   // Judges every complete minute before `minute`, writing incidents as they resolve.
   auto judge_until = [&](int64_t minute) {
     if (judged == INT64_MIN) judged = minute - 1;
-    (*store)->Read([&](const store::Aggregates& a) {
-      for (int64_t m = judged + 1; m < minute; ++m) {
-        if (use_reference) {
+    if (use_reference) {
+      (*store)->Read([&](const store::Aggregates& a) {
+        for (int64_t m = judged + 1; m < minute; ++m) {
           // The reference method judges a 15-minute bucket once its last minute is complete.
           if ((m + 1) % 15 == 0) {
             for (const auto& incident : reference.Tick(a, m - 14)) write_incident(incident, a, m);
           }
-          continue;
         }
-        detector.Tick(a, m);
-        tracker.Update(a, *detector.Snapshot());
-        for (const auto& incident : tracker.Snapshot()->incidents) {
-          if (!incident.open() && written.insert(incident.id).second) {
-            write_incident(incident, a, m);
-          }
-        }
+        return 0;
+      });
+    } else if (minute - 1 > judged) {
+      Status status = judge.EvaluateMinutes(judged + 1, minute - 1, FromUnixMillis(minute * 60000),
+                                            write_resolved);
+      if (!status.ok() && !detection_failed) {
+        detection_failed = true;
+        std::fprintf(stderr, "outagemap backtest: %s\n", status.ToString().c_str());
       }
-      return 0;
-    });
+    }
     judged = std::max(judged, minute - 1);
   };
 
@@ -275,6 +305,7 @@ int RunBacktest(const BacktestFlags& flags) {
   progress.Finish(total);
   (*store)->Stop();
   store->reset();
+  records->reset();
   std::error_code ec;
   std::filesystem::remove_all(tmpl, ec);
   std::fclose(out);
@@ -286,7 +317,7 @@ int RunBacktest(const BacktestFlags& flags) {
                "(%.0f reports/s)\n",
                total, rejected, incidents_written, flags.out.c_str(), seconds,
                static_cast<double>(total) / std::max(seconds, 1e-9));
-  return 0;
+  return detection_failed ? 1 : 0;
 }
 
 }  // namespace om::server

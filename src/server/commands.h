@@ -95,7 +95,7 @@ int RunKeys(const KeysFlags& flags);
 
 struct DetectSeriesFlags {
   // "series": detect::SeriesDetector, for any series; "live": the server's detector on a count
-  // series (detect/live_series.h).
+  // series (pipeline/live_series.h).
   std::string engine = "series";
   // NAME=VALUE overrides of detect::SeriesOptions fields (detect/series_detector.h); series only.
   std::vector<std::string> options;

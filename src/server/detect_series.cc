@@ -1,12 +1,12 @@
 // `outagemap detect-series`: scores a `timestamp,value` CSV on stdin with detect::SeriesDetector,
-// or with the server's detector (`--engine live`, detect::LiveSeriesScorer), and prints
+// or with the server's detector (`--engine live`, pipeline::LiveSeriesScorer), and prints
 // `timestamp,anomaly_score` rows (docs/detection-nab.md).
 #include <cstdio>
 #include <iostream>
 #include <string>
 
-#include "detect/live_series.h"
 #include "detect/series_detector.h"
+#include "pipeline/live_series.h"
 #include "server/commands.h"
 #include "server/server_config.h"
 
@@ -41,7 +41,7 @@ int RunLiveEngine(const DetectSeriesFlags& flags) {
     std::fprintf(stderr, "outagemap detect-series: %s\n", config.status().ToString().c_str());
     return 2;
   }
-  detect::LiveSeriesScorer scorer(config->detect);
+  pipeline::LiveSeriesScorer scorer(config->detect);
   std::ios::sync_with_stdio(false);
   return Finish(detect::ScoreCsv(std::cin, std::cout, "stdin", [&scorer](int64_t t, double value) {
     return scorer.Update(t, value);

@@ -2,23 +2,9 @@
 
 #include <algorithm>
 
-#include "api/incident_json.h"
 #include "base/log.h"
 
 namespace om::server {
-namespace {
-
-// Saves what the detector has learned, at `now_ms`. Without learning there is nothing to keep,
-// and what was learned before stays as it was.
-void SaveLearnedDispersions(LearnedDispersions& learned, const detect::Detector& detector,
-                            int64_t now_ms) {
-  if (!detector.options().learn_dispersion) return;
-  Status saved = learned.Save(*detector.Snapshot(), now_ms);
-  if (!saved.ok()) OM_LOG(kError) << "learned dispersions: " << saved.ToString();
-}
-
-}  // namespace
-
 Result<catalog::Catalog> LoadCatalog(const std::string& user_file) {
   OM_ASSIGN_OR_RETURN(catalog::Catalog catalog, catalog::Catalog::LoadBuiltin());
   if (!user_file.empty()) {
@@ -51,8 +37,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
                                                     s->ip_locator_.get(), clock, s->metrics_);
   s->detector_ = std::make_unique<detect::Detector>(config.detect);
   // Each service starts from the dispersion it had learned before the restart.
-  Result<std::unique_ptr<LearnedDispersions>> learned =
-      LearnedDispersions::Open(MetaDatabasePath(config.store.data_dir));
+  Result<std::unique_ptr<pipeline::LearnedDispersions>> learned =
+      pipeline::LearnedDispersions::Open(MetaDatabasePath(config.store.data_dir));
   if (!learned.ok()) return learned.status().WithPrefix("learned dispersions");
   s->learned_ = std::move(*learned);
   Result<std::unordered_map<std::string, double>> seeds = s->learned_->Load();
@@ -99,30 +85,23 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
     past.push_back({record.service, record.started_minute});
   }
   s->incidents_->SeedHistory(std::move(past));
-  incidents::IncidentRecords* kept = s->records_.get();
-  incidents::IncidentTracker* tracker = s->incidents_.get();
-  const Clock* now = &clock;
-  s->detector_thread_ = std::make_unique<DetectorThread>(
-      *s->detector_, *s->incidents_, *s->store_, clock, std::chrono::seconds(5),
-      [kept, tracker, now, store = s->store_.get(), gazetteer = s->gazetteer_.get(),
-       detector = s->detector_.get(), learned = s->learned_.get(),
-       last_saved_ms = ToUnixMillis(clock.Now())]() mutable {
-        // Where each open incident is: what region subscriptions match.
-        auto regions = [&](const incidents::Incident& incident) {
-          int64_t minute = ToUnixMillis(now->Now()) / 60000;
-          return store->Read([&](const store::Aggregates& a) {
-            return api::FootprintRegions(incident, a, *gazetteer, *detector, minute);
-          });
-        };
-        Status synced = kept->Sync(*tracker->Snapshot(), now->Now(), regions);
-        if (!synced.ok()) OM_LOG(kError) << "incident records: " << synced.ToString();
-        // Learned dispersions, every hour (and at Stop): a crash loses at most an hour of them.
-        int64_t now_ms = ToUnixMillis(now->Now());
-        if (now_ms - last_saved_ms >= 3600 * 1000) {
-          last_saved_ms = now_ms;
-          SaveLearnedDispersions(*learned, *detector, now_ms);
-        }
-      });
+  store::Store* counts = s->store_.get();
+  s->pipeline_ = std::make_unique<pipeline::Pipeline>(pipeline::PipelineParts{
+      .detector = *s->detector_,
+      .tracker = *s->incidents_,
+      .read_counts =
+          [counts](const auto& read) {
+            counts->Read([&](const store::Aggregates& a) {
+              read(a);
+              return 0;
+            });
+          },
+      .records = s->records_.get(),
+      .gazetteer = s->gazetteer_.get(),
+      .learned = s->learned_.get(),
+  });
+  s->detector_thread_ =
+      std::make_unique<DetectorThread>(*s->pipeline_, clock, std::chrono::seconds(5));
   Result<std::unique_ptr<auth::ApiKeys>> keys =
       auth::ApiKeys::Open(MetaDatabasePath(config.store.data_dir));
   if (!keys.ok()) return keys.status().WithPrefix("API keys");
@@ -205,7 +184,9 @@ void Server::Stop() {
   official_->Stop();
   detector_thread_->Stop();
   detecting_ = false;
-  SaveLearnedDispersions(*learned_, *detector_, ToUnixMillis(clock_->Now()));
+  if (Status saved = pipeline_->SaveLearned(clock_->Now()); !saved.ok()) {
+    OM_LOG(kError) << saved.ToString();
+  }
   store_->Stop();
 }
 

@@ -27,8 +27,9 @@
 #include "ingest/ingestor.h"
 #include "ingest/service_registry.h"
 #include "official/official_status.h"
+#include "pipeline/learned_dispersion.h"
+#include "pipeline/pipeline.h"
 #include "server/detector_thread.h"
-#include "server/learned_dispersion.h"
 #include "server/server_config.h"
 #include "store/store.h"
 #include "web/assets.h"
@@ -69,11 +70,12 @@ class Server {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ingest::Ingestor> ingestor_;
   std::unique_ptr<detect::Detector> detector_;
-  std::unique_ptr<LearnedDispersions> learned_;
+  std::unique_ptr<pipeline::LearnedDispersions> learned_;
   std::unique_ptr<incidents::IncidentRecords> records_;
   std::unique_ptr<incidents::Maintenances> maintenances_;
   std::unique_ptr<incidents::StatusPages> pages_;
   std::unique_ptr<incidents::IncidentTracker> incidents_;
+  std::unique_ptr<pipeline::Pipeline> pipeline_;
   std::unique_ptr<DetectorThread> detector_thread_;
   std::unique_ptr<auth::ApiKeys> keys_;
   std::unique_ptr<alerts::Subscriptions> subscriptions_;

@@ -1,8 +1,8 @@
-#include "server/learned_dispersion.h"
+#include "pipeline/learned_dispersion.h"
 
 #include <cmath>
 
-namespace om::server {
+namespace om::pipeline {
 namespace {
 
 constexpr double kMicro = 1e6;
@@ -53,4 +53,4 @@ Status LearnedDispersions::Save(const detect::DetectionSnapshot& snapshot, int64
   return saved;
 }
 
-}  // namespace om::server
+}  // namespace om::pipeline

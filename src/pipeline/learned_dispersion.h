@@ -18,7 +18,7 @@
 #include "db/database.h"
 #include "detect/detector.h"
 
-namespace om::server {
+namespace om::pipeline {
 
 class LearnedDispersions {
  public:
@@ -36,4 +36,4 @@ class LearnedDispersions {
   std::unique_ptr<db::Database> db_;
 };
 
-}  // namespace om::server
+}  // namespace om::pipeline

@@ -1,10 +1,10 @@
 #pragma once
-// LiveSeriesScorer runs the live per-service Detector (detector.h), the engine the server and
-// `outagemap backtest` use, on a single count series: each row's value is counted as that many
-// reports of one service in the row's minute, every minute is judged as the server's detector
-// thread judges it, and the row gets a score read from the service's status. It is what
-// `outagemap detect-series --engine live` runs, so that the engine behind the product can be
-// measured on outside series (docs/detection-nab.md).
+// LiveSeriesScorer runs the live per-service Detector (detect/detector.h) through the Pipeline
+// (pipeline.h) the server and `outagemap backtest` use, on a single count series: each row's value
+// is counted as that many reports of one service in the row's minute, every minute is judged as the
+// server's detector thread judges it, and the row gets a score read from the service's status. It
+// is what `outagemap detect-series --engine live` runs, so that the engine behind the product can
+// be measured on outside series (docs/detection-nab.md).
 //
 // The score of a row:
 //   1     the status became `outage` on this row's minute (an incident would open);
@@ -29,9 +29,11 @@
 
 #include "base/status.h"
 #include "detect/detector.h"
+#include "incidents/incident_tracker.h"
+#include "pipeline/pipeline.h"
 #include "store/aggregates.h"
 
-namespace om::detect {
+namespace om::pipeline {
 
 class LiveSeriesScorer {
  public:
@@ -41,7 +43,7 @@ class LiveSeriesScorer {
   // daily rows still work; a longer gap's count is put in its last day).
   static constexpr int64_t kMaxSpreadMinutes = 1440;
 
-  explicit LiveSeriesScorer(DetectOptions options = {});
+  explicit LiveSeriesScorer(detect::DetectOptions options = {});
   LiveSeriesScorer(const LiveSeriesScorer&) = delete;
   LiveSeriesScorer& operator=(const LiveSeriesScorer&) = delete;
 
@@ -61,9 +63,11 @@ class LiveSeriesScorer {
  private:
   void Judge(int64_t minute);
 
-  const DetectOptions options_;
+  const detect::DetectOptions options_;
   store::Aggregates aggregates_;
-  Detector detector_;
+  detect::Detector detector_;
+  incidents::IncidentTracker tracker_;
+  Pipeline pipeline_;
   int64_t judged_minute_ = INT64_MIN;  // the last minute judged
   int64_t pruned_day_ = INT64_MIN;
   detect::Status last_status_ = detect::Status::kNormal;
@@ -71,4 +75,4 @@ class LiveSeriesScorer {
   double pending_score_ = 0;  // the highest score of the minutes judged since the last row
 };
 
-}  // namespace om::detect
+}  // namespace om::pipeline

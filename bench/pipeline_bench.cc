@@ -4,7 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "server/learned_dispersion.h"
+#include "pipeline/learned_dispersion.h"
 #include "testing/temp_dir.h"
 
 namespace om {
@@ -12,7 +12,7 @@ namespace {
 
 void BM_LearnedDispersionsSave_10kServices(benchmark::State& state) {
   testing::TempDir dir;
-  auto learned = server::LearnedDispersions::Open(dir.str() + "/meta.db");
+  auto learned = pipeline::LearnedDispersions::Open(dir.str() + "/meta.db");
   if (!learned.ok()) {
     state.SkipWithError(learned.status().ToString().c_str());
     return;

@@ -1,4 +1,4 @@
-#include "server/learned_dispersion.h"
+#include "pipeline/learned_dispersion.h"
 
 #include <cmath>
 
@@ -6,7 +6,7 @@
 
 #include "testing/temp_dir.h"
 
-namespace om::server {
+namespace om::pipeline {
 namespace {
 
 detect::DetectionSnapshot SnapshotOf(std::initializer_list<std::pair<const char*, double>> rows) {
@@ -53,4 +53,4 @@ TEST(LearnedDispersionsTest, AnUnwritablePathIsAnErrorNamingIt) {
 }
 
 }  // namespace
-}  // namespace om::server
+}  // namespace om::pipeline

@@ -1,10 +1,10 @@
-#include "detect/live_series.h"
+#include "pipeline/live_series.h"
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 
-namespace om::detect {
+namespace om::pipeline {
 namespace {
 
 constexpr int64_t kDayMinutes = 1440;
@@ -19,13 +19,20 @@ int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) 
 
 }  // namespace
 
-LiveSeriesScorer::LiveSeriesScorer(DetectOptions options) : options_(options), detector_(options) {}
+LiveSeriesScorer::LiveSeriesScorer(detect::DetectOptions options)
+    : options_(options),
+      detector_(options),
+      pipeline_(PipelineParts{
+          .detector = detector_,
+          .tracker = tracker_,
+          .read_counts = [this](const auto& read) { read(aggregates_); },
+      }) {}
 
 void LiveSeriesScorer::Judge(int64_t minute) {
-  detector_.Tick(aggregates_, minute);
+  pipeline_.EvaluateMinute(aggregates_, minute);
   judged_minute_ = minute;
   auto snapshot = detector_.Snapshot();  // held while `s` points into it
-  const ServiceState* s = snapshot->Find(kSeriesService);
+  const detect::ServiceState* s = snapshot->Find(kSeriesService);
   detect::Status before = last_status_;
   last_status_ = s ? s->status : detect::Status::kNormal;
   double ratio = s && options_.outage_score > 0 ? s->score / options_.outage_score : 0;
@@ -94,4 +101,4 @@ Result<double> LiveSeriesScorer::Update(int64_t t_seconds, double value) {
   return score;
 }
 
-}  // namespace om::detect
+}  // namespace om::pipeline

@@ -1,4 +1,4 @@
-#include "detect/live_series.h"
+#include "pipeline/live_series.h"
 
 #include <cmath>
 #include <random>
@@ -8,7 +8,7 @@
 
 #include "detect/series_detector.h"
 
-namespace om::detect {
+namespace om::pipeline {
 namespace {
 
 constexpr int64_t kT0 = 1767225600;  // 2026-01-01 00:00:00 UTC
@@ -61,7 +61,8 @@ TEST(LiveSeriesScorerTest, RowsFiveMinutesApartAreJudgedLikeSparseMinutes) {
   }
   EXPECT_EQ(before, 0);
   EXPECT_EQ(first_onset, kOutageRow);
-  EXPECT_EQ(scorer.last_status(), Status::kOutage) << "one row after the hour: not yet clear";
+  EXPECT_EQ(scorer.last_status(), detect::Status::kOutage)
+      << "one row after the hour: not yet clear";
 }
 
 TEST(LiveSeriesScorerTest, RefusesWhatIsNotACount) {
@@ -123,12 +124,12 @@ TEST(LiveSeriesScorerTest, TheCsvDriverNamesTheLineOfABadCount) {
   LiveSeriesScorer scorer;
   std::istringstream in("timestamp,value\n2026-01-01 00:00:00,3\n2026-01-01 00:05:00,2.5\n");
   std::ostringstream out;
-  om::Status s = ScoreCsv(in, out, "stdin",
-                          [&scorer](int64_t t, double value) { return scorer.Update(t, value); });
+  om::Status s = detect::ScoreCsv(
+      in, out, "stdin", [&scorer](int64_t t, double value) { return scorer.Update(t, value); });
   EXPECT_EQ(s.message(),
             "stdin:3: value: the live engine counts reports: a non-negative integer below 2^28");
   EXPECT_EQ(out.str(), "timestamp,anomaly_score\n2026-01-01 00:00:00,0\n");
 }
 
 }  // namespace
-}  // namespace om::detect
+}  // namespace om::pipeline

@@ -1,0 +1,82 @@
+#pragma once
+// Pipeline is the one path from counts to incidents. Each judged minute runs, in this order:
+//   1. the detector's tick over every service (detect::Detector::Tick);
+//   2. the incident tracker's update from the detector's snapshot (incidents::IncidentTracker);
+// and after each batch of minutes, outside the counts' lock:
+//   3. the incident records, when kept: the footprint regions of the open incidents are measured
+//      (detect::FootprintRegions) and the tracker's snapshot is folded into the records
+//      (incidents::IncidentRecords::Sync), whose updates the notifier sends;
+//   4. the learned dispersions, when kept, saved once an hour of the clock given.
+// The server's detector thread (and so the demo), `backtest` and `detect-series --engine live`
+// all judge through it, so what the backtest measures is what the server does.
+//
+// Thread-safety: not thread-safe; one thread judges (the detector thread, or the command's main
+// thread). The detector and the tracker publish snapshots that other threads read.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "base/status.h"
+#include "base/time.h"
+#include "detect/detector.h"
+#include "geo/gazetteer.h"
+#include "incidents/incident_records.h"
+#include "incidents/incident_tracker.h"
+#include "pipeline/learned_dispersion.h"
+#include "store/aggregates.h"
+
+namespace om::pipeline {
+
+// Runs a function with read access to the counts (for the server, Store::Read: under the
+// aggregates' shared lock). The pipeline takes the lock once per judged minute, so that the store
+// writer is never held up for longer than one minute's judgement.
+using ReadCountsFn = std::function<void(const std::function<void(const store::Aggregates&)>&)>;
+
+// What a pipeline judges with. All borrowed; they must outlive the pipeline.
+struct PipelineParts {
+  detect::Detector& detector;
+  incidents::IncidentTracker& tracker;
+  ReadCountsFn read_counts;
+  // Optional: the records people follow (step 3). Needs `gazetteer` for the regions.
+  incidents::IncidentRecords* records = nullptr;
+  const geo::Gazetteer* gazetteer = nullptr;
+  // Optional: where the detector's learned dispersions are kept (step 4).
+  LearnedDispersions* learned = nullptr;
+};
+
+class Pipeline {
+ public:
+  explicit Pipeline(PipelineParts parts);
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // Steps 1 and 2 for `minute` over `counts`. REQUIRES: the caller has read access to `counts`
+  // (its lock held); minutes strictly increase from call to call.
+  void EvaluateMinute(const store::Aggregates& counts, int64_t minute);
+
+  // Called after each minute judged by EvaluateMinutes, with the counts still readable.
+  using MinuteFn = std::function<void(const store::Aggregates& counts, int64_t minute)>;
+  // Judges minutes first..last in order (EvaluateMinute, each under its own read of the counts;
+  // `each` after each), then brings the records up to date and saves what the detector learned
+  // when due (steps 3 and 4), stamped `now`. Nothing is judged when last < first, but the records
+  // are still synced. Errors of steps 3 and 4 are returned after both ran; judging goes on.
+  Status EvaluateMinutes(int64_t first, int64_t last, Timestamp now,
+                         const MinuteFn& each = nullptr);
+
+  // Saves the learned dispersions now (at shutdown), when they are kept and learning is on.
+  Status SaveLearned(Timestamp now);
+
+  // The last minute judged; INT64_MIN before the first.
+  int64_t last_minute() const { return last_minute_; }
+
+ private:
+  // Steps 3 and 4.
+  Status Commit(Timestamp now);
+
+  PipelineParts parts_;
+  int64_t last_minute_ = INT64_MIN;
+  int64_t learned_saved_ms_ = INT64_MIN;  // when the learned dispersions were last saved
+};
+
+}  // namespace om::pipeline
