@@ -554,6 +554,55 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
   s.dispersion = t.dispersion;
 }
 
+std::vector<ServiceRunState> Detector::ExportState() const {
+  std::vector<ServiceRunState> out;
+  for (const Tracker& t : trackers_) {
+    if (t.state.service.empty()) continue;
+    if (t.state.status == Status::kNormal && t.possible_run == 0 && t.outage_run == 0 &&
+        t.quiet_run == 0 && t.calibration_pending == 0) {
+      continue;  // the initial state: its learned dispersion is kept hourly (LearnedDispersions)
+    }
+    ServiceRunState r;
+    r.service = t.state.service;
+    r.status = t.state.status;
+    r.since_minute = t.state.since_minute;
+    r.evaluated_minute = t.state.evaluated_minute;
+    r.possible_run = t.possible_run;
+    r.outage_run = t.outage_run;
+    r.quiet_run = t.quiet_run;
+    r.dispersion = t.dispersion;
+    r.calibration_pending = t.calibration_pending;
+    r.calibration_last = t.calibration_last;
+    out.push_back(std::move(r));
+  }
+  // Services not ticked since a restore keep what was restored.
+  for (const auto& [service, r] : restored_) out.push_back(r);
+  return out;
+}
+
+void Detector::RestoreState(std::vector<ServiceRunState> state) {
+  for (ServiceRunState& r : state) {
+    std::string service = r.service;
+    restored_[service] = std::move(r);
+  }
+}
+
+void Detector::Restore(const ServiceRunState& r, Tracker& t) const {
+  t.state.status = r.status;
+  t.state.since_minute = r.since_minute;
+  t.state.evaluated_minute = r.evaluated_minute;
+  t.possible_run = r.possible_run;
+  t.outage_run = r.outage_run;
+  t.quiet_run = r.quiet_run;
+  t.calibration_pending = r.calibration_pending;
+  t.calibration_last = r.calibration_last;
+  if (options_.learn_dispersion && std::isfinite(r.dispersion)) {
+    t.dispersion = std::clamp(r.dispersion, options_.dispersion,
+                              std::max(options_.max_dispersion, options_.dispersion));
+    t.state.dispersion = t.dispersion;
+  }
+}
+
 void Detector::SeedDispersions(std::unordered_map<std::string, double> learned) {
   seeded_dispersions_ = std::move(learned);
 }
@@ -569,6 +618,10 @@ void Detector::Tick(const store::Aggregates& a, int64_t minute) {
     if (t.state.service.empty()) {
       t.state.service = services[i];
       t.state.since_minute = minute;
+      if (auto found = restored_.find(services[i]); found != restored_.end()) {
+        Restore(found->second, t);
+        restored_.erase(found);
+      }
     }
     Evaluate(a, i, minute, t);
     snapshot->index.emplace(t.state.service, snapshot->services.size());

@@ -132,6 +132,24 @@ struct ServiceState {
                                    // before its first tick
 };
 
+// What the detector knows of a service beyond its counts: its status and the runs and learned
+// terms that decide the next one. Exported so that a restart continues where it stopped
+// (pipeline/pipeline_state.h keeps it); baselines are not in it, they are recomputed from the
+// counts.
+struct ServiceRunState {
+  std::string service;
+  Status status = Status::kNormal;
+  int64_t since_minute = 0;
+  int64_t evaluated_minute = 0;
+  int possible_run = 0;
+  int outage_run = 0;
+  int quiet_run = 0;
+  double dispersion = NAN;  // NaN: not learned yet
+  int calibration_pending = 0;
+  int64_t calibration_last = 0;
+  bool operator==(const ServiceRunState&) const = default;
+};
+
 // An immutable view of every tracked service, published after each tick.
 struct DetectionSnapshot {
   int64_t minute = 0;  // the last complete minute evaluated
@@ -162,6 +180,14 @@ class Detector {
   // [dispersion, max_dispersion]. So a restart does not relearn for days. REQUIRES: called
   // before the first Tick().
   void SeedDispersions(std::unordered_map<std::string, double> learned);
+
+  // The run state of every service not in the initial one (normal, no runs, nothing pending to
+  // calibrate), and of those restored but not ticked since. Detector thread only.
+  std::vector<ServiceRunState> ExportState() const;
+  // Services start from `state` (as exported before a restart) instead of the initial state; a
+  // restored dispersion takes precedence over a seeded one, kept within [dispersion,
+  // max_dispersion]. REQUIRES: called before the first Tick().
+  void RestoreState(std::vector<ServiceRunState> state);
 
   // The baseline alone, for tests and for the API's expected band.
   // NaN when the service is too young to have a baseline.
@@ -226,6 +252,8 @@ class Detector {
     DayProfile day;                // recomputed when its local day ends
   };
   void Evaluate(const store::Aggregates& aggregates, uint32_t service, int64_t minute, Tracker& t);
+  // Sets a new tracker from a restored run state.
+  void Restore(const ServiceRunState& r, Tracker& t) const;
   // Tunes t.dispersion after minute `minute` scored `score` (DetectOptions::learn_dispersion).
   void LearnDispersion(Tracker& t, int64_t minute, double score) const;
   // Whether one of the service's busiest regions or countries (`cities`: any of its cities) of
@@ -246,6 +274,7 @@ class Detector {
 
   const DetectOptions options_;
   std::unordered_map<std::string, double> seeded_dispersions_;  // detector thread only
+  std::unordered_map<std::string, ServiceRunState> restored_;   // detector thread only
   std::vector<Tracker> trackers_;  // by aggregates' service index; detector thread only
 
   mutable Mutex mu_;

@@ -48,8 +48,34 @@ void IncidentTracker::Refresh(const store::Aggregates& a, Incident& incident, in
   }
 }
 
+TrackerState IncidentTracker::ExportState(int64_t resolved_within_minutes) const {
+  TrackerState state;
+  state.next_number = next_number_;
+  state.open = open_;
+  for (const Incident& incident : resolved_) {
+    if (last_minute_ == INT64_MIN ||
+        last_minute_ - incident.resolved_minute <= resolved_within_minutes) {
+      state.resolved.push_back(incident);
+    }
+  }
+  return state;
+}
+
+void IncidentTracker::RestoreState(TrackerState state) {
+  next_number_ = std::max(next_number_, state.next_number);
+  open_ = std::move(state.open);
+  resolved_ = std::move(state.resolved);
+  if (resolved_.size() > options_.max_resolved) {
+    resolved_.erase(
+        resolved_.begin(),
+        resolved_.begin() + static_cast<ptrdiff_t>(resolved_.size() - options_.max_resolved));
+  }
+  Publish();
+}
+
 void IncidentTracker::Update(const store::Aggregates& a, const detect::DetectionSnapshot& d) {
   int64_t minute = d.minute;
+  last_minute_ = minute;
   // Open incidents: refresh, and resolve those whose service is back to normal.
   for (size_t i = 0; i < open_.size();) {
     Incident& incident = open_[i];

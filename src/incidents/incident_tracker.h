@@ -85,6 +85,15 @@ struct IncidentSnapshot {
   const Incident* Find(const std::string& id) const;
 };
 
+// What the tracker holds beyond what the records keep: its open incidents, those resolved
+// recently (which can still reopen or be linked), and the next number. Exported so that a restart
+// continues the same incidents (pipeline/pipeline_state.h keeps it).
+struct TrackerState {
+  uint64_t next_number = 0;
+  std::vector<Incident> open;
+  std::vector<Incident> resolved;  // oldest first
+};
+
 class IncidentTracker {
  public:
   // The services `service` depends on directly (catalog `depends_on`). Must be thread-safe.
@@ -115,6 +124,14 @@ class IncidentTracker {
   };
   void SeedHistory(std::vector<PastIncident> past);
 
+  // The open incidents, those resolved within the last `resolved_within_minutes` of the last
+  // update (at most max_resolved), and the next number. Detector thread only.
+  TrackerState ExportState(int64_t resolved_within_minutes = 1440) const;
+  // Continues from `state` (as exported before a restart): its incidents are open or resolved as
+  // they were, numbering goes on from the larger of its next number and the options'. Publishes a
+  // snapshot. REQUIRES: before the first Update.
+  void RestoreState(TrackerState state);
+
   // Whether `upstream` is a learned upstream of `service` (see IncidentOptions). Detector thread
   // only (tests).
   bool LearnedUpstream(const std::string& upstream, const std::string& service) const;
@@ -134,8 +151,9 @@ class IncidentTracker {
   const UpstreamsFn upstreams_;
   const SuppressedFn suppressed_;
   uint64_t next_number_;
-  std::vector<Incident> open_;      // detector thread only
-  std::vector<Incident> resolved_;  // oldest first
+  int64_t last_minute_ = INT64_MIN;  // of the last Update; detector thread only
+  std::vector<Incident> open_;       // detector thread only
+  std::vector<Incident> resolved_;   // oldest first
   // Learned dependencies: how often a service's incident started with one of another's (first
   // service started first), and how many incidents each service had. Detector thread only.
   std::unordered_map<std::string, std::unordered_map<std::string, int>> together_;

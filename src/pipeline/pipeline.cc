@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/check.h"
+#include "base/log.h"
 #include "detect/footprint.h"
 
 namespace om::pipeline {
@@ -28,6 +29,8 @@ void Pipeline::EvaluateMinute(const store::Aggregates& counts, int64_t minute) {
 }
 
 Status Pipeline::EvaluateMinutes(int64_t first, int64_t last, Timestamp now, const MinuteFn& each) {
+  // Never a minute twice (after Restore, the caller may ask from before the saved minute).
+  if (last_minute_ != INT64_MIN) first = std::max(first, last_minute_ + 1);
   for (int64_t m = first; m <= last; ++m) {
     parts_.read_counts([&](const store::Aggregates& counts) {
       EvaluateMinute(counts, m);
@@ -68,6 +71,14 @@ Status Pipeline::Commit(Timestamp now) {
             .WithPrefix("incident records");
   }
   int64_t now_ms = ToUnixMillis(now);
+  if (parts_.state && last_minute_ != INT64_MIN) {
+    PipelineState state;
+    state.minute = last_minute_;
+    state.services = parts_.detector.ExportState();
+    state.incidents = parts_.tracker.ExportState();
+    Status saved = parts_.state->Save(state, now_ms).WithPrefix("pipeline state");
+    if (status.ok()) status = saved;
+  }
   if (learned_saved_ms_ == INT64_MIN) learned_saved_ms_ = now_ms;
   if (now_ms - learned_saved_ms_ >= kSaveLearnedEveryMs) {
     learned_saved_ms_ = now_ms;
@@ -75,6 +86,24 @@ Status Pipeline::Commit(Timestamp now) {
     if (status.ok()) status = saved;
   }
   return status;
+}
+
+Result<bool> Pipeline::Restore(int64_t now_minute) {
+  OM_CHECK(last_minute_ == INT64_MIN) << "Restore after judging";
+  if (!parts_.state) return false;
+  Result<std::optional<PipelineState>> loaded = parts_.state->Load();
+  if (!loaded.ok()) return loaded.status();
+  if (!loaded->has_value()) return false;
+  PipelineState& state = **loaded;
+  if (state.minute > now_minute) {
+    OM_LOG(kWarning) << "the saved detection state is of minute " << state.minute
+                     << ", after the clock's minute " << now_minute << ": detection starts afresh";
+    return false;
+  }
+  parts_.detector.RestoreState(std::move(state.services));
+  parts_.tracker.RestoreState(std::move(state.incidents));
+  last_minute_ = state.minute;
+  return true;
 }
 
 Status Pipeline::SaveLearned(Timestamp now) {

@@ -6,7 +6,10 @@
 //   3. the incident records, when kept: the footprint regions of the open incidents are measured
 //      (detect::FootprintRegions) and the tracker's snapshot is folded into the records
 //      (incidents::IncidentRecords::Sync), whose updates the notifier sends;
-//   4. the learned dispersions, when kept, saved once an hour of the clock given.
+//   4. the learned dispersions, when kept, saved once an hour of the clock given;
+//   5. the pipeline's state, when kept (pipeline_state.h): the detector's run states and the
+//      tracker's incidents as of the last judged minute, so that a restart continues them
+//      (Restore).
 // The server's detector thread (and so the demo), `backtest` and `detect-series --engine live`
 // all judge through it, so what the backtest measures is what the server does.
 //
@@ -24,6 +27,7 @@
 #include "incidents/incident_records.h"
 #include "incidents/incident_tracker.h"
 #include "pipeline/learned_dispersion.h"
+#include "pipeline/pipeline_state.h"
 #include "store/aggregates.h"
 
 namespace om::pipeline {
@@ -43,6 +47,8 @@ struct PipelineParts {
   const geo::Gazetteer* gazetteer = nullptr;
   // Optional: where the detector's learned dispersions are kept (step 4).
   LearnedDispersions* learned = nullptr;
+  // Optional: where the pipeline's state is kept (step 5).
+  PipelineStateStore* state = nullptr;
 };
 
 class Pipeline {
@@ -57,21 +63,30 @@ class Pipeline {
 
   // Called after each minute judged by EvaluateMinutes, with the counts still readable.
   using MinuteFn = std::function<void(const store::Aggregates& counts, int64_t minute)>;
-  // Judges minutes first..last in order (EvaluateMinute, each under its own read of the counts;
-  // `each` after each), then brings the records up to date and saves what the detector learned
-  // when due (steps 3 and 4), stamped `now`. Nothing is judged when last < first, but the records
-  // are still synced. Errors of steps 3 and 4 are returned after both ran; judging goes on.
+  // Judges minutes first..last in order, from after last_minute() at the earliest (EvaluateMinute,
+  // each under its own read of the counts; `each` after each), then brings the records up to date
+  // and saves what the detector learned when due (steps 3 and 4), stamped `now`. Nothing is judged
+  // when last < first, but the records are still synced. Errors of steps 3 to 5 are returned after
+  // all ran; judging goes on.
   Status EvaluateMinutes(int64_t first, int64_t last, Timestamp now,
                          const MinuteFn& each = nullptr);
 
   // Saves the learned dispersions now (at shutdown), when they are kept and learning is on.
   Status SaveLearned(Timestamp now);
 
+  // Continues from the saved state (step 5), when there is one: the detector and the tracker
+  // take it up and last_minute() is its minute, from which the caller judges on. A state from
+  // after `now_minute` (the clock went back, or the data dir was written on a demo's clock) is
+  // left alone: judging on from it would wait until the clock caught up. Returns whether a state
+  // was restored; a state that cannot be read is an error (the caller may start afresh).
+  // REQUIRES: before the first minute is judged.
+  Result<bool> Restore(int64_t now_minute);
+
   // The last minute judged; INT64_MIN before the first.
   int64_t last_minute() const { return last_minute_; }
 
  private:
-  // Steps 3 and 4.
+  // Steps 3, 4 and 5.
   Status Commit(Timestamp now);
 
   PipelineParts parts_;

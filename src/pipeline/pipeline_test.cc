@@ -17,15 +17,31 @@ constexpr uint32_t kMinneapolis = 5037649, kLosAngeles = 5368361, kChicago = 488
 class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    Start(/*keep_state=*/true);
+    for (int64_t m = kT0; m < kToday; ++m) AddMinute(m, 0);
+  }
+  // Builds the detection parts afresh over the same meta.db and counts, as a restarted server
+  // does: the tracker numbers on from the records, and (`keep_state`) the pipeline keeps and
+  // restores its state.
+  void Start(bool keep_state) {
+    pipeline_.reset();
+    records_.reset();
     auto records = incidents::IncidentRecords::Open(dir_.str() + "/meta.db");
     ASSERT_TRUE(records.ok()) << records.status().ToString();
     records_ = std::move(*records);
     auto learned = LearnedDispersions::Open(dir_.str() + "/meta.db");
     ASSERT_TRUE(learned.ok()) << learned.status().ToString();
     learned_ = std::move(*learned);
+    auto state = PipelineStateStore::Open(dir_.str() + "/meta.db");
+    ASSERT_TRUE(state.ok()) << state.status().ToString();
+    state_ = std::move(*state);
+    detector_ = std::make_unique<detect::Detector>(detect::DetectOptions{});
+    incidents::IncidentOptions options;
+    options.first_number = std::max(options.first_number, records_->MaxNumber() + 1);
+    tracker_ = std::make_unique<incidents::IncidentTracker>(options);
     pipeline_ = std::make_unique<Pipeline>(PipelineParts{
-        .detector = detector_,
-        .tracker = tracker_,
+        .detector = *detector_,
+        .tracker = *tracker_,
         .read_counts =
             [this](const auto& read) {
               ++reads_;
@@ -34,8 +50,15 @@ class PipelineTest : public ::testing::Test {
         .records = records_.get(),
         .gazetteer = &gazetteer_,
         .learned = learned_.get(),
+        .state = keep_state ? state_.get() : nullptr,
     });
-    for (int64_t m = kT0; m < kToday; ++m) AddMinute(m, 0);
+  }
+  // Adds each minute's reports (`extra` more in Minneapolis) and judges it, one batch a minute.
+  void Run(int64_t from, int64_t to, uint32_t extra) {
+    for (int64_t m = from; m < to; ++m) {
+      AddMinute(m, extra);
+      ASSERT_TRUE(pipeline_->EvaluateMinutes(m, m, At(m + 1)).ok());
+    }
   }
   // One minute's usual reports, and `extra` more in Minneapolis.
   void AddMinute(int64_t minute, uint32_t extra) {
@@ -60,10 +83,11 @@ class PipelineTest : public ::testing::Test {
   const geo::Gazetteer& gazetteer_ = geo::TestingBuiltinGazetteer();
   testing::TempDir dir_;
   store::Aggregates counts_;
-  detect::Detector detector_{detect::DetectOptions{}};
-  incidents::IncidentTracker tracker_;
+  std::unique_ptr<detect::Detector> detector_;
+  std::unique_ptr<incidents::IncidentTracker> tracker_;
   std::unique_ptr<incidents::IncidentRecords> records_;
   std::unique_ptr<LearnedDispersions> learned_;
+  std::unique_ptr<PipelineStateStore> state_;
   std::unique_ptr<Pipeline> pipeline_;
   int reads_ = 0;
 };
@@ -84,28 +108,77 @@ TEST_F(PipelineTest, AnOutageBecomesARecordWithItsRegionAndIsResolvedByTheCrowd)
   EXPECT_EQ(seen.back(), kToday + 59);
   EXPECT_EQ(pipeline_->last_minute(), kToday + 59);
   EXPECT_EQ(reads_, 60) << "one read of the counts per judged minute, none for regions";
+  EXPECT_EQ(state_->Load()->value().minute, kToday + 59) << "the state is kept after each batch";
   EXPECT_TRUE(records_->List(10).empty());
   // Twenty more reports a minute in Minneapolis for half an hour.
-  int64_t m = kToday + 60;
-  for (; m < kToday + 90; ++m) {
-    AddMinute(m, 20);
-    ASSERT_TRUE(pipeline_->EvaluateMinutes(m, m, At(m + 1)).ok());
-  }
+  Run(kToday + 60, kToday + 90, 20);
   auto opened = records_->List(10);
   ASSERT_EQ(opened.size(), 1u) << "one outage, one record";
   EXPECT_EQ(opened[0].service, "outlook");
   EXPECT_FALSE(opened[0].resolved());
   EXPECT_EQ(opened[0].regions, (std::vector<std::string>{"US-MN"}));
   // Back to usual: the crowd resolves it, and the record follows.
-  for (; m < kToday + 180; ++m) {
-    AddMinute(m, 0);
-    ASSERT_TRUE(pipeline_->EvaluateMinutes(m, m, At(m + 1)).ok());
-  }
+  Run(kToday + 90, kToday + 180, 0);
   auto resolved = records_->List(10);
   ASSERT_EQ(resolved.size(), 1u);
   EXPECT_TRUE(resolved[0].resolved());
   EXPECT_EQ(resolved[0].id, opened[0].id);
-  EXPECT_EQ(tracker_.Snapshot()->incidents.size(), 1u);
+  EXPECT_EQ(tracker_->Snapshot()->incidents.size(), 1u);
+}
+
+TEST_F(PipelineTest, ARestartMidOutageContinuesTheSameIncident) {
+  Run(kToday, kToday + 60, 0);
+  Run(kToday + 60, kToday + 80, 20);
+  auto before = records_->List(10);
+  ASSERT_EQ(before.size(), 1u);
+  ASSERT_EQ(before[0].updates.size(), 1u) << "opened once";
+  // A restart (kill -9 after the last batch): the outage goes on.
+  Start(/*keep_state=*/true);
+  // A state from after the clock's now is left alone.
+  auto ahead = pipeline_->Restore(kToday + 78);
+  ASSERT_TRUE(ahead.ok());
+  EXPECT_FALSE(*ahead);
+  EXPECT_EQ(pipeline_->last_minute(), INT64_MIN);
+  auto restored = pipeline_->Restore(kToday + 80);
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_TRUE(*restored);
+  EXPECT_EQ(pipeline_->last_minute(), kToday + 79);
+  ASSERT_EQ(tracker_->Snapshot()->incidents.size(), 1u) << "the open incident at once";
+  EXPECT_EQ(tracker_->Snapshot()->incidents[0].id, before[0].id);
+  // Judging from before the saved minute (as a warm-up would) judges nothing twice.
+  ASSERT_TRUE(pipeline_->EvaluateMinutes(kToday + 50, kToday + 79, At(kToday + 80)).ok());
+  EXPECT_EQ(pipeline_->last_minute(), kToday + 79);
+  Run(kToday + 80, kToday + 95, 20);
+  auto during = records_->List(10);
+  ASSERT_EQ(during.size(), 1u) << "one outage, one incident across the restart";
+  EXPECT_EQ(during[0].id, before[0].id);
+  EXPECT_FALSE(during[0].resolved());
+  EXPECT_EQ(during[0].updates.size(), 1u) << "no second opening, so no second notification";
+  // Down again; the outage ends while the server is down. Back an hour later, the minutes missed
+  // are judged and the incident resolves, still the same one.
+  for (int64_t m = kToday + 95; m < kToday + 155; ++m) AddMinute(m, 0);
+  Start(/*keep_state=*/true);
+  ASSERT_TRUE(pipeline_->Restore(kToday + 155).ok());
+  ASSERT_TRUE(pipeline_->EvaluateMinutes(kToday + 95, kToday + 154, At(kToday + 155)).ok());
+  auto after = records_->List(10);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].id, before[0].id);
+  EXPECT_TRUE(after[0].resolved());
+  ASSERT_EQ(tracker_->Snapshot()->incidents.size(), 1u);
+  EXPECT_FALSE(tracker_->Snapshot()->incidents[0].open());
+}
+
+// Without the kept state, the same restart opens a second incident beside the first, which stays
+// open: what the state is for.
+TEST_F(PipelineTest, WithoutItsStateARestartMidOutageOpensASecondIncident) {
+  Run(kToday, kToday + 60, 0);
+  Run(kToday + 60, kToday + 80, 20);
+  Start(/*keep_state=*/false);
+  Run(kToday + 80, kToday + 95, 20);
+  auto records = records_->List(10);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_FALSE(records[0].resolved());
+  EXPECT_FALSE(records[1].resolved());
 }
 
 TEST_F(PipelineTest, LearnedDispersionsAreSavedHourlyAndOnRequest) {
@@ -123,8 +196,8 @@ TEST_F(PipelineTest, LearnedDispersionsAreSavedHourlyAndOnRequest) {
 }
 
 TEST_F(PipelineTest, RecordsNeedTheGazetteer) {
-  EXPECT_DEATH(Pipeline(PipelineParts{.detector = detector_,
-                                      .tracker = tracker_,
+  EXPECT_DEATH(Pipeline(PipelineParts{.detector = *detector_,
+                                      .tracker = *tracker_,
                                       .read_counts = [](const auto&) {},
                                       .records = records_.get()}),
                "gazetteer");

@@ -19,7 +19,11 @@ void DetectorThread::Stop() { worker_.Stop(); }
 
 void DetectorThread::Round() {
   int64_t complete = MinuteOf(clock_.Now() - grace_) - 1;
-  if (last_ == INT64_MIN) last_ = complete - 30;
+  // The first round: on from the minute a restored pipeline had judged, else a warm-up over the
+  // last half hour so that the server knows at once which services are in an outage.
+  if (last_ == INT64_MIN) {
+    last_ = pipeline_.last_minute() != INT64_MIN ? pipeline_.last_minute() : complete - 30;
+  }
   if (complete <= last_) return;
   Status judged =
       pipeline_.EvaluateMinutes(std::max(last_ + 1, complete - 60), complete, clock_.Now());

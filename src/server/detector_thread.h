@@ -3,8 +3,10 @@
 // through the Pipeline (detector, incident tracker, records, learned dispersions), which reads the
 // store's aggregates under their shared lock.
 // It polls the clock every 200 ms of wall time, so a fast demo clock is followed minute by minute;
-// when it falls behind it catches up at most 60 minutes at once. On start it warms up over the last
-// 30 minutes, so a restarted server knows at once which services are in an outage.
+// when it falls behind it catches up at most 60 minutes at once. On start it goes on from the
+// minute a restored pipeline had judged (pipeline::Pipeline::Restore; minutes more than an hour
+// old are jumped), else it warms up over the last 30 minutes, so a restarted server knows at once
+// which services are in an outage.
 //
 // Thread-safety: Start/Stop from the owning thread.
 

@@ -85,6 +85,10 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
     past.push_back({record.service, record.started_minute});
   }
   s->incidents_->SeedHistory(std::move(past));
+  Result<std::unique_ptr<pipeline::PipelineStateStore>> pipeline_state =
+      pipeline::PipelineStateStore::Open(MetaDatabasePath(config.store.data_dir));
+  if (!pipeline_state.ok()) return pipeline_state.status().WithPrefix("pipeline state");
+  s->pipeline_state_ = std::move(*pipeline_state);
   store::Store* counts = s->store_.get();
   s->pipeline_ = std::make_unique<pipeline::Pipeline>(pipeline::PipelineParts{
       .detector = *s->detector_,
@@ -99,7 +103,16 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
       .records = s->records_.get(),
       .gazetteer = s->gazetteer_.get(),
       .learned = s->learned_.get(),
+      .state = s->pipeline_state_.get(),
   });
+  // A restart continues the incidents and statuses it had (same ids, no second opening).
+  Result<bool> restored = s->pipeline_->Restore(MinuteOf(clock.Now()));
+  if (!restored.ok()) {
+    // Detection starts afresh, as before this state existed; the records and counts are intact.
+    OM_LOG(kError) << restored.status().ToString() << "; detection starts afresh";
+  } else if (*restored) {
+    OM_LOG(kInfo) << "detection continues from minute " << s->pipeline_->last_minute();
+  }
   s->detector_thread_ =
       std::make_unique<DetectorThread>(*s->pipeline_, clock, std::chrono::seconds(5));
   Result<std::unique_ptr<auth::ApiKeys>> keys =

@@ -75,6 +75,7 @@ class Server {
   std::unique_ptr<incidents::Maintenances> maintenances_;
   std::unique_ptr<incidents::StatusPages> pages_;
   std::unique_ptr<incidents::IncidentTracker> incidents_;
+  std::unique_ptr<pipeline::PipelineStateStore> pipeline_state_;
   std::unique_ptr<pipeline::Pipeline> pipeline_;
   std::unique_ptr<DetectorThread> detector_thread_;
   std::unique_ptr<auth::ApiKeys> keys_;
