@@ -4,6 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "db/testing_meta_store.h"
 #include "pipeline/learned_dispersion.h"
 #include "testing/temp_dir.h"
 
@@ -12,7 +13,8 @@ namespace {
 
 void BM_LearnedDispersionsSave_10kServices(benchmark::State& state) {
   testing::TempDir dir;
-  auto learned = pipeline::LearnedDispersions::Open(dir.str() + "/meta.db");
+  auto meta = db::TestingMetaStore(dir.str());
+  auto learned = pipeline::LearnedDispersions::Open(*meta);
   if (!learned.ok()) {
     state.SkipWithError(learned.status().ToString().c_str());
     return;

@@ -38,7 +38,7 @@ ALLOWED = {
     "pipeline": {"base", "store", "geo", "detect", "incidents", "db"},
     "alerts": {"base", "incidents", "db", "net"},
     "api": {"base", "ingest", "store", "geo", "catalog", "incidents", "detect", "web", "auth",
-            "alerts", "json", "official"},
+            "alerts", "json", "official", "db"},
     "server": ALL,
 }
 

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "db/testing_meta_store.h"
 #include "testing/fake_clock.h"
 #include "testing/loopback_http.h"
 #include "testing/temp_dir.h"
@@ -53,14 +54,14 @@ TEST(NotifierTest, WebhookSignatureIsHmacSha256) {
 
 TEST(NotifierTest, DeliversInOrderRetriesWithBackoffAndResumesAfterRestart) {
   testing::TempDir dir;
-  std::string path = dir.str() + "/meta.db";
+  auto dir_meta = db::TestingMetaStore(dir.str());
   testing::FakeClock clock(FromUnixMillis(kMinute * 60000));
   MetricsRegistry metrics;
   Receiver receiver({500, 200});
-  auto records = std::move(*incidents::IncidentRecords::Open(path));
+  auto records = std::move(*incidents::IncidentRecords::Open(*dir_meta));
   std::string secret, id;
   {
-    auto subs = std::move(*Subscriptions::Open(path));
+    auto subs = std::move(*Subscriptions::Open(*dir_meta));
     auto webhook = subs->Create(Channel::kWebhook, receiver.url(), "outlook", "",
                                 incidents::Impact::kNone, 0, clock.Now());
     ASSERT_TRUE(webhook.ok()) << webhook.status().ToString();
@@ -89,7 +90,7 @@ TEST(NotifierTest, DeliversInOrderRetriesWithBackoffAndResumesAfterRestart) {
   }
   // A restart: the subscription resumes its retry from the database.
   clock.Advance(std::chrono::seconds(2));
-  auto subs = std::move(*Subscriptions::Open(path));
+  auto subs = std::move(*Subscriptions::Open(*dir_meta));
   Notifier notifier(
       {.timeout = std::chrono::milliseconds(3000)}, *records, *subs,
       [](const std::string& s) { return s == "outlook" ? "Outlook" : s; }, metrics, clock);
@@ -122,11 +123,12 @@ TEST(NotifierTest, DeliversInOrderRetriesWithBackoffAndResumesAfterRestart) {
 
 TEST(NotifierTest, HoldDownHidesBlipsAndDelaysOpenings) {
   testing::TempDir dir;
+  auto dir_meta = db::TestingMetaStore(dir.str());
   testing::FakeClock clock(FromUnixMillis(kMinute * 60000));
   MetricsRegistry metrics;
   Receiver receiver({200});
-  auto records = std::move(*incidents::IncidentRecords::Open(dir.str() + "/meta.db"));
-  auto subs = std::move(*Subscriptions::Open(dir.str() + "/meta.db"));
+  auto records = std::move(*incidents::IncidentRecords::Open(*dir_meta));
+  auto subs = std::move(*Subscriptions::Open(*dir_meta));
   ASSERT_TRUE(subs->Create(Channel::kWebhook, receiver.url(), "", "", incidents::Impact::kNone, 0,
                            clock.Now())
                   .ok());
@@ -153,11 +155,12 @@ TEST(NotifierTest, HoldDownHidesBlipsAndDelaysOpenings) {
 
 TEST(NotifierTest, ACascadeOfThirtyIsTwoNotificationsAndRegionsFilter) {
   testing::TempDir dir;
+  auto dir_meta = db::TestingMetaStore(dir.str());
   testing::FakeClock clock(FromUnixMillis(kMinute * 60000));
   MetricsRegistry metrics;
   Receiver everyone({200}), app7({200}), minnesota({200}), germany({200});
-  auto records = std::move(*incidents::IncidentRecords::Open(dir.str() + "/meta.db"));
-  auto subs = std::move(*Subscriptions::Open(dir.str() + "/meta.db"));
+  auto records = std::move(*incidents::IncidentRecords::Open(*dir_meta));
+  auto subs = std::move(*Subscriptions::Open(*dir_meta));
   auto subscribe = [&](Receiver& r, std::string service, std::string region) {
     ASSERT_TRUE(subs->Create(Channel::kWebhook, r.url(), service, region, incidents::Impact::kNone,
                              0, clock.Now())
@@ -231,10 +234,11 @@ TEST(NotifierTest, ACascadeOfThirtyIsTwoNotificationsAndRegionsFilter) {
 
 TEST(NotifierTest, SlackAndTeamsPayloads) {
   testing::TempDir dir;
+  auto dir_meta = db::TestingMetaStore(dir.str());
   testing::FakeClock clock(FromUnixMillis(kMinute * 60000));
   MetricsRegistry metrics;
-  auto records = std::move(*incidents::IncidentRecords::Open(dir.str() + "/meta.db"));
-  auto subs = std::move(*Subscriptions::Open(dir.str() + "/meta.db"));
+  auto records = std::move(*incidents::IncidentRecords::Open(*dir_meta));
+  auto subs = std::move(*Subscriptions::Open(*dir_meta));
   incidents::IncidentSnapshot snapshot;
   snapshot.incidents = {Open("OM1000001", "outlook")};
   ASSERT_TRUE(records->Sync(snapshot, clock.Now()).ok());
@@ -268,10 +272,11 @@ TEST(NotifierTest, SlackAndTeamsPayloads) {
 
 TEST(NotifierTest, AnUnreachableReceiverTimesOutAndIsRetried) {
   testing::TempDir dir;
+  auto dir_meta = db::TestingMetaStore(dir.str());
   testing::FakeClock clock(FromUnixMillis(kMinute * 60000));
   MetricsRegistry metrics;
-  auto records = std::move(*incidents::IncidentRecords::Open(dir.str() + "/meta.db"));
-  auto subs = std::move(*Subscriptions::Open(dir.str() + "/meta.db"));
+  auto records = std::move(*incidents::IncidentRecords::Open(*dir_meta));
+  auto subs = std::move(*Subscriptions::Open(*dir_meta));
   // A port nothing listens on (bound, then closed).
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

@@ -30,25 +30,8 @@ Result<Channel> ParseChannel(std::string_view name) {
       "channel: must be one of webhook, slack, teams, alertmanager, email");
 }
 
-Result<std::unique_ptr<Subscriptions>> Subscriptions::Open(const std::string& path) {
-  OM_ASSIGN_OR_RETURN(std::unique_ptr<db::Database> db, db::Database::Open(path));
-  OM_RETURN_IF_ERROR(
-      db->Exec("CREATE TABLE IF NOT EXISTS subscriptions ("
-               " id TEXT PRIMARY KEY,"
-               " channel TEXT NOT NULL,"
-               " url TEXT NOT NULL,"
-               " secret TEXT NOT NULL,"
-               " service TEXT NOT NULL,"
-               " min_impact TEXT NOT NULL,"
-               " created_ms INTEGER NOT NULL,"
-               " cursor_seq INTEGER NOT NULL,"
-               " attempts INTEGER NOT NULL DEFAULT 0,"
-               " next_attempt_ms INTEGER NOT NULL DEFAULT 0,"
-               " last_error TEXT NOT NULL DEFAULT '',"
-               " delivered INTEGER NOT NULL DEFAULT 0)"));
-  // Added after the first release; older files gain it on open.
-  OM_RETURN_IF_ERROR(db->AddColumnIfMissing("subscriptions", "region", "TEXT NOT NULL DEFAULT ''"));
-  return std::unique_ptr<Subscriptions>(new Subscriptions(std::move(db)));
+Result<std::unique_ptr<Subscriptions>> Subscriptions::Open(db::MetaStore& meta) {
+  return std::unique_ptr<Subscriptions>(new Subscriptions(meta));
 }
 
 bool ValidRegion(std::string_view region) {
@@ -92,22 +75,23 @@ Result<Subscription> Subscriptions::Create(Channel channel, std::string_view url
   s.min_impact = min_impact;
   s.created_ms = ToUnixMillis(now);
   s.cursor_seq = first_seq;
-  MutexLock lock(mu_);
-  OM_ASSIGN_OR_RETURN(db::Statement insert,
-                      db_->Prepare("INSERT INTO subscriptions(" + std::string(kColumns) +
-                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, '', 0, ?)"));
-  insert.Bind(1, s.id).Bind(2, ChannelName(s.channel)).Bind(3, s.url).Bind(4, s.secret);
-  insert.Bind(5, s.service).Bind(6, incidents::ImpactName(s.min_impact));
-  insert.Bind(7, s.created_ms).Bind(8, s.cursor_seq).Bind(9, s.region);
-  OM_RETURN_IF_ERROR(insert.Run());
+  OM_RETURN_IF_ERROR(meta_.Write([&](db::MetaStore::Transaction& tx) {
+    return tx.Run("INSERT INTO subscriptions(" + std::string(kColumns) +
+                      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, '', 0, ?)",
+                  {s.id, ChannelName(s.channel), s.url, s.secret, s.service,
+                   incidents::ImpactName(s.min_impact), s.created_ms, s.cursor_seq, s.region});
+  }));
   return s;
 }
 
 std::vector<Subscription> Subscriptions::List() const {
-  MutexLock lock(mu_);
+  return meta_.Read([&](db::Database& db) { return ListRows(db); });
+}
+
+std::vector<Subscription> Subscriptions::ListRows(db::Database& db) {
   std::vector<Subscription> out;
-  auto select = db_->Prepare("SELECT " + std::string(kColumns) +
-                             " FROM subscriptions ORDER BY created_ms, id");
+  auto select =
+      db.Prepare("SELECT " + std::string(kColumns) + " FROM subscriptions ORDER BY created_ms, id");
   if (!select.ok()) return out;
   for (;;) {
     Result<bool> row = select->Step();
@@ -135,19 +119,18 @@ std::vector<Subscription> Subscriptions::List() const {
 }
 
 Status Subscriptions::Delete(std::string_view id) {
-  MutexLock lock(mu_);
-  return db_->DeleteById("subscriptions", id, "no subscription with id");
+  return meta_.Write([&](db::MetaStore::Transaction& tx) {
+    return tx.DeleteById("subscriptions", id, "no subscription with id");
+  });
 }
 
 Status Subscriptions::SaveProgress(const Subscription& s) {
-  MutexLock lock(mu_);
-  OM_ASSIGN_OR_RETURN(db::Statement update,
-                      db_->Prepare("UPDATE subscriptions SET cursor_seq = ?, attempts = ?, "
-                                   "next_attempt_ms = ?, last_error = ?, delivered = ? "
-                                   "WHERE id = ?"));
-  update.Bind(1, s.cursor_seq).Bind(2, s.attempts).Bind(3, s.next_attempt_ms);
-  update.Bind(4, s.last_error).Bind(5, s.delivered).Bind(6, s.id);
-  return update.Run();
+  return meta_.Write([&](db::MetaStore::Transaction& tx) {
+    return tx.Run(
+        "UPDATE subscriptions SET cursor_seq = ?, attempts = ?, next_attempt_ms = ?, "
+        "last_error = ?, delivered = ? WHERE id = ?",
+        {s.cursor_seq, s.attempts, s.next_attempt_ms, s.last_error, s.delivered, s.id});
+  });
 }
 
 }  // namespace om::alerts

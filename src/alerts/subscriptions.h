@@ -17,7 +17,7 @@
 #include "base/mutex.h"
 #include "base/status.h"
 #include "base/time.h"
-#include "db/database.h"
+#include "db/meta_store.h"
 #include "incidents/incident_records.h"
 
 namespace om::alerts {
@@ -54,7 +54,8 @@ bool InRegion(const std::vector<std::string>& regions, std::string_view region);
 
 class Subscriptions {
  public:
-  static Result<std::unique_ptr<Subscriptions>> Open(const std::string& path);
+  // The subscriptions of table subscriptions in `meta` (borrowed; it must outlive this object).
+  static Result<std::unique_ptr<Subscriptions>> Open(db::MetaStore& meta);
 
   // A new subscription that starts after `first_seq` (updates before it are not sent). The secret
   // is generated for webhooks. kInvalidArgument naming the field for a bad url, channel or region.
@@ -68,10 +69,10 @@ class Subscriptions {
   Status SaveProgress(const Subscription& s);
 
  private:
-  explicit Subscriptions(std::unique_ptr<db::Database> db) : db_(std::move(db)) {}
+  explicit Subscriptions(db::MetaStore& meta) : meta_(meta) {}
+  static std::vector<Subscription> ListRows(db::Database& db);
 
-  mutable Mutex mu_;
-  std::unique_ptr<db::Database> db_ OM_GUARDED_BY(mu_);
+  db::MetaStore& meta_;
 };
 
 }  // namespace om::alerts

@@ -13,6 +13,7 @@
 
 #include "api/http_server.h"
 #include "api/response.h"
+#include "db/testing_meta_store.h"
 #include "geo/testing_gazetteer.h"
 #include "testing/fake_clock.h"
 #include "testing/loopback_http.h"
@@ -40,11 +41,12 @@ class ApiTest : public ::testing::Test {
                                                    nullptr, clock_, metrics_);
     ApiOptions api_options;
     api_options.form_rate = {.per_minute = 6, .burst = 2, .max_clients = 100};
-    keys_ = std::move(*auth::ApiKeys::Open(dir_.str() + "/meta.db"));
-    records_ = std::move(*incidents::IncidentRecords::Open(dir_.str() + "/meta.db"));
-    subscriptions_ = std::move(*alerts::Subscriptions::Open(dir_.str() + "/meta.db"));
-    maintenances_ = std::move(*incidents::Maintenances::Open(dir_.str() + "/meta.db"));
-    pages_ = std::move(*incidents::StatusPages::Open(dir_.str() + "/meta.db"));
+    meta_ = db::TestingMetaStore(dir_.str());
+    keys_ = std::move(*auth::ApiKeys::Open(*meta_));
+    records_ = std::move(*incidents::IncidentRecords::Open(*meta_));
+    subscriptions_ = std::move(*alerts::Subscriptions::Open(*meta_));
+    maintenances_ = std::move(*incidents::Maintenances::Open(*meta_));
+    pages_ = std::move(*incidents::StatusPages::Open(*meta_));
     api_ = std::make_unique<Api>(api_options, registry_, *ingestor_, *store_, *gazetteer_,
                                  detector_, incidents_, *assets_, nullptr, keys_.get(),
                                  records_.get(), subscriptions_.get(), maintenances_.get(),
@@ -72,6 +74,7 @@ class ApiTest : public ::testing::Test {
   static inline const geo::Gazetteer* gazetteer_ = nullptr;
   static inline const web::Assets* assets_ = nullptr;
   testing::TempDir dir_;
+  std::unique_ptr<db::MetaStore> meta_;
   testing::FakeClock clock_{FromUnixMillis(kNow)};
   MetricsRegistry metrics_;
   ingest::ServiceRegistry registry_;
@@ -875,8 +878,8 @@ TEST_F(ApiTest, OfficialStatusAndItsAccuracyGradeBesideTheCrowd) {
   official::OfficialOptions options;
   options.enabled = true;
   auto official = std::move(*official::OfficialStatus::Open(
-      options, {{"outlook", page.url("/api/v2/status.json"), "statuspage"}},
-      dir_.str() + "/meta.db", metrics_, clock_));
+      options, {{"outlook", page.url("/api/v2/status.json"), "statuspage"}}, *meta_, metrics_,
+      clock_));
   official->PollDue();
   incidents::IncidentSnapshot snapshot;
   incidents::Incident old_one, new_one;

@@ -73,17 +73,8 @@ std::string ScopeNames(uint32_t scopes) {
   return out;
 }
 
-Result<std::unique_ptr<ApiKeys>> ApiKeys::Open(const std::string& path) {
-  OM_ASSIGN_OR_RETURN(std::unique_ptr<db::Database> db, db::Database::Open(path));
-  OM_RETURN_IF_ERROR(
-      db->Exec("CREATE TABLE IF NOT EXISTS api_keys ("
-               " id TEXT PRIMARY KEY,"
-               " name TEXT NOT NULL,"
-               " scopes INTEGER NOT NULL,"
-               " secret_sha256 TEXT NOT NULL,"
-               " created_ms INTEGER NOT NULL,"
-               " revoked_ms INTEGER NOT NULL DEFAULT 0)"));
-  return std::unique_ptr<ApiKeys>(new ApiKeys(std::move(db)));
+Result<std::unique_ptr<ApiKeys>> ApiKeys::Open(db::MetaStore& meta) {
+  return std::unique_ptr<ApiKeys>(new ApiKeys(meta));
 }
 
 Result<ApiKeys::Created> ApiKeys::Create(std::string_view name, uint32_t scopes, Timestamp now) {
@@ -100,46 +91,52 @@ Result<ApiKeys::Created> ApiKeys::Create(std::string_view name, uint32_t scopes,
   created.key.scopes = scopes;
   created.key.created_ms = ToUnixMillis(now);
   created.token = "om_" + created.key.id + "_" + secret;
-  MutexLock lock(mu_);
-  OM_ASSIGN_OR_RETURN(
-      db::Statement insert,
-      db_->Prepare("INSERT INTO api_keys(id, name, scopes, secret_sha256, created_ms) "
-                   "VALUES (?, ?, ?, ?, ?)"));
-  insert.Bind(1, created.key.id).Bind(2, created.key.name).Bind(3, int64_t{scopes});
-  insert.Bind(4, Sha256Hex(secret)).Bind(5, created.key.created_ms);
-  OM_RETURN_IF_ERROR(insert.Run());
+  std::string secret_sha256 = Sha256Hex(secret);
+  OM_RETURN_IF_ERROR(meta_.Write([&](db::MetaStore::Transaction& tx) {
+    return tx.Run(
+        "INSERT INTO api_keys(id, name, scopes, secret_sha256, created_ms) VALUES (?, ?, ?, ?, ?)",
+        {created.key.id, created.key.name, int64_t{scopes}, secret_sha256, created.key.created_ms});
+  }));
   return created;
 }
 
 Result<std::vector<ApiKey>> ApiKeys::List() {
-  MutexLock lock(mu_);
-  OM_ASSIGN_OR_RETURN(db::Statement select,
-                      db_->Prepare("SELECT id, name, scopes, created_ms, revoked_ms FROM api_keys "
+  return meta_.Read([&](db::Database& db) -> Result<std::vector<ApiKey>> {
+    OM_ASSIGN_OR_RETURN(db::Statement select,
+                        db.Prepare("SELECT id, name, scopes, created_ms, revoked_ms FROM api_keys "
                                    "ORDER BY created_ms DESC, id"));
-  std::vector<ApiKey> keys;
-  for (;;) {
-    OM_ASSIGN_OR_RETURN(bool row, select.Step());
-    if (!row) break;
-    keys.push_back({select.ColumnText(0), select.ColumnText(1),
-                    static_cast<uint32_t>(select.ColumnInt(2)), select.ColumnInt(3),
-                    select.ColumnInt(4)});
-  }
-  return keys;
+    std::vector<ApiKey> keys;
+    for (;;) {
+      OM_ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      keys.push_back({select.ColumnText(0), select.ColumnText(1),
+                      static_cast<uint32_t>(select.ColumnInt(2)), select.ColumnInt(3),
+                      select.ColumnInt(4)});
+    }
+    return keys;
+  });
 }
 
 Status ApiKeys::Revoke(std::string_view id, Timestamp now) {
-  MutexLock lock(mu_);
-  OM_ASSIGN_OR_RETURN(
-      db::Statement update,
-      db_->Prepare("UPDATE api_keys SET revoked_ms = ? WHERE id = ? AND revoked_ms = 0"));
-  update.Bind(1, ToUnixMillis(now)).Bind(2, id);
-  OM_RETURN_IF_ERROR(update.Run());
-  if (db_->Changes() == 0) {
-    OM_ASSIGN_OR_RETURN(db::Statement exists, db_->Prepare("SELECT 1 FROM api_keys WHERE id = ?"));
-    exists.Bind(1, id);
-    OM_ASSIGN_OR_RETURN(bool found, exists.Step());
-    if (!found) return Status::NotFound("no key with id \"" + std::string(id.substr(0, 40)) + "\"");
+  int64_t changed = 0;
+  OM_RETURN_IF_ERROR(meta_.Write([&](db::MetaStore::Transaction& tx) {
+    OM_RETURN_IF_ERROR(tx.Run("UPDATE api_keys SET revoked_ms = ? WHERE id = ? AND revoked_ms = 0",
+                              {ToUnixMillis(now), id}));
+    changed = tx.changes();
+    return Status::Ok();
+  }));
+  if (changed == 0) {
+    // Revoked already (nothing to do), or no such key.
+    Result<bool> found = meta_.Read([&](db::Database& db) -> Result<bool> {
+      OM_ASSIGN_OR_RETURN(db::Statement exists, db.Prepare("SELECT 1 FROM api_keys WHERE id = ?"));
+      exists.Bind(1, id);
+      return exists.Step();
+    });
+    if (!found.ok()) return found.status();
+    if (!*found)
+      return Status::NotFound("no key with id \"" + std::string(id.substr(0, 40)) + "\"");
   }
+  MutexLock lock(mu_);
   next_check_ms_ = 0;  // our own change: re-read on the next check
   data_version_ = -1;
   return Status::Ok();
@@ -149,21 +146,29 @@ Status ApiKeys::RefreshIfChanged() {
   int64_t now = SteadyMillis();
   if (now < next_check_ms_) return Status::Ok();
   next_check_ms_ = now + 1000;
-  OM_ASSIGN_OR_RETURN(int64_t version, db_->DataVersion());
-  if (version == data_version_) return Status::Ok();
-  OM_ASSIGN_OR_RETURN(db::Statement select,
-                      db_->Prepare("SELECT id, name, scopes, created_ms, revoked_ms, secret_sha256 "
-                                   "FROM api_keys"));
+  // Read into locals: the function runs under the MetaStore's lock, not reasoned about as ours.
+  const int64_t known = data_version_;
+  int64_t version = known;
   absl::flat_hash_map<std::string, Cached> fresh;
-  for (;;) {
-    OM_ASSIGN_OR_RETURN(bool row, select.Step());
-    if (!row) break;
-    Cached c{{select.ColumnText(0), select.ColumnText(1),
-              static_cast<uint32_t>(select.ColumnInt(2)), select.ColumnInt(3), select.ColumnInt(4)},
-             select.ColumnText(5)};
-    std::string id = c.key.id;
-    fresh.emplace(std::move(id), std::move(c));
-  }
+  OM_RETURN_IF_ERROR(meta_.Read([&](db::Database& db) -> Status {
+    OM_ASSIGN_OR_RETURN(version, db.DataVersion());
+    if (version == known) return Status::Ok();
+    OM_ASSIGN_OR_RETURN(db::Statement select,
+                        db.Prepare("SELECT id, name, scopes, created_ms, revoked_ms, secret_sha256 "
+                                   "FROM api_keys"));
+    for (;;) {
+      OM_ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      Cached c{
+          {select.ColumnText(0), select.ColumnText(1), static_cast<uint32_t>(select.ColumnInt(2)),
+           select.ColumnInt(3), select.ColumnInt(4)},
+          select.ColumnText(5)};
+      std::string id = c.key.id;
+      fresh.emplace(std::move(id), std::move(c));
+    }
+    return Status::Ok();
+  }));
+  if (version == known) return Status::Ok();
   cache_ = std::move(fresh);
   data_version_ = version;
   return Status::Ok();

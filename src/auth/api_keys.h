@@ -26,7 +26,7 @@
 #include "base/mutex.h"
 #include "base/status.h"
 #include "base/time.h"
-#include "db/database.h"
+#include "db/meta_store.h"
 
 namespace om::auth {
 
@@ -51,8 +51,8 @@ struct ApiKey {
 
 class ApiKeys {
  public:
-  // Opens (creating if needed) the key table in the SQLite file at `path`.
-  static Result<std::unique_ptr<ApiKeys>> Open(const std::string& path);
+  // The keys of table api_keys in `meta` (borrowed; it must outlive this object).
+  static Result<std::unique_ptr<ApiKeys>> Open(db::MetaStore& meta);
 
   struct Created {
     ApiKey key;
@@ -75,12 +75,12 @@ class ApiKeys {
     ApiKey key;
     std::string secret_sha256;  // 64 hex digits
   };
-  explicit ApiKeys(std::unique_ptr<db::Database> db) : db_(std::move(db)) {}
-  // Re-reads the table when another connection changed it (checked at most once a second).
+  explicit ApiKeys(db::MetaStore& meta) : meta_(meta) {}
+  // Re-reads the table when another process changed it (checked at most once a second).
   Status RefreshIfChanged() OM_REQUIRES(mu_);
 
+  db::MetaStore& meta_;
   Mutex mu_;
-  std::unique_ptr<db::Database> db_ OM_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Cached> cache_ OM_GUARDED_BY(mu_);
   int64_t data_version_ OM_GUARDED_BY(mu_) = -1;
   int64_t next_check_ms_ OM_GUARDED_BY(mu_) = 0;  // steady clock

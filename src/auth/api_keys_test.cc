@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "db/testing_meta_store.h"
 #include "testing/temp_dir.h"
 
 namespace om::auth {
@@ -22,7 +23,8 @@ TEST(ScopesTest, ParseAndName) {
 
 TEST(ApiKeysTest, CreateAuthenticateRevoke) {
   testing::TempDir dir;
-  auto keys = std::move(*ApiKeys::Open(dir.str() + "/meta.db"));
+  auto meta = db::TestingMetaStore(dir.str());
+  auto keys = std::move(*ApiKeys::Open(*meta));
   auto created = keys->Create("bulk importer", kReportWrite, FromUnixMillis(kNow));
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   const std::string& token = created->token;
@@ -60,7 +62,8 @@ TEST(ApiKeysTest, CreateAuthenticateRevoke) {
 
 TEST(ApiKeysTest, AdminHasEveryScope) {
   testing::TempDir dir;
-  auto keys = std::move(*ApiKeys::Open(dir.str() + "/meta.db"));
+  auto meta = db::TestingMetaStore(dir.str());
+  auto keys = std::move(*ApiKeys::Open(*meta));
   auto admin = *keys->Create("ops", kAdmin, FromUnixMillis(kNow));
   EXPECT_TRUE(keys->Authenticate("Bearer " + admin.token, kIncidentWrite).ok());
   EXPECT_TRUE(keys->Authenticate("Bearer " + admin.token, kReportWrite).ok());
@@ -68,8 +71,11 @@ TEST(ApiKeysTest, AdminHasEveryScope) {
 
 TEST(ApiKeysTest, SecondConnectionSeesNewAndRevokedKeysWithinASecond) {
   testing::TempDir dir;
-  auto server = std::move(*ApiKeys::Open(dir.str() + "/meta.db"));
-  auto cli = std::move(*ApiKeys::Open(dir.str() + "/meta.db"));
+  // Two processes: two connections to one file.
+  auto server_meta = db::TestingMetaStore(dir.str());
+  auto cli_meta = db::TestingMetaStore(dir.str());
+  auto server = std::move(*ApiKeys::Open(*server_meta));
+  auto cli = std::move(*ApiKeys::Open(*cli_meta));
   EXPECT_FALSE(server->Authenticate("Bearer om_000000000000_" + std::string(64, '0'), kAdmin).ok());
   auto created = *cli->Create("ci", kIncidentWrite, FromUnixMillis(kNow));
   bool seen = false;
@@ -89,7 +95,8 @@ TEST(ApiKeysTest, SecondConnectionSeesNewAndRevokedKeysWithinASecond) {
 
 TEST(ApiKeysTest, ConcurrentChecksAreSafe) {
   testing::TempDir dir;
-  auto keys = std::move(*ApiKeys::Open(dir.str() + "/meta.db"));
+  auto meta = db::TestingMetaStore(dir.str());
+  auto keys = std::move(*ApiKeys::Open(*meta));
   auto created = *keys->Create("load", kReportWrite, FromUnixMillis(kNow));
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};

@@ -19,6 +19,8 @@
 #define OM_ACQUIRE(...) OM_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
 #define OM_RELEASE(...) OM_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
 #define OM_EXCLUDES(...) OM_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
+// For code whose locking the analysis cannot follow; say why beside it.
+#define OM_NO_THREAD_SAFETY_ANALYSIS OM_THREAD_ANNOTATION(no_thread_safety_analysis)
 
 namespace om {
 

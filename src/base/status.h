@@ -103,11 +103,14 @@ class [[nodiscard]] Result {
 #define OM_STATUS_CONCAT_INNER(a, b) a##b
 #define OM_STATUS_CONCAT(a, b) OM_STATUS_CONCAT_INNER(a, b)
 
-// Returns the Status of `expr` from the enclosing function when it is not OK.
-#define OM_RETURN_IF_ERROR(expr)             \
-  do {                                       \
-    ::om::Status om_status_ = (expr);        \
-    if (!om_status_.ok()) return om_status_; \
+// Returns the Status of `expr` from the enclosing function when it is not OK. (The name is made
+// unique per line, so that a lambda inside `expr` may use the macro too.)
+#define OM_RETURN_IF_ERROR(expr) \
+  OM_RETURN_IF_ERROR_IMPL(OM_STATUS_CONCAT(om_status_, __LINE__), expr)
+#define OM_RETURN_IF_ERROR_IMPL(status, expr) \
+  do {                                        \
+    ::om::Status status = (expr);             \
+    if (!status.ok()) return status;          \
   } while (0)
 
 // `lhs = value of expr`, or returns its Status from the enclosing function.

@@ -137,17 +137,6 @@ Status Database::AddColumnIfMissing(std::string_view table, std::string_view col
               std::string(declaration));
 }
 
-Status Database::DeleteById(std::string_view table, std::string_view id, std::string_view what) {
-  OM_ASSIGN_OR_RETURN(Statement remove,
-                      Prepare("DELETE FROM " + std::string(table) + " WHERE id = ?"));
-  remove.Bind(1, id);
-  OM_RETURN_IF_ERROR(remove.Run());
-  if (Changes() == 0) {
-    return Status::NotFound(std::string(what) + " \"" + std::string(id.substr(0, 64)) + "\"");
-  }
-  return Status::Ok();
-}
-
 Result<int64_t> Database::DataVersion() {
   OM_ASSIGN_OR_RETURN(Statement s, Prepare("PRAGMA data_version"));
   OM_ASSIGN_OR_RETURN(bool row, s.Step());

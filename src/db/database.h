@@ -1,8 +1,9 @@
 #pragma once
-// Database: one SQLite 3 connection (docs/adr/0015-sqlite-and-openssl.md) for outagemap's
-// metadata: API keys now, incidents and subscriptions next. Opened in WAL mode with foreign keys
-// on and a busy timeout, so that a second process (`outagemap keys` beside a running server) waits
-// for a lock instead of failing. Statement is a prepared statement with typed Bind and Column.
+// Database: one SQLite 3 connection (docs/adr/0015-sqlite-and-openssl.md). outagemap's metadata
+// goes through MetaStore (meta_store.h), which owns the one connection to meta.db. Opened in WAL
+// mode with foreign keys on and a busy timeout, so that a second process (`outagemap keys` beside a
+// running server) waits for a lock instead of failing. Statement is a prepared statement with typed
+// Bind and Column.
 //
 //   OM_ASSIGN_OR_RETURN(auto db, db::Database::Open(path));
 //   OM_RETURN_IF_ERROR(db->Exec("CREATE TABLE IF NOT EXISTS t(a INTEGER)"));
@@ -76,10 +77,6 @@ class Database {
   // it has one already: how a table created by an older version gains a column.
   Status AddColumnIfMissing(std::string_view table, std::string_view column,
                             std::string_view declaration);
-  // Deletes the row of `table` whose `id` column is `id`; kNotFound "<what> \"<id>\"" (the id cut
-  // at 64 bytes) when there is none. The tables of managed objects (maintenance windows,
-  // subscriptions, status pages) are all keyed this way.
-  Status DeleteById(std::string_view table, std::string_view id, std::string_view what);
   // A number that changes whenever another connection commits (PRAGMA data_version): cheap to poll
   // for "has anything changed since I last read?".
   Result<int64_t> DataVersion();

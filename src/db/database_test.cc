@@ -67,21 +67,6 @@ TEST(DatabaseTest, AddColumnIfMissingAddsOnceAndKeepsRows) {
   EXPECT_FALSE(db->AddColumnIfMissing("nope", "c", "TEXT").ok());
 }
 
-TEST(DatabaseTest, DeleteByIdNamesWhatIsMissing) {
-  testing::TempDir dir;
-  auto db = std::move(*Database::Open(dir.str() + "/t.db"));
-  ASSERT_TRUE(
-      db->Exec("CREATE TABLE w(id TEXT PRIMARY KEY); INSERT INTO w VALUES ('a'), ('b')").ok());
-  EXPECT_TRUE(db->DeleteById("w", "a", "no window with id").ok());
-  Status gone = db->DeleteById("w", "a", "no window with id");
-  EXPECT_EQ(gone.code(), StatusCode::kNotFound);
-  EXPECT_EQ(gone.message(), "no window with id \"a\"");
-  auto left = std::move(*db->Prepare("SELECT id FROM w"));
-  ASSERT_TRUE(*left.Step());
-  EXPECT_EQ(left.ColumnText(0), "b");
-  EXPECT_FALSE(*left.Step());
-}
-
 TEST(DatabaseTest, NotADatabaseIsCorruption) {
   testing::TempDir dir;
   std::string path = dir.str() + "/junk.db";

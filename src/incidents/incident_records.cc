@@ -92,49 +92,22 @@ uint64_t IncidentNumber(std::string_view id) {
   return ec == std::errc() && p == id.data() + id.size() ? n : 0;
 }
 
-Result<std::unique_ptr<IncidentRecords>> IncidentRecords::Open(const std::string& path) {
-  OM_ASSIGN_OR_RETURN(std::unique_ptr<db::Database> db, db::Database::Open(path));
-  OM_RETURN_IF_ERROR(
-      db->Exec("CREATE TABLE IF NOT EXISTS incidents ("
-               " id TEXT PRIMARY KEY,"
-               " number INTEGER NOT NULL,"
-               " service TEXT NOT NULL,"
-               " status TEXT NOT NULL,"
-               " impact TEXT NOT NULL,"
-               " created_ms INTEGER NOT NULL,"
-               " updated_ms INTEGER NOT NULL,"
-               " resolved_ms INTEGER NOT NULL DEFAULT 0,"
-               " started_minute INTEGER NOT NULL DEFAULT 0,"
-               " detected_minute INTEGER NOT NULL DEFAULT 0,"
-               " crowd_resolved_minute INTEGER NOT NULL DEFAULT 0);"
-               "CREATE TABLE IF NOT EXISTS incident_updates ("
-               " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-               " incident TEXT NOT NULL REFERENCES incidents(id),"
-               " at_ms INTEGER NOT NULL,"
-               " status TEXT NOT NULL,"
-               " body TEXT NOT NULL,"
-               " author TEXT NOT NULL);"
-               "CREATE INDEX IF NOT EXISTS incident_updates_by_incident ON "
-               "incident_updates(incident, seq);"));
-  // Columns added after the first release; older files gain them on open.
-  for (std::string_view column : {"services", "components", "regions", "merged_into"}) {
-    OM_RETURN_IF_ERROR(db->AddColumnIfMissing("incidents", column, "TEXT NOT NULL DEFAULT ''"));
-  }
-  OM_RETURN_IF_ERROR(db->AddColumnIfMissing("incidents", "detached", "INTEGER NOT NULL DEFAULT 0"));
-  OM_RETURN_IF_ERROR(
-      db->AddColumnIfMissing("incident_updates", "quiet", "INTEGER NOT NULL DEFAULT 0"));
-  std::unique_ptr<IncidentRecords> records(new IncidentRecords(std::move(db)));
+Result<std::unique_ptr<IncidentRecords>> IncidentRecords::Open(db::MetaStore& meta) {
+  std::map<uint64_t, IncidentRecord> loaded;
+  OM_RETURN_IF_ERROR(meta.Read([&](db::Database& db) { return Load(db, loaded); }));
+  std::unique_ptr<IncidentRecords> records(new IncidentRecords(meta));
   MutexLock lock(records->mu_);
-  OM_RETURN_IF_ERROR(records->Load());
+  records->records_ = std::move(loaded);
+  records->RebuildMembers();
   return records;
 }
 
-Status IncidentRecords::Load() {
+Status IncidentRecords::Load(db::Database& db, std::map<uint64_t, IncidentRecord>& records) {
   OM_ASSIGN_OR_RETURN(
       db::Statement select,
-      db_->Prepare("SELECT id, number, service, status, impact, created_ms, updated_ms, "
-                   "resolved_ms, started_minute, detected_minute, crowd_resolved_minute, "
-                   "services, components, regions, merged_into, detached FROM incidents"));
+      db.Prepare("SELECT id, number, service, status, impact, created_ms, updated_ms, "
+                 "resolved_ms, started_minute, detected_minute, crowd_resolved_minute, "
+                 "services, components, regions, merged_into, detached FROM incidents"));
   for (;;) {
     OM_ASSIGN_OR_RETURN(bool row, select.Step());
     if (!row) break;
@@ -155,16 +128,16 @@ Status IncidentRecords::Load() {
     r.regions = SplitList(select.ColumnText(13));
     r.merged_into = select.ColumnText(14);
     r.detached = select.ColumnInt(15) != 0;
-    records_[static_cast<uint64_t>(select.ColumnInt(1))] = std::move(r);
+    records[static_cast<uint64_t>(select.ColumnInt(1))] = std::move(r);
   }
   OM_ASSIGN_OR_RETURN(db::Statement updates,
-                      db_->Prepare("SELECT incident, at_ms, status, body, author, seq, quiet "
-                                   "FROM incident_updates ORDER BY seq"));
+                      db.Prepare("SELECT incident, at_ms, status, body, author, seq, quiet "
+                                 "FROM incident_updates ORDER BY seq"));
   for (;;) {
     OM_ASSIGN_OR_RETURN(bool row, updates.Step());
     if (!row) break;
-    auto it = records_.find(IncidentNumber(updates.ColumnText(0)));
-    if (it == records_.end()) continue;
+    auto it = records.find(IncidentNumber(updates.ColumnText(0)));
+    if (it == records.end()) continue;
     IncidentUpdate u;
     u.at_ms = updates.ColumnInt(1);
     OM_ASSIGN_OR_RETURN(u.status,
@@ -175,7 +148,6 @@ Status IncidentRecords::Load() {
     u.quiet = updates.ColumnInt(6) != 0;
     it->second.updates.push_back(std::move(u));
   }
-  RebuildMembers();
   return Status::Ok();
 }
 
@@ -197,36 +169,29 @@ uint64_t IncidentRecords::MaxNumber() const {
   return records_.empty() ? 0 : records_.rbegin()->first;
 }
 
-Status IncidentRecords::WriteRows(std::vector<Change>& changes) {
-  OM_ASSIGN_OR_RETURN(
-      db::Statement upsert,
-      db_->Prepare("INSERT OR REPLACE INTO incidents(id, number, service, status, impact, "
-                   "created_ms, updated_ms, resolved_ms, started_minute, detected_minute, "
-                   "crowd_resolved_minute, services, components, regions, merged_into, detached) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  OM_ASSIGN_OR_RETURN(db::Statement insert,
-                      db_->Prepare("INSERT INTO incident_updates(incident, at_ms, status, "
-                                   "body, author, quiet) VALUES (?, ?, ?, ?, ?, ?)"));
+Status IncidentRecords::WriteRows(db::MetaStore::Transaction& tx, std::vector<Change>& changes) {
   for (Change& change : changes) {
     const IncidentRecord& record = change.record;
-    upsert.Bind(1, record.id).Bind(2, static_cast<int64_t>(IncidentNumber(record.id)));
-    upsert.Bind(3, record.service).Bind(4, StatusName(record.status));
-    upsert.Bind(5, ImpactName(record.impact)).Bind(6, record.created_ms);
-    upsert.Bind(7, record.updated_ms).Bind(8, record.resolved_ms);
-    upsert.Bind(9, record.started_minute).Bind(10, record.detected_minute);
-    upsert.Bind(11, record.crowd_resolved_minute).Bind(12, JoinList(record.services));
-    upsert.Bind(13, JoinList(record.components)).Bind(14, JoinList(record.regions));
-    upsert.Bind(15, record.merged_into).Bind(16, int64_t{record.detached ? 1 : 0});
-    OM_RETURN_IF_ERROR(upsert.Run());
+    OM_RETURN_IF_ERROR(tx.Run(
+        "INSERT OR REPLACE INTO incidents(id, number, service, status, impact, created_ms, "
+        "updated_ms, resolved_ms, started_minute, detected_minute, crowd_resolved_minute, "
+        "services, components, regions, merged_into, detached) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {record.id, static_cast<int64_t>(IncidentNumber(record.id)), record.service,
+         StatusName(record.status), ImpactName(record.impact), record.created_ms, record.updated_ms,
+         record.resolved_ms, record.started_minute, record.detected_minute,
+         record.crowd_resolved_minute, JoinList(record.services), JoinList(record.components),
+         JoinList(record.regions), record.merged_into, int64_t{record.detached ? 1 : 0}}));
     if (change.update) {
       const IncidentUpdate& u = *change.update;
-      insert.Bind(1, record.id).Bind(2, u.at_ms).Bind(3, StatusName(u.status));
-      insert.Bind(4, u.body).Bind(5, u.author).Bind(6, int64_t{u.quiet ? 1 : 0});
-      OM_RETURN_IF_ERROR(insert.Run());
-      change.update->seq = db_->LastInsertId();
+      OM_RETURN_IF_ERROR(tx.Run(
+          "INSERT INTO incident_updates(incident, at_ms, status, body, author, quiet) "
+          "VALUES (?, ?, ?, ?, ?, ?)",
+          {record.id, u.at_ms, StatusName(u.status), u.body, u.author, int64_t{u.quiet ? 1 : 0}}));
+      change.update->seq = tx.last_insert_id();
     }
   }
-  return db_->Exec("COMMIT");
+  return Status::Ok();
 }
 
 int64_t IncidentRecords::LastSeq() const {
@@ -260,12 +225,9 @@ std::vector<IncidentRecords::UpdateEvent> IncidentRecords::UpdatesSince(int64_t 
 
 Status IncidentRecords::StoreAll(std::vector<Change> changes) {
   if (changes.empty()) return Status::Ok();
-  OM_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
-  Status s = WriteRows(changes);
-  if (!s.ok()) {
-    (void)db_->Exec("ROLLBACK");
-    return s.WithPrefix("incident " + changes.front().record.id);
-  }
+  Status s =
+      meta_.Write([&changes](db::MetaStore::Transaction& tx) { return WriteRows(tx, changes); });
+  if (!s.ok()) return s.WithPrefix("incident " + changes.front().record.id);
   bool regroup = false;
   for (Change& change : changes) {
     if (change.update) change.record.updates.push_back(std::move(*change.update));

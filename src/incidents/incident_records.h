@@ -44,7 +44,7 @@
 #include "base/mutex.h"
 #include "base/status.h"
 #include "base/time.h"
-#include "db/database.h"
+#include "db/meta_store.h"
 #include "incidents/incident_tracker.h"
 
 namespace om::incidents {
@@ -105,8 +105,9 @@ struct IncidentRecord {
 
 class IncidentRecords {
  public:
-  // Opens (creating if needed) the tables in the SQLite file at `path` and loads every record.
-  static Result<std::unique_ptr<IncidentRecords>> Open(const std::string& path);
+  // Loads every record of tables incidents and incident_updates in `meta` (borrowed; it must
+  // outlive this object).
+  static Result<std::unique_ptr<IncidentRecords>> Open(db::MetaStore& meta);
 
   // The largest number among stored ids ("OM1000123" -> 1000123), or 0.
   uint64_t MaxNumber() const;
@@ -185,8 +186,9 @@ class IncidentRecords {
   int64_t LastSeq() const;
 
  private:
-  explicit IncidentRecords(std::unique_ptr<db::Database> db) : db_(std::move(db)) {}
-  Status Load() OM_REQUIRES(mu_);
+  explicit IncidentRecords(db::MetaStore& meta) : meta_(meta) {}
+  // Reads every record and its updates.
+  static Status Load(db::Database& db, std::map<uint64_t, IncidentRecord>& records);
   // A record's new row, with an update to append (when given).
   struct Change {
     IncidentRecord record;
@@ -199,8 +201,8 @@ class IncidentRecords {
     one.push_back({std::move(record), update ? std::optional(*update) : std::nullopt});
     return StoreAll(std::move(one));
   }
-  // The rows and updates, then COMMIT, inside StoreAll's transaction.
-  Status WriteRows(std::vector<Change>& changes) OM_REQUIRES(mu_);
+  // The rows and updates, inside StoreAll's transaction; sets each update's seq.
+  static Status WriteRows(db::MetaStore::Transaction& tx, std::vector<Change>& changes);
   void RebuildMembers() OM_REQUIRES(mu_);
   std::string NameOf(const std::string& service) const OM_REQUIRES(mu_);
   IncidentRecord* FindLocked(std::string_view id) OM_REQUIRES(mu_);
@@ -215,8 +217,8 @@ class IncidentRecords {
   void MoveInto(IncidentRecord& root, const IncidentRecord& source, const IncidentUpdate& note,
                 std::vector<Change>& changes) OM_REQUIRES(mu_);
 
+  db::MetaStore& meta_;
   mutable Mutex mu_;
-  std::unique_ptr<db::Database> db_ OM_GUARDED_BY(mu_);
   // By number, so that iteration is in id order.
   std::map<uint64_t, IncidentRecord> records_ OM_GUARDED_BY(mu_);
   int64_t remind_every_ms_ OM_GUARDED_BY(mu_) = 0;

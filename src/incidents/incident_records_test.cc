@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "db/testing_meta_store.h"
 #include "testing/temp_dir.h"
 
 namespace om::incidents {
@@ -35,7 +36,8 @@ size_t Notified(const IncidentRecord& r) {
 
 TEST(IncidentRecordsTest, DependentsJoinTheirUpstreamsIncidentInOneUpdateOnceTheCascadePauses) {
   testing::TempDir dir;
-  auto records = std::move(*IncidentRecords::Open(dir.str() + "/meta.db"));
+  auto dir_meta = db::TestingMetaStore(dir.str());
+  auto records = std::move(*IncidentRecords::Open(*dir_meta));
   records->SetServiceNames([](const std::string& id) { return id == "azure" ? "Azure" : id; });
   IncidentSnapshot snapshot;
   snapshot.incidents.push_back(Open("OM1000001", "azure"));
@@ -100,7 +102,8 @@ TEST(IncidentRecordsTest, DependentsJoinTheirUpstreamsIncidentInOneUpdateOnceThe
 
   // Grouping off: each dependent is its own incident.
   testing::TempDir other;
-  auto separate = std::move(*IncidentRecords::Open(other.str() + "/meta.db"));
+  auto other_meta = db::TestingMetaStore(other.str());
+  auto separate = std::move(*IncidentRecords::Open(*other_meta));
   separate->SetGroupDependents(false);
   snapshot.incidents.resize(3);
   for (auto& i : snapshot.incidents) i.resolved_minute = 0;
@@ -111,7 +114,8 @@ TEST(IncidentRecordsTest, DependentsJoinTheirUpstreamsIncidentInOneUpdateOnceThe
 
 TEST(IncidentRecordsTest, AnUpstreamDetectedLaterTakesTheDependentIn) {
   testing::TempDir dir;
-  auto records = std::move(*IncidentRecords::Open(dir.str() + "/meta.db"));
+  auto dir_meta = db::TestingMetaStore(dir.str());
+  auto records = std::move(*IncidentRecords::Open(*dir_meta));
   IncidentSnapshot snapshot;
   snapshot.incidents.push_back(Open("OM1000001", "teams"));
   ASSERT_TRUE(records->Sync(snapshot, FromUnixMillis(kNowMs)).ok());
@@ -134,9 +138,9 @@ TEST(IncidentRecordsTest, AnUpstreamDetectedLaterTakesTheDependentIn) {
 
 TEST(IncidentRecordsTest, OperatorsMergeAndSplitAndItIsKeptAcrossRestarts) {
   testing::TempDir dir;
-  std::string path = dir.str() + "/meta.db";
+  auto dir_meta = db::TestingMetaStore(dir.str());
   {
-    auto records = std::move(*IncidentRecords::Open(path));
+    auto records = std::move(*IncidentRecords::Open(*dir_meta));
     IncidentSnapshot snapshot;
     snapshot.incidents.push_back(Open("OM1000001", "outlook"));
     snapshot.incidents.push_back(Open("OM1000002", "teams"));
@@ -211,7 +215,7 @@ TEST(IncidentRecordsTest, OperatorsMergeAndSplitAndItIsKeptAcrossRestarts) {
     ASSERT_TRUE(components.ok());
     EXPECT_EQ(components->components, (std::vector<std::string>{"outlook-2"}));
   }
-  auto reopened = std::move(*IncidentRecords::Open(path));
+  auto reopened = std::move(*IncidentRecords::Open(*dir_meta));
   auto root = *reopened->Find("OM1000001");
   EXPECT_EQ(root.services, (std::vector<std::string>{"outlook", "onedrive"}));
   EXPECT_EQ(root.members, (std::vector<std::string>{"OM1000003"}));
@@ -223,9 +227,8 @@ TEST(IncidentRecordsTest, OperatorsMergeAndSplitAndItIsKeptAcrossRestarts) {
 
 TEST(IncidentRecordsTest, AFileFromBeforeGroupsGainsTheNewColumns) {
   testing::TempDir dir;
-  std::string path = dir.str() + "/meta.db";
   {
-    auto db = std::move(*db::Database::Open(path));
+    auto db = std::move(*db::Database::Open(dir.str() + "/meta.db"));
     ASSERT_TRUE(db->Exec("CREATE TABLE incidents (id TEXT PRIMARY KEY, number INTEGER NOT NULL,"
                          " service TEXT NOT NULL, status TEXT NOT NULL, impact TEXT NOT NULL,"
                          " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
@@ -242,7 +245,9 @@ TEST(IncidentRecordsTest, AFileFromBeforeGroupsGainsTheNewColumns) {
                          " VALUES ('OM1000004', 2, 'identified', 'Found it.', 'noc')")
                     .ok());
   }
-  auto opened = IncidentRecords::Open(path);
+  // Opened by this release: meta.db migrates it.
+  auto meta = db::TestingMetaStore(dir.str());
+  auto opened = IncidentRecords::Open(*meta);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   auto r = *(*opened)->Find("OM1000004");
   EXPECT_EQ(r.services, (std::vector<std::string>{"outlook"}));
@@ -267,7 +272,8 @@ TEST(IncidentRecordsTest, NamesAndNumbers) {
 
 TEST(IncidentRecordsTest, DetectionOpensResolvesAndReopensWithUpdates) {
   testing::TempDir dir;
-  auto records = std::move(*IncidentRecords::Open(dir.str() + "/meta.db"));
+  auto dir_meta = db::TestingMetaStore(dir.str());
+  auto records = std::move(*IncidentRecords::Open(*dir_meta));
   EXPECT_EQ(records->MaxNumber(), 0u);
   IncidentSnapshot snapshot;
   snapshot.incidents.push_back(Open("OM1000001", "outlook"));
@@ -302,7 +308,8 @@ TEST(IncidentRecordsTest, DetectionOpensResolvesAndReopensWithUpdates) {
 
 TEST(IncidentRecordsTest, RemindersForLongIncidentsNobodyWroteAbout) {
   testing::TempDir dir;
-  auto records = std::move(*IncidentRecords::Open(dir.str() + "/meta.db"));
+  auto dir_meta = db::TestingMetaStore(dir.str());
+  auto records = std::move(*IncidentRecords::Open(*dir_meta));
   records->SetReminderInterval(std::chrono::minutes(120));
   IncidentSnapshot snapshot;
   snapshot.incidents.push_back(Open("OM1000001", "outlook"));
@@ -330,9 +337,9 @@ TEST(IncidentRecordsTest, RemindersForLongIncidentsNobodyWroteAbout) {
 
 TEST(IncidentRecordsTest, OperatorUpdatesPersistAcrossReopening) {
   testing::TempDir dir;
-  std::string path = dir.str() + "/meta.db";
+  auto dir_meta = db::TestingMetaStore(dir.str());
   {
-    auto records = std::move(*IncidentRecords::Open(path));
+    auto records = std::move(*IncidentRecords::Open(*dir_meta));
     IncidentSnapshot snapshot;
     snapshot.incidents.push_back(Open("OM1000007", "teams"));
     snapshot.incidents.push_back(Open("OM1000003", "slack"));
@@ -372,7 +379,7 @@ TEST(IncidentRecordsTest, OperatorUpdatesPersistAcrossReopening) {
     EXPECT_EQ(records->Find("OM1000003")->crowd_resolved_minute, kMinute + 5);
   }
   // Everything is back after a restart, in order; numbering continues after the largest.
-  auto again = std::move(*IncidentRecords::Open(path));
+  auto again = std::move(*IncidentRecords::Open(*dir_meta));
   EXPECT_EQ(again->MaxNumber(), 1000007u);
   auto r = again->Find("OM1000007");
   ASSERT_TRUE(r.has_value());

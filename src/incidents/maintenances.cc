@@ -22,28 +22,24 @@ std::string_view MaintenanceStatusAt(const Maintenance& m, int64_t now_ms) {
   return "completed";
 }
 
-Result<std::unique_ptr<Maintenances>> Maintenances::Open(const std::string& path) {
-  OM_ASSIGN_OR_RETURN(std::unique_ptr<db::Database> db, db::Database::Open(path));
-  OM_RETURN_IF_ERROR(
-      db->Exec("CREATE TABLE IF NOT EXISTS maintenances ("
-               " id TEXT PRIMARY KEY,"
-               " service TEXT NOT NULL,"
-               " title TEXT NOT NULL,"
-               " body TEXT NOT NULL,"
-               " starts_ms INTEGER NOT NULL,"
-               " ends_ms INTEGER NOT NULL,"
-               " created_ms INTEGER NOT NULL)"));
-  std::unique_ptr<Maintenances> m(new Maintenances(std::move(db)));
+Result<std::unique_ptr<Maintenances>> Maintenances::Open(db::MetaStore& meta) {
+  std::vector<Maintenance> loaded;
+  OM_RETURN_IF_ERROR(meta.Read([&](db::Database& db) -> Status {
+    OM_ASSIGN_OR_RETURN(db::Statement select,
+                        db.Prepare("SELECT id, service, title, body, starts_ms, ends_ms, "
+                                   "created_ms FROM maintenances ORDER BY starts_ms, id"));
+    for (;;) {
+      OM_ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      loaded.push_back({select.ColumnText(0), select.ColumnText(1), select.ColumnText(2),
+                        select.ColumnText(3), select.ColumnInt(4), select.ColumnInt(5),
+                        select.ColumnInt(6)});
+    }
+    return Status::Ok();
+  }));
+  std::unique_ptr<Maintenances> m(new Maintenances(meta));
   MutexLock lock(m->mu_);
-  OM_ASSIGN_OR_RETURN(db::Statement select,
-                      m->db_->Prepare("SELECT id, service, title, body, starts_ms, ends_ms, "
-                                      "created_ms FROM maintenances ORDER BY starts_ms, id"));
-  for (;;) {
-    OM_ASSIGN_OR_RETURN(bool row, select.Step());
-    if (!row) break;
-    Maintenance w{select.ColumnText(0), select.ColumnText(1), select.ColumnText(2),
-                  select.ColumnText(3), select.ColumnInt(4),  select.ColumnInt(5),
-                  select.ColumnInt(6)};
+  for (Maintenance& w : loaded) {
     m->next_number_ = std::max(m->next_number_, Number(w.id) + 1);
     m->windows_.push_back(std::move(w));
   }
@@ -70,12 +66,12 @@ Result<Maintenance> Maintenances::Schedule(std::string_view service, std::string
                 starts_ms,
                 ends_ms,
                 ToUnixMillis(now)};
-  OM_ASSIGN_OR_RETURN(db::Statement insert,
-                      db_->Prepare("INSERT INTO maintenances(id, service, title, body, starts_ms, "
-                                   "ends_ms, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  insert.Bind(1, w.id).Bind(2, w.service).Bind(3, w.title).Bind(4, w.body);
-  insert.Bind(5, w.starts_ms).Bind(6, w.ends_ms).Bind(7, w.created_ms);
-  OM_RETURN_IF_ERROR(insert.Run());
+  OM_RETURN_IF_ERROR(meta_.Write([&](db::MetaStore::Transaction& tx) {
+    return tx.Run(
+        "INSERT INTO maintenances(id, service, title, body, starts_ms, ends_ms, created_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        {w.id, w.service, w.title, w.body, w.starts_ms, w.ends_ms, w.created_ms});
+  }));
   ++next_number_;
   windows_.push_back(w);
   std::stable_sort(windows_.begin(), windows_.end(),
@@ -85,7 +81,9 @@ Result<Maintenance> Maintenances::Schedule(std::string_view service, std::string
 
 Status Maintenances::Cancel(std::string_view id) {
   MutexLock lock(mu_);
-  OM_RETURN_IF_ERROR(db_->DeleteById("maintenances", id, "no maintenance with id"));
+  OM_RETURN_IF_ERROR(meta_.Write([&](db::MetaStore::Transaction& tx) {
+    return tx.DeleteById("maintenances", id, "no maintenance with id");
+  }));
   std::erase_if(windows_, [&](const Maintenance& w) { return w.id == id; });
   return Status::Ok();
 }

@@ -17,7 +17,7 @@
 #include "base/mutex.h"
 #include "base/status.h"
 #include "base/time.h"
-#include "db/database.h"
+#include "db/meta_store.h"
 
 namespace om::incidents {
 
@@ -36,7 +36,8 @@ std::string_view MaintenanceStatusAt(const Maintenance& m, int64_t now_ms);
 
 class Maintenances {
  public:
-  static Result<std::unique_ptr<Maintenances>> Open(const std::string& path);
+  // The windows of table maintenances in `meta` (borrowed; it must outlive this object).
+  static Result<std::unique_ptr<Maintenances>> Open(db::MetaStore& meta);
 
   // kInvalidArgument naming the field: a title of 1 to 200 bytes, a body of at most 5000, an end
   // after the start and in the future, a window of at most 7 days.
@@ -51,10 +52,10 @@ class Maintenances {
   bool Active(std::string_view service, int64_t minute) const;
 
  private:
-  explicit Maintenances(std::unique_ptr<db::Database> db) : db_(std::move(db)) {}
+  explicit Maintenances(db::MetaStore& meta) : meta_(meta) {}
 
+  db::MetaStore& meta_;
   mutable Mutex mu_;
-  std::unique_ptr<db::Database> db_ OM_GUARDED_BY(mu_);
   std::vector<Maintenance> windows_ OM_GUARDED_BY(mu_);  // by start
   uint64_t next_number_ OM_GUARDED_BY(mu_) = 1000001;
 };

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "db/testing_meta_store.h"
 #include "incidents/incident_tracker.h"
 #include "testing/temp_dir.h"
 
@@ -13,9 +14,9 @@ constexpr int64_t kNowMs = kMinute * 60000;
 
 TEST(MaintenancesTest, ScheduleListCancelAndSurviveRestart) {
   testing::TempDir dir;
-  std::string path = dir.str() + "/meta.db";
+  auto dir_meta = db::TestingMetaStore(dir.str());
   {
-    auto m = std::move(*Maintenances::Open(path));
+    auto m = std::move(*Maintenances::Open(*dir_meta));
     auto w = m->Schedule("outlook", "Mailbox migration", "Expect slow sign-in.", kNowMs + 600000,
                          kNowMs + 4200000, FromUnixMillis(kNowMs));
     ASSERT_TRUE(w.ok()) << w.status().ToString();
@@ -47,7 +48,7 @@ TEST(MaintenancesTest, ScheduleListCancelAndSurviveRestart) {
     ASSERT_TRUE(
         m->Schedule("teams", "Upgrade", "", kNowMs, kNowMs + 60000, FromUnixMillis(kNowMs)).ok());
   }
-  auto m = std::move(*Maintenances::Open(path));
+  auto m = std::move(*Maintenances::Open(*dir_meta));
   EXPECT_EQ(m->List("").size(), 2u);
   ASSERT_EQ(m->List("outlook").size(), 1u);
   EXPECT_EQ(m->List("outlook")[0].body, "Expect slow sign-in.");
@@ -60,7 +61,8 @@ TEST(MaintenancesTest, ScheduleListCancelAndSurviveRestart) {
 
 TEST(MaintenancesTest, AnOutageInsideAWindowOpensNoIncident) {
   testing::TempDir dir;
-  auto m = std::move(*Maintenances::Open(dir.str() + "/meta.db"));
+  auto dir_meta = db::TestingMetaStore(dir.str());
+  auto m = std::move(*Maintenances::Open(*dir_meta));
   ASSERT_TRUE(m->Schedule("outlook", "Migration", "", kNowMs - 60000, kNowMs + 3600000,
                           FromUnixMillis(kNowMs))
                   .ok());

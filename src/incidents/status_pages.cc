@@ -26,25 +26,23 @@ std::vector<std::string> SplitLines(std::string_view text) {
 
 }  // namespace
 
-Result<std::unique_ptr<StatusPages>> StatusPages::Open(const std::string& path) {
-  OM_ASSIGN_OR_RETURN(std::unique_ptr<db::Database> db, db::Database::Open(path));
-  OM_RETURN_IF_ERROR(
-      db->Exec("CREATE TABLE IF NOT EXISTS status_pages ("
-               " id TEXT PRIMARY KEY,"
-               " name TEXT NOT NULL,"
-               " services TEXT NOT NULL,"
-               " created_ms INTEGER NOT NULL)"));
-  std::unique_ptr<StatusPages> pages(new StatusPages(std::move(db)));
+Result<std::unique_ptr<StatusPages>> StatusPages::Open(db::MetaStore& meta) {
+  std::vector<StatusPage> loaded;
+  OM_RETURN_IF_ERROR(meta.Read([&](db::Database& db) -> Status {
+    OM_ASSIGN_OR_RETURN(
+        db::Statement select,
+        db.Prepare("SELECT id, name, services, created_ms FROM status_pages ORDER BY id"));
+    for (;;) {
+      OM_ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      loaded.push_back({select.ColumnText(0), select.ColumnText(1),
+                        SplitLines(select.ColumnText(2)), select.ColumnInt(3)});
+    }
+    return Status::Ok();
+  }));
+  std::unique_ptr<StatusPages> pages(new StatusPages(meta));
   MutexLock lock(pages->mu_);
-  OM_ASSIGN_OR_RETURN(
-      db::Statement select,
-      pages->db_->Prepare("SELECT id, name, services, created_ms FROM status_pages ORDER BY id"));
-  for (;;) {
-    OM_ASSIGN_OR_RETURN(bool row, select.Step());
-    if (!row) break;
-    pages->pages_.push_back({select.ColumnText(0), select.ColumnText(1),
-                             SplitLines(select.ColumnText(2)), select.ColumnInt(3)});
-  }
+  pages->pages_ = std::move(loaded);
   return pages;
 }
 
@@ -69,12 +67,12 @@ Result<StatusPage> StatusPages::Put(StatusPage page, Timestamp now) {
   }
   page.created_ms = ToUnixMillis(now);
   MutexLock lock(mu_);
-  OM_ASSIGN_OR_RETURN(db::Statement upsert,
-                      db_->Prepare("INSERT OR REPLACE INTO status_pages(id, name, services, "
-                                   "created_ms) VALUES (?, ?, ?, ?)"));
-  upsert.Bind(1, page.id).Bind(2, page.name).Bind(3, JoinLines(page.services));
-  upsert.Bind(4, page.created_ms);
-  OM_RETURN_IF_ERROR(upsert.Run());
+  std::string services = JoinLines(page.services);
+  OM_RETURN_IF_ERROR(meta_.Write([&](db::MetaStore::Transaction& tx) {
+    return tx.Run(
+        "INSERT OR REPLACE INTO status_pages(id, name, services, created_ms) VALUES (?, ?, ?, ?)",
+        {page.id, page.name, services, page.created_ms});
+  }));
   auto it = std::lower_bound(pages_.begin(), pages_.end(), page.id,
                              [](const StatusPage& p, const std::string& id) { return p.id < id; });
   if (it != pages_.end() && it->id == page.id) {
@@ -87,7 +85,9 @@ Result<StatusPage> StatusPages::Put(StatusPage page, Timestamp now) {
 
 Status StatusPages::Delete(std::string_view id) {
   MutexLock lock(mu_);
-  OM_RETURN_IF_ERROR(db_->DeleteById("status_pages", id, "unknown page"));
+  OM_RETURN_IF_ERROR(meta_.Write([&](db::MetaStore::Transaction& tx) {
+    return tx.DeleteById("status_pages", id, "unknown page");
+  }));
   std::erase_if(pages_, [&](const StatusPage& p) { return p.id == id; });
   return Status::Ok();
 }

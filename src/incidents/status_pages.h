@@ -15,7 +15,7 @@
 #include "base/mutex.h"
 #include "base/status.h"
 #include "base/time.h"
-#include "db/database.h"
+#include "db/meta_store.h"
 
 namespace om::incidents {
 
@@ -28,7 +28,8 @@ struct StatusPage {
 
 class StatusPages {
  public:
-  static Result<std::unique_ptr<StatusPages>> Open(const std::string& path);
+  // The pages of table status_pages in `meta` (borrowed; it must outlive this object).
+  static Result<std::unique_ptr<StatusPages>> Open(db::MetaStore& meta);
 
   // Creates or replaces page `page.id`. kInvalidArgument naming the field: an id not of
   // [a-z0-9-] or longer than 64, a name of 0 or more than 200 bytes, no services or more than
@@ -41,10 +42,10 @@ class StatusPages {
   std::vector<StatusPage> List() const;  // by id
 
  private:
-  explicit StatusPages(std::unique_ptr<db::Database> db) : db_(std::move(db)) {}
+  explicit StatusPages(db::MetaStore& meta) : meta_(meta) {}
 
+  db::MetaStore& meta_;
   mutable Mutex mu_;
-  std::unique_ptr<db::Database> db_ OM_GUARDED_BY(mu_);
   std::vector<StatusPage> pages_ OM_GUARDED_BY(mu_);  // by id
 };
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "db/testing_meta_store.h"
 #include "testing/temp_dir.h"
 
 namespace om::incidents {
@@ -9,10 +10,10 @@ namespace {
 
 TEST(StatusPagesTest, PutReplacesDeletesAndSurvivesARestart) {
   testing::TempDir dir;
-  std::string path = dir.str() + "/meta.db";
+  auto dir_meta = db::TestingMetaStore(dir.str());
   Timestamp now = FromUnixMillis(1'769'000'000'000);
   {
-    auto pages = std::move(*StatusPages::Open(path));
+    auto pages = std::move(*StatusPages::Open(*dir_meta));
     auto put = pages->Put({"vendors", "Our vendors", {"okta", "azure-ad"}, 0}, now);
     ASSERT_TRUE(put.ok()) << put.status().ToString();
     EXPECT_EQ(put->created_ms, ToUnixMillis(now));
@@ -26,7 +27,7 @@ TEST(StatusPagesTest, PutReplacesDeletesAndSurvivesARestart) {
     EXPECT_EQ(pages->Delete("comms").code(), StatusCode::kOk);
     EXPECT_EQ(pages->Delete("comms").code(), StatusCode::kNotFound);
   }
-  auto reopened = std::move(*StatusPages::Open(path));
+  auto reopened = std::move(*StatusPages::Open(*dir_meta));
   auto vendors = reopened->Find("vendors");
   ASSERT_TRUE(vendors.has_value());
   EXPECT_EQ(vendors->name, "Vendors");
@@ -36,7 +37,8 @@ TEST(StatusPagesTest, PutReplacesDeletesAndSurvivesARestart) {
 
 TEST(StatusPagesTest, BadPagesAreRefusedNamingTheField) {
   testing::TempDir dir;
-  auto pages = std::move(*StatusPages::Open(dir.str() + "/meta.db"));
+  auto dir_meta = db::TestingMetaStore(dir.str());
+  auto pages = std::move(*StatusPages::Open(*dir_meta));
   Timestamp now = FromUnixMillis(0);
   auto message = [&](StatusPage p) { return pages->Put(std::move(p), now).status().message(); };
   EXPECT_EQ(message({"Our Vendors", "x", {"okta"}, 0}), "id: must be 1 to 64 of a-z, 0-9 and -");

@@ -119,7 +119,7 @@ Result<FeedVerdict> JudgeFeed(std::string_view xml, int64_t now_ms,
   return v;
 }
 
-OfficialStatus::OfficialStatus(OfficialOptions options, std::unique_ptr<db::Database> db,
+OfficialStatus::OfficialStatus(OfficialOptions options, db::MetaStore& meta,
                                MetricsRegistry& metrics, const Clock& clock)
     : options_(options),
       clock_(clock),
@@ -128,48 +128,43 @@ OfficialStatus::OfficialStatus(OfficialOptions options, std::unique_ptr<db::Data
       failures_total_(metrics.GetCounter(
           "om_official_poll_failures_total",
           "Polls of official status sources that failed (no answer, not 2xx/304, unreadable).")),
-      db_(std::move(db)) {}
+      meta_(meta) {}
 
 OfficialStatus::~OfficialStatus() { Stop(); }
 
 Result<std::unique_ptr<OfficialStatus>> OfficialStatus::Open(OfficialOptions options,
                                                              std::vector<Source> sources,
-                                                             const std::string& db_path,
+                                                             db::MetaStore& meta,
                                                              MetricsRegistry& metrics,
                                                              const Clock& clock) {
-  OM_ASSIGN_OR_RETURN(std::unique_ptr<db::Database> db, db::Database::Open(db_path));
-  OM_RETURN_IF_ERROR(
-      db->Exec("CREATE TABLE IF NOT EXISTS official_status_history ("
-               " service TEXT NOT NULL,"
-               " at_ms INTEGER NOT NULL,"
-               " level TEXT NOT NULL,"
-               " description TEXT NOT NULL);"
-               "CREATE INDEX IF NOT EXISTS official_status_history_by_service"
-               " ON official_status_history(service, at_ms);"));
-  std::unique_ptr<OfficialStatus> o(new OfficialStatus(options, std::move(db), metrics, clock));
-  MutexLock lock(o->mu_);
-  OM_ASSIGN_OR_RETURN(db::Statement last,
-                      o->db_->Prepare("SELECT at_ms, level, description FROM "
-                                      "official_status_history WHERE service = ? "
-                                      "ORDER BY at_ms DESC LIMIT 1"));
-  for (Source& source : sources) {
-    Tracked t;
-    t.state.service = source.service;
-    t.state.url = source.url;
-    // The level last recorded survives a restart (with its since), until the next poll.
-    last.Bind(1, source.service);
-    OM_ASSIGN_OR_RETURN(bool row, last.Step());
-    if (row) {
-      for (size_t i = 0; i < std::size(kLevelNames); ++i) {
-        if (kLevelNames[i] == last.ColumnText(1)) t.state.level = static_cast<Level>(i);
+  std::vector<Tracked> tracked;
+  OM_RETURN_IF_ERROR(meta.Read([&](db::Database& db) -> Status {
+    OM_ASSIGN_OR_RETURN(db::Statement last, db.Prepare("SELECT at_ms, level, description FROM "
+                                                       "official_status_history WHERE service = ? "
+                                                       "ORDER BY at_ms DESC LIMIT 1"));
+    for (Source& source : sources) {
+      Tracked t;
+      t.state.service = source.service;
+      t.state.url = source.url;
+      // The level last recorded survives a restart (with its since), until the next poll.
+      last.Bind(1, source.service);
+      OM_ASSIGN_OR_RETURN(bool row, last.Step());
+      if (row) {
+        for (size_t i = 0; i < std::size(kLevelNames); ++i) {
+          if (kLevelNames[i] == last.ColumnText(1)) t.state.level = static_cast<Level>(i);
+        }
+        t.state.since_ms = last.ColumnInt(0);
+        t.state.description = last.ColumnText(2);
       }
-      t.state.since_ms = last.ColumnInt(0);
-      t.state.description = last.ColumnText(2);
+      last.Reset();
+      t.source = std::move(source);
+      tracked.push_back(std::move(t));
     }
-    last.Reset();
-    t.source = std::move(source);
-    o->tracked_.push_back(std::move(t));
-  }
+    return Status::Ok();
+  }));
+  std::unique_ptr<OfficialStatus> o(new OfficialStatus(options, meta, metrics, clock));
+  MutexLock lock(o->mu_);
+  o->tracked_ = std::move(tracked);
   return o;
 }
 
@@ -257,19 +252,17 @@ void OfficialStatus::PollDue() {
     Tracked after = Poll(t, now_ms);
     polls_total_.Add();
     if (!after.state.error.empty()) failures_total_.Add();
-    MutexLock lock(mu_);
     if (after.state.level && after.state.level != before) {
       // A change of level is history; a failed poll or an unchanged level is not.
-      auto insert = db_->Prepare(
-          "INSERT INTO official_status_history(service, at_ms, level, description) "
-          "VALUES (?, ?, ?, ?)");
-      if (insert.ok()) {
-        insert->Bind(1, after.state.service).Bind(2, now_ms);
-        insert->Bind(3, LevelName(*after.state.level)).Bind(4, after.state.description);
-        Status s = insert->Run();
-        if (!s.ok()) OM_LOG(kError) << "official status history: " << s.ToString();
-      }
+      Status s = meta_.Write([&](db::MetaStore::Transaction& tx) {
+        return tx.Run(
+            "INSERT INTO official_status_history(service, at_ms, level, description) "
+            "VALUES (?, ?, ?, ?)",
+            {after.state.service, now_ms, LevelName(*after.state.level), after.state.description});
+      });
+      if (!s.ok()) OM_LOG(kError) << "official status history: " << s.ToString();
     }
+    MutexLock lock(mu_);
     for (Tracked& mine : tracked_) {
       if (mine.source.service == after.source.service) mine = std::move(after);
     }
@@ -286,25 +279,26 @@ std::optional<OfficialState> OfficialStatus::Find(std::string_view service) cons
 
 std::vector<HistoryEntry> OfficialStatus::History(std::string_view service,
                                                   int64_t since_ms) const {
-  MutexLock lock(mu_);
-  std::vector<HistoryEntry> out;
-  auto select = db_->Prepare(
-      "SELECT at_ms, level, description FROM official_status_history WHERE service = ? AND "
-      "at_ms >= ? ORDER BY at_ms");
-  if (!select.ok()) return out;
-  select->Bind(1, service).Bind(2, since_ms);
-  for (;;) {
-    Result<bool> row = select->Step();
-    if (!row.ok() || !*row) break;
-    HistoryEntry e;
-    e.at_ms = select->ColumnInt(0);
-    for (size_t i = 0; i < std::size(kLevelNames); ++i) {
-      if (kLevelNames[i] == select->ColumnText(1)) e.level = static_cast<Level>(i);
+  return meta_.Read([&](db::Database& db) {
+    std::vector<HistoryEntry> out;
+    auto select = db.Prepare(
+        "SELECT at_ms, level, description FROM official_status_history WHERE service = ? AND "
+        "at_ms >= ? ORDER BY at_ms");
+    if (!select.ok()) return out;
+    select->Bind(1, service).Bind(2, since_ms);
+    for (;;) {
+      Result<bool> row = select->Step();
+      if (!row.ok() || !*row) break;
+      HistoryEntry e;
+      e.at_ms = select->ColumnInt(0);
+      for (size_t i = 0; i < std::size(kLevelNames); ++i) {
+        if (kLevelNames[i] == select->ColumnText(1)) e.level = static_cast<Level>(i);
+      }
+      e.description = select->ColumnText(2);
+      out.push_back(std::move(e));
     }
-    e.description = select->ColumnText(2);
-    out.push_back(std::move(e));
-  }
-  return out;
+    return out;
+  });
 }
 
 Accuracy OfficialStatus::AccuracyOf(std::string_view service,

@@ -31,7 +31,7 @@
 #include "base/periodic_thread.h"
 #include "base/status.h"
 #include "base/time.h"
-#include "db/database.h"
+#include "db/meta_store.h"
 
 namespace om::official {
 
@@ -102,8 +102,8 @@ class OfficialStatus {
  public:
   static Result<std::unique_ptr<OfficialStatus>> Open(OfficialOptions options,
                                                       std::vector<Source> sources,
-                                                      const std::string& db_path,
-                                                      MetricsRegistry& metrics, const Clock& clock);
+                                                      db::MetaStore& meta, MetricsRegistry& metrics,
+                                                      const Clock& clock);
   ~OfficialStatus();
   OfficialStatus(const OfficialStatus&) = delete;
   OfficialStatus& operator=(const OfficialStatus&) = delete;
@@ -131,8 +131,8 @@ class OfficialStatus {
     std::string etag, last_modified;
     int64_t next_poll_ms = 0;
   };
-  OfficialStatus(OfficialOptions options, std::unique_ptr<db::Database> db,
-                 MetricsRegistry& metrics, const Clock& clock);
+  OfficialStatus(OfficialOptions options, db::MetaStore& meta, MetricsRegistry& metrics,
+                 const Clock& clock);
   // One poll of `t` (not under mu_: it waits on the network); returns the updated copy.
   Tracked Poll(Tracked t, int64_t now_ms) const;
 
@@ -141,8 +141,8 @@ class OfficialStatus {
   Counter& polls_total_;
   Counter& failures_total_;
 
+  db::MetaStore& meta_;  // table official_status_history
   mutable Mutex mu_;
-  std::unique_ptr<db::Database> db_ OM_GUARDED_BY(mu_);
   std::vector<Tracked> tracked_ OM_GUARDED_BY(mu_);
   PeriodicThread worker_;
 };

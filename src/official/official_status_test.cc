@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "db/testing_meta_store.h"
 #include "testing/fake_clock.h"
 #include "testing/loopback_http.h"
 #include "testing/temp_dir.h"
@@ -55,6 +56,7 @@ TEST(OfficialStatusTest, IndicatorsAndFeeds) {
 
 TEST(OfficialStatusTest, PollsConditionallyKeepsHistoryAndBacksOff) {
   testing::TempDir dir;
+  auto dir_meta = db::TestingMetaStore(dir.str());
   testing::FakeClock clock(FromUnixMillis(kNowMs));
   MetricsRegistry metrics;
   std::atomic<int> phase{0};  // 0 good, 1 not modified, 2 malformed, 3 rate limited, 4 major
@@ -78,8 +80,8 @@ TEST(OfficialStatusTest, PollsConditionallyKeepsHistoryAndBacksOff) {
   options.interval = std::chrono::seconds(60);
   options.timeout = std::chrono::milliseconds(2000);
   auto o = std::move(*OfficialStatus::Open(
-      options, {{"outlook", fixture.url("/api/v2/summary.json"), "statuspage"}},
-      dir.str() + "/meta.db", metrics, clock));
+      options, {{"outlook", fixture.url("/api/v2/summary.json"), "statuspage"}}, *dir_meta, metrics,
+      clock));
   o->PollDue();
   auto s = o->Find("outlook");
   ASSERT_TRUE(s.has_value());
@@ -131,14 +133,15 @@ TEST(OfficialStatusTest, PollsConditionallyKeepsHistoryAndBacksOff) {
   EXPECT_EQ(metrics.GetCounter("om_official_poll_failures_total", "").value(), 2u);
   // A restart knows the last level and since when, before its first poll.
   auto again = std::move(*OfficialStatus::Open(
-      options, {{"outlook", fixture.url("/api/v2/summary.json"), "statuspage"}},
-      dir.str() + "/meta.db", metrics, clock));
+      options, {{"outlook", fixture.url("/api/v2/summary.json"), "statuspage"}}, *dir_meta, metrics,
+      clock));
   EXPECT_EQ(*again->Find("outlook")->level, Level::kMajor);
   EXPECT_EQ(again->Find("outlook")->since_ms, kNowMs + 240000 + 61 * 60000);
 }
 
 TEST(OfficialStatusTest, AccuracyGradesHowThePageFollowedTheCrowd) {
   testing::TempDir dir;
+  auto dir_meta = db::TestingMetaStore(dir.str());
   testing::FakeClock clock(FromUnixMillis(kNowMs));
   MetricsRegistry metrics;
   std::atomic<int> phase{0};
@@ -150,7 +153,7 @@ TEST(OfficialStatusTest, AccuracyGradesHowThePageFollowedTheCrowd) {
   OfficialOptions options;
   options.interval = std::chrono::seconds(60);
   auto o = std::move(*OfficialStatus::Open(options, {{"outlook", fixture.url("/s"), "statuspage"}},
-                                           dir.str() + "/meta.db", metrics, clock));
+                                           *dir_meta, metrics, clock));
   // The page: operational, then a problem from +70 min to +120 min, then +300 to +310 min.
   for (auto [minute, p] : {std::pair{0, 0}, {70, 1}, {120, 2}, {300, 3}, {310, 4}}) {
     clock.Advance(std::chrono::minutes(minute) - (clock.Now() - FromUnixMillis(kNowMs)));
@@ -171,13 +174,14 @@ TEST(OfficialStatusTest, AccuracyGradesHowThePageFollowedTheCrowd) {
 
 TEST(OfficialStatusTest, ASlowSourceTimesOut) {
   testing::TempDir dir;
+  auto dir_meta = db::TestingMetaStore(dir.str());
   testing::FakeClock clock(FromUnixMillis(kNowMs));
   MetricsRegistry metrics;
   Fixture fixture([](const std::string&) { return std::string(); });
   OfficialOptions options;
   options.timeout = std::chrono::milliseconds(300);
   auto o = std::move(*OfficialStatus::Open(options, {{"teams", fixture.url("/feed"), "rss"}},
-                                           dir.str() + "/meta.db", metrics, clock));
+                                           *dir_meta, metrics, clock));
   o->PollDue();
   auto s = o->Find("teams");
   EXPECT_FALSE(s->level.has_value());

@@ -7,23 +7,22 @@
 // Table `learned_dispersion(service TEXT PRIMARY KEY, dispersion_micro INTEGER, saved_ms
 // INTEGER)`: the dispersion in millionths (SQLite's REAL is not bound by db::Statement).
 //
-// Thread-safety: not thread-safe; the server uses it from one thread at a time (the detector
-// thread's after-minutes hook, then Stop() after that thread has stopped).
+// Thread-safety: every method may be called from any thread (MetaStore serialises them).
 
 #include <memory>
 #include <string>
 #include <unordered_map>
 
 #include "base/status.h"
-#include "db/database.h"
+#include "db/meta_store.h"
 #include "detect/detector.h"
 
 namespace om::pipeline {
 
 class LearnedDispersions {
  public:
-  // Opens (creating the table if absent) the database at `path`.
-  static Result<std::unique_ptr<LearnedDispersions>> Open(const std::string& path);
+  // The table learned_dispersion of `meta` (borrowed; it must outlive this object).
+  static Result<std::unique_ptr<LearnedDispersions>> Open(db::MetaStore& meta);
 
   // Every service's saved dispersion, by service id.
   Result<std::unordered_map<std::string, double>> Load();
@@ -32,8 +31,8 @@ class LearnedDispersions {
   Status Save(const detect::DetectionSnapshot& snapshot, int64_t now_ms);
 
  private:
-  explicit LearnedDispersions(std::unique_ptr<db::Database> db) : db_(std::move(db)) {}
-  std::unique_ptr<db::Database> db_;
+  explicit LearnedDispersions(db::MetaStore& meta) : meta_(meta) {}
+  db::MetaStore& meta_;
 };
 
 }  // namespace om::pipeline

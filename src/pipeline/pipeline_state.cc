@@ -253,32 +253,34 @@ Result<PipelineState> DecodePipelineState(std::string_view text) {
   return state;
 }
 
-Result<std::unique_ptr<PipelineStateStore>> PipelineStateStore::Open(const std::string& path) {
-  OM_ASSIGN_OR_RETURN(std::unique_ptr<db::Database> db, db::Database::Open(path));
-  OM_RETURN_IF_ERROR(
-      db->Exec("CREATE TABLE IF NOT EXISTS pipeline_state(name TEXT PRIMARY KEY, "
-               "minute INTEGER NOT NULL, state TEXT NOT NULL, saved_ms INTEGER NOT NULL)"));
-  return std::unique_ptr<PipelineStateStore>(new PipelineStateStore(std::move(db)));
+Result<std::unique_ptr<PipelineStateStore>> PipelineStateStore::Open(db::MetaStore& meta) {
+  return std::unique_ptr<PipelineStateStore>(new PipelineStateStore(meta));
 }
 
 Status PipelineStateStore::Save(const PipelineState& state, int64_t now_ms) {
-  OM_ASSIGN_OR_RETURN(
-      db::Statement upsert,
-      db_->Prepare("INSERT INTO pipeline_state(name, minute, state, saved_ms) VALUES (?, ?, ?, ?) "
-                   "ON CONFLICT(name) DO UPDATE SET minute = excluded.minute, "
-                   "state = excluded.state, saved_ms = excluded.saved_ms"));
   std::string text = EncodePipelineState(state);
-  upsert.Bind(1, kRowName).Bind(2, state.minute).Bind(3, text).Bind(4, now_ms);
-  return upsert.Run();
+  return meta_.Write([&](db::MetaStore::Transaction& tx) {
+    return tx.Run(
+        "INSERT INTO pipeline_state(name, minute, state, saved_ms) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(name) DO UPDATE SET minute = excluded.minute, state = excluded.state, "
+        "saved_ms = excluded.saved_ms",
+        {kRowName, state.minute, text, now_ms});
+  });
 }
 
 Result<std::optional<PipelineState>> PipelineStateStore::Load() {
-  OM_ASSIGN_OR_RETURN(db::Statement select,
-                      db_->Prepare("SELECT state FROM pipeline_state WHERE name = ?"));
-  select.Bind(1, kRowName);
-  OM_ASSIGN_OR_RETURN(bool row, select.Step());
-  if (!row) return std::optional<PipelineState>();
-  OM_ASSIGN_OR_RETURN(PipelineState state, DecodePipelineState(select.ColumnText(0)));
+  Result<std::optional<std::string>> text =
+      meta_.Read([&](db::Database& db) -> Result<std::optional<std::string>> {
+        OM_ASSIGN_OR_RETURN(db::Statement select,
+                            db.Prepare("SELECT state FROM pipeline_state WHERE name = ?"));
+        select.Bind(1, kRowName);
+        OM_ASSIGN_OR_RETURN(bool row, select.Step());
+        if (!row) return std::optional<std::string>();
+        return std::optional<std::string>(select.ColumnText(0));
+      });
+  if (!text.ok()) return text.status();
+  if (!text->has_value()) return std::optional<PipelineState>();
+  OM_ASSIGN_OR_RETURN(PipelineState state, DecodePipelineState(**text));
   return std::optional<PipelineState>(std::move(state));
 }
 

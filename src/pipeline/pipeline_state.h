@@ -22,7 +22,7 @@
 // Kept in meta.db, table `pipeline_state(name TEXT PRIMARY KEY, minute INTEGER, state TEXT,
 // saved_ms INTEGER)`, one row named "detection".
 //
-// Thread-safety: PipelineStateStore is not thread-safe; the pipeline's thread uses it.
+// Thread-safety: PipelineStateStore may be used from any thread (MetaStore serialises it).
 
 #include <cstdint>
 #include <memory>
@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "db/database.h"
+#include "db/meta_store.h"
 #include "detect/detector.h"
 #include "incidents/incident_tracker.h"
 
@@ -50,8 +50,8 @@ Result<PipelineState> DecodePipelineState(std::string_view text);
 
 class PipelineStateStore {
  public:
-  // Opens (creating the table if absent) the database at `path`.
-  static Result<std::unique_ptr<PipelineStateStore>> Open(const std::string& path);
+  // The table pipeline_state of `meta` (borrowed; it must outlive this object).
+  static Result<std::unique_ptr<PipelineStateStore>> Open(db::MetaStore& meta);
 
   // Replaces the saved state, in one statement.
   Status Save(const PipelineState& state, int64_t now_ms);
@@ -60,8 +60,8 @@ class PipelineStateStore {
   Result<std::optional<PipelineState>> Load();
 
  private:
-  explicit PipelineStateStore(std::unique_ptr<db::Database> db) : db_(std::move(db)) {}
-  std::unique_ptr<db::Database> db_;
+  explicit PipelineStateStore(db::MetaStore& meta) : meta_(meta) {}
+  db::MetaStore& meta_;
 };
 
 }  // namespace om::pipeline

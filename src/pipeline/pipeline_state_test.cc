@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "db/testing_meta_store.h"
 #include "testing/temp_dir.h"
 
 namespace om::pipeline {
@@ -125,9 +126,9 @@ TEST(PipelineStateTest, DamagedStateIsRefusedNamingLineAndField) {
 
 TEST(PipelineStateTest, TheStoreKeepsTheLatestState) {
   testing::TempDir dir;
-  std::string path = dir.str() + "/meta.db";
+  auto dir_meta = db::TestingMetaStore(dir.str());
   {
-    auto store = PipelineStateStore::Open(path);
+    auto store = PipelineStateStore::Open(*dir_meta);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     auto none = (*store)->Load();
     ASSERT_TRUE(none.ok());
@@ -138,7 +139,7 @@ TEST(PipelineStateTest, TheStoreKeepsTheLatestState) {
     state.incidents.open.clear();
     ASSERT_TRUE((*store)->Save(state, 2000).ok());
   }
-  auto reopened = PipelineStateStore::Open(path);
+  auto reopened = PipelineStateStore::Open(*dir_meta);
   ASSERT_TRUE(reopened.ok());
   auto loaded = (*reopened)->Load();
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();

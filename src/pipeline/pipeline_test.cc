@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "db/testing_meta_store.h"
 #include "geo/testing_gazetteer.h"
 #include "testing/temp_dir.h"
 
@@ -26,13 +27,16 @@ class PipelineTest : public ::testing::Test {
   void Start(bool keep_state) {
     pipeline_.reset();
     records_.reset();
-    auto records = incidents::IncidentRecords::Open(dir_.str() + "/meta.db");
+    learned_.reset();
+    state_.reset();
+    meta_ = db::TestingMetaStore(dir_.str());
+    auto records = incidents::IncidentRecords::Open(*meta_);
     ASSERT_TRUE(records.ok()) << records.status().ToString();
     records_ = std::move(*records);
-    auto learned = LearnedDispersions::Open(dir_.str() + "/meta.db");
+    auto learned = LearnedDispersions::Open(*meta_);
     ASSERT_TRUE(learned.ok()) << learned.status().ToString();
     learned_ = std::move(*learned);
-    auto state = PipelineStateStore::Open(dir_.str() + "/meta.db");
+    auto state = PipelineStateStore::Open(*meta_);
     ASSERT_TRUE(state.ok()) << state.status().ToString();
     state_ = std::move(*state);
     detector_ = std::make_unique<detect::Detector>(detect::DetectOptions{});
@@ -83,6 +87,7 @@ class PipelineTest : public ::testing::Test {
   const geo::Gazetteer& gazetteer_ = geo::TestingBuiltinGazetteer();
   testing::TempDir dir_;
   store::Aggregates counts_;
+  std::unique_ptr<db::MetaStore> meta_;
   std::unique_ptr<detect::Detector> detector_;
   std::unique_ptr<incidents::IncidentTracker> tracker_;
   std::unique_ptr<incidents::IncidentRecords> records_;

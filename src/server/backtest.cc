@@ -16,6 +16,7 @@
 #include "api/incident_json.h"
 #include "base/log.h"
 #include "base/mutex.h"
+#include "db/meta_store.h"
 #include "incidents/incident_records.h"
 #include "incidents/reference_method.h"
 #include "pipeline/pipeline.h"
@@ -162,8 +163,10 @@ int RunBacktest(const BacktestFlags& flags) {
     ++incidents_written;
   };
   // Incident records too, in the scratch dir, so that grouping runs as in the server.
+  Result<std::unique_ptr<db::MetaStore>> meta = db::MetaStore::Open(tmpl + "/meta.db");
   Result<std::unique_ptr<incidents::IncidentRecords>> records =
-      incidents::IncidentRecords::Open(tmpl + "/meta.db");
+      meta.ok() ? incidents::IncidentRecords::Open(**meta)
+                : Result<std::unique_ptr<incidents::IncidentRecords>>(meta.status());
   if (!records.ok()) {
     std::fprintf(stderr, "outagemap backtest: %s\n",
                  records.status().WithPrefix("incident records").ToString().c_str());
@@ -306,6 +309,7 @@ int RunBacktest(const BacktestFlags& flags) {
   (*store)->Stop();
   store->reset();
   records->reset();
+  meta->reset();
   std::error_code ec;
   std::filesystem::remove_all(tmpl, ec);
   std::fclose(out);

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "auth/api_keys.h"
+#include "db/meta_store.h"
 #include "server/commands.h"
 #include "server/server.h"
 
@@ -18,7 +19,9 @@ int RunKeys(const KeysFlags& flags) {
                  ec.message().c_str());
     return 1;
   }
-  auto keys = auth::ApiKeys::Open(MetaDatabasePath(flags.data_dir));
+  auto meta = db::MetaStore::Open(MetaDatabasePath(flags.data_dir));
+  auto keys = meta.ok() ? auth::ApiKeys::Open(**meta)
+                        : Result<std::unique_ptr<auth::ApiKeys>>(meta.status());
   if (!keys.ok()) {
     std::fprintf(stderr, "outagemap keys: %s\n", keys.status().ToString().c_str());
     return 1;

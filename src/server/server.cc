@@ -36,9 +36,14 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   s->ingestor_ = std::make_unique<ingest::Ingestor>(config.ingest, *s->registry_, *s->gazetteer_,
                                                     s->ip_locator_.get(), clock, s->metrics_);
   s->detector_ = std::make_unique<detect::Detector>(config.detect);
+  // meta.db: one connection for every repository below, migrated to this release's schema.
+  Result<std::unique_ptr<db::MetaStore>> meta =
+      db::MetaStore::Open(MetaDatabasePath(config.store.data_dir));
+  if (!meta.ok()) return meta.status();
+  s->meta_ = std::move(*meta);
   // Each service starts from the dispersion it had learned before the restart.
   Result<std::unique_ptr<pipeline::LearnedDispersions>> learned =
-      pipeline::LearnedDispersions::Open(MetaDatabasePath(config.store.data_dir));
+      pipeline::LearnedDispersions::Open(*s->meta_);
   if (!learned.ok()) return learned.status().WithPrefix("learned dispersions");
   s->learned_ = std::move(*learned);
   Result<std::unordered_map<std::string, double>> seeds = s->learned_->Load();
@@ -47,7 +52,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   s->clock_ = &clock;
   ingest::ServiceRegistry* registry = s->registry_.get();
   Result<std::unique_ptr<incidents::IncidentRecords>> records =
-      incidents::IncidentRecords::Open(MetaDatabasePath(config.store.data_dir));
+      incidents::IncidentRecords::Open(*s->meta_);
   if (!records.ok()) return records.status().WithPrefix("incident records");
   s->records_ = std::move(*records);
   s->records_->SetReminderInterval(config.remind_every);
@@ -58,12 +63,11 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
     return found ? found->name : service;
   });
   Result<std::unique_ptr<incidents::Maintenances>> maintenances =
-      incidents::Maintenances::Open(MetaDatabasePath(config.store.data_dir));
+      incidents::Maintenances::Open(*s->meta_);
   if (!maintenances.ok()) return maintenances.status().WithPrefix("maintenances");
   s->maintenances_ = std::move(*maintenances);
   incidents::Maintenances* windows = s->maintenances_.get();
-  Result<std::unique_ptr<incidents::StatusPages>> pages =
-      incidents::StatusPages::Open(MetaDatabasePath(config.store.data_dir));
+  Result<std::unique_ptr<incidents::StatusPages>> pages = incidents::StatusPages::Open(*s->meta_);
   if (!pages.ok()) return pages.status().WithPrefix("status pages");
   s->pages_ = std::move(*pages);
   incidents::IncidentOptions incident_options;
@@ -86,7 +90,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   }
   s->incidents_->SeedHistory(std::move(past));
   Result<std::unique_ptr<pipeline::PipelineStateStore>> pipeline_state =
-      pipeline::PipelineStateStore::Open(MetaDatabasePath(config.store.data_dir));
+      pipeline::PipelineStateStore::Open(*s->meta_);
   if (!pipeline_state.ok()) return pipeline_state.status().WithPrefix("pipeline state");
   s->pipeline_state_ = std::move(*pipeline_state);
   store::Store* counts = s->store_.get();
@@ -115,12 +119,11 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   }
   s->detector_thread_ =
       std::make_unique<DetectorThread>(*s->pipeline_, clock, std::chrono::seconds(5));
-  Result<std::unique_ptr<auth::ApiKeys>> keys =
-      auth::ApiKeys::Open(MetaDatabasePath(config.store.data_dir));
+  Result<std::unique_ptr<auth::ApiKeys>> keys = auth::ApiKeys::Open(*s->meta_);
   if (!keys.ok()) return keys.status().WithPrefix("API keys");
   s->keys_ = std::move(*keys);
   Result<std::unique_ptr<alerts::Subscriptions>> subscriptions =
-      alerts::Subscriptions::Open(MetaDatabasePath(config.store.data_dir));
+      alerts::Subscriptions::Open(*s->meta_);
   if (!subscriptions.ok()) return subscriptions.status().WithPrefix("subscriptions");
   s->subscriptions_ = std::move(*subscriptions);
   alerts::NotifierOptions notifier_options = config.notifier;
@@ -142,9 +145,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
       sources.push_back({service.id, service.status_url, service.status_format});
     }
   }
-  Result<std::unique_ptr<official::OfficialStatus>> official =
-      official::OfficialStatus::Open(config.official, std::move(sources),
-                                     MetaDatabasePath(config.store.data_dir), s->metrics_, clock);
+  Result<std::unique_ptr<official::OfficialStatus>> official = official::OfficialStatus::Open(
+      config.official, std::move(sources), *s->meta_, s->metrics_, clock);
   if (!official.ok()) return official.status().WithPrefix("official status");
   s->official_ = std::move(*official);
   s->assets_ = web::Assets::LoadBuiltin();

@@ -17,6 +17,7 @@
 #include "base/metrics.h"
 #include "base/status.h"
 #include "base/time.h"
+#include "db/meta_store.h"
 #include "detect/detector.h"
 #include "geo/gazetteer.h"
 #include "geo/ip_locator.h"
@@ -70,6 +71,7 @@ class Server {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ingest::Ingestor> ingestor_;
   std::unique_ptr<detect::Detector> detector_;
+  std::unique_ptr<db::MetaStore> meta_;  // borrowed by the repositories below
   std::unique_ptr<pipeline::LearnedDispersions> learned_;
   std::unique_ptr<incidents::IncidentRecords> records_;
   std::unique_ptr<incidents::Maintenances> maintenances_;
@@ -91,7 +93,7 @@ class Server {
   const Clock* clock_ = nullptr;  // the server's clock (event time in the demo)
 };
 
-// The SQLite file of a data dir's metadata (API keys; incidents and subscriptions next).
+// The SQLite file of a data dir's metadata (docs/formats/meta-db.md).
 inline std::string MetaDatabasePath(const std::string& data_dir) { return data_dir + "/meta.db"; }
 
 // Loads the built-in catalog merged with the user catalog at `user_file` (empty: none).

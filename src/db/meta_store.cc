@@ -1,0 +1,174 @@
+#include "db/meta_store.h"
+
+#include <iterator>
+
+namespace om::db {
+namespace {
+
+// One step of the schema. Each runs in a transaction with the version it brings the file to.
+struct Migration {
+  int version;
+  std::string_view what;
+  Status (*apply)(Database& db);
+};
+
+// Version 1: the tables of the releases before schema versions were kept. Files made by those
+// releases already hold some of them, possibly without the columns added later: those are added.
+Status FirstTables(Database& db) {
+  OM_RETURN_IF_ERROR(db.Exec(
+      "CREATE TABLE IF NOT EXISTS api_keys ("
+      " id TEXT PRIMARY KEY, name TEXT NOT NULL, scopes INTEGER NOT NULL,"
+      " secret_sha256 TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+      " revoked_ms INTEGER NOT NULL DEFAULT 0);"
+      "CREATE TABLE IF NOT EXISTS incidents ("
+      " id TEXT PRIMARY KEY, number INTEGER NOT NULL, service TEXT NOT NULL,"
+      " status TEXT NOT NULL, impact TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+      " updated_ms INTEGER NOT NULL, resolved_ms INTEGER NOT NULL DEFAULT 0,"
+      " started_minute INTEGER NOT NULL DEFAULT 0, detected_minute INTEGER NOT NULL DEFAULT 0,"
+      " crowd_resolved_minute INTEGER NOT NULL DEFAULT 0);"
+      "CREATE TABLE IF NOT EXISTS incident_updates ("
+      " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+      " incident TEXT NOT NULL REFERENCES incidents(id), at_ms INTEGER NOT NULL,"
+      " status TEXT NOT NULL, body TEXT NOT NULL, author TEXT NOT NULL);"
+      "CREATE INDEX IF NOT EXISTS incident_updates_by_incident ON incident_updates(incident, seq);"
+      "CREATE TABLE IF NOT EXISTS subscriptions ("
+      " id TEXT PRIMARY KEY, channel TEXT NOT NULL, url TEXT NOT NULL, secret TEXT NOT NULL,"
+      " service TEXT NOT NULL, min_impact TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+      " cursor_seq INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+      " next_attempt_ms INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
+      " delivered INTEGER NOT NULL DEFAULT 0);"
+      "CREATE TABLE IF NOT EXISTS maintenances ("
+      " id TEXT PRIMARY KEY, service TEXT NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL,"
+      " starts_ms INTEGER NOT NULL, ends_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS status_pages ("
+      " id TEXT PRIMARY KEY, name TEXT NOT NULL, services TEXT NOT NULL,"
+      " created_ms INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS official_status_history ("
+      " service TEXT NOT NULL, at_ms INTEGER NOT NULL, level TEXT NOT NULL,"
+      " description TEXT NOT NULL);"
+      "CREATE INDEX IF NOT EXISTS official_status_history_by_service"
+      " ON official_status_history(service, at_ms);"
+      "CREATE TABLE IF NOT EXISTS learned_dispersion("
+      " service TEXT PRIMARY KEY, dispersion_micro INTEGER NOT NULL, saved_ms INTEGER NOT NULL);"));
+  for (std::string_view column : {"services", "components", "regions", "merged_into"}) {
+    OM_RETURN_IF_ERROR(db.AddColumnIfMissing("incidents", column, "TEXT NOT NULL DEFAULT ''"));
+  }
+  OM_RETURN_IF_ERROR(db.AddColumnIfMissing("incidents", "detached", "INTEGER NOT NULL DEFAULT 0"));
+  OM_RETURN_IF_ERROR(
+      db.AddColumnIfMissing("incident_updates", "quiet", "INTEGER NOT NULL DEFAULT 0"));
+  return db.AddColumnIfMissing("subscriptions", "region", "TEXT NOT NULL DEFAULT ''");
+}
+
+// Version 2: the detection pipeline's state, so that a restart continues its incidents.
+Status PipelineState(Database& db) {
+  return db.Exec(
+      "CREATE TABLE IF NOT EXISTS pipeline_state(name TEXT PRIMARY KEY, "
+      "minute INTEGER NOT NULL, state TEXT NOT NULL, saved_ms INTEGER NOT NULL)");
+}
+
+constexpr Migration kMigrations[] = {
+    {1, "the tables of the first releases", FirstTables},
+    {2, "pipeline_state", PipelineState},
+};
+static_assert(std::size(kMigrations) == MetaStore::kSchemaVersion);
+
+Result<int> UserVersion(Database& db) {
+  OM_ASSIGN_OR_RETURN(Statement pragma, db.Prepare("PRAGMA user_version"));
+  OM_ASSIGN_OR_RETURN(bool row, pragma.Step());
+  if (!row) return Status::IoError("PRAGMA user_version: no row");
+  return static_cast<int>(pragma.ColumnInt(0));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path) {
+  OM_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(path));
+  std::unique_ptr<MetaStore> store(new MetaStore(path, std::move(db)));
+  MutexLock lock(store->mu_);
+  OM_RETURN_IF_ERROR(store->Migrate().WithPrefix(path));
+  return store;
+}
+
+Status MetaStore::Migrate() {
+  OM_ASSIGN_OR_RETURN(opened_version_, UserVersion(*db_));
+  if (opened_version_ > kSchemaVersion) {
+    return Status::InvalidArgument(
+        "schema version " + std::to_string(opened_version_) + " is newer than this release's " +
+        std::to_string(kSchemaVersion) + ": made by a newer outagemap; open it with that one");
+  }
+  for (const Migration& m : kMigrations) {
+    if (m.version <= opened_version_) continue;
+    // BEGIN IMMEDIATE: another process (`outagemap keys` beside a server) may be migrating too;
+    // the busy timeout makes this one wait, then it sees the version already raised.
+    OM_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+    Status applied = [&]() -> Status {
+      OM_ASSIGN_OR_RETURN(int now, UserVersion(*db_));
+      if (now < m.version) {
+        OM_RETURN_IF_ERROR(m.apply(*db_));
+        OM_RETURN_IF_ERROR(db_->Exec("PRAGMA user_version = " + std::to_string(m.version)));
+      }
+      return db_->Exec("COMMIT");
+    }();
+    if (!applied.ok()) {
+      (void)db_->Exec("ROLLBACK");
+      return applied.WithPrefix("migration " + std::to_string(m.version) + " (" +
+                                std::string(m.what) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+Status MetaStore::Write(const std::function<Status(Transaction&)>& fn) {
+  MutexLock lock(mu_);
+  OM_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  Transaction tx(*this);
+  Status s = fn(tx);
+  if (s.ok()) s = db_->Exec("COMMIT");
+  // A failed statement or commit must not leave the transaction (and meta.db's lock) open.
+  if (!s.ok()) (void)db_->Exec("ROLLBACK");
+  return s;
+}
+
+Status MetaStore::RunLocked(std::string_view sql, const Transaction::Value* values, size_t count) {
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) {
+    OM_ASSIGN_OR_RETURN(Statement prepared, db_->Prepare(sql));
+    it = prepared_.emplace(std::string(sql), std::move(prepared)).first;
+  }
+  Statement& statement = it->second;
+  for (size_t i = 0; i < count; ++i) {
+    int index = static_cast<int>(i + 1);
+    if (const auto* n = std::get_if<int64_t>(&values[i])) {
+      statement.Bind(index, *n);
+    } else if (const auto* text = std::get_if<std::string_view>(&values[i])) {
+      statement.Bind(index, *text);
+    } else {
+      statement.BindNull(index);
+    }
+  }
+  return statement.Run();
+}
+
+// The transaction exists only inside Write(), which holds the mutex.
+Status MetaStore::Transaction::Run(std::string_view sql, std::initializer_list<Value> values) {
+  return store_.RunLocked(sql, values.begin(), values.size());
+}
+
+Status MetaStore::Transaction::Run(std::string_view sql, const std::vector<Value>& values) {
+  return store_.RunLocked(sql, values.data(), values.size());
+}
+
+Status MetaStore::Transaction::DeleteById(std::string_view table, std::string_view id,
+                                          std::string_view what) {
+  OM_RETURN_IF_ERROR(Run("DELETE FROM " + std::string(table) + " WHERE id = ?", {id}));
+  if (changes() == 0) {
+    return Status::NotFound(std::string(what) + " \"" + std::string(id.substr(0, 64)) + "\"");
+  }
+  return Status::Ok();
+}
+
+int64_t MetaStore::Transaction::changes() const { return store_.db_->Changes(); }
+
+int64_t MetaStore::Transaction::last_insert_id() const { return store_.db_->LastInsertId(); }
+
+}  // namespace om::db
