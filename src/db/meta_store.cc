@@ -101,13 +101,14 @@ Status MetaStore::Migrate() {
     // BEGIN IMMEDIATE: another process (`outagemap keys` beside a server) may be migrating too;
     // the busy timeout makes this one wait, then it sees the version already raised.
     OM_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+    Database& db = *db_;  // (the lambda runs under mu_, which the analysis cannot see)
     Status applied = [&]() -> Status {
-      OM_ASSIGN_OR_RETURN(int now, UserVersion(*db_));
+      OM_ASSIGN_OR_RETURN(int now, UserVersion(db));
       if (now < m.version) {
-        OM_RETURN_IF_ERROR(m.apply(*db_));
-        OM_RETURN_IF_ERROR(db_->Exec("PRAGMA user_version = " + std::to_string(m.version)));
+        OM_RETURN_IF_ERROR(m.apply(db));
+        OM_RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(m.version)));
       }
-      return db_->Exec("COMMIT");
+      return db.Exec("COMMIT");
     }();
     if (!applied.ok()) {
       (void)db_->Exec("ROLLBACK");
