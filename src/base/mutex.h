@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <shared_mutex>
 
 #if defined(__clang__)
 #define OM_THREAD_ANNOTATION(x) __attribute__((x))
@@ -19,6 +20,10 @@
 #define OM_ACQUIRE(...) OM_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
 #define OM_RELEASE(...) OM_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
 #define OM_EXCLUDES(...) OM_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
+#define OM_ACQUIRE_SHARED(...) OM_THREAD_ANNOTATION(acquire_shared_capability(__VA_ARGS__))
+#define OM_RELEASE_SHARED(...) OM_THREAD_ANNOTATION(release_shared_capability(__VA_ARGS__))
+#define OM_RELEASE_GENERIC(...) OM_THREAD_ANNOTATION(release_generic_capability(__VA_ARGS__))
+#define OM_REQUIRES_SHARED(...) OM_THREAD_ANNOTATION(requires_shared_capability(__VA_ARGS__))
 // For code whose locking the analysis cannot follow; say why beside it.
 #define OM_NO_THREAD_SAFETY_ANALYSIS OM_THREAD_ANNOTATION(no_thread_safety_analysis)
 
@@ -46,6 +51,44 @@ class OM_SCOPED_CAPABILITY MutexLock {
 
  private:
   Mutex& mu_;
+};
+
+// A reader/writer lock: many readers or one writer. Guarded members name it with OM_GUARDED_BY;
+// readers take ReaderLock, writers WriterLock, and clang's -Wthread-safety checks both.
+class OM_CAPABILITY("mutex") SharedMutex {
+ public:
+  SharedMutex() = default;
+  SharedMutex(const SharedMutex&) = delete;
+  SharedMutex& operator=(const SharedMutex&) = delete;
+  void Lock() OM_ACQUIRE() { mu_.lock(); }
+  void Unlock() OM_RELEASE() { mu_.unlock(); }
+  void LockShared() OM_ACQUIRE_SHARED() { mu_.lock_shared(); }
+  void UnlockShared() OM_RELEASE_SHARED() { mu_.unlock_shared(); }
+
+ private:
+  std::shared_mutex mu_;
+};
+
+class OM_SCOPED_CAPABILITY ReaderLock {
+ public:
+  explicit ReaderLock(SharedMutex& mu) OM_ACQUIRE_SHARED(mu) : mu_(mu) { mu_.LockShared(); }
+  ~ReaderLock() OM_RELEASE_GENERIC() { mu_.UnlockShared(); }
+  ReaderLock(const ReaderLock&) = delete;
+  ReaderLock& operator=(const ReaderLock&) = delete;
+
+ private:
+  SharedMutex& mu_;
+};
+
+class OM_SCOPED_CAPABILITY WriterLock {
+ public:
+  explicit WriterLock(SharedMutex& mu) OM_ACQUIRE(mu) : mu_(mu) { mu_.Lock(); }
+  ~WriterLock() OM_RELEASE() { mu_.Unlock(); }
+  WriterLock(const WriterLock&) = delete;
+  WriterLock& operator=(const WriterLock&) = delete;
+
+ private:
+  SharedMutex& mu_;
 };
 
 // Condition variable usable with om::Mutex. Wait() must be called with the mutex held.

@@ -33,7 +33,7 @@ ServiceRef ServiceRegistry::RefLocked(uint32_t index, Seen seen) const {
 }
 
 ProblemFit ServiceRegistry::KeepProblem(uint32_t index, std::string_view problem) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   Seen seen = SeenLocked(index, problem);  // another thread may have kept types meanwhile
   if (seen == Seen::kNew) kept_[index].emplace_back(problem);
   return RefLocked(index, seen == Seen::kNew ? Seen::kKept : seen).fit;
@@ -43,7 +43,7 @@ Result<ServiceRef> ServiceRegistry::Resolve(std::string_view id_or_alias,
                                             std::string_view problem) {
   {
     // A known service takes the lock once, shared.
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     if (std::optional<uint32_t> index = catalog_.IndexOf(id_or_alias)) {
       return RefLocked(*index, SeenLocked(*index, problem));
     }
@@ -56,7 +56,7 @@ Result<ServiceRef> ServiceRegistry::Resolve(std::string_view id_or_alias,
     return Status::InvalidArgument("cannot register service " + quoted +
                                    ": must be a slug ([a-z0-9-], 1-63 chars)");
   }
-  std::unique_lock lock(mu_);
+  WriterLock lock(mu_);
   std::optional<uint32_t> index = catalog_.IndexOf(slug);  // maybe registered meanwhile
   if (!index) {
     if (catalog_.size() >= options_.max_services) {
@@ -77,24 +77,24 @@ Result<ServiceRef> ServiceRegistry::Resolve(std::string_view id_or_alias,
 }
 
 std::optional<catalog::Service> ServiceRegistry::Find(std::string_view id_or_alias) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   const catalog::Service* s = catalog_.Find(id_or_alias);
   if (!s) return std::nullopt;
   return *s;
 }
 
 std::vector<std::string> ServiceRegistry::KeptProblems(uint32_t index) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   return index < kept_.size() ? kept_[index] : std::vector<std::string>{};
 }
 
 std::vector<catalog::Service> ServiceRegistry::Services() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   return catalog_.services();
 }
 
 size_t ServiceRegistry::size() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(mu_);
   return catalog_.size();
 }
 

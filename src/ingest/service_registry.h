@@ -16,11 +16,11 @@
 
 #include <cstdint>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/mutex.h"
 #include "base/status.h"
 #include "catalog/catalog.h"
 
@@ -83,14 +83,14 @@ class ServiceRegistry {
  private:
   // How `problem` fits the service at `index` before it is kept; kNew: not seen, within bound.
   enum class Seen : uint8_t { kListed, kKept, kNew, kOverBound };
-  // REQUIRES: mu_ held (shared or unique); `index` valid.
-  Seen SeenLocked(uint32_t index, std::string_view problem) const;
+  // REQUIRES: `index` valid.
+  Seen SeenLocked(uint32_t index, std::string_view problem) const OM_REQUIRES_SHARED(mu_);
   // The answer for a problem seen as `seen` (a kNew one as it will be once kept).
-  ServiceRef RefLocked(uint32_t index, Seen seen) const;
+  ServiceRef RefLocked(uint32_t index, Seen seen) const OM_REQUIRES_SHARED(mu_);
 
-  mutable std::shared_mutex mu_;
-  catalog::Catalog catalog_;                    // guarded by mu_
-  std::vector<std::vector<std::string>> kept_;  // guarded by mu_; per catalog index
+  mutable SharedMutex mu_;
+  catalog::Catalog catalog_ OM_GUARDED_BY(mu_);
+  std::vector<std::vector<std::string>> kept_ OM_GUARDED_BY(mu_);  // per catalog index
   const RegistryOptions options_;
 };
 

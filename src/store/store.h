@@ -21,7 +21,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -107,7 +106,7 @@ class Store {
   // Runs `fn` with shared (read) access to the aggregates. `fn` must not call back into the Store.
   template <typename Fn>
   auto Read(Fn&& fn) const {
-    std::shared_lock lock(aggregates_mu_);
+    ReaderLock lock(aggregates_mu_);
     return fn(static_cast<const Aggregates&>(aggregates_));
   }
 
@@ -179,8 +178,8 @@ class Store {
   std::atomic<uint64_t> log_bytes_{0};
 
   // The aggregates: written by the writer thread under an exclusive lock, read under shared locks.
-  mutable std::shared_mutex aggregates_mu_;
-  Aggregates aggregates_;
+  mutable SharedMutex aggregates_mu_;
+  Aggregates aggregates_ OM_GUARDED_BY(aggregates_mu_);
 
   RecoveryInfo recovery_;
   int lock_fd_ = -1;  // flock'ed <data_dir>/LOCK, held for the Store's lifetime
