@@ -100,6 +100,9 @@ class Aggregates {
   std::vector<KeyCount> Top(uint32_t service, Dimension dimension, int64_t from_minute,
                             int64_t to_minute, size_t limit) const;
 
+  // Retention is in whole days (see Prune): pruning once a day of event time is enough, and each
+  // pass walks every series (per minute it dominated a backtest's run time).
+  static constexpr int64_t kPruneEveryMs = 86400000;
   // Drops buckets that fell out of retention relative to `now_minute`.
   void Prune(int64_t now_minute);
   // The newest minute counted so far (INT64_MIN when empty).

@@ -63,20 +63,7 @@ Status WriteFileDurably(const std::string& path, std::string_view data) {
   return Status::Ok();
 }
 
-uint64_t DedupeKey(const Report& r) {
-  return HashKey(r.service, r.reporter_key ^ 0x9e3779b97f4a7c15ull);
-}
-
 }  // namespace
-
-uint64_t HashKey(std::string_view s, uint64_t seed) {
-  uint64_t h = seed;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 
 Store::Store(const StoreOptions& options, const Clock& clock, MetricsRegistry& metrics)
     : options_(options),
@@ -101,6 +88,8 @@ Store::Store(const StoreOptions& options, const Clock& clock, MetricsRegistry& m
       group_reports_(metrics.GetHistogram("om_log_group_commit_reports",
                                           "Reports per group commit (one write(2) each).",
                                           {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536})),
+      dedupe_(DedupeOptions{options.dedupe_window, options.dedupe_max_entries},
+              [this](uint64_t n) { dedupe_evictions_total_.Add(n); }),
       aggregates_(options.aggregates) {}
 
 Store::~Store() {
@@ -170,20 +159,15 @@ Status Store::Recover() {
           !GetRaw(body, p, entries) || entries > body.size() / 16) {
         return Status::Corruption("snapshot: bad header");
       }
-      for (uint64_t i = 0; i < entries; ++i) {
-        uint64_t key;
-        int64_t ts;
-        if (!GetRaw(body, p, key) || !GetRaw(body, p, ts)) {
-          return Status::Corruption("snapshot: truncated de-dup table");
-        }
-        last_counted_[key] = ts;
+      if (!dedupe_.Deserialize(body, p, entries)) {
+        return Status::Corruption("snapshot: truncated de-dup table");
       }
       return aggregates->Deserialize(body.substr(p));
     }();
     if (!s.ok()) {
       OM_LOG(kWarning) << "ignoring snapshot " << snapshot_path_ << " (" << s.ToString()
                        << "); replaying the whole log";
-      last_counted_.clear();
+      dedupe_.Clear();
       aggregates->Clear();
       from = LogPosition{};
     } else {
@@ -199,7 +183,7 @@ Status Store::Recover() {
                           return;
                         }
                         if (r->duplicate) return;
-                        last_counted_[DedupeKey(*r)] = r->ts_ms;
+                        dedupe_.Remember(*r);
                         aggregates->Add(*r);
                       }));
   if (!decode_error.ok()) {
@@ -323,69 +307,24 @@ void Store::WriterLoop() {
   }
 }
 
-bool Store::MarkDuplicate(Report& r) {
-  uint64_t key = DedupeKey(r);
-  auto [it, inserted] = last_counted_.try_emplace(key, r.ts_ms);
-  if (inserted) {
-    dedupe_undo_.push_back({key, std::nullopt});
-    if (last_counted_.size() > options_.dedupe_max_entries) EnforceDedupeCap(r.ts_ms);
-    return false;
-  }
-  int64_t window = options_.dedupe_window.count();
-  if (r.ts_ms - it->second < window && it->second - r.ts_ms < window) {
-    r.duplicate = true;
-    return true;
-  }
-  dedupe_undo_.push_back({key, it->second});
-  it->second = r.ts_ms;
-  return false;
-}
-
 void Store::PruneState(int64_t now_ms) {
-  // Bounded memory: entries older than two windows can no longer mark anything a duplicate for
-  // reports arriving in time order. Every quarter of a window, not every minute: each pass walks
-  // every entry (a backtest spent 6% of its time here), and a quarter window more is little.
-  if (now_ms - last_dedupe_prune_ms_ <
-      std::max<int64_t>(60000, options_.dedupe_window.count() / 4)) {
-    return;
-  }
-  last_dedupe_prune_ms_ = now_ms;
-  int64_t horizon = now_ms - 2 * options_.dedupe_window.count();
-  absl::erase_if(last_counted_, [horizon](const auto& kv) { return kv.second < horizon; });
-  // Retention is in days, cut on day boundaries, and dropping walks every series: once a day of
-  // event time is enough (per minute it dominated a backtest's run time, hourly it still took 8%).
-  if (now_ms - last_aggregates_prune_ms_ < 86400000) return;
+  dedupe_.Prune(now_ms);
+  if (now_ms - last_aggregates_prune_ms_ < Aggregates::kPruneEveryMs) return;
   last_aggregates_prune_ms_ = now_ms;
   WriterLock lock(aggregates_mu_);
   aggregates_.Prune(now_ms / 60000);
 }
 
-void Store::EnforceDedupeCap(int64_t now_ms) {
-  // First what can no longer match in-order traffic, then ever newer entries, halving the age
-  // kept each round, until 90% of the cap. Bounded: at most 40 rounds.
-  size_t target = options_.dedupe_max_entries - options_.dedupe_max_entries / 10;
-  int64_t keep = options_.dedupe_window.count();
-  size_t before = last_counted_.size();
-  for (int round = 0; round < 40 && last_counted_.size() > target; ++round) {
-    int64_t horizon = now_ms - keep;
-    absl::erase_if(last_counted_, [horizon](const auto& kv) { return kv.second < horizon; });
-    keep /= 2;
-  }
-  if (last_counted_.size() > target) last_counted_.clear();  // all entries at the same instant
-  dedupe_evictions_total_.Add(before - last_counted_.size());
-  // The undo log may name erased keys; undoing them only restores entries, which is harmless.
-}
-
 void Store::ProcessGroup(std::vector<Pending>& group) {
   frame_buffer_.clear();
-  dedupe_undo_.clear();
+  dedupe_.BeginGroup();
   std::string payload;
   std::vector<WriteResult> results(group.size());
   size_t total = 0;
   int64_t newest_ts = INT64_MIN;
   for (size_t g = 0; g < group.size(); ++g) {
     for (Report& r : group[g].reports) {
-      if (MarkDuplicate(r)) {
+      if (dedupe_.MarkDuplicate(r)) {
         ++results[g].duplicates;
       } else {
         ++results[g].accepted;
@@ -409,15 +348,8 @@ void Store::ProcessGroup(std::vector<Pending>& group) {
   if (!s.ok()) {
     write_errors_total_.Add();
     OM_LOG(kError) << "report log append: " << s.ToString();
-    // Nothing of the group was acked: forget it in the de-dup table too, newest change first, so
-    // a retry is counted.
-    for (auto it = dedupe_undo_.rbegin(); it != dedupe_undo_.rend(); ++it) {
-      if (it->previous) {
-        last_counted_[it->key] = *it->previous;
-      } else {
-        last_counted_.erase(it->key);
-      }
-    }
+    // Nothing of the group was acked: forget it in the de-dup table too, so a retry is counted.
+    dedupe_.UndoGroup();
     for (Pending& p : group) {
       for (Report& r : p.reports) r.duplicate = false;
     }
@@ -472,11 +404,8 @@ Status Store::WriteSnapshot() {
   LogPosition end = log_->end();
   PutRaw(body, end.segment);
   PutRaw(body, end.offset);
-  PutRaw<uint64_t>(body, last_counted_.size());
-  for (const auto& [key, ts] : last_counted_) {
-    PutRaw(body, key);
-    PutRaw(body, ts);
-  }
+  PutRaw<uint64_t>(body, dedupe_.size());
+  dedupe_.Serialize(body);
   {
     ReaderLock lock(aggregates_mu_);
     aggregates_.Serialize(body);

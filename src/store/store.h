@@ -32,6 +32,7 @@
 #include "base/status.h"
 #include "base/time.h"
 #include "store/aggregates.h"
+#include "store/deduplicator.h"
 #include "store/report.h"
 #include "store/report_log.h"
 
@@ -128,12 +129,9 @@ class Store {
   Status Recover();
   void WriterLoop();
   void ProcessGroup(std::vector<Pending>& group);
-  bool MarkDuplicate(Report& r);
-  // Once a minute: forgets expired de-dup entries; once an hour: drops aggregate buckets out of
-  // retention.
+  // Forgets expired de-dup entries (Deduplicator::Prune); once a day of event time, drops
+  // aggregate buckets out of retention.
   void PruneState(int64_t now_ms);
-  // Keeps last_counted_ under dedupe_max_entries by forgetting the oldest entries.
-  void EnforceDedupeCap(int64_t now_ms);
   Status WriteSnapshot();
   // True at most once an hour, when the oldest closed log segment is past log_retention.
   bool RetentionDue();
@@ -161,15 +159,7 @@ class Store {
 
   // Owned by the writer thread (or by Open/Stop when it is not running).
   std::unique_ptr<ReportLog> log_;
-  // (reporter, service) -> event time ms of the last counted report. At most
-  // options_.dedupe_max_entries entries (EnforceDedupeCap).
-  absl::flat_hash_map<uint64_t, int64_t> last_counted_;
-  struct DedupeUndo {
-    uint64_t key;
-    std::optional<int64_t> previous;  // nullopt: the key was new
-  };
-  std::vector<DedupeUndo> dedupe_undo_;  // changes of the current group, undone if it fails
-  int64_t last_dedupe_prune_ms_ = 0;
+  Deduplicator dedupe_;
   int64_t last_aggregates_prune_ms_ = 0;
   std::chrono::steady_clock::time_point next_retention_check_{};  // writer thread only
   uint64_t counted_since_snapshot_ = 0;
@@ -184,8 +174,5 @@ class Store {
   RecoveryInfo recovery_;
   int lock_fd_ = -1;  // flock'ed <data_dir>/LOCK, held for the Store's lifetime
 };
-
-// 64-bit FNV-1a, used for reporter keys and de-dup keys (stable across versions: it is stored).
-uint64_t HashKey(std::string_view s, uint64_t seed = 0xcbf29ce484222325ull);
 
 }  // namespace om::store
