@@ -1,6 +1,8 @@
 #include "config/config_file.h"
 
+#include <charconv>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -12,6 +14,7 @@ struct ConfigFile::Impl {
   std::string source = "config";
   toml::table table;
   std::set<std::string> used;
+  std::map<std::string, std::string> settled;  // see Settled()
 
   std::string Where(const toml::node& node, std::string_view key) const {
     return source + ":" + std::to_string(node.source().begin.line) + ": " + std::string(key);
@@ -62,7 +65,7 @@ Result<ConfigFile> ConfigFile::Load(const std::string& path) {
   return Parse(ss.str(), path);
 }
 
-Status ConfigFile::GetInt(std::string_view key, int64_t min, int64_t max, int64_t& out) {
+Status ConfigFile::ReadInt(std::string_view key, int64_t min, int64_t max, int64_t& out) {
   const toml::node* node = impl_->Find(key);
   if (!node) return Status::Ok();
   auto v = node->value<int64_t>();
@@ -77,7 +80,7 @@ Status ConfigFile::GetInt(std::string_view key, int64_t min, int64_t max, int64_
   return Status::Ok();
 }
 
-Status ConfigFile::GetDouble(std::string_view key, double min, double max, double& out) {
+Status ConfigFile::ReadDouble(std::string_view key, double min, double max, double& out) {
   const toml::node* node = impl_->Find(key);
   if (!node) return Status::Ok();
   std::optional<double> v = node->value<double>();  // integers convert too
@@ -92,7 +95,7 @@ Status ConfigFile::GetDouble(std::string_view key, double min, double max, doubl
   return Status::Ok();
 }
 
-Status ConfigFile::GetBool(std::string_view key, bool& out) {
+Status ConfigFile::ReadBool(std::string_view key, bool& out) {
   const toml::node* node = impl_->Find(key);
   if (!node) return Status::Ok();
   if (!node->is_boolean()) {
@@ -102,7 +105,7 @@ Status ConfigFile::GetBool(std::string_view key, bool& out) {
   return Status::Ok();
 }
 
-Status ConfigFile::GetString(std::string_view key, std::string& out) {
+Status ConfigFile::ReadString(std::string_view key, std::string& out) {
   const toml::node* node = impl_->Find(key);
   if (!node) return Status::Ok();
   if (!node->is_string()) {
@@ -112,7 +115,7 @@ Status ConfigFile::GetString(std::string_view key, std::string& out) {
   return Status::Ok();
 }
 
-Status ConfigFile::GetStringArray(std::string_view key, std::vector<std::string>& out) {
+Status ConfigFile::ReadStringArray(std::string_view key, std::vector<std::string>& out) {
   const toml::node* node = impl_->Find(key);
   if (!node) return Status::Ok();
   const toml::array* array = node->as_array();
@@ -132,10 +135,11 @@ Status ConfigFile::GetStringArray(std::string_view key, std::vector<std::string>
 Status ConfigFile::GetEnum(std::string_view key, const std::vector<std::string>& allowed,
                            std::string& out) {
   std::string value = out;
-  OM_RETURN_IF_ERROR(GetString(key, value));
+  OM_RETURN_IF_ERROR(ReadString(key, value));
   for (const auto& a : allowed) {
     if (a == value) {
       out = value;
+      impl_->settled[std::string(key)] = value;
       return Status::Ok();
     }
   }
@@ -144,6 +148,42 @@ Status ConfigFile::GetEnum(std::string_view key, const std::vector<std::string>&
   return Status::InvalidArgument(impl_->Where(*impl_->table.at_path(key).node(), key) +
                                  ": must be one of " + list);
 }
+
+Status ConfigFile::GetInt(std::string_view key, int64_t min, int64_t max, int64_t& out) {
+  OM_RETURN_IF_ERROR(ReadInt(key, min, max, out));
+  impl_->settled[std::string(key)] = std::to_string(out);
+  return Status::Ok();
+}
+
+Status ConfigFile::GetDouble(std::string_view key, double min, double max, double& out) {
+  OM_RETURN_IF_ERROR(ReadDouble(key, min, max, out));
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, out);  // the shortest exact form
+  impl_->settled[std::string(key)] = std::string(buf, ec == std::errc() ? end : buf);
+  return Status::Ok();
+}
+
+Status ConfigFile::GetBool(std::string_view key, bool& out) {
+  OM_RETURN_IF_ERROR(ReadBool(key, out));
+  impl_->settled[std::string(key)] = out ? "true" : "false";
+  return Status::Ok();
+}
+
+Status ConfigFile::GetString(std::string_view key, std::string& out) {
+  OM_RETURN_IF_ERROR(ReadString(key, out));
+  impl_->settled[std::string(key)] = out.empty() ? "\"\"" : out;
+  return Status::Ok();
+}
+
+Status ConfigFile::GetStringArray(std::string_view key, std::vector<std::string>& out) {
+  OM_RETURN_IF_ERROR(ReadStringArray(key, out));
+  std::string text = "[";
+  for (const auto& item : out) text += (text.size() > 1 ? ", \"" : "\"") + item + "\"";
+  impl_->settled[std::string(key)] = text + "]";
+  return Status::Ok();
+}
+
+std::map<std::string, std::string> ConfigFile::Settled() const { return impl_->settled; }
 
 Status ConfigFile::CheckNoUnknownKeys() const {
   std::vector<std::pair<std::string, const toml::node*>> leaves;

@@ -8,6 +8,7 @@
 // Thread-safety: none; used once at start-up.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -46,7 +47,18 @@ class ConfigFile {
   // kInvalidArgument naming the first key present in the file that no Get asked for.
   Status CheckNoUnknownKeys() const;
 
+  // Every key a Get asked for, with its value after the Get (the file's, else the default), as
+  // the README's configuration table writes values: numbers in their shortest form, true/false,
+  // strings bare ("" when empty), arrays as ["a", "b"]. A test checks the table against it.
+  std::map<std::string, std::string> Settled() const;
+
  private:
+  Status ReadInt(std::string_view key, int64_t min, int64_t max, int64_t& out);
+  Status ReadDouble(std::string_view key, double min, double max, double& out);
+  Status ReadBool(std::string_view key, bool& out);
+  Status ReadString(std::string_view key, std::string& out);
+  Status ReadStringArray(std::string_view key, std::vector<std::string>& out);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -1,5 +1,9 @@
 #include "config/config_file.h"
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace om::config {
@@ -63,6 +67,28 @@ TEST(ConfigFileTest, SyntaxErrorNamesLine) {
 TEST(ConfigFileTest, MissingFileIsNotFound) {
   auto file = ConfigFile::Load("/nonexistent/outagemap.toml");
   EXPECT_EQ(file.status().code(), StatusCode::kNotFound);
+}
+
+TEST(ConfigFileTest, SettledValuesAreTheFilesElseTheDefaults) {
+  auto file = ConfigFile::Parse("[a]\nn = 7\nx = 0.25\nname = \"eu\"\n", "t.toml");
+  ASSERT_TRUE(file.ok());
+  int64_t n = 1, m = 2;
+  double x = 1, y = 0.05;
+  bool b = true;
+  std::string name = "us", empty;
+  std::vector<std::string> list = {"p", "q"};
+  ASSERT_TRUE(file->GetInt("a.n", 0, 10, n).ok());
+  ASSERT_TRUE(file->GetInt("a.m", 0, 10, m).ok());
+  ASSERT_TRUE(file->GetDouble("a.x", 0, 1, x).ok());
+  ASSERT_TRUE(file->GetDouble("a.y", 0, 1, y).ok());
+  ASSERT_TRUE(file->GetBool("a.b", b).ok());
+  ASSERT_TRUE(file->GetString("a.name", name).ok());
+  ASSERT_TRUE(file->GetString("a.empty", empty).ok());
+  ASSERT_TRUE(file->GetStringArray("a.list", list).ok());
+  std::map<std::string, std::string> want = {
+      {"a.n", "7"},    {"a.m", "2"},     {"a.x", "0.25"},     {"a.y", "0.05"},
+      {"a.b", "true"}, {"a.name", "eu"}, {"a.empty", "\"\""}, {"a.list", "[\"p\", \"q\"]"}};
+  EXPECT_EQ(file->Settled(), want);
 }
 
 }  // namespace

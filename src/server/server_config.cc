@@ -6,6 +6,10 @@ namespace om::server {
 
 Status LoadServerConfig(const std::string& path, ServerConfig& config) {
   OM_ASSIGN_OR_RETURN(config::ConfigFile file, config::ConfigFile::Load(path));
+  return ApplyServerConfig(file, config);
+}
+
+Status ApplyServerConfig(config::ConfigFile& file, ServerConfig& config) {
   constexpr int64_t kMax = int64_t{1} << 40;
   auto get_int = [&](std::string_view key, int64_t min, int64_t max, auto& field) -> Status {
     int64_t v = static_cast<int64_t>(field);

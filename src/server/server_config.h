@@ -1,7 +1,8 @@
 #pragma once
 // ServerConfig gathers every module's Options struct. The defaults are the initialisers of those
 // structs; LoadServerConfig() overrides the fields a TOML file sets. README.md's configuration
-// table lists every key below with its default.
+// table lists every key below with its default, and a test holds it to that
+// (server_config_test.cc: ConfigurationTableListsEveryKeyWithItsDefault).
 
 #include <string>
 
@@ -9,6 +10,7 @@
 #include "api/api.h"
 #include "api/http_server.h"
 #include "base/status.h"
+#include "config/config_file.h"
 #include "detect/detector.h"
 #include "ingest/ingestor.h"
 #include "official/official_status.h"
@@ -45,5 +47,7 @@ struct ServerConfig {
 // Applies the TOML file at `path` to `config`. Errors name file, line and key
 // (kInvalidArgument), or the path (kNotFound, kIoError).
 Status LoadServerConfig(const std::string& path, ServerConfig& config);
+// The same for a parsed file; afterwards file.Settled() lists every key with its value.
+Status ApplyServerConfig(config::ConfigFile& file, ServerConfig& config);
 
 }  // namespace om::server

@@ -1,6 +1,9 @@
 #include "server/server_config.h"
 
 #include <fstream>
+#include <map>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -105,6 +108,67 @@ TEST(ServerConfigTest, BadValueNamesFileLineAndKey) {
       << s.message();
   s = LoadServerConfig(Write(dir, "[store]\nfsink = \"always\"\n"), c);
   EXPECT_EQ(s.message(), path + ":2: store.fsink: unknown key");
+}
+
+// The README's configuration table is the reference users read: it must list exactly the keys
+// the server reads, each with the default the option structs give it. A row may name several
+// keys of one section ("`detect.possible_score`, `possible_ratio`") with as many defaults.
+TEST(ServerConfigTest, ConfigurationTableListsEveryKeyWithItsDefault) {
+  std::ifstream in(std::string(OM_SOURCE_DIR) + "/README.md");
+  ASSERT_TRUE(in) << "README.md not found";
+  std::map<std::string, std::string> documented;
+  std::string line;
+  bool in_table = false;
+  auto code_spans = [](const std::string& cell) {
+    std::vector<std::string> spans;
+    for (size_t open = cell.find('`'); open != std::string::npos;) {
+      size_t close = cell.find('`', open + 1);
+      if (close == std::string::npos) break;
+      spans.push_back(cell.substr(open + 1, close - open - 1));
+      open = cell.find('`', close + 1);
+    }
+    return spans;
+  };
+  while (std::getline(in, line)) {
+    if (line == "| key | meaning | default |") {
+      in_table = true;
+      continue;
+    }
+    if (!in_table) continue;
+    if (line.empty() || line[0] != '|') break;  // the table ends
+    if (line.starts_with("|---")) continue;
+    // | keys | meaning | defaults |: the first and the last cell.
+    size_t first_end = line.find(" | ");
+    size_t last_start = line.rfind(" | ");
+    ASSERT_NE(first_end, std::string::npos) << line;
+    std::vector<std::string> keys = code_spans(line.substr(0, first_end));
+    std::vector<std::string> defaults = code_spans(line.substr(last_start));
+    ASSERT_FALSE(keys.empty()) << line;
+    ASSERT_EQ(keys.size(), defaults.size()) << "one default per key: " << line;
+    std::string section = keys[0].substr(0, keys[0].find('.') + 1);
+    for (size_t k = 0; k < keys.size(); ++k) {
+      std::string key = keys[k].find('.') == std::string::npos ? section + keys[k] : keys[k];
+      EXPECT_TRUE(documented.emplace(key, defaults[k]).second) << key << " is listed twice";
+    }
+  }
+  ASSERT_GT(documented.size(), 50u) << "the configuration table was not found";
+
+  // What the server reads, and the defaults it settles on with an empty file.
+  config::ConfigFile empty;
+  ServerConfig config;
+  ASSERT_TRUE(ApplyServerConfig(empty, config).ok());
+  std::map<std::string, std::string> read = empty.Settled();
+  for (const auto& [key, value] : read) {
+    auto found = documented.find(key);
+    if (found == documented.end()) {
+      ADD_FAILURE() << key << " is read by the server but missing from README.md's table";
+      continue;
+    }
+    EXPECT_EQ(found->second, value) << "README.md's default of " << key;
+  }
+  for (const auto& [key, value] : documented) {
+    EXPECT_TRUE(read.count(key)) << key << " is in README.md's table but the server never reads it";
+  }
 }
 
 }  // namespace
