@@ -49,6 +49,59 @@ std::vector<std::string> SplitList(std::string_view text) {
   return out;
 }
 
+// Every text the timeline gets from detection and from operators' merges and splits, in one
+// place: what followers read (and are notified of). Names are services' display names.
+namespace text {
+
+std::string Opened(int64_t started_minute, int64_t detected_minute) {
+  return "User reports rose above the usual level at " + ClockTime(started_minute) +
+         "; outagemap declared an outage at " + ClockTime(detected_minute) + ".";
+}
+std::string OpenedAsPartOf(const std::string& opened, const std::string& service,
+                           const std::string& upstream, const std::string& root_id) {
+  return opened + " " + service + " depends on " + upstream + ": followed as part of " + root_id +
+         ".";
+}
+std::string JoinedUpstream(const std::string& service, const std::string& upstream,
+                           const std::string& root_id) {
+  return service + " depends on " + upstream + ", which has an outage too: this incident is now " +
+         "part of " + root_id + ", where updates continue.";
+}
+std::string BackToUsual(int64_t since_minute) {
+  return "Reports are back to the usual level since " + ClockTime(since_minute) + ".";
+}
+std::string AllBackToUsual(size_t services, int64_t since_minute) {
+  return "Reports are back to the usual level for all " + std::to_string(services) +
+         " services since " + ClockTime(since_minute) + ".";
+}
+std::string RoseAgain() { return "Reports rose above the usual level again."; }
+std::string StillOngoing(int64_t started_minute, int64_t hours) {
+  return "Still ongoing: reports have been above the usual level since " +
+         ClockTime(started_minute) + " (" + std::to_string(hours) +
+         (hours == 1 ? " hour" : " hours") + ").";
+}
+std::string AlsoAffected(const std::vector<std::string>& services, const std::string& root) {
+  return "Also affected: " + JoinList(services, ", ") +
+         (services.size() == 1 ? ", which depends on " : ", which depend on ") + root + ".";
+}
+std::string MergedInto(const std::string& root_id, const std::string& root, std::string_view by) {
+  return "Merged into " + root_id + " (" + root + ") by " + std::string(by) +
+         "; updates continue there.";
+}
+std::string MergedIn(const std::string& incidents, std::string_view by) {
+  return "Merged in by " + std::string(by) + ": " + incidents + ".";
+}
+std::string SplitOutOf(const std::string& root_id, std::string_view by) {
+  return "Split out of " + root_id + " by " + std::string(by) + "; updates continue here.";
+}
+std::string SplitOut(const std::vector<std::string>& services, std::string_view by) {
+  return "Split out by " + std::string(by) + ": " + JoinList(services, ", ") +
+         (services.size() == 1 ? ", followed as its own incident again."
+                               : ", followed as their own incidents again.");
+}
+
+}  // namespace text
+
 // Appends the items of `from` that `to` lacks; true when it added any.
 bool AddUnique(std::vector<std::string>& to, const std::vector<std::string>& from) {
   bool added = false;
@@ -318,16 +371,13 @@ Status IncidentRecords::Sync(const IncidentSnapshot& snapshot, Timestamp now,
       record.created_ms = record.updated_ms = now_ms;
       record.started_minute = incident.started_minute;
       record.detected_minute = incident.detected_minute;
-      std::string opened =
-          "User reports rose above the usual level at " + ClockTime(incident.started_minute) +
-          "; outagemap declared an outage at " + ClockTime(incident.detected_minute) + ".";
+      std::string opened = text::Opened(incident.started_minute, incident.detected_minute);
       IncidentUpdate first;
       if (upstream) {
         record.merged_into = upstream->id;
         first = automatic(IncidentStatus::kInvestigating,
-                          opened + " " + NameOf(incident.service) + " depends on " +
-                              NameOf(incident.upstream_service) + ": followed as part of " +
-                              upstream->id + ".",
+                          text::OpenedAsPartOf(opened, NameOf(incident.service),
+                                               NameOf(incident.upstream_service), upstream->id),
                           true);
         joined[upstream->id].push_back(incident.service);
       } else {
@@ -340,14 +390,12 @@ Status IncidentRecords::Sync(const IncidentSnapshot& snapshot, Timestamp now,
       // Its upstream was detected after it: the two are one outage from now on.
       IncidentRecord root = *upstream;
       std::vector<Change> changes;
-      MoveInto(
-          root, it->second,
-          automatic(it->second.status,
-                    NameOf(incident.service) + " depends on " + NameOf(incident.upstream_service) +
-                        ", which has an outage too: this incident is now part of " + root.id +
-                        ", where updates continue.",
-                    false),
-          changes);
+      MoveInto(root, it->second,
+               automatic(it->second.status,
+                         text::JoinedUpstream(NameOf(incident.service),
+                                              NameOf(incident.upstream_service), root.id),
+                         false),
+               changes);
       joined[root.id].push_back(incident.service);
       changes.push_back({std::move(root), std::nullopt});
       OM_RETURN_IF_ERROR(StoreAll(std::move(changes)));
@@ -372,9 +420,7 @@ Status IncidentRecords::Sync(const IncidentSnapshot& snapshot, Timestamp now,
       if (!record.resolved() && (member || !GroupOpen(record))) {
         record.status = IncidentStatus::kResolved;
         record.resolved_ms = now_ms;
-        update = automatic(IncidentStatus::kResolved,
-                           "Reports are back to the usual level since " +
-                               ClockTime(incident.resolved_minute) + ".",
+        update = automatic(IncidentStatus::kResolved, text::BackToUsual(incident.resolved_minute),
                            member);
       }
     } else if (!crowd_resolved && record.crowd_resolved_minute != 0) {
@@ -385,8 +431,7 @@ Status IncidentRecords::Sync(const IncidentSnapshot& snapshot, Timestamp now,
       if (record.resolved()) {
         record.status = IncidentStatus::kInvestigating;
         record.resolved_ms = 0;
-        update = automatic(IncidentStatus::kInvestigating,
-                           "Reports rose above the usual level again.", member);
+        update = automatic(IncidentStatus::kInvestigating, text::RoseAgain(), member);
       }
     } else if (!crowd_resolved && !member && !record.resolved() && remind_every_ms_ > 0 &&
                !record.updates.empty() &&
@@ -395,11 +440,7 @@ Status IncidentRecords::Sync(const IncidentSnapshot& snapshot, Timestamp now,
       int64_t hours = (now_ms - incident.started_minute * 60000) / 3600000;
       record.updated_ms = now_ms;
       changed = true;
-      update = automatic(record.status,
-                         "Still ongoing: reports have been above the usual level since " +
-                             ClockTime(incident.started_minute) + " (" + std::to_string(hours) +
-                             (hours == 1 ? " hour" : " hours") + ").",
-                         false);
+      update = automatic(record.status, text::StillOngoing(incident.started_minute, hours), false);
     }
     if (changed) OM_RETURN_IF_ERROR(Store(std::move(record), update ? &*update : nullptr));
   }
@@ -434,11 +475,7 @@ Status IncidentRecords::Sync(const IncidentSnapshot& snapshot, Timestamp now,
       pending_joins_.erase(p);
       root.updated_ms = now_ms;
       IncidentUpdate also =
-          automatic(root.status,
-                    "Also affected: " + JoinList(names, ", ") +
-                        (names.size() == 1 ? ", which depends on " : ", which depend on ") +
-                        NameOf(root.service) + ".",
-                    false);
+          automatic(root.status, text::AlsoAffected(names, NameOf(root.service)), false);
       OM_RETURN_IF_ERROR(Store(root, &also));
       root = *FindLocked(id);
       changed = false;
@@ -451,17 +488,13 @@ Status IncidentRecords::Sync(const IncidentSnapshot& snapshot, Timestamp now,
       root.status = IncidentStatus::kResolved;
       root.resolved_ms = now_ms;
       update = automatic(IncidentStatus::kResolved,
-                         "Reports are back to the usual level for all " +
-                             std::to_string(root.services.size()) + " services since " +
-                             ClockTime(last) + ".",
-                         false);
+                         text::AllBackToUsual(root.services.size(), last), false);
     } else if (root.resolved() && root.status == IncidentStatus::kResolved && GroupOpen(root) &&
                root.crowd_resolved_minute != 0) {
       // Resolved by detection, and one of its members fell back into an outage.
       root.status = IncidentStatus::kInvestigating;
       root.resolved_ms = 0;
-      update = automatic(IncidentStatus::kInvestigating,
-                         "Reports rose above the usual level again.", false);
+      update = automatic(IncidentStatus::kInvestigating, text::RoseAgain(), false);
     }
     if (update) root.updated_ms = now_ms;
     if (changed || update) OM_RETURN_IF_ERROR(Store(std::move(root), update ? &*update : nullptr));
@@ -536,17 +569,14 @@ Result<IncidentRecord> IncidentRecords::Merge(std::string_view into,
     }
     merged.push_back(source->id);
     IncidentUpdate note = Note(now_ms, source->status,
-                               "Merged into " + root.id + " (" + NameOf(root.service) + ") by " +
-                                   std::string(author) + "; updates continue there.",
-                               author);
+                               text::MergedInto(root.id, NameOf(root.service), author), author);
     MoveInto(root, *source, note, changes);
   }
   std::vector<std::string> names;
   for (const auto& id : merged) names.push_back(id + " (" + NameOf(FindLocked(id)->service) + ")");
   root.updated_ms = now_ms;
   IncidentUpdate update =
-      Note(now_ms, root.status,
-           "Merged in by " + std::string(author) + ": " + JoinList(names, ", ") + ".", author);
+      Note(now_ms, root.status, text::MergedIn(JoinList(names, ", "), author), author);
   changes.push_back({std::move(root), update});
   OM_RETURN_IF_ERROR(StoreAll(std::move(changes)));
   return *FindLocked(into);
@@ -578,10 +608,7 @@ Result<IncidentRecord> IncidentRecords::Split(std::string_view id,
       out.merged_into.clear();
       out.detached = true;
       out.updated_ms = now_ms;
-      IncidentUpdate note = Note(
-          now_ms, out.status,
-          "Split out of " + root.id + " by " + std::string(author) + "; updates continue here.",
-          author);
+      IncidentUpdate note = Note(now_ms, out.status, text::SplitOutOf(root.id, author), author);
       changes.push_back({std::move(out), note});
     }
     if (changes.size() == before) {
@@ -601,12 +628,7 @@ Result<IncidentRecord> IncidentRecords::Split(std::string_view id,
     }
   }
   root.updated_ms = now_ms;
-  IncidentUpdate update =
-      Note(now_ms, root.status,
-           "Split out by " + std::string(author) + ": " + JoinList(names, ", ") +
-               (names.size() == 1 ? ", followed as its own incident again."
-                                  : ", followed as their own incidents again."),
-           author);
+  IncidentUpdate update = Note(now_ms, root.status, text::SplitOut(names, author), author);
   changes.push_back({std::move(root), update});
   OM_RETURN_IF_ERROR(StoreAll(std::move(changes)));
   return *FindLocked(id);
