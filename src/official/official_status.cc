@@ -264,7 +264,10 @@ void OfficialStatus::PollDue() {
     }
     MutexLock lock(mu_);
     for (Tracked& mine : tracked_) {
-      if (mine.source.service == after.source.service) mine = std::move(after);
+      if (mine.source.service == after.source.service) {
+        mine = std::move(after);
+        break;  // one source per service
+      }
     }
   }
 }

@@ -200,7 +200,7 @@ struct Scores {
 double Quantile(std::vector<double> v, double q) {
   if (v.empty()) return NAN;
   std::sort(v.begin(), v.end());
-  return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5)];
+  return v[static_cast<size_t>(std::lround(q * static_cast<double>(v.size() - 1)))];
 }
 
 Scores Score(const std::vector<TruthEvent>& truth, const std::vector<Found>& found,
