@@ -141,8 +141,9 @@ std::string Notifier::Payload(const Subscription& s,
       w.Key("description").String(e.update.body).Key("service_name").String(name);
       // The services of a group: an annotation, since labels are the alert's identity.
       std::string services;
-      for (const auto& service : i.services)
+      for (const auto& service : i.services) {
         services.append(services.empty() ? "" : ",").append(service);
+      }
       w.Key("services").String(services);
       w.Key("status").String(incidents::StatusName(i.status));
       w.Key("impact").String(incidents::ImpactName(i.impact)).EndObject();

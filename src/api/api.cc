@@ -139,8 +139,9 @@ void WriteSparkline(JsonWriter& w, const store::Aggregates& a, std::optional<uin
   std::vector<uint64_t> same_hour;
   for (int64_t h = 0; h < kHours; ++h) {
     same_hour.clear();
-    for (int64_t d = 0; d < kDays; ++d)
+    for (int64_t d = 0; d < kDays; ++d) {
       same_hour.push_back(counts[static_cast<size_t>(d * kHours + h)]);
+    }
     std::nth_element(same_hour.begin(), same_hour.begin() + kDays / 2, same_hour.end());
     w.Uint(same_hour[kDays / 2]);
   }
@@ -243,8 +244,9 @@ void Api::Handle(HttpRequest&& request, Responder respond) {
     return respond(std::move(r));
   }
   // The web UI: one page for every route, which its script renders.
-  if (path == "/" || path == "/map" || path == "/index.html")
+  if (path == "/" || path == "/map" || path == "/index.html") {
     return respond(ServePage(request, 200));
+  }
   if (path.starts_with("/services/") || path.starts_with("/incidents/")) {
     std::string id = UrlDecode(std::string_view(path).substr(path.find('/', 1) + 1));
     bool known = path[1] == 's' ? registry_.Find(id).has_value()
@@ -612,8 +614,9 @@ HttpResponse Api::GetSeries(std::string_view id, const HttpRequest& request) {
   }
   bool with_expected = false;
   if (QueryParam(request.query, "expected", value)) {
-    if (value != "1" && value != "0")
+    if (value != "1" && value != "0") {
       return ErrorResponse(Status::InvalidArgument("expected: must be 1 or 0"));
+    }
     with_expected = value == "1";
   }
   std::vector<double> expected;

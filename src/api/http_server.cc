@@ -91,8 +91,9 @@ class HttpServer::Impl {
     for (const std::string& proxy : options_.trusted_proxies) {
       beast::error_code ec;
       auto address = net::ip::make_address(proxy, ec);
-      if (ec)
+      if (ec) {
         return Status::InvalidArgument("trusted_proxies: \"" + proxy + "\" is not an IP address");
+      }
       trusted_.insert(address);
     }
     std::string host = options_.listen;
@@ -103,8 +104,9 @@ class HttpServer::Impl {
     }
     port = host.substr(colon + 1);
     host = host.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
       host = host.substr(1, host.size() - 2);
+    }
     beast::error_code ec;
     auto address = net::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
     if (ec) return Status::InvalidArgument("listen: bad address \"" + host + "\": " + ec.message());

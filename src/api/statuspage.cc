@@ -164,8 +164,9 @@ void WriteAffected(JsonWriter& w, const StatuspageView& v, AffectsFn affects, St
 void WriteIncident(JsonWriter& w, const StatuspageView& v, const incidents::IncidentRecord& i) {
   int64_t monitoring_at = 0;
   for (const auto& u : i.updates) {
-    if (u.status == incidents::IncidentStatus::kMonitoring && !monitoring_at)
+    if (u.status == incidents::IncidentStatus::kMonitoring && !monitoring_at) {
       monitoring_at = u.at_ms;
+    }
   }
   const catalog::Service* service = ServiceOf(v, i.service);
   w.BeginObject().Key("id").String(i.id);

@@ -133,8 +133,9 @@ Status ApiKeys::Revoke(std::string_view id, Timestamp now) {
       return exists.Step();
     });
     if (!found.ok()) return found.status();
-    if (!*found)
+    if (!*found) {
       return Status::NotFound("no key with id \"" + std::string(id.substr(0, 40)) + "\"");
+    }
   }
   MutexLock lock(mu_);
   next_check_ms_ = 0;  // our own change: re-read on the next check

@@ -1,6 +1,24 @@
 #include "base/status.h"
 
+#include <string.h>
+
 namespace om {
+
+namespace {
+
+// glibc's GNU strerror_r returns the text (maybe a static one); the XSI variant returns 0 and
+// fills the buffer. Overloads take whichever the headers declare.
+[[maybe_unused]] const char* StrerrorResult(const char* text, const char*) { return text; }
+[[maybe_unused]] const char* StrerrorResult(int rc, const char* buffer) {
+  return rc == 0 ? buffer : "unknown error";
+}
+
+}  // namespace
+
+std::string ErrnoText(int error_number) {
+  char buffer[256] = {};
+  return StrerrorResult(strerror_r(error_number, buffer, sizeof buffer), buffer);
+}
 
 std::string_view StatusCodeName(StatusCode code) {
   switch (code) {

@@ -30,6 +30,10 @@ enum class StatusCode {
 // Returns a stable lower_snake name for the code ("invalid_argument"), used in logs and the API.
 std::string_view StatusCodeName(StatusCode code);
 
+// The text of the errno value `error_number` ("No such file or directory"), for messages. Unlike
+// std::strerror it uses no shared buffer, so any thread may call it.
+std::string ErrnoText(int error_number);
+
 class [[nodiscard]] Status {
  public:
   Status() = default;

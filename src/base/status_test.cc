@@ -1,5 +1,7 @@
 #include "base/status.h"
 
+#include <cerrno>
+
 #include <gtest/gtest.h>
 
 namespace om {
@@ -35,6 +37,11 @@ TEST(StatusTest, AssignOrReturnPropagatesFirstError) {
   Result<int> r = Quarter(6);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(), "value: must be even");
+}
+
+TEST(StatusTest, ErrnoTextNamesTheError) {
+  EXPECT_EQ(ErrnoText(ENOENT), "No such file or directory");
+  EXPECT_FALSE(ErrnoText(123456).empty());
 }
 
 }  // namespace

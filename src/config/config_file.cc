@@ -119,8 +119,9 @@ Status ConfigFile::ReadStringArray(std::string_view key, std::vector<std::string
   const toml::node* node = impl_->Find(key);
   if (!node) return Status::Ok();
   const toml::array* array = node->as_array();
-  if (!array)
+  if (!array) {
     return Status::InvalidArgument(impl_->Where(*node, key) + ": must be an array of strings");
+  }
   std::vector<std::string> values;
   for (const toml::node& item : *array) {
     if (!item.is_string()) {

@@ -235,8 +235,9 @@ Detector::Baseline Detector::ComputeBaseline(const store::Aggregates& a, uint32_
   auto day_totals = a.Series(service, std::nullopt, "",
                              quarter_start - options_.history_days * kDay, quarter_start, kDay);
   bool older_than_a_day = false;
-  for (size_t i = 0; i + 1 < day_totals.counts.size(); ++i)
+  for (size_t i = 0; i + 1 < day_totals.counts.size(); ++i) {
     older_than_a_day |= day_totals.counts[i] > 0;
+  }
   if (older_than_a_day) {
     // Its mean rate over the last day, leaving out the last hour (which may be the very outage
     // being judged).

@@ -1,5 +1,7 @@
 #include "detect/poisson.h"
 
+#include <math.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -12,7 +14,10 @@ double PoissonUpperTailScore(double k, double mu) {
   // first term, one multiplication a term instead of a log, an exp and a log1p (a regional test of
   // a large service sums hundreds of terms; this was a third of a backtest's time).
   double first = std::ceil(k);
-  double log_first = first * std::log(mu) - mu - std::lgamma(first + 1);
+  // lgamma_r, not std::lgamma: the latter sets the shared `signgam`, and detection runs beside
+  // other threads.
+  int sign = 0;
+  double log_first = first * std::log(mu) - mu - ::lgamma_r(first + 1, &sign);
   double relative = 1, term = 1;
   for (int i = 1; i < 100000; ++i) {
     term *= mu / (first + i);

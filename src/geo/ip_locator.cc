@@ -24,7 +24,7 @@ Result<std::unique_ptr<IpLocator>> IpLocator::Open(const std::string& mmdb_path,
     const int saved_errno = errno;
     std::string message = mmdb_path + ": " + MMDB_strerror(status);
     if (status == MMDB_FILE_OPEN_ERROR || status == MMDB_IO_ERROR) {
-      if (saved_errno != 0) message += std::string(" (") + std::strerror(saved_errno) + ")";
+      if (saved_errno != 0) message += std::string(" (") + ErrnoText(saved_errno) + ")";
       if (saved_errno == ENOENT) return Status::NotFound(std::move(message));
       return Status::IoError(std::move(message));
     }

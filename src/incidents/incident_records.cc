@@ -483,8 +483,9 @@ Status IncidentRecords::Sync(const IncidentSnapshot& snapshot, Timestamp now,
     std::optional<IncidentUpdate> update;
     if (!root.resolved() && root.crowd_resolved_minute != 0 && !GroupOpen(root)) {
       int64_t last = root.crowd_resolved_minute;
-      for (const auto& m : root.members)
+      for (const auto& m : root.members) {
         last = std::max(last, FindLocked(m)->crowd_resolved_minute);
+      }
       root.status = IncidentStatus::kResolved;
       root.resolved_ms = now_ms;
       update = automatic(IncidentStatus::kResolved,

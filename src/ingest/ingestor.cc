@@ -167,8 +167,9 @@ Status Ingestor::ParseOne(std::string_view json, size_t allocated, std::string_v
   thread_local simdjson::ondemand::parser parser;
   simdjson::ondemand::document doc;
   auto error = parser.iterate(json.data(), json.size(), allocated).get(doc);
-  if (error)
+  if (error) {
     return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(error));
+  }
   simdjson::ondemand::object object;
   if ((error = doc.get_object().get(object))) {
     if (error == simdjson::INCORRECT_TYPE) {
@@ -211,13 +212,15 @@ Status Ingestor::ParseOne(std::string_view json, size_t allocated, std::string_v
         std::string_view s;
         OM_RETURN_IF_ERROR(GetString(value, key, s));
         auto t = ParseRfc3339(s);
-        if (!t)
+        if (!t) {
           return FieldError(key, "must be RFC 3339 (2026-01-22T14:37:00Z) or epoch milliseconds");
+        }
         ts_ms = ToUnixMillis(*t);
       } else if (type == json_type::number) {
         int64_t v;
-        if (value.get_int64().get(v))
+        if (value.get_int64().get(v)) {
           return FieldError(key, "epoch milliseconds must be an integer");
+        }
         ts_ms = v;
       } else {
         return FieldError(key, "must be RFC 3339 (2026-01-22T14:37:00Z) or epoch milliseconds");
@@ -275,12 +278,14 @@ Status Ingestor::ParseOne(std::string_view json, size_t allocated, std::string_v
           "ts", "older than " + std::to_string(options_.max_age.count() / 86400000) + " days");
     }
   }
-  if (has_lat != has_lon)
+  if (has_lat != has_lon) {
     return FieldError(has_lat ? "lon" : "lat",
                       "required with " + std::string(has_lat ? "lat" : "lon"));
+  }
   if (has_lat && !(lat >= -90 && lat <= 90)) return FieldError("lat", "must be between -90 and 90");
-  if (has_lon && !(lon >= -180 && lon <= 180))
+  if (has_lon && !(lon >= -180 && lon <= 180)) {
     return FieldError("lon", "must be between -180 and 180");
+  }
   if (!country.empty() && !IsCountryCode(country)) {
     return FieldError("country", "must be an ISO 3166-1 alpha-2 code such as \"US\"");
   }

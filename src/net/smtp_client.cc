@@ -103,9 +103,10 @@ Result<std::string> Command(Stream& stream, net::streambuf& buf, const std::stri
                             int expected) {
   boost::system::error_code ec;
   net::write(stream, net::buffer(command), ec);
-  if (ec)
+  if (ec) {
     return Status::Unavailable("sending " + command.substr(0, command.find(' ')) + ": " +
                                ec.message());
+  }
   OM_ASSIGN_OR_RETURN(auto reply, Reply(stream, buf));
   if (reply.first != expected) {
     std::string verb = command.substr(0, command.find_first_of(" \r"));
@@ -165,10 +166,12 @@ Result<SmtpTarget> ParseSmtpUrl(std::string_view url) {
     query.remove_prefix(amp + 1);
   }
   if (t.from.empty()) t.from = "outagemap@" + t.host;
-  if (!PlausibleAddress(t.to))
+  if (!PlausibleAddress(t.to)) {
     return Status::InvalidArgument("url: to= must be one e-mail address");
-  if (!PlausibleAddress(t.from))
+  }
+  if (!PlausibleAddress(t.from)) {
     return Status::InvalidArgument("url: from= must be an e-mail address");
+  }
   return t;
 }
 
@@ -208,8 +211,9 @@ Status SendMail(const SmtpTarget& t, std::string_view subject, std::string_view 
   auto fail = [&](const Status& s) { return s.WithPrefix("smtp " + t.host + ":" + t.port); };
   Result<std::pair<int, std::string>> greeting = Reply(socket, buf);
   if (!greeting.ok()) return fail(greeting.status());
-  if (greeting->first != 220)
+  if (greeting->first != 220) {
     return fail(Status::Unavailable("greeting \"" + greeting->second + "\""));
+  }
   Result<std::string> ehlo = Command(socket, buf, "EHLO outagemap\r\n", 250);
   if (!ehlo.ok()) return fail(ehlo.status());
   if (!t.starttls) {

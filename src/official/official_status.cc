@@ -35,8 +35,9 @@ std::string TagText(std::string_view xml, std::string_view tag, size_t from = 0)
   size_t end = xml.find("</" + std::string(tag), body);
   if (body == std::string_view::npos || end == std::string_view::npos) return "";
   std::string_view text = xml.substr(body + 1, end - body - 1);
-  if (text.starts_with("<![CDATA[") && text.ends_with("]]>"))
+  if (text.starts_with("<![CDATA[") && text.ends_with("]]>")) {
     text = text.substr(9, text.size() - 12);
+  }
   std::string out(text);
   // The five predefined entities; feeds escape titles with them.
   for (auto [from_s, to_s] : {std::pair<std::string_view, std::string_view>{"&lt;", "<"},
@@ -107,8 +108,9 @@ Result<FeedVerdict> JudgeFeed(std::string_view xml, int64_t now_ms,
   } else {
     v.entry_ms = ParseRfc822(TagText(rest, "pubDate"));
   }
-  if (v.entry_ms == 0)
+  if (v.entry_ms == 0) {
     return Status::InvalidArgument("feed: the newest entry has no readable date");
+  }
   std::string title = Lower(v.title);
   bool over = false;
   for (std::string_view word : {"resolved", "completed", "restored", "operational", "closed"}) {

@@ -86,8 +86,9 @@ class LineReader {
     OM_ASSIGN_OR_RETURN(std::string_view token, Raw(field));
     T value{};
     auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), value);
-    if (ec != std::errc() || end != token.data() + token.size())
+    if (ec != std::errc() || end != token.data() + token.size()) {
       return Error(field, "not an integer");
+    }
     return value;
   }
   Result<double> Double(std::string_view field) {
@@ -95,8 +96,9 @@ class LineReader {
     if (token == "nan") return NAN;
     double value = 0;
     auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), value);
-    if (ec != std::errc() || end != token.data() + token.size())
+    if (ec != std::errc() || end != token.data() + token.size()) {
       return Error(field, "not a number");
+    }
     return value;
   }
   Status End() const {

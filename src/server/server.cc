@@ -127,8 +127,9 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   if (!subscriptions.ok()) return subscriptions.status().WithPrefix("subscriptions");
   s->subscriptions_ = std::move(*subscriptions);
   alerts::NotifierOptions notifier_options = config.notifier;
-  if (notifier_options.public_url.empty())
+  if (notifier_options.public_url.empty()) {
     notifier_options.public_url = "http://" + config.http.listen;
+  }
   s->notifier_ = std::make_unique<alerts::Notifier>(
       notifier_options, *s->records_, *s->subscriptions_,
       [registry](const std::string& service) {

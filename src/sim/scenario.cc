@@ -95,13 +95,13 @@ Result<Scenario> ParseScenario(std::string_view text, std::string_view source) {
             return Status::Ok();
           };
           Status st = Status::Ok();
-          if (key == "service" && f == "id")
+          if (key == "service" && f == "id") {
             st = string(svc.id);
-          else if (key == "service" && f == "peak_per_minute")
+          } else if (key == "service" && f == "peak_per_minute") {
             st = number(svc.peak_per_minute);
-          else if (key == "service" && f == "cities")
+          } else if (key == "service" && f == "cities") {
             st = integer(svc.cities);
-          else if (key == "service" && f == "countries") {
+          } else if (key == "service" && f == "countries") {
             const toml::array* list = fv.as_array();
             if (!list) return KeyError(source, fv, where, "must be an array of country codes");
             svc.countries.clear();
@@ -117,18 +117,19 @@ Result<Scenario> ParseScenario(std::string_view text, std::string_view source) {
             (key == "outage" ? out.start_ms : spam.start_ms) = *ms;
           } else if (key != "service" && f == "minutes") {
             st = integer(key == "outage" ? out.minutes : spam.minutes);
-          } else if (key == "outage" && f == "area")
+          } else if (key == "outage" && f == "area") {
             st = string(out.area);
-          else if (key == "outage" && f == "multiplier")
+          } else if (key == "outage" && f == "multiplier") {
             st = number(out.multiplier);
-          else if (key == "outage" && f == "extra_per_minute")
+          } else if (key == "outage" && f == "extra_per_minute") {
             st = number(out.extra_per_minute);
-          else if (key == "outage" && f == "scope")
+          } else if (key == "outage" && f == "scope") {
             st = string(out.scope);
-          else if (key == "spammer" && f == "per_minute")
+          } else if (key == "spammer" && f == "per_minute") {
             st = number(spam.per_minute);
-          else
+          } else {
             return KeyError(source, fv, where, "unknown key");
+          }
           OM_RETURN_IF_ERROR(st);
         }
         if (key == "service") s.services.push_back(std::move(svc));

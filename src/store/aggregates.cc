@@ -291,8 +291,9 @@ size_t Aggregates::MemoryBytes() const {
   size_t bytes = 0;
   for (const auto& c : counts_) {
     bytes += c->minute.MemoryBytes() + c->quarter.MemoryBytes();
-    for (const auto& [key, s] : c->dims)
+    for (const auto& [key, s] : c->dims) {
       bytes += 48 + s.minute.MemoryBytes() + s.quarter.MemoryBytes();
+    }
   }
   return bytes;
 }

@@ -25,7 +25,7 @@ uint32_t GetFixed32(const char* p) {
 }
 
 Status Errno(std::string_view what, const std::string& path) {
-  return Status::IoError(std::string(what) + " " + path + ": " + std::strerror(errno));
+  return Status::IoError(std::string(what) + " " + path + ": " + ErrnoText(errno));
 }
 
 std::vector<uint64_t> ListSegments(const std::string& dir) {
@@ -214,7 +214,7 @@ Status ReportLog::Append(std::string_view framed) {
       Status s = Errno("write", options_.dir + "/" + SegmentFileName(segment_));
       // Cut whatever part of the batch reached the file, so a later append starts on a boundary.
       if (::ftruncate(fd_, static_cast<off_t>(start)) != 0) {
-        OM_LOG(kError) << "report log: cannot undo partial write: " << std::strerror(errno);
+        OM_LOG(kError) << "report log: cannot undo partial write: " << ErrnoText(errno);
       }
       offset_ = start;
       return s;

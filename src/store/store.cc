@@ -32,34 +32,34 @@ bool GetRaw(std::string_view data, size_t& pos, T& v) {
 Status WriteFileDurably(const std::string& path, std::string_view data) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IoError("open " + tmp + ": " + std::strerror(errno));
+  if (fd < 0) return Status::IoError("open " + tmp + ": " + ErrnoText(errno));
   size_t done = 0;
   while (done < data.size()) {
     ssize_t n = ::write(fd, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      Status s = Status::IoError("write " + tmp + ": " + std::strerror(errno));
+      Status s = Status::IoError("write " + tmp + ": " + ErrnoText(errno));
       ::close(fd);
       return s;
     }
     done += static_cast<size_t>(n);
   }
   if (::fdatasync(fd) != 0) {
-    Status s = Status::IoError("fdatasync " + tmp + ": " + std::strerror(errno));
+    Status s = Status::IoError("fdatasync " + tmp + ": " + ErrnoText(errno));
     ::close(fd);
     return s;
   }
   ::close(fd);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return Status::IoError("rename " + tmp + ": " + std::strerror(errno));
+    return Status::IoError("rename " + tmp + ": " + ErrnoText(errno));
   }
   // Make the rename itself durable before anything (log retention) relies on the new snapshot.
   std::string dir = std::filesystem::path(path).parent_path().string();
   int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return Status::IoError("open " + dir + ": " + std::strerror(errno));
+  if (dfd < 0) return Status::IoError("open " + dir + ": " + ErrnoText(errno));
   int rc = ::fsync(dfd);
   ::close(dfd);
-  if (rc != 0) return Status::IoError("fsync " + dir + ": " + std::strerror(errno));
+  if (rc != 0) return Status::IoError("fsync " + dir + ": " + ErrnoText(errno));
   return Status::Ok();
 }
 
@@ -123,7 +123,7 @@ Status Store::Recover() {
   // One process per data dir: a second writer would interleave records with ours.
   std::string lock_path = options_.data_dir + "/LOCK";
   lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) return Status::IoError("open " + lock_path + ": " + std::strerror(errno));
+  if (lock_fd_ < 0) return Status::IoError("open " + lock_path + ": " + ErrnoText(errno));
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     return Status::Unavailable("data dir " + options_.data_dir +
                                " is in use by another outagemap process");
