@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "detect/testing_reports.h"
 #include "geo/testing_gazetteer.h"
 
 namespace om::detect {
@@ -28,15 +29,7 @@ class FootprintTest : public ::testing::Test {
     return p;
   }
   void Add(int64_t minute, uint32_t geonameid, uint32_t n) {
-    const geo::City& c = City(geonameid);
-    store::Report r;
-    r.service = "outlook";
-    r.problem = "email";
-    r.ts_ms = minute * 60000;
-    r.geonameid = geonameid;
-    r.region = std::string(gazetteer_.region_code(c.region));
-    r.country = c.country;
-    aggregates_.AddCount(r, n);
+    aggregates_.AddCount(TestingReportAt(gazetteer_, geonameid, minute), n);
   }
   const geo::Gazetteer& gazetteer_ = geo::TestingBuiltinGazetteer();
   store::Aggregates aggregates_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "db/testing_meta_store.h"
+#include "detect/testing_reports.h"
 #include "geo/testing_gazetteer.h"
 #include "testing/temp_dir.h"
 
@@ -68,17 +69,7 @@ class PipelineTest : public ::testing::Test {
   void AddMinute(int64_t minute, uint32_t extra) {
     for (auto [city, n] :
          {std::pair{kLosAngeles, 6u}, {kMinneapolis, 1u + extra}, {kChicago, 2u}}) {
-      geo::CityId id = gazetteer_.FindByGeonameId(city);
-      ASSERT_NE(id, geo::kNoCity);
-      const geo::City& c = gazetteer_.city(id);
-      store::Report r;
-      r.service = "outlook";
-      r.problem = "email";
-      r.ts_ms = minute * 60000;
-      r.geonameid = city;
-      r.region = std::string(gazetteer_.region_code(c.region));
-      r.country = c.country;
-      counts_.AddCount(r, n);
+      counts_.AddCount(detect::TestingReportAt(gazetteer_, city, minute), n);
     }
   }
   static Timestamp At(int64_t minute) { return FromUnixMillis(minute * 60000); }
