@@ -1,5 +1,3 @@
-#include "api/api.h"
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -11,8 +9,15 @@
 
 #include <gtest/gtest.h>
 
+#include "api/admin_routes.h"
 #include "api/http_server.h"
+#include "api/incident_routes.h"
+#include "api/report_routes.h"
 #include "api/response.h"
+#include "api/router.h"
+#include "api/service_routes.h"
+#include "api/statuspage_routes.h"
+#include "api/web_routes.h"
 #include "db/testing_meta_store.h"
 #include "geo/testing_gazetteer.h"
 #include "testing/fake_clock.h"
@@ -47,12 +52,49 @@ class ApiTest : public ::testing::Test {
     subscriptions_ = std::move(*alerts::Subscriptions::Open(*meta_));
     maintenances_ = std::move(*incidents::Maintenances::Open(*meta_));
     pages_ = std::move(*incidents::StatusPages::Open(*meta_));
-    api_ = std::make_unique<Api>(api_options, registry_, *ingestor_, *store_, *gazetteer_,
-                                 detector_, incidents_, *assets_, nullptr, keys_.get(),
-                                 records_.get(), subscriptions_.get(), maintenances_.get(),
-                                 pages_.get(), nullptr, metrics_, clock_);
+    no_official_ = std::move(*official::OfficialStatus::Open({}, {}, *meta_, metrics_, clock_));
+    live_ = std::make_unique<LiveEvents>(LiveEventsOptions{}, registry_, *store_, detector_,
+                                         incidents_, metrics_, clock_);
+    api_ = std::make_unique<Routes>(api_options, *this, *no_official_);
   }
   ~ApiTest() override { store_->Stop(); }
+
+  // Every resource of the API on one router, as server/ registers them.
+  struct Routes {
+    Routes(const ApiOptions& options, ApiTest& t, const official::OfficialStatus& official)
+        : reports(options, *t.ingestor_, *t.store_, t.metrics_, t.clock_),
+          services(options, t.registry_, *t.store_, *t.gazetteer_, t.detector_, t.incidents_,
+                   official, t.clock_),
+          incidents(options, t.registry_, *t.store_, *t.gazetteer_, t.detector_, t.incidents_,
+                    *t.records_, t.clock_),
+          admin(t.registry_, *t.subscriptions_, *t.records_, *t.maintenances_, *t.pages_, t.clock_),
+          statuspage(options, t.registry_, t.detector_, *t.records_, *t.maintenances_, *t.pages_,
+                     t.clock_),
+          web(options, *t.assets_, t.registry_, *t.gazetteer_, t.detector_, t.incidents_, *t.live_),
+          ops(t.metrics_),
+          router(t.keys_.get()) {
+      reports.Register(router);
+      services.Register(router);
+      incidents.Register(router);
+      admin.Register(router);
+      statuspage.Register(router);
+      web.Register(router);
+      ops.Register(router);
+    }
+    void Handle(HttpRequest&& request, Responder respond) {
+      router.Handle(std::move(request), std::move(respond));
+    }
+    void SetReady(bool ready) { ops.SetReady(ready); }
+
+    ReportRoutes reports;
+    ServiceRoutes services;
+    IncidentRoutes incidents;
+    AdminRoutes admin;
+    StatuspageRoutes statuspage;
+    WebRoutes web;
+    OpsRoutes ops;
+    Router router;
+  };
 
   HttpResponse Call(std::string method, std::string target, std::string body = "",
                     std::string content_type = "application/json",
@@ -87,7 +129,9 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<alerts::Subscriptions> subscriptions_;
   std::unique_ptr<incidents::Maintenances> maintenances_;
   std::unique_ptr<incidents::StatusPages> pages_;
-  std::unique_ptr<Api> api_;
+  std::unique_ptr<official::OfficialStatus> no_official_;  // polls nothing
+  std::unique_ptr<LiveEvents> live_;
+  std::unique_ptr<Routes> api_;
 };
 
 TEST_F(ApiTest, MixedBatchAcceptsGoodLinesAndNamesBadOnes) {
@@ -416,9 +460,7 @@ TEST_F(ApiTest, FormReportNeedsTheCsrfTokenAndIsRateLimited) {
 TEST_F(ApiTest, IntakeIsLimitedPerClientUnlessSentWithAKey) {
   ApiOptions options;
   options.public_rate = {.per_minute = 60, .burst = 5, .max_clients = 100};
-  Api api(options, registry_, *ingestor_, *store_, *gazetteer_, detector_, incidents_, *assets_,
-          nullptr, keys_.get(), records_.get(), nullptr, nullptr, nullptr, nullptr, metrics_,
-          clock_);
+  Routes api(options, *this, *no_official_);
   auto post = [&](const std::string& body, std::string authorization = "") {
     HttpRequest req;
     req.method = "POST";
@@ -724,9 +766,7 @@ TEST_F(ApiTest, StatuspageV2DocumentsMatchTheGoldenFiles) {
   EXPECT_NE(root.body.find("set api.statuspage_root"), std::string::npos) << root.body;
   ApiOptions rooted;
   rooted.statuspage_root = "outlook";
-  Api at_root(rooted, registry_, *ingestor_, *store_, *gazetteer_, detector_, incidents_, *assets_,
-              nullptr, keys_.get(), records_.get(), nullptr, maintenances_.get(), pages_.get(),
-              nullptr, metrics_, clock_);
+  Routes at_root(rooted, *this, *no_official_);
   for (const char* doc : {"summary.json", "incidents/unresolved.json"}) {
     std::promise<HttpResponse> answer;
     HttpRequest request;
@@ -877,9 +917,19 @@ TEST_F(ApiTest, OfficialStatusAndItsAccuracyGradeBesideTheCrowd) {
   });
   official::OfficialOptions options;
   options.enabled = true;
+  // The crowd's incidents come from the incident records, as server/ wires them.
+  auto crowd = [this](std::string_view service, int64_t since_ms) {
+    std::vector<official::CrowdIncident> out;
+    for (const auto& r : records_->List(100)) {
+      if (r.service == service && r.detected_minute * 60000 >= since_ms) {
+        out.push_back({r.detected_minute * 60000, r.crowd_resolved_minute * 60000});
+      }
+    }
+    return out;
+  };
   auto official = std::move(*official::OfficialStatus::Open(
       options, {{"outlook", page.url("/api/v2/status.json"), "statuspage"}}, *meta_, metrics_,
-      clock_));
+      clock_, crowd));
   official->PollDue();
   incidents::IncidentSnapshot snapshot;
   incidents::Incident old_one, new_one;
@@ -895,9 +945,7 @@ TEST_F(ApiTest, OfficialStatusAndItsAccuracyGradeBesideTheCrowd) {
   snapshot.incidents = {new_one, old_one};
   ASSERT_TRUE(records_->Sync(snapshot, clock_.Now()).ok());
   clock_.Advance(std::chrono::minutes(1));
-  Api api(ApiOptions{}, registry_, *ingestor_, *store_, *gazetteer_, detector_, incidents_,
-          *assets_, nullptr, keys_.get(), records_.get(), nullptr, nullptr, nullptr, official.get(),
-          metrics_, clock_);
+  Routes api(ApiOptions{}, *this, *official);
   std::promise<HttpResponse> answer;
   HttpRequest request;
   request.method = "GET";

@@ -28,6 +28,8 @@ int HttpStatusFor(StatusCode code) {
       return 401;
     case StatusCode::kPermissionDenied:
       return 403;
+    case StatusCode::kTooLarge:
+      return 413;
   }
   return 500;
 }

@@ -1,82 +1,60 @@
-// The routes only the web UI needs: its page and files, the status badge, city autocomplete,
-// the live event stream and the report form. They use the same envelope and limits as the rest
-// of the API (api.cc).
-#include <charconv>
+#include "api/web_routes.h"
 
-#include "api/api.h"
+#include "api/csrf.h"
+#include "api/params.h"
 #include "api/response.h"
-#include "base/hex.h"
 #include "base/json_writer.h"
 #include "web/badge.h"
 
 namespace om::api {
-namespace {
 
-constexpr std::string_view kCsrfCookie = "om_csrf";
-constexpr size_t kCsrfTokenChars = 32;
+WebRoutes::WebRoutes(const ApiOptions& options, const web::Assets& assets,
+                     ingest::ServiceRegistry& registry, const geo::Gazetteer& gazetteer,
+                     const detect::Detector& detector, const incidents::IncidentTracker& incidents,
+                     LiveEvents& live)
+    : max_city_suggestions_(options.max_city_suggestions),
+      assets_(assets),
+      registry_(registry),
+      gazetteer_(gazetteer),
+      detector_(detector),
+      incidents_(incidents),
+      live_(live) {}
 
-// A new CSRF token: 128 random bits from the kernel as hex. Without randomness no page gets a
-// token (and the form refuses every post) rather than a guessable one.
-std::string NewCsrfToken() {
-  Result<std::string> token = RandomHex(kCsrfTokenChars / 2);
-  return token.ok() ? *token : "";
-}
-
-bool IsToken(std::string_view s) {
-  return s.size() == kCsrfTokenChars &&
-         s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
-// The value of cookie `name` in a Cookie header ("a=1; om_csrf=..."), empty when absent.
-std::string_view CookieValue(std::string_view header, std::string_view name) {
-  while (!header.empty()) {
-    size_t semi = header.find(';');
-    std::string_view pair = header.substr(0, semi);
-    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
-      return pair.substr(name.size() + 1);
-    }
-    if (semi == std::string_view::npos) break;
-    header.remove_prefix(semi + 1);
+void WebRoutes::Register(Router& router) {
+  // The web UI: one page for every route, which its script renders.
+  for (const char* path : {"/", "/map", "/index.html"}) {
+    router.Register({.method = "GET", .pattern = path},
+                    [this](const RouteCall& call) { return ServePage(call.request, 200); });
   }
-  return {};
+  // An unknown id still gets the page (it says so), with a 404 for crawlers and scripts.
+  router.Register({.method = "GET", .pattern = "/services/{id}"}, [this](const RouteCall& call) {
+    return ServePage(call.request, registry_.Find(call.Param("id")) ? 200 : 404);
+  });
+  router.Register({.method = "GET", .pattern = "/incidents/{id}"}, [this](const RouteCall& call) {
+    bool known = incidents_.Snapshot()->Find(std::string(call.Param("id"))) != nullptr;
+    return ServePage(call.request, known ? 200 : 404);
+  });
+  router.Register({.method = "GET", .pattern = "/assets/{file...}"},
+                  [this](const RouteCall& call) -> Result<HttpResponse> {
+                    const web::Asset* asset = assets_.Find(call.request.path);
+                    if (!asset) return Status::NotFound("no such endpoint: " + call.request.path);
+                    return ServeAsset(*asset, call.request);
+                  });
+  router.Register({.method = "GET", .pattern = "/badge/{id}.svg"},
+                  [this](const RouteCall& call) { return GetBadge(call.Param("id")); });
+  router.Register({.method = "GET", .pattern = "/api/v1/geo/cities"},
+                  [this](const RouteCall& call) { return SuggestCities(call.request); });
+  router.Register({.method = "GET", .pattern = "/api/v1/events"},
+                  [this](const RouteCall&) { return StreamEvents(); });
 }
 
-// Why a form post is not from our own page, or empty when it is. The token is the
-// double-submit pattern (OWASP CSRF Prevention Cheat Sheet): the page's script copies the
-// SameSite=Strict cookie into a header, which another site can neither read nor set. The Origin
-// and Sec-Fetch-Site checks refuse cross-site requests outright where browsers send them.
-std::string CsrfProblem(const HttpRequest& request) {
-  std::string_view site = request.Header("sec-fetch-site");
-  if (!site.empty() && site != "same-origin" && site != "none") {
-    return "csrf: cross-site request (Sec-Fetch-Site: " + std::string(site.substr(0, 32)) + ")";
-  }
-  std::string_view origin = request.Header("origin"), host = request.Header("host");
-  if (!origin.empty() && origin != "null") {
-    size_t scheme = origin.find("://");
-    if (scheme == std::string_view::npos || origin.substr(scheme + 3) != host) {
-      return "csrf: Origin " + std::string(origin.substr(0, 100)) + " is not this site";
-    }
-  }
-  std::string_view cookie = CookieValue(request.Header("cookie"), kCsrfCookie);
-  std::string_view header = request.Header("x-csrf-token");
-  if (!IsToken(cookie)) return "csrf: the om_csrf cookie is missing; reload the page";
-  if (header != cookie) return "csrf: X-CSRF-Token does not match the om_csrf cookie";
-  return "";
-}
-
-}  // namespace
-
-HttpResponse Api::ServePage(const HttpRequest& request, int status) {
+HttpResponse WebRoutes::ServePage(const HttpRequest& request, int status) {
   const web::Asset& page = assets_.index_html();
   HttpResponse r = ServeAsset(page, request);
   if (r.status == 200) r.status = status;
   // Every page load gets the form's CSRF cookie unless it already has one.
-  if (!IsToken(CookieValue(request.Header("cookie"), kCsrfCookie))) {
-    if (std::string token = NewCsrfToken(); !token.empty()) {
-      r.headers.emplace_back("Set-Cookie",
-                             std::string(kCsrfCookie) + "=" + token + "; Path=/; SameSite=Strict");
-    }
+  if (std::string cookie = CsrfCookieFor(request); !cookie.empty()) {
+    r.headers.emplace_back("Set-Cookie", std::move(cookie));
   }
   // Defence in depth behind the UI's text-only rendering: no script but our own file runs.
   r.headers.emplace_back("Content-Security-Policy",
@@ -88,7 +66,7 @@ HttpResponse Api::ServePage(const HttpRequest& request, int status) {
   return r;
 }
 
-HttpResponse Api::ServeAsset(const web::Asset& asset, const HttpRequest& request) {
+HttpResponse WebRoutes::ServeAsset(const web::Asset& asset, const HttpRequest& request) {
   HttpResponse r;
   r.content_type = asset.content_type;
   r.headers.emplace_back("ETag", asset.etag);
@@ -109,12 +87,9 @@ HttpResponse Api::ServeAsset(const web::Asset& asset, const HttpRequest& request
   return r;
 }
 
-HttpResponse Api::GetBadge(std::string_view id) {
+Result<HttpResponse> WebRoutes::GetBadge(std::string_view id) {
   auto service = registry_.Find(id);
-  if (!service) {
-    return ErrorResponse(
-        Status::NotFound("unknown service \"" + std::string(id.substr(0, 64)) + "\""));
-  }
+  if (!service) return Status::NotFound(UnknownService(id));
   const detect::ServiceState* state = detector_.Snapshot()->Find(service->id);
   HttpResponse r;
   r.content_type = "image/svg+xml";
@@ -128,24 +103,21 @@ HttpResponse Api::GetBadge(std::string_view id) {
   return r;
 }
 
-HttpResponse Api::SuggestCities(const HttpRequest& request) {
+Result<HttpResponse> WebRoutes::SuggestCities(const HttpRequest& request) {
   std::string q, country, value;
   QueryParam(request.query, "q", q);
   if (geo::FoldName(q).size() < 2) {
-    return ErrorResponse(Status::InvalidArgument("q: give at least 2 letters of a city name"));
+    return Status::InvalidArgument("q: give at least 2 letters of a city name");
   }
-  if (q.size() > 200) return ErrorResponse(Status::InvalidArgument("q: longer than 200 bytes"));
+  if (q.size() > 200) return Status::InvalidArgument("q: longer than 200 bytes");
   std::optional<geo::CountryId> country_id;
   if (QueryParam(request.query, "country", country)) {
     country_id = gazetteer_.FindCountry(country);
     if (!country_id) {
-      return ErrorResponse(
-          Status::InvalidArgument("country: not a two-letter country code with cities"));
+      return Status::InvalidArgument("country: not a two-letter country code with cities");
     }
   }
-  Result<size_t> limit_param = ParseLimit(request.query, 8, options_.max_city_suggestions);
-  if (!limit_param.ok()) return ErrorResponse(limit_param.status());
-  size_t limit = *limit_param;
+  OM_ASSIGN_OR_RETURN(size_t limit, ParseLimit(request.query, 8, max_city_suggestions_));
   // With a country filter, ask for more and filter: Suggest ranks by population worldwide.
   std::vector<geo::CityId> ids = gazetteer_.Suggest(q, country_id ? 2000 : limit);
   JsonWriter w;
@@ -165,40 +137,37 @@ HttpResponse Api::SuggestCities(const HttpRequest& request) {
   return DataResponse(w.str());
 }
 
-void Api::StreamEvents(Responder respond) {
-  if (!live_) return respond(ErrorResponse(503, "unavailable", "live events are not running"));
+HttpResponse WebRoutes::StreamEvents() {
   HttpResponse r;
   r.content_type = "text/event-stream; charset=utf-8";
   r.headers.emplace_back("Cache-Control", "no-cache");
   // Tells nginx-style proxies not to buffer the stream.
   r.headers.emplace_back("X-Accel-Buffering", "no");
-  LiveEvents* live = live_;
+  LiveEvents* live = &live_;
   r.on_stream = [live](std::shared_ptr<StreamSink> sink) {
     if (!live->Attach(sink)) {
       sink->Send("event: error\ndata: {\"error\":\"too many event streams; retry later\"}\n\n");
       sink->Close();
     }
   };
-  respond(std::move(r));
+  return r;
 }
 
-void Api::PostFormReport(HttpRequest&& request, Responder respond) {
-  std::string problem = CsrfProblem(request);
-  if (!problem.empty()) return respond(ErrorResponse(403, "forbidden", problem));
-  int retry_after = 1;
-  if (!form_limiter_.Allow(request.client_ip, clock_.Now(), &retry_after)) {
-    return respond(RateLimited(retry_after, "too many reports from your address"));
-  }
-  std::string type = request.content_type.substr(0, request.content_type.find(';'));
-  if (type != "application/json") {
-    return respond(
-        ErrorResponse(415, "unsupported_media_type", "Content-Type must be application/json"));
-  }
-  Result<ingest::ParsedBatch> parsed =
-      ingestor_.Parse(request.body, ingest::BodyFormat::kJson, request.client_ip);
-  if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
-  for (store::Report& report : parsed->reports) report.source = store::Source::kWeb;
-  SubmitReports(std::move(*parsed), std::move(respond));
+void OpsRoutes::Register(Router& router) {
+  router.Register({.method = "GET", .pattern = "/healthz"},
+                  [](const RouteCall&) { return DataResponse("{\"healthy\":true}"); });
+  router.Register({.method = "GET", .pattern = "/readyz"},
+                  [this](const RouteCall&) -> Result<HttpResponse> {
+                    if (!ready_.load())
+                      return Status::Unavailable("not ready: starting or stopping");
+                    return DataResponse("{\"ready\":true}");
+                  });
+  router.Register({.method = "GET", .pattern = "/metrics"}, [this](const RouteCall&) {
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics_.RenderText();
+    return Result<HttpResponse>(std::move(r));
+  });
 }
 
 }  // namespace om::api

@@ -97,6 +97,7 @@ Result<ApiKeys::Created> ApiKeys::Create(std::string_view name, uint32_t scopes,
         "INSERT INTO api_keys(id, name, scopes, secret_sha256, created_ms) VALUES (?, ?, ?, ?, ?)",
         {created.key.id, created.key.name, int64_t{scopes}, secret_sha256, created.key.created_ms});
   }));
+  ReloadOnNextCheck();
   return created;
 }
 
@@ -137,10 +138,15 @@ Status ApiKeys::Revoke(std::string_view id, Timestamp now) {
       return Status::NotFound("no key with id \"" + std::string(id.substr(0, 40)) + "\"");
     }
   }
-  MutexLock lock(mu_);
-  next_check_ms_ = 0;  // our own change: re-read on the next check
-  data_version_ = -1;
+  ReloadOnNextCheck();
   return Status::Ok();
+}
+
+void ApiKeys::ReloadOnNextCheck() {
+  // SQLite's data_version moves only for other connections' commits, not for our own.
+  MutexLock lock(mu_);
+  next_check_ms_ = 0;
+  data_version_ = -1;
 }
 
 Status ApiKeys::RefreshIfChanged() {

@@ -78,6 +78,8 @@ class ApiKeys {
   explicit ApiKeys(db::MetaStore& meta) : meta_(meta) {}
   // Re-reads the table when another process changed it (checked at most once a second).
   Status RefreshIfChanged() OM_REQUIRES(mu_);
+  // After this process created or revoked a key, the next Authenticate re-reads the table.
+  void ReloadOnNextCheck() OM_EXCLUDES(mu_);
 
   db::MetaStore& meta_;
   Mutex mu_;

@@ -69,6 +69,18 @@ TEST(ApiKeysTest, AdminHasEveryScope) {
   EXPECT_TRUE(keys->Authenticate("Bearer " + admin.token, kReportWrite).ok());
 }
 
+TEST(ApiKeysTest, AKeyCreatedHereWorksAtOnceAfterAnotherWasChecked) {
+  // The cache was just filled; our own INSERT does not move SQLite's data_version.
+  testing::TempDir dir;
+  auto meta = db::TestingMetaStore(dir.str());
+  auto keys = std::move(*ApiKeys::Open(*meta));
+  auto first = *keys->Create("first", kReportWrite, FromUnixMillis(kNow));
+  ASSERT_TRUE(keys->Authenticate("Bearer " + first.token, kReportWrite).ok());
+  auto second = *keys->Create("second", kReportWrite, FromUnixMillis(kNow));
+  auto checked = keys->Authenticate("Bearer " + second.token, kReportWrite);
+  EXPECT_TRUE(checked.ok()) << checked.status().ToString();
+}
+
 TEST(ApiKeysTest, SecondConnectionSeesNewAndRevokedKeysWithinASecond) {
   testing::TempDir dir;
   // Two processes: two connections to one file.

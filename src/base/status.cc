@@ -44,6 +44,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "unauthenticated";
     case StatusCode::kPermissionDenied:
       return "forbidden";
+    case StatusCode::kTooLarge:
+      return "too_large";
   }
   return "unknown";
 }

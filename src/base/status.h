@@ -25,6 +25,7 @@ enum class StatusCode {
   kInternal,
   kUnauthenticated,   // no credentials, or credentials that are not valid
   kPermissionDenied,  // valid credentials without the right to do this
+  kTooLarge,  // a request or body past a size limit (HTTP 413), unlike a rate or queue limit
 };
 
 // Returns a stable lower_snake name for the code ("invalid_argument"), used in logs and the API.
@@ -58,6 +59,7 @@ class [[nodiscard]] Status {
   static Status PermissionDenied(std::string m) {
     return {StatusCode::kPermissionDenied, std::move(m)};
   }
+  static Status TooLarge(std::string m) { return {StatusCode::kTooLarge, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

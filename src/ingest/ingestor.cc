@@ -94,9 +94,9 @@ Result<ParsedBatch> Ingestor::Parse(std::string_view body, BodyFormat format,
                                     std::string_view client_ip) const {
   if (body.size() > options_.max_body_bytes) {
     CountReject("body_too_large");
-    return Status::ResourceExhausted("body of " + std::to_string(body.size()) +
-                                     " bytes is over the limit of " +
-                                     std::to_string(options_.max_body_bytes));
+    return Status::TooLarge("body of " + std::to_string(body.size()) +
+                            " bytes is over the limit of " +
+                            std::to_string(options_.max_body_bytes));
   }
   ParsedBatch batch;
   // One padded copy of the body; every line is parsed in place, its padding being the bytes after
@@ -144,8 +144,8 @@ Result<ParsedBatch> Ingestor::Parse(std::string_view body, BodyFormat format,
   if (!all.empty() && all.back() != '\n') ++lines;  // a last line without its newline
   if (lines > options_.max_batch_lines) {
     CountReject("batch_too_large");
-    return Status::ResourceExhausted("batch has more than " +
-                                     std::to_string(options_.max_batch_lines) + " lines");
+    return Status::TooLarge("batch has more than " + std::to_string(options_.max_batch_lines) +
+                            " lines");
   }
   batch.reports.reserve(lines + 1);
   while (pos < all.size()) {

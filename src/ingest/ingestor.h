@@ -73,7 +73,7 @@ class Ingestor {
   Ingestor(const Ingestor&) = delete;
   Ingestor& operator=(const Ingestor&) = delete;
 
-  // Parses `body`. Whole-body errors: kResourceExhausted when the body is over max_body_bytes or
+  // Parses `body`. Whole-body errors: kTooLarge when the body is over max_body_bytes or
   // has more than max_batch_lines lines (nothing is parsed then). Per-line problems go to
   // `rejected`. `client_ip` may be empty.
   Result<ParsedBatch> Parse(std::string_view body, BodyFormat format,

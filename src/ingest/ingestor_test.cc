@@ -149,12 +149,12 @@ TEST_F(IngestorTest, LimitsRejectWholeBody) {
   std::string six_lines;
   for (int i = 0; i < 6; ++i) six_lines += "{\"service\":\"slack\"}\n";
   auto r = ingestor_.Parse(six_lines, BodyFormat::kNdjson, "");
-  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(r.status().code(), StatusCode::kTooLarge);
   std::string five_lines;
   for (int i = 0; i < 5; ++i) five_lines += "{\"service\":\"slack\"}\n";
   EXPECT_TRUE(ingestor_.Parse(five_lines, BodyFormat::kNdjson, "").ok());
   auto big = ingestor_.Parse(std::string(5000, ' '), BodyFormat::kNdjson, "");
-  EXPECT_EQ(big.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(big.status().code(), StatusCode::kTooLarge);
 }
 
 TEST_F(IngestorTest, EveryReportCountsWhateverItsProblemType) {

@@ -134,11 +134,9 @@ OfficialStatus::OfficialStatus(OfficialOptions options, db::MetaStore& meta,
 
 OfficialStatus::~OfficialStatus() { Stop(); }
 
-Result<std::unique_ptr<OfficialStatus>> OfficialStatus::Open(OfficialOptions options,
-                                                             std::vector<Source> sources,
-                                                             db::MetaStore& meta,
-                                                             MetricsRegistry& metrics,
-                                                             const Clock& clock) {
+Result<std::unique_ptr<OfficialStatus>> OfficialStatus::Open(
+    OfficialOptions options, std::vector<Source> sources, db::MetaStore& meta,
+    MetricsRegistry& metrics, const Clock& clock, CrowdHistory crowd_history) {
   std::vector<Tracked> tracked;
   OM_RETURN_IF_ERROR(meta.Read([&](db::Database& db) -> Status {
     OM_ASSIGN_OR_RETURN(db::Statement last, db.Prepare("SELECT at_ms, level, description FROM "
@@ -165,6 +163,7 @@ Result<std::unique_ptr<OfficialStatus>> OfficialStatus::Open(OfficialOptions opt
     return Status::Ok();
   }));
   std::unique_ptr<OfficialStatus> o(new OfficialStatus(options, meta, metrics, clock));
+  o->crowd_history_ = std::move(crowd_history);
   MutexLock lock(o->mu_);
   o->tracked_ = std::move(tracked);
   return o;
@@ -304,6 +303,12 @@ std::vector<HistoryEntry> OfficialStatus::History(std::string_view service,
     }
     return out;
   });
+}
+
+Accuracy OfficialStatus::RecentAccuracy(std::string_view service, int64_t now_ms) const {
+  if (!crowd_history_) return {};
+  return AccuracyOf(service, crowd_history_(service, now_ms - kAccuracyPeriodDays * 86400000LL),
+                    now_ms);
 }
 
 Accuracy OfficialStatus::AccuracyOf(std::string_view service,

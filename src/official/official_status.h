@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -89,6 +90,14 @@ struct CrowdIncident {
   int64_t resolved_ms = 0;
 };
 
+// The crowd's incidents of `service` detected at or after `since_ms`, oldest or newest first.
+// server/ reads them from the incident records, which this module does not depend on.
+using CrowdHistory =
+    std::function<std::vector<CrowdIncident>(std::string_view service, int64_t since_ms)>;
+
+// The period RecentAccuracy judges: the crowd's incidents detected in the last 90 days.
+inline constexpr int kAccuracyPeriodDays = 90;
+
 struct OfficialOptions {
   bool enabled = false;  // polling reaches other sites: off unless configured
   std::chrono::seconds interval{120};
@@ -103,7 +112,8 @@ class OfficialStatus {
   static Result<std::unique_ptr<OfficialStatus>> Open(OfficialOptions options,
                                                       std::vector<Source> sources,
                                                       db::MetaStore& meta, MetricsRegistry& metrics,
-                                                      const Clock& clock);
+                                                      const Clock& clock,
+                                                      CrowdHistory crowd_history = nullptr);
   ~OfficialStatus();
   OfficialStatus(const OfficialStatus&) = delete;
   OfficialStatus& operator=(const OfficialStatus&) = delete;
@@ -123,6 +133,9 @@ class OfficialStatus {
   // between 30 minutes before its detection and its resolution (or `now_ms`).
   Accuracy AccuracyOf(std::string_view service, const std::vector<CrowdIncident>& incidents,
                       int64_t now_ms) const;
+  // AccuracyOf over the crowd's incidents of the last kAccuracyPeriodDays, from the CrowdHistory
+  // given to Open; no incidents (grade empty) without one.
+  Accuracy RecentAccuracy(std::string_view service, int64_t now_ms) const;
 
  private:
   struct Tracked {
@@ -138,6 +151,7 @@ class OfficialStatus {
 
   const OfficialOptions options_;
   const Clock& clock_;
+  CrowdHistory crowd_history_;  // set once by Open; may be empty
   Counter& polls_total_;
   Counter& failures_total_;
 

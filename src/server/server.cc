@@ -5,6 +5,13 @@
 #include "base/log.h"
 
 namespace om::server {
+namespace {
+
+// Most incident records of one service that an official page's accuracy is judged on.
+constexpr size_t kMaxCrowdHistory = 10000;
+
+}  // namespace
+
 Result<catalog::Catalog> LoadCatalog(const std::string& user_file) {
   OM_ASSIGN_OR_RETURN(catalog::Catalog catalog, catalog::Catalog::LoadBuiltin());
   if (!user_file.empty()) {
@@ -146,28 +153,60 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
       sources.push_back({service.id, service.status_url, service.status_format});
     }
   }
+  // How an official page followed the crowd is judged on the incident records.
+  official::CrowdHistory crowd_history = [records = s->records_.get()](std::string_view service,
+                                                                       int64_t since_ms) {
+    std::vector<official::CrowdIncident> crowd;
+    auto detected_since = [&](const incidents::IncidentRecord& r) {
+      return r.service == service && r.detected_minute * 60000 >= since_ms;
+    };
+    for (const auto& r : records->List(kMaxCrowdHistory, detected_since)) {
+      crowd.push_back({r.detected_minute * 60000, r.crowd_resolved_minute * 60000});
+    }
+    return crowd;
+  };
   Result<std::unique_ptr<official::OfficialStatus>> official = official::OfficialStatus::Open(
-      config.official, std::move(sources), *s->meta_, s->metrics_, clock);
+      config.official, std::move(sources), *s->meta_, s->metrics_, clock, std::move(crowd_history));
   if (!official.ok()) return official.status().WithPrefix("official status");
   s->official_ = std::move(*official);
   s->assets_ = web::Assets::LoadBuiltin();
   s->live_ = std::make_unique<api::LiveEvents>(config.live, *s->registry_, *s->store_,
                                                *s->detector_, *s->incidents_, s->metrics_, clock);
-  s->api_ = std::make_unique<api::Api>(config.api, *s->registry_, *s->ingestor_, *s->store_,
-                                       *s->gazetteer_, *s->detector_, *s->incidents_, *s->assets_,
-                                       s->live_.get(), s->keys_.get(), s->records_.get(),
-                                       s->subscriptions_.get(), s->maintenances_.get(),
-                                       s->pages_.get(), s->official_.get(), s->metrics_, clock);
-  api::Api* api = s->api_.get();
+  s->RegisterRoutes(config.api, clock);
+  api::Router* router = s->router_.get();
   Result<std::unique_ptr<api::HttpServer>> http = api::HttpServer::Create(
       config.http,
-      [api](api::HttpRequest&& request, api::Responder respond) {
-        api->Handle(std::move(request), std::move(respond));
+      [router](api::HttpRequest&& request, api::Responder respond) {
+        router->Handle(std::move(request), std::move(respond));
       },
       s->metrics_);
   if (!http.ok()) return http.status().WithPrefix("server");
   s->http_ = std::move(*http);
   return s;
+}
+
+void Server::RegisterRoutes(const api::ApiOptions& options, const Clock& clock) {
+  report_routes_ =
+      std::make_unique<api::ReportRoutes>(options, *ingestor_, *store_, metrics_, clock);
+  service_routes_ = std::make_unique<api::ServiceRoutes>(
+      options, *registry_, *store_, *gazetteer_, *detector_, *incidents_, *official_, clock);
+  incident_routes_ = std::make_unique<api::IncidentRoutes>(
+      options, *registry_, *store_, *gazetteer_, *detector_, *incidents_, *records_, clock);
+  admin_routes_ = std::make_unique<api::AdminRoutes>(*registry_, *subscriptions_, *records_,
+                                                     *maintenances_, *pages_, clock);
+  statuspage_routes_ = std::make_unique<api::StatuspageRoutes>(
+      options, *registry_, *detector_, *records_, *maintenances_, *pages_, clock);
+  web_routes_ = std::make_unique<api::WebRoutes>(options, *assets_, *registry_, *gazetteer_,
+                                                 *detector_, *incidents_, *live_);
+  ops_routes_ = std::make_unique<api::OpsRoutes>(metrics_);
+  router_ = std::make_unique<api::Router>(keys_.get());
+  report_routes_->Register(*router_);
+  service_routes_->Register(*router_);
+  incident_routes_->Register(*router_);
+  admin_routes_->Register(*router_);
+  statuspage_routes_->Register(*router_);
+  web_routes_->Register(*router_);
+  ops_routes_->Register(*router_);
 }
 
 Server::~Server() { Stop(); }
@@ -181,7 +220,7 @@ void Server::Start(bool detect) {
   notifier_->Start();
   official_->Start();
   http_->Start();
-  api_->SetReady(true);
+  ops_routes_->SetReady(true);
 }
 
 void Server::StartDetection() {
@@ -193,7 +232,7 @@ void Server::StartDetection() {
 void Server::Stop() {
   if (!started_) return;
   started_ = false;
-  api_->SetReady(false);
+  ops_routes_->SetReady(false);
   live_->Stop();
   http_->Stop();
   notifier_->Stop();

@@ -10,9 +10,15 @@
 
 #include "alerts/notifier.h"
 #include "alerts/subscriptions.h"
-#include "api/api.h"
+#include "api/admin_routes.h"
 #include "api/http_server.h"
+#include "api/incident_routes.h"
 #include "api/live_events.h"
+#include "api/report_routes.h"
+#include "api/router.h"
+#include "api/service_routes.h"
+#include "api/statuspage_routes.h"
+#include "api/web_routes.h"
 #include "auth/api_keys.h"
 #include "base/metrics.h"
 #include "base/status.h"
@@ -63,6 +69,8 @@ class Server {
 
  private:
   Server() = default;
+  // Builds every resource of the HTTP API on the parts above and registers it on router_.
+  void RegisterRoutes(const api::ApiOptions& options, const Clock& clock);
 
   MetricsRegistry metrics_;
   std::unique_ptr<geo::Gazetteer> gazetteer_;
@@ -86,7 +94,15 @@ class Server {
   std::unique_ptr<official::OfficialStatus> official_;
   std::unique_ptr<web::Assets> assets_;
   std::unique_ptr<api::LiveEvents> live_;
-  std::unique_ptr<api::Api> api_;
+  // The HTTP API: every resource registered on one router (RegisterRoutes).
+  std::unique_ptr<api::ReportRoutes> report_routes_;
+  std::unique_ptr<api::ServiceRoutes> service_routes_;
+  std::unique_ptr<api::IncidentRoutes> incident_routes_;
+  std::unique_ptr<api::AdminRoutes> admin_routes_;
+  std::unique_ptr<api::StatuspageRoutes> statuspage_routes_;
+  std::unique_ptr<api::WebRoutes> web_routes_;
+  std::unique_ptr<api::OpsRoutes> ops_routes_;
+  std::unique_ptr<api::Router> router_;
   std::unique_ptr<api::HttpServer> http_;
   bool started_ = false;
   bool detecting_ = false;

@@ -7,8 +7,9 @@
 #include <string>
 
 #include "alerts/notifier.h"
-#include "api/api.h"
+#include "api/api_options.h"
 #include "api/http_server.h"
+#include "api/live_events.h"
 #include "base/status.h"
 #include "config/config_file.h"
 #include "detect/detector.h"
