@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "api/web_routes.h"
 #include "db/testing_meta_store.h"
 #include "testing/temp_dir.h"
 
@@ -147,6 +148,29 @@ TEST_F(RouterTest, AnOptionalKeyLetsAnonymousCallersThroughButNotWrongKeys) {
   EXPECT_EQ(post(Token(auth::kReportWrite, "bulk")).body, "keyed bulk");
   EXPECT_EQ(post("Bearer om_000000000000_wrong").status, 401);
   EXPECT_EQ(post(Token(auth::kIncidentWrite, "operator")).status, 403);
+}
+
+TEST(OpsRoutesTest, ReadinessFollowsStartupAndTheStoresWritability) {
+  MetricsRegistry metrics;
+  Status writable;
+  OpsRoutes ops(metrics, [&writable] { return writable; });
+  Router router(nullptr);
+  ops.Register(router);
+  auto readyz = [&] {
+    HttpRequest request;
+    request.method = "GET";
+    request.path = "/readyz";
+    HttpResponse answer;
+    router.Handle(std::move(request), [&](HttpResponse r) { answer = std::move(r); });
+    return answer;
+  };
+  EXPECT_EQ(readyz().status, 503);
+  ops.SetReady(true);
+  EXPECT_EQ(readyz().status, 200);
+  writable = Status::Unavailable("report log: fdatasync failed");
+  HttpResponse refused = readyz();
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_NE(refused.body.find("report log: fdatasync failed"), std::string::npos) << refused.body;
 }
 
 TEST_F(RouterTest, DescribeListsTheTable) {

@@ -158,8 +158,13 @@ void OpsRoutes::Register(Router& router) {
                   [](const RouteCall&) { return DataResponse("{\"healthy\":true}"); });
   router.Register({.method = "GET", .pattern = "/readyz"},
                   [this](const RouteCall&) -> Result<HttpResponse> {
-                    if (!ready_.load())
+                    if (!ready_.load()) {
                       return Status::Unavailable("not ready: starting or stopping");
+                    }
+                    if (writable_) {
+                      Status writable = writable_();
+                      if (!writable.ok()) return Status::Unavailable(writable.message());
+                    }
                     return DataResponse("{\"ready\":true}");
                   });
   router.Register({.method = "GET", .pattern = "/metrics"}, [this](const RouteCall&) {

@@ -11,6 +11,8 @@
 //
 // Thread-safety: the handlers run on any HTTP worker; every dependency is thread-safe.
 
+#include <functional>
+
 #include "api/api_options.h"
 #include "api/live_events.h"
 #include "api/router.h"
@@ -50,10 +52,14 @@ class WebRoutes {
 };
 
 // /healthz (always 200 while the process answers), /readyz (200 only after SetReady(true):
-// recovery done and serving; 503 while starting or stopping) and /metrics (Prometheus text).
+// recovery done and serving; 503 while starting or stopping, and while `writable` answers an
+// error, such as a store that refuses writes after a disk failure) and /metrics (Prometheus
+// text).
 class OpsRoutes {
  public:
-  explicit OpsRoutes(MetricsRegistry& metrics) : metrics_(metrics) {}
+  // `writable` may be null; it must be thread-safe and fast (it runs on every /readyz).
+  explicit OpsRoutes(MetricsRegistry& metrics, std::function<Status()> writable = nullptr)
+      : metrics_(metrics), writable_(std::move(writable)) {}
   OpsRoutes(const OpsRoutes&) = delete;
   OpsRoutes& operator=(const OpsRoutes&) = delete;
 
@@ -62,6 +68,7 @@ class OpsRoutes {
 
  private:
   MetricsRegistry& metrics_;
+  const std::function<Status()> writable_;
   std::atomic<bool> ready_{false};
 };
 

@@ -98,6 +98,8 @@ class [[nodiscard]] Result {
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
+  // The value, or `fallback` on error.
+  T value_or(T fallback) const& { return ok() ? std::get<T>(v_) : std::move(fallback); }
   const T* operator->() const { return &value(); }
 
  private:

@@ -198,7 +198,8 @@ void Server::RegisterRoutes(const api::ApiOptions& options, const Clock& clock) 
       options, *registry_, *detector_, *records_, *maintenances_, *pages_, clock);
   web_routes_ = std::make_unique<api::WebRoutes>(options, *assets_, *registry_, *gazetteer_,
                                                  *detector_, *incidents_, *live_);
-  ops_routes_ = std::make_unique<api::OpsRoutes>(metrics_);
+  ops_routes_ = std::make_unique<api::OpsRoutes>(
+      metrics_, [store = store_.get()] { return store->write_failure(); });
   router_ = std::make_unique<api::Router>(keys_.get());
   report_routes_->Register(*router_);
   service_routes_->Register(*router_);

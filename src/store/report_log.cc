@@ -1,14 +1,9 @@
 #include "store/report_log.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
-#include <filesystem>
 
+#include "base/check.h"
 #include "base/crc32c.h"
 #include "base/log.h"
 
@@ -24,15 +19,11 @@ uint32_t GetFixed32(const char* p) {
   return v;
 }
 
-Status Errno(std::string_view what, const std::string& path) {
-  return Status::IoError(std::string(what) + " " + path + ": " + ErrnoText(errno));
-}
-
-std::vector<uint64_t> ListSegments(const std::string& dir) {
+std::vector<uint64_t> ListSegments(Env& env, const std::string& dir) {
   std::vector<uint64_t> out;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    std::string name = entry.path().filename().string();
+  Result<std::vector<std::string>> names = env.ListDir(dir);
+  if (!names.ok()) return out;
+  for (const std::string& name : *names) {
     if (name.size() == 26 && name.rfind("log-", 0) == 0 && name.ends_with(".omlog")) {
       char* end = nullptr;
       uint64_t n = std::strtoull(name.c_str() + 4, &end, 16);
@@ -41,26 +32,6 @@ std::vector<uint64_t> ListSegments(const std::string& dir) {
   }
   std::sort(out.begin(), out.end());
   return out;
-}
-
-Result<std::string> ReadWholeFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Errno("open", path);
-  std::string data;
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Status s = Errno("read", path);
-      ::close(fd);
-      return s;
-    }
-    if (n == 0) break;
-    data.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return data;
 }
 
 // Scans records of one segment from `offset`. Returns the offset after the last good record and
@@ -108,15 +79,15 @@ void FrameRecord(std::string_view payload, std::string& out) {
   PutFixed32(out.data() + at, crc32c::Mask(crc));
 }
 
-Result<ReadStats> ReadLog(const std::string& dir, LogPosition from,
+Result<ReadStats> ReadLog(Env& env, const std::string& dir, LogPosition from,
                           const std::function<void(std::string_view, LogPosition)>& fn) {
   ReadStats stats;
-  std::vector<uint64_t> segments = ListSegments(dir);
+  std::vector<uint64_t> segments = ListSegments(env, dir);
   for (size_t i = 0; i < segments.size(); ++i) {
     uint64_t seg = segments[i];
     if (seg < from.segment) continue;
     std::string path = dir + "/" + SegmentFileName(seg);
-    OM_ASSIGN_OR_RETURN(std::string data, ReadWholeFile(path));
+    OM_ASSIGN_OR_RETURN(std::string data, env.ReadFile(path));
     uint64_t start = seg == from.segment ? from.offset : 0;
     ScanResult scan = ScanSegment(data, start, [&](std::string_view payload, uint64_t next) {
       ++stats.records;
@@ -135,38 +106,38 @@ Result<ReadStats> ReadLog(const std::string& dir, LogPosition from,
   return stats;
 }
 
-ReportLog::ReportLog(LogOptions options) : options_(std::move(options)) {}
+ReportLog::ReportLog(LogOptions options) : options_(std::move(options)), env_(*options_.env) {}
 
-ReportLog::~ReportLog() {
-  if (fd_ >= 0) ::close(fd_);
+ReportLog::~ReportLog() = default;
+
+std::string ReportLog::SegmentPath(uint64_t segment) const {
+  return options_.dir + "/" + SegmentFileName(segment);
 }
 
 Result<std::unique_ptr<ReportLog>> ReportLog::Open(const LogOptions& options,
                                                    uint64_t* truncated_bytes) {
-  std::error_code ec;
-  std::filesystem::create_directories(options.dir, ec);
-  if (ec) return Status::IoError("create " + options.dir + ": " + ec.message());
+  Env& env = *options.env;
+  OM_RETURN_IF_ERROR(env.CreateDirs(options.dir));
   std::unique_ptr<ReportLog> log(new ReportLog(options));
-  std::vector<uint64_t> segments = ListSegments(options.dir);
+  std::vector<uint64_t> segments = ListSegments(env, options.dir);
   if (truncated_bytes) *truncated_bytes = 0;
   for (size_t i = 0; i + 1 < segments.size(); ++i) {
-    log->closed_bytes_ +=
-        std::filesystem::file_size(options.dir + "/" + SegmentFileName(segments[i]), ec);
+    log->closed_bytes_ += env.FileSize(log->SegmentPath(segments[i])).value_or(0);
   }
   if (segments.empty()) {
     OM_RETURN_IF_ERROR(log->OpenSegment(1, /*create=*/true));
     return log;
   }
   uint64_t last = segments.back();
-  std::string path = options.dir + "/" + SegmentFileName(last);
-  OM_ASSIGN_OR_RETURN(std::string data, ReadWholeFile(path));
+  std::string path = log->SegmentPath(last);
+  OM_ASSIGN_OR_RETURN(std::string data, env.ReadFile(path));
   ScanResult scan = ScanSegment(data, 0, nullptr);
   uint64_t keep = scan.good_end;
   if (keep < kLogHeaderBytes) keep = 0;  // torn header: rewrite it
   if (keep < data.size()) {
     OM_LOG(kWarning) << "report log " << path << ": truncating torn tail of "
                      << (data.size() - keep) << " bytes at offset " << keep;
-    if (::truncate(path.c_str(), static_cast<off_t>(keep)) != 0) return Errno("truncate", path);
+    OM_RETURN_IF_ERROR(env.TruncateFile(path, keep));
     if (truncated_bytes) *truncated_bytes = data.size() - keep;
   }
   OM_RETURN_IF_ERROR(log->OpenSegment(last, /*create=*/keep == 0));
@@ -174,80 +145,92 @@ Result<std::unique_ptr<ReportLog>> ReportLog::Open(const LogOptions& options,
 }
 
 Status ReportLog::OpenSegment(uint64_t segment, bool create) {
-  std::string path = options_.dir + "/" + SegmentFileName(segment);
-  int flags = O_WRONLY | O_CLOEXEC | O_APPEND | (create ? O_CREAT | O_TRUNC : 0);
-  int fd = ::open(path.c_str(), flags, 0644);
-  if (fd < 0) return Errno("open", path);
-  if (fd_ >= 0) {
-    closed_bytes_ += offset_;
-    ::close(fd_);
-  }
-  fd_ = fd;
-  segment_ = segment;
+  OM_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file,
+                      env_.OpenForAppend(SegmentPath(segment), /*truncate=*/create));
   if (create) {
-    if (::write(fd_, kMagic, kLogHeaderBytes) != static_cast<ssize_t>(kLogHeaderBytes)) {
-      return Errno("write header", path);
+    Status header = file->Append(std::string_view(kMagic, kLogHeaderBytes));
+    if (!header.ok()) {
+      // Leave no headerless file behind: the next Open would take it for a torn segment anyway,
+      // but a retry of this roll-over starts from an empty file.
+      (void)file->Truncate(0);
+      return header.WithPrefix("report log header");
     }
-    offset_ = kLogHeaderBytes;
     dir_dirty_ = true;
-  } else {
-    struct stat st;
-    if (::fstat(fd_, &st) != 0) return Errno("stat", path);
-    offset_ = static_cast<uint64_t>(st.st_size);
   }
+  if (file_) closed_bytes_ += offset_;
+  file_ = std::move(file);
+  segment_ = segment;
+  offset_ = file_->Size();
   return Status::Ok();
 }
 
 Status ReportLog::Append(std::string_view framed) {
+  if (!broken_.ok()) return broken_;
   if (offset_ + framed.size() > options_.segment_bytes && offset_ > kLogHeaderBytes) {
     // Records never straddle segments: finish the old one durably before starting the next.
     OM_RETURN_IF_ERROR(Sync());
     OM_RETURN_IF_ERROR(OpenSegment(segment_ + 1, /*create=*/true));
   }
-  const char* p = framed.data();
-  size_t left = framed.size();
   const uint64_t start = offset_;
-  while (left > 0) {
-    ssize_t n = ::write(fd_, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Status s = Errno("write", options_.dir + "/" + SegmentFileName(segment_));
-      // Cut whatever part of the batch reached the file, so a later append starts on a boundary.
-      if (::ftruncate(fd_, static_cast<off_t>(start)) != 0) {
-        OM_LOG(kError) << "report log: cannot undo partial write: " << ErrnoText(errno);
-      }
-      offset_ = start;
-      return s;
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-    offset_ += static_cast<uint64_t>(n);
+  Status s = file_->Append(framed);
+  if (!s.ok()) {
+    // Cut whatever part of the batch reached the file, so a later append starts on a boundary.
+    Status cut = CutTo(start);
+    return cut.ok() ? s : cut;
   }
+  last_append_start_ = {segment_, start};
+  offset_ = file_->Size();
   return Status::Ok();
+}
+
+Status ReportLog::UndoLastAppend() {
+  if (!broken_.ok()) return broken_;
+  OM_CHECK(last_append_start_.segment == segment_) << "nothing appended to this segment";
+  return CutTo(last_append_start_.offset);
+}
+
+Status ReportLog::CutTo(uint64_t offset) {
+  Status cut = file_->Truncate(offset);
+  if (!cut.ok()) {
+    Break(Status::Unavailable("report log: cannot cut a failed write (" + cut.message() +
+                              "); restart the server to recover the log"));
+    return broken_;
+  }
+  offset_ = offset;
+  return Status::Ok();
+}
+
+void ReportLog::Break(Status why) {
+  if (!broken_.ok()) return;
+  OM_LOG(kError) << why.message();
+  broken_ = std::move(why);
 }
 
 Status ReportLog::Sync() {
-  if (::fdatasync(fd_) != 0) return Errno("fdatasync", options_.dir);
-  if (dir_dirty_) {
-    int dfd = ::open(options_.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      ::fsync(dfd);
-      ::close(dfd);
-    }
-    dir_dirty_ = false;
+  if (!broken_.ok()) return broken_;
+  Status s = file_->Sync();
+  if (s.ok() && dir_dirty_) {
+    s = env_.SyncDir(options_.dir);
+    if (s.ok()) dir_dirty_ = false;
   }
-  return Status::Ok();
+  if (!s.ok() && options_.acknowledged_before_sync) {
+    // Appending more would hide that acknowledged records may be gone.
+    Break(Status::Unavailable("report log: " + s.message() +
+                              "; reports acknowledged since the last sync may be lost, and "
+                              "writes are refused until the server is restarted"));
+    return broken_;
+  }
+  return s;
 }
 
-std::vector<uint64_t> ReportLog::segments() const { return ListSegments(options_.dir); }
+std::vector<uint64_t> ReportLog::segments() const { return ListSegments(env_, options_.dir); }
 
 Status ReportLog::DropSegmentsBefore(uint64_t segment) {
-  for (uint64_t s : ListSegments(options_.dir)) {
+  for (uint64_t s : ListSegments(env_, options_.dir)) {
     if (s >= segment || s >= segment_) break;
-    std::string path = options_.dir + "/" + SegmentFileName(s);
-    std::error_code ec;
-    uint64_t size = std::filesystem::file_size(path, ec);
-    if (::unlink(path.c_str()) != 0) return Errno("unlink", path);
+    std::string path = SegmentPath(s);
+    uint64_t size = env_.FileSize(path).value_or(0);
+    OM_RETURN_IF_ERROR(env_.RemoveFile(path));
     closed_bytes_ -= std::min(closed_bytes_, size);
   }
   return Status::Ok();

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/env.h"
 #include "base/status.h"
 
 namespace om::store {
@@ -36,6 +37,11 @@ struct LogOptions {
   std::string dir;
   // A segment is closed and a new one started once it reaches this size (bytes).
   uint64_t segment_bytes = 64ull << 20;
+  // Every file call goes through it (tests inject faults); borrowed, must outlive the log.
+  Env* env = Env::Default();
+  // Set when records are acknowledged before they are synced (the store's fsync `interval`): a
+  // failed Sync may then have lost acknowledged records, and it breaks the log (see Append).
+  bool acknowledged_before_sync = false;
 };
 
 inline constexpr size_t kLogHeaderBytes = 8;     // "OMRLOG01"
@@ -56,8 +62,14 @@ struct ReadStats {
 // skips the rest of that segment (counted in corrupt_bytes_skipped); a bad record in the newest
 // segment ends the read (it is a torn tail). Returns kIoError when a file cannot be read.
 Result<ReadStats> ReadLog(
-    const std::string& dir, LogPosition from,
+    Env& env, const std::string& dir, LogPosition from,
     const std::function<void(std::string_view payload, LogPosition next)>& fn);
+// The same through Env::Default().
+inline Result<ReadStats> ReadLog(
+    const std::string& dir, LogPosition from,
+    const std::function<void(std::string_view payload, LogPosition next)>& fn) {
+  return ReadLog(*Env::Default(), dir, from, fn);
+}
 
 class ReportLog {
  public:
@@ -71,10 +83,23 @@ class ReportLog {
 
   // Writes already framed records (one or more FrameRecord outputs) with as few write(2) calls as
   // possible, rolling to a new segment first if the current one is full. Records never straddle
-  // segments. Returns kIoError on a failed write (the log stays usable; the batch is not acked).
+  // segments. On a failed write the part that reached the file is cut again, so the log stays
+  // usable and the caller must not ack the batch; the error is kIoError, or kResourceExhausted
+  // when the disk is full. When even the cut fails the log is broken: this and every later
+  // Append and Sync fail with kUnavailable, and a restart recovers (it truncates the torn tail).
   Status Append(std::string_view framed);
-  // fdatasync of the current segment (and the directory after a roll-over).
+  // fdatasync of the current segment (and the directory after a roll-over). A failure breaks the
+  // log when options.acknowledged_before_sync.
   Status Sync();
+  // Cuts off what the last successful Append wrote, for a batch whose Sync failed: after a failed
+  // fdatasync nobody knows what reached the disk, and a batch that was not acknowledged must not
+  // come back at the next restart. Breaks the log (see Append) when the cut fails.
+  Status UndoLastAppend();
+  // Refuses every later Append and Sync with `why` (kUnavailable): for a failure after which
+  // appending more would hide a loss, such as a failed fdatasync of acknowledged records.
+  void Break(Status why);
+  // Why the log is broken; Ok while it is usable.
+  const Status& broken() const { return broken_; }
 
   // The position after the last appended record.
   LogPosition end() const { return {segment_, offset_}; }
@@ -89,9 +114,16 @@ class ReportLog {
  private:
   explicit ReportLog(LogOptions options);
   Status OpenSegment(uint64_t segment, bool create);
+  // Truncates the current segment to `offset`; breaks the log when that fails.
+  Status CutTo(uint64_t offset);
+
+  std::string SegmentPath(uint64_t segment) const;
 
   LogOptions options_;
-  int fd_ = -1;
+  Env& env_;
+  std::unique_ptr<WritableFile> file_;
+  Status broken_;
+  LogPosition last_append_start_;
   uint64_t segment_ = 0;
   uint64_t offset_ = 0;
   uint64_t closed_bytes_ = 0;

@@ -1,13 +1,6 @@
 #include "store/store.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 
 #include "base/crc32c.h"
 #include "base/log.h"
@@ -27,40 +20,6 @@ bool GetRaw(std::string_view data, size_t& pos, T& v) {
   std::memcpy(&v, data.data() + pos, sizeof(T));
   pos += sizeof(T);
   return true;
-}
-
-Status WriteFileDurably(const std::string& path, std::string_view data) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IoError("open " + tmp + ": " + ErrnoText(errno));
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Status s = Status::IoError("write " + tmp + ": " + ErrnoText(errno));
-      ::close(fd);
-      return s;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fdatasync(fd) != 0) {
-    Status s = Status::IoError("fdatasync " + tmp + ": " + ErrnoText(errno));
-    ::close(fd);
-    return s;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return Status::IoError("rename " + tmp + ": " + ErrnoText(errno));
-  }
-  // Make the rename itself durable before anything (log retention) relies on the new snapshot.
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return Status::IoError("open " + dir + ": " + ErrnoText(errno));
-  int rc = ::fsync(dfd);
-  ::close(dfd);
-  if (rc != 0) return Status::IoError("fsync " + dir + ": " + ErrnoText(errno));
-  return Status::Ok();
 }
 
 }  // namespace
@@ -92,10 +51,7 @@ Store::Store(const StoreOptions& options, const Clock& clock, MetricsRegistry& m
               [this](uint64_t n) { dedupe_evictions_total_.Add(n); }),
       aggregates_(options.aggregates) {}
 
-Store::~Store() {
-  Stop();
-  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
-}
+Store::~Store() { Stop(); }
 
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Clock& clock,
                                            MetricsRegistry& metrics) {
@@ -117,28 +73,28 @@ Status Store::Recover() {
   // aggregates through a pointer, since the analysis does not see a lambda run under it.)
   WriterLock aggregates_lock(aggregates_mu_);
   Aggregates* const aggregates = &aggregates_;
-  std::error_code ec;
-  std::filesystem::create_directories(options_.data_dir, ec);
-  if (ec) return Status::IoError("create " + options_.data_dir + ": " + ec.message());
+  Env& env = *options_.env;
+  OM_RETURN_IF_ERROR(env.CreateDirs(options_.data_dir));
   // One process per data dir: a second writer would interleave records with ours.
-  std::string lock_path = options_.data_dir + "/LOCK";
-  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) return Status::IoError("open " + lock_path + ": " + ErrnoText(errno));
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+  Result<std::unique_ptr<FileLock>> lock = env.LockFile(options_.data_dir + "/LOCK");
+  if (!lock.ok()) {
+    if (lock.status().code() != StatusCode::kUnavailable) return lock.status();
     return Status::Unavailable("data dir " + options_.data_dir +
                                " is in use by another outagemap process");
   }
-  LogOptions log_options{.dir = log_dir_, .segment_bytes = options_.segment_bytes};
+  lock_ = std::move(*lock);
+  LogOptions log_options{.dir = log_dir_,
+                         .segment_bytes = options_.segment_bytes,
+                         .env = options_.env,
+                         .acknowledged_before_sync = options_.fsync == FsyncPolicy::kInterval};
   OM_ASSIGN_OR_RETURN(log_, ReportLog::Open(log_options, &recovery_.truncated_bytes));
 
   LogPosition from;
-  if (std::filesystem::exists(snapshot_path_)) {
-    std::string data;
-    {
-      std::ifstream in(snapshot_path_, std::ios::binary);
-      data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }
+  if (env.FileExists(snapshot_path_)) {
+    Result<std::string> read = env.ReadFile(snapshot_path_);
+    std::string data = read.ok() ? std::move(*read) : std::string();
     Status s = [&]() -> Status {
+      if (!read.ok()) return read.status();
       size_t pos = 0;
       uint32_t masked;
       uint64_t length;
@@ -176,7 +132,7 @@ Status Store::Recover() {
   }
   Status decode_error;
   OM_ASSIGN_OR_RETURN(ReadStats stats,
-                      ReadLog(log_dir_, from, [&](std::string_view payload, LogPosition) {
+                      ReadLog(env, log_dir_, from, [&](std::string_view payload, LogPosition) {
                         Result<Report> r = DecodeReport(payload);
                         if (!r.ok()) {
                           decode_error = r.status();
@@ -230,6 +186,7 @@ size_t Store::queue_depth() const {
 Status Store::TrySubmit(std::vector<Report>&& reports, DoneCallback done) {
   MutexLock lock(mu_);
   if (!running_ || stopping_) return Status::Unavailable("store is not accepting writes");
+  if (!write_failure_.ok()) return write_failure_;
   if (queued_reports_ + reports.size() > options_.queue_capacity) {
     return Status::ResourceExhausted("ingest queue full (" +
                                      std::to_string(options_.queue_capacity) + " reports)");
@@ -238,6 +195,11 @@ Status Store::TrySubmit(std::vector<Report>&& reports, DoneCallback done) {
   queue_.push_back({std::move(reports), std::move(done)});
   queue_cv_.Signal();
   return Status::Ok();
+}
+
+Status Store::write_failure() const {
+  MutexLock lock(mu_);
+  return write_failure_;
 }
 
 Result<WriteResult> Store::Write(std::vector<Report> reports) {
@@ -292,14 +254,7 @@ void Store::WriterLoop() {
     }
     auto now = std::chrono::steady_clock::now();
     if (unsynced && (now - last_sync >= options_.fsync_interval || stop)) {
-      auto t0 = std::chrono::steady_clock::now();
-      Status s = log_->Sync();
-      fsync_seconds_.Observe(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      if (!s.ok()) {
-        write_errors_total_.Add();
-        OM_LOG(kError) << "report log sync: " << s.ToString();
-      }
+      if (!SyncLog().ok()) write_errors_total_.Add();
       last_sync = now;
       unsynced = false;
     }
@@ -339,15 +294,18 @@ void Store::ProcessGroup(std::vector<Pending>& group) {
   group_reports_.Observe(static_cast<double>(total));
   Status s = log_->Append(frame_buffer_);
   if (s.ok() && options_.fsync == FsyncPolicy::kAlways) {
-    auto t0 = std::chrono::steady_clock::now();
-    s = log_->Sync();
-    fsync_seconds_.Observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    s = SyncLog();
+    // Not acknowledged, so not kept: a restart must not count what the clients were told failed.
+    if (!s.ok()) {
+      Status undo = log_->UndoLastAppend();
+      if (!undo.ok()) s = undo;
+    }
   }
   log_bytes_ = log_->bytes_on_disk();
   if (!s.ok()) {
     write_errors_total_.Add();
     OM_LOG(kError) << "report log append: " << s.ToString();
+    NoteIfLogBroken();
     // Nothing of the group was acked: forget it in the de-dup table too, so a retry is counted.
     dedupe_.UndoGroup();
     for (Pending& p : group) {
@@ -378,10 +336,28 @@ void Store::ProcessGroup(std::vector<Pending>& group) {
   PruneState(std::max(now_ms, newest_ts));
   counted_since_snapshot_ += counted;
   if (counted_since_snapshot_ >= options_.snapshot_every_reports || RetentionDue()) {
-    Status snap = log_->Sync();
+    Status snap = SyncLog();
     if (snap.ok()) snap = WriteSnapshot();
     if (!snap.ok()) OM_LOG(kError) << "snapshot: " << snap.ToString();
   }
+}
+
+Status Store::SyncLog() {
+  auto t0 = std::chrono::steady_clock::now();
+  Status s = log_->Sync();
+  fsync_seconds_.Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  if (!s.ok()) {
+    OM_LOG(kError) << "report log sync: " << s.ToString();
+    NoteIfLogBroken();
+  }
+  return s;
+}
+
+void Store::NoteIfLogBroken() {
+  if (log_->broken().ok()) return;
+  MutexLock lock(mu_);
+  write_failure_ = log_->broken();
 }
 
 bool Store::RetentionDue() {
@@ -394,9 +370,14 @@ bool Store::RetentionDue() {
   next_retention_check_ = now + std::chrono::hours(1);
   std::vector<uint64_t> segments = log_->segments();
   if (segments.size() < 2) return false;  // the newest segment is still being written
-  std::error_code ec;
-  auto mtime = std::filesystem::last_write_time(log_dir_ + "/" + SegmentFileName(segments[0]), ec);
-  return !ec && mtime < std::filesystem::file_time_type::clock::now() - options_.log_retention;
+  Result<int64_t> modified =
+      options_.env->ModifiedSeconds(log_dir_ + "/" + SegmentFileName(segments[0]));
+  return modified.ok() && *modified < RetentionCutoffSeconds();
+}
+
+int64_t Store::RetentionCutoffSeconds() const {
+  auto cutoff = std::chrono::system_clock::now() - options_.log_retention;
+  return std::chrono::duration_cast<std::chrono::seconds>(cutoff.time_since_epoch()).count();
 }
 
 Status Store::WriteSnapshot() {
@@ -414,16 +395,16 @@ Status Store::WriteSnapshot() {
   PutRaw(file, crc32c::Mask(crc32c::Value(body.data(), body.size())));
   PutRaw<uint64_t>(file, body.size());
   file += body;
-  OM_RETURN_IF_ERROR(WriteFileDurably(snapshot_path_, file));
+  OM_RETURN_IF_ERROR(WriteFileAtomically(*options_.env, snapshot_path_, file));
   counted_since_snapshot_ = 0;
   // Retention: segments fully covered by the snapshot and older than log_retention may go.
   if (options_.log_retention.count() > 0) {
-    auto cutoff = std::filesystem::file_time_type::clock::now() - options_.log_retention;
+    const int64_t cutoff = RetentionCutoffSeconds();
     uint64_t drop_before = 0;
     for (uint64_t seg : log_->segments()) {
-      std::error_code ec;
-      auto mtime = std::filesystem::last_write_time(log_dir_ + "/" + SegmentFileName(seg), ec);
-      if (ec || mtime >= cutoff || seg >= end.segment) break;
+      Result<int64_t> modified =
+          options_.env->ModifiedSeconds(log_dir_ + "/" + SegmentFileName(seg));
+      if (!modified.ok() || *modified >= cutoff || seg >= end.segment) break;
       drop_before = seg + 1;
     }
     if (drop_before > 0) OM_RETURN_IF_ERROR(log_->DropSegmentsBefore(drop_before));

@@ -65,6 +65,9 @@ struct StoreOptions {
   // A snapshot is written when this many reports were counted since the last one, and on Stop().
   uint64_t snapshot_every_reports = 5'000'000;
   AggregateOptions aggregates;
+  // Every file call of the log, the snapshot and the lock goes through it (tests inject faults).
+  // Borrowed; it must outlive the store.
+  Env* env = Env::Default();
 };
 
 struct WriteResult {
@@ -99,7 +102,14 @@ class Store {
 
   // Queues `reports` for the writer; `done` runs on the writer thread once they are durable (or
   // failed). It must not block. Errors (done is then not called): kResourceExhausted when the queue
-  // is full, kUnavailable when the store is stopped; `reports` is left untouched on error.
+  // is full, kUnavailable when the store is stopped or its log is broken (write_failure());
+  // `reports` is left untouched on error.
+  //
+  // When the disk fails: a failed write, a full disk or (with fsync `always`) a failed fdatasync
+  // fails that group's callbacks and leaves nothing of it in the log, and later groups are tried
+  // again as usual. A failed fdatasync with fsync `interval` may have lost reports that were
+  // acknowledged: the store then refuses every later write (write_failure()) until a restart,
+  // rather than go on as if nothing happened.
   Status TrySubmit(std::vector<Report>&& reports, DoneCallback done);
   // Submits and waits. For the importer and tests. Blocks while the queue is full.
   Result<WriteResult> Write(std::vector<Report> reports);
@@ -113,6 +123,8 @@ class Store {
 
   const RecoveryInfo& recovery() const { return recovery_; }
   size_t queue_depth() const;
+  // Why the store refuses writes after a disk failure; Ok while it accepts them.
+  Status write_failure() const;
   size_t queue_capacity() const { return options_.queue_capacity; }
   uint64_t log_bytes() const { return log_bytes_.load(); }
   const std::string& log_dir() const { return log_dir_; }
@@ -129,12 +141,19 @@ class Store {
   Status Recover();
   void WriterLoop();
   void ProcessGroup(std::vector<Pending>& group);
+  // fdatasync of the log, timed. With fsync `interval` a failure breaks the log (acknowledged
+  // reports may be lost) and so sets write_failure_; with `always` the caller un-acks the group.
+  Status SyncLog();
+  // Copies the log's broken() into write_failure_, so that TrySubmit refuses with its reason.
+  void NoteIfLogBroken();
   // Forgets expired de-dup entries (Deduplicator::Prune); once a day of event time, drops
   // aggregate buckets out of retention.
   void PruneState(int64_t now_ms);
   Status WriteSnapshot();
   // True at most once an hour, when the oldest closed log segment is past log_retention.
   bool RetentionDue();
+  // Seconds since the epoch before which a segment's last write is past log_retention.
+  int64_t RetentionCutoffSeconds() const;
 
   // Constant after construction.
   const StoreOptions options_;
@@ -156,6 +175,7 @@ class Store {
   size_t queued_reports_ OM_GUARDED_BY(mu_) = 0;
   bool running_ OM_GUARDED_BY(mu_) = false;
   bool stopping_ OM_GUARDED_BY(mu_) = false;
+  Status write_failure_ OM_GUARDED_BY(mu_);
 
   // Owned by the writer thread (or by Open/Stop when it is not running).
   std::unique_ptr<ReportLog> log_;
@@ -172,7 +192,7 @@ class Store {
   Aggregates aggregates_ OM_GUARDED_BY(aggregates_mu_);
 
   RecoveryInfo recovery_;
-  int lock_fd_ = -1;  // flock'ed <data_dir>/LOCK, held for the Store's lifetime
+  std::unique_ptr<FileLock> lock_;  // <data_dir>/LOCK, held for the Store's lifetime
 };
 
 }  // namespace om::store
