@@ -278,9 +278,26 @@ std::vector<IncidentRecords::UpdateEvent> IncidentRecords::UpdatesSince(int64_t 
 
 Status IncidentRecords::StoreAll(std::vector<Change> changes) {
   if (changes.empty()) return Status::Ok();
+  if (staging_) {
+    for (const Change& change : changes) {
+      uint64_t number = IncidentNumber(change.record.id);
+      auto cached = records_.find(number);
+      staging_->before.try_emplace(
+          number, cached == records_.end() ? std::nullopt : std::optional(cached->second));
+      if (change.update) staging_->update_slots.emplace_back(number, change.record.updates.size());
+      staging_->changes.push_back(change);
+    }
+    ApplyToCache(changes);
+    return Status::Ok();
+  }
   Status s =
       meta_.Write([&changes](db::MetaStore::Transaction& tx) { return WriteRows(tx, changes); });
   if (!s.ok()) return s.WithPrefix("incident " + changes.front().record.id);
+  ApplyToCache(changes);
+  return Status::Ok();
+}
+
+void IncidentRecords::ApplyToCache(std::vector<Change>& changes) {
   bool regroup = false;
   for (Change& change : changes) {
     if (change.update) change.record.updates.push_back(std::move(*change.update));
@@ -290,7 +307,41 @@ Status IncidentRecords::StoreAll(std::vector<Change> changes) {
     cached = std::move(change.record);
   }
   if (regroup) RebuildMembers();
+}
+
+Status IncidentRecords::CommitStaged() {
+  Status written;
+  if (!staging_->changes.empty()) {
+    // The lambda runs under the MetaStore's lock, not reasoned about as ours: hand it the list.
+    std::vector<Change>* changes = &staging_->changes;
+    written =
+        meta_.Write([changes](db::MetaStore::Transaction& tx) { return WriteRows(tx, *changes); });
+  }
+  if (!written.ok()) {
+    RollBackStaged();
+    return written.WithPrefix("incidents");
+  }
+  size_t slot = 0;
+  for (const Change& change : staging_->changes) {
+    if (!change.update) continue;
+    auto [number, index] = staging_->update_slots[slot++];
+    records_[number].updates[index].seq = change.update->seq;
+  }
+  staging_.reset();
   return Status::Ok();
+}
+
+void IncidentRecords::RollBackStaged() {
+  for (auto& [number, before] : staging_->before) {
+    if (before) {
+      records_[number] = std::move(*before);
+    } else {
+      records_.erase(number);
+    }
+  }
+  pending_joins_ = std::move(staging_->pending_joins_before);
+  staging_.reset();
+  RebuildMembers();
 }
 
 bool IncidentRecords::GroupOpen(const IncidentRecord& root) const {
@@ -324,9 +375,49 @@ std::string IncidentRecords::NameOf(const std::string& service) const {
   return service_name_ ? service_name_(service) : service;
 }
 
+DetectionStep StepRecord(IncidentRecord record, const Incident& incident, int64_t now_ms,
+                         bool members_open, int64_t remind_every_ms) {
+  DetectionStep step;
+  const bool member = !record.merged_into.empty();
+  auto automatic = [&](IncidentStatus status, std::string body) {
+    return Note(now_ms, status, std::move(body), kDetectionAuthor, member);
+  };
+  const bool crowd_resolved = !incident.open();
+  if (crowd_resolved && record.crowd_resolved_minute == 0) {
+    record.crowd_resolved_minute = incident.resolved_minute;
+    record.updated_ms = now_ms;
+    step.changed = true;
+    // A root stays open while any of its members is.
+    if (!record.resolved() && (member || !members_open)) {
+      record.status = IncidentStatus::kResolved;
+      record.resolved_ms = now_ms;
+      step.update =
+          automatic(IncidentStatus::kResolved, text::BackToUsual(incident.resolved_minute));
+    }
+  } else if (!crowd_resolved && record.crowd_resolved_minute != 0) {
+    // The tracker reopened it: the service fell back into an outage soon after.
+    record.crowd_resolved_minute = 0;
+    record.updated_ms = now_ms;
+    step.changed = true;
+    if (record.resolved()) {
+      record.status = IncidentStatus::kInvestigating;
+      record.resolved_ms = 0;
+      step.update = automatic(IncidentStatus::kInvestigating, text::RoseAgain());
+    }
+  } else if (!crowd_resolved && !member && !record.resolved() && remind_every_ms > 0 &&
+             !record.updates.empty() && now_ms - record.updates.back().at_ms >= remind_every_ms) {
+    // A reminder: followers of a long outage hear that it goes on, even when nobody writes.
+    int64_t hours = (now_ms - incident.started_minute * 60000) / 3600000;
+    record.updated_ms = now_ms;
+    step.changed = true;
+    step.update = automatic(record.status, text::StillOngoing(incident.started_minute, hours));
+  }
+  step.record = std::move(record);
+  return step;
+}
+
 Status IncidentRecords::Sync(const IncidentSnapshot& snapshot, Timestamp now,
                              const RegionsFn& regions_of) {
-  int64_t now_ms = ToUnixMillis(now);
   // Localising asks the counts: done before taking the lock.
   std::map<std::string, std::vector<std::string>> regions;
   if (regions_of) {
@@ -334,10 +425,23 @@ Status IncidentRecords::Sync(const IncidentSnapshot& snapshot, Timestamp now,
       if (incident.open()) regions[incident.id] = regions_of(incident);
     }
   }
+  MutexLock lock(mu_);
+  staging_.emplace();
+  staging_->pending_joins_before = pending_joins_;
+  Status folded = FoldSnapshot(snapshot, ToUnixMillis(now), regions);
+  if (!folded.ok()) {
+    RollBackStaged();
+    return folded;
+  }
+  return CommitStaged();
+}
+
+Status IncidentRecords::FoldSnapshot(
+    const IncidentSnapshot& snapshot, int64_t now_ms,
+    const std::map<std::string, std::vector<std::string>>& regions) {
   auto automatic = [&](IncidentStatus status, std::string body, bool quiet) {
     return Note(now_ms, status, std::move(body), kDetectionAuthor, quiet);
   };
-  MutexLock lock(mu_);
   // Roots to look at once every incident is folded in: services that joined them, regions of
   // their members, and members that resolved or reopened.
   std::map<std::string, std::vector<std::string>> joined, member_regions;
@@ -408,41 +512,18 @@ Status IncidentRecords::Sync(const IncidentSnapshot& snapshot, Timestamp now,
         AddUnique(member_regions[record.merged_into], r->second);
       }
     }
-    const bool member = !record.merged_into.empty();
-    if (member) touched.insert(record.merged_into);
-    std::optional<IncidentUpdate> update;
-    bool crowd_resolved = !incident.open();
-    if (crowd_resolved && record.crowd_resolved_minute == 0) {
-      record.crowd_resolved_minute = incident.resolved_minute;
-      record.updated_ms = now_ms;
-      changed = true;
-      // A root stays open while any of its members is.
-      if (!record.resolved() && (member || !GroupOpen(record))) {
-        record.status = IncidentStatus::kResolved;
-        record.resolved_ms = now_ms;
-        update = automatic(IncidentStatus::kResolved, text::BackToUsual(incident.resolved_minute),
-                           member);
-      }
-    } else if (!crowd_resolved && record.crowd_resolved_minute != 0) {
-      // The tracker reopened it: the service fell back into an outage soon after.
-      record.crowd_resolved_minute = 0;
-      record.updated_ms = now_ms;
-      changed = true;
-      if (record.resolved()) {
-        record.status = IncidentStatus::kInvestigating;
-        record.resolved_ms = 0;
-        update = automatic(IncidentStatus::kInvestigating, text::RoseAgain(), member);
-      }
-    } else if (!crowd_resolved && !member && !record.resolved() && remind_every_ms_ > 0 &&
-               !record.updates.empty() &&
-               now_ms - record.updates.back().at_ms >= remind_every_ms_) {
-      // A reminder: followers of a long outage hear that it goes on, even when nobody writes.
-      int64_t hours = (now_ms - incident.started_minute * 60000) / 3600000;
-      record.updated_ms = now_ms;
-      changed = true;
-      update = automatic(record.status, text::StillOngoing(incident.started_minute, hours), false);
+    if (!record.merged_into.empty()) touched.insert(record.merged_into);
+    bool members_open = false;
+    for (const auto& m : record.members) {
+      const IncidentRecord* found = FindLocked(m);
+      members_open |= found && found->crowd_resolved_minute == 0;
     }
-    if (changed) OM_RETURN_IF_ERROR(Store(std::move(record), update ? &*update : nullptr));
+    DetectionStep step =
+        StepRecord(std::move(record), incident, now_ms, members_open, remind_every_ms_);
+    changed |= step.changed;
+    if (changed) {
+      OM_RETURN_IF_ERROR(Store(std::move(step.record), step.update ? &*step.update : nullptr));
+    }
   }
   for (const auto& [id, services] : joined) {
     touched.insert(id);

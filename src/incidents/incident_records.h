@@ -103,6 +103,20 @@ struct IncidentRecord {
   }
 };
 
+// How detection moves one record in one minute: the pure part of IncidentRecords::Sync, which
+// reads nothing but its arguments. The crowd resolving the record's incident resolves the record
+// (unless it is a root with a member still open, `members_open`), the tracker reopening it sets
+// it back to investigating, and, with reminders on (`remind_every_ms` > 0), an unresolved root
+// nobody wrote about for that long gets a "still ongoing" note. A member's updates are quiet: its
+// root's followers hear through the root.
+struct DetectionStep {
+  IncidentRecord record;                 // as it is after this minute
+  bool changed = false;                  // whether any stored field changed
+  std::optional<IncidentUpdate> update;  // the automatic update to append, if any
+};
+DetectionStep StepRecord(IncidentRecord record, const Incident& incident, int64_t now_ms,
+                         bool members_open, int64_t remind_every_ms);
+
 class IncidentRecords {
  public:
   // Loads every record of tables incidents and incident_updates in `meta` (borrowed; it must
@@ -116,8 +130,10 @@ class IncidentRecords {
   // call back into IncidentRecords.
   using RegionsFn = std::function<std::vector<std::string>(const Incident& incident)>;
 
-  // Folds the tracker's snapshot in (see above). `now` stamps the automatic updates. `regions`
-  // may be null (records then list no regions); it is called without the lock held.
+  // Folds the tracker's snapshot in (see above), writing everything it changes in one transaction:
+  // when that fails, neither the file nor what readers see changed, and the next Sync tries the
+  // whole minute again. `now` stamps the automatic updates. `regions` may be null (records then
+  // list no regions); it is called without the lock held.
   Status Sync(const IncidentSnapshot& snapshot, Timestamp now, const RegionsFn& regions = nullptr);
 
   // The names automatic updates use for services ("Microsoft 365"); ids when not set. Must be
@@ -195,7 +211,18 @@ class IncidentRecords {
     std::optional<IncidentUpdate> update;
   };
   // Writes every change in one transaction, then updates the cache (and the members lists).
+  // While Sync stages a minute, it updates only the cache and stages the changes instead.
   Status StoreAll(std::vector<Change> changes) OM_REQUIRES(mu_);
+  // The cache side of StoreAll: appends the updates, replaces the records, rebuilds members.
+  void ApplyToCache(std::vector<Change>& changes) OM_REQUIRES(mu_);
+  // Sync's work under the lock, with staging on.
+  Status FoldSnapshot(const IncidentSnapshot& snapshot, int64_t now_ms,
+                      const std::map<std::string, std::vector<std::string>>& regions)
+      OM_REQUIRES(mu_);
+  // Writes what the minute staged in one transaction and gives its updates their seq; on failure
+  // puts the cache back as it was before the minute.
+  Status CommitStaged() OM_REQUIRES(mu_);
+  void RollBackStaged() OM_REQUIRES(mu_);
   Status Store(IncidentRecord record, const IncidentUpdate* update) OM_REQUIRES(mu_) {
     std::vector<Change> one;
     one.push_back({std::move(record), update ? std::optional(*update) : std::nullopt});
@@ -231,6 +258,15 @@ class IncidentRecords {
     int64_t first_ms = 0;
   };
   std::map<std::string, PendingJoins> pending_joins_ OM_GUARDED_BY(mu_);
+  // One minute of Sync, staged: what to write, where each staged update sits in the cache (record
+  // number, index in its updates), and the cache as it was, to roll back to.
+  struct Staging {
+    std::vector<Change> changes;
+    std::vector<std::pair<uint64_t, size_t>> update_slots;
+    std::map<uint64_t, std::optional<IncidentRecord>> before;
+    std::map<std::string, PendingJoins> pending_joins_before;
+  };
+  std::optional<Staging> staging_ OM_GUARDED_BY(mu_);
   std::function<std::string(const std::string&)> service_name_ OM_GUARDED_BY(mu_);
 };
 

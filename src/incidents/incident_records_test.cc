@@ -34,6 +34,102 @@ size_t Notified(const IncidentRecord& r) {
   return n;
 }
 
+TEST(StepRecordTest, TheCrowdResolvingAnIncidentResolvesItsRecordUnlessAMemberIsStillOpen) {
+  IncidentRecord record;
+  record.id = "OM1000001";
+  record.service = "azure";
+  Incident incident = Open("OM1000001", "azure");
+  incident.resolved_minute = kMinute + 30;
+  DetectionStep alone = StepRecord(record, incident, kNowMs, /*members_open=*/false, 0);
+  EXPECT_TRUE(alone.changed);
+  EXPECT_EQ(alone.record.status, IncidentStatus::kResolved);
+  EXPECT_EQ(alone.record.crowd_resolved_minute, kMinute + 30);
+  ASSERT_TRUE(alone.update);
+  EXPECT_EQ(alone.update->body, "Reports are back to the usual level since 15:07 UTC.");
+  EXPECT_FALSE(alone.update->quiet);
+  EXPECT_EQ(alone.update->author, "outagemap");
+  // A root with a member still open stays open; it only notes the crowd's view.
+  DetectionStep root = StepRecord(record, incident, kNowMs, /*members_open=*/true, 0);
+  EXPECT_TRUE(root.changed);
+  EXPECT_EQ(root.record.status, IncidentStatus::kInvestigating);
+  EXPECT_EQ(root.record.crowd_resolved_minute, kMinute + 30);
+  EXPECT_FALSE(root.update);
+  // A member resolves quietly: its root's followers hear through the root.
+  record.merged_into = "OM1000000";
+  DetectionStep member = StepRecord(record, incident, kNowMs, false, 0);
+  ASSERT_TRUE(member.update);
+  EXPECT_TRUE(member.update->quiet);
+  // Nothing new: nothing changes.
+  DetectionStep again = StepRecord(alone.record, incident, kNowMs + 60000, false, 0);
+  EXPECT_FALSE(again.changed);
+  EXPECT_FALSE(again.update);
+}
+
+TEST(StepRecordTest, ReopeningAndReminders) {
+  IncidentRecord record;
+  record.id = "OM1000001";
+  record.service = "azure";
+  record.status = IncidentStatus::kResolved;
+  record.crowd_resolved_minute = kMinute + 30;
+  Incident incident = Open("OM1000001", "azure");  // open again
+  DetectionStep reopened = StepRecord(record, incident, kNowMs, false, 0);
+  EXPECT_EQ(reopened.record.status, IncidentStatus::kInvestigating);
+  EXPECT_EQ(reopened.record.crowd_resolved_minute, 0);
+  ASSERT_TRUE(reopened.update);
+  EXPECT_EQ(reopened.update->body, "Reports rose above the usual level again.");
+  // An open root whose last update is an hour old gets a reminder when they are on, not before.
+  IncidentRecord open = reopened.record;
+  open.updates.push_back(*reopened.update);
+  const int64_t hour = 3600000;
+  EXPECT_FALSE(StepRecord(open, incident, kNowMs + hour - 1, false, hour).update);
+  EXPECT_FALSE(StepRecord(open, incident, kNowMs + 5 * hour, false, 0).update);
+  DetectionStep reminded = StepRecord(open, incident, kNowMs + hour, false, hour);
+  ASSERT_TRUE(reminded.update);
+  EXPECT_EQ(reminded.update->body.rfind("Still ongoing: reports have been above the usual level "
+                                        "since 14:35 UTC (1 hour).",
+                                        0),
+            0u)
+      << reminded.update->body;
+}
+
+TEST(IncidentRecordsTest, AMinuteIsWrittenWholeOrNotAtAll) {
+  testing::TempDir dir;
+  auto meta = db::TestingMetaStore(dir.str());
+  auto records = std::move(*IncidentRecords::Open(*meta));
+  IncidentSnapshot snapshot;
+  snapshot.incidents.push_back(Open("OM1000001", "azure"));
+  snapshot.incidents.push_back(Open("OM1000002", "zoom"));
+  // The second incident's row cannot be written: a trigger of this connection refuses it.
+  ASSERT_TRUE(meta->Write([](db::MetaStore::Transaction& tx) {
+                    return tx.Run(
+                        "CREATE TEMP TRIGGER refuse_zoom BEFORE INSERT ON incidents "
+                        "WHEN NEW.service = 'zoom' BEGIN SELECT RAISE(ABORT, 'disk trouble'); END");
+                  })
+                  .ok());
+  Status failed = records->Sync(snapshot, FromUnixMillis(kNowMs));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.message().find("disk trouble"), std::string::npos) << failed.message();
+  // Neither readers nor the file saw the first incident of that minute.
+  EXPECT_FALSE(records->Find("OM1000001"));
+  EXPECT_EQ(records->LastSeq(), 0);
+  EXPECT_TRUE(records->UpdatesSince(0, 10).empty());
+  EXPECT_EQ((*IncidentRecords::Open(*meta))->MaxNumber(), 0u);
+  // Once the disk is fine, the next minute writes both, with their updates numbered in order.
+  ASSERT_TRUE(
+      meta->Write([](db::MetaStore::Transaction& tx) { return tx.Run("DROP TRIGGER refuse_zoom"); })
+          .ok());
+  ASSERT_TRUE(records->Sync(snapshot, FromUnixMillis(kNowMs + 60000)).ok());
+  auto events = records->UpdatesSince(0, 10);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].incident.id, "OM1000001");
+  EXPECT_EQ(events[1].incident.id, "OM1000002");
+  EXPECT_LT(events[0].update.seq, events[1].update.seq);
+  EXPECT_GT(events[0].update.seq, 0);
+  auto reopened = std::move(*IncidentRecords::Open(*meta));
+  EXPECT_EQ(reopened->MaxNumber(), 1000002u);
+  EXPECT_EQ(reopened->LastSeq(), records->LastSeq());
+}
+
 TEST(IncidentRecordsTest, DependentsJoinTheirUpstreamsIncidentInOneUpdateOnceTheCascadePauses) {
   testing::TempDir dir;
   auto dir_meta = db::TestingMetaStore(dir.str());

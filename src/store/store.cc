@@ -29,7 +29,6 @@ Store::Store(const StoreOptions& options, const Clock& clock, MetricsRegistry& m
       clock_(clock),
       log_dir_(options.data_dir + "/log"),
       snapshot_path_(options.data_dir + "/snapshot"),
-      metrics_(metrics),
       accepted_total_(
           metrics.GetCounter("om_reports_counted_total", "Reports stored and counted.")),
       duplicates_total_(metrics.GetCounter(

@@ -160,7 +160,6 @@ class Store {
   const Clock& clock_;
   const std::string log_dir_;
   const std::string snapshot_path_;
-  MetricsRegistry& metrics_;
   Counter& accepted_total_;
   Counter& duplicates_total_;
   Counter& write_errors_total_;
