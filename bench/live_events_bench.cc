@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include "api/live_events.h"
+#include "store/store.h"
 #include "testing/fake_clock.h"
 #include "testing/temp_dir.h"
 

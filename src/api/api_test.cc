@@ -20,6 +20,7 @@
 #include "api/web_routes.h"
 #include "db/testing_meta_store.h"
 #include "geo/testing_gazetteer.h"
+#include "store/store.h"
 #include "testing/fake_clock.h"
 #include "testing/loopback_http.h"
 #include "testing/temp_dir.h"
@@ -343,6 +344,10 @@ TEST_F(ApiTest, UiRoutesServeThePageWithCsrfCookieAndPolicy) {
   EXPECT_EQ(again.status, 200);
   EXPECT_EQ(HeaderOf(again, "Set-Cookie"), "");
   EXPECT_EQ(Call("GET", "/services/outlook").status, 200);
+  HttpResponse slash = Call("GET", "/services/outlook/");
+  EXPECT_EQ(slash.status, 200) << "the page's own router takes a trailing slash";
+  EXPECT_EQ(slash.body, r.body);
+  EXPECT_EQ(Call("GET", "/incidents/OM999/").status, 404);
   HttpResponse unknown = Call("GET", "/services/nope");
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(unknown.body, r.body) << "the page itself says it is unknown";

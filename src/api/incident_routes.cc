@@ -12,13 +12,13 @@
 namespace om::api {
 
 IncidentRoutes::IncidentRoutes(const ApiOptions& options, ingest::ServiceRegistry& registry,
-                               store::Store& store, const geo::Gazetteer& gazetteer,
+                               const store::CountStore& counts, const geo::Gazetteer& gazetteer,
                                const detect::Detector& detector,
                                const incidents::IncidentTracker& incidents,
                                incidents::IncidentRecords& records, const Clock& clock)
     : max_archived_incidents_(options.max_archived_incidents),
       registry_(registry),
-      store_(store),
+      counts_(counts),
       gazetteer_(gazetteer),
       detector_(detector),
       incidents_(incidents),
@@ -104,7 +104,7 @@ void IncidentRoutes::WriteIncident(JsonWriter& w, const incidents::Incident& inc
                                    size_t max_cities) {
   int64_t now_minute = MinuteOf(clock_.Now());
   std::optional<incidents::IncidentRecord> record = records_.Find(incident.id);
-  store_.Read([&](const store::Aggregates& a) {
+  counts_.Read([&](const store::Aggregates& a) {
     WriteIncidentJson(w, incident, a, gazetteer_, detector_, now_minute, max_cities, true,
                       [&](JsonWriter& out) {
                         WriteRecordFields(out, record ? &*record : nullptr, incident.open());

@@ -19,17 +19,17 @@
 #include "incidents/incident_records.h"
 #include "incidents/incident_tracker.h"
 #include "ingest/service_registry.h"
-#include "store/store.h"
+#include "store/count_store.h"
 
 namespace om::api {
 
 class IncidentRoutes {
  public:
   // Everything is borrowed and must outlive this object. Uses options.max_archived_incidents.
-  IncidentRoutes(const ApiOptions& options, ingest::ServiceRegistry& registry, store::Store& store,
-                 const geo::Gazetteer& gazetteer, const detect::Detector& detector,
-                 const incidents::IncidentTracker& incidents, incidents::IncidentRecords& records,
-                 const Clock& clock);
+  IncidentRoutes(const ApiOptions& options, ingest::ServiceRegistry& registry,
+                 const store::CountStore& counts, const geo::Gazetteer& gazetteer,
+                 const detect::Detector& detector, const incidents::IncidentTracker& incidents,
+                 incidents::IncidentRecords& records, const Clock& clock);
   IncidentRoutes(const IncidentRoutes&) = delete;
   IncidentRoutes& operator=(const IncidentRoutes&) = delete;
 
@@ -54,7 +54,7 @@ class IncidentRoutes {
 
   const size_t max_archived_incidents_;
   ingest::ServiceRegistry& registry_;
-  store::Store& store_;
+  const store::CountStore& counts_;
   const geo::Gazetteer& gazetteer_;
   const detect::Detector& detector_;
   const incidents::IncidentTracker& incidents_;

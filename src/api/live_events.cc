@@ -35,12 +35,12 @@ bool LiveEvents::ServiceRow::operator==(const ServiceRow& o) const {
 }
 
 LiveEvents::LiveEvents(LiveEventsOptions options, const ingest::ServiceRegistry& registry,
-                       store::Store& store, const detect::Detector& detector,
+                       const store::CountStore& counts, const detect::Detector& detector,
                        const incidents::IncidentTracker& incidents, MetricsRegistry& metrics,
                        const Clock& clock)
     : options_(options),
       registry_(registry),
-      store_(store),
+      counts_(counts),
       detector_(detector),
       incidents_(incidents),
       clock_(clock),
@@ -100,7 +100,7 @@ void LiveEvents::PublishNow() {
   evaluated_minute_ = detection->minute;
   std::vector<ServiceRow> fresh;
   fresh.reserve(services.size());
-  store_.Read([&](const store::Aggregates& a) {
+  counts_.Read([&](const store::Aggregates& a) {
     for (const auto& s : services) {
       ServiceRow row;
       const detect::ServiceState* state = detection->Find(s.id);

@@ -31,7 +31,7 @@
 #include "detect/detector.h"
 #include "incidents/incident_tracker.h"
 #include "ingest/service_registry.h"
-#include "store/store.h"
+#include "store/count_store.h"
 
 namespace om::api {
 
@@ -48,7 +48,7 @@ class LiveEvents {
  public:
   // Everything is borrowed and must outlive this object.
   LiveEvents(LiveEventsOptions options, const ingest::ServiceRegistry& registry,
-             store::Store& store, const detect::Detector& detector,
+             const store::CountStore& counts, const detect::Detector& detector,
              const incidents::IncidentTracker& incidents, MetricsRegistry& metrics,
              const Clock& clock);
   ~LiveEvents();
@@ -89,7 +89,7 @@ class LiveEvents {
 
   const LiveEventsOptions options_;
   const ingest::ServiceRegistry& registry_;
-  store::Store& store_;
+  const store::CountStore& counts_;
   const detect::Detector& detector_;
   const incidents::IncidentTracker& incidents_;
   const Clock& clock_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "store/store.h"
 #include "testing/fake_clock.h"
 #include "testing/temp_dir.h"
 

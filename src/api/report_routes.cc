@@ -36,10 +36,11 @@ void WriteIntakeFields(JsonWriter& w, size_t accepted, size_t duplicates,
 }  // namespace
 
 ReportRoutes::ReportRoutes(const ApiOptions& options, ingest::Ingestor& ingestor,
-                           store::Store& store, MetricsRegistry& metrics, const Clock& clock)
+                           store::ReportIntake& intake, MetricsRegistry& metrics,
+                           const Clock& clock)
     : public_rate_(options.public_rate),
       ingestor_(ingestor),
-      store_(store),
+      intake_(intake),
       clock_(clock),
       form_limiter_(options.form_rate),
       public_limiter_(options.public_rate),
@@ -136,7 +137,7 @@ void ReportRoutes::SubmitReports(ingest::ParsedBatch&& parsed, Responder respond
   }
   auto rejected = std::make_shared<std::vector<ingest::LineError>>(std::move(parsed.rejected));
   auto warnings = std::make_shared<std::vector<ingest::LineWarning>>(std::move(parsed.warnings));
-  Status submitted = store_.TrySubmit(
+  Status submitted = intake_.TrySubmit(
       std::move(parsed.reports),
       [respond, rejected, warnings](Status status, store::WriteResult result) {
         if (!status.ok()) {

@@ -15,13 +15,15 @@
 
 namespace om::api {
 
-// 400 invalid_argument, 404 not_found, 409 already_exists, 429 resource_exhausted,
+// 400 invalid_argument, 401 unauthenticated, 403 forbidden, 404 not_found, 409 already_exists,
+// 413 too_large, 429 resource_exhausted,
 // 503 unavailable, 500 corruption / io_error / internal.
 int HttpStatusFor(StatusCode code);
 
 // An error response for `status`, with Retry-After on 429 and 503.
 HttpResponse ErrorResponse(const Status& status);
-// An error with an explicit HTTP status (405, 413, 415 have no StatusCode of their own).
+// An error with an explicit HTTP status (405, 415 and 431 have no StatusCode of
+// their own).
 HttpResponse ErrorResponse(int http_status, std::string_view error_type, std::string_view message);
 // 405 naming the method and path, with `Allow: <allow>`.
 HttpResponse MethodNotAllowed(const HttpRequest& request, std::string_view allow);

@@ -105,14 +105,14 @@ void WriteStringArray(JsonWriter& w, std::string_view key, const std::vector<std
 }  // namespace
 
 ServiceRoutes::ServiceRoutes(const ApiOptions& options, ingest::ServiceRegistry& registry,
-                             store::Store& store, const geo::Gazetteer& gazetteer,
+                             const store::CountStore& counts, const geo::Gazetteer& gazetteer,
                              const detect::Detector& detector,
                              const incidents::IncidentTracker& incidents,
                              const official::OfficialStatus& official, const Clock& clock)
     : max_places_(options.max_places),
       max_series_points_(options.max_series_points),
       registry_(registry),
-      store_(store),
+      counts_(counts),
       gazetteer_(gazetteer),
       detector_(detector),
       incidents_(incidents),
@@ -162,7 +162,7 @@ Result<HttpResponse> ServiceRoutes::ListServices(const HttpRequest& request) {
     w.Key("evaluated_at").Null();
   }
   w.Key("services").BeginArray();
-  store_.Read([&](const store::Aggregates& a) {
+  counts_.Read([&](const store::Aggregates& a) {
     for (const auto& s : services) {
       const detect::ServiceState* state = detection->Find(s.id);
       if (!status.empty() && (state ? detect::StatusName(state->status) : "normal") != status) {
@@ -232,7 +232,7 @@ Result<HttpResponse> ServiceRoutes::GetService(std::string_view id) {
   } else {
     w.Key("official").Null();
   }
-  store_.Read([&](const store::Aggregates& a) {
+  counts_.Read([&](const store::Aggregates& a) {
     auto idx = a.ServiceIndex(service->id);
     RecentCounts counts = CountRecent(a, idx, now_minute);
     WriteRecentCounts(w, counts);
@@ -282,7 +282,7 @@ Result<HttpResponse> ServiceRoutes::GetSeries(std::string_view id, const HttpReq
     with_expected = value == "1";
   }
   std::vector<double> expected;
-  auto answer = store_.Read([&](const store::Aggregates& a) {
+  auto answer = counts_.Read([&](const store::Aggregates& a) {
     auto idx = a.ServiceIndex(service->id);
     if (idx && with_expected) {
       // The detector's baseline of each quarter hour, times the minutes of it in each step.
@@ -378,7 +378,7 @@ Result<HttpResponse> ServiceRoutes::GetPlaces(std::string_view id, const HttpReq
     double expected_total = 0;
     double observed_total = 0;
   };
-  Answer answer = store_.Read([&](const store::Aggregates& a) {
+  Answer answer = counts_.Read([&](const store::Aggregates& a) {
     Answer out;
     auto idx = a.ServiceIndex(service->id);
     if (!idx) return out;

@@ -19,7 +19,7 @@
 #include "incidents/incident_tracker.h"
 #include "ingest/service_registry.h"
 #include "official/official_status.h"
-#include "store/store.h"
+#include "store/count_store.h"
 
 namespace om::api {
 
@@ -27,9 +27,9 @@ class ServiceRoutes {
  public:
   // Everything is borrowed and must outlive this object. Uses options.max_places and
   // options.max_series_points.
-  ServiceRoutes(const ApiOptions& options, ingest::ServiceRegistry& registry, store::Store& store,
-                const geo::Gazetteer& gazetteer, const detect::Detector& detector,
-                const incidents::IncidentTracker& incidents,
+  ServiceRoutes(const ApiOptions& options, ingest::ServiceRegistry& registry,
+                const store::CountStore& counts, const geo::Gazetteer& gazetteer,
+                const detect::Detector& detector, const incidents::IncidentTracker& incidents,
                 const official::OfficialStatus& official, const Clock& clock);
   ServiceRoutes(const ServiceRoutes&) = delete;
   ServiceRoutes& operator=(const ServiceRoutes&) = delete;
@@ -47,7 +47,7 @@ class ServiceRoutes {
   const size_t max_places_;
   const size_t max_series_points_;
   ingest::ServiceRegistry& registry_;
-  store::Store& store_;
+  const store::CountStore& counts_;
   const geo::Gazetteer& gazetteer_;
   const detect::Detector& detector_;
   const incidents::IncidentTracker& incidents_;

@@ -26,14 +26,19 @@ void WebRoutes::Register(Router& router) {
     router.Register({.method = "GET", .pattern = path},
                     [this](const RouteCall& call) { return ServePage(call.request, 200); });
   }
-  // An unknown id still gets the page (it says so), with a 404 for crawlers and scripts.
-  router.Register({.method = "GET", .pattern = "/services/{id}"}, [this](const RouteCall& call) {
-    return ServePage(call.request, registry_.Find(call.Param("id")) ? 200 : 404);
-  });
-  router.Register({.method = "GET", .pattern = "/incidents/{id}"}, [this](const RouteCall& call) {
-    bool known = incidents_.Snapshot()->Find(std::string(call.Param("id"))) != nullptr;
-    return ServePage(call.request, known ? 200 : 404);
-  });
+  // An unknown id still gets the page (it says so), with a 404 for crawlers and scripts. The
+  // page's own router takes a trailing slash, so a reload of such an address gets the page too.
+  for (const char* pattern : {"/services/{id}", "/services/{id}/"}) {
+    router.Register({.method = "GET", .pattern = pattern}, [this](const RouteCall& call) {
+      return ServePage(call.request, registry_.Find(call.Param("id")) ? 200 : 404);
+    });
+  }
+  for (const char* pattern : {"/incidents/{id}", "/incidents/{id}/"}) {
+    router.Register({.method = "GET", .pattern = pattern}, [this](const RouteCall& call) {
+      bool known = incidents_.Snapshot()->Find(std::string(call.Param("id"))) != nullptr;
+      return ServePage(call.request, known ? 200 : 404);
+    });
+  }
   router.Register({.method = "GET", .pattern = "/assets/{file...}"},
                   [this](const RouteCall& call) -> Result<HttpResponse> {
                     const web::Asset* asset = assets_.Find(call.request.path);

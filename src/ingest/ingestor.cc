@@ -7,7 +7,8 @@
 #include <cstring>
 
 #include "catalog/catalog.h"
-#include "store/store.h"
+#include "store/deduplicator.h"
+#include "store/report.h"
 
 namespace om::ingest {
 namespace {

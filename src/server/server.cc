@@ -100,7 +100,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
       pipeline::PipelineStateStore::Open(*s->meta_);
   if (!pipeline_state.ok()) return pipeline_state.status().WithPrefix("pipeline state");
   s->pipeline_state_ = std::move(*pipeline_state);
-  store::Store* counts = s->store_.get();
+  const store::CountStore* counts = s->store_.get();
   s->pipeline_ = std::make_unique<pipeline::Pipeline>(pipeline::PipelineParts{
       .detector = *s->detector_,
       .tracker = *s->incidents_,

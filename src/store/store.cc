@@ -127,6 +127,8 @@ Status Store::Recover() {
       from = LogPosition{};
     } else {
       recovery_.snapshot_loaded = true;
+      MutexLock position_lock(mu_);
+      snapshot_position_ = from;
     }
   }
   Status decode_error;
@@ -194,6 +196,17 @@ Status Store::TrySubmit(std::vector<Report>&& reports, DoneCallback done) {
   queue_.push_back({std::move(reports), std::move(done)});
   queue_cv_.Signal();
   return Status::Ok();
+}
+
+void Store::ReadAggregates(const std::function<void(const Aggregates&)>& fn) const {
+  ReaderLock lock(aggregates_mu_);
+  fn(aggregates_);
+}
+
+std::string Store::replay_position() const {
+  MutexLock lock(mu_);
+  return "log " + std::to_string(snapshot_position_.segment) + " @ " +
+         std::to_string(snapshot_position_.offset);
 }
 
 Status Store::write_failure() const {
@@ -395,6 +408,10 @@ Status Store::WriteSnapshot() {
   PutRaw<uint64_t>(file, body.size());
   file += body;
   OM_RETURN_IF_ERROR(WriteFileAtomically(*options_.env, snapshot_path_, file));
+  {
+    MutexLock lock(mu_);
+    snapshot_position_ = end;
+  }
   counted_since_snapshot_ = 0;
   // Retention: segments fully covered by the snapshot and older than log_retention may go.
   if (options_.log_retention.count() > 0) {

@@ -32,8 +32,10 @@
 #include "base/status.h"
 #include "base/time.h"
 #include "store/aggregates.h"
+#include "store/count_store.h"
 #include "store/deduplicator.h"
 #include "store/report.h"
+#include "store/report_intake.h"
 #include "store/report_log.h"
 
 namespace om::store {
@@ -70,11 +72,6 @@ struct StoreOptions {
   Env* env = Env::Default();
 };
 
-struct WriteResult {
-  size_t accepted = 0;    // stored and counted
-  size_t duplicates = 0;  // stored, not counted (same reporter, service and window)
-};
-
 struct RecoveryInfo {
   bool snapshot_loaded = false;
   uint64_t replayed_records = 0;
@@ -83,22 +80,21 @@ struct RecoveryInfo {
   double seconds = 0;
 };
 
-class Store {
+// The local ReportIntake and CountStore: one process, one data dir.
+class Store final : public ReportIntake, public CountStore {
  public:
-  using DoneCallback = std::function<void(Status, WriteResult)>;
-
   // Opens (and recovers) the store in options.data_dir. Errors: kUnavailable when another process
   // holds the data dir, kIoError, kCorruption (an unreadable snapshot is not an error: it is
   // ignored and the whole log replayed).
   static Result<std::unique_ptr<Store>> Open(const StoreOptions& options, const Clock& clock,
                                              MetricsRegistry& metrics);
-  ~Store();
+  ~Store() override;
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
   // Starts / stops the writer thread. Stop() drains the queue, syncs the log and writes a snapshot.
-  void Start();
-  void Stop();
+  void Start() override;
+  void Stop() override;
 
   // Queues `reports` for the writer; `done` runs on the writer thread once they are durable (or
   // failed). It must not block. Errors (done is then not called): kResourceExhausted when the queue
@@ -110,22 +106,19 @@ class Store {
   // again as usual. A failed fdatasync with fsync `interval` may have lost reports that were
   // acknowledged: the store then refuses every later write (write_failure()) until a restart,
   // rather than go on as if nothing happened.
-  Status TrySubmit(std::vector<Report>&& reports, DoneCallback done);
+  Status TrySubmit(std::vector<Report>&& reports, DoneCallback done) override;
   // Submits and waits. For the importer and tests. Blocks while the queue is full.
   Result<WriteResult> Write(std::vector<Report> reports);
 
-  // Runs `fn` with shared (read) access to the aggregates. `fn` must not call back into the Store.
-  template <typename Fn>
-  auto Read(Fn&& fn) const {
-    ReaderLock lock(aggregates_mu_);
-    return fn(static_cast<const Aggregates&>(aggregates_));
-  }
+  void ReadAggregates(const std::function<void(const Aggregates&)>& fn) const override;
+  // "log <segment> @ <offset>": the log position of the newest snapshot ("log 0 @ 0": none yet).
+  std::string replay_position() const override;
 
   const RecoveryInfo& recovery() const { return recovery_; }
-  size_t queue_depth() const;
+  size_t queue_depth() const override;
   // Why the store refuses writes after a disk failure; Ok while it accepts them.
-  Status write_failure() const;
-  size_t queue_capacity() const { return options_.queue_capacity; }
+  Status write_failure() const override;
+  size_t queue_capacity() const override { return options_.queue_capacity; }
   uint64_t log_bytes() const { return log_bytes_.load(); }
   const std::string& log_dir() const { return log_dir_; }
 
@@ -175,6 +168,7 @@ class Store {
   bool running_ OM_GUARDED_BY(mu_) = false;
   bool stopping_ OM_GUARDED_BY(mu_) = false;
   Status write_failure_ OM_GUARDED_BY(mu_);
+  LogPosition snapshot_position_ OM_GUARDED_BY(mu_);
 
   // Owned by the writer thread (or by Open/Stop when it is not running).
   std::unique_ptr<ReportLog> log_;
