@@ -29,6 +29,7 @@
 
 #include "alerts/subscriptions.h"
 #include "base/metrics.h"
+#include "base/option_key.h"
 #include "base/periodic_thread.h"
 #include "base/time.h"
 #include "incidents/incident_records.h"
@@ -51,6 +52,23 @@ struct NotifierOptions {
   // A subscription to a region waits this long at most for a new incident's footprint to be
   // known before it judges whether the incident is in its region.
   std::chrono::minutes region_wait{15};
+};
+
+// The keys of the configuration file that set these options (README.md's table lists them;
+// server_config_test.cc holds the two to each other). Ranges are inclusive.
+inline constexpr OptionKey kNotifierOptionKeys[] = {
+    {"server.public_url", OptionType::kString, "", 0, 0,
+     "base of the links in notifications (`http://status.example.org`); empty: `http://` + "
+     "`server.listen`"},
+    {"notify.timeout_ms", OptionType::kInt, "ms", 100, 60000,
+     "a notification not answered within this is a failed attempt"},
+    {"notify.max_attempts", OptionType::kInt, "", 1, 1000,
+     "failed attempts at one update before it is skipped (the error stays on the subscription)"},
+    {"notify.max_backoff_seconds", OptionType::kInt, "s", 1, 86400,
+     "longest wait between attempts (they wait 2, 4, 8, … s)"},
+    {"notify.hold_down_minutes", OptionType::kInt, "min", 0, 1440,
+     "flapping control: an incident detection opened is notified only once it has lasted this "
+     "long; one resolved sooner (and not written about by an operator) is never notified"},
 };
 
 class Notifier {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "api/rate_limiter.h"
+#include "base/option_key.h"
 
 namespace om::api {
 
@@ -27,6 +28,33 @@ struct ApiOptions {
   // an operator's page id), for clients and widgets that expect a status site's own host; empty:
   // none (404 naming this setting).
   std::string statuspage_root;
+};
+
+// The keys of the configuration file that set these options (README.md's table lists them;
+// server_config_test.cc holds the two to each other). Ranges are inclusive.
+inline constexpr OptionKey kApiOptionKeys[] = {
+    {"api.max_places", OptionType::kInt, "", 1, 100000, "largest `limit` of `/places`"},
+    {"api.statuspage_root", OptionType::kString, "", 0, 0,
+     "a Statuspage page (service id, `category:{name}` or an operator's page id) also served at "
+     "the root, `/api/v2/…`, for widgets and clients that expect a status site's own host; "
+     "`outagemap demo` sets `microsoft-365`"},
+    {"api.max_series_points", OptionType::kInt, "", 1, 10000000,
+     "most points in one `/series` answer"},
+    {"api.form_reports_per_minute", OptionType::kDouble, "per min", 0.01, 1e6,
+     "the report form's limit per client address: sustained rate and burst; past it 429"},
+    {"api.form_burst", OptionType::kDouble, "", 1, 1e6,
+     "the report form's limit per client address: sustained rate and burst; past it 429"},
+    {"api.form_max_clients", OptionType::kInt, "", 1, 100000000,
+     "most client addresses the form's limiter tracks; when full and none has refilled, the form "
+     "answers 429"},
+    {"api.public_reports_per_minute", OptionType::kDouble, "per min", 0, 1e9,
+     "`POST /api/v1/reports` without an API key: reports per minute and burst per client address "
+     "(a batch costs its lines); past it 429. 0 turns the limit off"},
+    {"api.public_burst", OptionType::kDouble, "", 1, 1e9,
+     "`POST /api/v1/reports` without an API key: reports per minute and burst per client address "
+     "(a batch costs its lines); past it 429. 0 turns the limit off"},
+    {"api.public_max_clients", OptionType::kInt, "", 1, 100000000,
+     "most client addresses that limit tracks"},
 };
 
 }  // namespace om::api

@@ -19,6 +19,7 @@
 
 #include "api/http.h"
 #include "base/metrics.h"
+#include "base/option_key.h"
 #include "base/status.h"
 
 namespace om::api {
@@ -38,6 +39,21 @@ struct HttpServerOptions {
   // them, the client address is the rightmost X-Forwarded-For entry that is not itself a trusted
   // proxy; from anyone else the header is ignored (a client could write anything in it).
   std::vector<std::string> trusted_proxies;
+};
+
+// The keys of the configuration file that set these options (README.md's table lists them;
+// server_config_test.cc holds the two to each other). Ranges are inclusive.
+inline constexpr OptionKey kHttpServerOptionKeys[] = {
+    {"server.listen", OptionType::kString, "", 0, 0,
+     "address to listen on, `HOST:PORT` (`--listen` overrides)"},
+    {"server.threads", OptionType::kInt, "", 0, 256, "HTTP worker threads; 0 = one per core"},
+    {"server.max_connections", OptionType::kInt, "", 1, 1000000,
+     "open connections; past it new ones get 503"},
+    {"server.idle_timeout_seconds", OptionType::kInt, "s", 1, 86400,
+     "an idle keep-alive connection is closed after this"},
+    {"server.trusted_proxies", OptionType::kStringList, "", 0, 0,
+     "IP addresses of reverse proxies whose `X-Forwarded-For` is believed; the client is then the "
+     "rightmost address in it that is not a trusted proxy"},
 };
 
 class HttpServer {

@@ -26,6 +26,7 @@
 #include "api/http.h"
 #include "base/metrics.h"
 #include "base/mutex.h"
+#include "base/option_key.h"
 #include "base/periodic_thread.h"
 #include "base/time.h"
 #include "detect/detector.h"
@@ -42,6 +43,15 @@ struct LiveEventsOptions {
   std::chrono::milliseconds ping_every{15000};
   // Most clients streaming at once.
   size_t max_streams = 1000;
+};
+
+// The keys of the configuration file that set these options (README.md's table lists them;
+// server_config_test.cc holds the two to each other). Ranges are inclusive.
+inline constexpr OptionKey kLiveEventsOptionKeys[] = {
+    {"api.max_event_streams", OptionType::kInt, "", 1, 1000000,
+     "most clients on `/api/v1/events` at once; past it 503"},
+    {"api.event_interval_ms", OptionType::kInt, "ms", 100, 600000,
+     "time between rounds of live events"},
 };
 
 class LiveEvents {

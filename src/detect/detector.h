@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "base/mutex.h"
+#include "base/option_key.h"
 #include "store/aggregates.h"
 
 namespace om::detect {
@@ -117,6 +118,91 @@ struct DetectOptions {
   // Consecutive minutes failing the test of the current status before it falls: from outage to
   // possible if the possible test passes in that minute, else to normal.
   int clear_after_minutes = 10;
+};
+
+// The keys of the configuration file that set these options (README.md's table lists them;
+// server_config_test.cc holds the two to each other). Ranges are inclusive.
+inline constexpr OptionKey kDetectOptionKeys[] = {
+    {"detect.history_days", OptionType::kInt, "days", 1, 365,
+     "days of history the baseline (median of the same quarter hour) looks back over"},
+    {"detect.min_history_days", OptionType::kInt, "days", 0, 365,
+     "with less history, the baseline is the recent mean rate"},
+    {"detect.warmup_minutes", OptionType::kInt, "min", 1, 1440,
+     "a brand-new service is not judged before twice this much history"},
+    {"detect.regional_top", OptionType::kInt, "", 1, 100,
+     "the regional test looks at this many busiest regions and countries; an area's share at a "
+     "time of day is shrunk towards its whole-day share by this many pseudo-reports"},
+    {"detect.slow_window_minutes", OptionType::kInt, "min", 0, 60,
+     "an optional longer window (the total, regions and countries) for outages too slow for 5 "
+     "minutes to show, with this many times the outage excess; 0 = off, at most 60 "
+     "([measured](docs/detection.md#randomised-worlds))"},
+    {"detect.metro_window_minutes", OptionType::kInt, "min", 0, 60,
+     "the metro scan: every 5 minutes, each city of a service expecting at least this many reports "
+     "a minute is tested over this window against its own usual count (a metro outage barely moves "
+     "a large service's total); 0 = off, at most 60"},
+    {"detect.min_weekly_samples", OptionType::kInt, "", 1, 365,
+     "the weekly profile needs at least this many past days of each kind in the history, else all "
+     "days are used"},
+    {"detect.possible_after_minutes", OptionType::kInt, "min", 1, 1440,
+     "consecutive minutes passing a test before the status rises"},
+    {"detect.outage_after_minutes", OptionType::kInt, "min", 1, 1440,
+     "consecutive minutes passing a test before the status rises"},
+    {"detect.clear_after_minutes", OptionType::kInt, "min", 1, 1440,
+     "consecutive minutes failing the current level's test before the status falls (from outage to "
+     "possible if the possible test passes that minute, else to normal)"},
+    {"detect.min_expected_per_minute", OptionType::kDouble, "per min", 0.0001, 1e6,
+     "floor of the baseline"},
+    {"detect.dispersion", OptionType::kDouble, "", 0, 10,
+     "overdispersion *d* of the count model, variance μ(1 + *d*μ); with `learn_dispersion`, the "
+     "floor of each service's learned *d*"},
+    {"detect.max_dispersion", OptionType::kDouble, "", 0, 100,
+     "tune each service's *d* from its own minutes so that surprises are as rare as the model says "
+     "(bursty services get a larger *d*, "
+     "[docs/detection.md](docs/detection.md#test-how-surprising-the-last-minutes-are)); the "
+     "ceiling of the learned *d*"},
+    {"detect.max_drift", OptionType::kDouble, "", 1, 100,
+     "the baseline follows the last week's level within this factor either way; 1 turns the drift "
+     "term off"},
+    {"detect.region_prior", OptionType::kDouble, "", 0, 1e6,
+     "the regional test looks at this many busiest regions and countries; an area's share at a "
+     "time of day is shrunk towards its whole-day share by this many pseudo-reports"},
+    {"detect.slow_excess_factor", OptionType::kDouble, "", 1, 100,
+     "an optional longer window (the total, regions and countries) for outages too slow for 5 "
+     "minutes to show, with this many times the outage excess; 0 = off, at most 60 "
+     "([measured](docs/detection.md#randomised-worlds))"},
+    {"detect.metro_min_expected", OptionType::kDouble, "", 0, 1e6,
+     "the metro scan: every 5 minutes, each city of a service expecting at least this many reports "
+     "a minute is tested over this window against its own usual count (a metro outage barely moves "
+     "a large service's total); 0 = off, at most 60"},
+    {"detect.min_weekly_reports", OptionType::kDouble, "", 0, 1e12,
+     "a service with fewer reports in its history has no weekly profile (too few to tell its local "
+     "time)"},
+    {"detect.young_service_factor", OptionType::kDouble, "", 1, 100,
+     "a service younger than a day must pass the ratio and excess floors times this"},
+    {"detect.possible_score", OptionType::kDouble, "", 0, 300,
+     "the possible test: −log10 p, ratio and excess reports over 5 min"},
+    {"detect.possible_ratio", OptionType::kDouble, "", 1, 1e6,
+     "the possible test: −log10 p, ratio and excess reports over 5 min"},
+    {"detect.possible_excess", OptionType::kDouble, "", 0, 1e9,
+     "the possible test: −log10 p, ratio and excess reports over 5 min"},
+    {"detect.outage_score", OptionType::kDouble, "", 0, 300, "the outage test"},
+    {"detect.outage_ratio", OptionType::kDouble, "", 1, 1e6, "the outage test"},
+    {"detect.outage_excess", OptionType::kDouble, "", 0, 1e9, "the outage test"},
+    {"detect.learn_dispersion", OptionType::kBool, "", 0, 0,
+     "tune each service's *d* from its own minutes so that surprises are as rare as the model says "
+     "(bursty services get a larger *d*, "
+     "[docs/detection.md](docs/detection.md#test-how-surprising-the-last-minutes-are)); the "
+     "ceiling of the learned *d*"},
+    {"detect.weekly_profile", OptionType::kBool, "", 0, 0,
+     "a weekend quarter hour (local time, found from the service's daily cycle) is judged against "
+     "past weekend days, a weekday one against past weekdays "
+     "([docs/detection.md](docs/detection.md#baseline-what-is-normal)); `false` judges every day "
+     "against all days"},
+    {"detect.regional", OptionType::kBool, "", 0, 0,
+     "when a service's total rises by the outage excess, its busiest regions are also tested "
+     "against their own usual count at that time of day, so a metro or regional outage of a large "
+     "service is found ([docs/detection.md](docs/detection.md#status-normal-possible-outage)); "
+     "`false` judges the total alone"},
 };
 
 struct ServiceState {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/metrics.h"
+#include "base/option_key.h"
 #include "base/status.h"
 #include "base/time.h"
 #include "geo/gazetteer.h"
@@ -37,6 +38,19 @@ struct IngestOptions {
   Duration max_future_skew = std::chrono::minutes(5);
   // Reports with `ts` older than this are rejected (0: no limit, used by `outagemap import`).
   Duration max_age = std::chrono::hours(24 * 400);
+};
+
+// The keys of the configuration file that set these options (README.md's table lists them;
+// server_config_test.cc holds the two to each other). Ranges are inclusive.
+inline constexpr OptionKey kIngestOptionKeys[] = {
+    {"ingest.max_batch_lines", OptionType::kInt, "", 1, 10000000,
+     "most lines in one NDJSON body (413 past it)"},
+    {"ingest.max_body_bytes", OptionType::kInt, "bytes", 1, 4294967296,
+     "largest request body (413 past it)"},
+    {"ingest.max_future_skew_seconds", OptionType::kInt, "s", 0, 86400,
+     "a `ts` further in the future is rejected"},
+    {"ingest.max_age_days", OptionType::kInt, "days", 0, 36500,
+     "a `ts` older than this is rejected (not applied by `import`)"},
 };
 
 enum class BodyFormat { kJson, kNdjson };

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/mutex.h"
+#include "base/option_key.h"
 #include "base/status.h"
 #include "catalog/catalog.h"
 
@@ -37,6 +38,18 @@ struct RegistryOptions {
   // `ingest.max_problem_types`). A report of a further type counts as "other".
   // REQUIRES: >= 1.
   size_t max_problem_types = 32;
+};
+
+// The keys of the configuration file that set these options (README.md's table lists them;
+// server_config_test.cc holds the two to each other). Ranges are inclusive.
+inline constexpr OptionKey kRegistryOptionKeys[] = {
+    {"ingest.auto_register_services", OptionType::kBool, "", 0, 0,
+     "register unknown services on first report instead of 404"},
+    {"ingest.max_services", OptionType::kInt, "", 1, 10000000,
+     "most services, built-in and registered"},
+    {"ingest.max_problem_types", OptionType::kInt, "", 1, 1000,
+     "distinct problem types kept per service, its catalog list included; a report of a further "
+     "type counts as `other` (with a warning)"},
 };
 
 // How a report's problem type fits its service.

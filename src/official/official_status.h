@@ -29,6 +29,7 @@
 
 #include "base/metrics.h"
 #include "base/mutex.h"
+#include "base/option_key.h"
 #include "base/periodic_thread.h"
 #include "base/status.h"
 #include "base/time.h"
@@ -105,6 +106,21 @@ struct OfficialOptions {
   std::chrono::seconds max_backoff{3600};
   std::chrono::hours feed_window{24};
   size_t max_body_bytes = 1 << 20;
+};
+
+// The keys of the configuration file that set these options (README.md's table lists them;
+// server_config_test.cc holds the two to each other). Ranges are inclusive.
+inline constexpr OptionKey kOfficialOptionKeys[] = {
+    {"official.enabled", OptionType::kBool, "", 0, 0,
+     "poll the official status sources of the catalog (`status_url` + `status_format`); off by "
+     "default because it reaches other sites"},
+    {"official.interval_seconds", OptionType::kInt, "s", 1, 86400,
+     "time between polls of one source (conditional requests)"},
+    {"official.timeout_ms", OptionType::kInt, "ms", 100, 60000,
+     "a poll not answered within this fails"},
+    {"official.max_backoff_seconds", OptionType::kInt, "s", 1, 86400,
+     "longest wait after failed polls (they wait 2, 4, 8, … intervals; at least `Retry-After` "
+     "after a 429 or 503)"},
 };
 
 class OfficialStatus {

@@ -116,7 +116,7 @@ TEST(ServerConfigTest, BadValueNamesFileLineAndKey) {
 TEST(ServerConfigTest, ConfigurationTableListsEveryKeyWithItsDefault) {
   std::ifstream in(std::string(OM_SOURCE_DIR) + "/README.md");
   ASSERT_TRUE(in) << "README.md not found";
-  std::map<std::string, std::string> documented;
+  std::map<std::string, std::string> documented, meanings;
   std::string line;
   bool in_table = false;
   auto code_spans = [](const std::string& cell) {
@@ -146,9 +146,11 @@ TEST(ServerConfigTest, ConfigurationTableListsEveryKeyWithItsDefault) {
     ASSERT_FALSE(keys.empty()) << line;
     ASSERT_EQ(keys.size(), defaults.size()) << "one default per key: " << line;
     std::string section = keys[0].substr(0, keys[0].find('.') + 1);
+    std::string meaning_cell = line.substr(first_end + 3, last_start - first_end - 3);
     for (size_t k = 0; k < keys.size(); ++k) {
       std::string key = keys[k].find('.') == std::string::npos ? section + keys[k] : keys[k];
       EXPECT_TRUE(documented.emplace(key, defaults[k]).second) << key << " is listed twice";
+      meanings[key] = meaning_cell;
     }
   }
   ASSERT_GT(documented.size(), 50u) << "the configuration table was not found";
@@ -168,6 +170,30 @@ TEST(ServerConfigTest, ConfigurationTableListsEveryKeyWithItsDefault) {
   }
   for (const auto& [key, value] : documented) {
     EXPECT_TRUE(read.count(key)) << key << " is in README.md's table but the server never reads it";
+  }
+
+  // What the modules declare next to their Options structs: exactly the keys of the table, with
+  // its meanings, and ranges that hold the defaults.
+  std::map<std::string, const OptionKey*> declared;
+  for (const OptionKey& key : DeclaredOptionKeys()) {
+    EXPECT_TRUE(declared.emplace(std::string(key.name), &key).second) << key.name << " twice";
+  }
+  for (const auto& [key, value] : documented) {
+    auto found = declared.find(key);
+    if (found == declared.end()) {
+      ADD_FAILURE() << key << " is in README.md's table but no module declares it";
+      continue;
+    }
+    EXPECT_EQ(meanings[key], found->second->meaning) << "README.md's meaning of " << key;
+    if (found->second->type == OptionType::kInt || found->second->type == OptionType::kDouble) {
+      double default_value = std::stod(read[key]);
+      EXPECT_LE(found->second->min, default_value) << key;
+      EXPECT_GE(found->second->max, default_value) << key;
+      EXPECT_LT(found->second->min, found->second->max) << key;
+    }
+  }
+  for (const auto& [key, declaration] : declared) {
+    EXPECT_TRUE(documented.count(key)) << key << " is declared but missing from README.md's table";
   }
 }
 

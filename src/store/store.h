@@ -29,6 +29,7 @@
 
 #include "base/metrics.h"
 #include "base/mutex.h"
+#include "base/option_key.h"
 #include "base/status.h"
 #include "base/time.h"
 #include "store/aggregates.h"
@@ -70,6 +71,35 @@ struct StoreOptions {
   // Every file call of the log, the snapshot and the lock goes through it (tests inject faults).
   // Borrowed; it must outlive the store.
   Env* env = Env::Default();
+};
+
+// The keys of the configuration file that set these options (README.md's table lists them;
+// server_config_test.cc holds the two to each other). Ranges are inclusive.
+inline constexpr OptionKey kStoreOptionKeys[] = {
+    {"store.queue_capacity", OptionType::kInt, "", 1, 100000000,
+     "reports waiting for the log writer; past it the answer is 429"},
+    {"store.snapshot_every_reports", OptionType::kInt, "", 1, 1099511627776,
+     "a snapshot of the counts is written after this many reports (and on stop)"},
+    {"store.minute_retention_days", OptionType::kInt, "days", 1, 3650,
+     "per-minute counts are kept this long (pruned once a day, so up to a day longer; the same for "
+     "the two below)"},
+    {"store.quarter_retention_days", OptionType::kInt, "days", 1, 36500,
+     "15-minute counts of service totals (the rollup) are kept this long"},
+    {"store.place_quarter_retention_days", OptionType::kInt, "days", 1, 36500,
+     "15-minute counts per place and problem type are kept this long"},
+    {"store.fsync_interval_ms", OptionType::kInt, "ms", 1, 60000,
+     "longest time an acknowledged report stays unsynced with `interval`"},
+    {"store.log_retention_days", OptionType::kInt, "days", 0, 36500,
+     "report log segments older than this are deleted (at the next snapshot; a quiet server "
+     "snapshots within an hour for it); 0 keeps all"},
+    {"store.segment_mb", OptionType::kInt, "MiB", 1, 4096, "report log segment size"},
+    {"store.data_dir", OptionType::kString, "", 0, 0, "data directory (`--data` overrides)"},
+    {"store.fsync", OptionType::kEnum, "", 0, 0, "`interval` or `always` (see Durability)"},
+    {"ingest.dedupe_window_minutes", OptionType::kInt, "min", 0, 10080,
+     "one report per reporter and service is counted per window"},
+    {"ingest.dedupe_max_entries", OptionType::kInt, "", 1000, 4294967296,
+     "most (reporter, service) pairs remembered for de-duplication (~20 bytes each); past it the "
+     "oldest are forgotten and counted in `om_dedupe_evictions_total`"},
 };
 
 struct RecoveryInfo {
