@@ -55,7 +55,6 @@ class Env {
                                                               bool truncate) = 0;
   // The whole content of `path`. kNotFound when it does not exist.
   virtual Result<std::string> ReadFile(const std::string& path) = 0;
-  virtual bool FileExists(const std::string& path) = 0;
   virtual Result<uint64_t> FileSize(const std::string& path) = 0;
   // Seconds since the epoch of the last modification.
   virtual Result<int64_t> ModifiedSeconds(const std::string& path) = 0;
@@ -85,7 +84,6 @@ class EnvWrapper : public Env {
     return target_->OpenForAppend(path, truncate);
   }
   Result<std::string> ReadFile(const std::string& path) override { return target_->ReadFile(path); }
-  bool FileExists(const std::string& path) override { return target_->FileExists(path); }
   Result<uint64_t> FileSize(const std::string& path) override { return target_->FileSize(path); }
   Result<int64_t> ModifiedSeconds(const std::string& path) override {
     return target_->ModifiedSeconds(path);

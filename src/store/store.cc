@@ -89,8 +89,8 @@ Status Store::Recover() {
   OM_ASSIGN_OR_RETURN(log_, ReportLog::Open(log_options, &recovery_.truncated_bytes));
 
   LogPosition from;
-  if (env.FileExists(snapshot_path_)) {
-    Result<std::string> read = env.ReadFile(snapshot_path_);
+  Result<std::string> read = env.ReadFile(snapshot_path_);
+  if (read.ok() || read.status().code() != StatusCode::kNotFound) {  // no snapshot yet: replay all
     std::string data = read.ok() ? std::move(*read) : std::string();
     Status s = [&]() -> Status {
       if (!read.ok()) return read.status();
