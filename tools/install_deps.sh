@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   # toolchain
-  g++ clang libclang-rt-14-dev clang-format cmake ninja-build ccache pkgconf make
+  g++ clang libclang-rt-14-dev clang-format clang-tidy cmake ninja-build ccache pkgconf make
   # libraries (docs/adr/)
   libboost1.81-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev libfmt-dev
   libmaxminddb-dev zlib1g-dev libabsl-dev libsqlite3-dev libssl-dev

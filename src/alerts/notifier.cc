@@ -202,7 +202,19 @@ Status Notifier::Deliver(const Subscription& s,
 
 void Notifier::Serve(Subscription& s, int64_t now_ms) {
   if (s.next_attempt_ms > now_ms) return;
-  const Subscription before = s;
+  Subscription saved_state = s;
+  // Saves the cursor and retry state when they changed. Called right after each delivery, so
+  // that a crash re-sends at most the one update whose answer it was saving (with the same
+  // X-Outagemap-Delivery id), and once at the end for skipped updates and failed attempts.
+  const auto save_progress = [this, &s, &saved_state] {
+    if (s.cursor_seq == saved_state.cursor_seq && s.attempts == saved_state.attempts &&
+        s.last_error == saved_state.last_error) {
+      return;
+    }
+    Status saved = subscriptions_.SaveProgress(s);
+    if (!saved.ok()) OM_LOG(kError) << "subscription " << s.id << ": " << saved.ToString();
+    saved_state = s;
+  };
   const int64_t hold_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(options_.hold_down).count();
   const int64_t region_wait_ms =
@@ -239,6 +251,7 @@ void Notifier::Serve(Subscription& s, int64_t now_ms) {
       s.next_attempt_ms = 0;
       s.last_error.clear();
       ++s.delivered;
+      save_progress();
       continue;
     }
     failed_total_.Add();
@@ -258,11 +271,7 @@ void Notifier::Serve(Subscription& s, int64_t now_ms) {
     s.next_attempt_ms = now_ms + backoff_s * 1000;
     break;
   }
-  if (s.cursor_seq != before.cursor_seq || s.attempts != before.attempts ||
-      s.last_error != before.last_error) {
-    Status saved = subscriptions_.SaveProgress(s);
-    if (!saved.ok()) OM_LOG(kError) << "subscription " << s.id << ": " << saved.ToString();
-  }
+  save_progress();
 }
 
 }  // namespace om::alerts

@@ -17,7 +17,9 @@
 // A 2xx answer moves the cursor; anything else (or no answer within `timeout`) is retried after
 // 2^attempts seconds, at most `max_backoff`, in order (a later update never overtakes an earlier
 // one). After `max_attempts` the update is skipped, with the error kept on the subscription.
-// Cursors and retry state are saved after every attempt, so a restart resumes where it stopped.
+// Cursors and retry state are saved right after each delivery and after each failed attempt, so
+// a restart resumes where it stopped; a crash between a receiver's answer and that save sends the
+// same update again, with the same X-Outagemap-Delivery id (at least once, never a new one).
 // With `hold_down`, short-lived incidents (blips that detection opened and resolved within it)
 // are not told at all.
 //

@@ -31,6 +31,7 @@ class AdminRoutes {
               incidents::StatusPages& pages, const Clock& clock);
   AdminRoutes(const AdminRoutes&) = delete;
   AdminRoutes& operator=(const AdminRoutes&) = delete;
+  ~AdminRoutes() = default;
 
   void Register(Router& router);
 

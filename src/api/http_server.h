@@ -68,8 +68,9 @@ class HttpServer {
 
   // Starts accepting on the worker threads.
   void Start();
-  // Stops accepting, closes connections and joins the threads. Idempotent.
-  void Stop();
+  // Stops accepting, closes connections and joins the threads. Idempotent. noexcept because the
+  // destructor calls it: a worker thread that cannot be joined ends the process.
+  void Stop() noexcept;
   // The bound port (useful with port 0).
   uint16_t port() const;
 

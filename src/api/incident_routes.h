@@ -32,6 +32,7 @@ class IncidentRoutes {
                  incidents::IncidentRecords& records, const Clock& clock);
   IncidentRoutes(const IncidentRoutes&) = delete;
   IncidentRoutes& operator=(const IncidentRoutes&) = delete;
+  ~IncidentRoutes() = default;
 
   void Register(Router& router);
 

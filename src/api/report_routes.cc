@@ -52,16 +52,16 @@ void ReportRoutes::Register(Router& router) {
                         .pattern = "/api/v1/reports",
                         .scope = auth::kReportWrite,
                         .key_optional = true},
-                       [this](RouteCall&& call, Responder respond) {
-                         PostReports(std::move(call), std::move(respond));
+                       [this](RouteCall&& call, const Responder& respond) {
+                         PostReports(std::move(call), respond);
                        });
   router.RegisterAsync({.method = "POST", .pattern = "/api/v1/web/reports"},
-                       [this](RouteCall&& call, Responder respond) {
-                         PostFormReport(std::move(call), std::move(respond));
+                       [this](RouteCall&& call, const Responder& respond) {
+                         PostFormReport(std::move(call), respond);
                        });
 }
 
-void ReportRoutes::PostReports(RouteCall&& call, Responder respond) {
+void ReportRoutes::PostReports(RouteCall&& call, const Responder& respond) {
   const HttpRequest& request = call.request;
   std::string type = MediaType(request.content_type);
   ingest::BodyFormat format;
@@ -95,10 +95,10 @@ void ReportRoutes::PostReports(RouteCall&& call, Responder respond) {
           RateLimited(retry_after, "too many reports from your address without an API key"));
     }
   }
-  SubmitReports(std::move(*parsed), std::move(respond));
+  SubmitReports(std::move(*parsed), respond);
 }
 
-void ReportRoutes::PostFormReport(RouteCall&& call, Responder respond) {
+void ReportRoutes::PostFormReport(RouteCall&& call, const Responder& respond) {
   const HttpRequest& request = call.request;
   std::string problem = CsrfProblem(request);
   if (!problem.empty()) return respond(ErrorResponse(Status::PermissionDenied(problem)));
@@ -114,10 +114,10 @@ void ReportRoutes::PostFormReport(RouteCall&& call, Responder respond) {
       ingestor_.Parse(request.body, ingest::BodyFormat::kJson, request.client_ip);
   if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
   for (store::Report& report : parsed->reports) report.source = store::Source::kWeb;
-  SubmitReports(std::move(*parsed), std::move(respond));
+  SubmitReports(std::move(*parsed), respond);
 }
 
-void ReportRoutes::SubmitReports(ingest::ParsedBatch&& parsed, Responder respond) {
+void ReportRoutes::SubmitReports(ingest::ParsedBatch&& parsed, const Responder& respond) {
   if (parsed.reports.empty()) {
     bool all_unknown = !parsed.rejected.empty();
     for (const auto& e : parsed.rejected) all_unknown &= e.code == StatusCode::kNotFound;
@@ -139,7 +139,8 @@ void ReportRoutes::SubmitReports(ingest::ParsedBatch&& parsed, Responder respond
   auto warnings = std::make_shared<std::vector<ingest::LineWarning>>(std::move(parsed.warnings));
   Status submitted = intake_.TrySubmit(
       std::move(parsed.reports),
-      [respond, rejected, warnings](Status status, store::WriteResult result) {
+      // A copy of `respond`: it answers here too when the submission is refused.
+      [respond, rejected, warnings](const Status& status, store::WriteResult result) {
         if (!status.ok()) {
           return respond(
               ErrorResponse(Status::Unavailable("report log write failed: " + status.message())));

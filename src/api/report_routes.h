@@ -28,14 +28,15 @@ class ReportRoutes {
                MetricsRegistry& metrics, const Clock& clock);
   ReportRoutes(const ReportRoutes&) = delete;
   ReportRoutes& operator=(const ReportRoutes&) = delete;
+  ~ReportRoutes() = default;
 
   void Register(Router& router);
 
  private:
-  void PostReports(RouteCall&& call, Responder respond);
-  void PostFormReport(RouteCall&& call, Responder respond);
+  void PostReports(RouteCall&& call, const Responder& respond);
+  void PostFormReport(RouteCall&& call, const Responder& respond);
   // Writes parsed reports and answers with the intake's {accepted, duplicates, rejected}.
-  void SubmitReports(ingest::ParsedBatch&& parsed, Responder respond);
+  void SubmitReports(ingest::ParsedBatch&& parsed, const Responder& respond);
 
   const RateLimitOptions public_rate_;
   ingest::Ingestor& ingestor_;

@@ -36,7 +36,7 @@ bool MethodMatches(std::string_view route_method, std::string_view method) {
 
 void Router::Register(Route route, RouteHandler handler) {
   RegisterAsync(std::move(route),
-                [handler = std::move(handler)](RouteCall&& call, Responder respond) {
+                [handler = std::move(handler)](RouteCall&& call, const Responder& respond) {
                   Result<HttpResponse> answer = handler(call);
                   respond(answer.ok() ? std::move(*answer) : ErrorResponse(answer.status()));
                 });

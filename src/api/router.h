@@ -72,6 +72,7 @@ class Router {
   explicit Router(auth::ApiKeys* keys) : keys_(keys) {}
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
+  ~Router() = default;
 
   // Adds a route. REQUIRES: a well-formed pattern (starts with '/', `{name...}` only last); a
   // malformed one is a programming error and aborts.

@@ -258,7 +258,7 @@ Result<HttpResponse> ServiceRoutes::GetSeries(std::string_view id, const HttpReq
   auto service = registry_.Find(id);
   if (!service) return Status::NotFound(UnknownService(id));
   int64_t now_ms = ToUnixMillis(clock_.Now());
-  Result<TimeRange> range = ParseRange(request, now_ms + 60000 - now_ms % 60000, 24 * 3600 * 1000);
+  Result<TimeRange> range = ParseRange(request, now_ms + 60000 - now_ms % 60000, kMillisPerDay);
   if (!range.ok()) return range.status();
   int64_t step_minutes = 1;
   std::string value;
@@ -348,7 +348,7 @@ Result<HttpResponse> ServiceRoutes::GetPlaces(std::string_view id, const HttpReq
   auto service = registry_.Find(id);
   if (!service) return Status::NotFound(UnknownService(id));
   int64_t now_ms = ToUnixMillis(clock_.Now());
-  Result<TimeRange> range = ParseRange(request, now_ms + 60000 - now_ms % 60000, 3600 * 1000);
+  Result<TimeRange> range = ParseRange(request, now_ms + 60000 - now_ms % 60000, kMillisPerHour);
   if (!range.ok()) return range.status();
   std::string level = "city", value;
   QueryParam(request.query, "level", level);

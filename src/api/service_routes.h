@@ -33,6 +33,7 @@ class ServiceRoutes {
                 const official::OfficialStatus& official, const Clock& clock);
   ServiceRoutes(const ServiceRoutes&) = delete;
   ServiceRoutes& operator=(const ServiceRoutes&) = delete;
+  ~ServiceRoutes() = default;
 
   void Register(Router& router);
 

@@ -32,6 +32,7 @@ class StatuspageRoutes {
                    const Clock& clock);
   StatuspageRoutes(const StatuspageRoutes&) = delete;
   StatuspageRoutes& operator=(const StatuspageRoutes&) = delete;
+  ~StatuspageRoutes() = default;
 
   void Register(Router& router);
 

@@ -149,7 +149,7 @@ HttpResponse WebRoutes::StreamEvents() {
   // Tells nginx-style proxies not to buffer the stream.
   r.headers.emplace_back("X-Accel-Buffering", "no");
   LiveEvents* live = &live_;
-  r.on_stream = [live](std::shared_ptr<StreamSink> sink) {
+  r.on_stream = [live](const std::shared_ptr<StreamSink>& sink) {
     if (!live->Attach(sink)) {
       sink->Send("event: error\ndata: {\"error\":\"too many event streams; retry later\"}\n\n");
       sink->Close();

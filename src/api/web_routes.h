@@ -32,6 +32,7 @@ class WebRoutes {
             const incidents::IncidentTracker& incidents, LiveEvents& live);
   WebRoutes(const WebRoutes&) = delete;
   WebRoutes& operator=(const WebRoutes&) = delete;
+  ~WebRoutes() = default;
 
   void Register(Router& router);
 
@@ -62,6 +63,7 @@ class OpsRoutes {
       : metrics_(metrics), writable_(std::move(writable)) {}
   OpsRoutes(const OpsRoutes&) = delete;
   OpsRoutes& operator=(const OpsRoutes&) = delete;
+  ~OpsRoutes() = default;
 
   void Register(Router& router);
   void SetReady(bool ready) { ready_.store(ready); }

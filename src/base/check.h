@@ -26,10 +26,13 @@ struct Voidify {
 
 }  // namespace om::internal
 
+// The replacement cannot be parenthesised: `<<` must bind to the stream at its end.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define OM_CHECK(cond)                 \
   (cond) ? (void)0                     \
          : ::om::internal::Voidify() & \
                ::om::internal::CheckFailure(__FILE__, __LINE__, #cond).stream()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #ifdef NDEBUG
 #define OM_DCHECK(cond)              \

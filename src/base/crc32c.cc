@@ -53,8 +53,8 @@ uint32_t Extend(uint32_t init, const void* data, size_t n) {
   const auto* p = static_cast<const uint8_t*>(data);
   uint32_t crc = init ^ 0xffffffffu;
 #if defined(__x86_64__)
-  static const bool hw = HasSse42();
-  crc = hw ? ExtendHardware(crc, p, n) : ExtendPortable(crc, p, n);
+  static const bool kHasHardware = HasSse42();
+  crc = kHasHardware ? ExtendHardware(crc, p, n) : ExtendPortable(crc, p, n);
 #else
   crc = ExtendPortable(crc, p, n);
 #endif

@@ -33,8 +33,11 @@ class LogLine {
 }  // namespace om
 
 // Expression form (like OM_CHECK) so `if (x) OM_LOG(kInfo) << y;` has no dangling else.
+// The replacement cannot be parenthesised: `<<` must bind to the stream at its end.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define OM_LOG(level)                      \
   !::om::LogEnabled(::om::LogLevel::level) \
       ? (void)0                            \
       : ::om::internal::LogVoidify() &     \
             ::om::internal::LogLine(::om::LogLevel::level, __FILE__, __LINE__).stream()
+// NOLINTEND(bugprone-macro-parentheses)

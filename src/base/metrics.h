@@ -57,6 +57,7 @@ class MetricsRegistry {
   MetricsRegistry() = default;
   MetricsRegistry(const MetricsRegistry&) = delete;
   MetricsRegistry& operator=(const MetricsRegistry&) = delete;
+  ~MetricsRegistry() = default;
 
   // `labels` is the label set in exposition syntax without braces, e.g. `reason="bad_json"`, or
   // empty. Registering the same (name, labels) twice returns the same object.

@@ -34,6 +34,7 @@ class OM_CAPABILITY("mutex") Mutex {
   Mutex() = default;
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
+  ~Mutex() = default;
   void Lock() OM_ACQUIRE() { mu_.lock(); }
   void Unlock() OM_RELEASE() { mu_.unlock(); }
   std::mutex& native() { return mu_; }
@@ -60,6 +61,7 @@ class OM_CAPABILITY("mutex") SharedMutex {
   SharedMutex() = default;
   SharedMutex(const SharedMutex&) = delete;
   SharedMutex& operator=(const SharedMutex&) = delete;
+  ~SharedMutex() = default;
   void Lock() OM_ACQUIRE() { mu_.lock(); }
   void Unlock() OM_RELEASE() { mu_.unlock(); }
   void LockShared() OM_ACQUIRE_SHARED() { mu_.lock_shared(); }
@@ -97,6 +99,7 @@ class CondVar {
   explicit CondVar(Mutex& mu) : mu_(mu) {}
   CondVar(const CondVar&) = delete;
   CondVar& operator=(const CondVar&) = delete;
+  ~CondVar() = default;
   void Wait() {
     std::unique_lock<std::mutex> lock(mu_.native(), std::adopt_lock);
     cv_.wait(lock);

@@ -115,6 +115,8 @@ class [[nodiscard]] Result {
 // unique per line, so that a lambda inside `expr` may use the macro too.)
 #define OM_RETURN_IF_ERROR(expr) \
   OM_RETURN_IF_ERROR_IMPL(OM_STATUS_CONCAT(om_status_, __LINE__), expr)
+// `status`, `tmp` and `lhs` name variables (or declare one), which parentheses would break.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define OM_RETURN_IF_ERROR_IMPL(status, expr) \
   do {                                        \
     ::om::Status status = (expr);             \
@@ -128,3 +130,4 @@ class [[nodiscard]] Result {
   auto tmp = (expr);                             \
   if (!tmp.ok()) return tmp.status();            \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

@@ -55,7 +55,7 @@ std::optional<Timestamp> ParseRfc3339(std::string_view s) {
         !Digits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
       return std::nullopt;
     }
-    offset_minutes = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
+    offset_minutes = (int64_t{oh} * 60 + om) * (s[pos] == '-' ? -1 : 1);
     pos += 6;
   } else {
     return std::nullopt;

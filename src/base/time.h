@@ -13,6 +13,12 @@ namespace om {
 using Timestamp = std::chrono::sys_time<std::chrono::milliseconds>;
 using Duration = std::chrono::milliseconds;
 
+// Millisecond spans as 64-bit constants, so that products such as `30 * kMillisPerMinute` are
+// computed in 64 bits.
+constexpr int64_t kMillisPerMinute = 60'000;
+constexpr int64_t kMillisPerHour = 60 * kMillisPerMinute;
+constexpr int64_t kMillisPerDay = 24 * kMillisPerHour;
+
 inline int64_t ToUnixMillis(Timestamp t) { return t.time_since_epoch().count(); }
 inline Timestamp FromUnixMillis(int64_t ms) { return Timestamp(Duration(ms)); }
 // Minutes since the epoch, rounding towards negative infinity.

@@ -22,8 +22,9 @@
 #include <toml++/toml.h>
 
 // The bytes of data/catalog.toml, linked in by om_embed_file() in CMakeLists.txt.
-extern "C" const char om_embed_catalog_begin[];
-extern "C" const char om_embed_catalog_end[];
+// The symbol names are the build's, not ours to style.
+extern "C" const char om_embed_catalog_begin[];  // NOLINT(readability-identifier-naming)
+extern "C" const char om_embed_catalog_end[];    // NOLINT(readability-identifier-naming)
 
 namespace om::catalog {
 namespace {

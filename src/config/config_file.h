@@ -26,6 +26,8 @@ class ConfigFile {
   ~ConfigFile();
   ConfigFile(ConfigFile&&) noexcept;
   ConfigFile& operator=(ConfigFile&&) noexcept;
+  ConfigFile(const ConfigFile&) = delete;
+  ConfigFile& operator=(const ConfigFile&) = delete;
 
   // Parses TOML text. kInvalidArgument with "<source>:<line>: <reason>" on a syntax error.
   static Result<ConfigFile> Parse(std::string_view text, std::string_view source);

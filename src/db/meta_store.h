@@ -47,6 +47,7 @@ class MetaStore {
   static Result<std::unique_ptr<MetaStore>> Open(const std::string& path);
   MetaStore(const MetaStore&) = delete;
   MetaStore& operator=(const MetaStore&) = delete;
+  ~MetaStore() = default;
 
   const std::string& path() const { return path_; }
   // The file's schema version as Open found it, before migrating (0 for a new file or one made

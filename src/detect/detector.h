@@ -252,6 +252,7 @@ class Detector {
   explicit Detector(DetectOptions options = {});
   Detector(const Detector&) = delete;
   Detector& operator=(const Detector&) = delete;
+  ~Detector() = default;
 
   // Evaluates complete minute `minute` for every service in `aggregates` and publishes a new
   // snapshot. REQUIRES: minutes increase from call to call.

@@ -110,7 +110,8 @@ int SeriesDetector::TailCounter::HighestBin() const {
   int step = 1;
   while (step * 2 <= kBins) step *= 2;
   for (; step > 0; step /= 2) {
-    if (pos + step <= kBins && tree_[static_cast<size_t>(pos + step)] < target) {
+    const int next = pos + step;
+    if (next <= kBins && tree_[static_cast<size_t>(next)] < target) {
       pos += step;
       target -= tree_[static_cast<size_t>(pos)];
     }
@@ -176,7 +177,8 @@ void SeriesDetector::EndProbation() {
   }
   count_ = count;
   if (!gaps.empty()) {
-    std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
+    const auto middle = gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2);
+    std::nth_element(gaps.begin(), middle, gaps.end());
     interval_s_ = std::max<int64_t>(1, gaps[gaps.size() / 2]);
   }
   slots_ = 0;
@@ -400,7 +402,7 @@ bool ParseTimestamp(std::string_view s, int64_t& out) {
     return false;
   }
   out = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * kDaySeconds +
-        h * 3600 + mi * 60 + sec;
+        int64_t{h} * 3600 + int64_t{mi} * 60 + sec;
   return true;
 }
 

@@ -11,8 +11,9 @@
 #include "base/crc32c.h"
 #include "geo/locate_index.h"
 
-extern "C" const char om_embed_gazetteer_begin[];
-extern "C" const char om_embed_gazetteer_end[];
+// The bytes of the gazetteer, linked in by om_embed_file(); the symbol names are the build's.
+extern "C" const char om_embed_gazetteer_begin[];  // NOLINT(readability-identifier-naming)
+extern "C" const char om_embed_gazetteer_end[];    // NOLINT(readability-identifier-naming)
 
 namespace om::geo {
 namespace {
@@ -90,7 +91,9 @@ Result<std::unique_ptr<Gazetteer>> Gazetteer::LoadFromBytes(std::string_view byt
 }
 
 Result<std::unique_ptr<Gazetteer>> Gazetteer::Parse(std::string_view bytes) {
-  const auto corrupt = [](std::string what) { return Status::Corruption("gazetteer: " + what); };
+  const auto corrupt = [](const std::string& what) {
+    return Status::Corruption("gazetteer: " + what);
+  };
   if (bytes.size() < kHeaderBytes + kTrailerBytes) {
     return corrupt(fmt::format("{} bytes is shorter than the header", bytes.size()));
   }
@@ -140,7 +143,7 @@ Result<std::unique_ptr<Gazetteer>> Gazetteer::Parse(std::string_view bytes) {
     return pool.substr(off, len);
   };
 
-  g->country_by_letters_.assign(26 * 26, kNoCountry);
+  g->country_by_letters_.assign(size_t{26} * 26, kNoCountry);
   g->country_codes_.reserve(country_count);
   for (size_t i = 0; i < country_count; ++i) {
     const std::string_view code = std::string_view(g->countries_).substr(2 * i, 2);

@@ -175,7 +175,7 @@ class LocateIndex::Builder {
       col_reach[row] = std::min(col_reach[row], kRootCols / 2);
     }
     // Only root cells some city can reach need work; the rest stay empty.
-    std::vector<char> needed(kRootRows * kRootCols, 0);
+    std::vector<char> needed(size_t{kRootRows} * kRootCols, 0);
     for (uint32_t cell = 0; cell < kRootRows * kRootCols; ++cell) {
       if (bucket_start[cell] == bucket_start[cell + 1]) continue;
       const int row = static_cast<int>(cell) / kRootCols;
@@ -187,7 +187,7 @@ class LocateIndex::Builder {
       }
     }
 
-    std::vector<uint32_t> roots(kRootRows * kRootCols, kEmptyNode);
+    std::vector<uint32_t> roots(size_t{kRootRows} * kRootCols, kEmptyNode);
     std::vector<uint32_t> gathered;
     for (int row = 0; row < kRootRows; ++row) {
       for (int col = 0; col < kRootCols; ++col) {

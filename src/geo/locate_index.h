@@ -42,6 +42,7 @@ class LocateIndex {
 
   LocateIndex(const LocateIndex&) = delete;
   LocateIndex& operator=(const LocateIndex&) = delete;
+  ~LocateIndex() = default;
 
   // See Gazetteer::Locate.
   CityId Locate(double lat, double lon) const;

@@ -655,6 +655,7 @@ Result<IncidentRecord> IncidentRecords::Merge(std::string_view into,
     MoveInto(root, *source, note, changes);
   }
   std::vector<std::string> names;
+  names.reserve(merged.size());
   for (const auto& id : merged) names.push_back(id + " (" + NameOf(FindLocked(id)->service) + ")");
   root.updated_ms = now_ms;
   IncidentUpdate update =

@@ -250,7 +250,7 @@ class IncidentRecords {
   std::map<uint64_t, IncidentRecord> records_ OM_GUARDED_BY(mu_);
   int64_t remind_every_ms_ OM_GUARDED_BY(mu_) = 0;
   bool group_dependents_ OM_GUARDED_BY(mu_) = true;
-  int64_t group_wait_ms_ OM_GUARDED_BY(mu_) = 5 * 60000;
+  int64_t group_wait_ms_ OM_GUARDED_BY(mu_) = 5 * kMillisPerMinute;
   // Dependents that joined a root (by id) and are not told yet, and when the first joined. Kept
   // in memory: after a restart the services are in the record, only the update is not written.
   struct PendingJoins {

@@ -109,6 +109,7 @@ class IncidentTracker {
                            SuppressedFn suppressed = nullptr);
   IncidentTracker(const IncidentTracker&) = delete;
   IncidentTracker& operator=(const IncidentTracker&) = delete;
+  ~IncidentTracker() = default;
 
   // Folds the detection of `detection.minute` into the incidents and publishes a snapshot.
   // REQUIRES: called after the detector's Tick for that minute, minutes increasing.

@@ -86,6 +86,7 @@ class Ingestor {
            const geo::IpLocator* ip_locator, const Clock& clock, MetricsRegistry& metrics);
   Ingestor(const Ingestor&) = delete;
   Ingestor& operator=(const Ingestor&) = delete;
+  ~Ingestor() = default;
 
   // Parses `body`. Whole-body errors: kTooLarge when the body is over max_body_bytes or
   // has more than max_batch_lines lines (nothing is parsed then). Per-line problems go to

@@ -73,6 +73,7 @@ class ServiceRegistry {
   ServiceRegistry(catalog::Catalog catalog, RegistryOptions options);
   ServiceRegistry(const ServiceRegistry&) = delete;
   ServiceRegistry& operator=(const ServiceRegistry&) = delete;
+  ~ServiceRegistry() = default;
 
   // Resolves an id or alias to the canonical service. Unknown: registers it when auto-registration
   // is on and `id_or_alias` is a valid slug; otherwise kNotFound ("unknown service \"x\"").

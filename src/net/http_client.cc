@@ -27,8 +27,7 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url) {
   } else {
     return Status::InvalidArgument("url: must start with http:// or https://");
   }
-  std::string_view kScheme = scheme;
-  std::string_view rest = url.substr(kScheme.size());
+  std::string_view rest = url.substr(scheme.size());
   size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   out.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
@@ -151,7 +150,7 @@ Result<int> PostJson(const HttpUrl& url, const std::string& body,
                      std::chrono::milliseconds timeout) {
   // The answer's body is not used, only its status.
   OM_ASSIGN_OR_RETURN(HttpAnswer answer,
-                      Request(http::verb::post, url, body, headers, timeout, 64 * 1024));
+                      Request(http::verb::post, url, body, headers, timeout, size_t{64} * 1024));
   return answer.status;
 }
 

@@ -67,7 +67,7 @@ int64_t ParseRfc822(const std::string& s) {
     int hh = 0, mm = 0;
     std::from_chars(zone.data() + 1, zone.data() + 3, hh);
     std::from_chars(zone.data() + 3, zone.data() + 5, mm);
-    int64_t offset = (hh * 60 + mm) * 60;
+    int64_t offset = (int64_t{hh} * 60 + mm) * 60;
     t += zone.front() == '+' ? -offset : offset;
   }
   return t * 1000;
@@ -314,7 +314,8 @@ Accuracy OfficialStatus::RecentAccuracy(std::string_view service, int64_t now_ms
 Accuracy OfficialStatus::AccuracyOf(std::string_view service,
                                     const std::vector<CrowdIncident>& incidents,
                                     int64_t now_ms) const {
-  constexpr int64_t kLeadMs = 30 * 60000;  // a page may speak a little before the crowd does
+  constexpr int64_t kLeadMs =
+      30 * kMillisPerMinute;  // a page may speak a little before the crowd does
   std::vector<HistoryEntry> history = History(service, 0);
   Accuracy a;
   std::vector<int64_t> delays;
@@ -344,11 +345,12 @@ Accuracy OfficialStatus::AccuracyOf(std::string_view service,
   }
   if (a.incidents > 0) {
     double share = static_cast<double>(a.acknowledged) / a.incidents;
-    a.grade = share >= 0.9 && a.median_delay_ms >= 0 && a.median_delay_ms <= 15 * 60000 ? "A"
-              : share >= 0.75                                                           ? "B"
-              : share >= 0.5                                                            ? "C"
-              : share >= 0.25                                                           ? "D"
-                                                                                        : "F";
+    a.grade = share >= 0.9 && a.median_delay_ms >= 0 && a.median_delay_ms <= 15 * kMillisPerMinute
+                  ? "A"
+              : share >= 0.75 ? "B"
+              : share >= 0.5  ? "C"
+              : share >= 0.25 ? "D"
+                              : "F";
   }
   return a;
 }

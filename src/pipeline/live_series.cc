@@ -12,8 +12,9 @@ constexpr int64_t kDayMinutes = 1440;
 constexpr char kSeriesService[] = "series";
 // A quarter hour's count must fit the store's 32-bit counters: 15 minutes of the largest row.
 constexpr double kMaxCount = 268435456.0;  // 2^28
-constexpr int64_t kMinSeconds = -(int64_t{1} << 31) * 60 + 60 * 15;
-constexpr int64_t kMaxSeconds = ((int64_t{1} << 31) - 1) * 60 - 60 * 15;
+constexpr int64_t kQuarterHourSeconds = int64_t{15} * 60;
+constexpr int64_t kMinSeconds = -(int64_t{1} << 31) * 60 + kQuarterHourSeconds;
+constexpr int64_t kMaxSeconds = ((int64_t{1} << 31) - 1) * 60 - kQuarterHourSeconds;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 

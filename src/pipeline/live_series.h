@@ -38,7 +38,7 @@ namespace om::pipeline {
 class LiveSeriesScorer {
  public:
   // Judged minutes at most between two rows; a longer gap is jumped.
-  static constexpr int64_t kMaxGapMinutes = 2 * 1440;
+  static constexpr int64_t kMaxGapMinutes = int64_t{2} * 1440;
   // A row's count is spread over the minutes since the previous row, at most this many (a day:
   // daily rows still work; a longer gap's count is put in its last day).
   static constexpr int64_t kMaxSpreadMinutes = 1440;
@@ -46,6 +46,7 @@ class LiveSeriesScorer {
   explicit LiveSeriesScorer(detect::DetectOptions options = {});
   LiveSeriesScorer(const LiveSeriesScorer&) = delete;
   LiveSeriesScorer& operator=(const LiveSeriesScorer&) = delete;
+  ~LiveSeriesScorer() = default;
 
   // Counts `value` reports at `t_seconds` and returns the row's score in [0, 1]: the highest of
   // the minutes judged since the previous row (gap minutes included). A row in a minute judged

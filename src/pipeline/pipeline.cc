@@ -13,7 +13,7 @@ namespace om::pipeline {
 namespace {
 
 // The learned dispersions are saved this often: a crash loses at most this much of them.
-constexpr int64_t kSaveLearnedEveryMs = 3600 * 1000;
+constexpr int64_t kSaveLearnedEveryMs = kMillisPerHour;
 
 }  // namespace
 

@@ -56,6 +56,7 @@ class Pipeline {
   explicit Pipeline(PipelineParts parts);
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
+  ~Pipeline() = default;
 
   // Steps 1 and 2 for `minute` over `counts`. REQUIRES: the caller has read access to `counts`
   // (its lock held); minutes strictly increase from call to call.

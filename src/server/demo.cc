@@ -109,7 +109,7 @@ int RunDemo(const DemoFlags& flags) {
     std::fprintf(stderr, "outagemap demo: %s\n", catalog.status().message().c_str());
     return 1;
   }
-  int64_t outage_start = origin + 10 * 60000;
+  int64_t outage_start = origin + 10 * kMillisPerMinute;
   sim::DemoScenario scenario(*catalog, (*server)->gazetteer(), outage_start);
   // Detection starts once the history is in: judged against a half-written history, a service's
   // day profile (read once a day) would say it is days younger than it is.
@@ -135,7 +135,7 @@ int RunDemo(const DemoFlags& flags) {
                 << "/api/v1/services/microsoft-365/places";
   (*server)->StartDetection();
   clock.Begin();
-  int64_t replay_end = scenario.outage_end_ms() + 30 * 60000;
+  int64_t replay_end = scenario.outage_end_ms() + 30 * kMillisPerMinute;
   int64_t last_logged_hour = -1;
   for (int64_t minute = origin;; minute += 60000) {
     // Reports of a minute are sent when event time reaches its end, as if they had just arrived.

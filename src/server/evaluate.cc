@@ -117,7 +117,7 @@ Result<std::vector<TruthEvent>> ReadTruth(const std::string& path) {
       if (value.get_array().get(cities)) return Status::InvalidArgument("cities: must be an array");
       for (auto c : cities) {
         uint64_t id;
-        if (std::move(c).get_uint64().get(id)) {
+        if (c.get_uint64().get(id)) {
           return Status::InvalidArgument("cities: GeoNames ids");
         }
         e.cities.push_back(static_cast<uint32_t>(id));
@@ -159,7 +159,7 @@ Result<std::vector<Found>> ReadIncidents(const std::string& path) {
       if (value.get_array().get(cities)) return Status::InvalidArgument("cities: must be an array");
       for (auto c : cities) {
         simdjson::ondemand::object city;
-        if (std::move(c).get_object().get(city)) return Status::InvalidArgument("cities: objects");
+        if (c.get_object().get(city)) return Status::InvalidArgument("cities: objects");
         uint64_t id = 0, observed = 0;
         double expected = 0;
         for (auto cf_result : city) {
@@ -302,9 +302,10 @@ int RunEvaluate(const EvaluateFlags& flags) {
     return 1;
   }
   std::vector<Scores> scores;
+  scores.reserve(methods.size());
   for (const auto& m : methods) {
     scores.push_back(
-        Score(*truth, m.second, **gazetteer, static_cast<size_t>(flags.k), 30 * 60000));
+        Score(*truth, m.second, **gazetteer, static_cast<size_t>(flags.k), 30 * kMillisPerMinute));
   }
   if (flags.json) {
     for (size_t i = 0; i < methods.size(); ++i) {
@@ -338,7 +339,9 @@ int RunEvaluate(const EvaluateFlags& flags) {
     for (const Scores& s : scores) std::printf(" %12.3f", static_cast<double>(value(s)));
     std::printf("\n");
   };
-  auto ratio = [](size_t a, size_t b) { return b ? static_cast<double>(a) / b : NAN; };
+  auto ratio = [](size_t a, size_t b) {
+    return b ? static_cast<double>(a) / static_cast<double>(b) : NAN;
+  };
   const bool labelled = !scores.empty() && scores[0].clear != scores[0].truth;
   row("outages (truth)", [](const Scores& s) { return s.truth; });
   if (labelled) row("clear outages", [](const Scores& s) { return s.clear; });
@@ -357,10 +360,12 @@ int RunEvaluate(const EvaluateFlags& flags) {
   row("detection delay median (min)", [](const Scores& s) { return Quantile(s.delays_min, 0.5); });
   row("detection delay p90 (min)", [](const Scores& s) { return Quantile(s.delays_min, 0.9); });
   std::string at_k = "localisation precision@" + std::to_string(flags.k);
-  row(at_k.c_str(),
-      [](const Scores& s) { return s.localised ? s.precision_at_k_sum / s.localised : NAN; });
-  row("share of excess covered",
-      [](const Scores& s) { return s.localised ? s.excess_covered_sum / s.localised : NAN; });
+  row(at_k.c_str(), [](const Scores& s) {
+    return s.localised ? s.precision_at_k_sum / static_cast<double>(s.localised) : NAN;
+  });
+  row("share of excess covered", [](const Scores& s) {
+    return s.localised ? s.excess_covered_sum / static_cast<double>(s.localised) : NAN;
+  });
   row("scope accuracy", [&](const Scores& s) { return ratio(s.scope_right, s.scope_judged); });
   if (labelled) {
     row("quiet metro outages (truth)", [](const Scores& s) { return s.quiet_metro; });

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <exception>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -11,7 +12,9 @@
 #include "server/commands.h"
 #include "server/signals.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   om::server::BlockStopSignals();
   signal(SIGPIPE, SIG_IGN);
   CLI::App app{"outagemap: crowd-sourced outage detection and outage map"};
@@ -190,4 +193,19 @@ int main(int argc, char** argv) {
   }
   std::printf("outagemap %s\n", om::server::kVersion);
   return 0;
+}
+
+}  // namespace
+
+// Errors are Status values; an exception reaching here is a defect (or an allocation failure),
+// reported in one line with exit code 70 (EX_SOFTWARE) instead of std::terminate's abort.
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "outagemap: fatal: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "outagemap: fatal: unknown exception\n");
+  }
+  return 70;
 }

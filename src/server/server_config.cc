@@ -21,7 +21,7 @@ const OptionKey& DeclaredKey(std::string_view key, OptionType type) {
 }  // namespace
 
 const std::vector<OptionKey>& DeclaredOptionKeys() {
-  static const std::vector<OptionKey>* const keys = [] {
+  static const std::vector<OptionKey>* const kKeys = [] {
     auto* all = new std::vector<OptionKey>;
     auto add = [all](const auto& declared) {
       all->insert(all->end(), std::begin(declared), std::end(declared));
@@ -38,7 +38,7 @@ const std::vector<OptionKey>& DeclaredOptionKeys() {
     add(api::kLiveEventsOptionKeys);
     return all;
   }();
-  return *keys;
+  return *kKeys;
 }
 
 Status LoadServerConfig(const std::string& path, ServerConfig& config) {

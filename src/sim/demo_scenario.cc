@@ -134,8 +134,9 @@ DemoScenario::DemoScenario(const catalog::Catalog& catalog, const geo::Gazetteer
   // than their size), North America doubled since the catalog is US-heavy.
   std::vector<geo::CityId> ids(gazetteer.city_count());
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<geo::CityId>(i);
-  std::partial_sort(ids.begin(), ids.begin() + std::min<size_t>(2000, ids.size()), ids.end(),
-                    [&](geo::CityId a, geo::CityId b) {
+  std::partial_sort(ids.begin(),
+                    ids.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(2000, ids.size())),
+                    ids.end(), [&](geo::CityId a, geo::CityId b) {
                       return gazetteer.city(a).population > gazetteer.city(b).population;
                     });
   double world = 0, outage = 0;

@@ -351,6 +351,7 @@ Result<RandomWorld> RandomWorld::Create(const RandomWorldOptions& options,
     sp.service = static_cast<size_t>(draw.Int(0, options.services - 1));
     const std::vector<Zone>& zones = world.zones_[sp.service];
     std::vector<double> shares;
+    shares.reserve(zones.size());
     for (const Zone& z : zones) shares.push_back(z.share);
     const Zone& zone = zones[draw.Pick(Cumulative(shares))];
     const geo::City& city = gazetteer.city(zone.cities[draw.Pick(zone.cumulative)]);
@@ -405,7 +406,8 @@ Result<RandomWorld> RandomWorld::Create(const RandomWorldOptions& options,
   // Whether [start, end) of service s keeps two hours from its other outages.
   auto free_at = [&](size_t s, int64_t start, int64_t end) {
     for (const Burst& b : world.bursts_) {
-      if (b.service == s && start < b.end_ms + 2 * 3600000 && end + 2 * 3600000 > b.start_ms) {
+      if (b.service == s && start < b.end_ms + 2 * kMillisPerHour &&
+          end + 2 * kMillisPerHour > b.start_ms) {
         return false;
       }
     }
@@ -547,9 +549,9 @@ Result<RandomWorld> RandomWorld::Create(const RandomWorldOptions& options,
     }
     const double minutes =
         metro_of_large ? std::round(draw.Uniform(60, 240)) : std::round(draw.LogUniform(5, 480));
-    b.start_ms =
-        judged_from + static_cast<int64_t>(draw.Uniform(0, 1) *
-                                           static_cast<double>(end_ms - judged_from - 9 * 3600000));
+    b.start_ms = judged_from + static_cast<int64_t>(
+                                   draw.Uniform(0, 1) *
+                                   static_cast<double>(end_ms - judged_from - 9 * kMillisPerHour));
     b.start_ms -= b.start_ms % kMinuteMs;
     b.end_ms = b.start_ms + static_cast<int64_t>(minutes) * kMinuteMs;
     if (!free_at(b.service, b.start_ms, b.end_ms)) continue;

@@ -52,6 +52,7 @@ class Aggregates {
   explicit Aggregates(AggregateOptions options = {});
   Aggregates(const Aggregates&) = delete;
   Aggregates& operator=(const Aggregates&) = delete;
+  ~Aggregates() = default;
 
   // Forgets everything.
   void Clear();

@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <cstring>
+#include <utility>
 
 #include "base/crc32c.h"
 #include "base/log.h"
@@ -185,6 +186,10 @@ size_t Store::queue_depth() const {
 }
 
 Status Store::TrySubmit(std::vector<Report>&& reports, DoneCallback done) {
+  return Enqueue(reports, std::move(done));
+}
+
+Status Store::Enqueue(std::vector<Report>& reports, DoneCallback done) {
   MutexLock lock(mu_);
   if (!running_ || stopping_) return Status::Unavailable("store is not accepting writes");
   if (!write_failure_.ok()) return write_failure_;
@@ -193,7 +198,8 @@ Status Store::TrySubmit(std::vector<Report>&& reports, DoneCallback done) {
                                      std::to_string(options_.queue_capacity) + " reports)");
   }
   queued_reports_ += reports.size();
-  queue_.push_back({std::move(reports), std::move(done)});
+  // std::exchange leaves `reports` empty rather than moved-from.
+  queue_.push_back({std::exchange(reports, {}), std::move(done)});
   queue_cv_.Signal();
   return Status::Ok();
 }
@@ -220,9 +226,8 @@ Result<WriteResult> Store::Write(std::vector<Report> reports) {
   bool finished = false;
   Status status;
   WriteResult result;
-  std::vector<Report> pending = std::move(reports);
   for (int attempt = 0;; ++attempt) {
-    Status s = TrySubmit(std::move(pending), [&](Status st, WriteResult wr) {
+    Status s = Enqueue(reports, [&](Status st, WriteResult wr) {
       MutexLock lock(done_mu);
       status = std::move(st);
       result = wr;
@@ -231,7 +236,7 @@ Result<WriteResult> Store::Write(std::vector<Report> reports) {
     });
     if (s.ok()) break;
     if (s.code() != StatusCode::kResourceExhausted || attempt > 100000) return s;
-    // TrySubmit moved nothing on failure: `pending` still holds the batch.
+    // Enqueue moved nothing on failure: `reports` still holds the batch.
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   MutexLock lock(done_mu);

@@ -161,6 +161,9 @@ class Store final : public ReportIntake, public CountStore {
     DoneCallback done;
   };
   Store(const StoreOptions& options, const Clock& clock, MetricsRegistry& metrics);
+  // TrySubmit's work. Moves from `reports` only when it returns Ok, so that Write can try the
+  // same batch again after kResourceExhausted.
+  Status Enqueue(std::vector<Report>& reports, DoneCallback done);
   Status Recover();
   void WriterLoop();
   void ProcessGroup(std::vector<Pending>& group);

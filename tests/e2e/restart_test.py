@@ -6,7 +6,8 @@ are imported and the server started again: its warm-up finds the outage and open
 whose opening reaches the receiver. Outage reports keep coming over the API. Then kill -9 and a
 restart on the same data dir: the server says it continues detection from the minute it had
 judged, the same incident stays open (no second one), and once a new minute has been judged the
-receiver still has exactly one opening. Every wait is bounded."""
+receiver still has exactly one opening (counted by delivery id, which a repeat keeps). Every
+wait is bounded."""
 
 import calendar
 import http.server
@@ -32,8 +33,10 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        event = json.loads(body)
+        event["delivery"] = self.headers.get("X-Outagemap-Delivery")
         with Receiver.lock:
-            Receiver.received.append(json.loads(body))
+            Receiver.received.append(event)
         self.send_response(200)
         self.end_headers()
 
@@ -59,10 +62,17 @@ def imported(data, path):
 
 
 def openings(incident_id):
+    """The distinct openings of the incident, as a receiver that drops repeated deliveries (same
+    X-Outagemap-Delivery, as docs/api/README.md asks) sees them. A kill -9 between the receiver's
+    answer and the saved cursor sends the same delivery again: at least once, never a new one."""
     with Receiver.lock:
-        return [e for e in Receiver.received
-                if e["incident"]["id"] == incident_id and e["update"]["status"] == "investigating"
-                and e["update"]["body"].startswith("User reports rose above the usual level")]
+        seen = {}
+        for e in Receiver.received:
+            if (e["incident"]["id"] == incident_id and e["update"]["status"] == "investigating"
+                    and e["update"]["body"].startswith("User reports rose above the usual level")):
+                check(e["delivery"], f"a delivery without X-Outagemap-Delivery: {e}")
+                seen.setdefault(e["delivery"], e)
+        return list(seen.values())
 
 
 def wait_for(what, predicate, timeout):
