@@ -26,6 +26,7 @@ ALLOWED = {
     "catalog": {"base"},
     "geo": {"base"},
     "store": {"base"},
+    "cluster": {"base", "store"},
     "web": {"base"},
     "db": {"base"},
     "auth": {"base", "db"},

@@ -11,6 +11,8 @@ packages=(
   # libraries (docs/adr/)
   libboost1.81-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev libfmt-dev
   libmaxminddb-dev zlib1g-dev libabsl-dev libsqlite3-dev libssl-dev
+  # cluster mode: NATS JetStream's server and its C client (docs/adr/0017)
+  nats-server libnats-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libmaxmind-db-writer-perl python3 curl
   nginx-light wrk

@@ -1,0 +1,45 @@
+#pragma once
+// Internal to the cluster module: libnats handles owned by RAII types, libnats errors as Status,
+// and the connection behind a ReportStream. Only this module's .cc files include it (and so
+// nats.h).
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nats/nats.h>
+
+#include "base/status.h"
+#include "cluster/report_stream.h"
+
+namespace om::cluster {
+namespace internal {
+
+struct NatsDeleter {
+  void operator()(natsConnection* nc) const { natsConnection_Destroy(nc); }
+  void operator()(natsOptions* opts) const { natsOptions_Destroy(opts); }
+  void operator()(jsCtx* js) const { jsCtx_Destroy(js); }
+  void operator()(natsMsg* msg) const { natsMsg_Destroy(msg); }
+  void operator()(natsSubscription* sub) const { natsSubscription_Destroy(sub); }
+  void operator()(jsStreamInfo* si) const { jsStreamInfo_Destroy(si); }
+  void operator()(jsMsgMetaData* meta) const { jsMsgMetaData_Destroy(meta); }
+};
+template <typename T>
+using NatsPtr = std::unique_ptr<T, NatsDeleter>;
+
+// `what` failed: the status text, the JetStream error code when there is one, and libnats' last
+// error on this thread. NATS_TIMEOUT, NATS_NO_RESPONDERS and connection losses are kUnavailable
+// (a retry may succeed), NATS_NOT_FOUND kNotFound, the rest kIoError.
+Status NatsError(std::string_view what, natsStatus status,
+                 jsErrCode code = static_cast<jsErrCode>(0));
+
+}  // namespace internal
+
+// The connection a ReportStream holds; StreamIntake publishes on it with its own JetStream
+// context.
+struct ReportStream::Connection {
+  internal::NatsPtr<natsConnection> nc;
+  internal::NatsPtr<jsCtx> js;
+};
+
+}  // namespace om::cluster

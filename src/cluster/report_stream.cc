@@ -1,0 +1,253 @@
+#include "cluster/report_stream.h"
+
+#include <thread>
+
+#include "base/log.h"
+#include "cluster/nats_internal.h"
+#include "cluster/partition.h"
+
+namespace om::cluster {
+
+namespace internal {
+
+Status NatsError(std::string_view what, natsStatus status, jsErrCode code) {
+  std::string message = std::string(what) + ": " + natsStatus_GetText(status);
+  if (code != 0) message += " (JetStream error " + std::to_string(static_cast<int>(code)) + ")";
+  natsStatus last = NATS_OK;
+  const char* detail = nats_GetLastError(&last);
+  if (detail != nullptr && *detail != '\0' && last == status) message += ": " + std::string(detail);
+  switch (status) {
+    case NATS_TIMEOUT:
+    case NATS_NO_RESPONDERS:
+    case NATS_NO_SERVER:
+    case NATS_CONNECTION_CLOSED:
+    case NATS_CONNECTION_DISCONNECTED:
+    case NATS_STALE_CONNECTION:
+      return Status::Unavailable(std::move(message));
+    case NATS_NOT_FOUND:
+      return Status::NotFound(std::move(message));
+    default:
+      return Status::IoError(std::move(message));
+  }
+}
+
+}  // namespace internal
+
+using internal::NatsError;
+using internal::NatsPtr;
+
+namespace {
+
+constexpr int64_t kNanosPerSecond = 1'000'000'000;
+
+// FNV-1a, 64 bits (Fowler, Noll, Vo): stable across processes and releases, which the message
+// id needs (absl's hash is seeded per process).
+uint64_t Fnv1a64(std::string_view bytes) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+}  // namespace
+
+std::string ReportStream::MessageId(const store::Report& report) {
+  store::Report keyed = report;
+  keyed.received_ms = 0;
+  keyed.duplicate = false;
+  std::string payload;
+  store::EncodeReport(keyed, payload);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(Fnv1a64(payload)));
+  return hex;
+}
+
+Result<std::unique_ptr<ReportStream>> ReportStream::Connect(const ClusterOptions& options) {
+  if (options.servers.empty()) return Status::InvalidArgument("cluster.servers: no NATS server");
+  for (const std::string& url : options.servers) {
+    if (!url.starts_with("nats://")) {
+      return Status::InvalidArgument("cluster.servers: \"" + url + "\" is not a nats:// URL");
+    }
+  }
+  natsOptions* raw_opts = nullptr;
+  natsStatus s = natsOptions_Create(&raw_opts);
+  if (s != NATS_OK) return NatsError("nats options", s);
+  NatsPtr<natsOptions> opts(raw_opts);
+  std::vector<const char*> urls;
+  urls.reserve(options.servers.size());
+  for (const std::string& url : options.servers) urls.push_back(url.c_str());
+  s = natsOptions_SetServers(opts.get(), urls.data(), static_cast<int>(urls.size()));
+  if (s == NATS_OK) s = natsOptions_SetName(opts.get(), ("outagemap " + options.node_id).c_str());
+  // Reconnect for ever, every 250 ms: a node outlives any one server of the cluster.
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts.get(), -1);
+  if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts.get(), 250);
+  if (s == NATS_OK) s = natsOptions_SetTimeout(opts.get(), 2000);
+  if (s != NATS_OK) return NatsError("nats options", s);
+
+  const auto deadline = std::chrono::steady_clock::now() + options.connect_timeout;
+  natsConnection* raw_nc = nullptr;
+  for (;;) {
+    s = natsConnection_Connect(&raw_nc, opts.get());
+    if (s == NATS_OK || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  if (s != NATS_OK) {
+    std::string names;
+    for (const std::string& url : options.servers) names += (names.empty() ? "" : ", ") + url;
+    return NatsError("connect to " + names, s);
+  }
+  auto connection = std::make_unique<Connection>();
+  connection->nc.reset(raw_nc);
+  jsOptions js_opts;
+  jsOptions_Init(&js_opts);
+  js_opts.Wait = options.publish_timeout.count();
+  jsCtx* raw_js = nullptr;
+  s = natsConnection_JetStream(&raw_js, connection->nc.get(), &js_opts);
+  if (s != NATS_OK) return NatsError("JetStream context", s);
+  connection->js.reset(raw_js);
+  return std::unique_ptr<ReportStream>(new ReportStream(options, std::move(connection)));
+}
+
+ReportStream::ReportStream(const ClusterOptions& options, std::unique_ptr<Connection> connection)
+    : options_(options), connection_(std::move(connection)) {}
+
+ReportStream::~ReportStream() = default;
+
+Status ReportStream::EnsureStream() {
+  jsCtx* js = connection_->js.get();
+  const std::string subjects(kReportSubjects);
+  // A new cluster elects its JetStream meta leader a few seconds after its servers start: ask
+  // again until the connect timeout rather than fail a node that started with the cluster.
+  const auto deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
+  for (;;) {
+    jsStreamInfo* raw_info = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    natsStatus s = js_GetStreamInfo(&raw_info, js, options_.stream.c_str(), nullptr, &code);
+    NatsPtr<jsStreamInfo> info(raw_info);
+    Status status;
+    if (s == NATS_OK) {
+      const jsStreamConfig& cfg = *info->Config;
+      bool same_subjects = cfg.SubjectsLen == 1 && subjects == cfg.Subjects[0];
+      if (!same_subjects || cfg.Replicas != options_.replicas) {
+        return Status::InvalidArgument(
+            "stream " + options_.stream + " exists with " + std::to_string(cfg.Replicas) +
+            " replicas and subjects " + (cfg.SubjectsLen > 0 ? cfg.Subjects[0] : "(none)") +
+            "; this node wants " + std::to_string(options_.replicas) + " and " + subjects);
+      }
+      return Status::Ok();
+    }
+    if (s == NATS_NOT_FOUND) {
+      jsStreamConfig cfg;
+      jsStreamConfig_Init(&cfg);
+      cfg.Name = options_.stream.c_str();
+      const char* subject_list[] = {subjects.c_str()};
+      cfg.Subjects = subject_list;
+      cfg.SubjectsLen = 1;
+      cfg.Storage = js_FileStorage;
+      cfg.Retention = js_LimitsPolicy;
+      cfg.Replicas = options_.replicas;
+      cfg.MaxAge = std::chrono::duration_cast<std::chrono::seconds>(options_.retention).count() *
+                   kNanosPerSecond;
+      cfg.Duplicates = options_.duplicate_window.count() * kNanosPerSecond;
+      jsStreamInfo* created = nullptr;
+      s = js_AddStream(&created, js, &cfg, nullptr, &code);
+      NatsPtr<jsStreamInfo> created_info(created);
+      if (s == NATS_OK) {
+        OM_LOG(kInfo) << "created stream " << options_.stream << " (" << options_.replicas
+                      << " replicas, " << subjects << ")";
+        return Status::Ok();
+      }
+      status = NatsError("create stream " + options_.stream, s, code);
+    } else {
+      status = NatsError("stream " + options_.stream, s, code);
+    }
+    if (status.code() != StatusCode::kUnavailable && status.code() != StatusCode::kIoError) {
+      return status;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
+Result<StreamState> ReportStream::State() const {
+  jsStreamInfo* raw_info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s =
+      js_GetStreamInfo(&raw_info, connection_->js.get(), options_.stream.c_str(), nullptr, &code);
+  if (s != NATS_OK) return NatsError("stream " + options_.stream, s, code);
+  NatsPtr<jsStreamInfo> info(raw_info);
+  StreamState state;
+  state.messages = info->State.Msgs;
+  state.first_sequence = info->State.FirstSeq;
+  state.last_sequence = info->State.LastSeq;
+  if (info->Cluster != nullptr && info->Cluster->Leader != nullptr) {
+    state.leader = info->Cluster->Leader;
+  }
+  state.replicas = static_cast<int>(info->Config->Replicas);
+  return state;
+}
+
+Status ReportStream::ReadFrom(uint64_t from, const std::function<void(StreamReport&&)>& fn,
+                              std::chrono::milliseconds idle) const {
+  OM_ASSIGN_OR_RETURN(StreamState state, State());
+  if (state.messages == 0 || state.last_sequence < from) return Status::Ok();
+  jsSubOptions sub_opts;
+  jsSubOptions_Init(&sub_opts);
+  sub_opts.Stream = options_.stream.c_str();
+  sub_opts.Ordered = true;  // an ephemeral consumer that restarts itself on a gap: in order, once
+  sub_opts.Config.DeliverPolicy = js_DeliverByStartSequence;
+  sub_opts.Config.OptStartSeq = std::max<uint64_t>(from, 1);
+  const std::string subjects(kReportSubjects);
+  // Creating the consumer asks the stream's leader; just after a leader change that can time
+  // out. Ask again until the connect timeout.
+  const auto deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
+  NatsPtr<natsSubscription> sub;
+  natsStatus s = NATS_OK;
+  for (;;) {
+    natsSubscription* raw_sub = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    s = js_SubscribeSync(&raw_sub, connection_->js.get(), subjects.c_str(), nullptr, &sub_opts,
+                         &code);
+    if (s == NATS_OK) {
+      sub.reset(raw_sub);
+      break;
+    }
+    Status failed = NatsError("follow stream " + options_.stream, s, code);
+    if (failed.code() != StatusCode::kUnavailable || std::chrono::steady_clock::now() >= deadline) {
+      return failed;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  uint64_t sequence = 0;
+  while (sequence < state.last_sequence) {
+    natsMsg* raw_msg = nullptr;
+    s = natsSubscription_NextMsg(&raw_msg, sub.get(), idle.count());
+    if (s != NATS_OK) {
+      return NatsError(
+          "read stream " + options_.stream + " after sequence " + std::to_string(sequence), s);
+    }
+    NatsPtr<natsMsg> msg(raw_msg);
+    jsMsgMetaData* raw_meta = nullptr;
+    s = natsMsg_GetMetaData(&raw_meta, msg.get());
+    if (s != NATS_OK) return NatsError("stream message metadata", s);
+    NatsPtr<jsMsgMetaData> meta(raw_meta);
+    sequence = meta->Sequence.Stream;
+    Result<store::Report> report = store::DecodeReport(std::string_view(
+        natsMsg_GetData(msg.get()), static_cast<size_t>(natsMsg_GetDataLength(msg.get()))));
+    if (!report.ok()) {
+      return Status::Corruption("stream " + options_.stream + " sequence " +
+                                std::to_string(sequence) + ": " + report.status().message());
+    }
+    const char* id = nullptr;
+    StreamReport stored{sequence, "", std::move(*report)};
+    if (natsMsgHeader_Get(msg.get(), "Nats-Msg-Id", &id) == NATS_OK && id != nullptr) {
+      stored.message_id = id;
+    }
+    fn(std::move(stored));
+  }
+  return Status::Ok();
+}
+
+}  // namespace om::cluster

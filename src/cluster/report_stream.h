@@ -1,0 +1,106 @@
+#pragma once
+// ReportStream: this node's connection to the NATS JetStream cluster and the replicated stream
+// of reports that cluster mode keeps instead of a local report log (docs/cluster.md).
+//
+// The stream holds one message per accepted report, on the subject of its service's partition
+// (partition.h), its body the report log's record payload (store::EncodeReport, docs/formats/
+// report-log.md), its Nats-Msg-Id a digest of the report's content, so that a publish retried
+// within the duplicate window (by us or by the client) is stored once. File storage, limits
+// retention for `retention`, `replicas` copies: a report the stream acknowledged is on a quorum
+// of servers' disks.
+//
+// libnats (nats.c) stays inside this module's .cc files.
+//
+// Thread-safety: every method may be called from any thread (libnats connections are
+// thread-safe); Create and the destructor from the owning thread.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "store/report.h"
+
+namespace om::cluster {
+
+struct ClusterOptions {
+  // NATS servers to connect to ("nats://127.0.0.1:4222"); the client fails over between them.
+  std::vector<std::string> servers;
+  // This node's name, in logs, metrics and the connection's name.
+  std::string node_id = "n1";
+  // The JetStream stream of reports.
+  std::string stream = "OM_REPORTS";
+  // Copies of each report: 3 tolerates the loss of one server, 1 is for a single test server.
+  int replicas = 3;
+  uint32_t partitions = 64;
+  // How long reports stay in the stream (the embedded log's retention).
+  std::chrono::hours retention{24 * 400};
+  // A publish repeated within this window is stored once (JetStream's duplicate window).
+  std::chrono::seconds duplicate_window{120};
+  // A publish not acknowledged within this time fails, and its batch is answered with 503.
+  std::chrono::milliseconds publish_timeout{5000};
+  // Reports published and not yet acknowledged, at most; past it TrySubmit answers 429.
+  size_t max_in_flight = 65536;
+  // How long to try to reach the cluster at start.
+  std::chrono::milliseconds connect_timeout{10000};
+};
+
+// What the stream holds now.
+struct StreamState {
+  uint64_t messages = 0;
+  uint64_t first_sequence = 0;
+  uint64_t last_sequence = 0;
+  std::string leader;  // the server that leads the stream's replication group
+  int replicas = 0;
+};
+
+// One stored report with its place in the stream.
+struct StreamReport {
+  uint64_t sequence = 0;
+  std::string message_id;
+  store::Report report;
+};
+
+class ReportStream {
+ public:
+  // Connects to the cluster (retrying until `connect_timeout`). Errors: kUnavailable naming the
+  // servers when none answers; kInvalidArgument for a malformed URL.
+  static Result<std::unique_ptr<ReportStream>> Connect(const ClusterOptions& options);
+  ~ReportStream();
+  ReportStream(const ReportStream&) = delete;
+  ReportStream& operator=(const ReportStream&) = delete;
+
+  // Creates the stream when it does not exist, and checks it when it does. Errors:
+  // kInvalidArgument when an existing stream differs in subjects or replicas (naming both);
+  // kUnavailable while the cluster has no quorum for it.
+  Status EnsureStream();
+  // One question to the stream's leader: kUnavailable while it has none (a few seconds after
+  // the leader's server died).
+  Result<StreamState> State() const;
+
+  // Calls `fn` with each stored report of sequence >= `from`, in stream order, until the last
+  // sequence at the time of the call. For followers and tests. Waits up to `connect_timeout` for
+  // a stream without a leader to elect one. kCorruption names the sequence of a message that
+  // does not decode; kUnavailable when the stream stops answering for `idle`.
+  Status ReadFrom(uint64_t from, const std::function<void(StreamReport&&)>& fn,
+                  std::chrono::milliseconds idle = std::chrono::milliseconds(5000)) const;
+
+  // The message id of a report: 16 hex digits of a digest of every field but `received_ms` and
+  // `duplicate`, which a retry changes.
+  static std::string MessageId(const store::Report& report);
+
+  const ClusterOptions& options() const { return options_; }
+
+ private:
+  friend class StreamIntake;
+  struct Connection;
+  ReportStream(const ClusterOptions& options, std::unique_ptr<Connection> connection);
+
+  const ClusterOptions options_;
+  const std::unique_ptr<Connection> connection_;
+};
+
+}  // namespace om::cluster

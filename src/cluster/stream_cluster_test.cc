@@ -1,0 +1,267 @@
+// Cluster mode against real nats-server processes on 127.0.0.1 (label `cluster`): what the
+// report stream acknowledges is stored once, survives the loss of the stream's leader, and reads
+// back in order with the same bytes.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "base/metrics.h"
+#include "cluster/nats_test_cluster.h"
+#include "cluster/report_stream.h"
+#include "cluster/stream_intake.h"
+#include "testing/temp_dir.h"
+
+namespace om::cluster {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+store::Report MakeReport(uint64_t n) {
+  store::Report r;
+  r.ts_ms = 1'780'000'000'000 + static_cast<int64_t>(n) * 7;
+  r.received_ms = r.ts_ms + 3;
+  r.service = "service-" + std::to_string(n % 97);
+  r.problem = n % 3 == 0 ? "login" : "other";
+  r.reporter_key = 0x9e3779b97f4a7c15ull * (n + 1);
+  r.geonameid = 5037649;
+  r.region = "US-MN";
+  r.country = "US";
+  r.city = "Minneapolis";
+  return r;
+}
+
+// Collects the answers of submitted batches.
+class Answers {
+ public:
+  store::ReportIntake::DoneCallback Expect(std::vector<std::string> ids) {
+    std::lock_guard lock(mu_);
+    ++outstanding_;
+    return [this, ids = std::move(ids)](Status status, store::WriteResult result) {
+      std::lock_guard guard(mu_);
+      if (status.ok()) {
+        acked_.insert(acked_.end(), ids.begin(), ids.end());
+        accepted_ += result.accepted;
+        duplicates_ += result.duplicates;
+      } else {
+        ++failed_batches_;
+        last_error_ = status.ToString();
+      }
+      --outstanding_;
+      cv_.notify_all();
+    };
+  }
+  void Cancel() {
+    std::lock_guard lock(mu_);
+    --outstanding_;
+  }
+  // Waits (bounded) until every expected batch was answered.
+  bool WaitAll(milliseconds limit) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, limit, [this] { return outstanding_ == 0; });
+  }
+  std::vector<std::string> acked() {
+    std::lock_guard lock(mu_);
+    return acked_;
+  }
+  size_t accepted() {
+    std::lock_guard lock(mu_);
+    return accepted_;
+  }
+  size_t duplicates() {
+    std::lock_guard lock(mu_);
+    return duplicates_;
+  }
+  int failed_batches() {
+    std::lock_guard lock(mu_);
+    return failed_batches_;
+  }
+  std::string last_error() {
+    std::lock_guard lock(mu_);
+    return last_error_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int outstanding_ = 0;
+  std::vector<std::string> acked_;
+  size_t accepted_ = 0, duplicates_ = 0;
+  int failed_batches_ = 0;
+  std::string last_error_;
+};
+
+// Submits reports [first, first + count) as one batch; false when TrySubmit refused it.
+bool Submit(StreamIntake& intake, Answers& answers, uint64_t first, size_t count) {
+  std::vector<store::Report> batch;
+  std::vector<std::string> ids;
+  for (uint64_t n = first; n < first + count; ++n) {
+    batch.push_back(MakeReport(n));
+    ids.push_back(ReportStream::MessageId(batch.back()));
+  }
+  Status s = intake.TrySubmit(std::move(batch), answers.Expect(std::move(ids)));
+  if (!s.ok()) answers.Cancel();
+  return s.ok();
+}
+
+ClusterOptions OptionsFor(const NatsTestCluster& cluster, int replicas) {
+  ClusterOptions options;
+  options.servers = cluster.urls();
+  options.replicas = replicas;
+  options.partitions = 8;
+  options.publish_timeout = milliseconds(3000);
+  options.max_in_flight = 20000;
+  options.connect_timeout = milliseconds(20000);
+  return options;
+}
+
+TEST(StreamClusterTest, OneServerStoresEachReportOnceAndReadsItBackInOrder) {
+  testing::TempDir dir;
+  Result<NatsTestCluster> cluster = NatsTestCluster::Start(1, dir.str());
+  ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+  auto stream = ReportStream::Connect(OptionsFor(*cluster, 1));
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  ASSERT_TRUE((*stream)->EnsureStream().ok());
+  MetricsRegistry metrics;
+  auto intake = StreamIntake::Create(**stream, metrics);
+  ASSERT_TRUE(intake.ok()) << intake.status().ToString();
+  (*intake)->Start();
+
+  constexpr size_t kReports = 5000, kBatch = 50;
+  Answers answers;
+  for (uint64_t first = 0; first < kReports; first += kBatch) {
+    ASSERT_TRUE(Submit(**intake, answers, first, kBatch));
+  }
+  ASSERT_TRUE(answers.WaitAll(seconds(30)));
+  EXPECT_EQ(answers.failed_batches(), 0) << answers.last_error();
+  EXPECT_EQ(answers.accepted(), kReports);
+
+  // The same reports again (a client retrying): recognised, not stored twice.
+  Answers retry;
+  ASSERT_TRUE(Submit(**intake, retry, 0, 500));
+  ASSERT_TRUE(retry.WaitAll(seconds(30)));
+  EXPECT_EQ(retry.failed_batches(), 0) << retry.last_error();
+  EXPECT_EQ(retry.duplicates(), 500u);
+  EXPECT_EQ(retry.accepted(), 0u);
+
+  Result<StreamState> state = (*stream)->State();
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->messages, kReports);
+  std::vector<StreamReport> stored;
+  ASSERT_TRUE(
+      (*stream)->ReadFrom(1, [&](StreamReport&& r) { stored.push_back(std::move(r)); }).ok());
+  ASSERT_EQ(stored.size(), kReports);
+  // Batches were published one after another, so the stream holds them in submission order.
+  for (size_t i = 0; i < kReports; ++i) {
+    EXPECT_EQ(stored[i].sequence, i + 1);
+    EXPECT_TRUE(stored[i].report == MakeReport(i)) << "sequence " << stored[i].sequence;
+    EXPECT_EQ(stored[i].message_id, ReportStream::MessageId(MakeReport(i)));
+  }
+  (*intake)->Stop();
+}
+
+TEST(StreamClusterTest, ThreeServersKeepEveryAcknowledgedReportWhenTheLeaderIsKilled) {
+  testing::TempDir dir;
+  Result<NatsTestCluster> cluster = NatsTestCluster::Start(3, dir.str());
+  ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+  const ClusterOptions options = OptionsFor(*cluster, 3);
+  auto stream = ReportStream::Connect(options);
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  Status ensured = (*stream)->EnsureStream();
+  ASSERT_TRUE(ensured.ok()) << ensured.ToString();
+  MetricsRegistry metrics;
+  auto intake = StreamIntake::Create(**stream, metrics);
+  ASSERT_TRUE(intake.ok()) << intake.status().ToString();
+  (*intake)->Start();
+
+  // Load: batches of 20 unique reports, every 5 ms, bounded in count and time. The stream's
+  // leader is killed with SIGKILL after the first 100 batches; the load goes on until the
+  // survivors have acknowledged 2,000 more reports (a new leader was elected), or 60 s.
+  constexpr size_t kBatch = 20;
+  constexpr int kMaxBatches = 12000;
+  constexpr size_t kAckedAfterKill = 2000;
+  Answers answers;
+  std::string killed;
+  size_t acked_at_kill = 0;
+  const auto load_deadline = std::chrono::steady_clock::now() + seconds(60);
+  uint64_t next = 0;
+  std::chrono::steady_clock::time_point killed_at;
+  int64_t first_ack_after_kill_ms = -1;
+  for (int b = 0; b < kMaxBatches && std::chrono::steady_clock::now() < load_deadline; ++b) {
+    if (!killed.empty()) {
+      const size_t acked_now = answers.acked().size();
+      if (first_ack_after_kill_ms < 0 && acked_now > acked_at_kill) {
+        first_ack_after_kill_ms =
+            std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - killed_at)
+                .count();
+      }
+      if (acked_now >= acked_at_kill + kAckedAfterKill) break;
+    }
+    if (b == 100) {
+      ASSERT_TRUE(answers.WaitAll(seconds(30)));
+      Result<StreamState> state = (*stream)->State();
+      ASSERT_TRUE(state.ok()) << state.status().ToString();
+      killed = state->leader;
+      ASSERT_GE(NatsTestCluster::IndexOf(killed), 0) << killed;
+      acked_at_kill = answers.acked().size();
+      cluster->Kill(NatsTestCluster::IndexOf(killed));
+      killed_at = std::chrono::steady_clock::now();
+    }
+    if (Submit(**intake, answers, next, kBatch)) {
+      next += kBatch;
+    } else {
+      std::this_thread::sleep_for(milliseconds(20));  // refused (back-pressure): try again
+    }
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  ASSERT_FALSE(killed.empty()) << "the load ended before the leader was killed";
+  ASSERT_TRUE(answers.WaitAll(seconds(30)));
+  const std::vector<std::string> acked = answers.acked();
+  std::printf(
+      "submitted %llu reports; acknowledged %zu (%zu before killing leader %s); %d "
+      "batches failed (last: %s); first acknowledgement %lld ms after the kill\n",
+      static_cast<unsigned long long>(next), acked.size(), acked_at_kill, killed.c_str(),
+      answers.failed_batches(), answers.last_error().c_str(),
+      static_cast<long long>(first_ack_after_kill_ms));
+  // Liveness: the stream elected a new leader and acknowledged reports again.
+  EXPECT_GE(acked.size(), acked_at_kill + kAckedAfterKill);
+
+  // Every acknowledged report is in the stream exactly once, read through a fresh connection.
+  ClusterOptions reader_options = options;
+  reader_options.node_id = "reader";
+  auto reader = ReportStream::Connect(reader_options);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  Result<StreamState> final_state = (*reader)->State();
+  ASSERT_TRUE(final_state.ok()) << final_state.status().ToString();
+  std::printf("stream after the load: %llu messages, leader %s\n",
+              static_cast<unsigned long long>(final_state->messages), final_state->leader.c_str());
+  std::map<std::string, int> stored;
+  uint64_t last_sequence = 0;
+  bool in_order = true;
+  Status read = (*reader)->ReadFrom(1, [&](StreamReport&& r) {
+    in_order &= r.sequence > last_sequence;
+    last_sequence = r.sequence;
+    ++stored[r.message_id];
+  });
+  ASSERT_TRUE(read.ok()) << read.ToString();
+  EXPECT_TRUE(in_order);
+  size_t missing = 0;
+  for (const std::string& id : acked) missing += stored.count(id) == 0 ? 1 : 0;
+  EXPECT_EQ(missing, 0u) << "acknowledged reports missing from the stream";
+  int stored_twice = 0;
+  for (const auto& [id, times] : stored) stored_twice += times > 1 ? 1 : 0;
+  EXPECT_EQ(stored_twice, 0);
+  (*intake)->Stop();
+}
+
+}  // namespace
+}  // namespace om::cluster
