@@ -61,7 +61,8 @@ Result<NatsTestCluster> NatsTestCluster::Start(int size, const std::string& dir)
   }
   for (int i = 0; i < size; ++i) {
     const std::string name = NameOf(i);
-    const std::string config = dir + "/" + name + ".conf";
+    const std::string base = std::filesystem::path(dir) / name;
+    const std::string config = base + ".conf";
     std::ofstream out(config);
     out << "server_name: \"" << name << "\"\n"
         << "listen: \"127.0.0.1:" << cluster.servers_[i].client_port << "\"\n"
@@ -79,7 +80,7 @@ Result<NatsTestCluster> NatsTestCluster::Start(int size, const std::string& dir)
       out << "] }\n";
     }
     out.close();
-    const std::string log = dir + "/" + name + ".log";
+    const std::string log = base + ".log";
     pid_t pid = ::fork();
     if (pid == 0) {
       int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);

@@ -37,7 +37,7 @@ struct StreamIntake::Publisher {
               ? NatsError("the report stream did not acknowledge a report", pae->Err, pae->ErrCode)
               : Status::Unavailable("the report stream did not acknowledge a report");
     }
-    intake->Answer(KeyOf(msg), pa != nullptr && pa->Duplicate, std::move(error));
+    intake->Answer(KeyOf(msg), pa != nullptr && pa->Duplicate, error);
     natsMsg_Destroy(msg);
   }
 };
@@ -184,7 +184,7 @@ size_t StreamIntake::queue_depth() const {
   return in_flight_;
 }
 
-void StreamIntake::Answer(uint64_t key, bool duplicate, Status error) {
+void StreamIntake::Answer(uint64_t key, bool duplicate, const Status& error) {
   std::vector<std::shared_ptr<Batch>> finished;
   {
     MutexLock lock(mu_);

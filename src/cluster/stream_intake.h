@@ -61,7 +61,7 @@ class StreamIntake final : public store::ReportIntake {
 
   StreamIntake(ReportStream& stream, MetricsRegistry& metrics);
   // One report's answer: `error` is Ok for an acknowledgement.
-  void Answer(uint64_t token, bool duplicate, Status error);
+  void Answer(uint64_t key, bool duplicate, const Status& error);
   // Takes `count` unanswered reports off `batch` with `error`; runs `done` when none remain.
   void Settle(const std::shared_ptr<Batch>& batch, size_t count, const Status& error,
               bool duplicate) OM_REQUIRES(mu_);
