@@ -77,9 +77,9 @@ class StreamIntake final : public store::ReportIntake {
 
   mutable Mutex mu_;
   bool running_ OM_GUARDED_BY(mu_) = false;
-  uint64_t next_token_ OM_GUARDED_BY(mu_) = 1;
   size_t in_flight_ OM_GUARDED_BY(mu_) = 0;
-  // Each published report's token (its Om-Publish header) → its batch and publish time.
+  // Each published report, keyed by the address of its natsMsg (which libnats hands back to the
+  // acknowledgement handler) → its batch and publish time.
   struct Pending {
     std::shared_ptr<Batch> batch;
     int64_t published_ns;
