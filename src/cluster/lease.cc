@@ -3,24 +3,13 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/hash.h"
+
 namespace om::cluster {
 namespace {
 
-// FNV-1a, 64 bits, then a final mix (splitmix64's), so that keys differing in their last bytes
-// spread over the whole range.
-uint64_t Hash(std::string_view bytes) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ull;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebull;
-  h ^= h >> 31;
-  return h;
-}
+// Keys differing only in their last bytes ("n1/17", "n1/18") must spread over the whole range.
+uint64_t Hash(std::string_view bytes) { return SplitMix64Finalize(Fnv1a64(bytes)); }
 
 }  // namespace
 

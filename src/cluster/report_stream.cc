@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "base/hash.h"
 #include "base/log.h"
 #include "cluster/nats_internal.h"
 #include "cluster/partition.h"
@@ -39,17 +40,6 @@ using internal::NatsPtr;
 namespace {
 
 constexpr int64_t kNanosPerSecond = 1'000'000'000;
-
-// FNV-1a, 64 bits (Fowler, Noll, Vo): stable across processes and releases, which the message
-// id needs (absl's hash is seeded per process).
-uint64_t Fnv1a64(std::string_view bytes) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 }  // namespace
 

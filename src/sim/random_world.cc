@@ -6,6 +6,7 @@
 #include <numeric>
 #include <random>
 
+#include "base/hash.h"
 #include "base/json_writer.h"
 #include "base/time.h"
 
@@ -55,14 +56,7 @@ const std::vector<Category>& Categories() {
 // A small counter-based generator: the same (seed, keys) always give the same numbers, so the
 // hourly noise needs no table. (The demo's own mixer differs; sharing one would change either the
 // demo or every world whose figures docs/detection.md reports.)
-uint64_t Mix(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebull;
-  x ^= x >> 31;
-  return x;
-}
+uint64_t Mix(uint64_t x) { return SplitMix64Finalize(x); }
 double UnitOf(uint64_t x) { return static_cast<double>(Mix(x) >> 11) * 0x1.0p-53; }
 
 class Draw {
