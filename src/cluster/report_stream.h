@@ -96,6 +96,7 @@ class ReportStream {
 
  private:
   friend class StreamIntake;
+  friend class JetStreamKv;
   struct Connection;
   ReportStream(const ClusterOptions& options, std::unique_ptr<Connection> connection);
 

@@ -15,6 +15,8 @@
 #include <gtest/gtest.h>
 
 #include "base/metrics.h"
+#include "cluster/jetstream_kv.h"
+#include "cluster/lease.h"
 #include "cluster/nats_test_cluster.h"
 #include "cluster/report_stream.h"
 #include "cluster/stream_intake.h"
@@ -261,6 +263,70 @@ TEST(StreamClusterTest, ThreeServersKeepEveryAcknowledgedReportWhenTheLeaderIsKi
   for (const auto& [id, times] : stored) stored_twice += times > 1 ? 1 : 0;
   EXPECT_EQ(stored_twice, 0);
   (*intake)->Stop();
+}
+
+TEST(StreamClusterTest, LeasesOnTheReplicatedBucketMoveOnlyWhenTheHolderStops) {
+  testing::TempDir dir;
+  Result<NatsTestCluster> cluster = NatsTestCluster::Start(3, dir.str());
+  ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+  auto stream = ReportStream::Connect(OptionsFor(*cluster, 3));
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  // The bucket needs the JetStream meta leader, elected a few seconds after the servers start.
+  Result<std::unique_ptr<JetStreamKv>> kv = Status::Unavailable("not tried");
+  for (int attempt = 0; attempt < 80 && !kv.ok(); ++attempt) {
+    kv = JetStreamKv::Open(**stream, "om_leases");
+    if (!kv.ok()) std::this_thread::sleep_for(milliseconds(250));
+  }
+  ASSERT_TRUE(kv.ok()) << kv.status().ToString();
+
+  // Compare-and-set as leases need it.
+  Result<uint64_t> created = (*kv)->Create("probe", "a");
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ((*kv)->Create("probe", "b").status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ((*kv)->Update("probe", "b", *created + 100).status().code(),
+            StatusCode::kAlreadyExists);
+  Result<uint64_t> updated = (*kv)->Update("probe", "b", *created);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_GT(*updated, *created);
+  EXPECT_EQ((*kv)->Get("probe")->value, "b");
+  EXPECT_EQ((*kv)->Get("absent").status().code(), StatusCode::kNotFound);
+
+  // n1 holds partition 5 and renews every 300 ms for 3 s; n2 never gets it.
+  const milliseconds ttl(1500);
+  Lease n1(**kv, SystemClock::Instance(), "partition.5", "n1", ttl);
+  Lease n2(**kv, SystemClock::Instance(), "partition.5", "n2", ttl);
+  Result<bool> first = n1.TryAcquireOrRenew();
+  ASSERT_TRUE(first.ok() && *first) << first.status().ToString();
+  for (int i = 0; i < 10; ++i) {
+    std::this_thread::sleep_for(milliseconds(300));
+    Result<bool> renewed = n1.TryAcquireOrRenew();
+    ASSERT_TRUE(renewed.ok() && *renewed) << "renewal " << i;
+    Result<bool> contended = n2.TryAcquireOrRenew();
+    ASSERT_TRUE(contended.ok()) << contended.status().ToString();
+    ASSERT_FALSE(*contended) << "taken from a holder that renews, at " << i;
+  }
+  // n1 stops (as if SIGSTOPped) and one server of the three is killed: n2 takes the lease after
+  // a ttl without renewal, on the two servers left.
+  const uint64_t old_token = n1.token();
+  cluster->Kill(0);
+  const auto stopped = std::chrono::steady_clock::now();
+  bool taken = false;
+  while (!taken && std::chrono::steady_clock::now() - stopped < seconds(20)) {
+    Result<bool> tried = n2.TryAcquireOrRenew();
+    taken = tried.ok() && *tried;
+    if (!taken) std::this_thread::sleep_for(milliseconds(100));
+  }
+  const auto waited =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - stopped);
+  ASSERT_TRUE(taken) << "n2 did not take the lease within 20 s";
+  EXPECT_GE(waited, ttl) << "taken before a whole ttl without renewal";
+  EXPECT_GT(n2.token(), old_token);
+  std::printf("lease taken over %lld ms after its holder stopped (ttl %lld ms)\n",
+              static_cast<long long>(waited.count()), static_cast<long long>(ttl.count()));
+  // n1 wakes up: not the holder any more.
+  EXPECT_FALSE(n1.held());
+  Result<bool> woke = n1.TryAcquireOrRenew();
+  EXPECT_TRUE(woke.ok() && !*woke);
 }
 
 }  // namespace
