@@ -56,7 +56,7 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $(SOURCES)
 
-# clang-tidy with .clang-tidy over the non-test sources and our headers (about 8 minutes on
+# clang-tidy with .clang-tidy over the non-test sources and our headers (about 10 minutes on
 # 2 cores); any finding fails it. CI runs it (docs/architecture.md, "Static analysis").
 tidy: deps
 	@cmake --preset asan >/dev/null
