@@ -1,9 +1,9 @@
 // What acknowledged intake onto the report stream costs: reports/s that StreamIntake gets
 // acknowledged by real nats-server processes on 127.0.0.1 (one server with 1 replica, three with
-// 3), in batches of 100 with up to 20,000 reports awaiting acknowledgement. Each iteration
-// submits 20,000 reports never seen before and waits until every batch is answered. Compare with
-// the embedded store's BM_StoreWrite-like figures in docs/performance.md; the servers share the
-// machine's two cores with the benchmark.
+// 3), in batches of 100 reports of 500 services, sent as one message per report or as messages of
+// up to 100 reports of one partition, with up to 20,000 reports awaiting acknowledgement. Each
+// iteration submits 20,000 reports never seen before and waits until every batch is answered. The
+// servers share the machine's two cores with the benchmark.
 
 #include <atomic>
 #include <condition_variable>
@@ -34,9 +34,9 @@ struct Running {
   std::unique_ptr<StreamIntake> intake;
 };
 
-Running* Start(int replicas, benchmark::State& state) {
-  static std::map<int, std::unique_ptr<Running>> running;
-  std::unique_ptr<Running>& r = running[replicas];
+Running* Start(int replicas, size_t per_message, benchmark::State& state) {
+  static std::map<std::pair<int, size_t>, std::unique_ptr<Running>> running;
+  std::unique_ptr<Running>& r = running[{replicas, per_message}];
   if (r) return r.get();
   r = std::make_unique<Running>();
   Result<NatsTestCluster> cluster = NatsTestCluster::Start(replicas, r->dir.str());
@@ -49,6 +49,7 @@ Running* Start(int replicas, benchmark::State& state) {
   options.servers = r->cluster->urls();
   options.replicas = replicas;
   options.max_in_flight = kReportsPerIteration;
+  options.reports_per_message = per_message;
   options.connect_timeout = std::chrono::milliseconds(30000);
   Result<std::unique_ptr<ReportStream>> stream = ReportStream::Connect(options);
   Status ensured = stream.ok() ? (*stream)->EnsureStream() : stream.status();
@@ -69,7 +70,8 @@ Running* Start(int replicas, benchmark::State& state) {
 
 void BM_StreamIntake(benchmark::State& state) {
   const int replicas = static_cast<int>(state.range(0));
-  Running* r = Start(replicas, state);
+  const auto per_message = static_cast<size_t>(state.range(1));
+  Running* r = Start(replicas, per_message, state);
   if (r == nullptr) return;
   static std::atomic<uint64_t> next_report{0};
   std::mutex mu;
@@ -107,9 +109,8 @@ void BM_StreamIntake(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kReportsPerIteration));
 }
 BENCHMARK(BM_StreamIntake)
-    ->Arg(1)
-    ->Arg(3)
-    ->ArgName("replicas")
+    ->ArgsProduct({{1, 3}, {1, 100}})
+    ->ArgNames({"replicas", "per_message"})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -33,6 +33,9 @@ using NatsPtr = std::unique_ptr<T, NatsDeleter>;
 Status NatsError(std::string_view what, natsStatus status,
                  jsErrCode code = static_cast<jsErrCode>(0));
 
+// The header that says how many reports a stream message carries (absent: one).
+inline constexpr char kReportsHeader[] = "Om-Reports";
+
 }  // namespace internal
 
 // The connection a ReportStream holds; StreamIntake publishes on it with its own JetStream

@@ -18,20 +18,26 @@ namespace {
 
 constexpr char kNatsServer[] = "/usr/sbin/nats-server";  // where Debian installs it
 
-// A port the kernel had free a moment ago (bind to 0, read it, close).
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
+// `count` distinct ports the kernel had free a moment ago: each bound to port 0 and read, all
+// held until every one is chosen (so no two are the same), then closed.
+std::vector<int> FreePorts(int count) {
+  std::vector<int> fds, ports;
+  for (int i = 0; i < count; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    int port = 0;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      port = ntohs(addr.sin_port);
+    }
+    fds.push_back(fd);
+    ports.push_back(port);
   }
-  ::close(fd);
-  return port;
+  for (int fd : fds) ::close(fd);
+  return ports;
 }
 
 bool Accepts(int port) {
@@ -54,10 +60,11 @@ Result<NatsTestCluster> NatsTestCluster::Start(int size, const std::string& dir)
   }
   std::filesystem::create_directories(dir);
   NatsTestCluster cluster;
+  const std::vector<int> ports = FreePorts(2 * size);
   std::vector<int> route_ports;
-  for (int i = 0; i < size; ++i) {
-    cluster.servers_.push_back({-1, FreePort()});
-    route_ports.push_back(FreePort());
+  for (size_t i = 0; i < ports.size(); i += 2) {
+    cluster.servers_.push_back({-1, ports[i]});
+    route_ports.push_back(ports[i + 1]);
   }
   for (int i = 0; i < size; ++i) {
     const std::string name = NameOf(i);

@@ -1,5 +1,6 @@
 #include "cluster/report_stream.h"
 
+#include <cstdlib>
 #include <thread>
 
 #include "base/hash.h"
@@ -34,6 +35,7 @@ Status NatsError(std::string_view what, natsStatus status, jsErrCode code) {
 
 }  // namespace internal
 
+using internal::kReportsHeader;
 using internal::NatsError;
 using internal::NatsPtr;
 
@@ -42,6 +44,55 @@ namespace {
 constexpr int64_t kNanosPerSecond = 1'000'000'000;
 
 }  // namespace
+
+StreamMessage EncodeMessage(const store::Report* const* reports, size_t count) {
+  StreamMessage message;
+  message.reports = static_cast<uint32_t>(count);
+  if (count == 1) {
+    store::EncodeReport(*reports[0], message.body);
+    message.id = ReportStream::MessageId(*reports[0]);
+    return message;
+  }
+  std::string payload, ids;
+  for (size_t i = 0; i < count; ++i) {
+    payload.clear();
+    store::EncodeReport(*reports[i], payload);
+    const auto size = static_cast<uint32_t>(payload.size());
+    for (int shift = 0; shift < 32; shift += 8) {
+      message.body.push_back(static_cast<char>((size >> shift) & 0xff));
+    }
+    message.body += payload;
+    ids += ReportStream::MessageId(*reports[i]);
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(Fnv1a64(ids)));
+  message.id = hex;
+  return message;
+}
+
+Result<std::vector<store::Report>> DecodeMessage(std::string_view body, uint32_t count) {
+  std::vector<store::Report> reports;
+  if (count <= 1) {
+    OM_ASSIGN_OR_RETURN(store::Report report, store::DecodeReport(body));
+    reports.push_back(std::move(report));
+    return reports;
+  }
+  reports.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    if (body.size() < 4) {
+      return Status::Corruption("message ends inside report " + std::to_string(i));
+    }
+    uint32_t size = 0;
+    for (int b = 0; b < 4; ++b) size |= uint32_t{static_cast<unsigned char>(body[b])} << (8 * b);
+    body.remove_prefix(4);
+    if (body.size() < size) return Status::Corruption("report " + std::to_string(i) + " is cut");
+    OM_ASSIGN_OR_RETURN(store::Report report, store::DecodeReport(body.substr(0, size)));
+    reports.push_back(std::move(report));
+    body.remove_prefix(size);
+  }
+  if (!body.empty()) return Status::Corruption("bytes after the last report");
+  return reports;
+}
 
 std::string ReportStream::MessageId(const store::Report& report) {
   store::Report keyed = report;
@@ -224,18 +275,28 @@ Status ReportStream::ReadFrom(uint64_t from, const std::function<void(StreamRepo
     if (s != NATS_OK) return NatsError("stream message metadata", s);
     NatsPtr<jsMsgMetaData> meta(raw_meta);
     sequence = meta->Sequence.Stream;
-    Result<store::Report> report = store::DecodeReport(std::string_view(
-        natsMsg_GetData(msg.get()), static_cast<size_t>(natsMsg_GetDataLength(msg.get()))));
-    if (!report.ok()) {
+    const char* count_text = nullptr;
+    uint32_t count = 1;
+    if (natsMsgHeader_Get(msg.get(), kReportsHeader, &count_text) == NATS_OK &&
+        count_text != nullptr) {
+      count = static_cast<uint32_t>(std::strtoul(count_text, nullptr, 10));
+    }
+    Result<std::vector<store::Report>> reports =
+        DecodeMessage(std::string_view(natsMsg_GetData(msg.get()),
+                                       static_cast<size_t>(natsMsg_GetDataLength(msg.get()))),
+                      count);
+    if (!reports.ok()) {
       return Status::Corruption("stream " + options_.stream + " sequence " +
-                                std::to_string(sequence) + ": " + report.status().message());
+                                std::to_string(sequence) + ": " + reports.status().message());
     }
     const char* id = nullptr;
-    StreamReport stored{sequence, "", std::move(*report)};
+    std::string message_id;
     if (natsMsgHeader_Get(msg.get(), "Nats-Msg-Id", &id) == NATS_OK && id != nullptr) {
-      stored.message_id = id;
+      message_id = id;
     }
-    fn(std::move(stored));
+    for (uint32_t i = 0; i < reports->size(); ++i) {
+      fn(StreamReport{sequence, i, message_id, std::move((*reports)[i])});
+    }
   }
   return Status::Ok();
 }

@@ -2,12 +2,13 @@
 // ReportStream: this node's connection to the NATS JetStream cluster and the replicated stream
 // of reports that cluster mode keeps instead of a local report log (docs/cluster.md).
 //
-// The stream holds one message per accepted report, on the subject of its service's partition
-// (partition.h), its body the report log's record payload (store::EncodeReport, docs/formats/
-// report-log.md), its Nats-Msg-Id a digest of the report's content, so that a publish retried
-// within the duplicate window (by us or by the client) is stored once. File storage, limits
-// retention for `retention`, `replicas` copies: a report the stream acknowledged is on a quorum
-// of servers' disks.
+// The stream holds messages of up to `reports_per_message` reports of one batch and one
+// partition, on the subject of that partition (partition.h); a report is the report log's record
+// payload (store::EncodeReport, docs/formats/report-log.md; the framing is EncodeMessage's). A
+// message's Nats-Msg-Id is a digest of its reports' content, so that a publish retried within
+// the duplicate window (by us, or by the client with the same batch) is stored once. File storage,
+// limits retention for `retention`, `replicas` copies: a report the stream acknowledged is on a
+// quorum of servers' disks.
 //
 // libnats (nats.c) stays inside this module's .cc files.
 //
@@ -44,6 +45,10 @@ struct ClusterOptions {
   std::chrono::milliseconds publish_timeout{5000};
   // Reports published and not yet acknowledged, at most; past it TrySubmit answers 429.
   size_t max_in_flight = 65536;
+  // Reports of one batch and one partition carried by one stream message, at most (1: a message
+  // per report). 100 acknowledged 2.5 times as many reports/s as 1 with three replicas
+  // (docs/performance.md, "Cluster intake onto the report stream").
+  size_t reports_per_message = 100;
   // How long to try to reach the cluster at start.
   std::chrono::milliseconds connect_timeout{10000};
 };
@@ -57,12 +62,27 @@ struct StreamState {
   int replicas = 0;
 };
 
-// One stored report with its place in the stream.
+// One stored report with its place in the stream: the message's sequence, and the report's
+// index among the message's reports.
 struct StreamReport {
   uint64_t sequence = 0;
+  uint32_t index = 0;
   std::string message_id;
   store::Report report;
 };
+
+// One stream message: its body and its Nats-Msg-Id. One report: the body is the report's record
+// payload. Several (header `Om-Reports: <n>`): each payload preceded by its length (u32, little
+// endian). The id digests every report but their receive times.
+struct StreamMessage {
+  std::string body;
+  std::string id;
+  uint32_t reports = 0;
+};
+StreamMessage EncodeMessage(const store::Report* const* reports, size_t count);
+// The reports of a message body; `count` from its Om-Reports header (1 when absent).
+// kCorruption when the body does not hold `count` valid payloads.
+Result<std::vector<store::Report>> DecodeMessage(std::string_view body, uint32_t count);
 
 class ReportStream {
  public:

@@ -1,6 +1,8 @@
 #include "cluster/stream_intake.h"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 
 #include "base/log.h"
 #include "cluster/nats_internal.h"
@@ -100,7 +102,9 @@ void StreamIntake::Stop() {
       OM_LOG(kWarning) << "report stream: " << pending_.size()
                        << " reports unanswered at stop; their batches fail";
       const Status stopped = Status::Unavailable("stopped before the report stream answered");
-      for (auto& [key, pending] : pending_) Settle(pending.batch, 1, stopped, false);
+      for (auto& [key, pending] : pending_) {
+        Settle(pending.batch, pending.reports, stopped, false);
+      }
       pending_.clear();
     }
     finished.swap(finished_);
@@ -127,54 +131,69 @@ Status StreamIntake::TrySubmit(std::vector<store::Report>&& reports, DoneCallbac
     batch->done(Status::Ok(), {});
     return Status::Ok();
   }
-  std::string payload;
-  for (size_t i = 0; i < reports.size(); ++i) {
-    const store::Report& report = reports[i];
-    payload.clear();
-    store::EncodeReport(report, payload);
-    const std::string subject = ReportSubject(PartitionOf(report.service, options.partitions));
-    const std::string message_id = ReportStream::MessageId(report);
-    natsMsg* msg = nullptr;
-    natsStatus s = natsMsg_Create(&msg, subject.c_str(), nullptr, payload.data(),
-                                  static_cast<int>(payload.size()));
-    Status failed;
-    if (s != NATS_OK) {
-      failed = NatsError("report stream message", s);
-    } else {
-      jsPubOptions pub;
-      jsPubOptions_Init(&pub);
-      pub.MsgId = message_id.c_str();
-      pub.MaxWait = options.publish_timeout.count();
-      {
-        // Registered before publishing: the answer may come before js_PublishMsgAsync returns.
-        MutexLock lock(mu_);
-        pending_[KeyOf(msg)] = {batch, SteadyNanos()};
-      }
-      const uint64_t key = KeyOf(msg);
-      s = js_PublishMsgAsync(publisher_->js.get(), &msg, &pub);  // takes `msg` when it succeeds
-      if (s != NATS_OK) {
-        failed = NatsError("publish to the report stream", s);
-        MutexLock lock(mu_);
-        pending_.erase(key);
-      }
-    }
-    if (!failed.ok()) {
-      natsMsg_Destroy(msg);  // no-op when libnats took it
-      std::vector<std::shared_ptr<Batch>> finished;
-      {
-        MutexLock lock(mu_);
-        const size_t unpublished = reports.size() - i;
-        if (i == 0) {
-          // Nothing of it went out: refuse the batch at once, as the contract says.
-          in_flight_ -= unpublished;
-          return failed;
+  // Each partition's reports in their order, cut into messages of at most reports_per_message.
+  std::map<uint32_t, std::vector<const store::Report*>> by_partition;
+  for (const store::Report& report : reports) {
+    by_partition[PartitionOf(report.service, options.partitions)].push_back(&report);
+  }
+  const size_t per_message = std::max<size_t>(1, options.reports_per_message);
+  size_t published = 0;
+  for (const auto& [partition, group] : by_partition) {
+    const std::string subject = ReportSubject(partition);
+    for (size_t start = 0; start < group.size(); start += per_message) {
+      const size_t count = std::min(per_message, group.size() - start);
+      const StreamMessage message = EncodeMessage(group.data() + start, count);
+      Status failed = Publish(subject, message, batch);
+      if (!failed.ok()) {
+        std::vector<std::shared_ptr<Batch>> finished;
+        {
+          MutexLock lock(mu_);
+          const size_t unpublished = reports.size() - published;
+          if (published == 0) {
+            // Nothing of it went out: refuse the batch at once, as the contract says.
+            in_flight_ -= unpublished;
+            return failed;
+          }
+          Settle(batch, unpublished, failed, false);
+          finished.swap(finished_);
         }
-        Settle(batch, unpublished, failed, false);
-        finished.swap(finished_);
+        Finish(finished);
+        return Status::Ok();
       }
-      Finish(finished);
-      return Status::Ok();
+      published += count;
     }
+  }
+  return Status::Ok();
+}
+
+Status StreamIntake::Publish(const std::string& subject, const StreamMessage& message,
+                             const std::shared_ptr<Batch>& batch) {
+  natsMsg* msg = nullptr;
+  natsStatus s = natsMsg_Create(&msg, subject.c_str(), nullptr, message.body.data(),
+                                static_cast<int>(message.body.size()));
+  if (s != NATS_OK) return NatsError("report stream message", s);
+  NatsPtr<natsMsg> owned(msg);
+  if (message.reports > 1) {
+    s = natsMsgHeader_Set(msg, internal::kReportsHeader, std::to_string(message.reports).c_str());
+    if (s != NATS_OK) return NatsError("report stream message header", s);
+  }
+  jsPubOptions pub;
+  jsPubOptions_Init(&pub);
+  pub.MsgId = message.id.c_str();
+  pub.MaxWait = stream_.options().publish_timeout.count();
+  const uint64_t key = KeyOf(msg);
+  {
+    // Registered before publishing: the answer may come before js_PublishMsgAsync returns.
+    MutexLock lock(mu_);
+    pending_[key] = {batch, SteadyNanos(), message.reports};
+  }
+  natsMsg* handed = owned.release();
+  s = js_PublishMsgAsync(publisher_->js.get(), &handed, &pub);  // takes the message on success
+  if (s != NATS_OK) {
+    natsMsg_Destroy(handed);
+    MutexLock lock(mu_);
+    pending_.erase(key);
+    return NatsError("publish to the report stream", s);
   }
   return Status::Ok();
 }
@@ -194,8 +213,9 @@ void StreamIntake::Answer(uint64_t key, bool duplicate, const Status& error) {
       ack_seconds_.Observe(static_cast<double>(SteadyNanos() - it->second.published_ns) / 1e9);
     }
     std::shared_ptr<Batch> batch = std::move(it->second.batch);
+    const size_t reports = it->second.reports;
     pending_.erase(it);
-    Settle(batch, 1, error, duplicate);
+    Settle(batch, reports, error, duplicate);
     finished.swap(finished_);
   }
   Finish(finished);

@@ -1,9 +1,10 @@
 #pragma once
 // StreamIntake: store::ReportIntake for cluster mode. A batch is durable when the report stream
 // (report_stream.h) has acknowledged every report of it, that is when a quorum of the NATS
-// servers has it on disk; only then does `done` answer Ok. Each report is one asynchronous
-// publish, with the report's content digest as its Nats-Msg-Id, so a client that retries a batch
-// after a 503 within the duplicate window does not store it twice.
+// servers has it on disk; only then does `done` answer Ok. The batch's reports are grouped by
+// partition, each partition's in their order, and published asynchronously as messages of at
+// most `reports_per_message` reports, with a digest of their content as the Nats-Msg-Id, so a
+// client that retries a batch after a 503 within the duplicate window does not store it twice.
 //
 // What `done` says: `accepted` counts reports the stream stored, `duplicates` those it recognised
 // as a repeat of a stored publish. Whether a report then counts (one per reporter, service and
@@ -60,7 +61,10 @@ class StreamIntake final : public store::ReportIntake {
   struct Publisher;  // the libnats JetStream context with our acknowledgement handler
 
   StreamIntake(ReportStream& stream, MetricsRegistry& metrics);
-  // One report's answer: `error` is Ok for an acknowledgement.
+  // Publishes one message of `batch`'s reports. An error when it could not be sent.
+  Status Publish(const std::string& subject, const StreamMessage& message,
+                 const std::shared_ptr<Batch>& batch);
+  // One message's answer: `error` is Ok for an acknowledgement.
   void Answer(uint64_t key, bool duplicate, const Status& error);
   // Takes `count` unanswered reports off `batch` with `error`; runs `done` when none remain.
   void Settle(const std::shared_ptr<Batch>& batch, size_t count, const Status& error,
@@ -78,11 +82,12 @@ class StreamIntake final : public store::ReportIntake {
   mutable Mutex mu_;
   bool running_ OM_GUARDED_BY(mu_) = false;
   size_t in_flight_ OM_GUARDED_BY(mu_) = 0;
-  // Each published report, keyed by the address of its natsMsg (which libnats hands back to the
-  // acknowledgement handler) → its batch and publish time.
+  // Each published message, keyed by the address of its natsMsg (which libnats hands back to the
+  // acknowledgement handler) → its batch, publish time and number of reports.
   struct Pending {
     std::shared_ptr<Batch> batch;
     int64_t published_ns;
+    size_t reports;  // carried by the message
   };
   std::unordered_map<uint64_t, Pending> pending_ OM_GUARDED_BY(mu_);
   // Batches whose `done` is due, collected under the lock and run outside it.
