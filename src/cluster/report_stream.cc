@@ -1,6 +1,7 @@
 #include "cluster/report_stream.h"
 
 #include <cstdlib>
+#include <functional>
 #include <thread>
 
 #include "base/hash.h"
@@ -43,6 +44,28 @@ namespace {
 
 constexpr int64_t kNanosPerSecond = 1'000'000'000;
 
+// A message id: the 64-bit digest as 16 hex digits.
+std::string IdOf(uint64_t digest) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(digest));
+  return hex;
+}
+
+// Runs `attempt` until it succeeds, fails in a way a retry cannot mend, or `deadline` passes
+// (then with its last error). Worth retrying: kUnavailable (no server, no leader yet, a time-out)
+// and kIoError (a new cluster's "no suitable peers" until every server has joined).
+Status RetryTransient(std::chrono::steady_clock::time_point deadline,
+                      const std::function<Status()>& attempt) {
+  for (;;) {
+    Status status = attempt();
+    if (status.ok()) return status;
+    const bool transient =
+        status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kIoError;
+    if (!transient || std::chrono::steady_clock::now() >= deadline) return status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
 }  // namespace
 
 StreamMessage EncodeMessage(const store::Report* const* reports, size_t count) {
@@ -64,9 +87,7 @@ StreamMessage EncodeMessage(const store::Report* const* reports, size_t count) {
     message.body += payload;
     ids += ReportStream::MessageId(*reports[i]);
   }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(Fnv1a64(ids)));
-  message.id = hex;
+  message.id = IdOf(Fnv1a64(ids));
   return message;
 }
 
@@ -100,9 +121,7 @@ std::string ReportStream::MessageId(const store::Report& report) {
   keyed.duplicate = false;
   std::string payload;
   store::EncodeReport(keyed, payload);
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(Fnv1a64(payload)));
-  return hex;
+  return IdOf(Fnv1a64(payload));
 }
 
 Result<std::unique_ptr<ReportStream>> ReportStream::Connect(const ClusterOptions& options) {
@@ -127,20 +146,17 @@ Result<std::unique_ptr<ReportStream>> ReportStream::Connect(const ClusterOptions
   if (s == NATS_OK) s = natsOptions_SetTimeout(opts.get(), 2000);
   if (s != NATS_OK) return NatsError("nats options", s);
 
-  const auto deadline = std::chrono::steady_clock::now() + options.connect_timeout;
-  natsConnection* raw_nc = nullptr;
-  for (;;) {
-    s = natsConnection_Connect(&raw_nc, opts.get());
-    if (s == NATS_OK || std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  if (s != NATS_OK) {
-    std::string names;
-    for (const std::string& url : options.servers) names += (names.empty() ? "" : ", ") + url;
-    return NatsError("connect to " + names, s);
-  }
+  std::string names;
+  for (const std::string& url : options.servers) names += (names.empty() ? "" : ", ") + url;
   auto connection = std::make_unique<Connection>();
-  connection->nc.reset(raw_nc);
+  OM_RETURN_IF_ERROR(
+      RetryTransient(std::chrono::steady_clock::now() + options.connect_timeout, [&]() -> Status {
+        natsConnection* raw_nc = nullptr;
+        natsStatus connected = natsConnection_Connect(&raw_nc, opts.get());
+        if (connected != NATS_OK) return NatsError("connect to " + names, connected);
+        connection->nc.reset(raw_nc);
+        return Status::Ok();
+      }));
   jsOptions js_opts;
   jsOptions_Init(&js_opts);
   js_opts.Wait = options.publish_timeout.count();
@@ -157,59 +173,50 @@ ReportStream::ReportStream(const ClusterOptions& options, std::unique_ptr<Connec
 ReportStream::~ReportStream() = default;
 
 Status ReportStream::EnsureStream() {
-  jsCtx* js = connection_->js.get();
-  const std::string subjects(kReportSubjects);
   // A new cluster elects its JetStream meta leader a few seconds after its servers start: ask
   // again until the connect timeout rather than fail a node that started with the cluster.
-  const auto deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
-  for (;;) {
-    jsStreamInfo* raw_info = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    natsStatus s = js_GetStreamInfo(&raw_info, js, options_.stream.c_str(), nullptr, &code);
-    NatsPtr<jsStreamInfo> info(raw_info);
-    Status status;
-    if (s == NATS_OK) {
-      const jsStreamConfig& cfg = *info->Config;
-      bool same_subjects = cfg.SubjectsLen == 1 && subjects == cfg.Subjects[0];
-      if (!same_subjects || cfg.Replicas != options_.replicas) {
-        return Status::InvalidArgument(
-            "stream " + options_.stream + " exists with " + std::to_string(cfg.Replicas) +
-            " replicas and subjects " + (cfg.SubjectsLen > 0 ? cfg.Subjects[0] : "(none)") +
-            "; this node wants " + std::to_string(options_.replicas) + " and " + subjects);
-      }
-      return Status::Ok();
+  return RetryTransient(std::chrono::steady_clock::now() + options_.connect_timeout,
+                        [this] { return CreateOrCheckStream(); });
+}
+
+Status ReportStream::CreateOrCheckStream() {
+  jsCtx* js = connection_->js.get();
+  const std::string subjects(kReportSubjects);
+  jsStreamInfo* raw_info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetStreamInfo(&raw_info, js, options_.stream.c_str(), nullptr, &code);
+  NatsPtr<jsStreamInfo> info(raw_info);
+  if (s == NATS_OK) {
+    const jsStreamConfig& cfg = *info->Config;
+    bool same_subjects = cfg.SubjectsLen == 1 && subjects == cfg.Subjects[0];
+    if (!same_subjects || cfg.Replicas != options_.replicas) {
+      return Status::InvalidArgument(
+          "stream " + options_.stream + " exists with " + std::to_string(cfg.Replicas) +
+          " replicas and subjects " + (cfg.SubjectsLen > 0 ? cfg.Subjects[0] : "(none)") +
+          "; this node wants " + std::to_string(options_.replicas) + " and " + subjects);
     }
-    if (s == NATS_NOT_FOUND) {
-      jsStreamConfig cfg;
-      jsStreamConfig_Init(&cfg);
-      cfg.Name = options_.stream.c_str();
-      const char* subject_list[] = {subjects.c_str()};
-      cfg.Subjects = subject_list;
-      cfg.SubjectsLen = 1;
-      cfg.Storage = js_FileStorage;
-      cfg.Retention = js_LimitsPolicy;
-      cfg.Replicas = options_.replicas;
-      cfg.MaxAge = std::chrono::duration_cast<std::chrono::seconds>(options_.retention).count() *
-                   kNanosPerSecond;
-      cfg.Duplicates = options_.duplicate_window.count() * kNanosPerSecond;
-      jsStreamInfo* created = nullptr;
-      s = js_AddStream(&created, js, &cfg, nullptr, &code);
-      NatsPtr<jsStreamInfo> created_info(created);
-      if (s == NATS_OK) {
-        OM_LOG(kInfo) << "created stream " << options_.stream << " (" << options_.replicas
-                      << " replicas, " << subjects << ")";
-        return Status::Ok();
-      }
-      status = NatsError("create stream " + options_.stream, s, code);
-    } else {
-      status = NatsError("stream " + options_.stream, s, code);
-    }
-    if (status.code() != StatusCode::kUnavailable && status.code() != StatusCode::kIoError) {
-      return status;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) return status;
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    return Status::Ok();
   }
+  if (s != NATS_NOT_FOUND) return NatsError("stream " + options_.stream, s, code);
+  jsStreamConfig cfg;
+  jsStreamConfig_Init(&cfg);
+  cfg.Name = options_.stream.c_str();
+  const char* subject_list[] = {subjects.c_str()};
+  cfg.Subjects = subject_list;
+  cfg.SubjectsLen = 1;
+  cfg.Storage = js_FileStorage;
+  cfg.Retention = js_LimitsPolicy;
+  cfg.Replicas = options_.replicas;
+  cfg.MaxAge = std::chrono::duration_cast<std::chrono::seconds>(options_.retention).count() *
+               kNanosPerSecond;
+  cfg.Duplicates = options_.duplicate_window.count() * kNanosPerSecond;
+  jsStreamInfo* created = nullptr;
+  s = js_AddStream(&created, js, &cfg, nullptr, &code);
+  NatsPtr<jsStreamInfo> created_info(created);
+  if (s != NATS_OK) return NatsError("create stream " + options_.stream, s, code);
+  OM_LOG(kInfo) << "created stream " << options_.stream << " (" << options_.replicas
+                << " replicas, " << subjects << ")";
+  return Status::Ok();
 }
 
 Result<StreamState> ReportStream::State() const {
@@ -243,24 +250,20 @@ Status ReportStream::ReadFrom(uint64_t from, const std::function<void(StreamRepo
   const std::string subjects(kReportSubjects);
   // Creating the consumer asks the stream's leader; just after a leader change that can time
   // out. Ask again until the connect timeout.
-  const auto deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
   NatsPtr<natsSubscription> sub;
+  OM_RETURN_IF_ERROR(
+      RetryTransient(std::chrono::steady_clock::now() + options_.connect_timeout, [&]() -> Status {
+        natsSubscription* raw_sub = nullptr;
+        jsErrCode code = static_cast<jsErrCode>(0);
+        natsStatus subscribed = js_SubscribeSync(&raw_sub, connection_->js.get(), subjects.c_str(),
+                                                 nullptr, &sub_opts, &code);
+        if (subscribed != NATS_OK) {
+          return NatsError("follow stream " + options_.stream, subscribed, code);
+        }
+        sub.reset(raw_sub);
+        return Status::Ok();
+      }));
   natsStatus s = NATS_OK;
-  for (;;) {
-    natsSubscription* raw_sub = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    s = js_SubscribeSync(&raw_sub, connection_->js.get(), subjects.c_str(), nullptr, &sub_opts,
-                         &code);
-    if (s == NATS_OK) {
-      sub.reset(raw_sub);
-      break;
-    }
-    Status failed = NatsError("follow stream " + options_.stream, s, code);
-    if (failed.code() != StatusCode::kUnavailable || std::chrono::steady_clock::now() >= deadline) {
-      return failed;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
   uint64_t sequence = 0;
   while (sequence < state.last_sequence) {
     natsMsg* raw_msg = nullptr;

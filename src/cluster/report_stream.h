@@ -119,6 +119,8 @@ class ReportStream {
   friend class JetStreamKv;
   struct Connection;
   ReportStream(const ClusterOptions& options, std::unique_ptr<Connection> connection);
+  // One attempt of EnsureStream.
+  Status CreateOrCheckStream();
 
   const ClusterOptions options_;
   const std::unique_ptr<Connection> connection_;

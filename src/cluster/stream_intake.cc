@@ -15,12 +15,6 @@ using internal::NatsPtr;
 
 namespace {
 
-int64_t SteadyNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 uint64_t KeyOf(const natsMsg* msg) { return reinterpret_cast<uintptr_t>(msg); }
 
 }  // namespace
@@ -36,8 +30,9 @@ struct StreamIntake::Publisher {
     if (pa == nullptr) {
       error =
           pae != nullptr
-              ? NatsError("the report stream did not acknowledge a report", pae->Err, pae->ErrCode)
-              : Status::Unavailable("the report stream did not acknowledge a report");
+              ? NatsError("the report stream did not acknowledge a message of reports", pae->Err,
+                          pae->ErrCode)
+              : Status::Unavailable("the report stream did not acknowledge a message of reports");
     }
     intake->Answer(KeyOf(msg), pa != nullptr && pa->Duplicate, error);
     natsMsg_Destroy(msg);
@@ -71,10 +66,10 @@ StreamIntake::StreamIntake(ReportStream& stream, MetricsRegistry& metrics)
       failed_total_(
           metrics.GetCounter("om_cluster_reports_publish_failed_total",
                              "Reports the report stream refused or did not acknowledge in time.")),
-      ack_seconds_(
-          metrics.GetHistogram("om_cluster_publish_ack_seconds",
-                               "Time from publishing a report to the stream's acknowledgement.",
-                               {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5})) {}
+      ack_seconds_(metrics.GetHistogram(
+          "om_cluster_publish_ack_seconds",
+          "Time from publishing a message of reports to the stream's acknowledgement.",
+          {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5})) {}
 
 StreamIntake::~StreamIntake() { Stop(); }
 
@@ -100,7 +95,7 @@ void StreamIntake::Stop() {
     MutexLock lock(mu_);
     if (s != NATS_OK && !pending_.empty()) {
       OM_LOG(kWarning) << "report stream: " << pending_.size()
-                       << " reports unanswered at stop; their batches fail";
+                       << " messages unanswered at stop; their batches fail";
       const Status stopped = Status::Unavailable("stopped before the report stream answered");
       for (auto& [key, pending] : pending_) {
         Settle(pending.batch, pending.reports, stopped, false);
@@ -185,7 +180,7 @@ Status StreamIntake::Publish(const std::string& subject, const StreamMessage& me
   {
     // Registered before publishing: the answer may come before js_PublishMsgAsync returns.
     MutexLock lock(mu_);
-    pending_[key] = {batch, SteadyNanos(), message.reports};
+    pending_[key] = {batch, std::chrono::steady_clock::now(), message.reports};
   }
   natsMsg* handed = owned.release();
   s = js_PublishMsgAsync(publisher_->js.get(), &handed, &pub);  // takes the message on success
@@ -210,7 +205,9 @@ void StreamIntake::Answer(uint64_t key, bool duplicate, const Status& error) {
     auto it = pending_.find(key);
     if (it == pending_.end()) return;  // settled at Stop
     if (error.ok()) {
-      ack_seconds_.Observe(static_cast<double>(SteadyNanos() - it->second.published_ns) / 1e9);
+      ack_seconds_.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second.published_at)
+              .count());
     }
     std::shared_ptr<Batch> batch = std::move(it->second.batch);
     const size_t reports = it->second.reports;

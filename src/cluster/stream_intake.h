@@ -18,6 +18,7 @@
 //
 // Thread-safety: as store::ReportIntake. `done` runs on a libnats thread.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -86,7 +87,7 @@ class StreamIntake final : public store::ReportIntake {
   // acknowledgement handler) → its batch, publish time and number of reports.
   struct Pending {
     std::shared_ptr<Batch> batch;
-    int64_t published_ns;
+    std::chrono::steady_clock::time_point published_at;
     size_t reports;  // carried by the message
   };
   std::unordered_map<uint64_t, Pending> pending_ OM_GUARDED_BY(mu_);
