@@ -197,6 +197,15 @@ Env* Env::Default() {
   return kPosixEnv;
 }
 
+Result<std::unique_ptr<FileLock>> LockDataDir(Env& env, const std::string& dir) {
+  OM_RETURN_IF_ERROR(env.CreateDirs(dir));
+  Result<std::unique_ptr<FileLock>> lock = env.LockFile(dir + "/LOCK");
+  if (!lock.ok() && lock.status().code() == StatusCode::kUnavailable) {
+    return Status::Unavailable("data dir " + dir + " is in use by another outagemap process");
+  }
+  return lock;
+}
+
 Status WriteFileAtomically(Env& env, const std::string& path, std::string_view data) {
   std::string tmp = path + ".tmp";
   {

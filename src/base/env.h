@@ -112,4 +112,10 @@ class EnvWrapper : public Env {
 // file beside it, fdatasync, rename over `path`, fsync of the directory.
 Status WriteFileAtomically(Env& env, const std::string& path, std::string_view data);
 
+// Creates the data directory `dir` if needed and takes its <dir>/LOCK, held until the returned
+// lock is destroyed: one process per data dir, since a second writer would interleave its
+// records with ours. kUnavailable ("data dir ... is in use by another outagemap process") when
+// another process holds it.
+Result<std::unique_ptr<FileLock>> LockDataDir(Env& env, const std::string& dir);
+
 }  // namespace om

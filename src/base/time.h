@@ -18,6 +18,11 @@ using Duration = std::chrono::milliseconds;
 constexpr int64_t kMillisPerMinute = 60'000;
 constexpr int64_t kMillisPerHour = 60 * kMillisPerMinute;
 constexpr int64_t kMillisPerDay = 24 * kMillisPerHour;
+constexpr int64_t kMinutesPerDay = 24 * 60;
+
+// a / b rounded towards negative infinity (minutes before the epoch fall in the bucket below).
+// REQUIRES: b > 0.
+constexpr int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 inline int64_t ToUnixMillis(Timestamp t) { return t.time_since_epoch().count(); }
 inline Timestamp FromUnixMillis(int64_t ms) { return Timestamp(Duration(ms)); }

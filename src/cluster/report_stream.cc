@@ -237,13 +237,15 @@ Result<StreamState> ReportStream::State() const {
   return state;
 }
 
-Status ReportStream::ReadFrom(uint64_t from, const std::function<void(StreamReport&&)>& fn,
-                              std::chrono::milliseconds idle) const {
-  OM_ASSIGN_OR_RETURN(StreamState state, State());
-  if (state.messages == 0 || state.last_sequence < from) return Status::Ok();
+namespace {
+
+// An ordered consumer of every subject of `options.stream` from sequence `from`, created within
+// the connect timeout (a new stream leader may take seconds).
+Result<NatsPtr<natsSubscription>> SubscribeFrom(const ClusterOptions& options, jsCtx* js,
+                                                uint64_t from) {
   jsSubOptions sub_opts;
   jsSubOptions_Init(&sub_opts);
-  sub_opts.Stream = options_.stream.c_str();
+  sub_opts.Stream = options.stream.c_str();
   sub_opts.Ordered = true;  // an ephemeral consumer that restarts itself on a gap: in order, once
   sub_opts.Config.DeliverPolicy = js_DeliverByStartSequence;
   sub_opts.Config.OptStartSeq = std::max<uint64_t>(from, 1);
@@ -252,56 +254,124 @@ Status ReportStream::ReadFrom(uint64_t from, const std::function<void(StreamRepo
   // out. Ask again until the connect timeout.
   NatsPtr<natsSubscription> sub;
   OM_RETURN_IF_ERROR(
-      RetryTransient(std::chrono::steady_clock::now() + options_.connect_timeout, [&]() -> Status {
+      RetryTransient(std::chrono::steady_clock::now() + options.connect_timeout, [&]() -> Status {
         natsSubscription* raw_sub = nullptr;
         jsErrCode code = static_cast<jsErrCode>(0);
-        natsStatus subscribed = js_SubscribeSync(&raw_sub, connection_->js.get(), subjects.c_str(),
-                                                 nullptr, &sub_opts, &code);
+        natsStatus subscribed =
+            js_SubscribeSync(&raw_sub, js, subjects.c_str(), nullptr, &sub_opts, &code);
         if (subscribed != NATS_OK) {
-          return NatsError("follow stream " + options_.stream, subscribed, code);
+          return NatsError("follow stream " + options.stream, subscribed, code);
         }
         sub.reset(raw_sub);
         return Status::Ok();
       }));
-  natsStatus s = NATS_OK;
+  return sub;
+}
+
+// The stream entry a delivered message holds; kIoError when it carries no stream metadata.
+Result<StreamEntry> EntryOf(natsMsg* msg) {
+  jsMsgMetaData* raw_meta = nullptr;
+  natsStatus s = natsMsg_GetMetaData(&raw_meta, msg);
+  if (s != NATS_OK) return NatsError("stream message metadata", s);
+  NatsPtr<jsMsgMetaData> meta(raw_meta);
+  const char* count_text = nullptr;
+  uint32_t count = 1;
+  if (natsMsgHeader_Get(msg, kReportsHeader, &count_text) == NATS_OK && count_text != nullptr) {
+    count = static_cast<uint32_t>(std::strtoul(count_text, nullptr, 10));
+  }
+  const char* id = nullptr;
+  std::string message_id;
+  if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && id != nullptr) message_id = id;
+  return StreamEntry{
+      .sequence = meta->Sequence.Stream,
+      .message_id = std::move(message_id),
+      .reports = DecodeMessage(
+          std::string_view(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg))),
+          count),
+  };
+}
+
+}  // namespace
+
+Status ReportStream::ReadFrom(uint64_t from, const std::function<void(StreamReport&&)>& fn,
+                              std::chrono::milliseconds idle) const {
+  OM_ASSIGN_OR_RETURN(StreamState state, State());
+  if (state.messages == 0 || state.last_sequence < from) return Status::Ok();
+  OM_ASSIGN_OR_RETURN(NatsPtr<natsSubscription> sub,
+                      SubscribeFrom(options_, connection_->js.get(), from));
   uint64_t sequence = 0;
   while (sequence < state.last_sequence) {
     natsMsg* raw_msg = nullptr;
-    s = natsSubscription_NextMsg(&raw_msg, sub.get(), idle.count());
+    natsStatus s = natsSubscription_NextMsg(&raw_msg, sub.get(), idle.count());
     if (s != NATS_OK) {
       return NatsError(
           "read stream " + options_.stream + " after sequence " + std::to_string(sequence), s);
     }
     NatsPtr<natsMsg> msg(raw_msg);
-    jsMsgMetaData* raw_meta = nullptr;
-    s = natsMsg_GetMetaData(&raw_meta, msg.get());
-    if (s != NATS_OK) return NatsError("stream message metadata", s);
-    NatsPtr<jsMsgMetaData> meta(raw_meta);
-    sequence = meta->Sequence.Stream;
-    const char* count_text = nullptr;
-    uint32_t count = 1;
-    if (natsMsgHeader_Get(msg.get(), kReportsHeader, &count_text) == NATS_OK &&
-        count_text != nullptr) {
-      count = static_cast<uint32_t>(std::strtoul(count_text, nullptr, 10));
-    }
-    Result<std::vector<store::Report>> reports =
-        DecodeMessage(std::string_view(natsMsg_GetData(msg.get()),
-                                       static_cast<size_t>(natsMsg_GetDataLength(msg.get()))),
-                      count);
-    if (!reports.ok()) {
+    OM_ASSIGN_OR_RETURN(StreamEntry entry, EntryOf(msg.get()));
+    sequence = entry.sequence;
+    if (!entry.reports.ok()) {
       return Status::Corruption("stream " + options_.stream + " sequence " +
-                                std::to_string(sequence) + ": " + reports.status().message());
+                                std::to_string(sequence) + ": " + entry.reports.status().message());
     }
-    const char* id = nullptr;
-    std::string message_id;
-    if (natsMsgHeader_Get(msg.get(), "Nats-Msg-Id", &id) == NATS_OK && id != nullptr) {
-      message_id = id;
-    }
-    for (uint32_t i = 0; i < reports->size(); ++i) {
-      fn(StreamReport{sequence, i, message_id, std::move((*reports)[i])});
+    for (uint32_t i = 0; i < entry.reports->size(); ++i) {
+      fn(StreamReport{sequence, i, entry.message_id, std::move((*entry.reports)[i])});
     }
   }
   return Status::Ok();
+}
+
+void ReportStream::Follow(uint64_t from, const std::function<void(StreamEntry&&)>& fn,
+                          const std::function<bool()>& stop,
+                          const std::function<void(const Status&)>& on_trouble,
+                          std::chrono::milliseconds stall) const {
+  constexpr int64_t kPollMillis = 200;
+  uint64_t next = std::max<uint64_t>(from, 1);
+  while (!stop()) {
+    Result<NatsPtr<natsSubscription>> sub = SubscribeFrom(options_, connection_->js.get(), next);
+    if (!sub.ok()) {
+      on_trouble(sub.status());
+      continue;  // SubscribeFrom waited up to the connect timeout; try again unless stopped
+    }
+    auto last_message = std::chrono::steady_clock::now();
+    while (!stop()) {
+      natsMsg* raw_msg = nullptr;
+      natsStatus s = natsSubscription_NextMsg(&raw_msg, sub->get(), kPollMillis);
+      if (s == NATS_TIMEOUT) {
+        if (std::chrono::steady_clock::now() - last_message < stall) continue;
+        // Quiet for a while: fine when nothing new was stored, a lost consumer when something was
+        // (its server died, and the ordered consumer did not reset itself yet).
+        last_message = std::chrono::steady_clock::now();
+        Result<StreamState> state = State();
+        if (!state.ok()) {
+          on_trouble(state.status());
+          continue;
+        }
+        if (state->last_sequence < next) continue;
+        on_trouble(Status::Unavailable("stream " + options_.stream + " holds sequence " +
+                                       std::to_string(state->last_sequence) +
+                                       " but nothing arrived after " + std::to_string(next - 1) +
+                                       "; following again"));
+        break;
+      }
+      if (s != NATS_OK) {
+        on_trouble(NatsError("follow stream " + options_.stream, s));
+        break;
+      }
+      NatsPtr<natsMsg> msg(raw_msg);
+      Result<StreamEntry> entry = EntryOf(msg.get());
+      if (!entry.ok()) {
+        on_trouble(entry.status());
+        break;
+      }
+      // An ordered consumer delivers each sequence once and in order; one restarted by libnats
+      // after a gap starts after the last one it delivered. Anything older is a repeat.
+      if (entry->sequence < next) continue;
+      next = entry->sequence + 1;
+      last_message = std::chrono::steady_clock::now();
+      fn(std::move(*entry));
+    }
+  }
 }
 
 }  // namespace om::cluster

@@ -84,6 +84,14 @@ StreamMessage EncodeMessage(const store::Report* const* reports, size_t count);
 // kCorruption when the body does not hold `count` valid payloads.
 Result<std::vector<store::Report>> DecodeMessage(std::string_view body, uint32_t count);
 
+// One message read from the stream: its sequence, its Nats-Msg-Id and its reports, or
+// kCorruption when the body does not decode (every node reads the same bytes and so fails alike).
+struct StreamEntry {
+  uint64_t sequence = 0;
+  std::string message_id;
+  Result<std::vector<store::Report>> reports;
+};
+
 class ReportStream {
  public:
   // Connects to the cluster (retrying until `connect_timeout`). Errors: kUnavailable naming the
@@ -107,6 +115,17 @@ class ReportStream {
   // does not decode; kUnavailable when the stream stops answering for `idle`.
   Status ReadFrom(uint64_t from, const std::function<void(StreamReport&&)>& fn,
                   std::chrono::milliseconds idle = std::chrono::milliseconds(5000)) const;
+
+  // Follows the stream from sequence `from`: calls `fn` with every message, in stream order, as
+  // it arrives, until `stop()` returns true (asked at least every 200 ms); then returns. It
+  // outlives server failures: when the subscription fails, or nothing arrives for `stall` while
+  // the stream holds later messages, it follows again from the message after the last one it
+  // passed on, so `fn` sees each sequence once and in order. `on_trouble` hears each such
+  // failure (for logs and metrics); it and `fn` run on the calling thread.
+  void Follow(uint64_t from, const std::function<void(StreamEntry&&)>& fn,
+              const std::function<bool()>& stop,
+              const std::function<void(const Status&)>& on_trouble,
+              std::chrono::milliseconds stall = std::chrono::milliseconds(3000)) const;
 
   // The message id of a report: 16 hex digits of a digest of every field but `received_ms` and
   // `duplicate`, which a retry changes.

@@ -2,6 +2,7 @@
 // report stream acknowledges is stored once, survives the loss of the stream's leader, and reads
 // back in order with the same bytes.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -19,6 +20,7 @@
 #include "cluster/lease.h"
 #include "cluster/nats_test_cluster.h"
 #include "cluster/report_stream.h"
+#include "cluster/stream_counts.h"
 #include "cluster/stream_intake.h"
 #include "testing/temp_dir.h"
 
@@ -292,6 +294,173 @@ TEST(StreamClusterTest, ThreeServersKeepEveryAcknowledgedReportWhenTheLeaderIsKi
   for (const auto& [id, times] : stored) stored_twice += times > 1 ? 1 : 0;
   EXPECT_EQ(stored_twice, 0);
   (*intake)->Stop();
+}
+
+// Everything a reader of the counts can see: per service (by name), its per-minute totals and
+// its top places and problem types over the whole span counted.
+std::string CountsFingerprint(const store::CountStore& counts) {
+  return counts.Read([](const store::Aggregates& a) {
+    std::vector<std::string> names = a.services();
+    std::sort(names.begin(), names.end());
+    std::string out;
+    const int64_t to = a.newest_minute() + 1;
+    const int64_t from = to - 3 * 1440;
+    for (const std::string& name : names) {
+      const uint32_t index = *a.ServiceIndex(name);
+      out += name + ":";
+      for (uint64_t c : a.Series(index, std::nullopt, "", from, to, 1).counts) {
+        out += std::to_string(c) + ",";
+      }
+      for (store::Dimension d : {store::Dimension::kCity, store::Dimension::kRegion,
+                                 store::Dimension::kCountry, store::Dimension::kProblem}) {
+        for (const store::KeyCount& k : a.Top(index, d, from, to, 1000)) {
+          out += k.key + "=" + std::to_string(k.count) + ";";
+        }
+      }
+      out += "\n";
+    }
+    return out;
+  });
+}
+
+// A report of reporter `n % 300` about service `n % 3` at second `n`: each (reporter, service)
+// reports every 5 minutes, so with a 30-minute window most reports are duplicates, and a few
+// thousand reports span several de-dup sweeps.
+store::Report RepeatingReport(uint64_t n) {
+  store::Report r = MakeReport(n);
+  r.ts_ms = 1'780'000'000'000 + static_cast<int64_t>(n) * 1000;
+  r.received_ms = r.ts_ms + 5;
+  r.reporter_key = 0x9e3779b97f4a7c15ull * (n % 300 + 1);
+  r.service = "service-" + std::to_string(n % 3);
+  r.geonameid = n % 2 == 0 ? 5037649 : 4930956;
+  return r;
+}
+
+// Three nodes, each with its own connection, intake and counts, publish to and follow one R3
+// stream; the stream's leader is killed under load and one node's counts restart from their
+// snapshot. At the same sequence all three hold the same counts, de-duplicated alike.
+TEST(StreamClusterTest, EveryNodeCountsTheSameAtTheSameSequence) {
+  testing::TempDir dir;
+  Result<NatsTestCluster> cluster = NatsTestCluster::Start(3, dir.str());
+  ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+  constexpr int kNodes = 3;
+  struct Node {
+    std::unique_ptr<ReportStream> stream;
+    MetricsRegistry metrics;
+    std::unique_ptr<StreamIntake> intake;
+    std::unique_ptr<StreamCounts> counts;
+    StreamCountsOptions counts_options;
+  };
+  std::vector<Node> nodes(kNodes);
+  for (int i = 0; i < kNodes; ++i) {
+    ClusterOptions options = OptionsFor(*cluster, 3);
+    options.node_id = "n" + std::to_string(i);
+    options.reports_per_message = 7;  // messages of several reports, and many of them
+    auto stream = ReportStream::Connect(options);
+    ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+    nodes[i].stream = std::move(*stream);
+    Status ensured = nodes[i].stream->EnsureStream();
+    ASSERT_TRUE(ensured.ok()) << ensured.ToString();
+    auto intake = StreamIntake::Create(*nodes[i].stream, nodes[i].metrics);
+    ASSERT_TRUE(intake.ok()) << intake.status().ToString();
+    nodes[i].intake = std::move(*intake);
+    nodes[i].intake->Start();
+    nodes[i].counts_options.data_dir = dir.str() + "/node" + std::to_string(i);
+    nodes[i].counts_options.snapshot_every_reports = 100;
+    auto counts = StreamCounts::Open(nodes[i].counts_options, *nodes[i].stream, nodes[i].metrics);
+    ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+    nodes[i].counts = std::move(*counts);
+    nodes[i].counts->Start();
+  }
+
+  // Batches of 10 to the nodes in turn, 2 ms apart, bounded in count and time. After 150 batches
+  // the stream's leader is killed; once the survivors have acknowledged 500 more reports, node
+  // 2's counts stop (writing their snapshot) and open again from it; the load ends 1,000
+  // acknowledged reports later.
+  constexpr int kMaxBatches = 20000;
+  constexpr size_t kBatch = 10;
+  Answers answers;
+  uint64_t next = 0;
+  std::string killed;
+  size_t acked_at_kill = 0;
+  bool restarted = false;
+  const auto deadline = std::chrono::steady_clock::now() + seconds(90);
+  for (int b = 0; b < kMaxBatches && std::chrono::steady_clock::now() < deadline; ++b) {
+    if (b == 150) {
+      ASSERT_TRUE(answers.WaitAll(seconds(30)));
+      Result<StreamState> state = nodes[0].stream->State();
+      ASSERT_TRUE(state.ok()) << state.status().ToString();
+      killed = state->leader;
+      ASSERT_GE(NatsTestCluster::IndexOf(killed), 0) << killed;
+      acked_at_kill = answers.acked().size();
+      cluster->Kill(NatsTestCluster::IndexOf(killed));
+    }
+    const size_t acked_now = answers.acked().size();
+    if (!killed.empty() && !restarted && acked_now >= acked_at_kill + 500) {
+      restarted = true;
+      nodes[2].counts->Stop();
+      nodes[2].counts.reset();
+      auto reopened =
+          StreamCounts::Open(nodes[2].counts_options, *nodes[2].stream, nodes[2].metrics);
+      ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+      EXPECT_GT((*reopened)->applied_sequence(), 0u) << "restarted without its snapshot";
+      nodes[2].counts = std::move(*reopened);
+      nodes[2].counts->Start();
+    }
+    if (restarted && acked_now >= acked_at_kill + 1500) break;
+    std::vector<store::Report> batch;
+    std::vector<std::string> ids;
+    for (uint64_t n = next; n < next + kBatch; ++n) {
+      batch.push_back(RepeatingReport(n));
+      ids.push_back(ReportStream::MessageId(batch.back()));
+    }
+    Status s = nodes[b % kNodes].intake->TrySubmit(std::move(batch), answers.Expect(ids));
+    if (s.ok()) {
+      next += kBatch;
+    } else {
+      answers.Cancel();
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    std::this_thread::sleep_for(milliseconds(2));
+  }
+  ASSERT_TRUE(restarted) << "the load ended before the survivors acknowledged 500 reports";
+  ASSERT_TRUE(answers.WaitAll(seconds(30)));
+  ASSERT_FALSE(killed.empty());
+
+  Result<StreamState> state = Status::Unavailable("not asked");
+  for (int attempt = 0; attempt < 40 && !state.ok(); ++attempt) {
+    state = nodes[0].stream->State();
+    if (!state.ok()) std::this_thread::sleep_for(milliseconds(250));
+  }
+  ASSERT_TRUE(state.ok()) << state.status().ToString();
+  std::vector<std::string> fingerprints;
+  for (int i = 0; i < kNodes; ++i) {
+    ASSERT_TRUE(nodes[i].counts->WaitUntilApplied(state->last_sequence, milliseconds(30000)))
+        << "node " << i << " counted up to " << nodes[i].counts->applied_sequence() << " of "
+        << state->last_sequence;
+    fingerprints.push_back(CountsFingerprint(*nodes[i].counts));
+  }
+  // Every acknowledged report was read, and duplicates were not counted: the counts are the
+  // reports of distinct (reporter, service) pairs per window, fewer than those acknowledged.
+  uint64_t counted = 0;
+  nodes[0].counts->Read([&](const store::Aggregates& a) {
+    for (uint32_t s = 0; s < a.services().size(); ++s) {
+      counted += a.Total(s, a.newest_minute() - 3 * 1440, a.newest_minute() + 1);
+    }
+  });
+  std::printf(
+      "%zu reports acknowledged, %llu counted after de-duplication, stream at %llu; "
+      "leader %s killed\n",
+      answers.acked().size(), static_cast<unsigned long long>(counted),
+      static_cast<unsigned long long>(state->last_sequence), killed.c_str());
+  EXPECT_GT(counted, 0u);
+  EXPECT_LT(counted, answers.acked().size() / 2);
+  EXPECT_EQ(fingerprints[0], fingerprints[1]);
+  EXPECT_EQ(fingerprints[0], fingerprints[2]);
+  for (Node& node : nodes) {
+    node.counts->Stop();
+    node.intake->Stop();
+  }
 }
 
 TEST(StreamClusterTest, LeasesOnTheReplicatedBucketMoveOnlyWhenTheHolderStops) {

@@ -4,13 +4,13 @@
 #include <array>
 #include <cmath>
 
+#include "base/time.h"
 #include "detect/poisson.h"
 
 namespace om::detect {
 namespace {
 
 constexpr int64_t kQuarter = 15;
-constexpr int64_t kDay = 1440;
 // The slow window's total must score this much (-log10 p) before its areas are read.
 constexpr double kSlowAreaTrigger = 3;
 // Days of history before the slow window judges a service.
@@ -34,7 +34,6 @@ constexpr int64_t kCalibrationDelayMinutes = 30;
 constexpr int kMaxCalibrationSteps = 3;
 constexpr double kMinLearnedDispersion = 1e-3;
 
-int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 int64_t FloorMod(int64_t a, int64_t b) { return a - FloorDiv(a, b) * b; }
 
 // The direction of each hour of the day on the daily circle, at the middle of the hour.
@@ -110,7 +109,7 @@ std::vector<double> Detector::ExpectedPerMinute(const store::Aggregates& a, uint
   out.reserve(minutes.size());
   DayProfile day;
   for (int64_t minute : minutes) {
-    if (FloorDiv(minute + day.tz_minutes, kDay) != day.local_day) {
+    if (FloorDiv(minute + day.tz_minutes, kMinutesPerDay) != day.local_day) {
       day = ComputeDayProfile(a, service, minute);
     }
     out.push_back(ComputeBaseline(a, service, minute, &day).per_minute);
@@ -149,12 +148,13 @@ Detector::DayProfile Detector::ComputeDayProfile(const store::Aggregates& a, uin
   // Without a weekly profile, or without a daily cycle, local time is UTC.
   if (options_.weekly_profile) {
     int64_t hour_start = FloorDiv(minute, 60) * 60;
-    auto hours = a.Series(service, std::nullopt, "", hour_start - history * kDay, hour_start, 60);
+    auto hours =
+        a.Series(service, std::nullopt, "", hour_start - history * kMinutesPerDay, hour_start, 60);
     // Fold the history onto the 24 hours of the day first: 24 angles, not one per past hour.
     std::array<double, 24> by_hour{};
     for (size_t i = 0; i < hours.counts.size(); ++i) {
       int64_t start = hours.from_minute + static_cast<int64_t>(i) * hours.step_minutes;
-      by_hour[static_cast<size_t>(FloorMod(start, kDay) / 60)] +=
+      by_hour[static_cast<size_t>(FloorMod(start, kMinutesPerDay) / 60)] +=
           static_cast<double>(hours.counts[i]);
     }
     double total = 0, x = 0, y = 0;
@@ -171,10 +171,11 @@ Detector::DayProfile Detector::ComputeDayProfile(const store::Aggregates& a, uin
       p.local_time_known = true;
     }
   }
-  p.local_day = FloorDiv(minute + p.tz_minutes, kDay);
+  p.local_day = FloorDiv(minute + p.tz_minutes, kMinutesPerDay);
   // The whole local days before today.
-  int64_t today_start = p.local_day * kDay - p.tz_minutes;
-  auto days = a.Series(service, std::nullopt, "", today_start - history * kDay, today_start, kDay);
+  int64_t today_start = p.local_day * kMinutesPerDay - p.tz_minutes;
+  auto days = a.Series(service, std::nullopt, "", today_start - history * kMinutesPerDay,
+                       today_start, kMinutesPerDay);
   size_t first = days.counts.size();
   for (size_t i = 0; i < days.counts.size(); ++i) {
     if (days.counts[i] > 0) {
@@ -216,12 +217,13 @@ Detector::Baseline Detector::ComputeBaseline(const store::Aggregates& a, uint32_
     std::vector<double> all, same;
     all.reserve(static_cast<size_t>(days));
     bool weekly = profile->local_time_known && options_.weekly_profile;
-    bool weekend = weekly && IsWeekend(FloorDiv(quarter_start + profile->tz_minutes, kDay));
+    bool weekend =
+        weekly && IsWeekend(FloorDiv(quarter_start + profile->tz_minutes, kMinutesPerDay));
     for (int d = 1; d <= days; ++d) {
-      int64_t from = quarter_start - d * kDay;
+      int64_t from = quarter_start - d * kMinutesPerDay;
       double n = static_cast<double>(a.Total(service, from, from + kQuarter));
       all.push_back(n);
-      if (weekly && IsWeekend(FloorDiv(from + profile->tz_minutes, kDay)) == weekend) {
+      if (weekly && IsWeekend(FloorDiv(from + profile->tz_minutes, kMinutesPerDay)) == weekend) {
         same.push_back(n);
       }
     }
@@ -232,8 +234,9 @@ Detector::Baseline Detector::ComputeBaseline(const store::Aggregates& a, uint32_
   }
   // Too little history for a daily cycle. Is it older than a day (reports before the last 24
   // hours)? Judged on day totals, not on a pass over minute counts.
-  auto day_totals = a.Series(service, std::nullopt, "",
-                             quarter_start - options_.history_days * kDay, quarter_start, kDay);
+  auto day_totals =
+      a.Series(service, std::nullopt, "", quarter_start - options_.history_days * kMinutesPerDay,
+               quarter_start, kMinutesPerDay);
   bool older_than_a_day = false;
   for (size_t i = 0; i + 1 < day_totals.counts.size(); ++i) {
     older_than_a_day |= day_totals.counts[i] > 0;
@@ -241,8 +244,8 @@ Detector::Baseline Detector::ComputeBaseline(const store::Aggregates& a, uint32_
   if (older_than_a_day) {
     // Its mean rate over the last day, leaving out the last hour (which may be the very outage
     // being judged).
-    double n = static_cast<double>(Count(a, service, minute - kDay, minute - 60));
-    expected = n / static_cast<double>(kDay - 60);
+    double n = static_cast<double>(Count(a, service, minute - kMinutesPerDay, minute - 60));
+    expected = n / static_cast<double>(kMinutesPerDay - 60);
     // That mean knows no daily cycle: at its daily peak a service is above it every day. So no
     // less than the same quarter hour on the past days it already has (one or two), whose mean
     // follows the cycle: its first daily peaks are not outages. (A quiet month of 40 services
@@ -255,7 +258,7 @@ Detector::Baseline Detector::ComputeBaseline(const store::Aggregates& a, uint32_
       // Day window i covers [quarter_start - (size - i) days, + 1 day): the service was there
       // d days ago if it had reports in a window before that one.
       if (first + static_cast<size_t>(d) >= day_totals.counts.size()) break;
-      int64_t from = quarter_start - d * kDay;
+      int64_t from = quarter_start - d * kMinutesPerDay;
       same += static_cast<double>(a.Total(service, from, from + kQuarter));
       ++days;
     }
@@ -263,7 +266,7 @@ Detector::Baseline Detector::ComputeBaseline(const store::Aggregates& a, uint32_
   } else {
     // Younger than a day: its mean rate since its first report, leaving out the last
     // `warmup_minutes`; before that much history there is nothing to judge against.
-    auto last_day = a.Series(service, std::nullopt, "", minute - kDay, minute + 1, 1);
+    auto last_day = a.Series(service, std::nullopt, "", minute - kMinutesPerDay, minute + 1, 1);
     int64_t first = -1;
     for (size_t k = 0; k < last_day.counts.size(); ++k) {
       if (last_day.counts[k] > 0) {
@@ -299,7 +302,7 @@ bool Detector::AreaOutage(const store::Aggregates& a, uint32_t service, int64_t 
   // area's share at this time of day), leaving out days when that quarter was an outage's.
   std::vector<double> service_qs;
   for (int d = 1; d <= days; ++d) {
-    int64_t from = quarter_start - d * kDay;
+    int64_t from = quarter_start - d * kMinutesPerDay;
     service_qs.push_back(static_cast<double>(a.Total(service, from, from + kQuarter)));
   }
   const std::vector<bool> kept = OrdinaryDays(service_qs, 3, 10);
@@ -312,19 +315,19 @@ bool Detector::AreaOutage(const store::Aggregates& a, uint32_t service, int64_t 
                                                    : store::Dimension::kCity;
     if (!day.areas_loaded[area]) {
       // Read on the first rise of the day that calls for it, not for every service every day.
-      int64_t today_start = day.local_day * kDay - day.tz_minutes;
+      int64_t today_start = day.local_day * kMinutesPerDay - day.tz_minutes;
       if (ordinary_days.empty()) {
         std::vector<double> totals;
         for (int d = 1; d <= days; ++d) {
-          int64_t from = today_start - d * kDay;
-          totals.push_back(static_cast<double>(a.Total(service, from, from + kDay)));
+          int64_t from = today_start - d * kMinutesPerDay;
+          totals.push_back(static_cast<double>(a.Total(service, from, from + kMinutesPerDay)));
         }
         ordinary_days = OrdinaryDays(totals, 2, 50);
       }
       for (int d = 1; d <= days; ++d) {
         if (!ordinary_days[static_cast<size_t>(d - 1)]) continue;  // an outage day
-        int64_t from = today_start - d * kDay;
-        for (const auto& kc : a.Top(service, dimension, from, from + kDay, SIZE_MAX)) {
+        int64_t from = today_start - d * kMinutesPerDay;
+        for (const auto& kc : a.Top(service, dimension, from, from + kMinutesPerDay, SIZE_MAX)) {
           day.area_reports[area][kc.key] += static_cast<double>(kc.count);
           day.area_total[area] += static_cast<double>(kc.count);
         }
@@ -366,7 +369,7 @@ bool Detector::AreaPasses(const store::Aggregates& a, uint32_t service, int64_t 
     double region_q = 0;
     for (int d = 1; d <= days; ++d) {
       if (!kept[static_cast<size_t>(d - 1)]) continue;
-      int64_t from = quarter_start - d * kDay;
+      int64_t from = quarter_start - d * kMinutesPerDay;
       auto q = a.Series(service, dimension, kc.key, from, from + kQuarter, kQuarter);
       for (uint64_t n : q.counts) region_q += static_cast<double>(n);
     }
@@ -424,8 +427,8 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
     // keeping yesterday's terms meanwhile (at night, when they matter least).
     int64_t local_minute = minute + t.day.tz_minutes;
     if (t.day.local_day == INT64_MIN ||
-        (FloorDiv(local_minute, kDay) != t.day.local_day &&
-         FloorMod(local_minute, kDay) / kQuarter >= service % kDayProfileSpread)) {
+        (FloorDiv(local_minute, kMinutesPerDay) != t.day.local_day &&
+         FloorMod(local_minute, kMinutesPerDay) / kQuarter >= service % kDayProfileSpread)) {
       t.day = ComputeDayProfile(a, service, minute);
     }
     Baseline b = ComputeBaseline(a, service, minute, &t.day);

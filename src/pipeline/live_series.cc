@@ -4,10 +4,11 @@
 #include <cmath>
 #include <string>
 
+#include "base/time.h"
+
 namespace om::pipeline {
 namespace {
 
-constexpr int64_t kDayMinutes = 1440;
 // The one service every row counts for.
 constexpr char kSeriesService[] = "series";
 // A quarter hour's count must fit the store's 32-bit counters: 15 minutes of the largest row.
@@ -15,8 +16,6 @@ constexpr double kMaxCount = 268435456.0;  // 2^28
 constexpr int64_t kQuarterHourSeconds = int64_t{15} * 60;
 constexpr int64_t kMinSeconds = -(int64_t{1} << 31) * 60 + kQuarterHourSeconds;
 constexpr int64_t kMaxSeconds = ((int64_t{1} << 31) - 1) * 60 - kQuarterHourSeconds;
-
-int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 }  // namespace
 
@@ -61,7 +60,7 @@ Result<double> LiveSeriesScorer::Update(int64_t t_seconds, double value) {
         "milliseconds)");
   }
   int64_t minute = FloorDiv(t_seconds, 60);
-  if (int64_t day = FloorDiv(minute, kDayMinutes); day != pruned_day_) {
+  if (int64_t day = FloorDiv(minute, kMinutesPerDay); day != pruned_day_) {
     // As the server's store does: buckets past their retention are dropped once a day.
     aggregates_.Prune(minute);
     pruned_day_ = day;

@@ -5,15 +5,13 @@
 #include <climits>
 #include <cstring>
 
+#include "base/time.h"
+
 namespace om::store {
 namespace {
 
-constexpr int64_t kMinutesPerDay = 1440;
-
 // Debian's Abseil is built with its own absl::string_view; lookups take that type.
 absl::string_view View(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
-int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 void PutString(std::string& out, std::string_view s) {
   uint32_t n = static_cast<uint32_t>(s.size());

@@ -1,29 +1,11 @@
 #include "store/store.h"
 
-#include <cstring>
 #include <utility>
 
-#include "base/crc32c.h"
 #include "base/log.h"
+#include "store/count_snapshot.h"
 
 namespace om::store {
-namespace {
-
-constexpr char kSnapshotMagic[8] = {'O', 'M', 'S', 'N', 'A', 'P', '0', '1'};
-
-template <typename T>
-void PutRaw(std::string& out, T v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
-template <typename T>
-bool GetRaw(std::string_view data, size_t& pos, T& v) {
-  if (pos > data.size() || data.size() - pos < sizeof(T)) return false;
-  std::memcpy(&v, data.data() + pos, sizeof(T));
-  pos += sizeof(T);
-  return true;
-}
-
-}  // namespace
 
 Store::Store(const StoreOptions& options, const Clock& clock, MetricsRegistry& metrics)
     : options_(options),
@@ -74,15 +56,7 @@ Status Store::Recover() {
   WriterLock aggregates_lock(aggregates_mu_);
   Aggregates* const aggregates = &aggregates_;
   Env& env = *options_.env;
-  OM_RETURN_IF_ERROR(env.CreateDirs(options_.data_dir));
-  // One process per data dir: a second writer would interleave records with ours.
-  Result<std::unique_ptr<FileLock>> lock = env.LockFile(options_.data_dir + "/LOCK");
-  if (!lock.ok()) {
-    if (lock.status().code() != StatusCode::kUnavailable) return lock.status();
-    return Status::Unavailable("data dir " + options_.data_dir +
-                               " is in use by another outagemap process");
-  }
-  lock_ = std::move(*lock);
+  OM_ASSIGN_OR_RETURN(lock_, LockDataDir(env, options_.data_dir));
   LogOptions log_options{.dir = log_dir_,
                          .segment_bytes = options_.segment_bytes,
                          .env = options_.env,
@@ -95,30 +69,11 @@ Status Store::Recover() {
     std::string data = read.ok() ? std::move(*read) : std::string();
     Status s = [&]() -> Status {
       if (!read.ok()) return read.status();
-      size_t pos = 0;
-      uint32_t masked;
-      uint64_t length;
-      if (data.size() < 20 || std::memcmp(data.data(), kSnapshotMagic, 8) != 0) {
-        return Status::Corruption("snapshot: bad magic");
-      }
-      pos = 8;
-      if (!GetRaw(data, pos, masked) || !GetRaw(data, pos, length) || length != data.size() - pos) {
-        return Status::Corruption("snapshot: bad length");
-      }
-      std::string_view body(data.data() + pos, length);
-      if (crc32c::Unmask(masked) != crc32c::Value(body.data(), body.size())) {
-        return Status::Corruption("snapshot: checksum mismatch");
-      }
-      size_t p = 0;
-      uint64_t entries;
-      if (!GetRaw(body, p, from.segment) || !GetRaw(body, p, from.offset) ||
-          !GetRaw(body, p, entries) || entries > body.size() / 16) {
-        return Status::Corruption("snapshot: bad header");
-      }
-      if (!dedupe_.Deserialize(body, p, entries)) {
-        return Status::Corruption("snapshot: truncated de-dup table");
-      }
-      return aggregates->Deserialize(body.substr(p));
+      SnapshotPosition position;
+      OM_RETURN_IF_ERROR(
+          DecodeCountSnapshot(data, kLogSnapshotMagic, position, dedupe_, *aggregates));
+      from = LogPosition{position.first, position.second};
+      return Status::Ok();
     }();
     if (!s.ok()) {
       OM_LOG(kWarning) << "ignoring snapshot " << snapshot_path_ << " (" << s.ToString()
@@ -398,20 +353,13 @@ int64_t Store::RetentionCutoffSeconds() const {
 }
 
 Status Store::WriteSnapshot() {
-  std::string body;
   LogPosition end = log_->end();
-  PutRaw(body, end.segment);
-  PutRaw(body, end.offset);
-  PutRaw<uint64_t>(body, dedupe_.size());
-  dedupe_.Serialize(body);
+  std::string file;
   {
     ReaderLock lock(aggregates_mu_);
-    aggregates_.Serialize(body);
+    file = EncodeCountSnapshot(kLogSnapshotMagic, SnapshotPosition{end.segment, end.offset},
+                               dedupe_, aggregates_);
   }
-  std::string file(kSnapshotMagic, 8);
-  PutRaw(file, crc32c::Mask(crc32c::Value(body.data(), body.size())));
-  PutRaw<uint64_t>(file, body.size());
-  file += body;
   OM_RETURN_IF_ERROR(WriteFileAtomically(*options_.env, snapshot_path_, file));
   {
     MutexLock lock(mu_);
