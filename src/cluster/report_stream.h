@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "base/option_key.h"
 #include "base/status.h"
 #include "store/report.h"
 
@@ -30,7 +31,7 @@ namespace om::cluster {
 struct ClusterOptions {
   // NATS servers to connect to ("nats://127.0.0.1:4222"); the client fails over between them.
   std::vector<std::string> servers;
-  // This node's name, in logs, metrics and the connection's name.
+  // This node's name, unique in the cluster: in logs, the leader lease and the connection's name.
   std::string node_id = "n1";
   // The JetStream stream of reports.
   std::string stream = "OM_REPORTS";
@@ -51,6 +52,29 @@ struct ClusterOptions {
   size_t reports_per_message = 100;
   // How long to try to reach the cluster at start.
   std::chrono::milliseconds connect_timeout{10000};
+};
+
+// The keys of the configuration file that set these options (README.md's table lists them;
+// server_config_test.cc holds the two to each other). Ranges are inclusive.
+inline constexpr OptionKey kClusterOptionKeys[] = {
+    {"cluster.servers", OptionType::kStringList, "", 0, 0,
+     "NATS servers of the cluster (`nats://10.0.0.1:4222`); set, the node runs in cluster mode "
+     "([docs/cluster.md](docs/cluster.md)); empty: embedded mode (`--cluster` overrides)"},
+    {"cluster.node_id", OptionType::kString, "", 0, 0,
+     "this node's name, unique in the cluster; empty: the host name (`--node-id` overrides)"},
+    {"cluster.stream", OptionType::kString, "", 0, 0,
+     "the JetStream stream of reports (retention: `store.log_retention_days`)"},
+    {"cluster.replicas", OptionType::kInt, "", 1, 5,
+     "copies of each report; 3 survives the loss of one NATS server"},
+    {"cluster.partitions", OptionType::kInt, "", 1, 1024,
+     "subjects the reports are spread over by service; the same on every node, never changed "
+     "once the stream exists"},
+    {"cluster.publish_timeout_ms", OptionType::kInt, "ms", 100, 60000,
+     "a batch not acknowledged by the stream within this is answered 503"},
+    {"cluster.max_in_flight", OptionType::kInt, "", 1, 10000000,
+     "reports published and not yet acknowledged; past it the answer is 429"},
+    {"cluster.reports_per_message", OptionType::kInt, "", 1, 1000,
+     "reports of one batch and partition packed into one stream message"},
 };
 
 // What the stream holds now.

@@ -50,10 +50,6 @@ Result<std::unique_ptr<StreamCounts>> StreamCounts::Open(const StreamCountsOptio
   metrics.AddCallbackGauge("om_stream_applied_sequence",
                            "Report stream sequence up to which this node has counted.",
                            [c] { return static_cast<double>(c->applied_sequence()); });
-  metrics.AddCallbackGauge(
-      "om_stream_lag_messages",
-      "Report stream messages stored after the last one this node counted (as of that one).",
-      [c] { return static_cast<double>(c->lag_messages()); });
   metrics.AddCallbackGauge("om_stream_following",
                            "1 while this node reads the report stream, 0 while it cannot.",
                            [c] { return c->following() ? 1.0 : 0.0; });

@@ -65,8 +65,6 @@ class StreamCounts final : public store::CountStore {
 
   // Every message up to this sequence is counted (0: none).
   uint64_t applied_sequence() const { return applied_sequence_.load(); }
-  // Messages stored in the stream after applied_sequence(), as of the last message read.
-  uint64_t lag_messages() const { return lag_messages_.load(); }
   // Whether the follower currently reads the stream (false while it cannot reach a leader).
   bool following() const { return following_.load(); }
   // Blocks until applied_sequence() >= `sequence` or `timeout` passes; true when reached.
@@ -98,7 +96,6 @@ class StreamCounts final : public store::CountStore {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> following_{false};
   std::atomic<uint64_t> applied_sequence_{0};
-  std::atomic<uint64_t> lag_messages_{0};
   // Signalled when applied_sequence_ moves (WaitUntilApplied).
   mutable Mutex applied_mu_;
   mutable CondVar applied_cv_{applied_mu_};

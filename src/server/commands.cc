@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -47,11 +48,31 @@ int RunServe(const ServeFlags& flags) {
   ServerConfig config = std::move(*loaded);
   if (!flags.listen.empty()) config.http.listen = flags.listen;
   if (!flags.data_dir.empty()) config.store.data_dir = flags.data_dir;
+  if (!flags.cluster.empty()) {
+    config.cluster.servers.clear();
+    for (size_t start = 0; start <= flags.cluster.size();) {
+      size_t comma = std::min(flags.cluster.find(',', start), flags.cluster.size());
+      if (comma > start)
+        config.cluster.servers.push_back(flags.cluster.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  if (!flags.node_id.empty()) config.cluster.node_id = flags.node_id;
+  if (!config.cluster.servers.empty() && config.cluster.node_id.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0 || host[0] == 0) {
+      return ConfigError(Status::InvalidArgument(
+          "cluster.node_id: empty and the host name is unknown; give --node-id"));
+    }
+    config.cluster.node_id = host;
+  }
   auto server = Server::Create(config, SystemClock::Instance());
   if (!server.ok()) return ConfigError(server.status());
   (*server)->Start();
   OM_LOG(kInfo) << "outagemap " << kVersion << " listening on http://" << config.http.listen
-                << " (port " << (*server)->port() << "), data in " << config.store.data_dir;
+                << " (port " << (*server)->port() << "), data in " << config.store.data_dir
+                << (config.cluster.servers.empty() ? ""
+                                                   : ", cluster node " + config.cluster.node_id);
   WaitForStopSignal();
   (*server)->Stop();
   return 0;

@@ -20,6 +20,8 @@ struct ServeFlags {
   std::string listen;    // overrides server.listen when set
   std::string data_dir;  // overrides store.data_dir when set
   std::string config_file;
+  std::string cluster;  // overrides cluster.servers when set: URLs separated by commas
+  std::string node_id;  // overrides cluster.node_id when set
 };
 int RunServe(const ServeFlags& flags);
 

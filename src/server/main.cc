@@ -29,6 +29,11 @@ int Main(int argc, char** argv) {
                         "HOST:PORT to listen on (default 127.0.0.1:8080)");
   serve_cmd->add_option("--data", serve.data_dir, "Data directory (default ./var)");
   serve_cmd->add_option("--config", serve.config_file, "TOML configuration file");
+  serve_cmd->add_option(
+      "--cluster", serve.cluster,
+      "Cluster mode: NATS servers, comma-separated (nats://h1:4222,nats://h2:4222)");
+  serve_cmd->add_option("--node-id", serve.node_id,
+                        "This node's name in the cluster (default: the host name)");
 
   om::server::DemoFlags demo;
   CLI::App* demo_cmd = app.add_subcommand(

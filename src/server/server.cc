@@ -32,14 +32,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
     if (!locator.ok()) return locator.status().WithPrefix("geo.ip_database");
     s->ip_locator_ = std::move(*locator);
   }
-  Result<std::unique_ptr<store::Store>> store =
-      store::Store::Open(config.store, clock, s->metrics_);
-  if (!store.ok()) return store.status().WithPrefix("store");
-  s->store_ = std::move(*store);
-  const store::RecoveryInfo& rec = s->store_->recovery();
-  OM_LOG(kInfo) << "store recovered in " << rec.seconds << " s: snapshot "
-                << (rec.snapshot_loaded ? "loaded" : "absent") << ", " << rec.replayed_records
-                << " log records replayed, " << rec.truncated_bytes << " torn bytes truncated";
+  OM_RETURN_IF_ERROR(s->OpenReports(config, clock));
   s->ingestor_ = std::make_unique<ingest::Ingestor>(config.ingest, *s->registry_, *s->gazetteer_,
                                                     s->ip_locator_.get(), clock, s->metrics_);
   s->detector_ = std::make_unique<detect::Detector>(config.detect);
@@ -57,6 +50,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   if (!seeds.ok()) return seeds.status().WithPrefix("learned dispersions");
   s->detector_->SeedDispersions(std::move(*seeds));
   s->clock_ = &clock;
+  s->official_enabled_ = config.official.enabled;
   ingest::ServiceRegistry* registry = s->registry_.get();
   Result<std::unique_ptr<incidents::IncidentRecords>> records =
       incidents::IncidentRecords::Open(*s->meta_);
@@ -100,7 +94,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
       pipeline::PipelineStateStore::Open(*s->meta_);
   if (!pipeline_state.ok()) return pipeline_state.status().WithPrefix("pipeline state");
   s->pipeline_state_ = std::move(*pipeline_state);
-  const store::CountStore* counts = s->store_.get();
+  const store::CountStore* counts = s->counts_;
   s->pipeline_ = std::make_unique<pipeline::Pipeline>(pipeline::PipelineParts{
       .detector = *s->detector_,
       .tracker = *s->incidents_,
@@ -170,7 +164,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   if (!official.ok()) return official.status().WithPrefix("official status");
   s->official_ = std::move(*official);
   s->assets_ = web::Assets::LoadBuiltin();
-  s->live_ = std::make_unique<api::LiveEvents>(config.live, *s->registry_, *s->store_,
+  s->live_ = std::make_unique<api::LiveEvents>(config.live, *s->registry_, *s->counts_,
                                                *s->detector_, *s->incidents_, s->metrics_, clock);
   s->RegisterRoutes(config.api, clock);
   api::Router* router = s->router_.get();
@@ -187,19 +181,24 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
 
 void Server::RegisterRoutes(const api::ApiOptions& options, const Clock& clock) {
   report_routes_ =
-      std::make_unique<api::ReportRoutes>(options, *ingestor_, *store_, metrics_, clock);
+      std::make_unique<api::ReportRoutes>(options, *ingestor_, *intake_, metrics_, clock);
   service_routes_ = std::make_unique<api::ServiceRoutes>(
-      options, *registry_, *store_, *gazetteer_, *detector_, *incidents_, *official_, clock);
+      options, *registry_, *counts_, *gazetteer_, *detector_, *incidents_, *official_, clock);
   incident_routes_ = std::make_unique<api::IncidentRoutes>(
-      options, *registry_, *store_, *gazetteer_, *detector_, *incidents_, *records_, clock);
+      options, *registry_, *counts_, *gazetteer_, *detector_, *incidents_, *records_, clock);
   admin_routes_ = std::make_unique<api::AdminRoutes>(*registry_, *subscriptions_, *records_,
                                                      *maintenances_, *pages_, clock);
   statuspage_routes_ = std::make_unique<api::StatuspageRoutes>(
       options, *registry_, *detector_, *records_, *maintenances_, *pages_, clock);
   web_routes_ = std::make_unique<api::WebRoutes>(options, *assets_, *registry_, *gazetteer_,
                                                  *detector_, *incidents_, *live_);
-  ops_routes_ = std::make_unique<api::OpsRoutes>(
-      metrics_, [store = store_.get()] { return store->write_failure(); });
+  if (role_ != nullptr) {
+    ops_routes_ =
+        std::make_unique<api::OpsRoutes>(metrics_, [role = role_.get()] { return role->ready(); });
+  } else {
+    ops_routes_ = std::make_unique<api::OpsRoutes>(
+        metrics_, [store = store_.get()] { return store->write_failure(); });
+  }
   router_ = std::make_unique<api::Router>(keys_.get());
   report_routes_->Register(*router_);
   service_routes_->Register(*router_);
@@ -210,16 +209,81 @@ void Server::RegisterRoutes(const api::ApiOptions& options, const Clock& clock) 
   ops_routes_->Register(*router_);
 }
 
+Status Server::OpenReports(const ServerConfig& config, const Clock& clock) {
+  if (config.cluster.servers.empty()) {
+    Result<std::unique_ptr<store::Store>> store = store::Store::Open(config.store, clock, metrics_);
+    if (!store.ok()) return store.status().WithPrefix("store");
+    store_ = std::move(*store);
+    const store::RecoveryInfo& rec = store_->recovery();
+    OM_LOG(kInfo) << "store recovered in " << rec.seconds << " s: snapshot "
+                  << (rec.snapshot_loaded ? "loaded" : "absent") << ", " << rec.replayed_records
+                  << " log records replayed, " << rec.truncated_bytes << " torn bytes truncated";
+    intake_ = store_.get();
+    counts_ = store_.get();
+    return Status::Ok();
+  }
+  cluster::ClusterOptions options = config.cluster;
+  // The stream keeps reports as long as the embedded log would.
+  options.retention = std::chrono::duration_cast<std::chrono::hours>(config.store.log_retention);
+  Result<std::unique_ptr<cluster::ReportStream>> stream = cluster::ReportStream::Connect(options);
+  if (!stream.ok()) return stream.status().WithPrefix("cluster");
+  stream_ = std::move(*stream);
+  if (Status ensured = stream_->EnsureStream(); !ensured.ok()) {
+    return ensured.WithPrefix("cluster");
+  }
+  Result<std::unique_ptr<cluster::StreamIntake>> intake =
+      cluster::StreamIntake::Create(*stream_, metrics_);
+  if (!intake.ok()) return intake.status().WithPrefix("cluster");
+  stream_intake_ = std::move(*intake);
+  cluster::StreamCountsOptions counts_options{
+      .data_dir = config.store.data_dir,
+      .dedupe = store::DedupeOptions{config.store.dedupe_window, config.store.dedupe_max_entries},
+      .aggregates = config.store.aggregates,
+      .snapshot_every_reports = config.store.snapshot_every_reports,
+      .env = config.store.env,
+  };
+  Result<std::unique_ptr<cluster::StreamCounts>> counts =
+      cluster::StreamCounts::Open(counts_options, *stream_, metrics_);
+  if (!counts.ok()) return counts.status().WithPrefix("store");
+  stream_counts_ = std::move(*counts);
+  cluster::StreamCounts* followed = stream_counts_.get();
+  Result<std::unique_ptr<cluster::ClusterRole>> role = cluster::ClusterRole::Open(
+      cluster::ClusterRoleOptions{}, *stream_, clock,
+      [followed] { return followed->applied_sequence(); }, metrics_);
+  if (!role.ok()) return role.status().WithPrefix("cluster");
+  role_ = std::move(*role);
+  OM_LOG(kInfo) << "cluster node " << options.node_id << ": stream " << options.stream << " ("
+                << options.replicas << " replicas), counted up to sequence "
+                << stream_counts_->applied_sequence();
+  intake_ = stream_intake_.get();
+  counts_ = stream_counts_.get();
+  return Status::Ok();
+}
+
 Server::~Server() { Stop(); }
 
 void Server::Start(bool detect) {
   if (started_) return;
   started_ = true;
-  store_->Start();
+  if (store_ != nullptr) store_->Start();
+  if (stream_counts_ != nullptr) {
+    stream_counts_->Start();
+    stream_intake_->Start();
+    role_->Start();
+  }
   if (detect) StartDetection();
   live_->Start();
-  notifier_->Start();
-  official_->Start();
+  if (role_ == nullptr) {
+    notifier_->Start();
+    official_->Start();
+  } else {
+    // One sender in a cluster: the leader. Its rounds run on this thread instead of their own.
+    leader_work_.Start(std::chrono::seconds(1), [this] {
+      if (!role_->leading()) return;
+      notifier_->RunOnce();
+      if (official_enabled_) official_->PollDue();
+    });
+  }
   http_->Start();
   ops_routes_->SetReady(true);
 }
@@ -236,6 +300,7 @@ void Server::Stop() {
   ops_routes_->SetReady(false);
   live_->Stop();
   http_->Stop();
+  leader_work_.Stop();
   notifier_->Stop();
   official_->Stop();
   detector_thread_->Stop();
@@ -243,7 +308,12 @@ void Server::Stop() {
   if (Status saved = pipeline_->SaveLearned(clock_->Now()); !saved.ok()) {
     OM_LOG(kError) << saved.ToString();
   }
-  store_->Stop();
+  if (store_ != nullptr) store_->Stop();
+  if (stream_counts_ != nullptr) {
+    role_->Stop();
+    stream_intake_->Stop();
+    stream_counts_->Stop();
+  }
 }
 
 }  // namespace om::server

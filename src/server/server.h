@@ -4,6 +4,13 @@
 // (store writer, then HTTP; stopped in reverse: HTTP stops accepting, the store drains and
 // snapshots).
 //
+// Embedded mode (the default): the local Store is the intake and the counts. Cluster mode
+// (ServerConfig::cluster.servers set, docs/cluster.md): reports go to the replicated report
+// stream (cluster::StreamIntake), this node counts the whole stream (cluster::StreamCounts),
+// /readyz follows its reach of a quorum (cluster::ClusterRole), and only the node holding the
+// leader lease sends notifications and polls official pages. Every node detects on its own
+// counts, which are the same on every node.
+//
 // Thread-safety: Start/Stop from the owning (main) thread.
 
 #include <memory>
@@ -21,8 +28,13 @@
 #include "api/web_routes.h"
 #include "auth/api_keys.h"
 #include "base/metrics.h"
+#include "base/periodic_thread.h"
 #include "base/status.h"
 #include "base/time.h"
+#include "cluster/cluster_role.h"
+#include "cluster/report_stream.h"
+#include "cluster/stream_counts.h"
+#include "cluster/stream_intake.h"
 #include "db/meta_store.h"
 #include "detect/detector.h"
 #include "geo/gazetteer.h"
@@ -61,7 +73,10 @@ class Server {
 
   uint16_t port() const { return http_->port(); }
   ingest::Ingestor& ingestor() { return *ingestor_; }
+  // The embedded store. REQUIRES: embedded mode (the demo and the importer write to it).
   store::Store& store() { return *store_; }
+  store::ReportIntake& intake() { return *intake_; }
+  const store::CountStore& counts() const { return *counts_; }
   const geo::Gazetteer& gazetteer() const { return *gazetteer_; }
   ingest::ServiceRegistry& registry() { return *registry_; }
   MetricsRegistry& metrics() { return metrics_; }
@@ -69,6 +84,8 @@ class Server {
 
  private:
   Server() = default;
+  // Opens the intake and the counts: the local store, or the report stream and its follower.
+  Status OpenReports(const ServerConfig& config, const Clock& clock);
   // Builds every resource of the HTTP API on the parts above and registers it on router_.
   void RegisterRoutes(const api::ApiOptions& options, const Clock& clock);
 
@@ -76,7 +93,16 @@ class Server {
   std::unique_ptr<geo::Gazetteer> gazetteer_;
   std::unique_ptr<geo::IpLocator> ip_locator_;
   std::unique_ptr<ingest::ServiceRegistry> registry_;
+  // Embedded mode: the store is the intake and the counts. Cluster mode: the stream's.
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<cluster::ReportStream> stream_;
+  std::unique_ptr<cluster::StreamIntake> stream_intake_;
+  std::unique_ptr<cluster::StreamCounts> stream_counts_;
+  std::unique_ptr<cluster::ClusterRole> role_;
+  store::ReportIntake* intake_ = nullptr;
+  store::CountStore* counts_ = nullptr;
+  // Cluster mode: notifications and official polls, run while this node leads.
+  PeriodicThread leader_work_;
   std::unique_ptr<ingest::Ingestor> ingestor_;
   std::unique_ptr<detect::Detector> detector_;
   std::unique_ptr<db::MetaStore> meta_;  // borrowed by the repositories below
@@ -107,6 +133,7 @@ class Server {
   bool started_ = false;
   bool detecting_ = false;
   const Clock* clock_ = nullptr;  // the server's clock (event time in the demo)
+  bool official_enabled_ = false;
 };
 
 // The SQLite file of a data dir's metadata (docs/formats/meta-db.md).

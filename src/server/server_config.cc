@@ -36,6 +36,7 @@ const std::vector<OptionKey>& DeclaredOptionKeys() {
     add(official::kOfficialOptionKeys);
     add(api::kApiOptionKeys);
     add(api::kLiveEventsOptionKeys);
+    add(cluster::kClusterOptionKeys);
     return all;
   }();
   return *kKeys;
@@ -186,6 +187,15 @@ Status ApplyServerConfig(config::ConfigFile& file, ServerConfig& config) {
       get_double("api.public_reports_per_minute", config.api.public_rate.per_minute));
   OM_RETURN_IF_ERROR(get_double("api.public_burst", config.api.public_rate.burst));
   OM_RETURN_IF_ERROR(get_int("api.public_max_clients", config.api.public_rate.max_clients));
+  // [cluster]
+  OM_RETURN_IF_ERROR(get_strings("cluster.servers", config.cluster.servers));
+  OM_RETURN_IF_ERROR(get_string("cluster.node_id", config.cluster.node_id));
+  OM_RETURN_IF_ERROR(get_string("cluster.stream", config.cluster.stream));
+  OM_RETURN_IF_ERROR(get_int("cluster.replicas", config.cluster.replicas));
+  OM_RETURN_IF_ERROR(get_int("cluster.partitions", config.cluster.partitions));
+  OM_RETURN_IF_ERROR(get_duration("cluster.publish_timeout_ms", config.cluster.publish_timeout, 1));
+  OM_RETURN_IF_ERROR(get_int("cluster.max_in_flight", config.cluster.max_in_flight));
+  OM_RETURN_IF_ERROR(get_int("cluster.reports_per_message", config.cluster.reports_per_message));
   return file.CheckNoUnknownKeys();
 }
 

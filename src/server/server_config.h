@@ -12,6 +12,7 @@
 #include "api/live_events.h"
 #include "base/option_key.h"
 #include "base/status.h"
+#include "cluster/report_stream.h"
 #include "config/config_file.h"
 #include "detect/detector.h"
 #include "ingest/ingestor.h"
@@ -36,6 +37,8 @@ struct ServerConfig {
   // Followers hear of a cascade's dependents once it pauses for a minute, or after this long.
   std::chrono::minutes group_wait{5};
   store::StoreOptions store;
+  // Cluster mode when `servers` is set (docs/cluster.md); node_id empty: the host name.
+  cluster::ClusterOptions cluster{.servers = {}, .node_id = ""};
   ingest::IngestOptions ingest;
   detect::DetectOptions detect;
   // Auto-registration of unknown services, and the bound on problem types per service.

@@ -1,0 +1,236 @@
+"""End-to-end: three outagemap nodes in cluster mode on three real nats-server processes.
+
+Three nats-servers form a JetStream cluster on 127.0.0.1; three `outagemap serve --cluster`
+nodes (each with its own data dir) share one R3 report stream. Reports with unique reporter ids,
+and some repeats of a reporter, go to random nodes in bounded load while, in turn:
+  - one node is killed with SIGKILL and started again on its data dir (it resumes counting from
+    its snapshot and catches up);
+  - the nats-server leading the report stream is killed with SIGKILL (a new leader is elected;
+    publishes in between are answered 503, never acknowledged and lost).
+Then: every node has counted the whole stream, every acknowledged report is counted (the repeats
+once), all three answer the same counts and places, exactly one node leads, and it hands the lead
+over when it is killed. Last, with two of the three nats-servers gone, /readyz says 503 on every
+node (no quorum). Everything is stopped by PID; every wait is bounded."""
+
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from harness import Server, check, free_port
+
+BINARY = sys.argv[1] if len(sys.argv) > 1 else "build/release/outagemap"
+NATS_SERVER = "/usr/sbin/nats-server"
+SERVICES = ["outlook", "teams", "slack"]
+
+
+class NatsServer:
+    def __init__(self, name, directory, client_port, route_ports, index):
+        self.name = name
+        self.port = client_port
+        self.config = os.path.join(directory, name + ".conf")
+        routes = ", ".join(f'"nats-route://127.0.0.1:{p}"'
+                           for j, p in enumerate(route_ports) if j != index)
+        with open(self.config, "w") as f:
+            f.write(f'server_name: "{name}"\nlisten: "127.0.0.1:{client_port}"\n'
+                    f'jetstream {{ store_dir: "{directory}/{name}", max_memory_store: 64MB, '
+                    f'max_file_store: 1GB }}\n'
+                    f'cluster {{ name: "om-e2e", listen: "127.0.0.1:{route_ports[index]}", '
+                    f'routes: [{routes}] }}\n')
+        self.log = open(os.path.join(directory, name + ".log"), "wb")
+        self.proc = subprocess.Popen([NATS_SERVER, "-c", self.config], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+
+    def kill9(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+
+def metric(node, name):
+    status, _, data = node.request("GET", "/metrics")
+    check(status == 200, f"/metrics answered {status}")
+    found = re.search(rf"^{name} ([0-9.e+-]+)$", data.decode(), re.M)
+    check(found is not None, f"{name} missing from /metrics")
+    return float(found.group(1))
+
+
+def wait_until(what, predicate, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"not within {timeout} s: {what}")
+
+
+class Load:
+    """Bounded load: NDJSON batches of unique reporters (and repeats) to the nodes given."""
+
+    def __init__(self):
+        self.sent = 0
+        self.acknowledged = {s: 0 for s in SERVICES}  # distinct (reporter, service) acknowledged
+        self.maybe_stored = {s: 0 for s in SERVICES}  # in batches that failed: stored or not
+        self.failed_batches = 0
+        self.now_ms = int(time.time() * 1000)
+
+    def batch(self, node, size=20):
+        lines, per_service = [], {s: 0 for s in SERVICES}
+        for _ in range(size):
+            service = random.choice(SERVICES)
+            reporter = f"r{self.sent}"
+            self.sent += 1
+            city = random.choice([("Minneapolis", "US"), ("Phoenix", "US"), ("Lyon", "FR")])
+            line = {"service": service, "reporter": reporter, "city": city[0], "country": city[1],
+                    "ts": self.now_ms - random.randint(0, 120000)}
+            lines.append(json.dumps(line))
+            lines.append(json.dumps(line))  # the same reporter again: counted once
+            per_service[service] += 1
+        body = "\n".join(lines) + "\n"
+        try:
+            status, _, _ = node.request("POST", "/api/v1/reports", body, "application/x-ndjson")
+        except OSError:
+            status = 0
+        target = self.acknowledged if status == 200 else self.maybe_stored
+        if status != 200:
+            self.failed_batches += 1
+        for s, n in per_service.items():
+            target[s] += n
+        return status
+
+    def run(self, nodes, batches):
+        for _ in range(batches):
+            self.batch(random.choice(nodes))
+
+
+def counted(node, service, since_ms, until_ms):
+    status, body = node.json("GET", f"/api/v1/services/{service}/series?from={since_ms}"
+                                    f"&to={until_ms}&step=1m")
+    check(status == 200, (status, body))
+    return body
+
+
+def total(series):
+    return sum(count for _, count in series["data"]["points"])
+
+
+def main():
+    random.seed(12)
+    tmp = tempfile.mkdtemp(prefix="om-cluster-e2e-")
+    ports = [free_port() for _ in range(6)]
+    client_ports, route_ports = ports[:3], ports[3:]
+    servers = [NatsServer(f"s{i}", tmp, client_ports[i], route_ports, i) for i in range(3)]
+    urls = ",".join(f"nats://127.0.0.1:{p}" for p in client_ports)
+    nodes = [Server(BINARY, os.path.join(tmp, f"node{i}"),
+                    ["--cluster", urls, "--node-id", f"n{i}"]) for i in range(3)]
+    try:
+        for n in nodes:
+            n.start(timeout=60)
+        load = Load()
+        load.run(nodes, 40)
+        check(load.failed_batches == 0, f"{load.failed_batches} batches failed on a healthy cluster")
+
+        # A node killed with SIGKILL and started again on its data dir.
+        nodes[2].kill9()
+        load.run(nodes[:2], 30)
+        nodes[2].start(timeout=60)
+        load.run(nodes, 30)
+
+        # The stream's leader killed with SIGKILL, as the nodes see it.
+        status, _, data = nodes[0].request("GET", "/metrics")
+        named = re.search(r'^om_stream_leader\{server="(s\d)"\} 1$', data.decode(), re.M)
+        check(named is not None, "no stream leader in /metrics")
+        leader = next(s for s in servers if s.name == named.group(1))
+        leader.kill9()
+        # Until the survivors have acknowledged 30 more batches (a new leader was elected).
+        acknowledged_before = sum(load.acknowledged.values())
+        deadline = time.time() + 60
+        while (sum(load.acknowledged.values()) < acknowledged_before + 30 * 20
+               and time.time() < deadline):
+            if load.batch(random.choice(nodes)) != 200:
+                time.sleep(0.1)
+        check(sum(load.acknowledged.values()) >= acknowledged_before + 30 * 20,
+              "the survivors did not acknowledge reports within 60 s of the stream leader's death")
+        print(f"sent {load.sent} reports (each twice); acknowledged {sum(load.acknowledged.values())}"
+              f" distinct; {load.failed_batches} batches failed (503 while a new stream leader"
+              f" was elected)")
+
+        # Every node counts the whole stream: each is ready (its last probe of the stream's leader
+        # is recent), has counted up to the last sequence that probe saw, and that sequence stays
+        # the same over two probes (the load is over).
+        def caught_up(node):
+            if metric(node, "om_cluster_ready") != 1:
+                return False
+            last = metric(node, "om_stream_last_sequence")
+            return last > 0 and metric(node, "om_stream_applied_sequence") >= last
+        def all_caught_up():
+            if not all(caught_up(n) for n in nodes):
+                return False
+            before = [metric(n, "om_stream_last_sequence") for n in nodes]
+            time.sleep(2.5)
+            return all(caught_up(n) for n in nodes) and before == [
+                metric(n, "om_stream_last_sequence") for n in nodes]
+        wait_until("every node counted the whole stream", all_caught_up, 90)
+        sequences = {metric(n, "om_stream_applied_sequence") for n in nodes}
+        check(len(sequences) == 1, f"nodes stopped at different sequences: {sequences}")
+
+        since = load.now_ms - 10 * 60000
+        until = int(time.time() * 1000) + 60000
+        for service in SERVICES:
+            answers = [counted(n, service, since, until) for n in nodes]
+            check(answers[0] == answers[1] == answers[2],
+                  f"{service}: nodes answer different counts")
+            got = total(answers[0])
+            low, high = load.acknowledged[service], load.acknowledged[service] + load.maybe_stored[service]
+            check(low <= got <= high,
+                  f"{service}: counted {got}, acknowledged {low}, at most {high} stored; "
+                  f"stream sequences applied/last: "
+                  f"{[(metric(n, 'om_stream_applied_sequence'), metric(n, 'om_stream_last_sequence')) for n in nodes]}")
+            places = [n.json("GET", f"/api/v1/services/{service}/places?level=city&rank=reports")
+                      for n in nodes]
+            check(places[0] == places[1] == places[2], f"{service}: nodes answer different places")
+            print(f"{service}: {got} counted on every node ({low} acknowledged)")
+
+        # Exactly one leader; when it is killed another node leads within the lease ttl (6 s)
+        # and a few probe rounds.
+        def leaders(alive):
+            return [n for n in alive if metric(n, "om_cluster_leader") == 1]
+        wait_until("one leader", lambda: len(leaders(nodes)) == 1, 20)
+        old = leaders(nodes)[0]
+        old.kill9()
+        rest = [n for n in nodes if n is not old]
+        started = time.time()
+        wait_until("a new leader", lambda: len(leaders(rest)) == 1, 30)
+        print(f"leader {old.extra_args[-1]} killed; {leaders(rest)[0].extra_args[-1]} leads "
+              f"{time.time() - started:.1f} s later")
+
+        # No quorum: with two of three nats-servers gone, no node is ready.
+        for s in servers:
+            s.kill9()
+            if sum(1 for x in servers if x.proc.poll() is None) <= 1:
+                break
+        for n in rest:
+            wait_until("/readyz 503 without a quorum",
+                       lambda: n.request("GET", "/readyz")[0] == 503, 30)
+        print("cluster test passed")
+    except AssertionError:
+        for n in nodes:
+            print(f"--- log of node {n.extra_args[-1]} (last 40 lines) ---")
+            print("\n".join(n.output().splitlines()[-40:]))
+        raise
+    finally:
+        for n in nodes:
+            if n.proc and n.proc.poll() is None:
+                n.proc.send_signal(signal.SIGKILL)
+                n.proc.wait(timeout=10)
+        for s in servers:
+            s.kill9()
+
+
+if __name__ == "__main__":
+    main()
