@@ -18,7 +18,7 @@ using Duration = std::chrono::milliseconds;
 constexpr int64_t kMillisPerMinute = 60'000;
 constexpr int64_t kMillisPerHour = 60 * kMillisPerMinute;
 constexpr int64_t kMillisPerDay = 24 * kMillisPerHour;
-constexpr int64_t kMinutesPerDay = 24 * 60;
+constexpr int64_t kMinutesPerDay = int64_t{24} * 60;
 
 // a / b rounded towards negative infinity (minutes before the epoch fall in the bucket below).
 // REQUIRES: b > 0.

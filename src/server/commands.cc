@@ -52,8 +52,9 @@ int RunServe(const ServeFlags& flags) {
     config.cluster.servers.clear();
     for (size_t start = 0; start <= flags.cluster.size();) {
       size_t comma = std::min(flags.cluster.find(',', start), flags.cluster.size());
-      if (comma > start)
+      if (comma > start) {
         config.cluster.servers.push_back(flags.cluster.substr(start, comma - start));
+      }
       start = comma + 1;
     }
   }
