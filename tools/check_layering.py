@@ -26,7 +26,7 @@ ALLOWED = {
     "catalog": {"base"},
     "geo": {"base"},
     "store": {"base"},
-    "cluster": {"base", "store"},
+    "cluster": {"base", "store", "db"},
     "web": {"base"},
     "db": {"base"},
     "auth": {"base", "db"},

@@ -3,6 +3,8 @@
 // and the connection behind a ReportStream. Only this module's .cc files include it (and so
 // nats.h).
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,6 +37,23 @@ Status NatsError(std::string_view what, natsStatus status,
 
 // The header that says how many reports a stream message carries (absent: one).
 inline constexpr char kReportsHeader[] = "Om-Reports";
+
+// An ordered consumer of `subjects` of `stream` from sequence `from`, created within the connect
+// timeout of `options` (a new stream leader may take seconds).
+Result<NatsPtr<natsSubscription>> SubscribeFrom(const ClusterOptions& options, jsCtx* js,
+                                                const std::string& stream,
+                                                const std::string& subjects, uint64_t from);
+// The last sequence of `stream`, asked of its leader.
+Result<uint64_t> LastSequence(jsCtx* js, const std::string& stream);
+// ReportStream::Follow for any stream: `fn` gets each message with its stream sequence, in
+// order and once, until `stop()`; the subscription is made again after the last message passed
+// on when it fails, or when nothing arrives for `stall` while the stream holds later messages.
+void FollowStream(const ClusterOptions& options, jsCtx* js, const std::string& stream,
+                  const std::string& subjects, uint64_t from,
+                  const std::function<void(uint64_t sequence, natsMsg* msg)>& fn,
+                  const std::function<bool()>& stop,
+                  const std::function<void(const Status&)>& on_trouble,
+                  std::chrono::milliseconds stall);
 
 }  // namespace internal
 

@@ -237,19 +237,17 @@ Result<StreamState> ReportStream::State() const {
   return state;
 }
 
-namespace {
+namespace internal {
 
-// An ordered consumer of every subject of `options.stream` from sequence `from`, created within
-// the connect timeout (a new stream leader may take seconds).
 Result<NatsPtr<natsSubscription>> SubscribeFrom(const ClusterOptions& options, jsCtx* js,
-                                                uint64_t from) {
+                                                const std::string& stream,
+                                                const std::string& subjects, uint64_t from) {
   jsSubOptions sub_opts;
   jsSubOptions_Init(&sub_opts);
-  sub_opts.Stream = options.stream.c_str();
+  sub_opts.Stream = stream.c_str();
   sub_opts.Ordered = true;  // an ephemeral consumer that restarts itself on a gap: in order, once
   sub_opts.Config.DeliverPolicy = js_DeliverByStartSequence;
   sub_opts.Config.OptStartSeq = std::max<uint64_t>(from, 1);
-  const std::string subjects(kReportSubjects);
   // Creating the consumer asks the stream's leader; just after a leader change that can time
   // out. Ask again until the connect timeout.
   NatsPtr<natsSubscription> sub;
@@ -260,7 +258,7 @@ Result<NatsPtr<natsSubscription>> SubscribeFrom(const ClusterOptions& options, j
         natsStatus subscribed =
             js_SubscribeSync(&raw_sub, js, subjects.c_str(), nullptr, &sub_opts, &code);
         if (subscribed != NATS_OK) {
-          return NatsError("follow stream " + options.stream, subscribed, code);
+          return NatsError("follow stream " + stream, subscribed, code);
         }
         sub.reset(raw_sub);
         return Status::Ok();
@@ -268,12 +266,78 @@ Result<NatsPtr<natsSubscription>> SubscribeFrom(const ClusterOptions& options, j
   return sub;
 }
 
-// The stream entry a delivered message holds; kIoError when it carries no stream metadata.
-Result<StreamEntry> EntryOf(natsMsg* msg) {
-  jsMsgMetaData* raw_meta = nullptr;
-  natsStatus s = natsMsg_GetMetaData(&raw_meta, msg);
-  if (s != NATS_OK) return NatsError("stream message metadata", s);
-  NatsPtr<jsMsgMetaData> meta(raw_meta);
+Result<uint64_t> LastSequence(jsCtx* js, const std::string& stream) {
+  jsStreamInfo* raw_info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetStreamInfo(&raw_info, js, stream.c_str(), nullptr, &code);
+  if (s != NATS_OK) return NatsError("stream " + stream, s, code);
+  NatsPtr<jsStreamInfo> info(raw_info);
+  return info->State.LastSeq;
+}
+
+void FollowStream(const ClusterOptions& options, jsCtx* js, const std::string& stream,
+                  const std::string& subjects, uint64_t from,
+                  const std::function<void(uint64_t sequence, natsMsg* msg)>& fn,
+                  const std::function<bool()>& stop,
+                  const std::function<void(const Status&)>& on_trouble,
+                  std::chrono::milliseconds stall) {
+  constexpr int64_t kPollMillis = 200;
+  uint64_t next = std::max<uint64_t>(from, 1);
+  while (!stop()) {
+    Result<NatsPtr<natsSubscription>> sub = SubscribeFrom(options, js, stream, subjects, next);
+    if (!sub.ok()) {
+      on_trouble(sub.status());
+      continue;  // SubscribeFrom waited up to the connect timeout; try again unless stopped
+    }
+    auto last_message = std::chrono::steady_clock::now();
+    while (!stop()) {
+      natsMsg* raw_msg = nullptr;
+      natsStatus s = natsSubscription_NextMsg(&raw_msg, sub->get(), kPollMillis);
+      if (s == NATS_TIMEOUT) {
+        if (std::chrono::steady_clock::now() - last_message < stall) continue;
+        // Quiet for a while: fine when nothing new was stored, a lost consumer when something was
+        // (its server died, and the ordered consumer did not reset itself yet).
+        last_message = std::chrono::steady_clock::now();
+        Result<uint64_t> last = LastSequence(js, stream);
+        if (!last.ok()) {
+          on_trouble(last.status());
+          continue;
+        }
+        if (*last < next) continue;
+        on_trouble(Status::Unavailable("stream " + stream + " holds sequence " +
+                                       std::to_string(*last) + " but nothing arrived after " +
+                                       std::to_string(next - 1) + "; following again"));
+        break;
+      }
+      if (s != NATS_OK) {
+        on_trouble(NatsError("follow stream " + stream, s));
+        break;
+      }
+      NatsPtr<natsMsg> msg(raw_msg);
+      jsMsgMetaData* raw_meta = nullptr;
+      s = natsMsg_GetMetaData(&raw_meta, msg.get());
+      if (s != NATS_OK) {
+        on_trouble(NatsError("stream message metadata", s));
+        break;
+      }
+      const uint64_t sequence = raw_meta->Sequence.Stream;
+      jsMsgMetaData_Destroy(raw_meta);
+      // An ordered consumer delivers each sequence once and in order; one restarted by libnats
+      // after a gap starts after the last one it delivered. Anything older is a repeat.
+      if (sequence < next) continue;
+      next = sequence + 1;
+      last_message = std::chrono::steady_clock::now();
+      fn(sequence, msg.get());
+    }
+  }
+}
+
+}  // namespace internal
+
+namespace {
+
+// The stream entry message `msg` of sequence `sequence` holds.
+StreamEntry EntryOf(uint64_t sequence, natsMsg* msg) {
   const char* count_text = nullptr;
   uint32_t count = 1;
   if (natsMsgHeader_Get(msg, kReportsHeader, &count_text) == NATS_OK && count_text != nullptr) {
@@ -283,7 +347,7 @@ Result<StreamEntry> EntryOf(natsMsg* msg) {
   std::string message_id;
   if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && id != nullptr) message_id = id;
   return StreamEntry{
-      .sequence = meta->Sequence.Stream,
+      .sequence = sequence,
       .message_id = std::move(message_id),
       .reports = DecodeMessage(
           std::string_view(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg))),
@@ -298,7 +362,8 @@ Status ReportStream::ReadFrom(uint64_t from, const std::function<void(StreamRepo
   OM_ASSIGN_OR_RETURN(StreamState state, State());
   if (state.messages == 0 || state.last_sequence < from) return Status::Ok();
   OM_ASSIGN_OR_RETURN(NatsPtr<natsSubscription> sub,
-                      SubscribeFrom(options_, connection_->js.get(), from));
+                      internal::SubscribeFrom(options_, connection_->js.get(), options_.stream,
+                                              std::string(kReportSubjects), from));
   uint64_t sequence = 0;
   while (sequence < state.last_sequence) {
     natsMsg* raw_msg = nullptr;
@@ -308,8 +373,12 @@ Status ReportStream::ReadFrom(uint64_t from, const std::function<void(StreamRepo
           "read stream " + options_.stream + " after sequence " + std::to_string(sequence), s);
     }
     NatsPtr<natsMsg> msg(raw_msg);
-    OM_ASSIGN_OR_RETURN(StreamEntry entry, EntryOf(msg.get()));
-    sequence = entry.sequence;
+    jsMsgMetaData* raw_meta = nullptr;
+    s = natsMsg_GetMetaData(&raw_meta, msg.get());
+    if (s != NATS_OK) return NatsError("stream message metadata", s);
+    sequence = raw_meta->Sequence.Stream;
+    jsMsgMetaData_Destroy(raw_meta);
+    StreamEntry entry = EntryOf(sequence, msg.get());
     if (!entry.reports.ok()) {
       return Status::Corruption("stream " + options_.stream + " sequence " +
                                 std::to_string(sequence) + ": " + entry.reports.status().message());
@@ -325,53 +394,10 @@ void ReportStream::Follow(uint64_t from, const std::function<void(StreamEntry&&)
                           const std::function<bool()>& stop,
                           const std::function<void(const Status&)>& on_trouble,
                           std::chrono::milliseconds stall) const {
-  constexpr int64_t kPollMillis = 200;
-  uint64_t next = std::max<uint64_t>(from, 1);
-  while (!stop()) {
-    Result<NatsPtr<natsSubscription>> sub = SubscribeFrom(options_, connection_->js.get(), next);
-    if (!sub.ok()) {
-      on_trouble(sub.status());
-      continue;  // SubscribeFrom waited up to the connect timeout; try again unless stopped
-    }
-    auto last_message = std::chrono::steady_clock::now();
-    while (!stop()) {
-      natsMsg* raw_msg = nullptr;
-      natsStatus s = natsSubscription_NextMsg(&raw_msg, sub->get(), kPollMillis);
-      if (s == NATS_TIMEOUT) {
-        if (std::chrono::steady_clock::now() - last_message < stall) continue;
-        // Quiet for a while: fine when nothing new was stored, a lost consumer when something was
-        // (its server died, and the ordered consumer did not reset itself yet).
-        last_message = std::chrono::steady_clock::now();
-        Result<StreamState> state = State();
-        if (!state.ok()) {
-          on_trouble(state.status());
-          continue;
-        }
-        if (state->last_sequence < next) continue;
-        on_trouble(Status::Unavailable("stream " + options_.stream + " holds sequence " +
-                                       std::to_string(state->last_sequence) +
-                                       " but nothing arrived after " + std::to_string(next - 1) +
-                                       "; following again"));
-        break;
-      }
-      if (s != NATS_OK) {
-        on_trouble(NatsError("follow stream " + options_.stream, s));
-        break;
-      }
-      NatsPtr<natsMsg> msg(raw_msg);
-      Result<StreamEntry> entry = EntryOf(msg.get());
-      if (!entry.ok()) {
-        on_trouble(entry.status());
-        break;
-      }
-      // An ordered consumer delivers each sequence once and in order; one restarted by libnats
-      // after a gap starts after the last one it delivered. Anything older is a repeat.
-      if (entry->sequence < next) continue;
-      next = entry->sequence + 1;
-      last_message = std::chrono::steady_clock::now();
-      fn(std::move(*entry));
-    }
-  }
+  internal::FollowStream(
+      options_, connection_->js.get(), options_.stream, std::string(kReportSubjects), from,
+      [&fn](uint64_t sequence, natsMsg* msg) { fn(EntryOf(sequence, msg)); }, stop, on_trouble,
+      stall);
 }
 
 }  // namespace om::cluster

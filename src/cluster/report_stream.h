@@ -160,6 +160,7 @@ class ReportStream {
  private:
   friend class StreamIntake;
   friend class JetStreamKv;
+  friend class JetStreamJournal;
   struct Connection;
   ReportStream(const ClusterOptions& options, std::unique_ptr<Connection> connection);
   // One attempt of EnsureStream.

@@ -16,12 +16,14 @@
 #include <gtest/gtest.h>
 
 #include "base/metrics.h"
+#include "cluster/jetstream_journal.h"
 #include "cluster/jetstream_kv.h"
 #include "cluster/lease.h"
 #include "cluster/nats_test_cluster.h"
 #include "cluster/report_stream.h"
 #include "cluster/stream_counts.h"
 #include "cluster/stream_intake.h"
+#include "db/meta_store.h"
 #include "testing/temp_dir.h"
 
 namespace om::cluster {
@@ -461,6 +463,75 @@ TEST(StreamClusterTest, EveryNodeCountsTheSameAtTheSameSequence) {
     node.counts->Stop();
     node.intake->Stop();
   }
+}
+
+// Rows of a meta.db that journal writes change, in a stable order.
+std::string KeyRows(db::MetaStore& meta) {
+  return meta.Read([](db::Database& db) {
+    std::string out;
+    auto statement = db.Prepare("SELECT id || '|' || name FROM api_keys ORDER BY id");
+    while (statement.ok()) {
+      auto row = statement->Step();
+      if (!row.ok() || !*row) break;
+      out += statement->ColumnText(0) + "\n";
+    }
+    return out;
+  });
+}
+
+Status AddKey(db::MetaStore& meta, const std::string& id) {
+  return meta.Write([&](db::MetaStore::Transaction& tx) {
+    return tx.Run(
+        "INSERT INTO api_keys(id, name, scopes, secret_sha256, created_ms) VALUES (?, ?, 1, 'x', "
+        "5)",
+        {std::string_view(id), std::string_view("key " + id)});
+  });
+}
+
+// Two nodes' meta.db on one replicated journal, while a server dies: writes on either node reach
+// both, in the same order; an append on top of a stale position is refused (the fence).
+TEST(StreamClusterTest, TwoNodesMetaDbFollowOneJournal) {
+  testing::TempDir dir;
+  Result<NatsTestCluster> cluster = NatsTestCluster::Start(3, dir.str());
+  ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+  struct Node {
+    std::unique_ptr<ReportStream> stream;
+    std::unique_ptr<JetStreamJournal> journal;
+    std::unique_ptr<db::MetaStore> meta;
+  };
+  std::vector<Node> nodes(2);
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    ClusterOptions options = OptionsFor(*cluster, 3);
+    options.node_id = "n" + std::to_string(i);
+    auto stream = ReportStream::Connect(options);
+    ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+    nodes[i].stream = std::move(*stream);
+    auto journal = JetStreamJournal::Open(*nodes[i].stream);
+    ASSERT_TRUE(journal.ok()) << journal.status().ToString();
+    nodes[i].journal = std::move(*journal);
+    auto meta = db::MetaStore::Open(dir.str() + "/meta" + std::to_string(i) + ".db");
+    ASSERT_TRUE(meta.ok()) << meta.status().ToString();
+    nodes[i].meta = std::move(*meta);
+    nodes[i].meta->SetJournal(nodes[i].journal.get());
+    nodes[i].journal->StartApplying(*nodes[i].meta, nullptr);
+  }
+  for (int k = 0; k < 10; ++k) {
+    Node& writer = nodes[static_cast<size_t>(k % 2)];
+    Status written = AddKey(*writer.meta, "k" + std::to_string(k));
+    ASSERT_TRUE(written.ok()) << k << ": " << written.ToString();
+    if (k == 4) cluster->Kill(1);  // writes go on with two of three servers
+  }
+  for (Node& node : nodes) {
+    ASSERT_TRUE(node.meta->WaitForJournal(10, milliseconds(30000)))
+        << "applied up to " << node.meta->journal_position();
+  }
+  EXPECT_EQ(KeyRows(*nodes[0].meta), KeyRows(*nodes[1].meta));
+  EXPECT_NE(KeyRows(*nodes[0].meta).find("k9|key k9"), std::string::npos)
+      << KeyRows(*nodes[0].meta);
+  // A writer that has not seen the last entry is refused.
+  Result<uint64_t> stale = nodes[0].journal->Append(db::EncodeJournalEntry(0, ""), 5);
+  EXPECT_EQ(stale.status().code(), StatusCode::kAlreadyExists) << stale.status().ToString();
+  for (Node& node : nodes) node.journal->Stop();
 }
 
 TEST(StreamClusterTest, LeasesOnTheReplicatedBucketMoveOnlyWhenTheHolderStops) {

@@ -66,10 +66,21 @@ Status PipelineState(Database& db) {
       "minute INTEGER NOT NULL, state TEXT NOT NULL, saved_ms INTEGER NOT NULL)");
 }
 
+// Version 3: the position of the journal of writes applied, for cluster mode (meta_journal.h).
+Status JournalPosition(Database& db) {
+  return db.Exec(
+      "CREATE TABLE IF NOT EXISTS journal_position(id INTEGER PRIMARY KEY CHECK (id = 1), "
+      "sequence INTEGER NOT NULL);"
+      "INSERT OR IGNORE INTO journal_position(id, sequence) VALUES (1, 0)");
+}
+
 constexpr Migration kMigrations[] = {
     {1, "the tables of the first releases", FirstTables},
     {2, "pipeline_state", PipelineState},
+    {3, "journal_position", JournalPosition},
 };
+
+constexpr char kSetJournalPosition[] = "UPDATE journal_position SET sequence = ? WHERE id = 1";
 static_assert(std::size(kMigrations) == MetaStore::kSchemaVersion);
 
 Result<int> UserVersion(Database& db) {
@@ -86,6 +97,10 @@ Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path) {
   std::unique_ptr<MetaStore> store(new MetaStore(path, std::move(db)));
   MutexLock lock(store->mu_);
   OM_RETURN_IF_ERROR(store->Migrate().WithPrefix(path));
+  OM_ASSIGN_OR_RETURN(Statement position,
+                      store->db_->Prepare("SELECT sequence FROM journal_position WHERE id = 1"));
+  OM_ASSIGN_OR_RETURN(bool row, position.Step());
+  store->journal_position_ = row ? static_cast<uint64_t>(position.ColumnInt(0)) : 0;
   return store;
 }
 
@@ -120,6 +135,25 @@ Status MetaStore::Migrate() {
 }
 
 Status MetaStore::Write(const std::function<Status(Transaction&)>& fn) {
+  for (int attempt = 0;; ++attempt) {
+    uint64_t position = 0;
+    {
+      MutexLock lock(mu_);
+      if (journal_ == nullptr) break;
+      bool lost_race = false;
+      Status s = WriteJournaled(fn, lost_race);
+      if (!lost_race) return s;
+      if (attempt + 1 >= kMaxJournalAttempts) {
+        return Status::Unavailable(
+            "meta.db journal: " + std::to_string(kMaxJournalAttempts) +
+            " appends in a row lost the race to other nodes: " + s.message());
+      }
+      position = journal_position_;
+    }
+    // Another node appended first: wait (bounded) for its entry to be applied here, then run
+    // `fn` again on top of it.
+    WaitForJournal(position + 1, std::chrono::seconds(5));
+  }
   MutexLock lock(mu_);
   OM_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   Transaction tx(*this);
@@ -128,6 +162,98 @@ Status MetaStore::Write(const std::function<Status(Transaction&)>& fn) {
   // A failed statement or commit must not leave the transaction (and meta.db's lock) open.
   if (!s.ok()) (void)db_->Exec("ROLLBACK");
   return s;
+}
+
+Status MetaStore::WriteJournaled(const std::function<Status(Transaction&)>& fn, bool& lost_race) {
+  OM_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  std::string statements;
+  recording_ = &statements;
+  recorded_ = 0;
+  Transaction tx(*this);
+  Status s = fn(tx);
+  recording_ = nullptr;
+  uint64_t appended = 0;
+  if (s.ok() && recorded_ > 0) {
+    Result<uint64_t> sequence =
+        journal_->Append(EncodeJournalEntry(recorded_, statements), journal_position_);
+    if (sequence.ok()) {
+      appended = *sequence;
+      const Transaction::Value position[] = {static_cast<int64_t>(appended)};
+      s = RunLocked(kSetJournalPosition, position, 1);
+    } else {
+      lost_race = sequence.status().code() == StatusCode::kAlreadyExists;
+      s = sequence.status().WithPrefix("meta.db journal");
+    }
+  }
+  if (s.ok()) s = db_->Exec("COMMIT");
+  if (!s.ok()) {
+    (void)db_->Exec("ROLLBACK");
+    return s;
+  }
+  if (appended > 0) {
+    journal_position_ = appended;
+    journal_cv_.SignalAll();
+  }
+  return s;
+}
+
+void MetaStore::SetJournal(MetaJournal* journal) {
+  MutexLock lock(mu_);
+  journal_ = journal;
+}
+
+uint64_t MetaStore::journal_position() {
+  MutexLock lock(mu_);
+  return journal_position_;
+}
+
+bool MetaStore::WaitForJournal(uint64_t sequence, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock lock(mu_);
+  while (journal_position_ < sequence) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return false;
+    journal_cv_.WaitFor(deadline - now);
+  }
+  return true;
+}
+
+Status MetaStore::ApplyJournalEntry(uint64_t sequence, std::string_view entry) {
+  Result<std::vector<JournalStatement>> statements = DecodeJournalEntry(entry);
+  if (!statements.ok()) {
+    return statements.status().WithPrefix("meta.db journal sequence " + std::to_string(sequence));
+  }
+  MutexLock lock(mu_);
+  if (sequence <= journal_position_) return Status::Ok();
+  OM_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  Status s = ApplyLocked(*statements, sequence);
+  if (s.ok()) s = db_->Exec("COMMIT");
+  if (!s.ok()) {
+    (void)db_->Exec("ROLLBACK");
+    return s.WithPrefix("meta.db journal sequence " + std::to_string(sequence));
+  }
+  journal_position_ = sequence;
+  journal_cv_.SignalAll();
+  return Status::Ok();
+}
+
+Status MetaStore::ApplyLocked(const std::vector<JournalStatement>& statements, uint64_t sequence) {
+  std::vector<Transaction::Value> values;
+  for (const JournalStatement& statement : statements) {
+    values.clear();
+    for (const JournalStatement::Value& value : statement.values) {
+      if (const auto* n = std::get_if<int64_t>(&value)) {
+        values.emplace_back(*n);
+      } else if (const auto* text = std::get_if<std::string>(&value)) {
+        values.emplace_back(std::string_view(*text));
+      } else {
+        values.emplace_back(nullptr);
+      }
+    }
+    OM_RETURN_IF_ERROR(RunLocked(statement.sql, values.data(), values.size()));
+  }
+  const Transaction::Value position[] = {static_cast<int64_t>(sequence)};
+  return RunLocked(kSetJournalPosition, position, 1);
 }
 
 Status MetaStore::RunLocked(std::string_view sql, const Transaction::Value* values, size_t count) {
@@ -147,7 +273,23 @@ Status MetaStore::RunLocked(std::string_view sql, const Transaction::Value* valu
       statement.BindNull(index);
     }
   }
-  return statement.Run();
+  OM_RETURN_IF_ERROR(statement.Run());
+  if (recording_ != nullptr) {
+    std::vector<JournalStatement::Value> journaled;
+    journaled.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      if (const auto* n = std::get_if<int64_t>(&values[i])) {
+        journaled.emplace_back(*n);
+      } else if (const auto* text = std::get_if<std::string_view>(&values[i])) {
+        journaled.emplace_back(std::string(*text));
+      } else {
+        journaled.emplace_back(nullptr);
+      }
+    }
+    AppendJournalStatement(*recording_, sql, journaled);
+    ++recorded_;
+  }
+  return Status::Ok();
 }
 
 // The transaction exists only inside Write(), which holds the mutex.

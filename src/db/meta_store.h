@@ -11,8 +11,14 @@
 // downgraded.
 //
 // Writes go through one narrow interface: Write() runs a function with a Transaction whose only
-// operation is a statement with bound values (Run), committed together or not at all. Cluster mode
-// can journal exactly these. Reads use the connection directly (Read()).
+// operation is a statement with bound values (Run), committed together or not at all. Reads use
+// the connection directly (Read()).
+//
+// Cluster mode journals exactly these (meta_journal.h): with a journal set, Write() appends the
+// transaction's statements to it, on top of the last entry this store applied, before it
+// commits; when another node appended first it rolls back, waits for that entry to be applied
+// here (ApplyJournalEntry, from the node's journal follower) and runs `fn` again. The journal
+// position applied is kept in meta.db itself (table journal_position), in the same transactions.
 //
 //   OM_RETURN_IF_ERROR(meta.Write([&](db::MetaStore::Transaction& tx) {
 //     return tx.Run("UPDATE api_keys SET revoked_ms = ? WHERE id = ?", {now_ms, id});
@@ -21,6 +27,7 @@
 // Thread-safety: every method may be called from any thread; Read and Write functions run alone
 // with the connection (one mutex). They must not call back into the MetaStore.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -34,13 +41,14 @@
 #include "base/mutex.h"
 #include "base/status.h"
 #include "db/database.h"
+#include "db/meta_journal.h"
 
 namespace om::db {
 
 class MetaStore {
  public:
   // The schema version this release writes (the number of migrations).
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens (creating if absent) the database at `path` and migrates it to kSchemaVersion. kIoError
   // naming the path; kInvalidArgument for a file of a newer release.
@@ -86,8 +94,23 @@ class MetaStore {
     MetaStore& store_;
   };
   // Runs `fn` inside BEGIN IMMEDIATE ... COMMIT, alone with the connection. When `fn` or the
-  // commit fails, everything it ran is rolled back and the error returned.
+  // commit fails, everything it ran is rolled back and the error returned. With a journal: also
+  // when the append fails (kUnavailable), and after `kMaxJournalAttempts` lost races.
   Status Write(const std::function<Status(Transaction&)>& fn);
+
+  // Cluster mode: journal every later Write (see above). `journal` must outlive the store; null
+  // stops journaling.
+  void SetJournal(MetaJournal* journal);
+  // Applies the journal's entry `sequence` (its statements, in one transaction with the new
+  // position). An entry at or below journal_position() is skipped: it was applied, or written
+  // here. kCorruption for an entry that does not decode, naming the sequence; a statement that
+  // fails is rolled back and its error returned.
+  Status ApplyJournalEntry(uint64_t sequence, std::string_view entry);
+  // The sequence of the last journal entry applied (0: none).
+  uint64_t journal_position();
+  // Blocks until journal_position() >= `sequence` or `timeout` passes; true when reached.
+  bool WaitForJournal(uint64_t sequence, std::chrono::milliseconds timeout);
+  static constexpr int kMaxJournalAttempts = 20;
 
  private:
   MetaStore(std::string path, std::unique_ptr<Database> db)
@@ -95,12 +118,25 @@ class MetaStore {
   Status Migrate() OM_REQUIRES(mu_);
   Status RunLocked(std::string_view sql, const Transaction::Value* values, size_t count)
       OM_REQUIRES(mu_);
+  // Runs a journal entry's statements and records `sequence` as applied (inside a transaction).
+  Status ApplyLocked(const std::vector<JournalStatement>& statements, uint64_t sequence)
+      OM_REQUIRES(mu_);
+  // One attempt of Write with a journal; `lost_race` tells a conflicting append.
+  Status WriteJournaled(const std::function<Status(Transaction&)>& fn, bool& lost_race)
+      OM_REQUIRES(mu_);
 
   const std::string path_;
   int opened_version_ = 0;
   Mutex mu_;
   std::unique_ptr<Database> db_ OM_GUARDED_BY(mu_);
   std::map<std::string, Statement, std::less<>> prepared_ OM_GUARDED_BY(mu_);
+  MetaJournal* journal_ OM_GUARDED_BY(mu_) = nullptr;
+  // The statements of the journaled transaction in progress (null when not journaling), and
+  // how many.
+  std::string* recording_ OM_GUARDED_BY(mu_) = nullptr;
+  uint32_t recorded_ OM_GUARDED_BY(mu_) = 0;
+  uint64_t journal_position_ OM_GUARDED_BY(mu_) = 0;
+  CondVar journal_cv_{mu_};
 };
 
 }  // namespace om::db

@@ -23,9 +23,9 @@ TEST(MetaStoreTest, ANewFileGetsEveryTableAndTheVersion) {
   ASSERT_TRUE(meta.ok()) << meta.status().ToString();
   EXPECT_EQ((*meta)->opened_version(), 0);
   EXPECT_EQ(Count(**meta, "PRAGMA user_version"), MetaStore::kSchemaVersion);
-  for (std::string_view table :
-       {"api_keys", "incidents", "incident_updates", "subscriptions", "maintenances",
-        "status_pages", "official_status_history", "learned_dispersion", "pipeline_state"}) {
+  for (std::string_view table : {"api_keys", "incidents", "incident_updates", "subscriptions",
+                                 "maintenances", "status_pages", "official_status_history",
+                                 "learned_dispersion", "pipeline_state", "journal_position"}) {
     EXPECT_EQ(Count(**meta, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '" +
                                 std::string(table) + "'"),
               1)

@@ -1,0 +1,59 @@
+#pragma once
+// JetStreamJournal: the journal of meta.db writes (db/meta_journal.h) on a replicated JetStream
+// stream (`OM_META`, subject `om.meta`, file storage, the report stream's replica count, kept for
+// ever: a node that starts empty replays it all). An append is a publish with the header
+// Nats-Expected-Last-Sequence, so the stream stores it only on top of the entry the node has
+// applied last; otherwise JetStream refuses it ("wrong last sequence", error 10071) and Append
+// answers kAlreadyExists. That same rule fences a node that lost its lease without knowing it.
+//
+// Applying: a thread follows the stream from the MetaStore's position and applies each entry to
+// it in order (MetaStore::ApplyJournalEntry), and tells `on_applied` after each one (the server
+// refreshes what it keeps in memory).
+//
+// Thread-safety: Append from any thread; StartApplying/Stop from the owning thread.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "base/status.h"
+#include "cluster/report_stream.h"
+#include "db/meta_journal.h"
+#include "db/meta_store.h"
+
+namespace om::cluster {
+
+class JetStreamJournal final : public db::MetaJournal {
+ public:
+  // Creates the stream `name` when it does not exist (retrying until the connect timeout while
+  // the cluster elects its leaders). `stream` must outlive the journal.
+  static Result<std::unique_ptr<JetStreamJournal>> Open(ReportStream& stream,
+                                                        const std::string& name = "OM_META");
+  ~JetStreamJournal() override;
+  JetStreamJournal(const JetStreamJournal&) = delete;
+  JetStreamJournal& operator=(const JetStreamJournal&) = delete;
+
+  // Retries for up to the connect timeout while the stream has no leader (kUnavailable after).
+  Result<uint64_t> Append(std::string_view entry, uint64_t after) override;
+  // The journal's last sequence, asked of the stream's leader.
+  Result<uint64_t> LastSequence() const;
+
+  // Starts applying the journal to `meta` from its position, on a thread of its own. An entry
+  // that fails to apply is retried every second (it names itself in the log): skipping it
+  // would let this node's meta.db differ from the others'. `meta` must outlive the journal.
+  void StartApplying(db::MetaStore& meta, std::function<void(uint64_t sequence)> on_applied);
+  void Stop();
+
+ private:
+  JetStreamJournal(ReportStream& stream, std::string name);
+  Result<uint64_t> AppendOnce(std::string_view entry, uint64_t after);
+
+  ReportStream& stream_;
+  const std::string name_;
+  std::thread applier_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace om::cluster
