@@ -82,6 +82,13 @@ void ClusterRole::Stop() {
 
 void ClusterRole::Round() {
   Result<StreamState> state = stream_.State();
+  // A leader that lost its followers answers for a while before it steps down: ready only when
+  // it has heard from a quorum of the replicas lately.
+  if (state.ok() && state->current_replicas * 2 <= state->replicas) {
+    state = Status::Unavailable("the stream's leader " + state->leader + " has " +
+                                std::to_string(state->current_replicas) + " of " +
+                                std::to_string(state->replicas) + " replicas in reach");
+  }
   if (state.ok()) {
     last_sequence_ = state->last_sequence;
     last_probe_ok_ns_ = SteadyNanos();

@@ -1,8 +1,10 @@
 #pragma once
 // ClusterRole: what this node is in the cluster, kept current by one background round every
 // `probe_interval`:
-//   - whether it reaches a quorum: it asks the report stream's leader for the stream's state
-//     (the answer also gives the stream's last sequence, and so this node's counting lag);
+//   - whether it reaches a quorum: it asks the report stream's leader for the stream's state,
+//     and the leader must have heard from more than half the replicas lately (a leader cut off
+//     from the others still answers for a while); the answer also gives the stream's last sequence,
+//     and so this node's counting lag;
 //   - whether it leads: it holds the `leader` lease (lease.h) on a replicated key-value bucket,
 //     renewed every round. The leader alone sends notifications and polls official status pages,
 //     so a cluster sends each notification once, not once per node. When it stops renewing
@@ -53,7 +55,8 @@ class ClusterRole {
   // Stops the rounds and gives the leader lease up, so that another node leads at once.
   void Stop();
 
-  // Ok while the stream's leader answered within `ready_within`; else why not.
+  // Ok while the stream's leader answered within `ready_within` with a quorum of current
+  // replicas; else why not.
   Status ready() const;
   // Whether this node holds the leader lease now (renewed within the ttl by its own clock).
   bool leading() const;

@@ -43,6 +43,8 @@ using internal::NatsPtr;
 namespace {
 
 constexpr int64_t kNanosPerSecond = 1'000'000'000;
+// A replica the stream's leader has not heard from for this long is not counted as reachable.
+constexpr int64_t kPeerSilenceNanos = 5 * kNanosPerSecond;
 
 // A message id: the 64-bit digest as 16 hex digits.
 std::string IdOf(uint64_t digest) {
@@ -230,10 +232,20 @@ Result<StreamState> ReportStream::State() const {
   state.messages = info->State.Msgs;
   state.first_sequence = info->State.FirstSeq;
   state.last_sequence = info->State.LastSeq;
+  state.replicas = static_cast<int>(info->Config->Replicas);
   if (info->Cluster != nullptr && info->Cluster->Leader != nullptr) {
     state.leader = info->Cluster->Leader;
+    state.current_replicas = 1;
+    for (int i = 0; i < info->Cluster->ReplicasLen; ++i) {
+      const jsPeerInfo* peer = info->Cluster->Replicas[i];
+      // Heard from lately, caught up or not: a follower that lags under load is still there.
+      if (peer != nullptr && !peer->Offline && peer->Active < kPeerSilenceNanos) {
+        ++state.current_replicas;
+      }
+    }
+  } else if (info->Cluster == nullptr || info->Cluster->ReplicasLen == 0) {
+    state.current_replicas = state.replicas;  // a single server: its own quorum
   }
-  state.replicas = static_cast<int>(info->Config->Replicas);
   return state;
 }
 

@@ -84,6 +84,9 @@ struct StreamState {
   uint64_t last_sequence = 0;
   std::string leader;  // the server that leads the stream's replication group
   int replicas = 0;
+  // Replicas the leader heard from within the last 5 s, itself included (a quorum is more than
+  // half of `replicas`).
+  int current_replicas = 0;
 };
 
 // One stored report with its place in the stream: the message's sequence, and the report's

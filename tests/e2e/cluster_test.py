@@ -7,6 +7,8 @@ and some repeats of a reporter, go to random nodes in bounded load while, in tur
     its snapshot and catches up);
   - the nats-server leading the report stream is killed with SIGKILL (a new leader is elected;
     publishes in between are answered 503, never acknowledged and lost).
+The node holding the leader lease is paused with SIGSTOP past its lease and continued: another
+node leads meanwhile, and afterwards there is still exactly one leader.
 Then: every node has counted the whole stream, every acknowledged report is counted (the repeats
 once), all three answer the same counts and places, exactly one node leads, and it hands the lead
 over when it is killed. Last, with two of the three nats-servers gone, /readyz says 503 on every
@@ -201,6 +203,25 @@ def main():
         def leaders(alive):
             return [n for n in alive if metric(n, "om_cluster_leader") == 1]
         wait_until("one leader", lambda: len(leaders(nodes)) == 1, 20)
+
+        # The leader paused (SIGSTOP) for longer than its lease: another node leads. Woken up
+        # (SIGCONT), it knows by its own clock that its lease is stale and does not lead, and its
+        # next renewal is refused: never two leaders.
+        paused = leaders(nodes)[0]
+        paused.proc.send_signal(signal.SIGSTOP)
+        others = [n for n in nodes if n is not paused]
+        started = time.time()
+        wait_until("a leader while the old one is paused", lambda: len(leaders(others)) == 1, 30)
+        took = time.time() - started
+        paused.proc.send_signal(signal.SIGCONT)
+        for _ in range(10):  # 3 s: several rounds of renewal on every node
+            check(len(leaders(nodes)) == 1,
+                  f"leaders after SIGCONT: {[n.extra_args[-1] for n in leaders(nodes)]}")
+            time.sleep(0.3)
+        check(metric(paused, "om_cluster_leader") == 0, "the paused node leads again")
+        print(f"leader {paused.extra_args[-1]} paused; {leaders(others)[0].extra_args[-1]} leads "
+              f"{took:.1f} s later; after SIGCONT one leader")
+
         old = leaders(nodes)[0]
         old.kill9()
         rest = [n for n in nodes if n is not old]
@@ -214,9 +235,12 @@ def main():
             s.kill9()
             if sum(1 for x in servers if x.proc.poll() is None) <= 1:
                 break
+        started = time.time()
         for n in rest:
             wait_until("/readyz 503 without a quorum",
                        lambda: n.request("GET", "/readyz")[0] == 503, 30)
+        print(f"two of three nats-servers killed: /readyz 503 on every node "
+              f"{time.time() - started:.1f} s later")
         print("cluster test passed")
     except AssertionError:
         for n in nodes:
