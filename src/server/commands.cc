@@ -25,6 +25,17 @@ int ConfigError(const Status& s) {
   return 2;
 }
 
+// "a,b,,c" → {"a", "b", "c"}.
+std::vector<std::string> SplitCommas(const std::string& text) {
+  std::vector<std::string> parts;
+  for (size_t start = 0; start <= text.size();) {
+    size_t comma = std::min(text.find(',', start), text.size());
+    if (comma > start) parts.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return parts;
+}
+
 Result<int64_t> ParseTimeFlag(std::string_view flag, const std::string& value) {
   char* end = nullptr;
   long long ms = std::strtoll(value.c_str(), &end, 10);
@@ -48,16 +59,7 @@ int RunServe(const ServeFlags& flags) {
   ServerConfig config = std::move(*loaded);
   if (!flags.listen.empty()) config.http.listen = flags.listen;
   if (!flags.data_dir.empty()) config.store.data_dir = flags.data_dir;
-  if (!flags.cluster.empty()) {
-    config.cluster.servers.clear();
-    for (size_t start = 0; start <= flags.cluster.size();) {
-      size_t comma = std::min(flags.cluster.find(',', start), flags.cluster.size());
-      if (comma > start) {
-        config.cluster.servers.push_back(flags.cluster.substr(start, comma - start));
-      }
-      start = comma + 1;
-    }
-  }
+  if (!flags.cluster.empty()) config.cluster.servers = SplitCommas(flags.cluster);
   if (!flags.node_id.empty()) config.cluster.node_id = flags.node_id;
   if (!config.cluster.servers.empty() && config.cluster.node_id.empty()) {
     char host[256] = {};
@@ -112,9 +114,35 @@ int RunImport(const ImportFlags& flags) {
     ip_locator = std::move(*locator);
   }
   MetricsRegistry metrics;
-  auto store = store::Store::Open(config.store, SystemClock::Instance(), metrics);
-  if (!store.ok()) return ConfigError(store.status().WithPrefix("store"));
-  (*store)->Start();
+  // Where the reports go: the data dir's store, or the cluster's report stream.
+  if (!flags.cluster.empty()) config.cluster.servers = SplitCommas(flags.cluster);
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<cluster::ReportStream> stream;
+  std::unique_ptr<cluster::StreamIntake> stream_intake;
+  store::ReportIntake* intake = nullptr;
+  if (config.cluster.servers.empty()) {
+    auto opened = store::Store::Open(config.store, SystemClock::Instance(), metrics);
+    if (!opened.ok()) return ConfigError(opened.status().WithPrefix("store"));
+    store = std::move(*opened);
+    intake = store.get();
+  } else {
+    if (config.cluster.node_id.empty()) config.cluster.node_id = "import";
+    auto connected = cluster::ReportStream::Connect(config.cluster);
+    Status ensured = connected.ok() ? (*connected)->EnsureStream() : connected.status();
+    if (!ensured.ok()) {
+      std::fprintf(stderr, "outagemap import: cluster: %s\n", ensured.message().c_str());
+      return 1;
+    }
+    stream = std::move(*connected);
+    auto created = cluster::StreamIntake::Create(*stream, metrics);
+    if (!created.ok()) {
+      std::fprintf(stderr, "outagemap import: cluster: %s\n", created.status().message().c_str());
+      return 1;
+    }
+    stream_intake = std::move(*created);
+    intake = stream_intake.get();
+  }
+  intake->Start();
   ingest::Ingestor ingestor(config.ingest, registry, **gazetteer, ip_locator.get(),
                             SystemClock::Instance(), metrics);
 
@@ -143,7 +171,7 @@ int RunImport(const ImportFlags& flags) {
     }
     unplaced += parsed->unplaced;
     if (!parsed->reports.empty()) {
-      auto written = (*store)->Write(std::move(parsed->reports));
+      auto written = store::SubmitAndWait(*intake, std::move(parsed->reports));
       if (!written.ok()) {
         std::fprintf(stderr, "outagemap import: %s\n", written.status().ToString().c_str());
         return false;
@@ -189,13 +217,18 @@ int RunImport(const ImportFlags& flags) {
     ok = false;
   }
   progress.Finish(accepted + duplicates);
-  (*store)->Stop();
+  intake->Stop();
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (printed > 20) std::fprintf(stderr, "... and %zu more rejected lines\n", printed - 20);
+  // In a cluster the stream tells new reports from repeats of a stored publish; which reports
+  // count (one per reporter, service and window) every node decides as it follows the stream.
   std::fprintf(stderr,
-               "imported %zu reports (%zu counted, %zu duplicates, %zu unplaced), rejected %zu "
-               "lines, in %.1f s (%.0f lines/s)\n",
+               stream ? "published %zu reports to the cluster's report stream (%zu stored, %zu "
+                        "already stored, %zu unplaced), rejected %zu lines, in %.1f s (%.0f "
+                        "lines/s)\n"
+                      : "imported %zu reports (%zu counted, %zu duplicates, %zu unplaced), "
+                        "rejected %zu lines, in %.1f s (%.0f lines/s)\n",
                accepted + duplicates, accepted, duplicates, unplaced, rejected, seconds,
                static_cast<double>(line_no) / std::max(seconds, 1e-9));
   if (!ok) return exit_code ? exit_code : 1;

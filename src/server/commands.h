@@ -41,6 +41,9 @@ struct ImportFlags {
   std::string config_file;
   std::string format;  // "ndjson", "csv" or empty for the file extension
   bool no_progress = false;
+  // Cluster mode: publish to the cluster's report stream (URLs separated by commas; overrides
+  // cluster.servers) instead of writing a data dir.
+  std::string cluster;
 };
 int RunImport(const ImportFlags& flags);
 

@@ -65,6 +65,8 @@ int Main(int argc, char** argv) {
   import_cmd->add_option("--format", import.format, "ndjson or csv (default: from the file name)")
       ->check(CLI::IsMember({"ndjson", "csv"}));
   import_cmd->add_flag("--no-progress", import.no_progress, "Never draw a progress bar");
+  import_cmd->add_option("--cluster", import.cluster,
+                         "Publish to a cluster's report stream: NATS servers, comma-separated");
 
   om::server::BacktestFlags backtest;
   CLI::App* backtest_cmd = app.add_subcommand(

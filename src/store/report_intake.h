@@ -47,4 +47,9 @@ class ReportIntake {
   virtual Status write_failure() const = 0;
 };
 
+// Submits `reports` to `intake` and waits for the answer: for the importer and tests. While the
+// intake is full (kResourceExhausted) it tries again every millisecond, at most 100,000 times;
+// any other refusal, or the batch's failure, is returned.
+Result<WriteResult> SubmitAndWait(ReportIntake& intake, std::vector<Report> reports);
+
 }  // namespace om::store

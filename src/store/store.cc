@@ -176,28 +176,7 @@ Status Store::write_failure() const {
 }
 
 Result<WriteResult> Store::Write(std::vector<Report> reports) {
-  Mutex done_mu;
-  CondVar done_cv(done_mu);
-  bool finished = false;
-  Status status;
-  WriteResult result;
-  for (int attempt = 0;; ++attempt) {
-    Status s = Enqueue(reports, [&](Status st, WriteResult wr) {
-      MutexLock lock(done_mu);
-      status = std::move(st);
-      result = wr;
-      finished = true;
-      done_cv.Signal();
-    });
-    if (s.ok()) break;
-    if (s.code() != StatusCode::kResourceExhausted || attempt > 100000) return s;
-    // Enqueue moved nothing on failure: `reports` still holds the batch.
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  MutexLock lock(done_mu);
-  while (!finished) done_cv.Wait();
-  if (!status.ok()) return status;
-  return result;
+  return SubmitAndWait(*this, std::move(reports));
 }
 
 void Store::WriterLoop() {

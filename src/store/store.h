@@ -137,7 +137,8 @@ class Store final : public ReportIntake, public CountStore {
   // acknowledged: the store then refuses every later write (write_failure()) until a restart,
   // rather than go on as if nothing happened.
   Status TrySubmit(std::vector<Report>&& reports, DoneCallback done) override;
-  // Submits and waits. For the importer and tests. Blocks while the queue is full.
+  // Submits and waits (SubmitAndWait). For the importer and tests. Blocks while the queue is
+  // full.
   Result<WriteResult> Write(std::vector<Report> reports);
 
   void ReadAggregates(const std::function<void(const Aggregates&)>& fn) const override;
@@ -161,7 +162,7 @@ class Store final : public ReportIntake, public CountStore {
     DoneCallback done;
   };
   Store(const StoreOptions& options, const Clock& clock, MetricsRegistry& metrics);
-  // TrySubmit's work. Moves from `reports` only when it returns Ok, so that Write can try the
+  // TrySubmit's work. Moves from `reports` only when it returns Ok, so that a caller can try the
   // same batch again after kResourceExhausted.
   Status Enqueue(std::vector<Report>& reports, DoneCallback done);
   Status Recover();

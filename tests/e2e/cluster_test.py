@@ -1,7 +1,8 @@
 """End-to-end: three outagemap nodes in cluster mode on three real nats-server processes.
 
 Three nats-servers form a JetStream cluster on 127.0.0.1; three `outagemap serve --cluster`
-nodes (each with its own data dir) share one R3 report stream. Reports with unique reporter ids,
+nodes (each with its own data dir) share one R3 report stream. A file goes in with
+`outagemap import --cluster`; then reports with unique reporter ids,
 and some repeats of a reporter, go to random nodes in bounded load while, in turn:
   - one node is killed with SIGKILL and started again on its data dir (it resumes counting from
     its snapshot and catches up);
@@ -134,6 +135,19 @@ def main():
         for n in nodes:
             n.start(timeout=60)
         load = Load()
+        # History goes in with `import --cluster`: onto the stream, counted by every node.
+        imported = os.path.join(tmp, "import.ndjson")
+        with open(imported, "w") as f:
+            for i in range(300):
+                service = SERVICES[i % len(SERVICES)]
+                f.write(json.dumps({"service": service, "reporter": f"imp{i}", "city": "Lyon",
+                                    "country": "FR",
+                                    "ts": load.now_ms - random.randint(0, 120000)}) + "\n")
+                load.acknowledged[service] += 1
+        result = subprocess.run([BINARY, "import", imported, "--cluster", urls, "--no-progress"],
+                                capture_output=True, text=True, timeout=120)
+        check(result.returncode == 0 and "published 300 reports" in result.stderr,
+              f"import --cluster: {result.returncode} {result.stderr}")
         load.run(nodes, 40)
         check(load.failed_batches == 0, f"{load.failed_batches} batches failed on a healthy cluster")
 
