@@ -14,6 +14,8 @@ Result<WriteResult> SubmitAndWait(ReportIntake& intake, std::vector<Report> repo
   Status status;
   WriteResult result;
   for (int attempt = 0;; ++attempt) {
+    // A refused batch is left untouched (the ReportIntake contract), so a retry resubmits it.
+    // NOLINTNEXTLINE(bugprone-use-after-move): TrySubmit moves from `reports` only when it accepts
     Status s = intake.TrySubmit(std::move(reports), [&](Status st, WriteResult wr) {
       MutexLock lock(done_mu);
       status = std::move(st);
@@ -23,7 +25,6 @@ Result<WriteResult> SubmitAndWait(ReportIntake& intake, std::vector<Report> repo
     });
     if (s.ok()) break;
     if (s.code() != StatusCode::kResourceExhausted || attempt > 100000) return s;
-    // A refused batch is left untouched (the ReportIntake contract): `reports` still holds it.
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   MutexLock lock(done_mu);
