@@ -1,8 +1,7 @@
 #include "cluster/cluster_role.h"
 
-#include <thread>
-
 #include "base/log.h"
+#include "cluster/nats_internal.h"
 
 namespace om::cluster {
 namespace {
@@ -22,15 +21,17 @@ Result<std::unique_ptr<ClusterRole>> ClusterRole::Open(const ClusterRoleOptions&
                                                        std::function<uint64_t()> applied_sequence,
                                                        MetricsRegistry& metrics) {
   // The bucket needs the JetStream meta leader, elected a few seconds after a cluster starts.
-  const auto deadline = std::chrono::steady_clock::now() + stream.options().connect_timeout;
-  Result<std::unique_ptr<JetStreamKv>> kv = JetStreamKv::Open(stream, options.lease_bucket);
-  while (!kv.ok() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    kv = JetStreamKv::Open(stream, options.lease_bucket);
-  }
-  if (!kv.ok()) return kv.status();
-  std::unique_ptr<ClusterRole> role(new ClusterRole(options, stream, clock, std::move(*kv),
-                                                    std::move(applied_sequence), metrics));
+  std::unique_ptr<JetStreamKv> kv;
+  OM_RETURN_IF_ERROR(internal::RetryTransient(
+      std::chrono::steady_clock::now() + stream.options().connect_timeout, [&]() -> Status {
+        Result<std::unique_ptr<JetStreamKv>> opened =
+            JetStreamKv::Open(stream, options.lease_bucket);
+        if (!opened.ok()) return opened.status();
+        kv = std::move(*opened);
+        return Status::Ok();
+      }));
+  std::unique_ptr<ClusterRole> role(
+      new ClusterRole(options, stream, clock, std::move(kv), std::move(applied_sequence), metrics));
   ClusterRole* r = role.get();
   metrics.AddCallbackGauge("om_cluster_ready",
                            "1 while this node reaches the report stream's leader (a quorum).",

@@ -13,7 +13,6 @@ using internal::NatsError;
 using internal::NatsPtr;
 
 constexpr char kJournalSubject[] = "om.meta";
-constexpr int64_t kNanosPerSecond = 1'000'000'000;
 
 }  // namespace
 
@@ -25,36 +24,15 @@ JetStreamJournal::~JetStreamJournal() { Stop(); }
 Result<std::unique_ptr<JetStreamJournal>> JetStreamJournal::Open(ReportStream& stream,
                                                                  const std::string& name) {
   jsCtx* js = stream.connection_->js.get();
-  const auto deadline = std::chrono::steady_clock::now() + stream.options().connect_timeout;
-  for (;;) {
-    jsStreamInfo* raw_info = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    natsStatus s = js_GetStreamInfo(&raw_info, js, name.c_str(), nullptr, &code);
-    NatsPtr<jsStreamInfo> info(raw_info);
-    if (s == NATS_NOT_FOUND) {
-      jsStreamConfig cfg;
-      jsStreamConfig_Init(&cfg);
-      cfg.Name = name.c_str();
-      const char* subjects[] = {kJournalSubject};
-      cfg.Subjects = subjects;
-      cfg.SubjectsLen = 1;
-      cfg.Storage = js_FileStorage;
-      cfg.Retention = js_LimitsPolicy;
-      cfg.Replicas = stream.options().replicas;
-      cfg.Duplicates = 120 * kNanosPerSecond;
-      jsStreamInfo* created = nullptr;
-      s = js_AddStream(&created, js, &cfg, nullptr, &code);
-      NatsPtr<jsStreamInfo> created_info(created);
-      // Another node may have created it first.
-      if (s != NATS_OK && code == JSStreamNameExistErr) s = NATS_OK;
-    }
-    if (s == NATS_OK) break;
-    Status error = NatsError("journal stream " + name, s, code);
-    const bool transient =
-        error.code() == StatusCode::kUnavailable || error.code() == StatusCode::kIoError;
-    if (!transient || std::chrono::steady_clock::now() >= deadline) return error;
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
+  // A new cluster elects its JetStream meta leader a few seconds after its servers start.
+  OM_RETURN_IF_ERROR(internal::RetryTransient(
+      std::chrono::steady_clock::now() + stream.options().connect_timeout, [&]() -> Status {
+        Result<NatsPtr<jsStreamInfo>> info = internal::StreamInfoOf(js, name);
+        if (info.ok() || info.status().code() != StatusCode::kNotFound) return info.status();
+        // Kept for ever: a node that starts empty replays the whole journal.
+        return internal::AddStream(js, name, kJournalSubject, stream.options().replicas,
+                                   std::chrono::seconds(0), std::chrono::seconds(120));
+      }));
   return std::unique_ptr<JetStreamJournal>(new JetStreamJournal(stream, name));
 }
 
@@ -63,15 +41,15 @@ Result<uint64_t> JetStreamJournal::Append(std::string_view entry, uint64_t after
   // or time out: try again until the connect timeout. A retry of a publish that was stored after
   // all carries the same message id, so the stream answers it as a duplicate with the sequence
   // it was stored at, instead of storing it twice or refusing it.
-  const auto deadline = std::chrono::steady_clock::now() + stream_.options().connect_timeout;
-  for (;;) {
-    Result<uint64_t> appended = AppendOnce(entry, after);
-    if (appended.ok() || appended.status().code() != StatusCode::kUnavailable ||
-        std::chrono::steady_clock::now() >= deadline) {
-      return appended;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
+  uint64_t sequence = 0;
+  OM_RETURN_IF_ERROR(internal::RetryTransient(
+      std::chrono::steady_clock::now() + stream_.options().connect_timeout, [&]() -> Status {
+        Result<uint64_t> appended = AppendOnce(entry, after);
+        if (!appended.ok()) return appended.status();
+        sequence = *appended;
+        return Status::Ok();
+      }));
+  return sequence;
 }
 
 Result<uint64_t> JetStreamJournal::AppendOnce(std::string_view entry, uint64_t after) {
@@ -103,10 +81,6 @@ Result<uint64_t> JetStreamJournal::AppendOnce(std::string_view entry, uint64_t a
   const uint64_t sequence = raw_ack->Sequence;
   jsPubAck_Destroy(raw_ack);
   return sequence;
-}
-
-Result<uint64_t> JetStreamJournal::LastSequence() const {
-  return internal::LastSequence(stream_.connection_->js.get(), name_);
 }
 
 void JetStreamJournal::StartApplying(db::MetaStore& meta,

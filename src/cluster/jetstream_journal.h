@@ -35,10 +35,9 @@ class JetStreamJournal final : public db::MetaJournal {
   JetStreamJournal(const JetStreamJournal&) = delete;
   JetStreamJournal& operator=(const JetStreamJournal&) = delete;
 
-  // Retries for up to the connect timeout while the stream has no leader (kUnavailable after).
+  // Retries for up to the connect timeout while the stream has no leader (internal::
+  // RetryTransient; its last error after that).
   Result<uint64_t> Append(std::string_view entry, uint64_t after) override;
-  // The journal's last sequence, asked of the stream's leader.
-  Result<uint64_t> LastSequence() const;
 
   // Starts applying the journal to `meta` from its position, on a thread of its own. An entry
   // that fails to apply is retried every second (it names itself in the log): skipping it

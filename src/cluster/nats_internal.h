@@ -38,6 +38,18 @@ Status NatsError(std::string_view what, natsStatus status,
 // The header that says how many reports a stream message carries (absent: one).
 inline constexpr char kReportsHeader[] = "Om-Reports";
 
+// Runs `attempt` until it succeeds, fails in a way a retry cannot mend, or `deadline` passes
+// (then with its last error). Worth retrying: kUnavailable (no server, no leader yet, a time-out)
+// and kIoError (a new cluster's "no suitable peers" until every server has joined).
+Status RetryTransient(std::chrono::steady_clock::time_point deadline,
+                      const std::function<Status()>& attempt);
+// What the leader of `stream` says of it; kNotFound when there is no such stream.
+Result<NatsPtr<jsStreamInfo>> StreamInfoOf(jsCtx* js, const std::string& stream);
+// Creates `stream` on `subjects`: file storage, limits retention, `replicas` copies, messages
+// kept for `max_age` (0: for ever), publishes with the same message id within
+// `duplicate_window` stored once. Ok when another node created it a moment before.
+Status AddStream(jsCtx* js, const std::string& stream, const std::string& subjects, int replicas,
+                 std::chrono::seconds max_age, std::chrono::seconds duplicate_window);
 // An ordered consumer of `subjects` of `stream` from sequence `from`, created within the connect
 // timeout of `options` (a new stream leader may take seconds).
 Result<NatsPtr<natsSubscription>> SubscribeFrom(const ClusterOptions& options, jsCtx* js,

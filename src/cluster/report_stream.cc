@@ -11,6 +11,21 @@
 
 namespace om::cluster {
 
+namespace {
+
+constexpr int64_t kNanosPerSecond = 1'000'000'000;
+// A replica the stream's leader has not heard from for this long is not counted as reachable.
+constexpr int64_t kPeerSilenceNanos = 5 * kNanosPerSecond;
+
+// A message id: the 64-bit digest as 16 hex digits.
+std::string IdOf(uint64_t digest) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(digest));
+  return hex;
+}
+
+}  // namespace
+
 namespace internal {
 
 Status NatsError(std::string_view what, natsStatus status, jsErrCode code) {
@@ -34,28 +49,41 @@ Status NatsError(std::string_view what, natsStatus status, jsErrCode code) {
   }
 }
 
-}  // namespace internal
-
-using internal::kReportsHeader;
-using internal::NatsError;
-using internal::NatsPtr;
-
-namespace {
-
-constexpr int64_t kNanosPerSecond = 1'000'000'000;
-// A replica the stream's leader has not heard from for this long is not counted as reachable.
-constexpr int64_t kPeerSilenceNanos = 5 * kNanosPerSecond;
-
-// A message id: the 64-bit digest as 16 hex digits.
-std::string IdOf(uint64_t digest) {
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(digest));
-  return hex;
+Result<NatsPtr<jsStreamInfo>> StreamInfoOf(jsCtx* js, const std::string& stream) {
+  jsStreamInfo* raw_info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetStreamInfo(&raw_info, js, stream.c_str(), nullptr, &code);
+  NatsPtr<jsStreamInfo> info(raw_info);
+  if (s != NATS_OK) return NatsError("stream " + stream, s, code);
+  return info;
 }
 
-// Runs `attempt` until it succeeds, fails in a way a retry cannot mend, or `deadline` passes
-// (then with its last error). Worth retrying: kUnavailable (no server, no leader yet, a time-out)
-// and kIoError (a new cluster's "no suitable peers" until every server has joined).
+Status AddStream(jsCtx* js, const std::string& stream, const std::string& subjects, int replicas,
+                 std::chrono::seconds max_age, std::chrono::seconds duplicate_window) {
+  jsStreamConfig cfg;
+  jsStreamConfig_Init(&cfg);
+  cfg.Name = stream.c_str();
+  const char* subject_list[] = {subjects.c_str()};
+  cfg.Subjects = subject_list;
+  cfg.SubjectsLen = 1;
+  cfg.Storage = js_FileStorage;
+  cfg.Retention = js_LimitsPolicy;
+  cfg.Replicas = replicas;
+  cfg.MaxAge = max_age.count() * kNanosPerSecond;
+  cfg.Duplicates = duplicate_window.count() * kNanosPerSecond;
+  jsStreamInfo* created = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s = js_AddStream(&created, js, &cfg, nullptr, &code);
+  NatsPtr<jsStreamInfo> created_info(created);
+  // Another node may have created it a moment before.
+  if (s != NATS_OK && code != JSStreamNameExistErr) {
+    return NatsError("create stream " + stream, s, code);
+  }
+  OM_LOG(kInfo) << "created stream " << stream << " (" << replicas << " replicas, " << subjects
+                << ")";
+  return Status::Ok();
+}
+
 Status RetryTransient(std::chrono::steady_clock::time_point deadline,
                       const std::function<Status()>& attempt) {
   for (;;) {
@@ -68,7 +96,12 @@ Status RetryTransient(std::chrono::steady_clock::time_point deadline,
   }
 }
 
-}  // namespace
+}  // namespace internal
+
+using internal::kReportsHeader;
+using internal::NatsError;
+using internal::NatsPtr;
+using internal::RetryTransient;
 
 StreamMessage EncodeMessage(const store::Report* const* reports, size_t count) {
   StreamMessage message;
@@ -184,12 +217,9 @@ Status ReportStream::EnsureStream() {
 Status ReportStream::CreateOrCheckStream() {
   jsCtx* js = connection_->js.get();
   const std::string subjects(kReportSubjects);
-  jsStreamInfo* raw_info = nullptr;
-  jsErrCode code = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetStreamInfo(&raw_info, js, options_.stream.c_str(), nullptr, &code);
-  NatsPtr<jsStreamInfo> info(raw_info);
-  if (s == NATS_OK) {
-    const jsStreamConfig& cfg = *info->Config;
+  Result<NatsPtr<jsStreamInfo>> info = internal::StreamInfoOf(js, options_.stream);
+  if (info.ok()) {
+    const jsStreamConfig& cfg = *(*info)->Config;
     bool same_subjects = cfg.SubjectsLen == 1 && subjects == cfg.Subjects[0];
     if (!same_subjects || cfg.Replicas != options_.replicas) {
       return Status::InvalidArgument(
@@ -199,41 +229,23 @@ Status ReportStream::CreateOrCheckStream() {
     }
     return Status::Ok();
   }
-  if (s != NATS_NOT_FOUND) return NatsError("stream " + options_.stream, s, code);
-  jsStreamConfig cfg;
-  jsStreamConfig_Init(&cfg);
-  cfg.Name = options_.stream.c_str();
-  const char* subject_list[] = {subjects.c_str()};
-  cfg.Subjects = subject_list;
-  cfg.SubjectsLen = 1;
-  cfg.Storage = js_FileStorage;
-  cfg.Retention = js_LimitsPolicy;
-  cfg.Replicas = options_.replicas;
-  cfg.MaxAge = std::chrono::duration_cast<std::chrono::seconds>(options_.retention).count() *
-               kNanosPerSecond;
-  cfg.Duplicates = options_.duplicate_window.count() * kNanosPerSecond;
-  jsStreamInfo* created = nullptr;
-  s = js_AddStream(&created, js, &cfg, nullptr, &code);
-  NatsPtr<jsStreamInfo> created_info(created);
-  if (s != NATS_OK) return NatsError("create stream " + options_.stream, s, code);
-  OM_LOG(kInfo) << "created stream " << options_.stream << " (" << options_.replicas
-                << " replicas, " << subjects << ")";
-  return Status::Ok();
+  if (info.status().code() != StatusCode::kNotFound) return info.status();
+  return internal::AddStream(js, options_.stream, subjects, options_.replicas,
+                             std::chrono::duration_cast<std::chrono::seconds>(options_.retention),
+                             options_.duplicate_window);
 }
 
 Result<StreamState> ReportStream::State() const {
-  jsStreamInfo* raw_info = nullptr;
-  jsErrCode code = static_cast<jsErrCode>(0);
-  natsStatus s =
-      js_GetStreamInfo(&raw_info, connection_->js.get(), options_.stream.c_str(), nullptr, &code);
-  if (s != NATS_OK) return NatsError("stream " + options_.stream, s, code);
-  NatsPtr<jsStreamInfo> info(raw_info);
+  OM_ASSIGN_OR_RETURN(NatsPtr<jsStreamInfo> info,
+                      internal::StreamInfoOf(connection_->js.get(), options_.stream));
   StreamState state;
   state.messages = info->State.Msgs;
   state.first_sequence = info->State.FirstSeq;
   state.last_sequence = info->State.LastSeq;
   state.replicas = static_cast<int>(info->Config->Replicas);
-  if (info->Cluster != nullptr && info->Cluster->Leader != nullptr) {
+  if (info->Cluster == nullptr) {
+    state.current_replicas = state.replicas;  // a server outside a cluster: its own quorum
+  } else if (info->Cluster->Leader != nullptr) {
     state.leader = info->Cluster->Leader;
     state.current_replicas = 1;
     for (int i = 0; i < info->Cluster->ReplicasLen; ++i) {
@@ -243,9 +255,7 @@ Result<StreamState> ReportStream::State() const {
         ++state.current_replicas;
       }
     }
-  } else if (info->Cluster == nullptr || info->Cluster->ReplicasLen == 0) {
-    state.current_replicas = state.replicas;  // a single server: its own quorum
-  }
+  }  // else: no leader, so no replica in reach
   return state;
 }
 
@@ -279,11 +289,7 @@ Result<NatsPtr<natsSubscription>> SubscribeFrom(const ClusterOptions& options, j
 }
 
 Result<uint64_t> LastSequence(jsCtx* js, const std::string& stream) {
-  jsStreamInfo* raw_info = nullptr;
-  jsErrCode code = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetStreamInfo(&raw_info, js, stream.c_str(), nullptr, &code);
-  if (s != NATS_OK) return NatsError("stream " + stream, s, code);
-  NatsPtr<jsStreamInfo> info(raw_info);
+  OM_ASSIGN_OR_RETURN(NatsPtr<jsStreamInfo> info, StreamInfoOf(js, stream));
   return info->State.LastSeq;
 }
 

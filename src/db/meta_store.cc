@@ -139,9 +139,8 @@ Status MetaStore::Write(const std::function<Status(Transaction&)>& fn) {
     uint64_t position = 0;
     {
       MutexLock lock(mu_);
-      if (journal_ == nullptr) break;
       bool lost_race = false;
-      Status s = WriteJournaled(fn, lost_race);
+      Status s = WriteLocked(fn, lost_race);
       if (!lost_race) return s;
       if (attempt + 1 >= kMaxJournalAttempts) {
         return Status::Unavailable(
@@ -154,20 +153,12 @@ Status MetaStore::Write(const std::function<Status(Transaction&)>& fn) {
     // `fn` again on top of it.
     WaitForJournal(position + 1, std::chrono::seconds(5));
   }
-  MutexLock lock(mu_);
-  OM_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
-  Transaction tx(*this);
-  Status s = fn(tx);
-  if (s.ok()) s = db_->Exec("COMMIT");
-  // A failed statement or commit must not leave the transaction (and meta.db's lock) open.
-  if (!s.ok()) (void)db_->Exec("ROLLBACK");
-  return s;
 }
 
-Status MetaStore::WriteJournaled(const std::function<Status(Transaction&)>& fn, bool& lost_race) {
+Status MetaStore::WriteLocked(const std::function<Status(Transaction&)>& fn, bool& lost_race) {
   OM_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
   std::string statements;
-  recording_ = &statements;
+  recording_ = journal_ != nullptr ? &statements : nullptr;
   recorded_ = 0;
   Transaction tx(*this);
   Status s = fn(tx);
@@ -186,6 +177,7 @@ Status MetaStore::WriteJournaled(const std::function<Status(Transaction&)>& fn, 
     }
   }
   if (s.ok()) s = db_->Exec("COMMIT");
+  // A failed statement or commit must not leave the transaction (and meta.db's lock) open.
   if (!s.ok()) {
     (void)db_->Exec("ROLLBACK");
     return s;

@@ -121,8 +121,9 @@ class MetaStore {
   // Runs a journal entry's statements and records `sequence` as applied (inside a transaction).
   Status ApplyLocked(const std::vector<JournalStatement>& statements, uint64_t sequence)
       OM_REQUIRES(mu_);
-  // One attempt of Write with a journal; `lost_race` tells a conflicting append.
-  Status WriteJournaled(const std::function<Status(Transaction&)>& fn, bool& lost_race)
+  // One attempt of Write (appending to the journal, when there is one); `lost_race` tells an
+  // append refused because another node appended first.
+  Status WriteLocked(const std::function<Status(Transaction&)>& fn, bool& lost_race)
       OM_REQUIRES(mu_);
 
   const std::string path_;

@@ -32,36 +32,11 @@ cleanup() {
 trap cleanup EXIT
 
 command -v wrk >/dev/null || { echo "wrk missing: run tools/install_deps.sh" >&2; exit 1; }
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 NATS=$(command -v nats-server || echo /usr/sbin/nats-server)
-[[ -x $NGINX && -x $NATS ]] || { echo "nginx or nats-server missing: run tools/install_deps.sh" >&2; exit 1; }
+[[ -x $NATS ]] || { echo "nats-server missing: run tools/install_deps.sh" >&2; exit 1; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() {  # url, bounded wait (30 s) for a 2xx answer
-  for _ in $(seq 1 600); do
-    [[ $(curl -s -o /dev/null -w '%{http_code}' "$1") == 2?? ]] && return 0
-    sleep 0.05
-  done
-  echo "no 2xx answer from $1" >&2
-  return 1
-}
-
-NGINX_PORT=$(free_port)
-mkdir -p "$work/nginx/logs"
-cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes auto;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/logs/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/body;
-  server { listen 127.0.0.1:$NGINX_PORT; keepalive_requests 1000000; location / { return 204; } }
-}
-CONF
-"$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-pids+=($!)
+source tools/load/common.sh
+start_nginx
 
 # A fresh cluster (three nats-servers, three nodes) for each run: sets NODE_PORTS.
 start_cluster() {
@@ -160,11 +135,9 @@ wrk_cluster() {  # connections per node, script, [env]
   echo "$total $worst $(cat "$work/lag")"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 declare -A rate p99 lag
 record() { rate[$1]+="$2 "; p99[$1]+="$3 "; lag[$1]+="${4:-0} "; }
 
-wait_http "http://127.0.0.1:$NGINX_PORT/"
 for run in $(seq 1 "$RUNS"); do
   read -r r p < <(wrk -t2 -c64 -d"$DURATION" --latency "http://127.0.0.1:$NGINX_PORT/" | summarise)
   record nginx "$r" "$p"; echo "run $run nginx: $r req/s, p99 $p ms"
@@ -192,6 +165,9 @@ for s in nginx embedded/single cluster/single embedded/ndjson cluster/ndjson; do
   m=$(tr ' ' '\n' <<<"${rate[$s]}" | grep . | median)
   q=$(tr ' ' '\n' <<<"${p99[$s]}" | grep . | median)
   l=$(tr ' ' '\n' <<<"${lag[$s]}" | grep . | median)
-  printf "  %-18s %10.0f %s/s   p99 %8.1f ms   largest follower lag %s messages\n" "$s" "$m" \
-    "$([[ $s == nginx ]] && echo "req" || echo "reports")" "$q" "$l"
+  if [[ $s == cluster/* ]]; then
+    printf "  %-18s %10.0f reports/s   p99 %8.1f ms   largest follower lag %s messages\n" "$s" "$m" "$q" "$l"
+  else
+    printf "  %-18s %10.0f %s/s   p99 %8.1f ms\n" "$s" "$m" "$([[ $s == nginx ]] && echo req || echo reports)" "$q"
+  fi
 done

@@ -31,42 +31,8 @@ cleanup() {
 trap cleanup EXIT
 
 command -v wrk >/dev/null || { echo "wrk missing: run tools/install_deps.sh" >&2; exit 1; }
-command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || { echo "nginx missing" >&2; exit 1; }
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-wait_http() {  # url, bounded wait
-  for _ in $(seq 1 200); do
-    curl -s -o /dev/null "$1" && return 0
-    sleep 0.05
-  done
-  echo "no answer from $1" >&2
-  return 1
-}
-
-# nginx: return 204 on every request.
-NGINX_PORT=$(free_port)
-mkdir -p "$work/nginx/logs"
-cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes auto;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/logs/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/body;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    keepalive_requests 1000000;
-    location / { return 204; }
-  }
-}
-CONF
-"$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-pids+=($!)
-wait_http "http://127.0.0.1:$NGINX_PORT/"
+source tools/load/common.sh
+start_nginx
 
 start_outagemap() {  # fsync policy -> sets OM_PORT, OM_PID
   OM_PORT=$(free_port)
@@ -98,7 +64,6 @@ rps() {  # wrk output on stdin -> requests/s; fails on non-2xx or socket errors
   awk '/Requests\/sec/ {print $2}' <<<"$out"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 python3 - "$work/batch.ndjson" <<'PY'
 import json, sys
