@@ -70,6 +70,11 @@ class ApiKeys {
   // kPermissionDenied when the key lacks the scope (admin has them all).
   Result<ApiKey> Authenticate(std::string_view authorization, uint32_t scope);
 
+  // The next Authenticate re-reads the table: after this process created or revoked a key, and
+  // after the journal of writes brought another node's (cluster mode; SQLite's data_version
+  // does not move for writes of the same connection).
+  void ReloadOnNextCheck() OM_EXCLUDES(mu_);
+
  private:
   struct Cached {
     ApiKey key;
@@ -78,8 +83,6 @@ class ApiKeys {
   explicit ApiKeys(db::MetaStore& meta) : meta_(meta) {}
   // Re-reads the table when another process changed it (checked at most once a second).
   Status RefreshIfChanged() OM_REQUIRES(mu_);
-  // After this process created or revoked a key, the next Authenticate re-reads the table.
-  void ReloadOnNextCheck() OM_EXCLUDES(mu_);
 
   db::MetaStore& meta_;
   Mutex mu_;

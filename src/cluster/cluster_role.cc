@@ -103,6 +103,7 @@ void ClusterRole::Round() {
   const int64_t renewing_at_ms = ToUnixMillis(clock_.Now());
   Result<bool> held = leader_lease_.TryAcquireOrRenew();
   if (held.ok() && *held) {
+    leader_token_ = leader_lease_.token();
     leading_until_ms_ = renewing_at_ms + options_.leader_ttl.count();
   } else {
     leading_until_ms_ = 0;

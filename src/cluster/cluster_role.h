@@ -60,6 +60,9 @@ class ClusterRole {
   Status ready() const;
   // Whether this node holds the leader lease now (renewed within the ttl by its own clock).
   bool leading() const;
+  // The leader lease's token (lease.h) as of the last round that held it: the fencing token of
+  // this node's leadership, larger than every earlier leader's. Meaningful while leading().
+  uint64_t leader_token() const { return leader_token_.load(); }
   // The stream's last sequence as of the last probe.
   uint64_t stream_last_sequence() const { return last_sequence_.load(); }
 
@@ -85,6 +88,7 @@ class ClusterRole {
   // Steady-clock time of the last answered probe; the leader lease held until (our clock, ms).
   std::atomic<int64_t> last_probe_ok_ns_{0};
   std::atomic<int64_t> leading_until_ms_{0};
+  std::atomic<uint64_t> leader_token_{0};
   mutable Mutex mu_;
   Status last_probe_error_ OM_GUARDED_BY(mu_) = Status::Unavailable("not probed yet");
 };

@@ -52,6 +52,10 @@ Result<uint64_t> JetStreamJournal::Append(std::string_view entry, uint64_t after
   return sequence;
 }
 
+Result<uint64_t> JetStreamJournal::LastSequence() {
+  return internal::LastSequence(stream_.connection_->js.get(), name_);
+}
+
 Result<uint64_t> JetStreamJournal::AppendOnce(std::string_view entry, uint64_t after) {
   natsMsg* raw_msg = nullptr;
   natsStatus s = natsMsg_Create(&raw_msg, kJournalSubject, nullptr, entry.data(),

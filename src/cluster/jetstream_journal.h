@@ -38,6 +38,8 @@ class JetStreamJournal final : public db::MetaJournal {
   // Retries for up to the connect timeout while the stream has no leader (internal::
   // RetryTransient; its last error after that).
   Result<uint64_t> Append(std::string_view entry, uint64_t after) override;
+  // The sequence of the journal's last entry (0: empty), as its stream's leader answers now.
+  Result<uint64_t> LastSequence();
 
   // Starts applying the journal to `meta` from its position, on a thread of its own. An entry
   // that fails to apply is retried every second (it names itself in the log): skipping it

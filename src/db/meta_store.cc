@@ -74,11 +74,23 @@ Status JournalPosition(Database& db) {
       "INSERT OR IGNORE INTO journal_position(id, sequence) VALUES (1, 0)");
 }
 
+// Version 4: the leader's term, for cluster mode (MetaStore::ClaimLeaderTerm, LeaderFence).
+Status LeaderTerm(Database& db) {
+  return db.Exec(
+      "CREATE TABLE IF NOT EXISTS leader_term(id INTEGER PRIMARY KEY CHECK (id = 1), "
+      "term INTEGER NOT NULL, node_id TEXT NOT NULL, since_ms INTEGER NOT NULL);"
+      "INSERT OR IGNORE INTO leader_term(id, term, node_id, since_ms) VALUES (1, 0, '', 0)");
+}
+
 constexpr Migration kMigrations[] = {
     {1, "the tables of the first releases", FirstTables},
     {2, "pipeline_state", PipelineState},
     {3, "journal_position", JournalPosition},
+    {4, "leader_term", LeaderTerm},
 };
+
+// The fence of the writes of this thread (LeaderFence), innermost first.
+thread_local const MetaStore::LeaderFence* current_fence = nullptr;
 
 constexpr char kSetJournalPosition[] = "UPDATE journal_position SET sequence = ? WHERE id = 1";
 static_assert(std::size(kMigrations) == MetaStore::kSchemaVersion);
@@ -157,11 +169,14 @@ Status MetaStore::Write(const std::function<Status(Transaction&)>& fn) {
 
 Status MetaStore::WriteLocked(const std::function<Status(Transaction&)>& fn, bool& lost_race) {
   OM_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
+  // The fence is checked inside the transaction, on top of every entry applied so far, and is
+  // not journaled: the other nodes need only the writes it let through.
+  Status s = CheckFenceLocked();
   std::string statements;
   recording_ = journal_ != nullptr ? &statements : nullptr;
   recorded_ = 0;
   Transaction tx(*this);
-  Status s = fn(tx);
+  if (s.ok()) s = fn(tx);
   recording_ = nullptr;
   uint64_t appended = 0;
   if (s.ok() && recorded_ > 0) {
@@ -187,6 +202,47 @@ Status MetaStore::WriteLocked(const std::function<Status(Transaction&)>& fn, boo
     journal_cv_.SignalAll();
   }
   return s;
+}
+
+Status MetaStore::CheckFenceLocked() {
+  const LeaderFence* fence = current_fence;
+  while (fence != nullptr && &fence->store_ != this) fence = fence->outer_;
+  if (fence == nullptr) return Status::Ok();
+  const Transaction::Value term[] = {fence->term_};
+  OM_RETURN_IF_ERROR(RunLocked("UPDATE leader_term SET term = term WHERE id = 1 AND term = ?",
+                               term, 1, /*journaled=*/false));
+  if (db_->Changes() == 1) return Status::Ok();
+  return Status::PermissionDenied("fenced: this node led at term " + std::to_string(fence->term_) +
+                                  " and a later leader has taken over");
+}
+
+MetaStore::LeaderFence::LeaderFence(MetaStore& store, int64_t term)
+    : store_(store), term_(term), outer_(current_fence) {
+  current_fence = this;
+}
+
+MetaStore::LeaderFence::~LeaderFence() { current_fence = outer_; }
+
+Status MetaStore::ClaimLeaderTerm(int64_t term, std::string_view node_id, int64_t now_ms) {
+  return Write([&](Transaction& tx) {
+    OM_RETURN_IF_ERROR(
+        tx.Run("UPDATE leader_term SET term = ?, node_id = ?, since_ms = ? WHERE id = 1 AND "
+               "term < ?",
+               {term, node_id, now_ms, term}));
+    if (tx.changes() == 1) return Status::Ok();
+    return Status::PermissionDenied("leader term " + std::to_string(term) +
+                                    ": meta.db already holds this term or a later one");
+  });
+}
+
+Result<MetaStore::LeaderTermRow> MetaStore::leader_term() {
+  return Read([](Database& db) -> Result<LeaderTermRow> {
+    OM_ASSIGN_OR_RETURN(Statement select,
+                        db.Prepare("SELECT term, node_id, since_ms FROM leader_term WHERE id = 1"));
+    OM_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) return LeaderTermRow{};
+    return LeaderTermRow{select.ColumnInt(0), select.ColumnText(1), select.ColumnInt(2)};
+  });
 }
 
 void MetaStore::SetJournal(MetaJournal* journal) {
@@ -248,7 +304,8 @@ Status MetaStore::ApplyLocked(const std::vector<JournalStatement>& statements, u
   return RunLocked(kSetJournalPosition, position, 1);
 }
 
-Status MetaStore::RunLocked(std::string_view sql, const Transaction::Value* values, size_t count) {
+Status MetaStore::RunLocked(std::string_view sql, const Transaction::Value* values, size_t count,
+                            bool journaled) {
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
     OM_ASSIGN_OR_RETURN(Statement prepared, db_->Prepare(sql));
@@ -266,19 +323,19 @@ Status MetaStore::RunLocked(std::string_view sql, const Transaction::Value* valu
     }
   }
   OM_RETURN_IF_ERROR(statement.Run());
-  if (recording_ != nullptr) {
-    std::vector<JournalStatement::Value> journaled;
-    journaled.reserve(count);
+  if (journaled && recording_ != nullptr) {
+    std::vector<JournalStatement::Value> copied;
+    copied.reserve(count);
     for (size_t i = 0; i < count; ++i) {
       if (const auto* n = std::get_if<int64_t>(&values[i])) {
-        journaled.emplace_back(*n);
+        copied.emplace_back(*n);
       } else if (const auto* text = std::get_if<std::string_view>(&values[i])) {
-        journaled.emplace_back(std::string(*text));
+        copied.emplace_back(std::string(*text));
       } else {
-        journaled.emplace_back(nullptr);
+        copied.emplace_back(nullptr);
       }
     }
-    AppendJournalStatement(*recording_, sql, journaled);
+    AppendJournalStatement(*recording_, sql, copied);
     ++recorded_;
   }
   return Status::Ok();

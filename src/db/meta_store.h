@@ -48,7 +48,7 @@ namespace om::db {
 class MetaStore {
  public:
   // The schema version this release writes (the number of migrations).
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens (creating if absent) the database at `path` and migrates it to kSchemaVersion. kIoError
   // naming the path; kInvalidArgument for a file of a newer release.
@@ -112,12 +112,45 @@ class MetaStore {
   bool WaitForJournal(uint64_t sequence, std::chrono::milliseconds timeout);
   static constexpr int kMaxJournalAttempts = 20;
 
+  // Cluster mode: the node that leads writes with a fencing token, its leader lease's token
+  // (cluster/lease.h), which every later leader's exceeds. ClaimLeaderTerm records the term in
+  // meta.db (table leader_term), journaled like any write, so every node holds the latest claim
+  // at the same point of the journal; kPermissionDenied when meta.db holds this term or a later.
+  Status ClaimLeaderTerm(int64_t term, std::string_view node_id, int64_t now_ms);
+  struct LeaderTermRow {
+    int64_t term = 0;  // 0: no leader claimed a term yet
+    std::string node_id;
+    int64_t since_ms = 0;
+  };
+  Result<LeaderTermRow> leader_term();
+  // While a LeaderFence lives on a thread, every Write of that thread on `store` first checks,
+  // inside its transaction, that the term claimed last is still `term`, and fails with
+  // kPermissionDenied ("fenced: ...") when a later leader claimed one. The check runs again after
+  // a lost race, on top of the winner's entry, so a leader paused past its lease never writes
+  // after its successor's claim. Fences nest; each covers the store it names.
+  class LeaderFence {
+   public:
+    LeaderFence(MetaStore& store, int64_t term);
+    ~LeaderFence();
+    LeaderFence(const LeaderFence&) = delete;
+    LeaderFence& operator=(const LeaderFence&) = delete;
+
+   private:
+    friend class MetaStore;
+    MetaStore& store_;
+    const int64_t term_;
+    const LeaderFence* const outer_;
+  };
+
  private:
   MetaStore(std::string path, std::unique_ptr<Database> db)
       : path_(std::move(path)), db_(std::move(db)) {}
   Status Migrate() OM_REQUIRES(mu_);
-  Status RunLocked(std::string_view sql, const Transaction::Value* values, size_t count)
-      OM_REQUIRES(mu_);
+  // Runs one statement; `journaled` false keeps it out of the journal entry being recorded.
+  Status RunLocked(std::string_view sql, const Transaction::Value* values, size_t count,
+                   bool journaled = true) OM_REQUIRES(mu_);
+  // The LeaderFence of this thread on this store, if any (see above).
+  Status CheckFenceLocked() OM_REQUIRES(mu_);
   // Runs a journal entry's statements and records `sequence` as applied (inside a transaction).
   Status ApplyLocked(const std::vector<JournalStatement>& statements, uint64_t sequence)
       OM_REQUIRES(mu_);

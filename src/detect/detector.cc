@@ -585,6 +585,8 @@ std::vector<ServiceRunState> Detector::ExportState() const {
 }
 
 void Detector::RestoreState(std::vector<ServiceRunState> state) {
+  restored_.clear();
+  replace_ticked_ = true;
   for (ServiceRunState& r : state) {
     std::string service = r.service;
     restored_[service] = std::move(r);
@@ -626,11 +628,23 @@ void Detector::Tick(const store::Aggregates& a, int64_t minute) {
         Restore(found->second, t);
         restored_.erase(found);
       }
+    } else if (replace_ticked_) {
+      if (auto found = restored_.find(services[i]); found != restored_.end()) {
+        Restore(found->second, t);
+        restored_.erase(found);
+      } else {
+        ServiceRunState initial;
+        initial.since_minute = minute;
+        initial.evaluated_minute = t.state.evaluated_minute;
+        initial.dispersion = t.dispersion;
+        Restore(initial, t);
+      }
     }
     Evaluate(a, i, minute, t);
     snapshot->index.emplace(t.state.service, snapshot->services.size());
     snapshot->services.push_back(t.state);
   }
+  replace_ticked_ = false;
   MutexLock lock(mu_);
   snapshot_ = std::move(snapshot);
 }

@@ -273,7 +273,10 @@ class Detector {
   std::vector<ServiceRunState> ExportState() const;
   // Services start from `state` (as exported before a restart) instead of the initial state; a
   // restored dispersion takes precedence over a seeded one, kept within [dispersion,
-  // max_dispersion]. REQUIRES: called before the first Tick().
+  // max_dispersion]. Called after ticks (a cluster node adopting its leader's state, or taking
+  // over), it replaces the run states at the next Tick: the services in `state` take theirs, the
+  // others go back to the initial state, keeping the dispersion they learned. Detector thread
+  // only.
   void RestoreState(std::vector<ServiceRunState> state);
 
   // The baseline alone, for tests and for the API's expected band.
@@ -362,6 +365,7 @@ class Detector {
   const DetectOptions options_;
   std::unordered_map<std::string, double> seeded_dispersions_;  // detector thread only
   std::unordered_map<std::string, ServiceRunState> restored_;   // detector thread only
+  bool replace_ticked_ = false;  // the next Tick restores services already ticked too
   std::vector<Tracker> trackers_;  // by aggregates' service index; detector thread only
 
   mutable Mutex mu_;

@@ -146,13 +146,20 @@ uint64_t IncidentNumber(std::string_view id) {
 }
 
 Result<std::unique_ptr<IncidentRecords>> IncidentRecords::Open(db::MetaStore& meta) {
-  std::map<uint64_t, IncidentRecord> loaded;
-  OM_RETURN_IF_ERROR(meta.Read([&](db::Database& db) { return Load(db, loaded); }));
   std::unique_ptr<IncidentRecords> records(new IncidentRecords(meta));
-  MutexLock lock(records->mu_);
-  records->records_ = std::move(loaded);
-  records->RebuildMembers();
+  OM_RETURN_IF_ERROR(records->Reload());
   return records;
+}
+
+Status IncidentRecords::Reload() {
+  // Under the lock throughout (the order of Sync and the operators' writes: this, then
+  // meta.db), so that a write of this node is never undone by an older read.
+  MutexLock lock(mu_);
+  std::map<uint64_t, IncidentRecord> loaded;
+  OM_RETURN_IF_ERROR(meta_.Read([&](db::Database& db) { return Load(db, loaded); }));
+  records_ = std::move(loaded);
+  RebuildMembers();
+  return Status::Ok();
 }
 
 Status IncidentRecords::Load(db::Database& db, std::map<uint64_t, IncidentRecord>& records) {

@@ -185,6 +185,10 @@ class IncidentRecords {
   Result<IncidentRecord> Split(std::string_view id, const std::vector<std::string>& services,
                                std::string_view author, Timestamp now);
 
+  // Re-reads every record from meta.db, which another node's writes reached (cluster mode: the
+  // journal of writes). Waits for a Sync in progress.
+  Status Reload() OM_EXCLUDES(mu_);
+
   std::optional<IncidentRecord> Find(std::string_view id) const;
   // Newest first (by number), at most `limit` of those `keep` accepts (all when it is empty).
   // `keep` runs under the lock, so pages of one service copy only that service's records.

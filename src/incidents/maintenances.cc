@@ -23,8 +23,17 @@ std::string_view MaintenanceStatusAt(const Maintenance& m, int64_t now_ms) {
 }
 
 Result<std::unique_ptr<Maintenances>> Maintenances::Open(db::MetaStore& meta) {
+  std::unique_ptr<Maintenances> m(new Maintenances(meta));
+  OM_RETURN_IF_ERROR(m->Reload());
+  return m;
+}
+
+Status Maintenances::Reload() {
+  // Under the lock throughout (the order of Schedule and Cancel: this, then meta.db), so that a
+  // write of this node is never undone by an older read.
+  MutexLock lock(mu_);
   std::vector<Maintenance> loaded;
-  OM_RETURN_IF_ERROR(meta.Read([&](db::Database& db) -> Status {
+  OM_RETURN_IF_ERROR(meta_.Read([&](db::Database& db) -> Status {
     OM_ASSIGN_OR_RETURN(db::Statement select,
                         db.Prepare("SELECT id, service, title, body, starts_ms, ends_ms, "
                                    "created_ms FROM maintenances ORDER BY starts_ms, id"));
@@ -37,13 +46,12 @@ Result<std::unique_ptr<Maintenances>> Maintenances::Open(db::MetaStore& meta) {
     }
     return Status::Ok();
   }));
-  std::unique_ptr<Maintenances> m(new Maintenances(meta));
-  MutexLock lock(m->mu_);
+  windows_.clear();
   for (Maintenance& w : loaded) {
-    m->next_number_ = std::max(m->next_number_, Number(w.id) + 1);
-    m->windows_.push_back(std::move(w));
+    next_number_ = std::max(next_number_, Number(w.id) + 1);
+    windows_.push_back(std::move(w));
   }
-  return m;
+  return Status::Ok();
 }
 
 Result<Maintenance> Maintenances::Schedule(std::string_view service, std::string_view title,

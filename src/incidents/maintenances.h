@@ -38,6 +38,9 @@ class Maintenances {
  public:
   // The windows of table maintenances in `meta` (borrowed; it must outlive this object).
   static Result<std::unique_ptr<Maintenances>> Open(db::MetaStore& meta);
+  // Re-reads the windows from meta.db, which another node's writes reached (cluster mode: the
+  // journal of writes).
+  Status Reload() OM_EXCLUDES(mu_);
 
   // kInvalidArgument naming the field: a title of 1 to 200 bytes, a body of at most 5000, an end
   // after the start and in the future, a window of at most 7 days.

@@ -27,8 +27,17 @@ std::vector<std::string> SplitLines(std::string_view text) {
 }  // namespace
 
 Result<std::unique_ptr<StatusPages>> StatusPages::Open(db::MetaStore& meta) {
+  std::unique_ptr<StatusPages> pages(new StatusPages(meta));
+  OM_RETURN_IF_ERROR(pages->Reload());
+  return pages;
+}
+
+Status StatusPages::Reload() {
+  // Under the lock throughout (the order of Put and Delete: this, then meta.db), so that a write
+  // of this node is never undone by an older read.
+  MutexLock lock(mu_);
   std::vector<StatusPage> loaded;
-  OM_RETURN_IF_ERROR(meta.Read([&](db::Database& db) -> Status {
+  OM_RETURN_IF_ERROR(meta_.Read([&](db::Database& db) -> Status {
     OM_ASSIGN_OR_RETURN(
         db::Statement select,
         db.Prepare("SELECT id, name, services, created_ms FROM status_pages ORDER BY id"));
@@ -40,10 +49,8 @@ Result<std::unique_ptr<StatusPages>> StatusPages::Open(db::MetaStore& meta) {
     }
     return Status::Ok();
   }));
-  std::unique_ptr<StatusPages> pages(new StatusPages(meta));
-  MutexLock lock(pages->mu_);
-  pages->pages_ = std::move(loaded);
-  return pages;
+  pages_ = std::move(loaded);
+  return Status::Ok();
 }
 
 Result<StatusPage> StatusPages::Put(StatusPage page, Timestamp now) {

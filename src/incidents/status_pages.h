@@ -30,6 +30,9 @@ class StatusPages {
  public:
   // The pages of table status_pages in `meta` (borrowed; it must outlive this object).
   static Result<std::unique_ptr<StatusPages>> Open(db::MetaStore& meta);
+  // Re-reads the pages from meta.db, which another node's writes reached (cluster mode: the
+  // journal of writes).
+  Status Reload() OM_EXCLUDES(mu_);
 
   // Creates or replaces page `page.id`. kInvalidArgument naming the field: an id not of
   // [a-z0-9-] or longer than 64, a name of 0 or more than 200 bytes, no services or more than

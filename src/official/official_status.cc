@@ -134,39 +134,74 @@ OfficialStatus::OfficialStatus(OfficialOptions options, db::MetaStore& meta,
 
 OfficialStatus::~OfficialStatus() { Stop(); }
 
-Result<std::unique_ptr<OfficialStatus>> OfficialStatus::Open(
-    OfficialOptions options, std::vector<Source> sources, db::MetaStore& meta,
-    MetricsRegistry& metrics, const Clock& clock, CrowdHistory crowd_history) {
-  std::vector<Tracked> tracked;
-  OM_RETURN_IF_ERROR(meta.Read([&](db::Database& db) -> Status {
+namespace {
+
+// The level each source's service had when last recorded in official_status_history (with its
+// since and description); the others as `sources` has them (unknown).
+Status ReadLastRecorded(db::MetaStore& meta, std::vector<OfficialState>& states) {
+  return meta.Read([&](db::Database& db) -> Status {
     OM_ASSIGN_OR_RETURN(db::Statement last, db.Prepare("SELECT at_ms, level, description FROM "
                                                        "official_status_history WHERE service = ? "
                                                        "ORDER BY at_ms DESC LIMIT 1"));
-    for (Source& source : sources) {
-      Tracked t;
-      t.state.service = source.service;
-      t.state.url = source.url;
-      // The level last recorded survives a restart (with its since), until the next poll.
-      last.Bind(1, source.service);
+    for (OfficialState& state : states) {
+      last.Bind(1, state.service);
       OM_ASSIGN_OR_RETURN(bool row, last.Step());
       if (row) {
         for (size_t i = 0; i < std::size(kLevelNames); ++i) {
-          if (kLevelNames[i] == last.ColumnText(1)) t.state.level = static_cast<Level>(i);
+          if (kLevelNames[i] == last.ColumnText(1)) state.level = static_cast<Level>(i);
         }
-        t.state.since_ms = last.ColumnInt(0);
-        t.state.description = last.ColumnText(2);
+        state.since_ms = last.ColumnInt(0);
+        state.description = last.ColumnText(2);
       }
       last.Reset();
-      t.source = std::move(source);
-      tracked.push_back(std::move(t));
     }
     return Status::Ok();
-  }));
+  });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<OfficialStatus>> OfficialStatus::Open(
+    OfficialOptions options, std::vector<Source> sources, db::MetaStore& meta,
+    MetricsRegistry& metrics, const Clock& clock, CrowdHistory crowd_history) {
+  std::vector<OfficialState> states;
+  for (const Source& source : sources) {
+    OfficialState state;
+    state.service = source.service;
+    state.url = source.url;
+    states.push_back(std::move(state));
+  }
+  // The level last recorded survives a restart (with its since), until the next poll.
+  OM_RETURN_IF_ERROR(ReadLastRecorded(meta, states));
+  std::vector<Tracked> tracked;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    Tracked t;
+    t.state = std::move(states[i]);
+    t.source = std::move(sources[i]);
+    tracked.push_back(std::move(t));
+  }
   std::unique_ptr<OfficialStatus> o(new OfficialStatus(options, meta, metrics, clock));
   o->crowd_history_ = std::move(crowd_history);
   MutexLock lock(o->mu_);
   o->tracked_ = std::move(tracked);
   return o;
+}
+
+Status OfficialStatus::Reload() {
+  std::vector<OfficialState> states;
+  {
+    MutexLock lock(mu_);
+    for (const Tracked& t : tracked_) states.push_back(t.state);
+  }
+  OM_RETURN_IF_ERROR(ReadLastRecorded(meta_, states));
+  MutexLock lock(mu_);
+  for (size_t i = 0; i < states.size() && i < tracked_.size(); ++i) {
+    if (tracked_[i].state.service != states[i].service) continue;
+    tracked_[i].state.level = states[i].level;
+    tracked_[i].state.since_ms = states[i].since_ms;
+    tracked_[i].state.description = states[i].description;
+  }
+  return Status::Ok();
 }
 
 void OfficialStatus::Start() {

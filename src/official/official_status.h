@@ -139,6 +139,9 @@ class OfficialStatus {
   void Stop();
   // Polls every source that is due, on the calling thread.
   void PollDue();
+  // Takes each source's level, since and description from what meta.db recorded last: on a
+  // cluster follower, whose leader polls and records through the journal of writes.
+  Status Reload() OM_EXCLUDES(mu_);
 
   std::optional<OfficialState> Find(std::string_view service) const;
   // Changes of level of `service` since `since_ms`, oldest first.

@@ -37,7 +37,7 @@ Status Pipeline::EvaluateMinutes(int64_t first, int64_t last, Timestamp now, con
       if (each) each(counts, m);
     });
   }
-  return Commit(now);
+  return committing_ ? Commit(now) : Status::Ok();
 }
 
 Status Pipeline::Commit(Timestamp now) {
@@ -89,7 +89,6 @@ Status Pipeline::Commit(Timestamp now) {
 }
 
 Result<bool> Pipeline::Restore(int64_t now_minute) {
-  OM_CHECK(last_minute_ == INT64_MIN) << "Restore after judging";
   if (!parts_.state) return false;
   Result<std::optional<PipelineState>> loaded = parts_.state->Load();
   if (!loaded.ok()) return loaded.status();

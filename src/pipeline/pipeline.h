@@ -80,8 +80,15 @@ class Pipeline {
   // after `now_minute` (the clock went back, or the data dir was written on a demo's clock) is
   // left alone: judging on from it would wait until the clock caught up. Returns whether a state
   // was restored; a state that cannot be read is an error (the caller may start afresh).
-  // REQUIRES: before the first minute is judged.
+  // Called after minutes were judged, it replaces what they left (a cluster node adopting its
+  // leader's state, or taking over from it), and the minutes after the state's are judged again.
   Result<bool> Restore(int64_t now_minute);
+
+  // Whether EvaluateMinutes keeps what it judged (steps 3 to 5); on by default. A cluster
+  // follower judges for its own views only: the leader's commits reach its meta.db through the
+  // journal, and it adopts the leader's state from there (Restore).
+  void SetCommitting(bool committing) { committing_ = committing; }
+  bool committing() const { return committing_; }
 
   // The last minute judged; INT64_MIN before the first.
   int64_t last_minute() const { return last_minute_; }
@@ -92,6 +99,7 @@ class Pipeline {
 
   PipelineParts parts_;
   int64_t last_minute_ = INT64_MIN;
+  bool committing_ = true;
   int64_t learned_saved_ms_ = INT64_MIN;  // when the learned dispersions were last saved
 };
 

@@ -19,16 +19,14 @@ void DetectorThread::Stop() { worker_.Stop(); }
 
 void DetectorThread::Round() {
   int64_t complete = MinuteOf(clock_.Now() - grace_) - 1;
-  // The first round: on from the minute a restored pipeline had judged, else a warm-up over the
-  // last half hour so that the server knows at once which services are in an outage.
-  if (last_ == INT64_MIN) {
-    last_ = pipeline_.last_minute() != INT64_MIN ? pipeline_.last_minute() : complete - 30;
-  }
-  if (complete <= last_) return;
+  // On from the minute the pipeline judged last (or restored), else a warm-up over the last half
+  // hour so that the server knows at once which services are in an outage.
+  const int64_t last =
+      pipeline_.last_minute() != INT64_MIN ? pipeline_.last_minute() : complete - 30;
+  if (complete <= last) return;
   Status judged =
-      pipeline_.EvaluateMinutes(std::max(last_ + 1, complete - 60), complete, clock_.Now());
+      pipeline_.EvaluateMinutes(std::max(last + 1, complete - 60), complete, clock_.Now());
   if (!judged.ok()) OM_LOG(kError) << "detection: " << judged.ToString();
-  last_ = complete;
 }
 
 }  // namespace om::server

@@ -31,14 +31,15 @@ class DetectorThread {
   void Start();
   void Stop();
 
- private:
-  // Judges the minutes completed since the last round (worker thread only).
+  // Judges the minutes completed since the pipeline's last judged minute: the worker's round,
+  // public for a caller that drives the rounds on its own thread instead of Start() (cluster
+  // mode, which restores the pipeline between rounds). One thread at a time.
   void Round();
 
+ private:
   pipeline::Pipeline& pipeline_;
   const Clock& clock_;
   const Duration grace_;
-  int64_t last_ = INT64_MIN;  // the last minute judged; the worker thread only
   PeriodicThread worker_;
 };
 

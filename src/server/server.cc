@@ -1,6 +1,8 @@
 #include "server/server.h"
 
 #include <algorithm>
+#include <optional>
+#include <thread>
 
 #include "base/log.h"
 
@@ -41,6 +43,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
       db::MetaStore::Open(MetaDatabasePath(config.store.data_dir));
   if (!meta.ok()) return meta.status();
   s->meta_ = std::move(*meta);
+  if (s->stream_ != nullptr) OM_RETURN_IF_ERROR(s->OpenJournal());
   // Each service starts from the dispersion it had learned before the restart.
   Result<std::unique_ptr<pipeline::LearnedDispersions>> learned =
       pipeline::LearnedDispersions::Open(*s->meta_);
@@ -260,7 +263,117 @@ Status Server::OpenReports(const ServerConfig& config, const Clock& clock) {
   return Status::Ok();
 }
 
-Server::~Server() { Stop(); }
+Status Server::OpenJournal() {
+  Result<std::unique_ptr<cluster::JetStreamJournal>> journal =
+      cluster::JetStreamJournal::Open(*stream_);
+  if (!journal.ok()) return journal.status().WithPrefix("cluster: meta.db journal");
+  journal_ = std::move(*journal);
+  // This node's meta.db takes every entry written so far before anything reads it, then
+  // journals its own writes on top of them.
+  Result<uint64_t> last = journal_->LastSequence();
+  if (!last.ok()) return last.status().WithPrefix("cluster: meta.db journal");
+  journal_->StartApplying(*meta_, [this](uint64_t) { journal_changed_ = true; });
+  constexpr auto kCatchUp = std::chrono::seconds(60);
+  if (!meta_->WaitForJournal(*last, kCatchUp)) {
+    return Status::Unavailable("cluster: meta.db journal: applied " +
+                               std::to_string(meta_->journal_position()) + " of " +
+                               std::to_string(*last) + " entries within 60 s");
+  }
+  meta_->SetJournal(journal_.get());
+  OM_LOG(kInfo) << "meta.db follows the journal, at entry " << meta_->journal_position();
+  return Status::Ok();
+}
+
+void Server::ClusterDetectionRound() {
+  // Judging waits until this node has counted what the stream held when it started: a minute
+  // judged on half its reports would open or resolve incidents wrongly.
+  if (!counted_at_start_) {
+    Result<cluster::StreamState> state = stream_->State();
+    if (!state.ok()) return;
+    counted_at_start_ = state->last_sequence;
+  }
+  if (stream_counts_->applied_sequence() < *counted_at_start_) return;
+  const bool leading = role_->leading();
+  if (leading && leader_term_ == 0) {
+    if (Status taken = TakeOver(); !taken.ok()) {
+      OM_LOG(kWarning) << "taking over as leader: " << taken.ToString() << "; retrying";
+      return;
+    }
+  } else if (!leading && leader_term_ != 0) {
+    OM_LOG(kWarning) << "no longer the leader (term " << leader_term_.load()
+                     << "): following the journal";
+    leader_term_ = 0;
+    pipeline_->SetCommitting(false);
+  }
+  if (journal_changed_.exchange(false)) RefreshFromJournal();
+  const int64_t term = leader_term_.load();
+  if (term == 0) {
+    detector_thread_->Round();
+    return;
+  }
+  // A leader paused past its lease finds its late commits refused.
+  db::MetaStore::LeaderFence fence(*meta_, term);
+  detector_thread_->Round();
+}
+
+Status Server::TakeOver() {
+  // 1. meta.db holds every entry of the journal: the last leader's commits, its cursors.
+  Result<uint64_t> journal_last = journal_->LastSequence();
+  if (!journal_last.ok()) return journal_last.status().WithPrefix("meta.db journal");
+  if (!meta_->WaitForJournal(*journal_last, std::chrono::seconds(5))) {
+    return Status::Unavailable("meta.db journal: applied " +
+                               std::to_string(meta_->journal_position()) + " of " +
+                               std::to_string(*journal_last));
+  }
+  // 2. The counts hold every report the stream held now.
+  Result<cluster::StreamState> state = stream_->State();
+  if (!state.ok()) return state.status().WithPrefix("report stream");
+  constexpr int kCountWaitRounds = 50;  // 10 s at 200 ms
+  for (int i = 0; stream_counts_->applied_sequence() < state->last_sequence; ++i) {
+    if (i == kCountWaitRounds) {
+      return Status::Unavailable("counted " + std::to_string(stream_counts_->applied_sequence()) +
+                                 " of " + std::to_string(state->last_sequence) + " reports");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  // 3. The claim, journaled: from it on, the previous leader's writes are fenced off.
+  const auto term = static_cast<int64_t>(role_->leader_token());
+  if (term == 0) return Status::Unavailable("the leader lease was lost");
+  OM_RETURN_IF_ERROR(
+      meta_->ClaimLeaderTerm(term, stream_->options().node_id, ToUnixMillis(clock_->Now())));
+  // 4. Detection continues from the last state the previous leader committed.
+  RefreshFromJournal();
+  Result<bool> restored = pipeline_->Restore(MinuteOf(clock_->Now()));
+  if (!restored.ok()) return restored.status().WithPrefix("pipeline state");
+  pipeline_->SetCommitting(true);
+  leader_term_ = term;
+  OM_LOG(kInfo) << "leading at term " << term << ": detection continues from minute "
+                << pipeline_->last_minute() << ", meta.db at journal entry "
+                << meta_->journal_position();
+  return Status::Ok();
+}
+
+void Server::RefreshFromJournal() {
+  // What this node keeps in memory of meta.db, as the journal brought other nodes' writes.
+  for (Status s : {records_->Reload(), maintenances_->Reload(), pages_->Reload()}) {
+    if (!s.ok()) OM_LOG(kError) << "refreshing from meta.db: " << s.ToString();
+  }
+  keys_->ReloadOnNextCheck();
+  if (leader_term_ != 0) return;
+  // A follower shows what its leader polled and judged: the official levels, and the detector's
+  // run states and the incidents as of the leader's last commit, judged on from there.
+  if (Status s = official_->Reload(); !s.ok()) {
+    OM_LOG(kError) << "refreshing from meta.db: " << s.ToString();
+  }
+  Result<bool> adopted = pipeline_->Restore(MinuteOf(clock_->Now()));
+  if (!adopted.ok()) OM_LOG(kError) << "adopting the leader's state: " << adopted.status().ToString();
+}
+
+Server::~Server() {
+  Stop();
+  // The journal's applier tells this object; it stops before the members go.
+  if (journal_ != nullptr) journal_->Stop();
+}
 
 void Server::Start(bool detect) {
   if (started_) return;
@@ -277,9 +390,12 @@ void Server::Start(bool detect) {
     notifier_->Start();
     official_->Start();
   } else {
-    // One sender in a cluster: the leader. Its rounds run on this thread instead of their own.
+    // One sender in a cluster: the leader, once it took over (ClusterDetectionRound), under its
+    // fence. Its rounds run on this thread instead of their own.
     leader_work_.Start(std::chrono::seconds(1), [this] {
-      if (!role_->leading()) return;
+      const int64_t term = leader_term_.load();
+      if (term == 0 || !role_->leading()) return;
+      db::MetaStore::LeaderFence fence(*meta_, term);
       notifier_->RunOnce();
       if (official_enabled_) official_->PollDue();
     });
@@ -291,7 +407,13 @@ void Server::Start(bool detect) {
 void Server::StartDetection() {
   if (detecting_) return;
   detecting_ = true;
-  detector_thread_->Start();
+  if (role_ == nullptr) {
+    detector_thread_->Start();
+    return;
+  }
+  // Cluster mode: every node judges for its own views; the leader alone commits.
+  pipeline_->SetCommitting(false);
+  cluster_detection_.Start(std::chrono::milliseconds(200), [this] { ClusterDetectionRound(); });
 }
 
 void Server::Stop() {
@@ -304,12 +426,20 @@ void Server::Stop() {
   notifier_->Stop();
   official_->Stop();
   detector_thread_->Stop();
+  cluster_detection_.Stop();
   detecting_ = false;
-  if (Status saved = pipeline_->SaveLearned(clock_->Now()); !saved.ok()) {
-    OM_LOG(kError) << saved.ToString();
+  // In a cluster, only the leader keeps what detection learned, under its fence.
+  if (role_ == nullptr || leader_term_ != 0) {
+    std::optional<db::MetaStore::LeaderFence> fence;
+    if (leader_term_ != 0) fence.emplace(*meta_, leader_term_.load());
+    if (Status saved = pipeline_->SaveLearned(clock_->Now()); !saved.ok()) {
+      OM_LOG(kError) << saved.ToString();
+    }
   }
   if (store_ != nullptr) store_->Stop();
   if (stream_counts_ != nullptr) {
+    leader_term_ = 0;
+    journal_->Stop();
     role_->Stop();
     stream_intake_->Stop();
     stream_counts_->Stop();

@@ -7,13 +7,18 @@
 // Embedded mode (the default): the local Store is the intake and the counts. Cluster mode
 // (ServerConfig::cluster.servers set, docs/cluster.md): reports go to the replicated report
 // stream (cluster::StreamIntake), this node counts the whole stream (cluster::StreamCounts),
-// /readyz follows its reach of a quorum (cluster::ClusterRole), and only the node holding the
-// leader lease sends notifications and polls official pages. Every node detects on its own
-// counts, which are the same on every node.
+// /readyz follows its reach of a quorum (cluster::ClusterRole), and meta.db follows the journal
+// of writes (cluster::JetStreamJournal). The node holding the leader lease takes over (catches up
+// the journal and the counts, claims the lease's term, restores the last committed detection
+// state), then commits the judged minutes, sends notifications and polls official pages under
+// its fence. Every other node judges the same counts for its own views and adopts the leader's
+// detection state each time the journal brings it.
 //
 // Thread-safety: Start/Stop from the owning (main) thread.
 
+#include <atomic>
 #include <memory>
+#include <optional>
 
 #include "alerts/notifier.h"
 #include "alerts/subscriptions.h"
@@ -32,6 +37,7 @@
 #include "base/status.h"
 #include "base/time.h"
 #include "cluster/cluster_role.h"
+#include "cluster/jetstream_journal.h"
 #include "cluster/report_stream.h"
 #include "cluster/stream_counts.h"
 #include "cluster/stream_intake.h"
@@ -88,6 +94,19 @@ class Server {
   Status OpenReports(const ServerConfig& config, const Clock& clock);
   // Builds every resource of the HTTP API on the parts above and registers it on router_.
   void RegisterRoutes(const api::ApiOptions& options, const Clock& clock);
+  // Cluster mode (docs/cluster.md). Opens the journal of meta.db writes, applies what it holds
+  // and journals this node's writes from then on.
+  Status OpenJournal();
+  // One round of the cluster's detection thread: takes over when this node got the leader lease
+  // (TakeOver), steps down when it lost it, refreshes what the journal changed, and judges the
+  // completed minutes: committing them under the leader's fence when leading, for this node's
+  // own views otherwise.
+  void ClusterDetectionRound();
+  // Catches up the journal and the counts, claims the lease's term in meta.db, and restores the
+  // pipeline from the last state committed; kUnavailable while not caught up (retried).
+  Status TakeOver();
+  // Re-reads the repositories' caches; a follower also adopts the leader's detection state.
+  void RefreshFromJournal();
 
   MetricsRegistry metrics_;
   std::unique_ptr<geo::Gazetteer> gazetteer_;
@@ -103,6 +122,15 @@ class Server {
   store::CountStore* counts_ = nullptr;
   // Cluster mode: notifications and official polls, run while this node leads.
   PeriodicThread leader_work_;
+  // Cluster mode: detection rounds (ClusterDetectionRound).
+  PeriodicThread cluster_detection_;
+  std::unique_ptr<cluster::JetStreamJournal> journal_;  // outlives meta_, which journals to it
+  // Set by the journal's applier after each entry; taken by the detection round.
+  std::atomic<bool> journal_changed_{false};
+  // The term this node leads at, once it took over; 0 while it follows.
+  std::atomic<int64_t> leader_term_{0};
+  // The stream's last sequence when detection started (the detection round only).
+  std::optional<uint64_t> counted_at_start_;
   std::unique_ptr<ingest::Ingestor> ingestor_;
   std::unique_ptr<detect::Detector> detector_;
   std::unique_ptr<db::MetaStore> meta_;  // borrowed by the repositories below

@@ -20,7 +20,7 @@ BINARY = sys.argv[1]
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "meta-db-unversioned.sql")
 # The fixture's admin key (valid only for that file).
 TOKEN = "om_7b700ef526d9_ccfd53123262b3a4231b2b6e26ea49559e611cc224ec91913516ee109e5f420a"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def main():
