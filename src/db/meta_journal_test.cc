@@ -1,7 +1,7 @@
 // The journal of meta.db writes (meta_journal.h) on an in-memory journal: entries encode and
 // decode, two stores that apply each other's entries hold the same rows, a store that lost the
-// race to append runs its transaction again on top of the winner's, and the applied position
-// survives a reopen.
+// race to append runs its transaction again on top of the winner's, a leader fenced off by a
+// later term writes nothing, and the applied position survives a reopen.
 
 #include "db/meta_journal.h"
 
@@ -196,6 +196,60 @@ TEST_F(TwoStoresTest, OneThatLostTheRaceRunsItsTransactionAgainOnTopOfTheWinner)
   ASSERT_TRUE(journal.Pump(*a_));
   EXPECT_EQ(Rows(*a_), Rows(*b_));
   EXPECT_NE(Rows(*b_).find("1|OM1|a1\n2|OM1|b1"), std::string::npos) << Rows(*b_);
+}
+
+TEST_F(TwoStoresTest, ALeaderFencedOffByALaterTermWritesNothingEvenAfterLosingTheRace) {
+  // a leads at term 5; b, a later leader, claims term 7 while a does not know yet (a paused).
+  ASSERT_TRUE(a_->ClaimLeaderTerm(5, "a", 1).ok());
+  {
+    MetaStore::LeaderFence fence(*a_, 5);
+    ASSERT_TRUE(AddUpdate(*a_, "a at term 5").ok());
+  }
+  ASSERT_TRUE(journal.Pump(*b_));
+  Status stale_claim = b_->ClaimLeaderTerm(5, "b", 2);
+  EXPECT_EQ(stale_claim.code(), StatusCode::kPermissionDenied) << "the same term again";
+  ASSERT_TRUE(b_->ClaimLeaderTerm(7, "b", 3).ok());
+  Result<MetaStore::LeaderTermRow> term = b_->leader_term();
+  ASSERT_TRUE(term.ok());
+  EXPECT_EQ(term->term, 7);
+  EXPECT_EQ(term->node_id, "b");
+  const size_t entries = journal.size();
+
+  // a wakes up and writes under its old fence: the append loses the race, a catches up (its
+  // follower applies b's claim), runs the transaction again and finds itself fenced off.
+  std::atomic<bool> stop{false};
+  std::thread follower([&] {
+    for (int i = 0; i < 2000 && !stop.load(); ++i) {
+      if (journal.conflicts() > 0) journal.Pump(*a_);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  Status late;
+  {
+    MetaStore::LeaderFence fence(*a_, 5);
+    late = AddUpdate(*a_, "a, late");
+  }
+  stop = true;
+  follower.join();
+  EXPECT_EQ(late.code(), StatusCode::kPermissionDenied) << late.ToString();
+  EXPECT_NE(late.message().find("fenced"), std::string::npos) << late.ToString();
+  EXPECT_EQ(journal.size(), entries) << "nothing appended";
+  EXPECT_EQ(Rows(*a_).find("a, late"), std::string::npos) << Rows(*a_);
+
+  // Outside a fence a writes as any node does (an operator's write), and b, under its own
+  // fence, goes on.
+  ASSERT_TRUE(AddKey(*a_, "k-operator").ok());
+  ASSERT_TRUE(journal.Pump(*b_));
+  {
+    MetaStore::LeaderFence fence(*b_, 7);
+    EXPECT_TRUE(AddUpdate(*b_, "b at term 7").ok());
+    // A fence covers only the store it names.
+    MetaStore::LeaderFence other(*a_, 5);
+    ASSERT_TRUE(journal.Pump(*a_));
+    EXPECT_TRUE(AddKey(*b_, "k-b").ok());
+  }
+  ASSERT_TRUE(journal.Pump(*a_));
+  EXPECT_EQ(Rows(*a_), Rows(*b_));
 }
 
 TEST(MetaJournalTest, ThePositionAppliedSurvivesAReopen) {

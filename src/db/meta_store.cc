@@ -209,8 +209,8 @@ Status MetaStore::CheckFenceLocked() {
   while (fence != nullptr && &fence->store_ != this) fence = fence->outer_;
   if (fence == nullptr) return Status::Ok();
   const Transaction::Value term[] = {fence->term_};
-  OM_RETURN_IF_ERROR(RunLocked("UPDATE leader_term SET term = term WHERE id = 1 AND term = ?",
-                               term, 1, /*journaled=*/false));
+  OM_RETURN_IF_ERROR(RunLocked("UPDATE leader_term SET term = term WHERE id = 1 AND term = ?", term,
+                               1, /*journaled=*/false));
   if (db_->Changes() == 1) return Status::Ok();
   return Status::PermissionDenied("fenced: this node led at term " + std::to_string(fence->term_) +
                                   " and a later leader has taken over");

@@ -365,7 +365,7 @@ class Detector {
   const DetectOptions options_;
   std::unordered_map<std::string, double> seeded_dispersions_;  // detector thread only
   std::unordered_map<std::string, ServiceRunState> restored_;   // detector thread only
-  bool replace_ticked_ = false;  // the next Tick restores services already ticked too
+  bool replace_ticked_ = false;    // the next Tick restores services already ticked too
   std::vector<Tracker> trackers_;  // by aggregates' service index; detector thread only
 
   mutable Mutex mu_;

@@ -177,6 +177,65 @@ TEST_F(PipelineTest, WithoutItsStateARestartMidOutageOpensASecondIncident) {
   EXPECT_FALSE(records[1].resolved());
 }
 
+// Cluster mode: a follower judges the same counts for its own views without committing, adopts
+// the leader's committed state (Restore after judging), and continues the leader's incident when
+// it takes over.
+TEST_F(PipelineTest, AFollowerAdoptsTheLeadersStateAndContinuesItsIncidentWhenItTakesOver) {
+  detect::Detector follower_detector{detect::DetectOptions{}};
+  incidents::IncidentTracker follower_tracker{incidents::IncidentOptions{}};
+  Pipeline follower(PipelineParts{
+      .detector = follower_detector,
+      .tracker = follower_tracker,
+      .read_counts = [this](const auto& read) { read(counts_); },
+      .records = records_.get(),
+      .gazetteer = &gazetteer_,
+      .state = state_.get(),
+  });
+  follower.SetCommitting(false);
+  Run(kToday, kToday + 60, 0);
+  Run(kToday + 60, kToday + 80, 20);  // the leader opens an incident
+  const auto opened = records_->List(10);
+  ASSERT_EQ(opened.size(), 1u);
+  // The follower started late (half an hour of warm-up) and commits nothing.
+  ASSERT_TRUE(follower.EvaluateMinutes(kToday + 50, kToday + 79, At(kToday + 80)).ok());
+  EXPECT_EQ(records_->List(10)[0].updates.size(), 1u);
+  EXPECT_EQ(state_->Load()->value().minute, kToday + 79) << "the leader's state, untouched";
+  // It adopts the leader's state: the leader's incident, and at the next tick the leader's run
+  // states for every service.
+  ASSERT_TRUE(follower.Restore(kToday + 80).ok());
+  EXPECT_EQ(follower.last_minute(), kToday + 79);
+  ASSERT_EQ(follower_tracker.Snapshot()->incidents.size(), 1u);
+  EXPECT_EQ(follower_tracker.Snapshot()->incidents[0].id, opened[0].id);
+  Run(kToday + 80, kToday + 81, 20);  // the leader judges minute 80, and so does the follower
+  ASSERT_TRUE(follower.EvaluateMinutes(kToday + 80, kToday + 80, At(kToday + 81)).ok());
+  EXPECT_EQ(follower_detector.ExportState(), detector_->ExportState());
+  // The leader dies after committing minute 80; the follower judged on alone to minute 84, then
+  // takes over: it restores the last committed state and judges 81 to 84 again, committing.
+  for (int64_t m = kToday + 81; m < kToday + 85; ++m) AddMinute(m, 20);
+  ASSERT_TRUE(follower.EvaluateMinutes(kToday + 81, kToday + 84, At(kToday + 85)).ok());
+  EXPECT_EQ(state_->Load()->value().minute, kToday + 80);
+  ASSERT_TRUE(follower.Restore(kToday + 85).ok());
+  EXPECT_EQ(follower.last_minute(), kToday + 80);
+  follower.SetCommitting(true);
+  ASSERT_TRUE(follower.EvaluateMinutes(kToday + 81, kToday + 84, At(kToday + 85)).ok());
+  EXPECT_EQ(state_->Load()->value().minute, kToday + 84);
+  for (int64_t m = kToday + 85; m < kToday + 180; ++m) {
+    AddMinute(m, 0);
+    ASSERT_TRUE(follower.EvaluateMinutes(m, m, At(m + 1)).ok());
+  }
+  const auto after = records_->List(10);
+  ASSERT_EQ(after.size(), 1u) << "one outage, one incident across the takeover";
+  EXPECT_EQ(after[0].id, opened[0].id);
+  EXPECT_TRUE(after[0].resolved()) << "resolved by the new leader";
+  int openings = 0;
+  std::string updates;
+  for (const auto& update : after[0].updates) {
+    openings += update.body.starts_with("User reports rose above the usual level");
+    updates += update.body + "\n";
+  }
+  EXPECT_EQ(openings, 1) << "no second opening:\n" << updates;
+}
+
 TEST_F(PipelineTest, LearnedDispersionsAreSavedHourlyAndOnRequest) {
   for (int64_t m = kToday; m < kToday + 30; ++m) AddMinute(m, 0);
   ASSERT_TRUE(pipeline_->EvaluateMinutes(kToday, kToday + 29, At(kToday + 30)).ok());

@@ -18,14 +18,7 @@
 #include "server/signals.h"
 
 namespace om::server {
-namespace {
 
-int ConfigError(const Status& s) {
-  std::fprintf(stderr, "outagemap: %s\n", s.message().c_str());
-  return 2;
-}
-
-// "a,b,,c" → {"a", "b", "c"}.
 std::vector<std::string> SplitCommas(const std::string& text) {
   std::vector<std::string> parts;
   for (size_t start = 0; start <= text.size();) {
@@ -34,6 +27,13 @@ std::vector<std::string> SplitCommas(const std::string& text) {
     start = comma + 1;
   }
   return parts;
+}
+
+namespace {
+
+int ConfigError(const Status& s) {
+  std::fprintf(stderr, "outagemap: %s\n", s.message().c_str());
+  return 2;
 }
 
 Result<int64_t> ParseTimeFlag(std::string_view flag, const std::string& value) {

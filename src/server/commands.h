@@ -92,11 +92,17 @@ int RunExport(const ExportFlags& flags);
 struct KeysFlags {
   std::string action;  // create, list or revoke
   std::string data_dir = "./var";
+  // Set: the keys of a cluster (NATS server URLs, comma-separated), through its journal of
+  // meta.db writes, instead of a data dir's.
+  std::string cluster;
   std::string name;    // create
   std::string scopes;  // create: "report:write,incident:write,admin"
   std::string id;      // revoke
 };
 int RunKeys(const KeysFlags& flags);
+
+// "a,b,,c" → {"a", "b", "c"}: the --cluster flags' lists of URLs.
+std::vector<std::string> SplitCommas(const std::string& text);
 
 struct DetectSeriesFlags {
   // "series": detect::SeriesDetector, for any series; "live": the server's detector on a count

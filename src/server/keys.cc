@@ -1,27 +1,97 @@
 // `outagemap keys create|list|revoke`: manages the API keys of a data dir (auth/api_keys.h). Safe
 // to run beside a running server: the keys live in SQLite (<data_dir>/meta.db), which the server
-// re-reads within a second of a change.
+// re-reads within a second of a change. With --cluster, the keys of a cluster: every node's
+// meta.db follows one journal of writes, which a write to one node's file would bypass, so the
+// command builds a meta.db of its own in a temporary directory, catches it up with the journal,
+// and journals its write like a node (every node applies it within a second).
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "auth/api_keys.h"
+#include "cluster/jetstream_journal.h"
+#include "cluster/report_stream.h"
 #include "db/meta_store.h"
 #include "server/commands.h"
 #include "server/server.h"
 
 namespace om::server {
+namespace {
+
+// A meta.db that follows a cluster's journal (see above), removed when this object goes.
+class ClusterMeta {
+ public:
+  static Result<std::unique_ptr<ClusterMeta>> Open(const std::string& servers) {
+    std::unique_ptr<ClusterMeta> c(new ClusterMeta());
+    std::string dir_template =
+        (std::filesystem::temp_directory_path() / "outagemap-keys-XXXXXX").string();
+    if (mkdtemp(dir_template.data()) == nullptr) {
+      return Status::IoError("a temporary directory for the journal's meta.db: " +
+                             std::string(std::strerror(errno)));
+    }
+    c->dir_ = dir_template;
+    cluster::ClusterOptions options;
+    options.servers = SplitCommas(servers);
+    options.node_id = "keys";
+    OM_ASSIGN_OR_RETURN(c->stream_, cluster::ReportStream::Connect(options));
+    OM_ASSIGN_OR_RETURN(c->journal_, cluster::JetStreamJournal::Open(*c->stream_));
+    OM_ASSIGN_OR_RETURN(c->meta_, db::MetaStore::Open(MetaDatabasePath(c->dir_)));
+    OM_ASSIGN_OR_RETURN(uint64_t last, c->journal_->LastSequence());
+    c->journal_->StartApplying(*c->meta_, nullptr);
+    if (!c->meta_->WaitForJournal(last, std::chrono::seconds(60))) {
+      return Status::Unavailable("the meta.db journal: applied " +
+                                 std::to_string(c->meta_->journal_position()) + " of " +
+                                 std::to_string(last) + " entries within 60 s");
+    }
+    c->meta_->SetJournal(c->journal_.get());
+    return c;
+  }
+  ~ClusterMeta() {
+    if (journal_ != nullptr) journal_->Stop();
+    meta_.reset();
+    std::error_code ignored;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+  }
+  ClusterMeta(const ClusterMeta&) = delete;
+  ClusterMeta& operator=(const ClusterMeta&) = delete;
+
+  db::MetaStore& meta() { return *meta_; }
+
+ private:
+  ClusterMeta() = default;
+  std::string dir_;
+  std::unique_ptr<cluster::ReportStream> stream_;
+  std::unique_ptr<cluster::JetStreamJournal> journal_;
+  std::unique_ptr<db::MetaStore> meta_;
+};
+
+}  // namespace
 
 int RunKeys(const KeysFlags& flags) {
-  std::error_code ec;
-  std::filesystem::create_directories(flags.data_dir, ec);
-  if (ec) {
-    std::fprintf(stderr, "outagemap keys: --data %s: %s\n", flags.data_dir.c_str(),
-                 ec.message().c_str());
-    return 1;
+  std::unique_ptr<ClusterMeta> cluster_meta;
+  Result<std::unique_ptr<db::MetaStore>> meta = std::unique_ptr<db::MetaStore>();
+  if (!flags.cluster.empty()) {
+    Result<std::unique_ptr<ClusterMeta>> opened = ClusterMeta::Open(flags.cluster);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "outagemap keys: cluster: %s\n", opened.status().message().c_str());
+      return 1;
+    }
+    cluster_meta = std::move(*opened);
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(flags.data_dir, ec);
+    if (ec) {
+      std::fprintf(stderr, "outagemap keys: --data %s: %s\n", flags.data_dir.c_str(),
+                   ec.message().c_str());
+      return 1;
+    }
+    meta = db::MetaStore::Open(MetaDatabasePath(flags.data_dir));
   }
-  auto meta = db::MetaStore::Open(MetaDatabasePath(flags.data_dir));
-  auto keys = meta.ok() ? auth::ApiKeys::Open(**meta)
-                        : Result<std::unique_ptr<auth::ApiKeys>>(meta.status());
+  auto keys = cluster_meta ? auth::ApiKeys::Open(cluster_meta->meta())
+              : meta.ok()  ? auth::ApiKeys::Open(**meta)
+                           : Result<std::unique_ptr<auth::ApiKeys>>(meta.status());
   if (!keys.ok()) {
     std::fprintf(stderr, "outagemap keys: %s\n", keys.status().ToString().c_str());
     return 1;

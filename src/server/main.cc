@@ -166,11 +166,19 @@ int Main(int argc, char** argv) {
       ->add_option("--scopes", keys.scopes, "Comma-separated: report:write, incident:write, admin")
       ->required();
   keys_create->add_option("--data", keys.data_dir, "Data directory (default ./var)");
+  keys_create->add_option(
+      "--cluster", keys.cluster,
+      "A cluster's keys (NATS servers, comma-separated) instead of a data dir's");
   CLI::App* keys_list = keys_cmd->add_subcommand("list", "List keys (ids, never the secrets)");
   keys_list->add_option("--data", keys.data_dir, "Data directory (default ./var)");
+  keys_list->add_option("--cluster", keys.cluster,
+                        "A cluster's keys (NATS servers, comma-separated) instead of a data dir's");
   CLI::App* keys_revoke = keys_cmd->add_subcommand("revoke", "Revoke a key by id");
   keys_revoke->add_option("id", keys.id, "The key's id (12 hex digits)")->required();
   keys_revoke->add_option("--data", keys.data_dir, "Data directory (default ./var)");
+  keys_revoke->add_option(
+      "--cluster", keys.cluster,
+      "A cluster's keys (NATS servers, comma-separated) instead of a data dir's");
 
   app.add_subcommand("version", "Print the version");
 

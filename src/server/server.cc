@@ -281,6 +281,17 @@ Status Server::OpenJournal() {
   }
   meta_->SetJournal(journal_.get());
   OM_LOG(kInfo) << "meta.db follows the journal, at entry " << meta_->journal_position();
+  db::MetaStore* meta = meta_.get();
+  metrics_.AddCallbackGauge("om_meta_journal_position",
+                            "The last entry of the journal of meta.db writes applied here.",
+                            [meta] { return static_cast<double>(meta->journal_position()); });
+  metrics_.AddCallbackGauge(
+      "om_cluster_term",
+      "The fencing token this node leads at, once it took over; 0 while it follows.",
+      [this] { return static_cast<double>(leader_term_.load()); });
+  committed_minute_ = &metrics_.GetGauge(
+      "om_detection_committed_timestamp_seconds",
+      "Start of the last minute this node judged and committed as the leader (0: none).");
   return Status::Ok();
 }
 
@@ -314,6 +325,9 @@ void Server::ClusterDetectionRound() {
   // A leader paused past its lease finds its late commits refused.
   db::MetaStore::LeaderFence fence(*meta_, term);
   detector_thread_->Round();
+  if (pipeline_->last_minute() != INT64_MIN) {
+    committed_minute_->Set(static_cast<double>(pipeline_->last_minute() * 60));
+  }
 }
 
 Status Server::TakeOver() {
@@ -366,7 +380,8 @@ void Server::RefreshFromJournal() {
     OM_LOG(kError) << "refreshing from meta.db: " << s.ToString();
   }
   Result<bool> adopted = pipeline_->Restore(MinuteOf(clock_->Now()));
-  if (!adopted.ok()) OM_LOG(kError) << "adopting the leader's state: " << adopted.status().ToString();
+  if (!adopted.ok())
+    OM_LOG(kError) << "adopting the leader's state: " << adopted.status().ToString();
 }
 
 Server::~Server() {

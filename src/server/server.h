@@ -129,6 +129,7 @@ class Server {
   std::atomic<bool> journal_changed_{false};
   // The term this node leads at, once it took over; 0 while it follows.
   std::atomic<int64_t> leader_term_{0};
+  Gauge* committed_minute_ = nullptr;  // om_detection_committed_timestamp_seconds
   // The stream's last sequence when detection started (the detection round only).
   std::optional<uint64_t> counted_at_start_;
   std::unique_ptr<ingest::Ingestor> ingestor_;

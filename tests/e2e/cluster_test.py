@@ -25,51 +25,11 @@ import sys
 import tempfile
 import time
 
-from harness import Server, check, free_port
+from cluster_harness import metric, start_nats_cluster, wait_until
+from harness import Server, check
 
 BINARY = sys.argv[1] if len(sys.argv) > 1 else "build/release/outagemap"
-NATS_SERVER = "/usr/sbin/nats-server"
 SERVICES = ["outlook", "teams", "slack"]
-
-
-class NatsServer:
-    def __init__(self, name, directory, client_port, route_ports, index):
-        self.name = name
-        self.port = client_port
-        self.config = os.path.join(directory, name + ".conf")
-        routes = ", ".join(f'"nats-route://127.0.0.1:{p}"'
-                           for j, p in enumerate(route_ports) if j != index)
-        with open(self.config, "w") as f:
-            f.write(f'server_name: "{name}"\nlisten: "127.0.0.1:{client_port}"\n'
-                    f'jetstream {{ store_dir: "{directory}/{name}", max_memory_store: 64MB, '
-                    f'max_file_store: 1GB }}\n'
-                    f'cluster {{ name: "om-e2e", listen: "127.0.0.1:{route_ports[index]}", '
-                    f'routes: [{routes}] }}\n')
-        self.log = open(os.path.join(directory, name + ".log"), "wb")
-        self.proc = subprocess.Popen([NATS_SERVER, "-c", self.config], stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-
-    def kill9(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-
-def metric(node, name):
-    status, _, data = node.request("GET", "/metrics")
-    check(status == 200, f"/metrics answered {status}")
-    found = re.search(rf"^{name} ([0-9.e+-]+)$", data.decode(), re.M)
-    check(found is not None, f"{name} missing from /metrics")
-    return float(found.group(1))
-
-
-def wait_until(what, predicate, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"not within {timeout} s: {what}")
 
 
 class Load:
@@ -125,10 +85,7 @@ def total(series):
 def main():
     random.seed(12)
     tmp = tempfile.mkdtemp(prefix="om-cluster-e2e-")
-    ports = [free_port() for _ in range(6)]
-    client_ports, route_ports = ports[:3], ports[3:]
-    servers = [NatsServer(f"s{i}", tmp, client_ports[i], route_ports, i) for i in range(3)]
-    urls = ",".join(f"nats://127.0.0.1:{p}" for p in client_ports)
+    servers, urls = start_nats_cluster(tmp)
     nodes = [Server(BINARY, os.path.join(tmp, f"node{i}"),
                     ["--cluster", urls, "--node-id", f"n{i}"]) for i in range(3)]
     try:

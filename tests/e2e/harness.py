@@ -2,12 +2,14 @@
 fresh data dir, talk HTTP to it, stop it by PID. Standard library only; every wait is bounded."""
 
 import http.client
+import http.server
 import json
 import os
 import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 
@@ -89,3 +91,49 @@ class Server:
 def check(cond, message):
     if not cond:
         raise AssertionError(message)
+
+
+class WebhookReceiver:
+    """A webhook receiver on 127.0.0.1 (its own thread) that keeps every event it is sent, with
+    the X-Outagemap-Delivery header as event["delivery"]."""
+
+    def __init__(self):
+        self.received = []
+        self.lock = threading.Lock()
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                event = json.loads(body)
+                event["delivery"] = self.headers.get("X-Outagemap-Delivery")
+                with owner.lock:
+                    owner.received.append(event)
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}/hook"
+
+    def events(self):
+        with self.lock:
+            return list(self.received)
+
+    def distinct(self, incident_id, status, body_prefix=""):
+        """The distinct updates of one incident with that status, as a receiver that drops
+        repeated deliveries (same X-Outagemap-Delivery, as docs/api/README.md asks) sees them:
+        a repeat after a crash or failover is at least once, never a new delivery id."""
+        seen = {}
+        for e in self.events():
+            if (e["incident"]["id"] == incident_id and e["update"]["status"] == status
+                    and e["update"]["body"].startswith(body_prefix)):
+                check(e["delivery"], f"a delivery without X-Outagemap-Delivery: {e}")
+                seen.setdefault(e["delivery"], e)
+        return list(seen.values())
+
+    def shutdown(self):
+        self.http.shutdown()

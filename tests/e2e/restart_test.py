@@ -10,7 +10,6 @@ receiver still has exactly one opening (counted by delivery id, which a repeat k
 wait is bounded."""
 
 import calendar
-import http.server
 import json
 import os
 import random
@@ -20,28 +19,11 @@ import tempfile
 import threading
 import time
 
-from harness import Server, check, free_port
+from harness import Server, WebhookReceiver, check
 
 BINARY = sys.argv[1]
 CITIES = [("Los Angeles", "US", 6), ("Chicago", "US", 3), ("Minneapolis", "US", 1),
           ("Houston", "US", 2), ("Seattle", "US", 1)]
-
-
-class Receiver(http.server.BaseHTTPRequestHandler):
-    received = []
-    lock = threading.Lock()
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        event = json.loads(body)
-        event["delivery"] = self.headers.get("X-Outagemap-Delivery")
-        with Receiver.lock:
-            Receiver.received.append(event)
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
 
 
 def report(minute, city, country, rng, problem="email"):
@@ -61,18 +43,11 @@ def imported(data, path):
     check(r.returncode == 0, r.stderr)
 
 
-def openings(incident_id):
-    """The distinct openings of the incident, as a receiver that drops repeated deliveries (same
-    X-Outagemap-Delivery, as docs/api/README.md asks) sees them. A kill -9 between the receiver's
-    answer and the saved cursor sends the same delivery again: at least once, never a new one."""
-    with Receiver.lock:
-        seen = {}
-        for e in Receiver.received:
-            if (e["incident"]["id"] == incident_id and e["update"]["status"] == "investigating"
-                    and e["update"]["body"].startswith("User reports rose above the usual level")):
-                check(e["delivery"], f"a delivery without X-Outagemap-Delivery: {e}")
-                seen.setdefault(e["delivery"], e)
-        return list(seen.values())
+def openings(receiver, incident_id):
+    """The distinct openings of the incident (WebhookReceiver.distinct). A kill -9 between the
+    receiver's answer and the saved cursor sends the same delivery again: at least once, never a
+    new one."""
+    return receiver.distinct(incident_id, "investigating", "User reports rose above the usual level")
 
 
 def wait_for(what, predicate, timeout):
@@ -87,9 +62,8 @@ def wait_for(what, predicate, timeout):
 
 def main():
     rng = random.Random(7)
-    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Receiver)
-    threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    hook = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+    receiver = WebhookReceiver()
+    hook = receiver.url
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "data")
         now_minute = int(time.time() // 60)
@@ -152,7 +126,7 @@ def main():
                              lambda: [i for i in open_incidents(server) if i["state"] == "open"], 60)
             check(len(first) == 1, first)
             incident_id = first[0]["id"]
-            wait_for("the opening at the receiver", lambda: openings(incident_id), 30)
+            wait_for("the opening at the receiver", lambda: openings(receiver, incident_id), 30)
             print(f"incident {incident_id} opened; kill -9")
             server.kill9()
             target["server"] = None
@@ -171,10 +145,9 @@ def main():
                   f"one incident across the restart, got {[(i['id'], i['state']) for i in listed]}")
             check(listed[0]["state"] == "open", listed[0])
             time.sleep(3)  # the notifier polls every second: a second opening would be sent by now
-            check(len(openings(incident_id)) == 1, f"openings: {openings(incident_id)}")
-            with Receiver.lock:
-                others = [e["incident"]["id"] for e in Receiver.received
-                          if e["incident"]["id"] != incident_id]
+            check(len(openings(receiver, incident_id)) == 1, f"openings: {openings(receiver, incident_id)}")
+            others = [e["incident"]["id"] for e in receiver.events()
+                      if e["incident"]["id"] != incident_id]
             check(not others, f"deliveries for other incidents: {others}")
             print("after kill -9 and restart: the same incident, open, and one opening delivered")
             stop_feeding.set()
