@@ -272,6 +272,15 @@ Status Server::OpenJournal() {
   // journals its own writes on top of them.
   Result<uint64_t> last = journal_->LastSequence();
   if (!last.ok()) return last.status().WithPrefix("cluster: meta.db journal");
+  if (meta_->journal_position() > *last) {
+    // Its writes could never be appended: each would wait on entries the journal will not have.
+    return Status::InvalidArgument(
+        "cluster: " + meta_->path() + " has applied journal entry " +
+        std::to_string(meta_->journal_position()) + " but the cluster's journal ends at " +
+        std::to_string(*last) +
+        ": this data dir belongs to another cluster, or the cluster's streams were deleted; "
+        "start the node on an empty data dir");
+  }
   journal_->StartApplying(*meta_, [this](uint64_t) { journal_changed_ = true; });
   constexpr auto kCatchUp = std::chrono::seconds(60);
   if (!meta_->WaitForJournal(*last, kCatchUp)) {
@@ -307,9 +316,14 @@ void Server::ClusterDetectionRound() {
   const bool leading = role_->leading();
   if (leading && leader_term_ == 0) {
     if (Status taken = TakeOver(); !taken.ok()) {
-      OM_LOG(kWarning) << "taking over as leader: " << taken.ToString() << "; retrying";
+      // Retried every round: told once per distinct reason.
+      if (taken.ToString() != takeover_trouble_) {
+        takeover_trouble_ = taken.ToString();
+        OM_LOG(kWarning) << "taking over as leader: " << takeover_trouble_ << "; retrying";
+      }
       return;
     }
+    takeover_trouble_.clear();
   } else if (!leading && leader_term_ != 0) {
     OM_LOG(kWarning) << "no longer the leader (term " << leader_term_.load()
                      << "): following the journal";

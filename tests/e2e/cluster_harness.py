@@ -54,6 +54,7 @@ def wait_until(what, predicate, timeout):
 
 def start_nats_cluster(directory, count=3):
     """`count` nats-servers routed to each other; returns them and their client URLs."""
+    os.makedirs(directory, exist_ok=True)
     ports = [free_port() for _ in range(2 * count)]
     client_ports, route_ports = ports[:count], ports[count:]
     servers = [NatsServer(f"s{i}", directory, client_ports[i], route_ports, i)

@@ -10,15 +10,19 @@ random nodes with ordinary reports beside it:
   - the leader is killed with SIGKILL: another node takes over (it logs the term it leads at and
     the minute it continues from), and the time from the kill to its first committed minute is
     printed; the incident goes on with the same id and no second opening;
+  - the nats-server leading the report stream is killed with SIGKILL; the nodes are ready again
+    once the stream has a new leader;
   - the killed node is started again on its data dir and follows;
   - the outage ends, and the leader is paused with SIGSTOP past its lease: another node takes
     over at a later term; continued, the paused one steps down (one leader);
-  - the incident is resolved once, on every node, and the receiver gets one resolution.
+  - the incident is resolved once, on every node, and the receiver gets one resolution;
+  - a node's data dir started against another (new) nats cluster is refused with the reason.
 Everything is stopped by PID; every wait is bounded."""
 
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -175,6 +179,22 @@ def main():
         check(all(incidents(n) == [(incident, "open")] for n in rest),
               f"after the takeover: {[incidents(n) for n in rest]}")
 
+        # The nats-server leading the report stream killed mid-outage: the stream elects a new
+        # leader (reports meanwhile are answered 503 and fed again by nobody: a gap of seconds).
+        def stream_leader_of(node):
+            status, _, data = node.request("GET", "/metrics")
+            check(status == 200, f"/metrics answered {status}")
+            named = re.search(r'^om_stream_leader\{server="(s\d)"\} 1$', data.decode(), re.M)
+            return named.group(1) if named else None
+        stream_leader = next(s for s in servers if s.name == stream_leader_of(rest[0]))
+        stream_leader.kill9()
+        killed_at = time.time()
+        wait_until("every survivor ready with a new stream leader",
+                   lambda: all(stream_leader_of(n) not in (None, stream_leader.name) and
+                               metric(n, "om_cluster_ready") == 1 for n in rest), 60)
+        say(f"nats-server {stream_leader.name}, the report stream's leader, killed; the nodes "
+            f"follow a new stream leader {time.time() - killed_at:.1f} s later")
+
         leader.start(timeout=90)  # back on its data dir, as a follower
         wait_until("the restarted node lists the incident",
                    lambda: incidents(leader) == [(incident, "open")], 30)
@@ -217,6 +237,20 @@ def main():
         updates = [e["update"]["status"] for e in receiver.events()]
         say(f"incident {incident} resolved on every node; the receiver got one opening and "
               f"one resolution ({len(updates)} deliveries: {updates})")
+
+        # A data dir that applied more of a journal than the cluster's holds (the streams were
+        # deleted, or another cluster's dir) is refused at start, naming the cause.
+        for n in nodes:
+            n.stop()
+        others, other_urls = start_nats_cluster(os.path.join(tmp, "other"))
+        servers += others
+        stranger = Server(BINARY, nodes[0].data_dir, ["--cluster", other_urls, "--node-id", "n0"])
+        try:
+            stranger.start(timeout=60)
+            check(False, "a node started on a data dir of another cluster")
+        except AssertionError as refused:
+            check("belongs to another cluster" in str(refused), str(refused)[-2000:])
+        say("a data dir of another cluster is refused at start")
         say("cluster outage test passed")
     except AssertionError:
         for n in nodes:
