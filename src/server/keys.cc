@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 
 #include "auth/api_keys.h"
@@ -29,7 +28,7 @@ class ClusterMeta {
         (std::filesystem::temp_directory_path() / "outagemap-keys-XXXXXX").string();
     if (mkdtemp(dir_template.data()) == nullptr) {
       return Status::IoError("a temporary directory for the journal's meta.db: " +
-                             std::string(std::strerror(errno)));
+                             ErrnoText(errno));
     }
     c->dir_ = dir_template;
     cluster::ClusterOptions options;

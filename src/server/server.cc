@@ -383,7 +383,7 @@ Status Server::TakeOver() {
 
 void Server::RefreshFromJournal() {
   // What this node keeps in memory of meta.db, as the journal brought other nodes' writes.
-  for (Status s : {records_->Reload(), maintenances_->Reload(), pages_->Reload()}) {
+  for (const Status& s : {records_->Reload(), maintenances_->Reload(), pages_->Reload()}) {
     if (!s.ok()) OM_LOG(kError) << "refreshing from meta.db: " << s.ToString();
   }
   keys_->ReloadOnNextCheck();
@@ -394,8 +394,9 @@ void Server::RefreshFromJournal() {
     OM_LOG(kError) << "refreshing from meta.db: " << s.ToString();
   }
   Result<bool> adopted = pipeline_->Restore(MinuteOf(clock_->Now()));
-  if (!adopted.ok())
+  if (!adopted.ok()) {
     OM_LOG(kError) << "adopting the leader's state: " << adopted.status().ToString();
+  }
 }
 
 Server::~Server() {

@@ -60,3 +60,20 @@ def start_nats_cluster(directory, count=3):
     servers = [NatsServer(f"s{i}", directory, client_ports[i], route_ports, i)
                for i in range(count)]
     return servers, ",".join(f"nats://127.0.0.1:{p}" for p in client_ports)
+
+
+def print_node_logs(nodes, lines=40):
+    """The last lines of every node's log (named by its --node-id), for a failed test."""
+    for n in nodes:
+        print(f"--- log of node {n.extra_args[-1]} (last {lines} lines) ---")
+        print("\n".join(n.output().splitlines()[-lines:]))
+
+
+def kill_all(nodes, servers):
+    """SIGKILL to every node and nats-server still running, each waited for."""
+    for n in nodes:
+        if n.proc and n.proc.poll() is None:
+            n.proc.send_signal(signal.SIGKILL)
+            n.proc.wait(timeout=10)
+    for s in servers:
+        s.kill9()

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 
-from cluster_harness import metric, start_nats_cluster, wait_until
+from cluster_harness import kill_all, metric, print_node_logs, start_nats_cluster, wait_until
 from harness import Server, check
 
 BINARY = sys.argv[1] if len(sys.argv) > 1 else "build/release/outagemap"
@@ -214,17 +214,10 @@ def main():
               f"{time.time() - started:.1f} s later")
         print("cluster test passed")
     except AssertionError:
-        for n in nodes:
-            print(f"--- log of node {n.extra_args[-1]} (last 40 lines) ---")
-            print("\n".join(n.output().splitlines()[-40:]))
+        print_node_logs(nodes)
         raise
     finally:
-        for n in nodes:
-            if n.proc and n.proc.poll() is None:
-                n.proc.send_signal(signal.SIGKILL)
-                n.proc.wait(timeout=10)
-        for s in servers:
-            s.kill9()
+        kill_all(nodes, servers)
 
 
 if __name__ == "__main__":
