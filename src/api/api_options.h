@@ -2,6 +2,7 @@
 // The limits of the public API: the `[api]` table of the configuration (docs/configuration.md).
 // Each resource (report_routes.h, service_routes.h, ...) takes the part it needs.
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 
@@ -28,12 +29,19 @@ struct ApiOptions {
   // an operator's page id), for clients and widgets that expect a status site's own host; empty:
   // none (404 naming this setting).
   std::string statuspage_root;
+  // How long a cache in front of the server (a CDN, a reverse proxy, the browser) may serve the
+  // public JSON reads without asking again (Cache-Control max-age); 0: it must revalidate each
+  // time, which an ETag answered with 304 keeps cheap. An outage day's traffic is page views.
+  std::chrono::seconds read_max_age{5};
 };
 
 // The keys of the configuration file that set these options (README.md's table lists them;
 // server_config_test.cc holds the two to each other). Ranges are inclusive.
 inline constexpr OptionKey kApiOptionKeys[] = {
     {"api.max_places", OptionType::kInt, "", 1, 100000, "largest `limit` of `/places`"},
+    {"api.cache_seconds", OptionType::kInt, "s", 0, 3600,
+     "public JSON reads carry `Cache-Control: public, max-age=` this and an `ETag` (304 when "
+     "`If-None-Match` holds it); 0: `no-cache`, revalidated every time"},
     {"api.statuspage_root", OptionType::kString, "", 0, 0,
      "a Statuspage page (service id, `category:{name}` or an operator's page id) also served at "
      "the root, `/api/v2/…`, for widgets and clients that expect a status site's own host; "

@@ -26,11 +26,11 @@ IncidentRoutes::IncidentRoutes(const ApiOptions& options, ingest::ServiceRegistr
       clock_(clock) {}
 
 void IncidentRoutes::Register(Router& router) {
-  router.Register({.method = "GET", .pattern = "/api/v1/incidents"},
+  router.Register({.method = "GET", .pattern = "/api/v1/incidents", .cacheable = true},
                   [this](const RouteCall& call) { return ListIncidents(call.request); });
-  router.Register({.method = "GET", .pattern = "/api/v1/incidents.atom"},
+  router.Register({.method = "GET", .pattern = "/api/v1/incidents.atom", .cacheable = true},
                   [this](const RouteCall& call) { return IncidentFeed(call.request); });
-  router.Register({.method = "GET", .pattern = "/api/v1/incidents/{id}"},
+  router.Register({.method = "GET", .pattern = "/api/v1/incidents/{id}", .cacheable = true},
                   [this](const RouteCall& call) { return GetIncident(call.Param("id")); });
   for (std::string action : {"updates", "merge", "split"}) {
     router.Register({.method = "POST",

@@ -1,9 +1,13 @@
 #include "api/router.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "api/response.h"
 #include "base/check.h"
+#include "base/hash.h"
+#include "base/hex.h"
+#include "web/assets.h"
 
 namespace om::api {
 
@@ -35,11 +39,37 @@ bool MethodMatches(std::string_view route_method, std::string_view method) {
 }  // namespace
 
 void Router::Register(Route route, RouteHandler handler) {
-  RegisterAsync(std::move(route),
-                [handler = std::move(handler)](RouteCall&& call, const Responder& respond) {
-                  Result<HttpResponse> answer = handler(call);
-                  respond(answer.ok() ? std::move(*answer) : ErrorResponse(answer.status()));
-                });
+  const std::optional<std::chrono::seconds> max_age =
+      route.cacheable ? std::optional(read_max_age_) : std::nullopt;
+  RegisterAsync(std::move(route), [handler = std::move(handler), max_age](
+                                      RouteCall&& call, const Responder& respond) {
+    Result<HttpResponse> answer = handler(call);
+    if (!answer.ok()) return respond(ErrorResponse(answer.status()));
+    if (max_age) MakeRevalidatable(call.request, *max_age, *answer);
+    respond(std::move(*answer));
+  });
+}
+
+void Router::MakeRevalidatable(const HttpRequest& request, std::chrono::seconds max_age,
+                               HttpResponse& response) {
+  if (response.status != 200 || response.on_stream) return;
+  uint64_t digest = Fnv1a64(response.body);
+  std::string digest_bytes(sizeof digest, '\0');
+  std::memcpy(digest_bytes.data(), &digest, sizeof digest);
+  const std::string etag = "\"" + HexEncode(digest_bytes) + "\"";
+  response.headers.emplace_back("ETag", etag);
+  const bool has_cache_control =
+      std::any_of(response.headers.begin(), response.headers.end(),
+                  [](const auto& header) { return header.first == "Cache-Control"; });
+  if (!has_cache_control) {
+    response.headers.emplace_back(
+        "Cache-Control", max_age.count() > 0 ? "public, max-age=" + std::to_string(max_age.count())
+                                             : std::string("no-cache"));
+  }
+  if (web::EtagMatches(request.Header("if-none-match"), etag)) {
+    response.status = 304;
+    response.body.clear();
+  }
 }
 
 void Router::RegisterAsync(Route route, AsyncRouteHandler handler) {

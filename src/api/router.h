@@ -23,6 +23,7 @@
 // Thread-safety: register every route before the first Handle(); Handle() is then thread-safe
 // (the table is read-only and handlers must be thread-safe themselves).
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -63,13 +64,18 @@ struct Route {
   // With a scope: a request without an Authorization header passes anonymously (call.key is
   // empty), as report intake does (a key only lifts its limit per client).
   bool key_optional = false;
+  // A public read that caches may keep (see Router): its 200 answers carry an ETag and
+  // Cache-Control, and a request whose If-None-Match holds the ETag is answered 304 without a
+  // body. Only for answers that depend on nothing but the URL (no cookie, no key).
+  bool cacheable = false;
 };
 
 class Router {
  public:
   // `keys` is borrowed and may be null: routes with a scope then answer 401 "API keys are not
-  // enabled".
-  explicit Router(auth::ApiKeys* keys) : keys_(keys) {}
+  // enabled". `read_max_age`: the max-age of cacheable routes' answers (0: no-cache).
+  explicit Router(auth::ApiKeys* keys, std::chrono::seconds read_max_age = {})
+      : keys_(keys), read_max_age_(read_max_age) {}
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
   ~Router() = default;
@@ -97,6 +103,9 @@ class Router {
     AsyncRouteHandler handler;
   };
 
+  // The ETag, Cache-Control and 304 of a cacheable route's answer (see above).
+  static void MakeRevalidatable(const HttpRequest& request, std::chrono::seconds max_age,
+                                HttpResponse& response);
   // Fills `params` and returns true when `path` matches `segments`.
   static bool Match(const std::vector<Segment>& segments, std::string_view path,
                     std::vector<std::pair<std::string, std::string>>& params);
@@ -106,6 +115,7 @@ class Router {
                                                 const HttpRequest& request) const;
 
   auth::ApiKeys* const keys_;
+  const std::chrono::seconds read_max_age_;
   std::vector<Entry> entries_;
 };
 

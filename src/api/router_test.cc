@@ -173,6 +173,77 @@ TEST(OpsRoutesTest, ReadinessFollowsStartupAndTheStoresWritability) {
   EXPECT_NE(refused.body.find("report log: fdatasync failed"), std::string::npos) << refused.body;
 }
 
+// A cacheable read: ETag and Cache-Control on its 200s, 304 to a matching If-None-Match; nothing
+// on other routes, errors or answers that set their own Cache-Control.
+TEST(RouterCacheTest, ACacheableReadIsRevalidatedWithItsEtag) {
+  Router router(nullptr, std::chrono::seconds(5));
+  Router no_max_age(nullptr, std::chrono::seconds(0));
+  std::string body = "version 1";
+  for (Router* r : {&router, &no_max_age}) {
+    r->Register({.method = "GET", .pattern = "/reads/{id}", .cacheable = true},
+                [&body](const RouteCall& call) -> Result<HttpResponse> {
+                  if (call.Param("id") == "missing") return Status::NotFound("no read");
+                  return Text(body);
+                });
+    r->Register({.method = "GET", .pattern = "/own", .cacheable = true}, [](const RouteCall&) {
+      HttpResponse own = Text("own");
+      own.headers.emplace_back("Cache-Control", "max-age=60");
+      return own;
+    });
+    r->Register({.method = "GET", .pattern = "/plain"},
+                [](const RouteCall&) { return Text("plain"); });
+  }
+  auto call = [](const Router& r, std::string path, std::string if_none_match = "") {
+    HttpRequest request;
+    request.method = "GET";
+    request.path = std::move(path);
+    if (!if_none_match.empty()) request.headers.emplace_back("if-none-match", if_none_match);
+    HttpResponse answer;
+    r.Handle(std::move(request), [&](HttpResponse a) { answer = std::move(a); });
+    return answer;
+  };
+  auto header = [](const HttpResponse& r, std::string_view name) {
+    std::vector<std::string> values;
+    for (const auto& [key, value] : r.headers) {
+      if (key == name) values.push_back(value);
+    }
+    return values;
+  };
+
+  HttpResponse first = call(router, "/reads/a");
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.body, "version 1");
+  ASSERT_EQ(header(first, "ETag").size(), 1u);
+  const std::string etag = header(first, "ETag")[0];
+  EXPECT_EQ(etag.size(), 18u) << etag;  // 16 hex digits in quotes
+  EXPECT_EQ(header(first, "Cache-Control"), std::vector<std::string>{"public, max-age=5"});
+  EXPECT_EQ(header(call(no_max_age, "/reads/a"), "Cache-Control"),
+            std::vector<std::string>{"no-cache"});
+
+  HttpResponse again = call(router, "/reads/a", etag);
+  EXPECT_EQ(again.status, 304);
+  EXPECT_TRUE(again.body.empty());
+  EXPECT_EQ(header(again, "ETag"), std::vector<std::string>{etag});
+  EXPECT_EQ(call(router, "/reads/a", "\"0000000000000000\", " + etag).status, 304)
+      << "a list of tags";
+  EXPECT_EQ(call(router, "/reads/a", "\"0000000000000000\"").status, 200);
+
+  body = "version 2";  // the content changed: a new tag, and the old one gets the new body
+  HttpResponse changed = call(router, "/reads/a", etag);
+  EXPECT_EQ(changed.status, 200);
+  EXPECT_EQ(changed.body, "version 2");
+  EXPECT_NE(header(changed, "ETag")[0], etag);
+
+  HttpResponse missing = call(router, "/reads/missing");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_TRUE(header(missing, "ETag").empty()) << "errors are not tagged";
+  EXPECT_EQ(header(call(router, "/own"), "Cache-Control"), std::vector<std::string>{"max-age=60"});
+  EXPECT_EQ(header(call(router, "/own"), "ETag").size(), 1u);
+  HttpResponse plain = call(router, "/plain");
+  EXPECT_TRUE(header(plain, "ETag").empty());
+  EXPECT_TRUE(header(plain, "Cache-Control").empty());
+}
+
 TEST_F(RouterTest, DescribeListsTheTable) {
   std::vector<std::string> table = router_.Describe();
   ASSERT_EQ(table.size(), 7u);

@@ -120,15 +120,15 @@ ServiceRoutes::ServiceRoutes(const ApiOptions& options, ingest::ServiceRegistry&
       clock_(clock) {}
 
 void ServiceRoutes::Register(Router& router) {
-  router.Register({.method = "GET", .pattern = "/api/v1/services"},
+  router.Register({.method = "GET", .pattern = "/api/v1/services", .cacheable = true},
                   [this](const RouteCall& call) { return ListServices(call.request); });
-  router.Register({.method = "GET", .pattern = "/api/v1/services/{id}"},
+  router.Register({.method = "GET", .pattern = "/api/v1/services/{id}", .cacheable = true},
                   [this](const RouteCall& call) { return GetService(call.Param("id")); });
   router.Register(
-      {.method = "GET", .pattern = "/api/v1/services/{id}/series"},
+      {.method = "GET", .pattern = "/api/v1/services/{id}/series", .cacheable = true},
       [this](const RouteCall& call) { return GetSeries(call.Param("id"), call.request); });
   router.Register(
-      {.method = "GET", .pattern = "/api/v1/services/{id}/places"},
+      {.method = "GET", .pattern = "/api/v1/services/{id}/places", .cacheable = true},
       [this](const RouteCall& call) { return GetPlaces(call.Param("id"), call.request); });
 }
 

@@ -23,14 +23,14 @@ StatuspageRoutes::StatuspageRoutes(const ApiOptions& options, ingest::ServiceReg
       clock_(clock) {}
 
 void StatuspageRoutes::Register(Router& router) {
-  router.Register({.method = "GET", .pattern = "/pages/{page}/api/v2/{document...}"},
-                  [this](const RouteCall& call) {
-                    return GetStatuspage(call.request, std::string(call.Param("page")),
-                                         call.Param("document"));
-                  });
+  router.Register(
+      {.method = "GET", .pattern = "/pages/{page}/api/v2/{document...}", .cacheable = true},
+      [this](const RouteCall& call) {
+        return GetStatuspage(call.request, std::string(call.Param("page")), call.Param("document"));
+      });
   // A status site's own host: what Statuspage widgets ask for.
   router.Register(
-      {.method = "GET", .pattern = "/api/v2/{document...}"},
+      {.method = "GET", .pattern = "/api/v2/{document...}", .cacheable = true},
       [this](const RouteCall& call) -> Result<HttpResponse> {
         if (root_page_.empty()) {
           return Status::NotFound(

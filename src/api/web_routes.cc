@@ -45,9 +45,9 @@ void WebRoutes::Register(Router& router) {
                     if (!asset) return Status::NotFound("no such endpoint: " + call.request.path);
                     return ServeAsset(*asset, call.request);
                   });
-  router.Register({.method = "GET", .pattern = "/badge/{id}.svg"},
+  router.Register({.method = "GET", .pattern = "/badge/{id}.svg", .cacheable = true},
                   [this](const RouteCall& call) { return GetBadge(call.Param("id")); });
-  router.Register({.method = "GET", .pattern = "/api/v1/geo/cities"},
+  router.Register({.method = "GET", .pattern = "/api/v1/geo/cities", .cacheable = true},
                   [this](const RouteCall& call) { return SuggestCities(call.request); });
   router.Register({.method = "GET", .pattern = "/api/v1/events"},
                   [this](const RouteCall&) { return StreamEvents(); });

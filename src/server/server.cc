@@ -202,7 +202,7 @@ void Server::RegisterRoutes(const api::ApiOptions& options, const Clock& clock) 
     ops_routes_ = std::make_unique<api::OpsRoutes>(
         metrics_, [store = store_.get()] { return store->write_failure(); });
   }
-  router_ = std::make_unique<api::Router>(keys_.get());
+  router_ = std::make_unique<api::Router>(keys_.get(), options.read_max_age);
   report_routes_->Register(*router_);
   service_routes_->Register(*router_);
   incident_routes_->Register(*router_);

@@ -176,6 +176,7 @@ Status ApplyServerConfig(config::ConfigFile& file, ServerConfig& config) {
       get_duration("official.max_backoff_seconds", config.official.max_backoff, 1000));
   // [api]
   OM_RETURN_IF_ERROR(get_int("api.max_places", config.api.max_places));
+  OM_RETURN_IF_ERROR(get_duration("api.cache_seconds", config.api.read_max_age, 1000));
   OM_RETURN_IF_ERROR(get_string("api.statuspage_root", config.api.statuspage_root));
   OM_RETURN_IF_ERROR(get_int("api.max_series_points", config.api.max_series_points));
   OM_RETURN_IF_ERROR(get_int("api.max_event_streams", config.live.max_streams));

@@ -86,6 +86,22 @@ def test_reports_and_counts(tmp):
         listed = {x["id"]: x for x in body["data"]["services"]}
         check(len(listed) >= 100 and listed["teams"]["reports_last_15m"] == 2, len(listed))
 
+        # Public reads can be cached briefly and revalidated: ETag, Cache-Control, 304.
+        status, headers, data = s.request("GET", "/api/v1/services/discord/series?step=5m")
+        etag = headers.get("ETag")
+        check(status == 200 and etag and headers.get("Cache-Control") == "public, max-age=5",
+              headers)
+        status, headers, data = s.request("GET", "/api/v1/services/discord/series?step=5m",
+                                          headers={"If-None-Match": etag})
+        check(status == 304 and data == b"" and headers.get("ETag") == etag, (status, headers))
+        s.request("POST", "/api/v1/reports", json.dumps(
+            {"service": "discord", "city": "Phoenix", "country": "US", "reporter": "etag-1"}))
+        status, headers, data = s.request("GET", "/api/v1/services/discord/series?step=5m",
+                                          headers={"If-None-Match": etag})
+        check(status == 200 and headers.get("ETag") != etag, "a new report, a new tag")
+        status, headers, _ = s.request("GET", "/metrics")
+        check("ETag" not in headers and "Cache-Control" not in headers, headers)
+
         # Limits: more than 10,000 lines is 413, and so is a body over 8 MiB.
         big = (json.dumps({"service": "slack"}) + "\n") * 10001
         status, body = s.json("POST", "/api/v1/reports", big, "application/x-ndjson")

@@ -21,17 +21,6 @@ cd "$(dirname "$0")/../.."
 BINARY=${1:-build/release/outagemap}
 RUNS=${2:-3}
 DURATION=${3:-10s}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  # TERM, not KILL: nginx's workers outlive a killed master and would hold our stdout open.
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-command -v wrk >/dev/null || { echo "wrk missing: run tools/install_deps.sh" >&2; exit 1; }
 NATS=$(command -v nats-server || echo /usr/sbin/nats-server)
 [[ -x $NATS ]] || { echo "nats-server missing: run tools/install_deps.sh" >&2; exit 1; }
 

@@ -1,6 +1,18 @@
-# Shared by the load scripts (sourced, not run): free ports, bounded waits, medians, and nginx
-# answering `return 204` as the reference server. Callers set `work` (a scratch directory) and
-# `pids` (an array of PIDs they stop on exit) before sourcing.
+# Shared by the load scripts (sourced, not run): a scratch directory `work` and an array `pids`
+# of processes to stop, both cleaned up on exit; free ports, bounded waits, medians, nginx
+# answering `return 204` as the reference server, and requests/s out of wrk's output.
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  # TERM, not KILL: nginx's workers outlive a killed master and would hold our stdout open.
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { echo "wrk missing: run tools/install_deps.sh" >&2; exit 1; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -15,25 +27,39 @@ wait_http() {  # url: bounded wait (30 s) for a 2xx answer
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-start_nginx() {  # sets NGINX_PORT; nginx answers 204 to every request
-  local nginx
+run_nginx() {  # name port http-directives location-body: an nginx in $work/<name>, waited for
+  local nginx dir="$work/$1"
   nginx=$(command -v nginx || echo /usr/sbin/nginx)
   [[ -x $nginx ]] || { echo "nginx missing: run tools/install_deps.sh" >&2; return 1; }
-  NGINX_PORT=$(free_port)
-  mkdir -p "$work/nginx/logs"
-  cat > "$work/nginx/nginx.conf" <<CONF
+  mkdir -p "$dir/logs"
+  # Workers as this user: nginx started as root would run them as nobody, who cannot enter $work.
+  cat > "$dir/nginx.conf" <<CONF
+user $(id -un);
 worker_processes auto;
 daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/logs/error.log;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log;
 events { worker_connections 4096; }
 http {
   access_log off;
-  client_body_temp_path $work/nginx/body;
-  server { listen 127.0.0.1:$NGINX_PORT; keepalive_requests 1000000; location / { return 204; } }
+  client_body_temp_path $dir/body;
+  proxy_temp_path $dir/proxy_temp;
+  $3
+  server { listen 127.0.0.1:$2; keepalive_requests 1000000; location / { $4 } }
 }
 CONF
-  "$nginx" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+  "$nginx" -p "$dir" -c "$dir/nginx.conf" &
   pids+=($!)
-  wait_http "http://127.0.0.1:$NGINX_PORT/"
+  wait_http "http://127.0.0.1:$2/" || { cat "$dir/logs/error.log" >&2; return 1; }
+}
+
+start_nginx() {  # sets NGINX_PORT; nginx answers 204 to every request
+  NGINX_PORT=$(free_port)
+  run_nginx nginx "$NGINX_PORT" "" "return 204;"
+}
+
+rps() {  # wrk output on stdin -> requests/s; fails on non-2xx or socket errors
+  local out; out=$(cat)
+  if grep -q "Non-2xx" <<<"$out"; then echo "non-2xx answers:" >&2; echo "$out" >&2; return 1; fi
+  awk '/Requests\/sec/ {print $2}' <<<"$out"
 }

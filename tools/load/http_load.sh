@@ -21,16 +21,6 @@ RUNS=${2:-5}
 DURATION=${3:-10s}
 PUBLIC_LIMIT=${OM_PUBLIC_LIMIT:-0}
 THREADS=2
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-command -v wrk >/dev/null || { echo "wrk missing: run tools/install_deps.sh" >&2; exit 1; }
 source tools/load/common.sh
 start_nginx
 
@@ -57,13 +47,6 @@ CONF
 }
 
 stop_outagemap() { kill "$OM_PID"; wait "$OM_PID" 2>/dev/null || true; }
-
-rps() {  # wrk output on stdin -> requests/s; fails on non-2xx or socket errors
-  local out; out=$(cat)
-  if grep -q "Non-2xx" <<<"$out"; then echo "non-2xx answers:" >&2; echo "$out" >&2; return 1; fi
-  awk '/Requests\/sec/ {print $2}' <<<"$out"
-}
-
 
 python3 - "$work/batch.ndjson" <<'PY'
 import json, sys
