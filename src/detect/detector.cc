@@ -560,6 +560,11 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
 
 std::vector<ServiceRunState> Detector::ExportState() const {
   std::vector<ServiceRunState> out;
+  // A restore waiting for the next Tick replaces every tracker: what it holds is the state.
+  if (replace_ticked_) {
+    for (const auto& [service, r] : restored_) out.push_back(r);
+    return out;
+  }
   for (const Tracker& t : trackers_) {
     if (t.state.service.empty()) continue;
     if (t.state.status == Status::kNormal && t.possible_run == 0 && t.outage_run == 0 &&

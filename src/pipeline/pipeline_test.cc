@@ -1,5 +1,7 @@
 #include "pipeline/pipeline.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "db/testing_meta_store.h"
@@ -204,6 +206,13 @@ TEST_F(PipelineTest, AFollowerAdoptsTheLeadersStateAndContinuesItsIncidentWhenIt
   // states for every service.
   ASSERT_TRUE(follower.Restore(kToday + 80).ok());
   EXPECT_EQ(follower.last_minute(), kToday + 79);
+  auto by_service = [](std::vector<detect::ServiceRunState> states) {
+    std::sort(states.begin(), states.end(),
+              [](const auto& a, const auto& b) { return a.service < b.service; });
+    return states;
+  };
+  EXPECT_EQ(by_service(follower_detector.ExportState()), by_service(detector_->ExportState()))
+      << "before its next tick, the adopted state is what it would keep";
   ASSERT_EQ(follower_tracker.Snapshot()->incidents.size(), 1u);
   EXPECT_EQ(follower_tracker.Snapshot()->incidents[0].id, opened[0].id);
   Run(kToday + 80, kToday + 81, 20);  // the leader judges minute 80, and so does the follower
