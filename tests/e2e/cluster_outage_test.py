@@ -213,6 +213,10 @@ def main():
                    lambda: any(metric(n, "om_cluster_term") > term for n in others), 60)
         say(f"leader {new_leader.extra_args[-1]} paused; another node leads at a later term "
             f"{time.time() - paused_at:.1f} s later")
+        for n in others:  # what the takeover waited for, if anything
+            for line in n.output().splitlines():
+                if "taking over as leader" in line or "leading at term" in line:
+                    say(f"  {n.extra_args[-1]}: {line.strip()[-200:]}")
         new_leader.proc.send_signal(signal.SIGCONT)
         wait_until("the paused node steps down",
                    lambda: metric(new_leader, "om_cluster_term") == 0, 30)
