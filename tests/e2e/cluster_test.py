@@ -8,6 +8,8 @@ and some repeats of a reporter, go to random nodes in bounded load while, in tur
     its snapshot and catches up);
   - the nats-server leading the report stream is killed with SIGKILL (a new leader is elected;
     publishes in between are answered 503, never acknowledged and lost).
+A key made with `keys create --cluster` is accepted by every node, listed with `keys list
+--cluster`, and refused by every node once `keys revoke --cluster` revoked it.
 The node holding the leader lease is paused with SIGSTOP past its lease and continued: another
 node leads meanwhile, and afterwards there is still exactly one leader.
 Then: every node has counted the whole stream, every acknowledged report is counted (the repeats
@@ -107,6 +109,24 @@ def main():
               f"import --cluster: {result.returncode} {result.stderr}")
         load.run(nodes, 40)
         check(load.failed_batches == 0, f"{load.failed_batches} batches failed on a healthy cluster")
+
+        # A cluster's keys: created, listed and revoked through the journal; every node follows.
+        def keys(*args):
+            r = subprocess.run([BINARY, "keys", *args, "--cluster", urls], capture_output=True,
+                               text=True, timeout=90)
+            check(r.returncode == 0, f"keys {args[0]} --cluster: {r.returncode} {r.stderr}")
+            return r.stdout
+        token = keys("create", "--name", "cluster-e2e", "--scopes", "admin").strip()
+        key_id = token.split("_")[1]
+        check(key_id in keys("list"), "keys list --cluster does not list the new key")
+
+        def answers(status):
+            return lambda: all(n.request("GET", "/api/v1/subscriptions", headers={
+                "Authorization": "Bearer " + token})[0] == status for n in nodes)
+        wait_until("the key accepted by every node", answers(200), 20)
+        keys("revoke", key_id)
+        wait_until("the revoked key refused by every node", answers(401), 20)
+        print(f"key {key_id} created, listed and revoked with --cluster; every node followed")
 
         # A node killed with SIGKILL and started again on its data dir.
         nodes[2].kill9()
