@@ -114,6 +114,27 @@ void JetStreamJournal::StartApplying(db::MetaStore& meta,
   });
 }
 
+Status JetStreamJournal::Attach(db::MetaStore& meta,
+                                std::function<void(uint64_t sequence)> on_applied,
+                                std::chrono::seconds catch_up) {
+  OM_ASSIGN_OR_RETURN(uint64_t last, LastSequence());
+  if (meta.journal_position() > last) {
+    return Status::InvalidArgument(
+        meta.path() + " has applied journal entry " + std::to_string(meta.journal_position()) +
+        " but the cluster's journal ends at " + std::to_string(last) +
+        ": this data dir belongs to another cluster, or the cluster's streams were deleted; "
+        "start the node on an empty data dir");
+  }
+  StartApplying(meta, std::move(on_applied));
+  if (!meta.WaitForJournal(last, catch_up)) {
+    return Status::Unavailable("applied " + std::to_string(meta.journal_position()) + " of " +
+                               std::to_string(last) + " entries within " +
+                               std::to_string(catch_up.count()) + " s");
+  }
+  meta.SetJournal(this);
+  return Status::Ok();
+}
+
 void JetStreamJournal::Stop() {
   if (!applier_.joinable()) return;
   stopping_ = true;

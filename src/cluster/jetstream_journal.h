@@ -13,6 +13,7 @@
 // Thread-safety: Append from any thread; StartApplying/Stop from the owning thread.
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -46,6 +47,15 @@ class JetStreamJournal final : public db::MetaJournal {
   // would let this node's meta.db differ from the others'. `meta` must outlive the journal.
   void StartApplying(db::MetaStore& meta, std::function<void(uint64_t sequence)> on_applied);
   void Stop();
+
+  // What a node (or `keys --cluster`) does with its meta.db before anything reads it: applies
+  // every entry written so far (waiting at most `catch_up`), keeps applying on the thread of
+  // StartApplying, and sets this journal as `meta`'s, so that its writes go on top.
+  // kInvalidArgument when `meta` has applied more than the journal holds (a data dir of another
+  // cluster, or deleted streams: its writes could never be appended); kUnavailable when not caught
+  // up in time.
+  Status Attach(db::MetaStore& meta, std::function<void(uint64_t sequence)> on_applied,
+                std::chrono::seconds catch_up = std::chrono::seconds(60));
 
  private:
   JetStreamJournal(ReportStream& stream, std::string name);

@@ -286,4 +286,14 @@ Result<std::optional<PipelineState>> PipelineStateStore::Load() {
   return std::optional<PipelineState>(std::move(state));
 }
 
+Result<int64_t> PipelineStateStore::SavedMs() {
+  return meta_.Read([&](db::Database& db) -> Result<int64_t> {
+    OM_ASSIGN_OR_RETURN(db::Statement select,
+                        db.Prepare("SELECT saved_ms FROM pipeline_state WHERE name = ?"));
+    select.Bind(1, kRowName);
+    OM_ASSIGN_OR_RETURN(bool row, select.Step());
+    return row ? select.ColumnInt(0) : int64_t{0};
+  });
+}
+
 }  // namespace om::pipeline

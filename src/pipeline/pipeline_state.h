@@ -58,6 +58,9 @@ class PipelineStateStore {
   // The saved state; nullopt when none was saved. kCorruption when it cannot be read (the caller
   // decides whether to start afresh).
   Result<std::optional<PipelineState>> Load();
+  // When the saved state was saved (its `saved_ms`), without reading the state; 0 when none was.
+  // A cluster follower adopts its leader's state only when this moved.
+  Result<int64_t> SavedMs();
 
  private:
   explicit PipelineStateStore(db::MetaStore& meta) : meta_(meta) {}

@@ -91,6 +91,7 @@ class PipelineTest : public ::testing::Test {
 };
 
 TEST_F(PipelineTest, AnOutageBecomesARecordWithItsRegionAndIsResolvedByTheCrowd) {
+  EXPECT_EQ(*state_->SavedMs(), 0) << "nothing saved yet";
   // An ordinary hour, judged minute by minute: no incident, no record.
   std::vector<int64_t> seen;
   for (int64_t m = kToday; m < kToday + 60; ++m) AddMinute(m, 0);
@@ -107,6 +108,7 @@ TEST_F(PipelineTest, AnOutageBecomesARecordWithItsRegionAndIsResolvedByTheCrowd)
   EXPECT_EQ(pipeline_->last_minute(), kToday + 59);
   EXPECT_EQ(reads_, 60) << "one read of the counts per judged minute, none for regions";
   EXPECT_EQ(state_->Load()->value().minute, kToday + 59) << "the state is kept after each batch";
+  EXPECT_EQ(*state_->SavedMs(), (kToday + 60) * 60000) << "stamped with the batch's now";
   EXPECT_TRUE(records_->List(10).empty());
   // Twenty more reports a minute in Minneapolis for half an hour.
   Run(kToday + 60, kToday + 90, 20);

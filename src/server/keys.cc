@@ -37,14 +37,7 @@ class ClusterMeta {
     OM_ASSIGN_OR_RETURN(c->stream_, cluster::ReportStream::Connect(options));
     OM_ASSIGN_OR_RETURN(c->journal_, cluster::JetStreamJournal::Open(*c->stream_));
     OM_ASSIGN_OR_RETURN(c->meta_, db::MetaStore::Open(MetaDatabasePath(c->dir_)));
-    OM_ASSIGN_OR_RETURN(uint64_t last, c->journal_->LastSequence());
-    c->journal_->StartApplying(*c->meta_, nullptr);
-    if (!c->meta_->WaitForJournal(last, std::chrono::seconds(60))) {
-      return Status::Unavailable("the meta.db journal: applied " +
-                                 std::to_string(c->meta_->journal_position()) + " of " +
-                                 std::to_string(last) + " entries within 60 s");
-    }
-    c->meta_->SetJournal(c->journal_.get());
+    OM_RETURN_IF_ERROR(c->journal_->Attach(*c->meta_, nullptr));
     return c;
   }
   ~ClusterMeta() {

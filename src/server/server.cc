@@ -270,25 +270,8 @@ Status Server::OpenJournal() {
   journal_ = std::move(*journal);
   // This node's meta.db takes every entry written so far before anything reads it, then
   // journals its own writes on top of them.
-  Result<uint64_t> last = journal_->LastSequence();
-  if (!last.ok()) return last.status().WithPrefix("cluster: meta.db journal");
-  if (meta_->journal_position() > *last) {
-    // Its writes could never be appended: each would wait on entries the journal will not have.
-    return Status::InvalidArgument(
-        "cluster: " + meta_->path() + " has applied journal entry " +
-        std::to_string(meta_->journal_position()) + " but the cluster's journal ends at " +
-        std::to_string(*last) +
-        ": this data dir belongs to another cluster, or the cluster's streams were deleted; "
-        "start the node on an empty data dir");
-  }
-  journal_->StartApplying(*meta_, [this](uint64_t) { journal_changed_ = true; });
-  constexpr auto kCatchUp = std::chrono::seconds(60);
-  if (!meta_->WaitForJournal(*last, kCatchUp)) {
-    return Status::Unavailable("cluster: meta.db journal: applied " +
-                               std::to_string(meta_->journal_position()) + " of " +
-                               std::to_string(*last) + " entries within 60 s");
-  }
-  meta_->SetJournal(journal_.get());
+  OM_RETURN_IF_ERROR(journal_->Attach(*meta_, [this](uint64_t) { journal_changed_ = true; })
+                         .WithPrefix("cluster: meta.db journal"));
   OM_LOG(kInfo) << "meta.db follows the journal, at entry " << meta_->journal_position();
   db::MetaStore* meta = meta_.get();
   metrics_.AddCallbackGauge("om_meta_journal_position",
@@ -393,10 +376,16 @@ void Server::RefreshFromJournal() {
   if (Status s = official_->Reload(); !s.ok()) {
     OM_LOG(kError) << "refreshing from meta.db: " << s.ToString();
   }
+  // Only when the leader committed since the last adoption: most entries are other writes
+  // (notification cursors, operators'), and each adoption has the minutes after it judged again.
+  Result<int64_t> saved_ms = pipeline_state_->SavedMs();
+  if (!saved_ms.ok() || *saved_ms == adopted_saved_ms_) return;
   Result<bool> adopted = pipeline_->Restore(MinuteOf(clock_->Now()));
   if (!adopted.ok()) {
     OM_LOG(kError) << "adopting the leader's state: " << adopted.status().ToString();
+    return;
   }
+  adopted_saved_ms_ = *saved_ms;
 }
 
 Server::~Server() {

@@ -130,6 +130,7 @@ class Server {
   // The term this node leads at, once it took over; 0 while it follows.
   std::atomic<int64_t> leader_term_{0};
   Gauge* committed_minute_ = nullptr;  // om_detection_committed_timestamp_seconds
+  int64_t adopted_saved_ms_ = 0;  // saved_ms of the leader's state adopted last (detection round)
   std::string takeover_trouble_;  // the last reason a takeover failed (the detection round only)
   // The stream's last sequence when detection started (the detection round only).
   std::optional<uint64_t> counted_at_start_;
