@@ -19,16 +19,15 @@
 
 #include "base/log.h"
 #include "base/status.h"
+#include "fuzz_property.h"
 #include "store/report.h"
 #include "store/report_log.h"
 
 namespace {
 
-constexpr size_t kMaxInputBytes = 256 << 10;  // a few maximum-size records
+using om::fuzz::Require;
 
-void Require(bool condition) {
-  if (!condition) __builtin_trap();
-}
+constexpr size_t kMaxInputBytes = 256 << 10;  // a few maximum-size records
 
 void WriteFileOrDie(const std::string& path, std::string_view bytes) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -17,14 +17,13 @@
 #include <string_view>
 
 #include "api/http.h"
+#include "fuzz_property.h"
 
 namespace {
 
-constexpr size_t kMaxInputBytes = 16 << 10;
+using om::fuzz::Require;
 
-void Require(bool condition) {
-  if (!condition) __builtin_trap();
-}
+constexpr size_t kMaxInputBytes = 16 << 10;
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';

@@ -26,12 +26,15 @@
 #include "base/status.h"
 #include "base/time.h"
 #include "catalog/catalog.h"
+#include "fuzz_property.h"
 #include "geo/gazetteer.h"
 #include "ingest/ingestor.h"
 #include "ingest/service_registry.h"
 #include "store/report.h"
 
 namespace {
+
+using om::fuzz::Require;
 
 using om::ingest::BodyFormat;
 using om::ingest::Ingestor;
@@ -44,10 +47,6 @@ class FixedClock final : public om::Clock {
  public:
   om::Timestamp Now() const override { return om::FromUnixMillis(1768867200000); }
 };
-
-void Require(bool condition) {
-  if (!condition) __builtin_trap();
-}
 
 // Everything the Ingestor borrows, built once per process. Intentionally leaked (process lifetime).
 struct World {

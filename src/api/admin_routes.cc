@@ -71,31 +71,46 @@ AdminRoutes::AdminRoutes(ingest::ServiceRegistry& registry, alerts::Subscription
 void AdminRoutes::Register(Router& router) {
   router.Register({.method = "GET", .pattern = "/api/v1/subscriptions", .scope = auth::kAdmin},
                   [this](const RouteCall&) { return ListSubscriptions(); });
-  router.Register({.method = "POST", .pattern = "/api/v1/subscriptions", .scope = auth::kAdmin},
+  router.Register({.method = "POST",
+                   .pattern = "/api/v1/subscriptions",
+                   .scope = auth::kAdmin,
+                   .leader_write = true},
                   [this](const RouteCall& call) { return CreateSubscription(call.request); });
-  router.Register(
-      {.method = "DELETE", .pattern = "/api/v1/subscriptions/{id}", .scope = auth::kAdmin},
-      [this](const RouteCall& call) -> Result<HttpResponse> {
-        OM_RETURN_IF_ERROR(subscriptions_.Delete(call.Param("id")));
-        return DataResponse("{\"deleted\":true}");
-      });
+  router.Register({.method = "DELETE",
+                   .pattern = "/api/v1/subscriptions/{id}",
+                   .scope = auth::kAdmin,
+                   .leader_write = true},
+                  [this](const RouteCall& call) -> Result<HttpResponse> {
+                    OM_RETURN_IF_ERROR(subscriptions_.Delete(call.Param("id")));
+                    return DataResponse("{\"deleted\":true}");
+                  });
   router.Register({.method = "GET", .pattern = "/api/v1/maintenances"},
                   [this](const RouteCall& call) { return ListMaintenances(call.request); });
-  router.Register(
-      {.method = "POST", .pattern = "/api/v1/maintenances", .scope = auth::kIncidentWrite},
-      [this](const RouteCall& call) { return ScheduleMaintenance(call.request); });
-  router.Register(
-      {.method = "DELETE", .pattern = "/api/v1/maintenances/{id}", .scope = auth::kIncidentWrite},
-      [this](const RouteCall& call) -> Result<HttpResponse> {
-        OM_RETURN_IF_ERROR(maintenances_.Cancel(call.Param("id")));
-        return DataResponse("{\"cancelled\":true}");
-      });
+  router.Register({.method = "POST",
+                   .pattern = "/api/v1/maintenances",
+                   .scope = auth::kIncidentWrite,
+                   .leader_write = true},
+                  [this](const RouteCall& call) { return ScheduleMaintenance(call.request); });
+  router.Register({.method = "DELETE",
+                   .pattern = "/api/v1/maintenances/{id}",
+                   .scope = auth::kIncidentWrite,
+                   .leader_write = true},
+                  [this](const RouteCall& call) -> Result<HttpResponse> {
+                    OM_RETURN_IF_ERROR(maintenances_.Cancel(call.Param("id")));
+                    return DataResponse("{\"cancelled\":true}");
+                  });
   router.Register({.method = "GET", .pattern = "/api/v1/pages"},
                   [this](const RouteCall&) { return ListPages(); });
   router.Register(
-      {.method = "PUT", .pattern = "/api/v1/pages/{id}", .scope = auth::kAdmin},
+      {.method = "PUT",
+       .pattern = "/api/v1/pages/{id}",
+       .scope = auth::kAdmin,
+       .leader_write = true},
       [this](const RouteCall& call) { return PutPage(call.Param("id"), call.request); });
-  router.Register({.method = "DELETE", .pattern = "/api/v1/pages/{id}", .scope = auth::kAdmin},
+  router.Register({.method = "DELETE",
+                   .pattern = "/api/v1/pages/{id}",
+                   .scope = auth::kAdmin,
+                   .leader_write = true},
                   [this](const RouteCall& call) -> Result<HttpResponse> {
                     OM_RETURN_IF_ERROR(pages_.Delete(call.Param("id")));
                     return DataResponse("{\"deleted\":true}");

@@ -35,7 +35,8 @@ void IncidentRoutes::Register(Router& router) {
   for (std::string action : {"updates", "merge", "split"}) {
     router.Register({.method = "POST",
                      .pattern = "/api/v1/incidents/{id}/" + action,
-                     .scope = auth::kIncidentWrite},
+                     .scope = auth::kIncidentWrite,
+                     .leader_write = true},
                     [this, action](const RouteCall& call) {
                       return PostIncidentAction(call.Param("id"), action, call);
                     });

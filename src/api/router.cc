@@ -139,6 +139,14 @@ Result<std::optional<auth::ApiKey>> Router::Authorize(const Route& route,
 }
 
 void Router::Handle(HttpRequest&& request, Responder respond) const {
+  Dispatch(std::move(request), std::move(respond), /*may_forward=*/true);
+}
+
+void Router::HandleForwarded(HttpRequest&& request, Responder respond) const {
+  Dispatch(std::move(request), std::move(respond), /*may_forward=*/false);
+}
+
+void Router::Dispatch(HttpRequest&& request, Responder respond, bool may_forward) const {
   std::vector<std::pair<std::string, std::string>> params;
   std::vector<std::string> allowed;
   for (const Entry& entry : entries_) {
@@ -150,6 +158,12 @@ void Router::Handle(HttpRequest&& request, Responder respond) const {
     }
     Result<std::optional<auth::ApiKey>> key = Authorize(entry.route, request);
     if (!key.ok()) return respond(ErrorResponse(key.status()));
+    // Authorized here first, so that a follower hands on only what a valid key sent; the
+    // leader checks the key again (keys are the same on every node: the journal carries them).
+    if (may_forward && entry.route.leader_write && forwarder_ != nullptr &&
+        forwarder_->ShouldForward()) {
+      return forwarder_->Forward(std::move(request), std::move(respond));
+    }
     RouteCall call{std::move(request), std::move(params), std::move(*key)};
     return entry.handler(std::move(call), std::move(respond));
   }

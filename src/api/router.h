@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "api/http.h"
+#include "api/write_forwarding.h"
 #include "auth/api_keys.h"
 #include "base/status.h"
 
@@ -68,6 +69,10 @@ struct Route {
   // Cache-Control, and a request whose If-None-Match holds the ETag is answered 304 without a
   // body. Only for answers that depend on nothing but the URL (no cookie, no key).
   bool cacheable = false;
+  // An operator write (incidents, subscriptions, maintenances, pages): in cluster mode a node
+  // that does not lead hands it to the leader through the WriteForwarder
+  // (write_forwarding.h), so that one process orders it with the incidents it commits.
+  bool leader_write = false;
 };
 
 class Router {
@@ -85,8 +90,16 @@ class Router {
   void Register(Route route, RouteHandler handler);
   void RegisterAsync(Route route, AsyncRouteHandler handler);
 
-  // Answers `request` through the wrapper described above. Calls `respond` exactly once.
+  // Cluster mode: where leader writes go while this node does not lead. Borrowed; set before
+  // the first Handle(). Without one, every route is answered here.
+  void SetWriteForwarder(WriteForwarder* forwarder) { forwarder_ = forwarder; }
+
+  // Answers `request` through the wrapper described above. Calls `respond` exactly once. A
+  // leader write, once authorized, goes to the WriteForwarder when it says so.
   void Handle(HttpRequest&& request, Responder respond) const;
+  // Answers a request another node handed to this one (the leader) here, never handing it on,
+  // so that two nodes that both think the other leads cannot pass a write back and forth.
+  void HandleForwarded(HttpRequest&& request, Responder respond) const;
 
   // "GET /api/v1/services/{id}", ... in registration order: the table, for docs and tests.
   std::vector<std::string> Describe() const;
@@ -113,9 +126,11 @@ class Router {
   // or the error that refuses the request.
   Result<std::optional<auth::ApiKey>> Authorize(const Route& route,
                                                 const HttpRequest& request) const;
+  void Dispatch(HttpRequest&& request, Responder respond, bool may_forward) const;
 
   auth::ApiKeys* const keys_;
   const std::chrono::seconds read_max_age_;
+  WriteForwarder* forwarder_ = nullptr;
   std::vector<Entry> entries_;
 };
 

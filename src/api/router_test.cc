@@ -134,6 +134,116 @@ TEST_F(RouterTest, KeysAreCheckedBeforeTheHandler) {
   EXPECT_EQ(ok.body, "created by root");
 }
 
+// A forwarder that records what it was handed and answers 202 "forwarded".
+class RecordingForwarder final : public WriteForwarder {
+ public:
+  bool ShouldForward() const override { return forward; }
+  void Forward(HttpRequest&& request, Responder respond) override {
+    handed.push_back(request.method + " " + request.path + " " +
+                     std::string(request.Header("authorization")));
+    HttpResponse answer = Text("forwarded");
+    answer.status = 202;
+    respond(std::move(answer));
+  }
+  bool forward = true;
+  std::vector<std::string> handed;
+};
+
+TEST_F(RouterTest, LeaderWritesGoToTheForwarderOnceAuthorizedAndOnlyWhileItSaysSo) {
+  Router keyed(keys_.get());
+  keyed.Register(
+      {.method = "POST", .pattern = "/things", .scope = auth::kAdmin, .leader_write = true},
+      [](const RouteCall& call) { return Text("created by " + call.key->name); });
+  keyed.Register({.method = "GET", .pattern = "/things"},
+                 [](const RouteCall&) { return Text("list"); });
+  RecordingForwarder forwarder;
+  keyed.SetWriteForwarder(&forwarder);
+  const std::string root = Token(auth::kAdmin, "root");
+
+  // A follower hands the write on, with the caller's key, and answers what the leader answered.
+  HttpResponse handed = CallOn(keyed, "POST", "/things", root);
+  EXPECT_EQ(handed.status, 202);
+  EXPECT_EQ(handed.body, "forwarded");
+  ASSERT_EQ(forwarder.handed.size(), 1u);
+  EXPECT_EQ(forwarder.handed[0], "POST /things " + root);
+  // Reads and unauthorized writes are answered here.
+  EXPECT_EQ(CallOn(keyed, "GET", "/things", "").body, "list");
+  EXPECT_EQ(CallOn(keyed, "POST", "/things", "").status, 401);
+  EXPECT_EQ(CallOn(keyed, "POST", "/things", Token(auth::kIncidentWrite, "op")).status, 403);
+  EXPECT_EQ(forwarder.handed.size(), 1u);
+
+  // The leader answers a write handed to it here, even when its forwarder would hand it on.
+  HttpRequest request;
+  request.method = "POST";
+  request.path = "/things";
+  request.headers.emplace_back("authorization", root);
+  HttpResponse answered;
+  keyed.HandleForwarded(std::move(request), [&](HttpResponse r) { answered = std::move(r); });
+  EXPECT_EQ(answered.status, 200);
+  EXPECT_EQ(answered.body, "created by root");
+  // A node that leads (the forwarder says no) answers every write itself.
+  forwarder.forward = false;
+  EXPECT_EQ(CallOn(keyed, "POST", "/things", root).body, "created by root");
+  EXPECT_EQ(forwarder.handed.size(), 1u);
+}
+
+TEST(WriteForwardingTest, RequestsAndResponsesTravelWhole) {
+  HttpRequest request;
+  request.method = "POST";
+  request.path = "/api/v1/incidents/OM1000001/updates";
+  request.query = "a=1&b=%20";
+  request.content_type = "application/json";
+  request.client_ip = "192.0.2.7";
+  request.body = std::string("{\"status\":\"identified\"}\0binary", 32);
+  request.headers = {{"authorization", "Bearer om_a_b"}, {"x-empty", ""}};
+  Result<HttpRequest> back = DecodeForwardedRequest(EncodeForwardedRequest(request));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->method, request.method);
+  EXPECT_EQ(back->path, request.path);
+  EXPECT_EQ(back->query, request.query);
+  EXPECT_EQ(back->content_type, request.content_type);
+  EXPECT_EQ(back->client_ip, request.client_ip);
+  EXPECT_EQ(back->body, request.body);
+  EXPECT_EQ(back->headers, request.headers);
+
+  HttpResponse response;
+  response.status = 409;
+  response.body = "{}";
+  response.headers = {{"Retry-After", "1"}};
+  Result<HttpResponse> answer = DecodeForwardedResponse(EncodeForwardedResponse(response));
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+  EXPECT_EQ(answer->status, 409);
+  EXPECT_EQ(answer->content_type, "application/json");
+  EXPECT_EQ(answer->body, "{}");
+  EXPECT_EQ(answer->headers, response.headers);
+}
+
+TEST(WriteForwardingTest, BrokenBytesAreCorruptionNeverACrash) {
+  HttpRequest put;
+  put.method = "PUT";
+  put.path = "/p";
+  const std::string whole = EncodeForwardedRequest(put);
+  // Every truncation, a wrong magic, trailing bytes, and a header count far past the bytes.
+  for (size_t size = 0; size < whole.size(); ++size) {
+    EXPECT_EQ(DecodeForwardedRequest(whole.substr(0, size)).status().code(),
+              StatusCode::kCorruption)
+        << size;
+  }
+  EXPECT_EQ(DecodeForwardedRequest("OMA1" + whole.substr(4)).status().code(),
+            StatusCode::kCorruption);
+  EXPECT_EQ(DecodeForwardedRequest(whole + "x").status().code(), StatusCode::kCorruption);
+  std::string huge_count = whole;
+  huge_count.replace(huge_count.size() - 4, 4, "\xff\xff\xff\x7f");
+  Result<HttpRequest> refused = DecodeForwardedRequest(huge_count);
+  EXPECT_EQ(refused.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(refused.status().message().find("header count"), std::string::npos);
+  HttpResponse bad_status;
+  bad_status.status = 42;
+  EXPECT_EQ(DecodeForwardedResponse(EncodeForwardedResponse(bad_status)).status().code(),
+            StatusCode::kCorruption);
+  EXPECT_TRUE(DecodeForwardedRequest(whole).ok());
+}
+
 TEST_F(RouterTest, AnOptionalKeyLetsAnonymousCallersThroughButNotWrongKeys) {
   Router keyed(keys_.get());
   keyed.RegisterAsync(

@@ -108,6 +108,10 @@ void ClusterRole::Round() {
   } else {
     leading_until_ms_ = 0;
   }
+  {
+    MutexLock lock(mu_);
+    leader_node_ = leader_lease_.holder_seen();
+  }
   if (leading() != was_leading) {
     OM_LOG(kInfo) << "node " << stream_.options().node_id
                   << (leading() ? " leads the cluster (lease token " +
@@ -135,6 +139,11 @@ Status ClusterRole::ready() const {
   MutexLock lock(mu_);
   return Status::Unavailable("no quorum: the report stream's leader did not answer (" +
                              last_probe_error_.message() + ")");
+}
+
+std::string ClusterRole::leader_node() const {
+  MutexLock lock(mu_);
+  return leader_node_;
 }
 
 bool ClusterRole::leading() const { return ToUnixMillis(clock_.Now()) < leading_until_ms_.load(); }

@@ -63,6 +63,9 @@ class ClusterRole {
   // The leader lease's token (lease.h) as of the last round that held it: the fencing token of
   // this node's leadership, larger than every earlier leader's. Meaningful while leading().
   uint64_t leader_token() const { return leader_token_.load(); }
+  // The node that held the leader lease at the last round, as the lease's key named it: this
+  // node while it leads; "" when nobody holds it or the store did not answer.
+  std::string leader_node() const;
   // The stream's last sequence as of the last probe.
   uint64_t stream_last_sequence() const { return last_sequence_.load(); }
 
@@ -91,6 +94,7 @@ class ClusterRole {
   std::atomic<uint64_t> leader_token_{0};
   mutable Mutex mu_;
   Status last_probe_error_ OM_GUARDED_BY(mu_) = Status::Unavailable("not probed yet");
+  std::string leader_node_ OM_GUARDED_BY(mu_);
 };
 
 }  // namespace om::cluster

@@ -30,16 +30,19 @@ Result<bool> Lease::TryAcquireOrRenew() {
     written_revision_ = revision;
     renewed_ms_ = now_ms;
     holding_ = true;
+    holder_seen_ = holder_;
     observed_revision_ = 0;
   };
   // A compare-and-set that lost means someone else wrote first: not ours.
   const auto lost = [&](const Status& status) -> Result<bool> {
     holding_ = false;
+    holder_seen_.clear();
     if (status.code() == StatusCode::kAlreadyExists) return false;
     return status;
   };
 
   Result<KvEntry> entry = kv_.Get(key_);
+  holder_seen_ = entry.ok() ? entry->value : std::string();
   if (!entry.ok()) {
     if (entry.status().code() != StatusCode::kNotFound) return lost(entry.status());
     Result<uint64_t> created = kv_.Create(key_, holder_);
@@ -79,6 +82,7 @@ Result<bool> Lease::TryAcquireOrRenew() {
 Status Lease::Release() {
   if (!holding_) return Status::Ok();
   holding_ = false;
+  holder_seen_.clear();
   Result<uint64_t> released = kv_.Update(key_, "", written_revision_);
   // Someone took it already: nothing left to give up.
   if (!released.ok() && released.status().code() != StatusCode::kAlreadyExists) {

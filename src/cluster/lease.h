@@ -64,6 +64,9 @@ class Lease {
   // The revision at which this node took the lease (0 when not held). Strictly larger than any
   // earlier holder's token.
   uint64_t token() const { return held() ? token_ : 0; }
+  // The holder the key named when this node last read or wrote it ("" when released, absent,
+  // or unknown after a lost compare-and-set): who leads, as far as this node knows.
+  const std::string& holder_seen() const { return holder_seen_; }
 
  private:
   KvStore& kv_;
@@ -76,6 +79,7 @@ class Lease {
   uint64_t written_revision_ = 0;  // revision of our last write
   int64_t renewed_ms_ = 0;         // our clock when that write succeeded
   bool holding_ = false;
+  std::string holder_seen_;
   // Another holder's revision as we last saw it, and since when (our clock).
   uint64_t observed_revision_ = 0;
   int64_t observed_since_ms_ = 0;

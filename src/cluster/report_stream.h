@@ -164,6 +164,7 @@ class ReportStream {
   friend class StreamIntake;
   friend class JetStreamKv;
   friend class JetStreamJournal;
+  friend class NodeRequests;
   struct Connection;
   ReportStream(const ClusterOptions& options, std::unique_ptr<Connection> connection);
   // One attempt of EnsureStream.

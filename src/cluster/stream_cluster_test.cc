@@ -20,6 +20,7 @@
 #include "cluster/jetstream_kv.h"
 #include "cluster/lease.h"
 #include "cluster/nats_test_cluster.h"
+#include "cluster/node_requests.h"
 #include "cluster/report_stream.h"
 #include "cluster/stream_counts.h"
 #include "cluster/stream_intake.h"
@@ -596,6 +597,70 @@ TEST(StreamClusterTest, LeasesOnTheReplicatedBucketMoveOnlyWhenTheHolderStops) {
   EXPECT_FALSE(n1.held());
   Result<bool> woke = n1.TryAcquireOrRenew();
   EXPECT_TRUE(woke.ok() && !*woke);
+}
+
+TEST(StreamClusterTest, NodeRequestsReachTheNamedNodeAndFailFastForAnAbsentOne) {
+  testing::TempDir dir;
+  Result<NatsTestCluster> cluster = NatsTestCluster::Start(1, dir.str());
+  ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+  ClusterOptions leader_options = OptionsFor(*cluster, 1);
+  leader_options.node_id = "leader node.1";  // a space and a dot: not subject tokens
+  ClusterOptions follower_options = OptionsFor(*cluster, 1);
+  follower_options.node_id = "follower";
+  auto leader_stream = ReportStream::Connect(leader_options);
+  auto follower_stream = ReportStream::Connect(follower_options);
+  ASSERT_TRUE(leader_stream.ok() && follower_stream.ok());
+
+  // The leader answers later, from another thread, as an asynchronous route would.
+  std::vector<std::thread> answering;
+  std::mutex answering_mu;
+  auto leader =
+      NodeRequests::Open(**leader_stream, [&](std::string request, NodeRequests::Reply reply) {
+        std::lock_guard lock(answering_mu);
+        answering.emplace_back([request = std::move(request), reply = std::move(reply)] {
+          reply("answered: " + request);
+        });
+      });
+  ASSERT_TRUE(leader.ok()) << leader.status().ToString();
+  auto follower = NodeRequests::Open(
+      **follower_stream, [](std::string, NodeRequests::Reply reply) { reply("not me"); },
+      NodeRequestsOptions{.timeout = milliseconds(2000), .max_queued = 4});
+  ASSERT_TRUE(follower.ok()) << follower.status().ToString();
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<Result<std::string>> answers;
+  auto collect = [&](Result<std::string> answer) {
+    std::lock_guard lock(mu);
+    answers.push_back(std::move(answer));
+    cv.notify_all();
+  };
+  auto wait_for = [&](size_t n) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, seconds(10), [&] { return answers.size() >= n; });
+  };
+  (*follower)->Ask("leader node.1", std::string("write\0one", 9), collect);
+  (*follower)->Ask("leader node.1", "write two", collect);
+  ASSERT_TRUE(wait_for(2));
+  ASSERT_TRUE(answers[0].ok()) << answers[0].status().ToString();
+  EXPECT_EQ(*answers[0], "answered: " + std::string("write\0one", 9));
+  ASSERT_TRUE(answers[1].ok()) << answers[1].status().ToString();
+  EXPECT_EQ(*answers[1], "answered: write two");
+
+  // Nobody listens for "gone": refused by the server at once (no responders), not after the
+  // time-out.
+  const auto asked = std::chrono::steady_clock::now();
+  (*follower)->Ask("gone", "write", collect);
+  ASSERT_TRUE(wait_for(3));
+  EXPECT_EQ(answers[2].status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(answers[2].status().message().find("node gone"), std::string::npos)
+      << answers[2].status().ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, milliseconds(1500));
+
+  // Every answer was sent before it arrived: the threads are done.
+  leader->reset();
+  follower->reset();
+  for (std::thread& t : answering) t.join();
 }
 
 }  // namespace

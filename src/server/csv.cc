@@ -1,7 +1,7 @@
 #include "server/csv.h"
 
 #include <algorithm>
-#include <cstdlib>
+#include <string_view>
 
 #include "base/json_writer.h"
 
@@ -11,11 +11,32 @@ namespace {
 constexpr std::string_view kColumns[] = {"service", "ts", "problem",  "lat",  "lon",   "city",
                                          "country", "ip", "reporter", "text", "source"};
 
-bool LooksNumeric(const std::string& s) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  std::strtod(s.c_str(), &end);
-  return *end == 0;
+// Whether `s` is a number as JSON writes one (RFC 8259 §6): -?(0|[1-9][0-9]*)(.[0-9]+)?
+// ([eE][+-]?[0-9]+)?. strtod also takes "nan", "inf", hex and leading spaces, which would make the
+// row invalid JSON; those cells stay strings, and the report parser names the field.
+bool LooksNumeric(std::string_view s) {
+  size_t i = 0;
+  auto digits = [&] {
+    const size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i > start;
+  };
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i < s.size() && s[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == s.size();
 }
 
 }  // namespace

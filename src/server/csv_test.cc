@@ -28,6 +28,18 @@ TEST(CsvTest, RowsBecomeReportJson) {
   EXPECT_EQ(h.RowToJson("outlook,1").status().message(), "row has 2 fields, header has 7");
 }
 
+TEST(CsvTest, OnlyJsonNumbersAreWrittenAsNumbers) {
+  // strtod reads all of these as numbers; written raw they made the row invalid JSON, and the
+  // report parser answered "invalid JSON" instead of naming the field.
+  CsvHeader h;
+  ASSERT_TRUE(h.Parse("service,ts,lat").ok());
+  EXPECT_EQ(*h.RowToJson("teams,nan,inf"), R"({"service":"teams","ts":"nan","lat":"inf"})");
+  EXPECT_EQ(*h.RowToJson("teams,0x10, 5"), R"({"service":"teams","ts":"0x10","lat":" 5"})");
+  EXPECT_EQ(*h.RowToJson("teams,1.,.5"), R"({"service":"teams","ts":"1.","lat":".5"})");
+  EXPECT_EQ(*h.RowToJson("teams,-0,1.5e-3"), R"({"service":"teams","ts":-0,"lat":1.5e-3})");
+  EXPECT_EQ(*h.RowToJson("teams,012,1E+2"), R"({"service":"teams","ts":"012","lat":1E+2})");
+}
+
 TEST(CsvTest, HeaderErrorsNameTheColumn) {
   CsvHeader h;
   EXPECT_EQ(h.Parse("service,latitude").message(), "header: unknown column \"latitude\"");

@@ -55,6 +55,7 @@
 #include "pipeline/learned_dispersion.h"
 #include "pipeline/pipeline.h"
 #include "server/detector_thread.h"
+#include "server/leader_writes.h"
 #include "server/server_config.h"
 #include "store/store.h"
 #include "web/assets.h"
@@ -160,6 +161,8 @@ class Server {
   std::unique_ptr<api::WebRoutes> web_routes_;
   std::unique_ptr<api::OpsRoutes> ops_routes_;
   std::unique_ptr<api::Router> router_;
+  // Cluster mode: operator writes go to the leader (after router_, which it answers them with).
+  std::unique_ptr<LeaderWrites> leader_writes_;
   std::unique_ptr<api::HttpServer> http_;
   bool started_ = false;
   bool detecting_ = false;

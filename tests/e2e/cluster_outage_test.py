@@ -87,6 +87,9 @@ class Feed:
                 pass  # a node killed between the choice and the request
 
 
+FORWARDED = re.escape('om_cluster_forwarded_writes_total{result="answered"}')
+
+
 def main():
     rng = random.Random(21)
     tmp = tempfile.mkdtemp(prefix="om-cluster-outage-e2e-")
@@ -117,7 +120,7 @@ def main():
         say("three nodes ready")
 
         key = subprocess.run([BINARY, "keys", "create", "--cluster", urls, "--name", "e2e",
-                              "--scopes", "admin"], capture_output=True, text=True, timeout=90)
+                              "--scopes", "admin,incident:write"], capture_output=True, text=True, timeout=90)
         check(key.returncode == 0, f"keys create --cluster: {key.stderr}")
         auth = {"Authorization": "Bearer " + key.stdout.strip()}
         created = {}
@@ -160,6 +163,14 @@ def main():
         leader.kill9()
         killed_at = time.time()
         rest = [n for n in nodes if n is not leader]
+        # An operator write meanwhile goes to the dead leader and is refused for a retry, with
+        # the reason: never lost silently, never applied by a node that does not lead.
+        update = json.dumps({"status": "identified", "body": "Operators see it too."})
+        status, headers, body = rest[0].request(
+            "POST", f"/api/v1/incidents/{incident}/updates", update, headers=auth)
+        check(status == 503 and "leader" in body.decode(),
+              f"an operator write while the leader is dead: {status} {body[:300]}")
+        check(headers.get("Retry-After") == "1", f"503 without Retry-After: {headers}")
 
         wait_until("a survivor took over",
                    lambda: any(metric(n, "om_cluster_term") > 0 for n in rest), 60)
@@ -178,6 +189,20 @@ def main():
             f"old leader's last, {took:.1f} s after the kill")
         check(all(incidents(n) == [(incident, "open")] for n in rest),
               f"after the takeover: {[incidents(n) for n in rest]}")
+        # Retried on the follower, the write is handed to the new leader, which orders it with
+        # the incident's own updates; every node shows it, and subscribers get it once.
+        follower = next(n for n in rest if n is not new_leader)
+        def update_accepted():
+            status, _, body = follower.request(
+                "POST", f"/api/v1/incidents/{incident}/updates", update, headers=auth)
+            check(status in (201, 503), f"an operator update on a follower: {status} {body[:300]}")
+            return status == 201
+        wait_until("the operator update accepted through the new leader", update_accepted, 30)
+        check(metric(follower, FORWARDED) >= 1, "the follower did not hand the update on")
+        wait_until("the operator update on every survivor", lambda: all(
+            "Operators see it too." in json.dumps(n.json("GET", f"/api/v1/incidents/{incident}"))
+            for n in rest), 20)
+        say("an operator update on a follower after the takeover went through the new leader")
 
         # The nats-server leading the report stream killed mid-outage: the stream elects a new
         # leader (reports meanwhile are answered 503 and fed again by nobody: a gap of seconds).
@@ -236,6 +261,8 @@ def main():
         resolutions = receiver.distinct(incident, "resolved")
         check(len(openings) == 1, f"openings: {openings}")
         check(len(resolutions) == 1, f"resolutions: {resolutions}")
+        identified = receiver.distinct(incident, "identified")
+        check(len(identified) == 1, f"operator updates delivered: {identified}")
         others = {e["incident"]["id"] for e in receiver.events()} - {incident}
         check(not others, f"deliveries for other incidents: {others}")
         updates = [e["update"]["status"] for e in receiver.events()]

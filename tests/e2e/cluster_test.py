@@ -9,7 +9,8 @@ and some repeats of a reporter, go to random nodes in bounded load while, in tur
   - the nats-server leading the report stream is killed with SIGKILL (a new leader is elected;
     publishes in between are answered 503, never acknowledged and lost).
 A key made with `keys create --cluster` is accepted by every node, listed with `keys list
---cluster`, and refused by every node once `keys revoke --cluster` revoked it.
+--cluster`, and refused by every node once `keys revoke --cluster` revoked it. With it, operator
+writes sent to followers are handed to the leader, which answers them.
 The node holding the leader lease is paused with SIGSTOP past its lease and continued: another
 node leads meanwhile, and afterwards there is still exactly one leader.
 Then: every node has counted the whole stream, every acknowledged report is counted (the repeats
@@ -84,6 +85,50 @@ def total(series):
     return sum(count for _, count in series["data"]["points"])
 
 
+FORWARDED = re.escape('om_cluster_forwarded_writes_total{result="answered"}')
+UNANSWERED = re.escape('om_cluster_forwarded_writes_total{result="unavailable"}')
+ANSWERED = "om_cluster_leader_writes_answered_total"
+
+
+def forwarded_writes(nodes, token):
+    """An operator write on a follower is handed to the leader, which answers it: the follower
+    counts it forwarded, the leader answered, and the journal brings it to every node."""
+    auth = {"Authorization": "Bearer " + token}
+    def took_lead(n):
+        return metric(n, "om_cluster_leader") == 1 and metric(n, "om_cluster_term") > 0
+    wait_until("a node that took the lead", lambda: any(took_lead(n) for n in nodes), 60)
+    leader = next(n for n in nodes if took_lead(n))
+    creator, deleter = [n for n in nodes if n is not leader]
+    status, _, body = creator.request("POST", "/api/v1/subscriptions", json.dumps(
+        {"channel": "webhook", "url": "http://127.0.0.1:9/hook", "service": "outlook"}),
+        headers=auth)
+    check(status == 201, f"subscription on a follower: {status} {body[:300]}")
+    subscription = json.loads(body)["data"]["id"]
+    check(metric(creator, FORWARDED) == 1 and metric(creator, UNANSWERED) == 0,
+          "the follower did not hand the write to the leader")
+    check(metric(leader, ANSWERED) == 1, "the leader did not answer the handed write")
+
+    def listed(n):
+        status, _, body = n.request("GET", "/api/v1/subscriptions", headers=auth)
+        return status == 200 and subscription in body.decode()
+    wait_until("the subscription on every node", lambda: all(listed(n) for n in nodes), 20)
+    status, _, body = deleter.request("DELETE", f"/api/v1/subscriptions/{subscription}",
+                                      headers=auth)
+    check(status == 200, f"delete on the other follower: {status} {body[:300]}")
+    check(metric(deleter, FORWARDED) == 1, "the delete was not handed to the leader")
+    check(metric(leader, ANSWERED) == 2, "the leader did not answer the handed delete")
+    wait_until("the subscription gone from every node",
+               lambda: not any(listed(n) for n in nodes), 20)
+    # Writes the leader gets itself are not handed anywhere.
+    status, _, body = leader.request("PUT", "/api/v1/pages/e2e-page", json.dumps(
+        {"name": "E2E", "services": ["outlook"]}), headers=auth)
+    check(status in (200, 201), f"a status page on the leader: {status} {body[:300]}")
+    check(metric(leader, FORWARDED) == 0 and metric(leader, ANSWERED) == 2,
+          "the leader handed its own write on")
+    print(f"subscription {subscription} made on follower {creator.extra_args[-1]} and deleted on "
+          f"{deleter.extra_args[-1]}, both answered by the leader {leader.extra_args[-1]}")
+
+
 def main():
     random.seed(12)
     tmp = tempfile.mkdtemp(prefix="om-cluster-e2e-")
@@ -124,6 +169,7 @@ def main():
             return lambda: all(n.request("GET", "/api/v1/subscriptions", headers={
                 "Authorization": "Bearer " + token})[0] == status for n in nodes)
         wait_until("the key accepted by every node", answers(200), 20)
+        forwarded_writes(nodes, token)
         keys("revoke", key_id)
         wait_until("the revoked key refused by every node", answers(401), 20)
         print(f"key {key_id} created, listed and revoked with --cluster; every node followed")
