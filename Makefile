@@ -48,6 +48,12 @@ screenshots: build
 bench: build
 	$(BUILD)/bench/om_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 
+# A fuzzing campaign: every target in fuzz/ for RUNS executions (libFuzzer, ASan + UBSan),
+# two at a time (docs/reliability.md, "Fuzzing").
+RUNS ?= 1000000
+fuzz: deps
+	@PARALLEL=$(JOBS) tools/fuzz/campaign.sh $(RUNS)
+
 SOURCES = $$(git ls-files 'src/*.h' 'src/*.cc' 'bench/*.cc' 'fuzz/*.cc')
 
 format:

@@ -172,8 +172,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   s->RegisterRoutes(config.api, clock);
   if (s->role_ != nullptr) {
     Result<std::unique_ptr<LeaderWrites>> leader_writes = LeaderWrites::Open(
-        *s->stream_, *s->role_, *s->router_, [server = s.get()] { return server->leader_term_ != 0; },
-        s->metrics_);
+        *s->stream_, *s->role_, *s->router_,
+        [server = s.get()] { return server->leader_term_ != 0; }, s->metrics_);
     if (!leader_writes.ok()) return leader_writes.status().WithPrefix("cluster: operator writes");
     s->leader_writes_ = std::move(*leader_writes);
     s->router_->SetWriteForwarder(s->leader_writes_.get());
