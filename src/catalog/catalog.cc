@@ -21,6 +21,8 @@
 // toml::parse returns a toml::parse_result and never throws.
 #include <toml++/toml.h>
 
+#include "config/toml_text.h"
+
 // The bytes of data/catalog.toml, linked in by om_embed_file() in CMakeLists.txt.
 // The symbol names are the build's, not ours to style.
 extern "C" const char om_embed_catalog_begin[];  // NOLINT(readability-identifier-naming)
@@ -339,12 +341,7 @@ bool IsValidCategory(std::string_view s) {
 
 Result<Catalog> Catalog::Parse(std::string_view toml_text, std::string_view source_name) {
   const TomlErrors errors(source_name);
-  toml::parse_result parsed = toml::parse(toml_text, source_name);
-  if (!parsed) {
-    const toml::parse_error& e = parsed.error();
-    return Status::InvalidArgument(errors.Where(e.source()) + ": " + std::string(e.description()));
-  }
-  const toml::table& root = parsed.table();
+  OM_ASSIGN_OR_RETURN(const toml::table root, config::ParseToml(toml_text, source_name));
 
   Catalog catalog;
   for (auto&& [key, node] : root) {

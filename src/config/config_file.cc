@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "config/toml_text.h"
+
 namespace om::config {
 
 struct ConfigFile::Impl {
@@ -45,14 +47,7 @@ ConfigFile& ConfigFile::operator=(ConfigFile&&) noexcept = default;
 Result<ConfigFile> ConfigFile::Parse(std::string_view text, std::string_view source) {
   ConfigFile file;
   file.impl_->source = std::string(source);
-  toml::parse_result result = toml::parse(text, source);
-  if (!result) {
-    const toml::parse_error& err = result.error();
-    return Status::InvalidArgument(std::string(source) + ":" +
-                                   std::to_string(err.source().begin.line) + ": " +
-                                   std::string(err.description()));
-  }
-  file.impl_->table = std::move(result).table();
+  OM_ASSIGN_OR_RETURN(file.impl_->table, ParseToml(text, source));
   return file;
 }
 

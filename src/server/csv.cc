@@ -1,5 +1,7 @@
 #include "server/csv.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <string_view>
 
@@ -108,6 +110,10 @@ Result<std::string> CsvHeader::RowToJson(std::string_view line) const {
   for (size_t i = 0; i < cells.size(); ++i) {
     if (cells[i].empty()) continue;
     const std::string& c = columns_[i];
+    // JSON is UTF-8: a cell of other bytes would make the line "invalid JSON", not a named field.
+    if (!simdjson::validate_utf8(cells[i].data(), cells[i].size())) {
+      return Status::InvalidArgument(c + ": not valid UTF-8");
+    }
     w.Key(c);
     bool numeric_column = c == "lat" || c == "lon" || c == "ts";
     if (numeric_column && LooksNumeric(cells[i])) {

@@ -40,6 +40,20 @@ TEST(CsvTest, OnlyJsonNumbersAreWrittenAsNumbers) {
   EXPECT_EQ(*h.RowToJson("teams,012,1E+2"), R"({"service":"teams","ts":"012","lat":1E+2})");
 }
 
+TEST(CsvTest, CellsThatAreNotUtf8NameTheirColumn) {
+  CsvHeader h;
+  ASSERT_TRUE(h.Parse("service,city").ok());
+  EXPECT_EQ(h.RowToJson("team\xff"
+                        ",Lyon")
+                .status()
+                .message(),
+            "service: not valid UTF-8");
+  EXPECT_EQ(*h.RowToJson("teams,Orl\xc3\xa9"
+                         "ans"),
+            "{\"service\":\"teams\",\"city\":\"Orl\xc3\xa9"
+            "ans\"}");
+}
+
 TEST(CsvTest, HeaderErrorsNameTheColumn) {
   CsvHeader h;
   EXPECT_EQ(h.Parse("service,latitude").message(), "header: unknown column \"latitude\"");

@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include "base/time.h"
+#include "config/toml_text.h"
 
 namespace om::sim {
 namespace {
@@ -34,13 +35,7 @@ struct CityWeights {
 }  // namespace
 
 Result<Scenario> ParseScenario(std::string_view text, std::string_view source) {
-  toml::parse_result parsed = toml::parse(text, source);
-  if (!parsed) {
-    return Status::InvalidArgument(std::string(source) + ":" +
-                                   std::to_string(parsed.error().source().begin.line) + ": " +
-                                   std::string(parsed.error().description()));
-  }
-  const toml::table& t = parsed.table();
+  OM_ASSIGN_OR_RETURN(const toml::table t, config::ParseToml(text, source));
   Scenario s;
   for (const auto& [k, v] : t) {
     std::string key(k.str());

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# A fuzzing campaign over every target in fuzz/ (or the ones named): each runs RUNS executions
-# (libFuzzer's -runs) from a copy of its seed corpus, with ASan and UBSan (the `fuzz` preset).
+# A fuzzing campaign over every target in fuzz/ (or the ones named): each runs BUDGET, a number
+# of executions (libFuzzer's -runs) or a time such as 600s (-max_total_time), from a copy of its
+# seed corpus, with ASan and UBSan (the `fuzz` preset).
 # Prints one line per target: executions, executions per second, corpus growth, and the crash
 # file when a property failed or a sanitizer fired (minimise it with -minimize_crash=1 and commit
 # it to fuzz/regressions/<target>/ with the fix). docs/reliability.md keeps the figures.
 #
-# Usage: tools/fuzz/campaign.sh RUNS [TARGET...]     (PARALLEL=2 runs two targets at once)
+# Usage: tools/fuzz/campaign.sh BUDGET [TARGET...]     (PARALLEL=2 runs two targets at once)
 # Exit status: 1 when any target crashed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-runs=${1:?usage: tools/fuzz/campaign.sh RUNS [TARGET...]}
+budget=${1:?usage: tools/fuzz/campaign.sh BUDGET [TARGET...]}
+if [[ $budget == *s ]]; then limit="-max_total_time=${budget%s}"; else limit="-runs=$budget"; fi
 shift
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
@@ -18,7 +20,7 @@ fi
 cmake --preset fuzz >/dev/null
 cmake --build build/fuzz -j "$(nproc)" --target "${targets[@]/%/_fuzz}" >/dev/null
 out=$(mktemp -d /tmp/om-fuzz.XXXXXX)
-echo "campaign: ${#targets[@]} targets, $runs executions each; logs and crashes in $out"
+echo "campaign: ${#targets[@]} targets, $budget each; logs and crashes in $out"
 
 run_one() {
   local t=$1 corpus="$out/$1/corpus"
@@ -27,7 +29,7 @@ run_one() {
   local seeds started finished rc=0
   seeds=$(ls "$corpus" | wc -l)
   started=$(date +%s.%N)
-  "build/fuzz/fuzz/${t}_fuzz" -runs="$runs" -print_final_stats=1 -rss_limit_mb=2048 \
+  "build/fuzz/fuzz/${t}_fuzz" "$limit" -print_final_stats=1 -rss_limit_mb=2048 \
       -artifact_prefix="$out/$t/crashes/" "$corpus" >"$out/$t/log" 2>&1 || rc=$?
   finished=$(date +%s.%N)
   local execs
@@ -40,6 +42,6 @@ run_one() {
       "$([ "$rc" -eq 0 ] && echo ok || echo "CRASH $out/$t/crashes/$crash")"
 }
 export -f run_one
-export out runs
+export out limit
 printf '%s\n' "${targets[@]}" | xargs -P "${PARALLEL:-1}" -I{} bash -c 'run_one {}' | tee "$out/summary"
 ! grep -q CRASH "$out/summary"
