@@ -60,9 +60,9 @@ Result<ServiceRef> ServiceRegistry::Resolve(std::string_view id_or_alias,
   std::optional<uint32_t> index = catalog_.IndexOf(slug);  // maybe registered meanwhile
   if (!index) {
     if (catalog_.size() >= options_.max_services) {
-      return Status::ResourceExhausted("service limit reached (ingest.max_services = " +
-                                       std::to_string(options_.max_services) +
-                                       "); cannot register " + quoted);
+      return Status::ResourceExhausted(
+          "service limit reached (ingest.max_services = " + std::to_string(options_.max_services) +
+          "); cannot register " + quoted);
     }
     catalog::Service s;
     s.id = slug;

@@ -9,13 +9,16 @@ random nodes with ordinary reports beside it:
     opening;
   - the leader is killed with SIGKILL: another node takes over (it logs the term it leads at and
     the minute it continues from), and the time from the kill to its first committed minute is
-    printed; the incident goes on with the same id and no second opening;
+    printed; the incident goes on with the same id and no second opening; an operator update
+    sent to a survivor before the takeover is refused (503, Retry-After, the reason), and sent
+    to a follower after it, is handed to the new leader and shown everywhere;
   - the nats-server leading the report stream is killed with SIGKILL; the nodes are ready again
     once the stream has a new leader;
   - the killed node is started again on its data dir and follows;
   - the outage ends, and the leader is paused with SIGSTOP past its lease: another node takes
     over at a later term; continued, the paused one steps down (one leader);
-  - the incident is resolved once, on every node, and the receiver gets one resolution;
+  - the incident is resolved once, on every node; the receiver got one opening, one operator
+    update and one resolution;
   - a node's data dir started against another (new) nats cluster is refused with the reason.
 Everything is stopped by PID; every wait is bounded."""
 
