@@ -79,7 +79,10 @@ class HttpServer::Impl {
         handler_(std::move(handler)),
         requests_total_(metrics.GetCounter("om_http_requests_total", "HTTP requests parsed.")),
         refused_total_(metrics.GetCounter("om_http_connections_refused_total",
-                                          "Connections refused with 503 (max_connections).")) {
+                                          "Connections refused with 503 (max_connections).")),
+        busy_total_(metrics.GetCounter(
+            "om_http_bodies_refused_total",
+            "Requests refused with 503 before their body was read (max_inflight_body_bytes).")) {
     int n = options.threads > 0
                 ? options.threads
                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -87,6 +90,10 @@ class HttpServer::Impl {
     acceptor_.emplace(*contexts_[0]);
     metrics.AddCallbackGauge("om_http_connections_open", "Open HTTP connections.",
                              [this] { return static_cast<double>(open_.load()); });
+    metrics.AddCallbackGauge(
+        "om_http_body_bytes_in_flight",
+        "Bytes of request bodies being read or handled (their declared lengths).",
+        [this] { return static_cast<double>(bodies_in_flight_.load()); });
   }
 
   Status Bind() {
@@ -177,6 +184,17 @@ class HttpServer::Impl {
     });
   }
 
+  // Takes `bytes` of the request-body budget; false when that would pass
+  // max_inflight_body_bytes while other bodies are in flight.
+  bool ReserveBody(uint64_t bytes) {
+    uint64_t current = bodies_in_flight_.load();
+    do {
+      if (current > 0 && current + bytes > options_.max_inflight_body_bytes) return false;
+    } while (!bodies_in_flight_.compare_exchange_weak(current, current + bytes));
+    return true;
+  }
+  void ReleaseBody(uint64_t bytes) { bodies_in_flight_.fetch_sub(bytes); }
+
   // `context` is the worker's io_context the socket was accepted on; the session runs there.
   void StartSession(tcp::socket socket, net::io_context& context);
 
@@ -203,6 +221,8 @@ class HttpServer::Impl {
   const Handler handler_;
   Counter& requests_total_;
   Counter& refused_total_;
+  Counter& busy_total_;
+  std::atomic<uint64_t> bodies_in_flight_{0};
   std::set<net::ip::address> trusted_;  // parsed options_.trusted_proxies
   std::vector<std::unique_ptr<net::io_context>> contexts_;
   std::optional<tcp::acceptor> acceptor_;
@@ -223,6 +243,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
   ~Session() {
     if (stream_state_) stream_state_->closed.store(true);
+    ReleaseBody();
     --server_.open_;
   }
   Session(const Session&) = delete;
@@ -245,9 +266,43 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_.options_.max_body_bytes);
     parser_->header_limit(16 * 1024);
     stream_.expires_after(server_.options_.idle_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  // The head is read: the body is read only if the budget of bodies in flight has room for it.
+  void OnHeader(beast::error_code header_ec) {
+    if (header_ec) return OnRead(header_ec);
+    const uint64_t limit = server_.options_.max_body_bytes;
+    uint64_t need = 0;
+    if (parser_->content_length()) {
+      need = std::min<uint64_t>(*parser_->content_length(), limit);
+    } else if (parser_->chunked()) {
+      need = limit;  // unknown until read: its most
+    }
+    if (need > 0 && !server_.ReserveBody(need)) {
+      server_.busy_total_.Add();
+      HttpResponse r;
+      r.status = 503;
+      r.headers.emplace_back("Retry-After", "1");
+      r.body =
+          "{\"status\":\"error\",\"errorType\":\"unavailable\",\"error\":\"too many request "
+          "bodies in flight (server.max_inflight_body_mb = " +
+          std::to_string(server_.options_.max_inflight_body_bytes >> 20) + "); try again\"}";
+      keep_alive_ = false;
+      return Write(std::move(r));
+    }
+    reserved_body_ = need;
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void ReleaseBody() {
+    if (reserved_body_ == 0) return;
+    server_.ReleaseBody(reserved_body_);
+    reserved_body_ = 0;
   }
 
   void OnRead(beast::error_code ec) {
@@ -309,6 +364,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void Write(HttpResponse r) {
+    ReleaseBody();  // the request is answered: its body is gone
     if (r.on_stream) return StartStream(std::move(r));
     response_ = {};
     response_.version(11);
@@ -469,6 +525,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   bool end_after_writes_ = false;              // Close() asked while bytes were queued
   bool keep_alive_ = true;
   bool head_request_ = false;
+  uint64_t reserved_body_ = 0;  // of the body budget, for the request being read or handled
   char drain_[16384];
 };
 

@@ -7,7 +7,11 @@
 //
 // Limits: bodies over `max_body_bytes` get 413 and the connection closes; past
 // `max_connections` new connections get 503 and close; idle connections close after
-// `idle_timeout`.
+// `idle_timeout`; a request whose body (its Content-Length, or max_body_bytes when chunked) would
+// take the bodies being read and handled past `max_inflight_body_bytes` gets 503 with
+// Retry-After before its body is read, so that many clients sending large bodies at once cannot
+// make the server hold connections x max_body_bytes (a request is never refused while no other
+// body is in flight, whatever its size).
 //
 // Thread-safety: Start/Stop from one thread. The handler runs on worker threads concurrently.
 
@@ -33,6 +37,8 @@ struct HttpServerOptions {
   size_t max_body_bytes = 8u << 20;
   // Most open connections; more get 503.
   size_t max_connections = 10000;
+  // Bytes of request bodies being read or handled at once, at most (see above).
+  uint64_t max_inflight_body_bytes = 256u << 20;
   // A connection with no request for this long is closed.
   std::chrono::seconds idle_timeout{60};
   // Addresses of reverse proxies whose X-Forwarded-For is believed. For a request from one of
@@ -49,6 +55,9 @@ inline constexpr OptionKey kHttpServerOptionKeys[] = {
     {"server.threads", OptionType::kInt, "", 0, 256, "HTTP worker threads; 0 = one per core"},
     {"server.max_connections", OptionType::kInt, "", 1, 1000000,
      "open connections; past it new ones get 503"},
+    {"server.max_inflight_body_mb", OptionType::kInt, "MiB", 1, 65536,
+     "request bodies being read or handled at once; a request that would pass it gets 503 with "
+     "`Retry-After` before its body is read"},
     {"server.idle_timeout_seconds", OptionType::kInt, "s", 1, 86400,
      "an idle keep-alive connection is closed after this"},
     {"server.trusted_proxies", OptionType::kStringList, "", 0, 0,

@@ -9,7 +9,9 @@ Each abuse has its limit, and each limit its answer; the server keeps serving ev
     with a warning), and 300 invented city names add no city place;
   - slow clients (slowloris: headers or a body one byte at a time) are cut off at the request
     deadline, while a normal request is answered at once;
-  - huge headers are refused with 431, and connections past server.max_connections with 503.
+  - huge headers are refused with 431, and connections past server.max_connections with 503;
+  - clients announcing large bodies are refused with 503 before their bodies are read once the
+    bodies in flight would pass server.max_inflight_body_mb.
 Bounded in count and time; the server is stopped by PID."""
 
 import json
@@ -31,6 +33,7 @@ RATE_PER_MINUTE = 600
 BURST = 1000
 IDLE_TIMEOUT_S = 2
 MAX_CONNECTIONS = 200
+INFLIGHT_MIB = 1
 SLACK_LISTED = 6  # slack's problem types in data/catalog.toml
 
 
@@ -217,6 +220,48 @@ def huge_headers_and_connections(server):
           f"{long_target[9:12].decode()}); connection {MAX_CONNECTIONS + 1}: 503")
 
 
+def bodies_in_flight(server):
+    # Clients that announce large bodies and send them slowly: past server.max_inflight_body_mb
+    # (1 MiB here) a request is refused before its body is read, so the bodies held stay bounded.
+    size = 200_000
+    held, refused = [], 0
+    # All within the request deadline (2 s here), which would free the budget of the held ones.
+    clients = []
+    for _ in range(12):
+        s = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        s.sendall(b"POST /api/v1/reports HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/x-ndjson\r\nContent-Length: %d\r\n\r\n{" % size)
+        clients.append(s)
+    time.sleep(0.5)
+    for s in clients:
+        s.setblocking(False)
+        try:
+            answer = s.recv(4096)
+        except BlockingIOError:
+            answer = b""
+        if answer:
+            check(answer.startswith(b"HTTP/1.1 503") and b"Retry-After: 1" in answer and
+                  b"server.max_inflight_body_mb = 1" in answer, answer[:400])
+            refused += 1
+            s.close()
+        else:
+            held.append(s)
+    check(len(held) == INFLIGHT_MIB * 1048576 // size and refused == 12 - len(held),
+          f"{len(held)} bodies read at once, {refused} refused")
+    for s in held:
+        s.close()
+    deadline = time.time() + 5
+    while time.time() < deadline:  # the sessions end as the server sees the clients go
+        status, _, body = post(server, [{"service": "outlook", "reporter": "after-bodies"}])
+        if status == 200:
+            break
+        time.sleep(0.1)
+    check(status == 200, f"a report after the large bodies went: {status} {body}")
+    print(f"12 clients announcing {size // 1000} KB bodies: {len(held)} read at once "
+          f"(server.max_inflight_body_mb = {INFLIGHT_MIB}), {refused} refused with 503 before "
+          f"their bodies were read")
+
+
 def main():
     random.seed(13)
     tmp = tempfile.mkdtemp(prefix="om-abuse-e2e-")
@@ -225,6 +270,7 @@ def main():
         f.write(f"""[server]
 idle_timeout_seconds = {IDLE_TIMEOUT_S}
 max_connections = {MAX_CONNECTIONS}
+max_inflight_body_mb = {INFLIGHT_MIB}
 
 [api]
 public_reports_per_minute = {RATE_PER_MINUTE}
@@ -246,6 +292,7 @@ max_services = {BUILTIN_SERVICES + EXTRA_SERVICES}
         cardinality(s, key)
         slow_clients(s)
         huge_headers_and_connections(s)
+        bodies_in_flight(s)
         print(f"RSS after all of it: {rss_kib(s) / 1024:.0f} MiB")
         check(s.request("GET", "/readyz")[0] == 200, "not ready after the abuse")
         print("abuse test passed")

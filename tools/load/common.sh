@@ -63,3 +63,14 @@ rps() {  # wrk output on stdin -> requests/s; fails on non-2xx or socket errors
   if grep -q "Non-2xx" <<<"$out"; then echo "non-2xx answers:" >&2; echo "$out" >&2; return 1; fi
   awk '/Requests\/sec/ {print $2}' <<<"$out"
 }
+
+write_batch() {  # file: one NDJSON batch of 1000 reports of 4 services, distinct reporters
+  python3 - "$1" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as f:
+    for i in range(1000):
+        f.write(json.dumps({"service": ["outlook", "teams", "slack", "zoom"][i % 4],
+                            "problem": "login", "lat": 40 + (i % 50) * 0.1,
+                            "lon": -100 + (i % 70) * 0.2, "reporter": f"b{i}"}) + "\n")
+PY
+}

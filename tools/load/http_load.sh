@@ -48,14 +48,7 @@ CONF
 
 stop_outagemap() { kill "$OM_PID"; wait "$OM_PID" 2>/dev/null || true; }
 
-python3 - "$work/batch.ndjson" <<'PY'
-import json, sys
-with open(sys.argv[1], "w") as f:
-    for i in range(1000):
-        f.write(json.dumps({"service": ["outlook", "teams", "slack", "zoom"][i % 4],
-                            "problem": "login", "lat": 40 + (i % 50) * 0.1,
-                            "lon": -100 + (i % 70) * 0.2, "reporter": f"b{i}"}) + "\n")
-PY
+write_batch "$work/batch.ndjson"
 
 declare -A results
 for run in $(seq 1 "$RUNS"); do

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Overload: the intake is offered far more than it can take, for FLOOD seconds, then left alone.
+# Started here on 127.0.0.1 and stopped by PID; wrk is the client (tools/load/overload.lua).
+#
+#   tools/load/overload.sh [BINARY] [FLOOD_SECONDS] [CONNECTIONS]      (defaults: 60 s, 512)
+#
+#   1. sustainable: 8 connections of 1000-report NDJSON batches for 10 s, all answered 200: the
+#      rate the server takes;
+#   2. flood: CONNECTIONS connections of the same batches for FLOOD s, the server's RSS sampled
+#      twice a second. Every answer must be 200, 429 or 503, and a 429 or 503 must carry
+#      Retry-After;
+#   3. recovery: the time until /readyz is 200 again and the write queue is empty, and a batch
+#      accepted afterwards;
+#   4. nothing acknowledged lost: what the server counts is at least every report acknowledged
+#      (the per-address limit and de-duplication are off, so each acknowledged report counts).
+# Exit status 1 when a check fails.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BINARY=${1:-build/release/outagemap}
+FLOOD=${2:-60}
+CONNS=${3:-512}
+source tools/load/common.sh
+
+OM_PORT=$(free_port)
+dir="$work/om"
+cat > "$dir.toml" <<CONF
+[server]
+listen = "127.0.0.1:$OM_PORT"
+[store]
+data_dir = "$dir"
+[ingest]
+dedupe_window_minutes = 0
+[api]
+public_reports_per_minute = 0
+CONF
+"$BINARY" --log-level warn serve --config "$dir.toml" &
+OM_PID=$!
+pids+=($OM_PID)
+url="http://127.0.0.1:$OM_PORT"
+wait_http "$url/readyz"
+
+write_batch "$work/batch.ndjson"
+
+acknowledged() { sed -n 's/.*acknowledged \([0-9]*\);.*/\1/p'; }
+counted() {  # reports the server counts for the batch's services over the last day
+  local total=0 n
+  for s in outlook teams slack zoom; do
+    n=$(curl -s "$url/api/v1/services/$s" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["reports_last_24h"])')
+    total=$((total + n))
+  done
+  echo "$total"
+}
+rss_mib() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$OM_PID/status"; }
+fail() { echo "FAILED: $*" >&2; exit 1; }
+
+echo "1. sustainable: 8 connections, 10 s"
+sustain=$(BODY_FILE="$work/batch.ndjson" wrk -t2 -c8 -d10s -s tools/load/overload.lua "$url/")
+grep -E "answers|p50" <<<"$sustain" | sed 's/^/   /'
+grep -q "429 0, 503 0, other 0" <<<"$sustain" || fail "refusals at the sustainable rate"
+sustain_ack=$(acknowledged <<<"$sustain")
+sustain_rate=$((sustain_ack / 10))
+echo "   sustainable: $sustain_rate reports/s; RSS $(rss_mib) MiB"
+
+echo "2. flood: $CONNS connections, $FLOOD s"
+peak=0
+( while kill -0 "$OM_PID" 2>/dev/null; do rss_mib; echo; sleep 0.5; done ) > "$work/rss" &
+sampler=$!
+pids+=($sampler)
+flood=$(BODY_FILE="$work/batch.ndjson" wrk -t2 -c"$CONNS" -d"${FLOOD}s" --timeout 30s \
+          -s tools/load/overload.lua "$url/")
+kill "$sampler" 2>/dev/null || true
+peak=$(sort -n "$work/rss" | tail -1)
+grep -E "answers|p50|Requests/sec|Socket errors" <<<"$flood" | sed 's/^/   /'
+flood_ack=$(acknowledged <<<"$flood")
+offered=$(awk '/Requests\/sec/ {printf "%.0f", $2 * 1000}' <<<"$flood")
+grep -q "other 0;" <<<"$flood" || fail "answers other than 200, 429 and 503"
+grep -q "without Retry-After 0" <<<"$flood" || fail "429 or 503 without Retry-After"
+echo "   offered $offered reports/s ($(awk -v o="$offered" -v s="$sustain_rate" 'BEGIN {printf "%.1f", o / s}') x sustainable), acknowledged $((flood_ack / FLOOD))/s; peak RSS $peak MiB"
+
+echo "3. recovery"
+started=$(date +%s.%N)
+for _ in $(seq 1 600); do
+  depth=$(curl -s "$url/metrics" | awk '/^om_ingest_queue_depth / {print $2}')
+  [[ $(curl -s -o /dev/null -w '%{http_code}' "$url/readyz") == 200 && ${depth%.*} == 0 ]] && break
+  sleep 0.1
+done
+recovered=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}')
+after=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/x-ndjson' \
+          --data-binary @"$work/batch.ndjson" "$url/api/v1/reports")
+[[ $after == 200 ]] || fail "a batch after the flood answered $after"
+echo "   ready with an empty queue ${recovered} s after the flood; a batch then: 200; RSS $(rss_mib) MiB"
+
+echo "4. nothing acknowledged lost"
+total_ack=$((sustain_ack + flood_ack + 1000))
+got=$(counted)
+(( got >= total_ack )) || fail "counted $got < acknowledged $total_ack"
+echo "   acknowledged $total_ack, counted $got"
