@@ -194,7 +194,8 @@ TEST(WriteForwardingTest, RequestsAndResponsesTravelWhole) {
   request.query = "a=1&b=%20";
   request.content_type = "application/json";
   request.client_ip = "192.0.2.7";
-  request.body = std::string("{\"status\":\"identified\"}\0binary", 32);
+  constexpr char kBody[] = "{\"status\":\"identified\"}\0binary";
+  request.body = std::string(kBody, sizeof kBody - 1);  // with the NUL inside
   request.headers = {{"authorization", "Bearer om_a_b"}, {"x-empty", ""}};
   Result<HttpRequest> back = DecodeForwardedRequest(EncodeForwardedRequest(request));
   ASSERT_TRUE(back.ok()) << back.status().ToString();

@@ -38,8 +38,9 @@ class FieldReader {
   Status U32(uint32_t& v) {
     if (rest_.size() < 4) return Corrupt("truncated");
     v = 0;
-    for (int i = 0; i < 4; ++i)
+    for (int i = 0; i < 4; ++i) {
       v |= static_cast<uint32_t>(static_cast<uint8_t>(rest_[i])) << (8 * i);
+    }
     rest_.remove_prefix(4);
     return Status::Ok();
   }

@@ -25,8 +25,8 @@ Result<std::unique_ptr<LeaderWrites>> LeaderWrites::Open(cluster::ReportStream& 
       new LeaderWrites(role, router, std::move(leads), metrics, stream.options().node_id));
   LeaderWrites* w = writes.get();
   Result<std::unique_ptr<cluster::NodeRequests>> requests = cluster::NodeRequests::Open(
-      stream, [w](std::string request, cluster::NodeRequests::Reply reply) {
-        w->Answer(std::move(request), reply);
+      stream, [w](const std::string& request, const cluster::NodeRequests::Reply& reply) {
+        w->Answer(request, reply);
       });
   if (!requests.ok()) return requests.status();
   writes->requests_ = std::move(*requests);
@@ -68,7 +68,8 @@ void LeaderWrites::Forward(api::HttpRequest&& request, api::Responder respond) {
                  });
 }
 
-void LeaderWrites::Answer(std::string request, const cluster::NodeRequests::Reply& reply) const {
+void LeaderWrites::Answer(const std::string& request,
+                          const cluster::NodeRequests::Reply& reply) const {
   Result<api::HttpRequest> decoded = api::DecodeForwardedRequest(request);
   if (!decoded.ok()) {
     return reply(api::EncodeForwardedResponse(api::ErrorResponse(decoded.status())));
@@ -79,7 +80,7 @@ void LeaderWrites::Answer(std::string request, const cluster::NodeRequests::Repl
         NoLeader("node " + node_id_ + " does not lead (any more, or yet)")));
   }
   answered_.Add();
-  router_.HandleForwarded(std::move(*decoded), [reply](api::HttpResponse response) {
+  router_.HandleForwarded(std::move(*decoded), [reply](const api::HttpResponse& response) {
     reply(api::EncodeForwardedResponse(response));
   });
 }

@@ -41,7 +41,7 @@ class LeaderWrites final : public api::WriteForwarder {
   LeaderWrites(const cluster::ClusterRole& role, const api::Router& router,
                std::function<bool()> leads, MetricsRegistry& metrics, std::string node_id);
   // A write another node handed to this one.
-  void Answer(std::string request, const cluster::NodeRequests::Reply& reply) const;
+  void Answer(const std::string& request, const cluster::NodeRequests::Reply& reply) const;
 
   const cluster::ClusterRole& role_;
   const api::Router& router_;
