@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The long checks that do not fit in `make test` (docs/reliability.md), for a nightly job:
+#   1. the kill -9 crash test for 100 rounds (6 in make test);
+#   2. a fuzzing campaign over every fuzz target (FUZZ_BUDGET each, default 600s);
+#   3. the intake overload script (60 s of 512 connections).
+# Each prints its figures; the script fails at the first that fails.
+#
+#   tools/nightly.sh [FUZZ_BUDGET]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+budget=${1:-600s}
+make build
+echo "== crash test, 100 rounds"
+python3 tests/e2e/crash_test.py build/release/outagemap 100 | tail -1
+echo "== fuzzing, $budget per target"
+PARALLEL=$(nproc) tools/fuzz/campaign.sh "$budget"
+echo "== overload"
+tools/load/overload.sh build/release/outagemap 60 512
