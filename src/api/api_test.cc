@@ -159,6 +159,21 @@ TEST_F(ApiTest, NothingAcceptedIs400AndUnknownServiceIs404) {
   EXPECT_NE(unknown.body.find("unknown service \\\"nope\\\""), std::string::npos);
 }
 
+TEST_F(ApiTest, EventStreamViewsAreCheckedBeforeTheStreamStarts) {
+  HttpResponse bad_view = Call("GET", "/api/v1/events?view=everything");
+  EXPECT_EQ(bad_view.status, 400);
+  EXPECT_NE(bad_view.body.find("view: must be one of all, home, service, map"), std::string::npos)
+      << bad_view.body;
+  EXPECT_FALSE(bad_view.on_stream);
+  HttpResponse unknown = Call("GET", "/api/v1/events?view=service&service=nope");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_NE(unknown.body.find("service: "), std::string::npos) << unknown.body;
+  EXPECT_EQ(Call("GET", "/api/v1/events?view=service").status, 400);
+  HttpResponse ok = Call("GET", "/api/v1/events?view=service&service=outlook");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_TRUE(ok.on_stream);
+}
+
 TEST_F(ApiTest, WrongContentTypeIs415AndWrongMethodIs405) {
   EXPECT_EQ(Call("POST", "/api/v1/reports", "{}", "text/plain").status, 415);
   EXPECT_EQ(Call("GET", "/api/v1/reports").status, 405);

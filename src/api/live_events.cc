@@ -1,17 +1,21 @@
 #include "api/live_events.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include "api/counts.h"
+#include "base/hex.h"
 #include "base/json_writer.h"
 
 namespace om::api {
 namespace {
 
-std::string Sse(std::string_view event, std::string_view data) {
+std::string Sse(std::string_view event, std::string_view id, std::string_view data) {
   std::string out;
-  out.reserve(event.size() + data.size() + 16);
-  out.append("event: ").append(event).append("\ndata: ").append(data).append("\n\n");
+  out.reserve(event.size() + id.size() + data.size() + 24);
+  out.append("event: ").append(event).append("\nid: ").append(id);
+  out.append("\ndata: ").append(data).append("\n\n");
   return out;
 }
 
@@ -24,14 +28,86 @@ std::string Fingerprint(const incidents::Incident& i) {
   return f;
 }
 
+size_t Slot(LiveView view) { return static_cast<size_t>(view); }
+
+constexpr LiveView kEveryView[] = {LiveView::kAll, LiveView::kHome, LiveView::kService,
+                                   LiveView::kMap};
+
+// The fields of a service row that a view shows, as bits.
+enum Field : unsigned {
+  kStatus = 1,
+  kSince = 2,
+  kLastMinute = 4,
+  kLast15m = 8,
+  kLast60m = 16,
+  kLast24h = 32,
+  kExpected = 64,
+  kEveryField = 127,
+};
+
+unsigned FieldsShown(LiveView view, std::string_view status) {
+  bool normal = status == "normal";
+  switch (view) {
+    case LiveView::kAll:
+    case LiveView::kService:
+      return kEveryField;
+    case LiveView::kHome:
+      return normal ? (kStatus | kLast60m) : kEveryField;
+    case LiveView::kMap:
+      return normal ? kStatus : kEveryField;
+  }
+  return kEveryField;
+}
+
+bool SameDouble(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+
 }  // namespace
 
-bool LiveEvents::ServiceRow::operator==(const ServiceRow& o) const {
-  bool same_expected = expected_per_minute == o.expected_per_minute ||
-                       (std::isnan(expected_per_minute) && std::isnan(o.expected_per_minute));
-  return status == o.status && status_since_minute == o.status_since_minute &&
-         last_minute == o.last_minute && last_15m == o.last_15m && last_60m == o.last_60m &&
-         last_24h == o.last_24h && same_expected;
+Result<LiveViewRequest> ParseLiveViewRequest(std::string_view query,
+                                             std::string_view last_event_id_header) {
+  LiveViewRequest out;
+  std::string view;
+  if (QueryParam(query, "view", view)) {
+    if (view == "all") {
+      out.view = LiveView::kAll;
+    } else if (view == "home") {
+      out.view = LiveView::kHome;
+    } else if (view == "service") {
+      out.view = LiveView::kService;
+    } else if (view == "map") {
+      out.view = LiveView::kMap;
+    } else {
+      return Status::InvalidArgument("view: must be one of all, home, service, map");
+    }
+  }
+  bool has_service = QueryParam(query, "service", out.service);
+  if (out.view == LiveView::kService && (!has_service || out.service.empty())) {
+    return Status::InvalidArgument("service: view=service needs the id of a service");
+  }
+  if (out.view != LiveView::kService && has_service) {
+    return Status::InvalidArgument("service: only with view=service");
+  }
+  if (!last_event_id_header.empty()) {
+    out.last_event_id = std::string(last_event_id_header);
+  } else {
+    QueryParam(query, "last_event_id", out.last_event_id);
+  }
+  if (out.last_event_id.size() > 64) {
+    return Status::InvalidArgument("last_event_id: longer than 64 bytes");
+  }
+  return out;
+}
+
+bool LiveEvents::ShowsDifference(LiveView view, const ServiceRow& a, const ServiceRow& b) {
+  unsigned shown = FieldsShown(view, a.status);
+  if (shown != FieldsShown(view, b.status)) return true;
+  return ((shown & kStatus) && a.status != b.status) ||
+         ((shown & kSince) && a.status_since_minute != b.status_since_minute) ||
+         ((shown & kLastMinute) && a.last_minute != b.last_minute) ||
+         ((shown & kLast15m) && a.last_15m != b.last_15m) ||
+         ((shown & kLast60m) && a.last_60m != b.last_60m) ||
+         ((shown & kLast24h) && a.last_24h != b.last_24h) ||
+         ((shown & kExpected) && !SameDouble(a.expected_per_minute, b.expected_per_minute));
 }
 
 LiveEvents::LiveEvents(LiveEventsOptions options, const ingest::ServiceRegistry& registry,
@@ -44,8 +120,17 @@ LiveEvents::LiveEvents(LiveEventsOptions options, const ingest::ServiceRegistry&
       detector_(detector),
       incidents_(incidents),
       clock_(clock),
+      // Without the kernel's randomness, the start time in milliseconds still tells processes
+      // apart.
+      epoch_(RandomHex(4).value_or(
+          std::to_string(std::chrono::system_clock::now().time_since_epoch().count()))),
       events_total_(metrics.GetCounter("om_sse_events_total",
                                        "Server-Sent Events sent (per client, pings excluded).")),
+      bytes_total_(metrics.GetCounter("om_sse_bytes_total",
+                                      "Bytes of Server-Sent Events sent, over all clients.")),
+      resumed_total_(metrics.GetCounter(
+          "om_sse_streams_resumed_total",
+          "Event streams greeted with only the changes since their Last-Event-ID.")),
       ended_total_(metrics.GetCounter("om_sse_streams_ended_total",
                                       "Event streams ended: the client left, fell 1 MiB behind, "
                                       "or the server stopped.")) {
@@ -72,14 +157,33 @@ void LiveEvents::Stop() {
   worker_.Stop();
 }
 
-bool LiveEvents::Attach(std::shared_ptr<StreamSink> sink) {
+uint64_t LiveEvents::ResumeRound(const std::string& last_event_id) const {
+  size_t dot = last_event_id.find('.');
+  if (dot == std::string::npos || std::string_view(last_event_id).substr(0, dot) != epoch_) {
+    return 0;
+  }
+  uint64_t round = 0;  // checked against the rounds reached when the client is greeted
+  const char* begin = last_event_id.data() + dot + 1;
+  const char* end = last_event_id.data() + last_event_id.size();
+  auto [ptr, ec] = std::from_chars(begin, end, round);
+  if (ec != std::errc() || ptr != end) return 0;
+  return round;
+}
+
+bool LiveEvents::Attach(std::shared_ptr<StreamSink> sink, LiveViewRequest view) {
+  uint64_t resume_from = ResumeRound(view.last_event_id);
   {
     MutexLock lock(mu_);
     if (stopped_) return false;
     if (clients_.size() >= options_.max_streams) return false;
     // The reconnection delay browsers use after a drop (EventSource's default is 3 s, too).
     if (!sink->Send("retry: 3000\n\n")) return true;
-    clients_.push_back({std::move(sink), false, std::chrono::steady_clock::now()});
+    clients_.push_back({.sink = std::move(sink),
+                        .view = view.view,
+                        .service = std::move(view.service),
+                        .resume_from = resume_from,
+                        .greeted = false,
+                        .last_sent = std::chrono::steady_clock::now()});
   }
   // The new client gets its first state at once, not at the end of the interval.
   worker_.Wake();
@@ -91,8 +195,11 @@ size_t LiveEvents::streams() const {
   return clients_.size();
 }
 
+std::string LiveEvents::EventId() const { return epoch_ + "." + std::to_string(round_); }
+
 void LiveEvents::PublishNow() {
   MutexLock round(round_mu_);
+  ++round_;
   // 1. Read the state of every service and incident.
   auto services = registry_.Services();
   auto detection = detector_.Snapshot();
@@ -117,75 +224,136 @@ void LiveEvents::PublishNow() {
     return 0;
   });
   order_.clear();
-  std::vector<std::string> changed_services;
+  for (auto& changed : changed_services_) changed.clear();
   for (size_t i = 0; i < services.size(); ++i) {
     const std::string& id = services[i].id;
     order_.push_back(id);
-    auto [it, inserted] = rows_.try_emplace(id, fresh[i]);
-    if (inserted || !(it->second == fresh[i])) {
-      it->second = std::move(fresh[i]);
-      changed_services.push_back(id);
+    auto [it, inserted] = services_.try_emplace(id);
+    TrackedService& tracked = it->second;
+    for (LiveView view : kEveryView) {
+      if (inserted || ShowsDifference(view, tracked.row, fresh[i])) {
+        tracked.changed_round[Slot(view)] = round_;
+        changed_services_[Slot(view)].push_back(id);
+      }
     }
+    tracked.row = std::move(fresh[i]);
   }
   auto snapshot = incidents_.Snapshot();
-  std::vector<std::string> changed_incidents;
-  std::vector<std::string> open;
+  changed_incidents_.clear();
+  was_open_incidents_ = std::move(open_incidents_);
+  open_incidents_.clear();
   for (const auto& incident : snapshot->incidents) {
-    if (incident.open()) open.push_back(incident.id);
-    std::string f = Fingerprint(incident);
-    auto [it, inserted] = incident_fingerprints_.try_emplace(incident.id, f);
+    if (incident.open()) open_incidents_.push_back(incident.id);
+    std::string fingerprint = Fingerprint(incident);
+    auto [it, inserted] = incidents_seen_.try_emplace(incident.id);
+    TrackedIncident& tracked = it->second;
     // A resolved incident that was never seen open is old news, not a change.
-    if (inserted ? incident.open() : it->second != f) changed_incidents.push_back(incident.id);
-    it->second = std::move(f);
+    if (inserted ? incident.open() : tracked.fingerprint != fingerprint) {
+      tracked.changed_round = round_;
+      changed_incidents_.push_back(incident.id);
+    }
+    tracked.fingerprint = std::move(fingerprint);
+    tracked.service = incident.service;
+    tracked.open = incident.open();
   }
-  bool open_changed = open != open_incidents_;
-  open_incidents_ = std::move(open);
 
-  // 2. Build the events once, send each client what it has not seen.
-  std::string full, delta, incidents_full, incidents_delta;
+  // 2. Build each view's events once, send each client what its view has not seen.
+  absl::flat_hash_map<std::string, std::string> built;
   auto now = std::chrono::steady_clock::now();
   MutexLock lock(mu_);
   for (auto it = clients_.begin(); it != clients_.end();) {
-    Client& c = *it;
-    bool ok = true;
-    size_t sent = 0;
-    auto send = [&](const std::string& event) {
-      if (!ok) return;
-      ok = c.sink->Send(event);
-      sent += ok;
-    };
-    if (!c.greeted) {
-      if (full.empty()) full = ServicesEvent(nullptr);
-      if (incidents_full.empty()) incidents_full = IncidentsEvent({});
-      send(full);
-      send(incidents_full);
-      c.greeted = true;
+    if (SendRound(*it, built, now)) {
+      ++it;
     } else {
-      if (!changed_services.empty()) {
-        if (delta.empty()) delta = ServicesEvent(&changed_services);
-        send(delta);
-      }
-      if (!changed_incidents.empty() || open_changed) {
-        if (incidents_delta.empty()) incidents_delta = IncidentsEvent(changed_incidents);
-        send(incidents_delta);
-      }
-      if (sent == 0 && now - c.last_sent >= options_.ping_every) {
-        ok = c.sink->Send(": ping\n\n");
-        if (ok) c.last_sent = now;
-      }
-    }
-    if (sent > 0) c.last_sent = now;
-    events_total_.Add(sent);
-    if (!ok) {
       ended_total_.Add();
       it = clients_.erase(it);
-    } else {
-      ++it;
     }
   }
 }
 
-std::string LiveEvents::ServicesEvent(const std::vector<std::string>* ids) const {
+bool LiveEvents::SendRound(Client& client, absl::flat_hash_map<std::string, std::string>& built,
+                           std::chrono::steady_clock::time_point now) {
+  const bool greeting = !client.greeted;
+  // A round this process has not reached is not ours to resume from (an id made up, or kept
+  // from a process with the same epoch by chance): greet with everything.
+  if (greeting && client.resume_from > round_) client.resume_from = 0;
+  // Clients of one view (and service, and resume round) get the same bytes: build them once.
+  std::string key = std::to_string(Slot(client.view)) + (greeting ? "g" : "d") +
+                    std::to_string(greeting ? client.resume_from : 0) + "/" + client.service;
+  auto event = [&](char kind, auto make) -> const std::string& {
+    auto [it, inserted] = built.try_emplace(key + kind);
+    if (inserted) it->second = make();
+    return it->second;
+  };
+  bool ok = true;
+  size_t sent = 0;
+  auto send = [&](const std::string& bytes) {
+    if (!ok || bytes.empty()) return;
+    ok = client.sink->Send(bytes);
+    if (ok) {
+      ++sent;
+      bytes_total_.Add(bytes.size());
+    }
+  };
+  send(event('s', [&] { return ServicesEvent(client, greeting); }));
+  if (greeting || IncidentsChanged(client)) {
+    send(event('i', [&] { return IncidentsEvent(client, greeting); }));
+  }
+  if (greeting) {
+    client.greeted = true;
+    if (client.resume_from != 0) resumed_total_.Add();
+  }
+  if (sent == 0 && ok && now - client.last_sent >= options_.ping_every) {
+    ok = client.sink->Send(": ping\n\n");
+    if (ok) client.last_sent = now;
+  }
+  if (sent > 0) client.last_sent = now;
+  events_total_.Add(sent);
+  return ok;
+}
+
+std::vector<std::string> LiveEvents::OfView(const std::vector<std::string>& incident_ids,
+                                            const Client& client) const {
+  if (client.view != LiveView::kService) return incident_ids;
+  std::vector<std::string> out;
+  for (const std::string& id : incident_ids) {
+    auto it = incidents_seen_.find(id);
+    if (it != incidents_seen_.end() && it->second.service == client.service) out.push_back(id);
+  }
+  return out;
+}
+
+bool LiveEvents::IncidentsChanged(const Client& client) const {
+  return !OfView(changed_incidents_, client).empty() ||
+         OfView(open_incidents_, client) != OfView(was_open_incidents_, client);
+}
+
+std::string LiveEvents::ServicesEvent(const Client& client, bool greeting) const {
+  const size_t slot = Slot(client.view);
+  // Which services: a delta carries this round's changes; a greeting everything the view shows,
+  // or, resuming, what changed after the client's round.
+  std::vector<const std::string*> ids;
+  auto consider = [&](const std::string& id) {
+    auto it = services_.find(id);
+    if (it == services_.end()) return;
+    const TrackedService& t = it->second;
+    if (!greeting) {
+      if (t.changed_round[slot] == round_) ids.push_back(&it->first);
+    } else if (client.resume_from != 0) {
+      if (t.changed_round[slot] > client.resume_from) ids.push_back(&it->first);
+    } else if (client.view != LiveView::kMap || t.row.status != "normal") {
+      ids.push_back(&it->first);
+    }
+  };
+  if (client.view == LiveView::kService) {
+    consider(client.service);
+  } else if (greeting) {
+    for (const std::string& id : order_) consider(id);
+  } else {
+    for (const std::string& id : changed_services_[slot]) consider(id);
+  }
+  if (!greeting && ids.empty()) return {};
+
   JsonWriter w;
   w.BeginObject();
   if (evaluated_minute_ != 0) {
@@ -194,37 +362,52 @@ std::string LiveEvents::ServicesEvent(const std::vector<std::string>* ids) const
     w.Key("evaluated_at").Null();
   }
   w.Key("services").BeginArray();
-  for (const std::string& id : ids ? *ids : order_) {
-    auto it = rows_.find(id);
-    if (it == rows_.end()) continue;
-    const ServiceRow& r = it->second;
-    w.BeginObject().Key("id").String(id).Key("status").String(r.status);
-    if (r.status_since_minute != 0) {
-      w.Key("status_since").String(FormatRfc3339(FromUnixMillis(r.status_since_minute * 60000)));
-    } else {
-      w.Key("status_since").Null();
+  for (const std::string* id : ids) {
+    const ServiceRow& r = services_.find(*id)->second.row;
+    unsigned shown = FieldsShown(client.view, r.status);
+    w.BeginObject().Key("id").String(*id).Key("status").String(r.status);
+    if (shown & kSince) {
+      if (r.status_since_minute != 0) {
+        w.Key("status_since").String(FormatRfc3339(FromUnixMillis(r.status_since_minute * 60000)));
+      } else {
+        w.Key("status_since").Null();
+      }
     }
-    w.Key("reports_last_minute").Uint(r.last_minute).Key("reports_last_15m").Uint(r.last_15m);
-    w.Key("reports_last_60m").Uint(r.last_60m).Key("reports_last_24h").Uint(r.last_24h);
-    if (std::isnan(r.expected_per_minute)) {
-      w.Key("expected_per_minute").Null();
-    } else {
-      w.Key("expected_per_minute").Double(r.expected_per_minute, 4);
+    if (shown & kLastMinute) w.Key("reports_last_minute").Uint(r.last_minute);
+    if (shown & kLast15m) w.Key("reports_last_15m").Uint(r.last_15m);
+    if (shown & kLast60m) w.Key("reports_last_60m").Uint(r.last_60m);
+    if (shown & kLast24h) w.Key("reports_last_24h").Uint(r.last_24h);
+    if (shown & kExpected) {
+      if (std::isnan(r.expected_per_minute)) {
+        w.Key("expected_per_minute").Null();
+      } else {
+        w.Key("expected_per_minute").Double(r.expected_per_minute, 4);
+      }
     }
     w.EndObject();
   }
   w.EndArray().EndObject();
-  return Sse("services", w.str());
+  return Sse("services", EventId(), w.str());
 }
 
-std::string LiveEvents::IncidentsEvent(const std::vector<std::string>& changed) const {
+std::string LiveEvents::IncidentsEvent(const Client& client, bool greeting) const {
+  std::vector<std::string> changed;
+  if (!greeting) {
+    changed = OfView(changed_incidents_, client);
+  } else if (client.resume_from != 0) {
+    for (const auto& [id, t] : incidents_seen_) {
+      if (t.changed_round > client.resume_from) changed.push_back(id);
+    }
+    std::sort(changed.begin(), changed.end());
+    changed = OfView(changed, client);
+  }
   JsonWriter w;
   w.BeginObject().Key("open").BeginArray();
-  for (const auto& id : open_incidents_) w.String(id);
+  for (const auto& id : OfView(open_incidents_, client)) w.String(id);
   w.EndArray().Key("changed").BeginArray();
   for (const auto& id : changed) w.String(id);
   w.EndArray().EndObject();
-  return Sse("incidents", w.str());
+  return Sse("incidents", EventId(), w.str());
 }
 
 }  // namespace om::api

@@ -2,13 +2,19 @@
 // LiveEvents feeds GET /api/v1/events, the Server-Sent Events stream (text/event-stream, WHATWG
 // HTML §9.2) that keeps the web UI current without reloads. One thread wakes every `interval`
 // (and at once when a client connects), reads the detection snapshot, the incident snapshot and
-// each service's report counts, and sends every connected client:
-//   event: services    on connecting, every service; afterwards only the services whose counts or
-//                      status changed since the last round (nothing when none did)
-//   event: incidents   the open incident ids and the ids of incidents that changed, when any did
-//                      (and on connecting)
+// each service's report counts, and sends every connected client what its view shows:
+//   event: services    on connecting, the view's services; afterwards only the services whose
+//                      shown fields changed since the last round (nothing when none did)
+//   event: incidents   the view's open incident ids and the ids of its incidents that changed,
+//                      when any did (and on connecting)
 //   : ping             a comment after `ping_every` without an event, so proxies keep the stream
-// Payload fields are documented in docs/api/README.md.
+// A view is what one page shows (LiveView): on an outage day most viewers sit on one service's
+// page, and sending each of them every service's counts (about 1.9 MB at 10,000 services) would
+// cost more than the page. Every event carries `id: <epoch>.<round>`; a client that comes back
+// with that id (the Last-Event-ID header browsers send on reconnecting, or `last_event_id=`) is
+// greeted with only what changed since that round, so a reconnect storm after a restart of a
+// proxy costs deltas, not full states. The epoch is random per process: an id from another
+// process or node gets the full greeting. Payload fields are documented in docs/api/README.md.
 //
 // Limits: at most `max_streams` clients at once (Attach refuses more; the API answers 503). A
 // client more than 1 MiB behind is dropped by the HTTP server (StreamSink).
@@ -28,6 +34,7 @@
 #include "base/mutex.h"
 #include "base/option_key.h"
 #include "base/periodic_thread.h"
+#include "base/status.h"
 #include "base/time.h"
 #include "detect/detector.h"
 #include "incidents/incident_tracker.h"
@@ -54,6 +61,28 @@ inline constexpr OptionKey kLiveEventsOptionKeys[] = {
      "time between rounds of live events"},
 };
 
+// What one client's page shows, so that it is sent nothing else.
+enum class LiveView {
+  kAll,      // every service with every field: API clients, and pages without a view of their own
+  kHome,     // the home list: every service's status and 60-minute count; the services not
+             // "normal" with every field (their cards show since, 15-minute count and ratio)
+  kService,  // one service's page: that service with every field, and its incidents only
+  kMap,      // the outage map: the services not "normal" with every field, a service only by
+             // its status when it returns to normal; every incident
+};
+inline constexpr size_t kLiveViewCount = 4;
+
+struct LiveViewRequest {
+  LiveView view = LiveView::kAll;
+  std::string service;        // kService: the service's id (its existence is the caller's check)
+  std::string last_event_id;  // the id of the last event the client had; empty: none
+};
+
+// Reads `view=` (all, home, service, map), `service=` and `last_event_id=` from a query string;
+// `last_event_id_header` (Last-Event-ID) wins over the parameter. kInvalidArgument names the field.
+Result<LiveViewRequest> ParseLiveViewRequest(std::string_view query,
+                                             std::string_view last_event_id_header);
+
 class LiveEvents {
  public:
   // Everything is borrowed and must outlive this object.
@@ -69,9 +98,9 @@ class LiveEvents {
   // Stops the thread and drops every client's sink. Idempotent.
   void Stop();
 
-  // Adds a client; it gets its first events within one round. False when `max_streams` clients
-  // are connected.
-  bool Attach(std::shared_ptr<StreamSink> sink);
+  // Adds a client watching `view`; it gets its first events within one round. False when
+  // `max_streams` clients are connected.
+  bool Attach(std::shared_ptr<StreamSink> sink, LiveViewRequest view = {});
 
   // Runs one round now, on the calling thread.
   void PublishNow();
@@ -79,23 +108,51 @@ class LiveEvents {
   size_t streams() const;
 
  private:
-  // What a client is told about one service; a change of any field is sent.
+  // What a client is told about one service; a change of a field its view shows is sent.
   struct ServiceRow {
     std::string status;
     int64_t status_since_minute = 0;  // 0: never evaluated
     uint64_t last_minute = 0, last_15m = 0, last_60m = 0, last_24h = 0;
     double expected_per_minute = 0;  // NaN: no baseline yet
-    bool operator==(const ServiceRow& o) const;
+  };
+  struct TrackedService {
+    ServiceRow row;
+    // The last round in which a field shown by each view changed.
+    uint64_t changed_round[kLiveViewCount] = {};
+  };
+  struct TrackedIncident {
+    std::string fingerprint;  // what the UI shows of it, to see changes
+    std::string service;
+    bool open = false;
+    uint64_t changed_round = 0;
   };
   struct Client {
     std::shared_ptr<StreamSink> sink;
-    bool greeted = false;                             // has had the full state
+    LiveView view = LiveView::kAll;
+    std::string service;       // kService
+    uint64_t resume_from = 0;  // the round the client already has (0: greet with everything)
+    bool greeted = false;      // has had its first state
     std::chrono::steady_clock::time_point last_sent;  // wall time, for pings
   };
+  // Whether `view` shows a difference between `a` and `b`.
+  static bool ShowsDifference(LiveView view, const ServiceRow& a, const ServiceRow& b);
+  // The round id of this process's events: "<epoch>.<round>".
+  std::string EventId() const OM_REQUIRES(round_mu_);
+  // The round a Last-Event-ID names, when it is this process's and not ahead; else 0.
+  uint64_t ResumeRound(const std::string& last_event_id) const;
 
-  // The "services" event with the rows of `ids` (all when `ids` is null).
-  std::string ServicesEvent(const std::vector<std::string>* ids) const OM_REQUIRES(round_mu_);
-  std::string IncidentsEvent(const std::vector<std::string>& changed) const OM_REQUIRES(round_mu_);
+  // The "services" event for `client`'s view: its greeting (`greeting`), or this round's delta.
+  std::string ServicesEvent(const Client& client, bool greeting) const OM_REQUIRES(round_mu_);
+  std::string IncidentsEvent(const Client& client, bool greeting) const OM_REQUIRES(round_mu_);
+  // Whether this round changed what `client`'s view shows of incidents.
+  bool IncidentsChanged(const Client& client) const OM_REQUIRES(round_mu_);
+  // The incidents of `incident_ids` that `client`'s view shows, in their order.
+  std::vector<std::string> OfView(const std::vector<std::string>& incident_ids,
+                                  const Client& client) const OM_REQUIRES(round_mu_);
+  // Sends `client` this round's events; false when its stream has ended. `built` keeps the
+  // round's events by view, so that clients of one view share one build.
+  bool SendRound(Client& client, absl::flat_hash_map<std::string, std::string>& built,
+                 std::chrono::steady_clock::time_point now) OM_REQUIRES(round_mu_, mu_);
 
   const LiveEventsOptions options_;
   const ingest::ServiceRegistry& registry_;
@@ -103,16 +160,24 @@ class LiveEvents {
   const detect::Detector& detector_;
   const incidents::IncidentTracker& incidents_;
   const Clock& clock_;
+  const std::string epoch_;  // random per process: ids of other processes do not resume here
   Counter& events_total_;
+  Counter& bytes_total_;
+  Counter& resumed_total_;
   Counter& ended_total_;
 
   // Round state: only the thread running a round touches it (round_mu_ serialises rounds).
   mutable Mutex round_mu_;
+  uint64_t round_ OM_GUARDED_BY(round_mu_) = 0;
   int64_t evaluated_minute_ OM_GUARDED_BY(round_mu_) = 0;
   std::vector<std::string> order_ OM_GUARDED_BY(round_mu_);  // service ids in catalog order
-  absl::flat_hash_map<std::string, ServiceRow> rows_ OM_GUARDED_BY(round_mu_);
-  absl::flat_hash_map<std::string, std::string> incident_fingerprints_ OM_GUARDED_BY(round_mu_);
-  std::vector<std::string> open_incidents_ OM_GUARDED_BY(round_mu_);
+  absl::flat_hash_map<std::string, TrackedService> services_ OM_GUARDED_BY(round_mu_);
+  absl::flat_hash_map<std::string, TrackedIncident> incidents_seen_ OM_GUARDED_BY(round_mu_);
+  std::vector<std::string> open_incidents_ OM_GUARDED_BY(round_mu_);      // this round's
+  std::vector<std::string> was_open_incidents_ OM_GUARDED_BY(round_mu_);  // the last round's
+  // This round's changes: services per view (kService: of any service), and incidents.
+  std::vector<std::string> changed_services_[kLiveViewCount] OM_GUARDED_BY(round_mu_);
+  std::vector<std::string> changed_incidents_ OM_GUARDED_BY(round_mu_);
 
   mutable Mutex mu_;
   std::vector<Client> clients_ OM_GUARDED_BY(mu_);

@@ -50,7 +50,7 @@ void WebRoutes::Register(Router& router) {
   router.Register({.method = "GET", .pattern = "/api/v1/geo/cities", .cacheable = true},
                   [this](const RouteCall& call) { return SuggestCities(call.request); });
   router.Register({.method = "GET", .pattern = "/api/v1/events"},
-                  [this](const RouteCall&) { return StreamEvents(); });
+                  [this](const RouteCall& call) { return StreamEvents(call.request); });
 }
 
 HttpResponse WebRoutes::ServePage(const HttpRequest& request, int status) {
@@ -142,15 +142,20 @@ Result<HttpResponse> WebRoutes::SuggestCities(const HttpRequest& request) {
   return DataResponse(w.str());
 }
 
-HttpResponse WebRoutes::StreamEvents() {
+Result<HttpResponse> WebRoutes::StreamEvents(const HttpRequest& request) {
+  OM_ASSIGN_OR_RETURN(LiveViewRequest view,
+                      ParseLiveViewRequest(request.query, request.Header("last-event-id")));
+  if (view.view == LiveView::kService && !registry_.Find(view.service)) {
+    return Status::NotFound("service: " + UnknownService(view.service));
+  }
   HttpResponse r;
   r.content_type = "text/event-stream; charset=utf-8";
   r.headers.emplace_back("Cache-Control", "no-cache");
   // Tells nginx-style proxies not to buffer the stream.
   r.headers.emplace_back("X-Accel-Buffering", "no");
   LiveEvents* live = &live_;
-  r.on_stream = [live](const std::shared_ptr<StreamSink>& sink) {
-    if (!live->Attach(sink)) {
+  r.on_stream = [live, view = std::move(view)](const std::shared_ptr<StreamSink>& sink) {
+    if (!live->Attach(sink, view)) {
       sink->Send("event: error\ndata: {\"error\":\"too many event streams; retry later\"}\n\n");
       sink->Close();
     }

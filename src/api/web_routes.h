@@ -6,7 +6,7 @@
 //   GET /assets/{file}              its files (ETag, 304, gzip when accepted)
 //   GET /badge/{id}.svg             an embeddable status badge, cacheable for a minute
 //   GET /api/v1/geo/cities?q=       city name autocomplete for the report form
-//   GET /api/v1/events              Server-Sent Events (live_events.h)
+//   GET /api/v1/events              Server-Sent Events, per view (live_events.h)
 // The report form's POST is in report_routes.h.
 //
 // Thread-safety: the handlers run on any HTTP worker; every dependency is thread-safe.
@@ -41,7 +41,7 @@ class WebRoutes {
   HttpResponse ServeAsset(const web::Asset& asset, const HttpRequest& request);
   Result<HttpResponse> GetBadge(std::string_view id);
   Result<HttpResponse> SuggestCities(const HttpRequest& request);
-  HttpResponse StreamEvents();
+  Result<HttpResponse> StreamEvents(const HttpRequest& request);
 
   const size_t max_city_suggestions_;
   const web::Assets& assets_;

@@ -2,12 +2,11 @@
 cluster on 127.0.0.1, and the nodes' metrics. Standard library only; every wait is bounded."""
 
 import os
-import re
 import signal
 import subprocess
 import time
 
-from harness import check, free_port
+from harness import check, free_port, metric  # noqa: F401 (metric is imported from here by the cluster tests)
 
 NATS_SERVER = "/usr/sbin/nats-server"
 
@@ -33,14 +32,6 @@ class NatsServer:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(timeout=10)
-
-
-def metric(node, name):
-    status, _, data = node.request("GET", "/metrics")
-    check(status == 200, f"/metrics answered {status}")
-    found = re.search(rf"^{name} ([0-9.e+-]+)$", data.decode(), re.M)
-    check(found is not None, f"{name} missing from /metrics")
-    return float(found.group(1))
 
 
 def wait_until(what, predicate, timeout):

@@ -5,6 +5,7 @@ import http.client
 import http.server
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -86,6 +87,15 @@ class Server:
     def json(self, method, path, body=None, content_type="application/json"):
         status, headers, data = self.request(method, path, body, content_type)
         return status, json.loads(data) if data else None
+
+
+def metric(node, name):
+    """The value of an unlabelled metric on `node`'s /metrics; fails the test when absent."""
+    status, _, data = node.request("GET", "/metrics")
+    check(status == 200, f"/metrics answered {status}")
+    found = re.search(rf"^{name} ([0-9.e+-]+)$", data.decode(), re.M)
+    check(found is not None, f"{name} missing from /metrics")
+    return float(found.group(1))
 
 
 def check(cond, message):

@@ -11,15 +11,16 @@ import sys
 import tempfile
 import time
 
-from harness import Server, check
+from harness import Server, check, metric
 
 BINARY = sys.argv[1]
 
 
-def read_events(port, until, timeout=20):
-    """Reads GET /api/v1/events until `until(events)` holds; returns (headers, events)."""
+def read_events(port, until, timeout=20, path="/api/v1/events", headers=None, ids=None):
+    """Reads an event stream until `until(events)` holds; returns (status, headers, events).
+    The `id:` of each event is appended to `ids` when given."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    conn.request("GET", "/api/v1/events")
+    conn.request("GET", path, headers=headers or {})
     r = conn.getresponse()
     headers = dict(r.getheaders())
     events, buf = [], b""
@@ -35,6 +36,8 @@ def read_events(port, until, timeout=20):
                           if ": " in line and not line.startswith(":"))
             if "event" in fields:
                 events.append((fields["event"], json.loads(fields["data"])))
+                if ids is not None:
+                    ids.append(fields.get("id", ""))
     conn.close()
     return r.status, headers, events
 
@@ -110,6 +113,37 @@ def main():
             status, headers, body = server.request("POST", "/api/v1/web/reports", json.dumps(form), headers=good)
             check(status == 429 and int(headers["Retry-After"]) >= 1, (status, headers, body))
             print("ok   form rate limit")
+
+            # Per-view streams. A service page's stream carries that service alone.
+            status, _, events = read_events(server.port, lambda ev: len(ev) >= 2,
+                                            path="/api/v1/events?view=service&service=outlook")
+            check(status == 200 and [s["id"] for s in events[0][1]["services"]] == ["outlook"],
+                  events[:1])
+            check(events[0][1]["services"][0]["reports_last_minute"] >= 1, events[0])
+            # The home list: every service, the normal ones by status and hourly count only.
+            ids = []
+            status, _, events = read_events(server.port, lambda ev: len(ev) >= 2,
+                                            path="/api/v1/events?view=home", ids=ids)
+            rows = events[0][1]["services"]
+            check(len(rows) > 100 and all(set(r) == {"id", "status", "reports_last_60m"}
+                                          for r in rows if r["status"] == "normal"), rows[:3])
+            check(all(i and i == ids[0] for i in ids), ids)
+            # Back with its Last-Event-ID after one more report: only what changed since.
+            report = {"service": "outlook", "problem": "login", "reporter": "e2e-web-resume",
+                      "city": "Minneapolis", "country": "US"}
+            status, _, body = server.request("POST", "/api/v1/reports", json.dumps(report))
+            check(status == 200 and json.loads(body)["accepted"] == 1, (status, body))
+            time.sleep(0.5)  # a few rounds at 200 ms
+            status, _, events = read_events(server.port, lambda ev: len(ev) >= 2,
+                                            path="/api/v1/events?view=home",
+                                            headers={"Last-Event-ID": ids[0]})
+            check([s["id"] for s in events[0][1]["services"]] == ["outlook"], events[:1])
+            check(metric(server, "om_sse_streams_resumed_total") >= 1, "resumed metric")
+            for path, want in (("/api/v1/events?view=everything", 400),
+                               ("/api/v1/events?view=service&service=nope", 404)):
+                status, _, body = server.request("GET", path)
+                check(status == want and b"error" in body, (path, status, body))
+            print("ok   per-view event streams, resumed by Last-Event-ID")
         finally:
             server.stop()
     print("web e2e: all passed")

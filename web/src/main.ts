@@ -2,6 +2,7 @@
 
 import { h, replaceChildren } from './lib/dom';
 import { ROUTES, matchRoute, shouldIntercept } from './lib/router';
+import { liveQueryFor } from './lib/live';
 import { store } from './lib/store';
 import { message } from './lib/ui';
 import { homePage } from './pages/home';
@@ -47,6 +48,7 @@ function render(): void {
   current = { ac, cleanups };
   const path = location.pathname;
   const m = matchRoute(ROUTES, path);
+  store.live.setView(liveQueryFor(m?.name, m?.params));
   for (const a of Array.from(document.querySelectorAll<HTMLAnchorElement>('.main-nav a'))) {
     const active = (m?.name === 'map' && a.dataset.nav === 'map') || (m?.name !== 'map' && a.dataset.nav === 'home');
     if (active) a.setAttribute('aria-current', 'page');
@@ -152,6 +154,7 @@ function start(): void {
   });
   window.addEventListener('popstate', render);
   bindLiveIndicator();
+  render();
   store.live.start();
   (window as unknown as { __om: unknown }).__om = {
     store,
@@ -162,8 +165,10 @@ function start(): void {
     get liveState() {
       return store.live.state;
     },
+    get liveUrl() {
+      return store.live.url;
+    },
   };
-  render();
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);

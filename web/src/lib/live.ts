@@ -185,8 +185,33 @@ export interface LiveHandlers {
 }
 
 /**
- * One EventSource on /api/v1/events for the whole app. EventSource reconnects by itself after a
- * network error; when the browser gives up (HTTP error, e.g. a server without the endpoint),
+ * The query of the event stream for a page (GET /api/v1/events?view=…): each page is sent only
+ * what it shows. The home list: every service's status and hourly count; a service page: that
+ * service; the map and incident pages: incidents and the services in trouble.
+ */
+export function liveQueryFor(page: string | undefined, params: string[] = []): string {
+  switch (page) {
+    case 'home':
+      return 'view=home';
+    case 'service':
+      return params[0] ? `view=service&service=${encodeURIComponent(params[0])}` : 'view=all';
+    case 'map':
+    case 'incident':
+      return 'view=map';
+    default:
+      return 'view=all';
+  }
+}
+
+/** The stream's address for a view, resuming after `lastEventId` when there is one. */
+export function liveUrl(base: string, query: string, lastEventId: string): string {
+  const parts = [query, lastEventId ? `last_event_id=${encodeURIComponent(lastEventId)}` : ''].filter(Boolean);
+  return parts.length ? `${base}?${parts.join('&')}` : base;
+}
+
+/**
+ * One EventSource on /api/v1/events for the whole app, for the current page's view. EventSource
+ * reconnects by itself after a network error; when the browser gives up (HTTP error, e.g. a server without the endpoint),
  * this reconnects with a capped backoff.
  */
 export class LiveStream {
@@ -199,8 +224,28 @@ export class LiveStream {
   servicesEvents = 0;
   incidentsEvents = 0;
   lastEventAt: number | null = null;
+  /** the view's query (liveQueryFor) */
+  query = '';
+  /** the id of the last event of this view: a reconnect resumes after it */
+  lastEventId = '';
+  /** the address of the current EventSource, for tests */
+  url = '';
 
-  constructor(private readonly url = '/api/v1/events') {}
+  constructor(private readonly base = '/api/v1/events') {}
+
+  /** Switches to another page's view: reconnects at once (a new view gets a full greeting). */
+  setView(query: string): void {
+    if (query === this.query) return;
+    this.query = query;
+    this.lastEventId = '';
+    if (this.stopped || (!this.es && !this.timer)) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.es?.close();
+    this.es = null;
+    this.setState('connecting');
+    this.connect();
+  }
 
   subscribe(h: LiveHandlers): () => void {
     this.listeners.add(h);
@@ -232,8 +277,16 @@ export class LiveStream {
 
   private connect(): void {
     if (this.stopped) return;
+    this.timer = null;
+    // EventSource sends Last-Event-ID by itself when it reconnects; a new EventSource (after the
+    // browser gave up) passes it in the address.
+    this.url = liveUrl(this.base, this.query, this.lastEventId);
     const es = new EventSource(this.url);
     this.es = es;
+    const remember = (e: Event) => {
+      const id = (e as MessageEvent).lastEventId;
+      if (id && this.es === es) this.lastEventId = id;
+    };
     es.onopen = () => {
       this.retryMs = 2000;
       this.setState('live');
@@ -246,6 +299,7 @@ export class LiveStream {
         data = null;
       }
       if (!data) return;
+      remember(e);
       this.servicesEvents++;
       this.lastEventAt = Date.now();
       this.setState('live');
@@ -254,6 +308,7 @@ export class LiveStream {
     es.addEventListener('incidents', (e) => {
       const data = parseIncidentsEvent((e as MessageEvent).data);
       if (!data) return;
+      remember(e);
       this.incidentsEvents++;
       this.lastEventAt = Date.now();
       for (const l of this.listeners) l.onIncidents?.(data);

@@ -249,6 +249,15 @@ await check('e) server-sent events reach the page after the initial one', async 
     expect(state === 'live', `live indicator says ${state}`);
     const events = await page.locator('#live').getAttribute('data-events');
     expect(Number(events) >= 2, `live indicator counted ${events} events`);
+    const homeUrl = await page.evaluate(() => window.__om.liveUrl);
+    expect(homeUrl.startsWith('/api/v1/events?view=home'), `the home page streams ${homeUrl}`);
+    // A click to a service page switches the stream to that service's view, which greets at once.
+    const link = page.locator('a[href="/services/microsoft-365"]').first();
+    const before = await page.evaluate(() => window.__om.sseEvents);
+    await link.click();
+    await page.waitForFunction(() => window.__om.liveUrl.includes('view=service&service=microsoft-365'), null, { timeout: WAIT });
+    await page.waitForFunction((n) => window.__om.sseEvents > n, before, { timeout: WAIT });
+    expect((await page.locator('#live').getAttribute('data-state')) === 'live', 'the service page is live');
   } finally {
     await context.close();
   }

@@ -145,3 +145,15 @@ test('ServerClock follows the server, not the browser', () => {
   clock.observeSeriesEnd(Date.parse('2026-01-23T12:00:00Z'));
   assert.equal(clock.now(), Date.parse('2026-01-23T12:00:00Z'));
 });
+
+test('liveQueryFor gives each page its view, and liveUrl resumes after the last event id', () => {
+  assert.equal(l.liveQueryFor('home'), 'view=home');
+  assert.equal(l.liveQueryFor('service', ['a b/c']), 'view=service&service=a%20b%2Fc');
+  assert.equal(l.liveQueryFor('service', []), 'view=all');
+  assert.equal(l.liveQueryFor('map'), 'view=map');
+  assert.equal(l.liveQueryFor('incident', ['OM1000001']), 'view=map');
+  assert.equal(l.liveQueryFor(undefined), 'view=all');
+  assert.equal(l.liveUrl('/api/v1/events', 'view=home', ''), '/api/v1/events?view=home');
+  assert.equal(l.liveUrl('/api/v1/events', 'view=home', 'ab12.7'), '/api/v1/events?view=home&last_event_id=ab12.7');
+  assert.equal(l.liveUrl('/api/v1/events', '', ''), '/api/v1/events');
+});
