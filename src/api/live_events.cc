@@ -110,6 +110,14 @@ bool LiveEvents::ShowsDifference(LiveView view, const ServiceRow& a, const Servi
          ((shown & kExpected) && !SameDouble(a.expected_per_minute, b.expected_per_minute));
 }
 
+bool LiveEvents::TellNow(LiveView view, const ServiceRow& told, const ServiceRow& fresh,
+                         bool counts_round) {
+  if (!ShowsDifference(view, told, fresh)) return false;
+  if (view != LiveView::kHome || counts_round) return true;
+  // A normal service that stays normal differs only by its hourly count: that waits.
+  return told.status != "normal" || fresh.status != "normal";
+}
+
 LiveEvents::LiveEvents(LiveEventsOptions options, const ingest::ServiceRegistry& registry,
                        const store::CountStore& counts, const detect::Detector& detector,
                        const incidents::IncidentTracker& incidents, MetricsRegistry& metrics,
@@ -225,13 +233,18 @@ void LiveEvents::PublishNow() {
   });
   order_.clear();
   for (auto& changed : changed_services_) changed.clear();
+  auto round_start = std::chrono::steady_clock::now();
+  const bool counts_round = round_start - home_counts_told_ >= options_.home_counts_every;
+  if (counts_round) home_counts_told_ = round_start;
   for (size_t i = 0; i < services.size(); ++i) {
     const std::string& id = services[i].id;
     order_.push_back(id);
     auto [it, inserted] = services_.try_emplace(id);
     TrackedService& tracked = it->second;
     for (LiveView view : kEveryView) {
-      if (inserted || ShowsDifference(view, tracked.row, fresh[i])) {
+      ServiceRow& told = tracked.told[Slot(view)];
+      if (inserted || TellNow(view, told, fresh[i], counts_round)) {
+        told = fresh[i];
         tracked.changed_round[Slot(view)] = round_;
         changed_services_[Slot(view)].push_back(id);
       }
@@ -363,6 +376,8 @@ std::string LiveEvents::ServicesEvent(const Client& client, bool greeting) const
   }
   w.Key("services").BeginArray();
   for (const std::string* id : ids) {
+    // The current row: what a view was told lags only for the home list's quiet counts, and a
+    // row sent is always sent whole, so a fresher value than told is never contradicted.
     const ServiceRow& r = services_.find(*id)->second.row;
     unsigned shown = FieldsShown(client.view, r.status);
     w.BeginObject().Key("id").String(*id).Key("status").String(r.status);

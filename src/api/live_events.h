@@ -50,6 +50,10 @@ struct LiveEventsOptions {
   std::chrono::milliseconds ping_every{15000};
   // Most clients streaming at once.
   size_t max_streams = 1000;
+  // How often the home view is told the hourly counts of services in normal status. Status
+  // changes and services in trouble go every round; the quiet services' counts, most of the home
+  // list's bytes, move slowly enough for a person at this pace.
+  std::chrono::milliseconds home_counts_every{10000};
 };
 
 // The keys of the configuration file that set these options (README.md's table lists them;
@@ -59,6 +63,9 @@ inline constexpr OptionKey kLiveEventsOptionKeys[] = {
      "most clients on `/api/v1/events` at once; past it 503"},
     {"api.event_interval_ms", OptionType::kInt, "ms", 100, 600000,
      "time between rounds of live events"},
+    {"api.home_counts_interval_ms", OptionType::kInt, "ms", 100, 3600000,
+     "how often the home list's event stream carries the hourly counts of normal services "
+     "(status changes and services in trouble go every round)"},
 };
 
 // What one client's page shows, so that it is sent nothing else.
@@ -116,8 +123,9 @@ class LiveEvents {
     double expected_per_minute = 0;  // NaN: no baseline yet
   };
   struct TrackedService {
-    ServiceRow row;
-    // The last round in which a field shown by each view changed.
+    ServiceRow row;  // as read this round
+    // What each view was last told of the service, and the round it was told.
+    ServiceRow told[kLiveViewCount];
     uint64_t changed_round[kLiveViewCount] = {};
   };
   struct TrackedIncident {
@@ -136,6 +144,10 @@ class LiveEvents {
   };
   // Whether `view` shows a difference between `a` and `b`.
   static bool ShowsDifference(LiveView view, const ServiceRow& a, const ServiceRow& b);
+  // Whether `view` is to be told `fresh` now, having been told `told`: a difference it shows, and
+  // for the home view's quiet services a count change only on `counts_round`.
+  static bool TellNow(LiveView view, const ServiceRow& told, const ServiceRow& fresh,
+                      bool counts_round);
   // The round id of this process's events: "<epoch>.<round>".
   std::string EventId() const OM_REQUIRES(round_mu_);
   // The round a Last-Event-ID names, when it is this process's and not ahead; else 0.
@@ -169,6 +181,7 @@ class LiveEvents {
   // Round state: only the thread running a round touches it (round_mu_ serialises rounds).
   mutable Mutex round_mu_;
   uint64_t round_ OM_GUARDED_BY(round_mu_) = 0;
+  std::chrono::steady_clock::time_point home_counts_told_ OM_GUARDED_BY(round_mu_){};
   int64_t evaluated_minute_ OM_GUARDED_BY(round_mu_) = 0;
   std::vector<std::string> order_ OM_GUARDED_BY(round_mu_);  // service ids in catalog order
   absl::flat_hash_map<std::string, TrackedService> services_ OM_GUARDED_BY(round_mu_);

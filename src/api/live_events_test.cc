@@ -168,8 +168,15 @@ TEST_F(LiveEventsTest, ThreadSendsTheFirstRoundPromptly) {
   EXPECT_EQ(Count(sink->sent, "event: services"), 1);
 }
 
+// Options under which every round may carry the home list's counts.
+LiveEventsOptions EveryRoundCounts() {
+  LiveEventsOptions options;
+  options.home_counts_every = std::chrono::milliseconds(0);
+  return options;
+}
+
 TEST_F(LiveEventsTest, ViewsAreSentOnlyWhatTheirPagesShow) {
-  LiveEvents live({}, registry_, *store_, detector_, incidents_, metrics_, clock_);
+  LiveEvents live(EveryRoundCounts(), registry_, *store_, detector_, incidents_, metrics_, clock_);
   auto all = std::make_shared<RecordingSink>();
   auto home = std::make_shared<RecordingSink>();
   auto outlook = std::make_shared<RecordingSink>();
@@ -226,8 +233,30 @@ TEST_F(LiveEventsTest, ViewsAreSentOnlyWhatTheirPagesShow) {
   EXPECT_EQ(home->sent.size(), 4u);
 }
 
+TEST_F(LiveEventsTest, TheHomeListHearsOfQuietCountsAtItsOwnPace) {
+  LiveEventsOptions options;
+  options.home_counts_every = std::chrono::hours(1);
+  LiveEvents live(options, registry_, *store_, detector_, incidents_, metrics_, clock_);
+  auto all = std::make_shared<RecordingSink>();
+  auto home = std::make_shared<RecordingSink>();
+  ASSERT_TRUE(live.Attach(all));
+  ASSERT_TRUE(live.Attach(home, View(LiveView::kHome)));
+  live.PublishNow();
+  AddReport("outlook", "u1");
+  live.PublishNow();
+  EXPECT_EQ(all->sent.size(), 4u) << "the full view hears of the count at once";
+  EXPECT_EQ(home->sent.size(), 3u) << "the home list waits for its counts round";
+  // A new home viewer is greeted with the current count all the same.
+  auto late = std::make_shared<RecordingSink>();
+  ASSERT_TRUE(live.Attach(late, View(LiveView::kHome)));
+  live.PublishNow();
+  EXPECT_NE(late->sent[1].find("{\"id\":\"outlook\",\"status\":\"normal\","
+                               "\"reports_last_60m\":1}"),
+            std::string::npos);
+}
+
 TEST_F(LiveEventsTest, AClientBackWithItsLastEventIdGetsOnlyWhatChanged) {
-  LiveEvents live({}, registry_, *store_, detector_, incidents_, metrics_, clock_);
+  LiveEvents live(EveryRoundCounts(), registry_, *store_, detector_, incidents_, metrics_, clock_);
   auto first = std::make_shared<RecordingSink>();
   ASSERT_TRUE(live.Attach(first, View(LiveView::kHome)));
   live.PublishNow();

@@ -184,6 +184,7 @@ Status ApplyServerConfig(config::ConfigFile& file, ServerConfig& config) {
   OM_RETURN_IF_ERROR(get_int("api.max_series_points", config.api.max_series_points));
   OM_RETURN_IF_ERROR(get_int("api.max_event_streams", config.live.max_streams));
   OM_RETURN_IF_ERROR(get_duration("api.event_interval_ms", config.live.interval, 1));
+  OM_RETURN_IF_ERROR(get_duration("api.home_counts_interval_ms", config.live.home_counts_every, 1));
   OM_RETURN_IF_ERROR(get_double("api.form_reports_per_minute", config.api.form_rate.per_minute));
   OM_RETURN_IF_ERROR(get_double("api.form_burst", config.api.form_rate.burst));
   OM_RETURN_IF_ERROR(get_int("api.form_max_clients", config.api.form_rate.max_clients));

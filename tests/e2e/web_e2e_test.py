@@ -46,7 +46,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         config = os.path.join(tmp, "om.toml")
         with open(config, "w") as f:
-            f.write("[api]\nevent_interval_ms = 200\nform_reports_per_minute = 60\nform_burst = 2\n")
+            f.write("[api]\nevent_interval_ms = 200\nhome_counts_interval_ms = 200\n"
+                    "form_reports_per_minute = 60\nform_burst = 2\n")
         server = Server(BINARY, os.path.join(tmp, "data"), config=config).start()
         try:
             # The page, with a CSRF cookie and a policy that runs no inline script.

@@ -40,11 +40,12 @@ def percentile(values, p):
 
 
 class Viewer:
-    __slots__ = ("path", "watches_probe", "greeted_at", "bytes", "greeting_bytes", "events",
+    __slots__ = ("path", "view", "watches_probe", "greeted_at", "bytes", "greeting_bytes", "events",
                  "seen", "error", "closed")
 
     def __init__(self, path, watches_probe):
         self.path = path
+        self.view = path.split("view=")[1].split("&")[0] if "view=" in path else "all"
         self.watches_probe = watches_probe
         self.greeted_at = None  # monotonic time of the first event
         self.bytes = 0
@@ -103,7 +104,7 @@ async def run_viewer(port, v, probe_re, probes, delays, stop_at):
                 for k in range(v.seen + 1, count + 1):
                     if k <= len(probes) and probes[k - 1] is not None and v.greeted_at is not None \
                             and probes[k - 1] >= v.greeted_at:
-                        delays.append(now - probes[k - 1])
+                        delays.setdefault(v.view, []).append(now - probes[k - 1])
                 v.seen = max(v.seen, count)
     except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
             asyncio.TimeoutError) as e:
@@ -145,7 +146,7 @@ def crowd(args):
         viewers = [Viewer("/api/v1/events", True) for _ in range(n)]
 
     probes = []  # monotonic time probe k+1 was sent (None: refused)
-    delays = []
+    delays = {}  # view -> delays of the probes its viewers saw
     started = time.monotonic()
     ramp_s = args.ramp
     stop_at = started + ramp_s + args.seconds
@@ -189,7 +190,7 @@ def crowd(args):
             errors[v.error] = errors.get(v.error, 0) + 1
     by_view = {}
     for v in viewers:
-        view = v.path.split("view=")[1].split("&")[0] if "view=" in v.path else "all"
+        view = v.view
         d = by_view.setdefault(view, {"viewers": 0, "greeted": 0, "greeting_bytes": [], "bytes": 0,
                                       "events": 0, "dropped": 0})
         d["viewers"] += 1
@@ -199,9 +200,11 @@ def crowd(args):
         if v.greeted_at is not None:
             d["greeted"] += 1
             d["greeting_bytes"].append(v.greeting_bytes)
-    for d in by_view.values():
+    for view, d in by_view.items():
         g = d.pop("greeting_bytes")
         d["greeting_bytes_median"] = statistics.median(g) if g else None
+        d["freshness_p99_s"] = percentile(delays.get(view, []), 99)
+    every_delay = [x for values in delays.values() for x in values]
     watching = [v for v in connected if v.watches_probe]
     acked = sum(1 for p in probes if p is not None)
     result = {
@@ -209,9 +212,10 @@ def crowd(args):
         "probes_sent": len(probes), "probes_acknowledged": acked,
         "viewers_watching_probe": len(watching),
         "viewers_that_saw_every_probe": sum(1 for v in watching if v.seen >= acked),
-        "freshness_samples": len(delays),
-        "freshness_p50_s": percentile(delays, 50), "freshness_p99_s": percentile(delays, 99),
-        "freshness_max_s": max(delays) if delays else None,
+        "freshness_samples": len(every_delay),
+        "freshness_p50_s": percentile(every_delay, 50),
+        "freshness_p99_s": percentile(every_delay, 99),
+        "freshness_max_s": max(every_delay) if every_delay else None,
         "views": by_view,
         "greeting_s_p99": percentile([v.greeted_at - started for v in connected], 99),
     }

@@ -112,8 +112,10 @@ quiet, loaded = int(sys.argv[5]), int(sys.argv[6])
 before, peak, after, sse_bytes = int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9]), float(sys.argv[10])
 print(f"   viewers greeted: {crowd['greeted']} of {viewers}; errors {crowd['errors'] or 'none'}")
 for view, d in sorted(crowd["views"].items()):
+    fresh = d["freshness_p99_s"]
     print(f"   view={view}: {d['viewers']} viewers, greeting median {d['greeting_bytes_median']} B, "
-          f"{d['events']} events, {d['bytes'] / 1e6:.1f} MB received, {d['dropped']} dropped")
+          f"{d['events']} events, {d['bytes'] / 1e6:.1f} MB received, {d['dropped']} dropped"
+          + (f", freshness p99 {fresh:.2f} s" if fresh is not None else ""))
 print(f"   freshness (probe sent -> shown), {crowd['freshness_samples']} samples over "
       f"{crowd['viewers_watching_probe']} viewers: p50 {crowd['freshness_p50_s']:.2f} s, "
       f"p99 {crowd['freshness_p99_s']:.2f} s, max {crowd['freshness_max_s']:.2f} s "
