@@ -2,7 +2,8 @@
 # The long checks that do not fit in `make test` (docs/reliability.md), for a nightly job:
 #   1. the kill -9 crash test for 100 rounds (6 in make test);
 #   2. a fuzzing campaign over every fuzz target (FUZZ_BUDGET each, default 600s);
-#   3. the intake overload script (60 s of 512 connections).
+#   3. the intake overload script (60 s of 512 connections);
+#   4. the crowd of 10,000 live viewers (tools/load/viewers.sh).
 # Each prints its figures; the script fails at the first that fails.
 #
 #   tools/nightly.sh [FUZZ_BUDGET]
@@ -16,3 +17,5 @@ echo "== fuzzing, $budget per target"
 PARALLEL=$(nproc) tools/fuzz/campaign.sh "$budget"
 echo "== overload"
 tools/load/overload.sh build/release/outagemap 60 512
+echo "== a crowd of 10,000 live viewers"
+tools/load/viewers.sh build/release/outagemap 10000 60 2000
