@@ -293,11 +293,6 @@ bool LiveEvents::SendRound(Client& client, absl::flat_hash_map<std::string, std:
   // Clients of one view (and service, and resume round) get the same bytes: build them once.
   std::string key = std::to_string(Slot(client.view)) + (greeting ? "g" : "d") +
                     std::to_string(greeting ? client.resume_from : 0) + "/" + client.service;
-  auto event = [&](char kind, auto make) -> const std::string& {
-    auto [it, inserted] = built.try_emplace(key + kind);
-    if (inserted) it->second = make();
-    return it->second;
-  };
   bool ok = true;
   size_t sent = 0;
   auto send = [&](const std::string& bytes) {
@@ -308,9 +303,13 @@ bool LiveEvents::SendRound(Client& client, absl::flat_hash_map<std::string, std:
       bytes_total_.Add(bytes.size());
     }
   };
-  send(event('s', [&] { return ServicesEvent(client, greeting); }));
+  auto [services, services_new] = built.try_emplace(key + 's');
+  if (services_new) services->second = ServicesEvent(client, greeting);
+  send(services->second);
   if (greeting || IncidentsChanged(client)) {
-    send(event('i', [&] { return IncidentsEvent(client, greeting); }));
+    auto [incidents, incidents_new] = built.try_emplace(key + 'i');
+    if (incidents_new) incidents->second = IncidentsEvent(client, greeting);
+    send(incidents->second);
   }
   if (greeting) {
     client.greeted = true;
@@ -345,25 +344,20 @@ std::string LiveEvents::ServicesEvent(const Client& client, bool greeting) const
   const size_t slot = Slot(client.view);
   // Which services: a delta carries this round's changes; a greeting everything the view shows,
   // or, resuming, what changed after the client's round.
+  const std::vector<std::string> just_one{client.service};
+  const std::vector<std::string>& candidates = client.view == LiveView::kService ? just_one
+                                               : greeting                        ? order_
+                                                          : changed_services_[slot];
   std::vector<const std::string*> ids;
-  auto consider = [&](const std::string& id) {
+  for (const std::string& id : candidates) {
     auto it = services_.find(id);
-    if (it == services_.end()) return;
+    if (it == services_.end()) continue;
     const TrackedService& t = it->second;
-    if (!greeting) {
-      if (t.changed_round[slot] == round_) ids.push_back(&it->first);
-    } else if (client.resume_from != 0) {
-      if (t.changed_round[slot] > client.resume_from) ids.push_back(&it->first);
-    } else if (client.view != LiveView::kMap || t.row.status != "normal") {
-      ids.push_back(&it->first);
-    }
-  };
-  if (client.view == LiveView::kService) {
-    consider(client.service);
-  } else if (greeting) {
-    for (const std::string& id : order_) consider(id);
-  } else {
-    for (const std::string& id : changed_services_[slot]) consider(id);
+    bool include = !greeting                       ? t.changed_round[slot] == round_
+                   : client.resume_from != 0       ? t.changed_round[slot] > client.resume_from
+                   : client.view == LiveView::kMap ? t.row.status != "normal"
+                                                   : true;
+    if (include) ids.push_back(&it->first);
   }
   if (!greeting && ids.empty()) return {};
 
