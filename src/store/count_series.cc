@@ -24,71 +24,201 @@ bool GetRaw(std::string_view data, size_t& pos, T& v) {
 
 int32_t FloorDiv(int32_t a, int32_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
-}  // namespace
-
-void SparseSeries::Add(int32_t bucket, uint32_t n) {
-  // Reports arrive nearly in time order, so the common case is the last point or a new last one.
-  if (!points_.empty() && points_.back().bucket == bucket) {
-    points_.back().count += n;
-    return;
-  }
-  if (points_.empty() || points_.back().bucket < bucket) {
-    points_.push_back({bucket, n});
-    return;
-  }
-  auto it = std::lower_bound(points_.begin(), points_.end(), bucket,
-                             [](const Point& p, int32_t b) { return p.bucket < b; });
-  if (it != points_.end() && it->bucket == bucket) {
-    it->count += n;
-  } else {
-    points_.insert(it, {bucket, n});
-  }
+// The algorithms on points work on either layout; `bucket_of` gives a point's bucket.
+template <typename Point, typename BucketOf>
+auto LowerBound(std::vector<Point>& points, int32_t bucket, BucketOf bucket_of) {
+  return std::lower_bound(points.begin(), points.end(), bucket,
+                          [&](const Point& p, int32_t b) { return bucket_of(p) < b; });
 }
 
-uint64_t SparseSeries::Sum(int32_t from, int32_t to) const {
+template <typename Point, typename BucketOf>
+uint64_t SumPoints(const std::vector<Point>& points, int32_t from, int32_t to, BucketOf bucket_of) {
   // Most places of a service had no report in a recent window: answered without a search (the
   // detector's metro scan asks every city of a large service every 5 minutes).
-  if (points_.empty() || points_.back().bucket < from || points_.front().bucket >= to) return 0;
-  if (points_.back().bucket < to) {
+  if (points.empty() || bucket_of(points.back()) < from || bucket_of(points.front()) >= to) {
+    return 0;
+  }
+  uint64_t sum = 0;
+  if (bucket_of(points.back()) < to) {
     // A window that reaches the newest point, as the detector's are: walk back from the end, a
     // few points in cache instead of a binary search over days of them.
-    uint64_t sum = 0;
-    for (auto it = points_.rbegin(); it != points_.rend() && it->bucket >= from; ++it) {
+    for (auto it = points.rbegin(); it != points.rend() && bucket_of(*it) >= from; ++it) {
       sum += it->count;
     }
     return sum;
   }
-  auto it = std::lower_bound(points_.begin(), points_.end(), from,
-                             [](const Point& p, int32_t b) { return p.bucket < b; });
-  uint64_t sum = 0;
-  for (; it != points_.end() && it->bucket < to; ++it) sum += it->count;
+  auto it = std::lower_bound(points.begin(), points.end(), from,
+                             [&](const Point& p, int32_t b) { return bucket_of(p) < b; });
+  for (; it != points.end() && bucket_of(*it) < to; ++it) sum += it->count;
   return sum;
 }
 
-void SparseSeries::AccumulateInto(int32_t from, int32_t to, int32_t step,
-                                  std::vector<uint64_t>& out) const {
-  auto it = std::lower_bound(points_.begin(), points_.end(), from,
-                             [](const Point& p, int32_t b) { return p.bucket < b; });
-  for (; it != points_.end() && it->bucket < to; ++it) {
-    size_t i = static_cast<size_t>((it->bucket - from) / step);
+template <typename Point, typename BucketOf>
+void AccumulatePoints(const std::vector<Point>& points, int32_t from, int32_t to, int32_t step,
+                      std::vector<uint64_t>& out, BucketOf bucket_of) {
+  auto it = std::lower_bound(points.begin(), points.end(), from,
+                             [&](const Point& p, int32_t b) { return bucket_of(p) < b; });
+  for (; it != points.end() && bucket_of(*it) < to; ++it) {
+    size_t i = static_cast<size_t>((bucket_of(*it) - from) / step);
     if (i < out.size()) out[i] += it->count;
   }
 }
 
-void SparseSeries::DropBefore(int32_t bucket) {
+template <typename Point, typename BucketOf>
+void DropPoints(std::vector<Point>& points, int32_t bucket, BucketOf bucket_of) {
   // Most calls drop nothing (the cut moves once a day): answer them without a search.
-  if (points_.empty() || points_.front().bucket >= bucket) return;
-  auto it = std::lower_bound(points_.begin(), points_.end(), bucket,
-                             [](const Point& p, int32_t b) { return p.bucket < b; });
-  points_.erase(points_.begin(), it);
-  if (points_.capacity() > 2 * points_.size() + 16) points_.shrink_to_fit();
+  if (points.empty() || bucket_of(points.front()) >= bucket) return;
+  points.erase(points.begin(), LowerBound(points, bucket, bucket_of));
+  if (points.capacity() > 2 * points.size() + 16) points.shrink_to_fit();
+}
+
+constexpr int64_t kNarrowMax = 0xFFFF;  // the largest offset and count of a narrow point
+
+}  // namespace
+
+int32_t SparseSeries::newest_bucket() const {
+  if (wide_) return wide_points_.empty() ? INT32_MIN : wide_points_.back().bucket;
+  return narrow_points_.empty() ? INT32_MIN : base_ + narrow_points_.back().offset;
+}
+
+bool SparseSeries::MakeRoomFor(int32_t bucket) {
+  if (narrow_points_.empty()) {
+    base_ = bucket;
+    return true;
+  }
+  int64_t offset = int64_t{bucket} - base_;
+  if (offset >= 0 && offset <= kNarrowMax) return true;
+  int64_t lo = std::min<int64_t>(bucket, base_ + narrow_points_.front().offset);
+  int64_t hi = std::max<int64_t>(bucket, base_ + narrow_points_.back().offset);
+  if (hi - lo > kNarrowMax) return false;
+  // Re-base at the oldest bucket: every offset stays within 16 bits (checked just above).
+  int64_t shift = base_ - lo;
+  for (NarrowPoint& p : narrow_points_) p.offset = static_cast<uint16_t>(p.offset + shift);
+  base_ = static_cast<int32_t>(lo);
+  return true;
+}
+
+void SparseSeries::Widen() {
+  wide_points_.reserve(narrow_points_.size() + 1);
+  for (const NarrowPoint& p : narrow_points_) {
+    wide_points_.push_back({base_ + p.offset, p.count});
+  }
+  std::vector<NarrowPoint>().swap(narrow_points_);
+  wide_ = true;
+}
+
+bool SparseSeries::TryNarrow() {
+  if (!wide_) return true;
+  for (const WidePoint& p : wide_points_) {
+    if (p.count > kNarrowMax) return false;
+  }
+  if (!wide_points_.empty() &&
+      int64_t{wide_points_.back().bucket} - wide_points_.front().bucket > kNarrowMax) {
+    return false;
+  }
+  base_ = wide_points_.empty() ? 0 : wide_points_.front().bucket;
+  narrow_points_.reserve(wide_points_.size());
+  for (const WidePoint& p : wide_points_) {
+    narrow_points_.push_back(
+        {static_cast<uint16_t>(p.bucket - base_), static_cast<uint16_t>(p.count)});
+  }
+  std::vector<WidePoint>().swap(wide_points_);
+  wide_ = false;
+  return true;
+}
+
+bool SparseSeries::AddNarrow(int32_t bucket, uint32_t n) {
+  if (!MakeRoomFor(bucket)) return false;
+  const auto offset = static_cast<uint16_t>(bucket - base_);
+  auto fits = [n](uint32_t count) { return uint64_t{count} + n <= kNarrowMax; };
+  std::vector<NarrowPoint>& points = narrow_points_;
+  // Reports arrive nearly in time order, so the common case is the last point or a new last one.
+  if (!points.empty() && points.back().offset == offset) {
+    if (!fits(points.back().count)) return false;
+    points.back().count = static_cast<uint16_t>(points.back().count + n);
+    return true;
+  }
+  if (!fits(0)) return false;
+  if (points.empty() || points.back().offset < offset) {
+    points.push_back({offset, static_cast<uint16_t>(n)});
+    return true;
+  }
+  auto it = std::lower_bound(points.begin(), points.end(), offset,
+                             [](const NarrowPoint& p, uint16_t o) { return p.offset < o; });
+  if (it != points.end() && it->offset == offset) {
+    if (!fits(it->count)) return false;
+    it->count = static_cast<uint16_t>(it->count + n);
+  } else {
+    points.insert(it, {offset, static_cast<uint16_t>(n)});
+  }
+  return true;
+}
+
+void SparseSeries::Add(int32_t bucket, uint32_t n) {
+  if (!wide_) {
+    if (AddNarrow(bucket, n)) return;
+    Widen();  // nothing was added: the wide layout takes the whole of `n`
+  }
+  std::vector<WidePoint>& points = wide_points_;
+  if (!points.empty() && points.back().bucket == bucket) {
+    points.back().count += n;
+    return;
+  }
+  if (points.empty() || points.back().bucket < bucket) {
+    points.push_back({bucket, n});
+    return;
+  }
+  auto it = LowerBound(points, bucket, [](const WidePoint& p) { return p.bucket; });
+  if (it != points.end() && it->bucket == bucket) {
+    it->count += n;
+  } else {
+    points.insert(it, {bucket, n});
+  }
+}
+
+uint64_t SparseSeries::Sum(int32_t from, int32_t to) const {
+  if (wide_) return SumPoints(wide_points_, from, to, [](const WidePoint& p) { return p.bucket; });
+  const int32_t base = base_;
+  return SumPoints(narrow_points_, from, to,
+                   [base](const NarrowPoint& p) { return base + p.offset; });
+}
+
+void SparseSeries::AccumulateInto(int32_t from, int32_t to, int32_t step,
+                                  std::vector<uint64_t>& out) const {
+  if (wide_) {
+    AccumulatePoints(wide_points_, from, to, step, out,
+                     [](const WidePoint& p) { return p.bucket; });
+  } else {
+    const int32_t base = base_;
+    AccumulatePoints(narrow_points_, from, to, step, out,
+                     [base](const NarrowPoint& p) { return base + p.offset; });
+  }
+}
+
+void SparseSeries::DropBefore(int32_t bucket) {
+  if (wide_) {
+    DropPoints(wide_points_, bucket, [](const WidePoint& p) { return p.bucket; });
+    // What made the series wide (an old report, a huge count) may be gone with the old points.
+    TryNarrow();
+  } else {
+    const int32_t base = base_;
+    DropPoints(narrow_points_, bucket, [base](const NarrowPoint& p) { return base + p.offset; });
+  }
 }
 
 void SparseSeries::Serialize(std::string& out) const {
-  PutRaw<uint32_t>(out, static_cast<uint32_t>(points_.size()));
-  for (const Point& p : points_) {
-    PutRaw(out, p.bucket);
-    PutRaw(out, p.count);
+  if (wide_) {
+    PutRaw<uint32_t>(out, static_cast<uint32_t>(wide_points_.size()));
+    for (const WidePoint& p : wide_points_) {
+      PutRaw(out, p.bucket);
+      PutRaw(out, p.count);
+    }
+    return;
+  }
+  PutRaw<uint32_t>(out, static_cast<uint32_t>(narrow_points_.size()));
+  for (const NarrowPoint& p : narrow_points_) {
+    PutRaw<int32_t>(out, base_ + p.offset);
+    PutRaw<uint32_t>(out, p.count);
   }
 }
 
@@ -97,46 +227,80 @@ Status SparseSeries::Deserialize(std::string_view data, size_t& pos) {
   if (!GetRaw(data, pos, n) || n > (data.size() - pos) / 8) {
     return Status::Corruption("sparse series: bad length");
   }
-  points_.resize(n);
-  for (Point& p : points_) {
+  std::vector<NarrowPoint>().swap(narrow_points_);
+  wide_ = true;
+  wide_points_.resize(n);
+  for (WidePoint& p : wide_points_) {
     if (!GetRaw(data, pos, p.bucket) || !GetRaw(data, pos, p.count)) {
       return Status::Corruption("sparse series: truncated");
     }
   }
+  TryNarrow();
   return Status::Ok();
 }
 
 int32_t DenseSeries::BlockOf(int32_t bucket) const { return FloorDiv(bucket, per_block_); }
 
-DenseSeries::Block& DenseSeries::BlockFor(int32_t block_index) {
-  if (block_index != last_index_) {
-    last_block_ = &blocks_[block_index];
-    last_index_ = block_index;
-  }
-  return *last_block_;
+uint64_t DenseSeries::Block::Get(int32_t i) const {
+  return std::visit([i](const auto& c) -> uint64_t { return c[i]; }, counters);
 }
+
+std::vector<DenseSeries::Block>::const_iterator DenseSeries::FirstFrom(int32_t block_index) const {
+  return std::lower_bound(blocks_.begin(), blocks_.end(), block_index,
+                          [](const Block& b, int32_t i) { return b.index < i; });
+}
+
+DenseSeries::Block& DenseSeries::BlockFor(int32_t block_index) {
+  if (block_index == last_index_) return blocks_[last_block_];
+  auto it = blocks_.begin() + (FirstFrom(block_index) - blocks_.cbegin());
+  if (it == blocks_.end() || it->index != block_index) {
+    auto counters = std::make_unique<uint8_t[]>(static_cast<size_t>(per_block_));  // zeroed
+    it = blocks_.insert(it, Block{block_index, std::move(counters)});
+  }
+  last_index_ = block_index;
+  last_block_ = static_cast<size_t>(it - blocks_.begin());
+  return *it;
+}
+
+namespace {
+
+// Copies `n` counters into an array of another width (wider, or narrower when they fit).
+template <typename To, typename From>
+std::unique_ptr<To[]> CopyCounters(const From* from, int32_t n) {
+  auto to = std::make_unique<To[]>(static_cast<size_t>(n));
+  std::copy(from, from + n, to.get());
+  return to;
+}
+
+}  // namespace
 
 void DenseSeries::Add(int32_t bucket, uint32_t n) {
   int32_t b = BlockOf(bucket);
   int32_t i = bucket - b * per_block_;
-  Block& block = BlockFor(b);
-  if (block.narrow.empty() && block.wide.empty()) block.narrow.assign(per_block_, 0);
-  if (block.wide.empty()) {
-    uint64_t v = uint64_t{block.narrow[i]} + n;
-    if (v <= std::numeric_limits<uint16_t>::max()) {
-      block.narrow[i] = static_cast<uint16_t>(v);
+  Counters& counters = BlockFor(b).counters;
+  if (auto* tiny = std::get_if<std::unique_ptr<uint8_t[]>>(&counters)) {
+    uint64_t v = uint64_t{(*tiny)[i]} + n;
+    if (v <= std::numeric_limits<uint8_t>::max()) {
+      (*tiny)[i] = static_cast<uint8_t>(v);
       return;
     }
-    block.wide.assign(block.narrow.begin(), block.narrow.end());
-    std::vector<uint16_t>().swap(block.narrow);
+    counters = CopyCounters<uint16_t>(tiny->get(), per_block_);
   }
-  block.wide[i] += n;
+  if (auto* narrow = std::get_if<std::unique_ptr<uint16_t[]>>(&counters)) {
+    uint64_t v = uint64_t{(*narrow)[i]} + n;
+    if (v <= std::numeric_limits<uint16_t>::max()) {
+      (*narrow)[i] = static_cast<uint16_t>(v);
+      return;
+    }
+    counters = CopyCounters<uint32_t>(narrow->get(), per_block_);
+  }
+  std::get<std::unique_ptr<uint32_t[]>>(counters)[i] += n;
 }
 
 uint64_t DenseSeries::Get(int32_t bucket) const {
   int32_t b = BlockOf(bucket);
-  auto it = blocks_.find(b);
-  return it == blocks_.end() ? 0 : it->second.Get(bucket - b * per_block_);
+  auto it = FirstFrom(b);
+  return it == blocks_.end() || it->index != b ? 0 : it->Get(bucket - b * per_block_);
 }
 
 uint64_t DenseSeries::Sum(int32_t from, int32_t to) const {
@@ -170,45 +334,45 @@ void AddBuckets(const Counter* counts, int32_t base, int32_t lo, int32_t hi, int
 void DenseSeries::AccumulateInto(int32_t from, int32_t to, int32_t step,
                                  std::vector<uint64_t>& out) const {
   if (to <= from) return;
-  for (auto it = blocks_.lower_bound(BlockOf(from)); it != blocks_.end(); ++it) {
-    int32_t base = it->first * per_block_;
+  for (auto it = FirstFrom(BlockOf(from)); it != blocks_.end(); ++it) {
+    int32_t base = it->index * per_block_;
     if (base >= to) break;
     int32_t lo = std::max(from, base), hi = std::min(to, base + per_block_);
-    const Block& b = it->second;
-    if (b.wide.empty()) {
-      AddBuckets(b.narrow.data(), base, lo, hi, from, step, out);
-    } else {
-      AddBuckets(b.wide.data(), base, lo, hi, from, step, out);
-    }
+    std::visit([&](const auto& c) { AddBuckets(c.get(), base, lo, hi, from, step, out); },
+               it->counters);
   }
 }
 
 void DenseSeries::DropBefore(int32_t bucket) {
   // Whole blocks only: a partly expired day stays until all of it is older than the horizon.
-  blocks_.erase(blocks_.begin(), blocks_.lower_bound(BlockOf(bucket)));
+  blocks_.erase(blocks_.begin(), blocks_.begin() + (FirstFrom(BlockOf(bucket)) - blocks_.cbegin()));
   last_index_ = INT32_MIN;
-  last_block_ = nullptr;
+  last_block_ = 0;
 }
 
 size_t DenseSeries::MemoryBytes() const {
-  size_t bytes = 0;
-  for (const auto& [index, block] : blocks_) {
-    bytes += 64 + block.narrow.capacity() * 2 + block.wide.capacity() * 4;  // 64: map node
+  size_t bytes = blocks_.capacity() * sizeof(Block);
+  for (const Block& block : blocks_) {
+    size_t width = std::visit([](const auto& c) { return sizeof(c[0]); }, block.counters);
+    bytes += 16 + static_cast<size_t>(per_block_) * width;  // 16: the allocation's header
   }
   return bytes;
 }
 
 void DenseSeries::Serialize(std::string& out) const {
+  // The on-disk form has 16-bit and 32-bit blocks only: an 8-bit block is written as 16.
   PutRaw<int32_t>(out, per_block_);
   PutRaw<uint32_t>(out, static_cast<uint32_t>(blocks_.size()));
-  for (const auto& [index, block] : blocks_) {
-    PutRaw(out, index);
-    bool wide = !block.wide.empty();
-    out.push_back(wide ? 1 : 0);
-    if (wide) {
-      out.append(reinterpret_cast<const char*>(block.wide.data()), block.wide.size() * 4);
+  for (const Block& block : blocks_) {
+    PutRaw(out, block.index);
+    if (const auto* wide = std::get_if<std::unique_ptr<uint32_t[]>>(&block.counters)) {
+      out.push_back(1);
+      out.append(reinterpret_cast<const char*>(wide->get()), static_cast<size_t>(per_block_) * 4);
     } else {
-      out.append(reinterpret_cast<const char*>(block.narrow.data()), block.narrow.size() * 2);
+      out.push_back(0);
+      for (int32_t i = 0; i < per_block_; ++i) {
+        PutRaw<uint16_t>(out, static_cast<uint16_t>(block.Get(i)));
+      }
     }
   }
 }
@@ -221,23 +385,36 @@ Status DenseSeries::Deserialize(std::string_view data, size_t& pos) {
   }
   blocks_.clear();
   last_index_ = INT32_MIN;
-  last_block_ = nullptr;
+  last_block_ = 0;
+  const auto per = static_cast<size_t>(per_block_);
   for (uint32_t k = 0; k < n; ++k) {
     int32_t index;
     uint8_t wide;
     if (!GetRaw(data, pos, index) || !GetRaw(data, pos, wide) || wide > 1) {
       return Status::Corruption("dense series: bad block header");
     }
-    size_t bytes = static_cast<size_t>(per_block_) * (wide ? 4 : 2);
-    if (data.size() - pos < bytes) return Status::Corruption("dense series: truncated block");
-    Block& block = blocks_[index];
-    if (wide) {
-      block.wide.resize(per_block_);
-      std::memcpy(block.wide.data(), data.data() + pos, bytes);
-    } else {
-      block.narrow.resize(per_block_);
-      std::memcpy(block.narrow.data(), data.data() + pos, bytes);
+    if (!blocks_.empty() && index <= blocks_.back().index) {
+      return Status::Corruption("dense series: blocks out of order");
     }
+    size_t bytes = per * (wide ? 4 : 2);
+    if (data.size() - pos < bytes) return Status::Corruption("dense series: truncated block");
+    Counters counters;
+    if (wide) {
+      auto c = std::make_unique<uint32_t[]>(per);
+      std::memcpy(c.get(), data.data() + pos, bytes);
+      counters = std::move(c);
+    } else {
+      auto c = std::make_unique<uint16_t[]>(per);
+      std::memcpy(c.get(), data.data() + pos, bytes);
+      // Read back as narrow as it was kept.
+      if (std::all_of(c.get(), c.get() + per,
+                      [](uint16_t v) { return v <= std::numeric_limits<uint8_t>::max(); })) {
+        counters = CopyCounters<uint8_t>(c.get(), per_block_);
+      } else {
+        counters = std::move(c);
+      }
+    }
+    blocks_.push_back(Block{index, std::move(counters)});
     pos += bytes;
   }
   return Status::Ok();

@@ -2,21 +2,29 @@
 // Count series: how many reports fell in each time bucket (a minute or a quarter hour), in two
 // layouts chosen by density.
 //
-//  - DenseSeries keeps one block per day of 16-bit counters (a block is promoted to 32 bits the
-//    first time a counter would overflow). Used for a service's total, which has a report in most
-//    buckets of a busy service: 2 bytes per bucket.
-//  - SparseSeries keeps sorted (bucket, count) pairs, 8 bytes per non-empty bucket. Used per
-//    place and per problem type, where most buckets are empty.
+//  - DenseSeries keeps one block per day of counters as narrow as its counts allow: 8 bits, then
+//    16, then 32 (a block is widened the first time a counter would overflow). Used for a
+//    service's total, which has a report in most buckets of a busy service: 1 or 2 bytes per
+//    bucket.
+//  - SparseSeries keeps sorted (bucket, count) pairs, 4 bytes per non-empty bucket while the
+//    series spans at most 65,536 buckets and no count passes 65,535 (a 16-bit offset from the
+//    series' base bucket and a 16-bit count), else 8. Used per place and per problem type, where
+//    most buckets are empty. Retention keeps a series within the narrow span (14 days of minutes
+//    are 20,160 buckets; 400 days of quarters 38,400); an import of old reports may widen one
+//    until it is pruned.
+//
+// The narrow layouts are for memory: a year of history for 33,000 services is the target
+// (docs/performance.md#memory). The on-disk form (Serialize) is the same for every layout.
 //
 // Buckets are int32 indexes (minutes or quarters since the epoch). Both types are plain values,
 // not thread-safe; the owner (Aggregates) guards them.
 
 #include <climits>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "base/status.h"
@@ -32,21 +40,43 @@ class SparseSeries {
   void AccumulateInto(int32_t from, int32_t to, int32_t step, std::vector<uint64_t>& out) const;
   // Removes buckets < `bucket`.
   void DropBefore(int32_t bucket);
-  bool empty() const { return points_.empty(); }
+  bool empty() const { return wide_ ? wide_points_.empty() : narrow_points_.empty(); }
   // The newest bucket with a count; INT32_MIN when empty.
-  int32_t newest_bucket() const { return points_.empty() ? INT32_MIN : points_.back().bucket; }
-  size_t MemoryBytes() const { return points_.capacity() * sizeof(Point); }
+  int32_t newest_bucket() const;
+  // Whether the points take 8 bytes each (see the header comment); for tests.
+  bool wide() const { return wide_; }
+  size_t MemoryBytes() const {
+    return narrow_points_.capacity() * sizeof(NarrowPoint) +
+           wide_points_.capacity() * sizeof(WidePoint);
+  }
 
   void Serialize(std::string& out) const;
   // Reads what Serialize wrote from data[pos...], advancing pos. kCorruption on bad data.
   Status Deserialize(std::string_view data, size_t& pos);
 
  private:
-  struct Point {
+  struct WidePoint {
     int32_t bucket;
     uint32_t count;
   };
-  std::vector<Point> points_;
+  struct NarrowPoint {
+    uint16_t offset;  // bucket - base_
+    uint16_t count;
+  };
+  // Adds in the narrow layout; false (nothing added) when `bucket` or the count does not fit.
+  bool AddNarrow(int32_t bucket, uint32_t n);
+  // Moves every point to the wide layout.
+  void Widen();
+  // Moves every point back to the narrow layout when they fit; false when they do not.
+  bool TryNarrow();
+  // Re-bases the narrow points so that `bucket` fits beside them; false when the span is too
+  // wide for 16 bits.
+  bool MakeRoomFor(int32_t bucket);
+
+  bool wide_ = false;
+  int32_t base_ = 0;  // the bucket of offset 0 in the narrow layout
+  std::vector<NarrowPoint> narrow_points_;
+  std::vector<WidePoint> wide_points_;
 };
 
 class DenseSeries {
@@ -58,7 +88,7 @@ class DenseSeries {
     per_block_ = o.per_block_;
     blocks_ = std::move(o.blocks_);
     last_index_ = INT32_MIN;
-    last_block_ = nullptr;
+    last_block_ = 0;
     return *this;
   }
   DenseSeries(const DenseSeries&) = delete;
@@ -77,19 +107,28 @@ class DenseSeries {
   Status Deserialize(std::string_view data, size_t& pos);
 
  private:
+  // One day of counters, in one allocation of the narrowest width that holds them all. A year of
+  // quarter-hour days is 365 blocks a service: a map node and three vectors per day had cost
+  // more than the counters.
+  using Counters = std::variant<std::unique_ptr<uint8_t[]>, std::unique_ptr<uint16_t[]>,
+                                std::unique_ptr<uint32_t[]>>;
   struct Block {
-    std::vector<uint16_t> narrow;  // used while every counter fits in 16 bits
-    std::vector<uint32_t> wide;    // used after promotion; then `narrow` is empty
-    uint64_t Get(int32_t i) const { return wide.empty() ? narrow[i] : wide[i]; }
+    int32_t index;  // the day: bucket / per_block_
+    Counters counters;
+    uint64_t Get(int32_t i) const;
   };
   int32_t BlockOf(int32_t bucket) const;
+  // The block of day `block_index`, created (zeroed, 8-bit) when missing.
   Block& BlockFor(int32_t block_index);
+  // The first block whose day is >= `block_index`.
+  std::vector<Block>::const_iterator FirstFrom(int32_t block_index) const;
+
   int32_t per_block_;
-  std::map<int32_t, Block> blocks_;
-  // The block written last: reports arrive nearly in time order, so most Adds hit it. Map nodes
-  // are stable, so the pointer stays valid until that block is erased (DropBefore resets it).
+  std::vector<Block> blocks_;  // by day, oldest first
+  // The block written last: reports arrive nearly in time order, so most Adds hit it. Its
+  // position in blocks_; reset whenever blocks are inserted or erased.
   int32_t last_index_ = INT32_MIN;
-  Block* last_block_ = nullptr;
+  size_t last_block_ = 0;
 };
 
 }  // namespace om::store
