@@ -1,9 +1,9 @@
 #include "store/count_series.h"
 
-#include <gtest/gtest.h>
-
 #include <map>
 #include <random>
+
+#include <gtest/gtest.h>
 
 namespace om::store {
 namespace {

@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # Overload: the intake is offered far more than it can take, for FLOOD seconds, then left alone.
-# Started here on 127.0.0.1 and stopped by PID; wrk is the client (tools/load/overload.lua).
+# Started here on 127.0.0.1 and stopped by PID; wrk or tools/load/open_loop.py is the client.
 #
 #   tools/load/overload.sh [BINARY] [FLOOD_SECONDS] [CONNECTIONS]      (defaults: 60 s, 512)
+#   OFFER=10 CPU_PERCENT=25 [MAX_CONNECTIONS=N] tools/load/overload.sh [BINARY] [FLOOD_SECONDS]
 #
 #   1. sustainable: 8 connections of 1000-report NDJSON batches for 10 s, all answered 200: the
 #      rate the server takes;
-#   2. flood: CONNECTIONS connections of the same batches for FLOOD s, the server's RSS sampled
-#      twice a second. Every answer must be 200, 429 or 503, and a 429 or 503 must carry
-#      Retry-After;
+#   2. flood, for FLOOD s, the server's RSS sampled twice a second. Every answer must be 200, 429
+#      or 503, and a 429 or 503 must carry Retry-After.
+#      - by default: wrk on CONNECTIONS connections of the same batches. wrk waits for each
+#        answer before its next request, so it offers what the server answers, at more
+#        concurrency: it shows queueing, not a rate above the sustainable one;
+#      - with OFFER=N: open_loop.py sends the batches at N times the sustainable rate, on
+#        schedule whether or not earlier ones were answered (at most 4000 in flight). One
+#        client on this machine cannot offer ten times what a server on the other core takes,
+#        so CPU_PERCENT=P first confines the server to P% of one core (a cgroup's CPU quota;
+#        needs root and a writable cgroup cpu controller), as a server on a smaller machine;
 #   3. recovery: the time until /readyz is 200 again and the write queue is empty, and a batch
 #      accepted afterwards;
 #   4. nothing acknowledged lost: what the server counts is at least every report acknowledged
@@ -26,6 +34,7 @@ dir="$work/om"
 cat > "$dir.toml" <<CONF
 [server]
 listen = "127.0.0.1:$OM_PORT"
+max_connections = ${MAX_CONNECTIONS:-10000}
 [store]
 data_dir = "$dir"
 [ingest]
@@ -37,6 +46,25 @@ CONF
 OM_PID=$!
 pids+=($OM_PID)
 url="http://127.0.0.1:$OM_PORT"
+if [[ -n ${CPU_PERCENT:-} ]]; then
+  # cgroup v2 (cpu.max) or v1 (cpu.cfs_quota_us), whichever this machine mounts writable.
+  if [[ -w /sys/fs/cgroup/cgroup.subtree_control ]] && grep -qw cpu /sys/fs/cgroup/cgroup.controllers; then
+    cg=/sys/fs/cgroup/om_overload_$$
+    mkdir "$cg"
+    echo "$((CPU_PERCENT * 1000)) 100000" > "$cg/cpu.max"
+  elif [[ -w /sys/fs/cgroup/cpu ]]; then
+    cg=/sys/fs/cgroup/cpu/om_overload_$$
+    mkdir "$cg"
+    echo 100000 > "$cg/cpu.cfs_period_us"
+    echo "$((CPU_PERCENT * 1000))" > "$cg/cpu.cfs_quota_us"
+  else
+    echo "CPU_PERCENT needs a writable cgroup cpu controller (run as root)" >&2
+    exit 1
+  fi
+  echo "$OM_PID" > "$cg/cgroup.procs"
+  trap 'cleanup; rmdir "$cg" 2>/dev/null || true' EXIT
+  echo "the server is confined to $CPU_PERCENT% of one core ($cg)"
+fi
 wait_http "$url/readyz"
 
 write_batch "$work/batch.ndjson"
@@ -61,21 +89,47 @@ sustain_ack=$(acknowledged <<<"$sustain")
 sustain_rate=$((sustain_ack / 10))
 echo "   sustainable: $sustain_rate reports/s; RSS $(rss_mib) MiB"
 
-echo "2. flood: $CONNS connections, $FLOOD s"
 peak=0
 ( while kill -0 "$OM_PID" 2>/dev/null; do rss_mib; echo; sleep 0.5; done ) > "$work/rss" &
 sampler=$!
 pids+=($sampler)
-flood=$(BODY_FILE="$work/batch.ndjson" wrk -t2 -c"$CONNS" -d"${FLOOD}s" --timeout 30s \
-          -s tools/load/overload.lua "$url/")
-kill "$sampler" 2>/dev/null || true
-peak=$(sort -n "$work/rss" | tail -1)
-grep -E "answers|p50|Requests/sec|Socket errors" <<<"$flood" | sed 's/^/   /'
-flood_ack=$(acknowledged <<<"$flood")
-offered=$(awk '/Requests\/sec/ {printf "%.0f", $2 * 1000}' <<<"$flood")
-grep -q "other 0;" <<<"$flood" || fail "answers other than 200, 429 and 503"
-grep -q "without Retry-After 0" <<<"$flood" || fail "429 or 503 without Retry-After"
-echo "   offered $offered reports/s ($(awk -v o="$offered" -v s="$sustain_rate" 'BEGIN {printf "%.1f", o / s}') x sustainable), acknowledged $((flood_ack / FLOOD))/s; peak RSS $peak MiB"
+if [[ -n ${OFFER:-} ]]; then
+  rate=$(awk -v s="$sustain_rate" -v o="$OFFER" 'BEGIN {printf "%.1f", s * o / 1000}')
+  echo "2. flood: open loop, $rate batches/s ($OFFER x sustainable), $FLOOD s"
+  python3 tools/load/open_loop.py "$OM_PORT" --rate "$rate" --seconds "$FLOOD" \
+    --body "$work/batch.ndjson" --out "$work/open.json" > "$work/open.log" 2>&1 \
+    || { cat "$work/open.log" >&2; fail "the open-loop client failed"; }
+  kill "$sampler" 2>/dev/null || true
+  flood_ack=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["acknowledged"])' "$work/open.json")
+  python3 - "$work/open.json" "$sustain_rate" <<'PY' || fail "see above"
+import json, sys
+r, sustain = json.load(open(sys.argv[1])), int(sys.argv[2])
+offered = r["offered_requests_per_s"] * 1000
+print(f"   sent {r['sent']} batches ({offered:.0f} reports/s offered, {offered / sustain:.1f} x "
+      f"sustainable), {r['not_sent']} not sent (4000 in flight); answers {r['answers']}; "
+      f"no answer {r['failed'] or 'none'}")
+print(f"   latency p50 {r['latency_p50_ms']} ms, p99 {r['latency_p99_ms']} ms (by status)")
+bad = {s: n for s, n in r["answers"].items() if s not in ("200", "429", "503")}
+if bad:
+    sys.exit(f"FAILED: answers other than 200, 429 and 503: {bad}")
+if r["without_retry_after"]:
+    sys.exit(f"FAILED: {r['without_retry_after']} refusals without Retry-After")
+PY
+  peak=$(sort -n "$work/rss" | tail -1)
+  echo "   acknowledged $((flood_ack / FLOOD)) reports/s; peak RSS $peak MiB"
+else
+  echo "2. flood: $CONNS connections, $FLOOD s"
+  flood=$(BODY_FILE="$work/batch.ndjson" wrk -t2 -c"$CONNS" -d"${FLOOD}s" --timeout 30s \
+            -s tools/load/overload.lua "$url/")
+  kill "$sampler" 2>/dev/null || true
+  peak=$(sort -n "$work/rss" | tail -1)
+  grep -E "answers|p50|Requests/sec|Socket errors" <<<"$flood" | sed 's/^/   /'
+  flood_ack=$(acknowledged <<<"$flood")
+  offered=$(awk '/Requests\/sec/ {printf "%.0f", $2 * 1000}' <<<"$flood")
+  grep -q "other 0;" <<<"$flood" || fail "answers other than 200, 429 and 503"
+  grep -q "without Retry-After 0" <<<"$flood" || fail "429 or 503 without Retry-After"
+  echo "   offered $offered reports/s ($(awk -v o="$offered" -v s="$sustain_rate" 'BEGIN {printf "%.1f", o / s}') x sustainable), acknowledged $((flood_ack / FLOOD))/s; peak RSS $peak MiB"
+fi
 
 echo "3. recovery"
 started=$(date +%s.%N)
