@@ -267,7 +267,6 @@ void LiveEvents::PublishNow() {
     }
     tracked.fingerprint = std::move(fingerprint);
     tracked.service = incident.service;
-    tracked.open = incident.open();
   }
 
   // 2. Build each view's events once, send each client what its view has not seen.

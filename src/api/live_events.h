@@ -131,7 +131,6 @@ class LiveEvents {
   struct TrackedIncident {
     std::string fingerprint;  // what the UI shows of it, to see changes
     std::string service;
-    bool open = false;
     uint64_t changed_round = 0;
   };
   struct Client {
