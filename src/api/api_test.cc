@@ -512,6 +512,11 @@ TEST_F(ApiTest, IntakeIsLimitedPerClientUnlessSentWithAKey) {
   EXPECT_EQ(big.status, 429);
   EXPECT_NE(big.body.find("a batch of 6 reports is over the per-client limit of 5"),
             std::string::npos);
+  // With no token left, a batch is refused before it is parsed: garbage gets 429, not 400.
+  EXPECT_EQ(post(lines(2, "e")).status, 200);
+  HttpResponse unparsed = post("this is not JSON\n");
+  EXPECT_EQ(unparsed.status, 429) << unparsed.body;
+  EXPECT_EQ(HeaderOf(unparsed, "Retry-After"), "1");
 
   // A report:write key lifts the limit; a wrong key or one without the scope is refused.
   auto writer = *keys_->Create("bulk", auth::kReportWrite, clock_.Now());

@@ -45,6 +45,22 @@ bool ClientRateLimiter::Allow(std::string_view client, Timestamp now, int* retry
   return false;
 }
 
+bool ClientRateLimiter::HasToken(std::string_view client, Timestamp now,
+                                 int* retry_after_seconds) const {
+  int64_t now_ms = ToUnixMillis(now);
+  double per_ms = options_.per_minute / 60000.0;
+  MutexLock lock(mu_);
+  auto it = buckets_.find(absl::string_view(client.data(), client.size()));
+  if (it == buckets_.end()) return true;
+  const Bucket& b = it->second;
+  int64_t elapsed = std::max<int64_t>(0, now_ms - b.updated_ms);
+  double tokens = std::min(options_.burst, b.tokens + static_cast<double>(elapsed) * per_ms);
+  if (tokens >= 1) return true;
+  double wait_ms = (1 - tokens) / std::max(per_ms, 1e-12);
+  *retry_after_seconds = std::max(1, static_cast<int>(std::ceil(wait_ms / 1000)));
+  return false;
+}
+
 size_t ClientRateLimiter::clients() const {
   MutexLock lock(mu_);
   return buckets_.size();

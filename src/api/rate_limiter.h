@@ -37,6 +37,12 @@ class ClientRateLimiter {
   // tokens are due. REQUIRES: 0 < cost <= burst (a larger cost can never be allowed).
   bool Allow(std::string_view client, Timestamp now, int* retry_after_seconds, double cost = 1);
 
+  // Whether `client` holds at least one token at `now`, taking none: false (with
+  // `*retry_after_seconds`) when any request of it would be refused. The report intake asks this
+  // before parsing a batch, so that an address far over its limit costs a header, not a parse.
+  // An unknown client: true.
+  bool HasToken(std::string_view client, Timestamp now, int* retry_after_seconds) const;
+
   double burst() const { return options_.burst; }
 
   size_t clients() const;

@@ -25,6 +25,21 @@ TEST(RateLimiterTest, BurstThenSustainedRate) {
   EXPECT_FALSE(limiter.Allow("a", FromUnixMillis(kT0 + 3600000), &retry));
 }
 
+TEST(RateLimiterTest, HasTokenLooksWithoutTaking) {
+  ClientRateLimiter limiter({.per_minute = 6, .burst = 2, .max_clients = 10});
+  int retry = 0;
+  EXPECT_TRUE(limiter.HasToken("a", FromUnixMillis(kT0), &retry)) << "unknown: yes";
+  EXPECT_TRUE(limiter.Allow("a", FromUnixMillis(kT0), &retry, 2));
+  EXPECT_FALSE(limiter.HasToken("a", FromUnixMillis(kT0), &retry));
+  EXPECT_EQ(retry, 10);
+  EXPECT_FALSE(limiter.HasToken("a", FromUnixMillis(kT0 + 9000), &retry));
+  EXPECT_EQ(retry, 1);
+  EXPECT_TRUE(limiter.HasToken("a", FromUnixMillis(kT0 + 10000), &retry));
+  EXPECT_TRUE(limiter.HasToken("a", FromUnixMillis(kT0 + 10000), &retry)) << "nothing taken";
+  EXPECT_TRUE(limiter.Allow("a", FromUnixMillis(kT0 + 10000), &retry));
+  EXPECT_FALSE(limiter.Allow("a", FromUnixMillis(kT0 + 10000), &retry));
+}
+
 TEST(RateLimiterTest, ClockGoingBackDoesNotRefill) {
   ClientRateLimiter limiter({.per_minute = 60, .burst = 1, .max_clients = 10});
   int retry = 0;

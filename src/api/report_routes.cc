@@ -75,6 +75,14 @@ void ReportRoutes::PostReports(RouteCall&& call, const Responder& respond) {
                       "Content-Type must be application/json or application/x-ndjson, got \"" +
                           type.substr(0, 100) + "\""));
   }
+  // An address with no token left would be refused whatever the batch holds (it costs at least
+  // one): refuse it before the parse, which is most of what a batch costs the server.
+  int retry_after = 1;
+  if (!call.key && public_rate_.per_minute > 0 &&
+      !public_limiter_.HasToken(request.client_ip, clock_.Now(), &retry_after)) {
+    return respond(
+        RateLimited(retry_after, "too many reports from your address without an API key"));
+  }
   Result<ingest::ParsedBatch> parsed = ingestor_.Parse(request.body, format, request.client_ip);
   if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
   // A request with a report:write key (checked by the router) is exempt from the limit.
@@ -88,7 +96,6 @@ void ReportRoutes::PostReports(RouteCall&& call, const Responder& respond) {
           std::to_string(static_cast<uint64_t>(public_limiter_.burst())) +
           " without an API key; send smaller batches or use a key with report:write")));
     }
-    int retry_after = 1;
     if (!public_limiter_.Allow(request.client_ip, clock_.Now(), &retry_after,
                                std::max(1.0, lines))) {
       return respond(
