@@ -28,10 +28,22 @@ std::string Fingerprint(const incidents::Incident& i) {
   return f;
 }
 
-size_t Slot(LiveView view) { return static_cast<size_t>(view); }
+// The views whose changes are tracked per service. A service page shows every field of its
+// service, as the full view does, so it reads the full view's slot.
+constexpr LiveView kTrackedViews[] = {LiveView::kAll, LiveView::kHome, LiveView::kMap};
 
-constexpr LiveView kEveryView[] = {LiveView::kAll, LiveView::kHome, LiveView::kService,
-                                   LiveView::kMap};
+size_t Slot(LiveView view) {
+  switch (view) {
+    case LiveView::kAll:
+    case LiveView::kService:
+      return 0;
+    case LiveView::kHome:
+      return 1;
+    case LiveView::kMap:
+      return 2;
+  }
+  return 0;
+}
 
 // The fields of a service row that a view shows, as bits.
 enum Field : unsigned {
@@ -241,7 +253,7 @@ void LiveEvents::PublishNow() {
     order_.push_back(id);
     auto [it, inserted] = services_.try_emplace(id);
     TrackedService& tracked = it->second;
-    for (LiveView view : kEveryView) {
+    for (LiveView view : kTrackedViews) {
       ServiceRow& told = tracked.told[Slot(view)];
       if (inserted || TellNow(view, told, fresh[i], counts_round)) {
         told = fresh[i];

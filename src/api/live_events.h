@@ -77,7 +77,6 @@ enum class LiveView {
   kMap,      // the outage map: the services not "normal" with every field, a service only by
              // its status when it returns to normal; every incident
 };
-inline constexpr size_t kLiveViewCount = 4;
 
 struct LiveViewRequest {
   LiveView view = LiveView::kAll;
@@ -122,11 +121,13 @@ class LiveEvents {
     uint64_t last_minute = 0, last_15m = 0, last_60m = 0, last_24h = 0;
     double expected_per_minute = 0;  // NaN: no baseline yet
   };
+  // Views whose changes are tracked: all (and service pages), home, map.
+  static constexpr size_t kTrackedViewCount = 3;
   struct TrackedService {
     ServiceRow row;  // as read this round
-    // What each view was last told of the service, and the round it was told.
-    ServiceRow told[kLiveViewCount];
-    uint64_t changed_round[kLiveViewCount] = {};
+    // What each tracked view was last told of the service, and the round it was told.
+    ServiceRow told[kTrackedViewCount];
+    uint64_t changed_round[kTrackedViewCount] = {};
   };
   struct TrackedIncident {
     std::string fingerprint;  // what the UI shows of it, to see changes
@@ -187,8 +188,8 @@ class LiveEvents {
   absl::flat_hash_map<std::string, TrackedIncident> incidents_seen_ OM_GUARDED_BY(round_mu_);
   std::vector<std::string> open_incidents_ OM_GUARDED_BY(round_mu_);      // this round's
   std::vector<std::string> was_open_incidents_ OM_GUARDED_BY(round_mu_);  // the last round's
-  // This round's changes: services per view (kService: of any service), and incidents.
-  std::vector<std::string> changed_services_[kLiveViewCount] OM_GUARDED_BY(round_mu_);
+  // This round's changes: services per tracked view, and incidents.
+  std::vector<std::string> changed_services_[kTrackedViewCount] OM_GUARDED_BY(round_mu_);
   std::vector<std::string> changed_incidents_ OM_GUARDED_BY(round_mu_);
 
   mutable Mutex mu_;

@@ -52,6 +52,10 @@ class ClientRateLimiter {
     double tokens;
     int64_t updated_ms;
   };
+  // The tokens `b` holds at `now_ms`, refilled since it was last updated (up to the burst).
+  double TokensAt(const Bucket& b, int64_t now_ms) const;
+  // The Retry-After, in whole seconds (at least 1), for `missing_tokens` to be refilled.
+  int SecondsUntil(double missing_tokens) const;
   // Removes buckets that would be full at `now_ms`. Returns how many.
   size_t ForgetFull(int64_t now_ms) OM_REQUIRES(mu_);
 

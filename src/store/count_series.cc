@@ -177,22 +177,15 @@ void SparseSeries::Add(int32_t bucket, uint32_t n) {
 }
 
 uint64_t SparseSeries::Sum(int32_t from, int32_t to) const {
-  if (wide_) return SumPoints(wide_points_, from, to, [](const WidePoint& p) { return p.bucket; });
-  const int32_t base = base_;
-  return SumPoints(narrow_points_, from, to,
-                   [base](const NarrowPoint& p) { return base + p.offset; });
+  return WithPoints(
+      [&](const auto& points, auto bucket_of) { return SumPoints(points, from, to, bucket_of); });
 }
 
 void SparseSeries::AccumulateInto(int32_t from, int32_t to, int32_t step,
                                   std::vector<uint64_t>& out) const {
-  if (wide_) {
-    AccumulatePoints(wide_points_, from, to, step, out,
-                     [](const WidePoint& p) { return p.bucket; });
-  } else {
-    const int32_t base = base_;
-    AccumulatePoints(narrow_points_, from, to, step, out,
-                     [base](const NarrowPoint& p) { return base + p.offset; });
-  }
+  WithPoints([&](const auto& points, auto bucket_of) {
+    AccumulatePoints(points, from, to, step, out, bucket_of);
+  });
 }
 
 void SparseSeries::DropBefore(int32_t bucket) {
@@ -274,26 +267,25 @@ std::unique_ptr<To[]> CopyCounters(const From* from, int32_t n) {
 
 }  // namespace
 
+template <typename T, typename Wider>
+bool DenseSeries::AddWithin(Counters& counters, int32_t i, uint32_t n) const {
+  auto* narrow = std::get_if<std::unique_ptr<T[]>>(&counters);
+  if (narrow == nullptr) return false;
+  uint64_t v = uint64_t{(*narrow)[i]} + n;
+  if (v <= std::numeric_limits<T>::max()) {
+    (*narrow)[i] = static_cast<T>(v);
+    return true;
+  }
+  counters = CopyCounters<Wider>(narrow->get(), per_block_);
+  return false;
+}
+
 void DenseSeries::Add(int32_t bucket, uint32_t n) {
   int32_t b = BlockOf(bucket);
   int32_t i = bucket - b * per_block_;
   Counters& counters = BlockFor(b).counters;
-  if (auto* tiny = std::get_if<std::unique_ptr<uint8_t[]>>(&counters)) {
-    uint64_t v = uint64_t{(*tiny)[i]} + n;
-    if (v <= std::numeric_limits<uint8_t>::max()) {
-      (*tiny)[i] = static_cast<uint8_t>(v);
-      return;
-    }
-    counters = CopyCounters<uint16_t>(tiny->get(), per_block_);
-  }
-  if (auto* narrow = std::get_if<std::unique_ptr<uint16_t[]>>(&counters)) {
-    uint64_t v = uint64_t{(*narrow)[i]} + n;
-    if (v <= std::numeric_limits<uint16_t>::max()) {
-      (*narrow)[i] = static_cast<uint16_t>(v);
-      return;
-    }
-    counters = CopyCounters<uint32_t>(narrow->get(), per_block_);
-  }
+  if (AddWithin<uint8_t, uint16_t>(counters, i, n)) return;
+  if (AddWithin<uint16_t, uint32_t>(counters, i, n)) return;
   std::get<std::unique_ptr<uint32_t[]>>(counters)[i] += n;
 }
 

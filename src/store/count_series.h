@@ -69,6 +69,13 @@ class SparseSeries {
   void Widen();
   // Moves every point back to the narrow layout when they fit; false when they do not.
   bool TryNarrow();
+  // Calls f(points, bucket_of) on the layout in use; bucket_of(point) gives a point's bucket.
+  template <typename F>
+  decltype(auto) WithPoints(F&& f) const {
+    if (wide_) return f(wide_points_, [](const WidePoint& p) { return p.bucket; });
+    const int32_t base = base_;
+    return f(narrow_points_, [base](const NarrowPoint& p) { return base + p.offset; });
+  }
   // Re-bases the narrow points so that `bucket` fits beside them; false when the span is too
   // wide for 16 bits.
   bool MakeRoomFor(int32_t bucket);
@@ -120,6 +127,10 @@ class DenseSeries {
   int32_t BlockOf(int32_t bucket) const;
   // The block of day `block_index`, created (zeroed, 8-bit) when missing.
   Block& BlockFor(int32_t block_index);
+  // Adds `n` to counter `i` when the block's counters are of type T and the sum fits; when it
+  // does not fit, widens the block to Wider and returns false, leaving the add to the caller.
+  template <typename T, typename Wider>
+  bool AddWithin(Counters& counters, int32_t i, uint32_t n) const;
   // The first block whose day is >= `block_index`.
   std::vector<Block>::const_iterator FirstFrom(int32_t block_index) const;
 
