@@ -216,7 +216,12 @@ Detector::Baseline Detector::ComputeBaseline(const store::Aggregates& a, uint32_
     int days = std::min(options_.history_days, profile->days_with_history);
     std::vector<double> all, same;
     all.reserve(static_cast<size_t>(days));
-    bool weekly = profile->local_time_known && options_.weekly_profile;
+    // Not near local midnight, where an error in the local time would mix the kinds of day.
+    const int64_t local_minute_of_day =
+        FloorMod(quarter_start + profile->tz_minutes, kMinutesPerDay);
+    const int64_t edge = int64_t{options_.weekly_edge_hours} * 60;
+    bool weekly = profile->local_time_known && options_.weekly_profile &&
+                  local_minute_of_day >= edge && local_minute_of_day < kMinutesPerDay - edge;
     bool weekend =
         weekly && IsWeekend(FloorDiv(quarter_start + profile->tz_minutes, kMinutesPerDay));
     for (int d = 1; d <= days; ++d) {

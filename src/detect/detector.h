@@ -58,6 +58,13 @@ struct DetectOptions {
   // taken as 15:00. false: always all days.
   bool weekly_profile = true;
   int min_weekly_samples = 4;
+  // The local time found from a daily cycle can be hours off (the harmonic's peak of a work tool
+  // with peaks at 10:00 and 15:00 is nearer 12:30 than 15:00, a game's evening peak puts it
+  // hours the other way), and near local midnight such an error puts Friday evenings among the
+  // weekend days and Saturday nights among the weekdays: the median of a mix. Quarter hours
+  // within this many hours of local midnight are judged against all days. 0: the profile
+  // applies around the clock.
+  int weekly_edge_hours = 6;
   // Fewer reports than this over the history: no weekly profile (too few to tell its local time).
   double min_weekly_reports = 500;
   // Overdispersion of the count model: variance = mu * (1 + dispersion * mu).
@@ -143,6 +150,10 @@ inline constexpr OptionKey kDetectOptionKeys[] = {
     {"detect.min_weekly_samples", OptionType::kInt, "", 1, 365,
      "the weekly profile needs at least this many past days of each kind in the history, else all "
      "days are used"},
+    {"detect.weekly_edge_hours", OptionType::kInt, "h", 0, 11,
+     "the weekly profile applies to quarter hours at least this far from local midnight, where an "
+     "error in the local time found from the daily cycle cannot mix Fridays with weekend days "
+     "([measured](docs/detection.md#randomised-worlds))"},
     {"detect.possible_after_minutes", OptionType::kInt, "min", 1, 1440,
      "consecutive minutes passing a test before the status rises"},
     {"detect.outage_after_minutes", OptionType::kInt, "min", 1, 1440,

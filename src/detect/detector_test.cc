@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/time.h"
 #include "detect/poisson.h"
 
 namespace om::detect {
@@ -115,6 +116,40 @@ TEST_F(WeeklyDetectorTest, WeekendsHaveTheirOwnLevelInTheServicesLocalTime) {
   // Friday evening in Chicago is Saturday in UTC: still a weekday for this service.
   EXPECT_NEAR(weekly.ExpectedPerMinute(aggregates_, s, friday_8pm_local), Rate(friday_8pm_local),
               0.2 * Rate(friday_8pm_local));
+}
+
+// A work tool in Chicago (UTC-6) busiest at noon: taking its daily cycle's peak as 15:00 puts its
+// local time three hours ahead, so a Friday evening looks like a Saturday's first hours. One past
+// Friday was a holiday (no reports), so the days classed as weekends at that hour are two
+// Saturdays, a holiday and one ordinary Friday: their median is a Saturday's.
+TEST_F(DetectorTest, AnErrorInTheLocalTimeDoesNotJudgeFridayEveningsAsWeekends) {
+  constexpr int64_t kChicago = -6 * 60;
+  auto rate = [&](int64_t utc_minute) {
+    const int64_t local = utc_minute + kChicago;
+    const double hour = static_cast<double>(((local % kDay) + kDay) % kDay) / 60;
+    const int64_t weekday = ((FloorDiv(local, kDay) + 4) % 7 + 7) % 7;  // 0: Sunday
+    const double daily = 1 + 1.5 * (1 + std::cos(2 * M_PI * (hour - 12) / 24));
+    return daily * (weekday == 0 || weekday == 6 ? 0.1 : 1.0);
+  };
+  // kT0 is a Monday 00:00 UTC; the Friday judged is kT0 + 4 days, 21:30 in Chicago.
+  const int64_t judged = kT0 + 5 * kDay + 3 * 60 + 30;
+  const int64_t holiday = kT0 - 3 * kDay;  // the Friday before, in Chicago
+  double carry = 0;
+  for (int64_t m = kT0 - 14 * kDay; m <= judged; ++m) {
+    carry += rate(m);
+    const auto n = static_cast<uint32_t>(carry);
+    carry -= n;
+    const int64_t local_day = FloorDiv(m + kChicago, kDay);
+    if (n > 0 && local_day != FloorDiv(holiday, kDay)) AddAt(m, n);
+  }
+  uint32_t s = *aggregates_.ServiceIndex("outlook");
+  const double friday_evening = rate(judged);
+  Detector around_the_clock({.weekly_edge_hours = 0});
+  Detector by_default;
+  EXPECT_LT(around_the_clock.ExpectedPerMinute(aggregates_, s, judged), 0.5 * friday_evening)
+      << "the mixed days' median is a Saturday's";
+  EXPECT_NEAR(by_default.ExpectedPerMinute(aggregates_, s, judged), friday_evening,
+              0.25 * friday_evening);
 }
 
 TEST_F(WeeklyDetectorTest, ABatchOfMinutesGivesEachItsOwnBaseline) {

@@ -3,11 +3,18 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <optional>
+#include <unordered_map>
 
+#include "base/time.h"
 #include "detect/poisson.h"
 
 namespace om::detect {
 namespace {
+
+// A country is out when regions holding this share of its usual reports are (the randomised
+// worlds' truth says the same, docs/detection.md#randomised-worlds).
+constexpr double kNationalCoverage = 0.8;
 
 // The gazetteer's city for a Localization key (a GeoNames id in decimal); null when unknown.
 const geo::City* CityOfKey(const geo::Gazetteer& gazetteer, const std::string& key) {
@@ -15,6 +22,51 @@ const geo::City* CityOfKey(const geo::Gazetteer& gazetteer, const std::string& k
   std::from_chars(key.data(), key.data() + key.size(), geonameid);
   geo::CityId city = gazetteer.FindByGeonameId(geonameid);
   return city == geo::kNoCity ? nullptr : &gazetteer.city(city);
+}
+
+// The share of the usual reports of `top`'s country, summed over its regions, that lies in regions
+// well above their usual count: at least 1.5 times it, and at least a third of the ratio of the
+// region with the most excess (the outage's core; a relative test, since every expectation of a
+// window shares the baseline's error). Nullopt when the regions expect too few reports to tell
+// (kMinJudgedReports), when only one region has any, or when no region is twice its usual count.
+// The regions' usual reports count the places without a report too (Localization::quiet).
+std::optional<double> CountryCoverage(const Localization& cities, const geo::Gazetteer& gazetteer,
+                                      const geo::City& top) {
+  constexpr double kMinJudgedReports = 3, kMinRegionReports = 1;
+  std::unordered_map<uint32_t, std::pair<double, double>> by_region;  // observed, expected
+  for (const auto& p : cities.places) {
+    const geo::City* c = CityOfKey(gazetteer, p.key);
+    if (!c || c->country_id != top.country_id) continue;
+    auto& [observed, expected] = by_region[c->region];
+    observed += static_cast<double>(p.observed);
+    expected += p.expected;
+  }
+  for (const auto& [key, expected] : cities.quiet) {
+    const geo::City* c = CityOfKey(gazetteer, key);
+    if (c && c->country_id == top.country_id) by_region[c->region].second += expected;
+  }
+  double core_excess = 0, core_ratio = 0;
+  for (const auto& [region, oe] : by_region) {
+    if (oe.first - oe.second > core_excess) {
+      core_excess = oe.first - oe.second;
+      core_ratio = (oe.first + 1) / (oe.second + 1);
+    }
+  }
+  if (core_ratio < 2) return std::nullopt;
+  double judged = 0, affected = 0;
+  int regions = 0;
+  for (const auto& [region, oe] : by_region) {
+    const auto [observed, expected] = oe;
+    const bool up = (observed + 1) / (expected + 1) >= std::max(1.5, core_ratio / 3);
+    if (expected >= kMinRegionReports || up) {
+      judged += expected;
+      ++regions;
+    }
+    if (up) affected += expected;
+  }
+  // One region is no evidence of how much of a country is out.
+  if (judged < kMinJudgedReports || regions < 2) return std::nullopt;
+  return affected / judged;
 }
 
 }  // namespace
@@ -67,6 +119,17 @@ std::string_view JudgeScope(const Localization& cities, const geo::Gazetteer& ga
     if (excess > 0) spread.push_back({c, excess});
   }
   std::string_view scope = ScopeOf(footprint);
+  // Whether the outage covers its country: judged on the regions' volumes, where the truth of a
+  // map reader lies (a country is out when most of its users are), not on distances (a small
+  // country's national outage lies within 400 km).
+  if (std::optional<double> coverage =
+          top ? CountryCoverage(cities, gazetteer, *top) : std::nullopt;
+      coverage && (scope.empty() || scope == "local" || scope == "regional")) {
+    if (*coverage >= kNationalCoverage) return "national";
+    // Less than that: the footprint says where, and a wider spread of small excesses does not
+    // make it national.
+    return scope.empty() ? "regional" : scope;
+  }
   if (!(scope.empty() || scope == "local" || scope == "regional") || service_excess <= 0) {
     return scope;
   }
@@ -87,30 +150,41 @@ std::string_view JudgeScope(const Localization& cities, const geo::Gazetteer& ga
   return scope;
 }
 
+double ExpectedOverWindow(const store::Aggregates& aggregates, uint32_t service,
+                          const Detector& detector, int64_t started_minute, int64_t end_minute) {
+  // One baseline per quarter hour the window touches, over its first day; a longer window is
+  // taken to go on at the first day's mean (an incident of several days is rare, and reading
+  // every quarter hour of it on each API read would not be).
+  const int64_t covered_end = std::min(end_minute, started_minute + kMinutesPerDay);
+  std::vector<int64_t> starts;  // the minutes at which a quarter hour's part of the window begins
+  for (int64_t q = started_minute; q < covered_end; q = std::min(covered_end, (q / 15 + 1) * 15)) {
+    starts.push_back(q);
+  }
+  if (starts.empty()) return 0;
+  std::vector<double> per_minute = detector.ExpectedPerMinute(aggregates, service, starts);
+  double expected = 0;
+  for (size_t k = 0; k < starts.size(); ++k) {
+    int64_t next = std::min(covered_end, (starts[k] / 15 + 1) * 15);
+    expected += per_minute[k] * static_cast<double>(next - starts[k]);
+  }
+  return expected * static_cast<double>(end_minute - started_minute) /
+         static_cast<double>(covered_end - started_minute);
+}
+
 Localization LocalizeOutage(const store::Aggregates& aggregates, uint32_t service,
                             const Detector& detector, int64_t started_minute, int64_t end_minute,
                             size_t max_cities) {
-  int64_t minutes = std::max<int64_t>(1, end_minute - started_minute);
-  double expected = detector.ExpectedPerMinute(aggregates, service, started_minute) *
-                    static_cast<double>(minutes);
+  end_minute = std::max(end_minute, started_minute + 1);
+  const double expected =
+      ExpectedOverWindow(aggregates, service, detector, started_minute, end_minute);
   return Localize(aggregates, service, store::Dimension::kCity, started_minute, end_minute,
                   expected, max_cities);
 }
 
 double OutageExcess(const store::Aggregates& aggregates, uint32_t service, const Detector& detector,
                     int64_t started_minute, int64_t end_minute) {
-  double excess = static_cast<double>(aggregates.Total(service, started_minute, end_minute));
-  std::vector<int64_t> starts;  // the minutes at which a quarter hour's part of the window begins
-  for (int64_t q = started_minute; q < end_minute && q < started_minute + 1440;
-       q = std::min(end_minute, (q / 15 + 1) * 15)) {
-    starts.push_back(q);
-  }
-  std::vector<double> per_minute = detector.ExpectedPerMinute(aggregates, service, starts);
-  for (size_t k = 0; k < starts.size(); ++k) {
-    int64_t next = std::min(end_minute, (starts[k] / 15 + 1) * 15);
-    excess -= per_minute[k] * static_cast<double>(next - starts[k]);
-  }
-  return excess;
+  return static_cast<double>(aggregates.Total(service, started_minute, end_minute)) -
+         ExpectedOverWindow(aggregates, service, detector, started_minute, end_minute);
 }
 
 std::vector<std::string> FootprintRegions(const store::Aggregates& aggregates, uint32_t service,

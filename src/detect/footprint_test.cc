@@ -11,6 +11,9 @@ namespace {
 constexpr int64_t kT0 = 29'500'000;  // a minute in 2026
 constexpr uint32_t kMinneapolis = 5037649, kSaintPaul = 5045360, kDuluth = 5024719,
                    kChicago = 4887398, kLosAngeles = 5368361, kToronto = 6167865;
+// The Netherlands: North Holland, South Holland (two cities), Utrecht, North Brabant, Groningen.
+constexpr uint32_t kAmsterdam = 2759794, kRotterdam = 2747891, kTheHague = 2747373,
+                   kUtrecht = 2745912, kEindhoven = 2756253, kGroningen = 2755251;
 
 class FootprintTest : public ::testing::Test {
  protected:
@@ -73,6 +76,43 @@ TEST_F(FootprintTest, JudgedScopeWidensWhenTheServiceExcessLiesElsewhere) {
   EXPECT_EQ(JudgeScope(wide, gazetteer_, 0), "national");
   // Reports without a known city are no evidence of any scope.
   EXPECT_EQ(std::string(JudgeScope(Localization{}, gazetteer_, 100)), "");
+}
+
+TEST_F(FootprintTest, ACountryIsOutWhenRegionsHoldingMostOfItsUsualReportsAre) {
+  // Every Dutch city at five times its usual count: all of it lies within 400 km, which a scope
+  // judged on distances calls regional; the regions say national.
+  Localization all;
+  for (auto [id, usual] : {std::pair{kAmsterdam, 10.0},
+                           {kRotterdam, 10.0},
+                           {kTheHague, 5.0},
+                           {kUtrecht, 5.0},
+                           {kEindhoven, 4.0},
+                           {kGroningen, 2.0}}) {
+    all.places.push_back(Place(id, static_cast<uint64_t>(5 * usual), usual, usual >= 5));
+  }
+  EXPECT_EQ(JudgeScope(all, gazetteer_, 4 * 36), "national");
+  // South Holland alone at five times (15 of the country's 36 usual reports), the rest as usual:
+  // the footprint's own scope, not national, however the service's excess is spread.
+  Localization south;
+  south.places.push_back(Place(kRotterdam, 50, 10, true));
+  south.places.push_back(Place(kTheHague, 25, 5, true));
+  for (auto [id, usual] : {std::pair{kAmsterdam, 10.0}, {kUtrecht, 5.0}, {kEindhoven, 4.0}}) {
+    south.places.push_back(Place(id, static_cast<uint64_t>(usual), usual, false));
+  }
+  EXPECT_EQ(JudgeScope(south, gazetteer_, 60), "local");
+  // North and South Holland at five times (25 of 36 usual reports) while Utrecht, North Brabant
+  // and Groningen sent nothing in the window: their usual reports still count where the outage
+  // is not. Without them, the two provinces would look like the whole country.
+  Localization holland;
+  holland.places.push_back(Place(kRotterdam, 50, 10, true));
+  holland.places.push_back(Place(kAmsterdam, 50, 10, true));
+  holland.places.push_back(Place(kTheHague, 25, 5, true));
+  holland.quiet = {{std::to_string(kUtrecht), 5.0},
+                   {std::to_string(kEindhoven), 4.0},
+                   {std::to_string(kGroningen), 2.0}};
+  EXPECT_EQ(JudgeScope(holland, gazetteer_, 100), "local");
+  holland.quiet.clear();
+  EXPECT_EQ(JudgeScope(holland, gazetteer_, 100), "national");
 }
 
 TEST_F(FootprintTest, AnOutageInOneCityHasItsRegionAndItsExcess) {

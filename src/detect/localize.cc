@@ -40,6 +40,14 @@ Localization Localize(const store::Aggregates& a, uint32_t service, store::Dimen
     if (o > p.expected) out.excess_total += o - p.expected;
     all.push_back(std::move(p));
   }
+  std::unordered_map<std::string_view, bool> reported;
+  for (const auto& kc : now) reported.emplace(kc.key, true);
+  for (const auto& kc : past) {
+    if (reported.contains(kc.key)) continue;
+    double share =
+        (static_cast<double>(kc.count) + prior_each) / (past_total + options.prior_reports);
+    out.quiet.emplace_back(kc.key, share * expected_total);
+  }
   std::sort(all.begin(), all.end(), [](const PlaceExcess& x, const PlaceExcess& y) {
     return x.score != y.score ? x.score > y.score : x.observed > y.observed;
   });

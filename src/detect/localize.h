@@ -57,6 +57,10 @@ struct Localization {
   size_t footprint_size = 0;        // the first footprint_size places form the footprint
   double excess_total = 0;          // sum of positive excess over all places
   double excess_covered = 0;        // share of it in the footprint
+  // The places of the history without a report in the window, with their usual reports for it
+  // (share times the expected total, not floored): where an outage is not, which a judgement of
+  // how much of a country is out needs as much as the places that reported.
+  std::vector<std::pair<std::string, double>> quiet;
 };
 
 // Ranks the places of `dimension` for `service` in minutes [from_minute, to_minute), given the

@@ -46,6 +46,21 @@ TEST_F(LocalizeTest, TenfoldCityOutranksMetropolisAtOnePointThree) {
   EXPECT_GT(l.excess_covered, 0.8);
 }
 
+TEST_F(LocalizeTest, PlacesWithoutAReportInTheWindowAreListedWithTheirUsualCount) {
+  // History: the metro 30 reports an hour, the city 10; this hour only the metro reports.
+  for (int h = 1; h <= 24; ++h) {
+    Add(kT0 - h * 60, kMetro, 30);
+    Add(kT0 - h * 60, kCity, 10);
+  }
+  Add(kT0 + 10, kMetro, 30);
+  uint32_t s = *a_.ServiceIndex("outlook");
+  Localization l = Localize(a_, s, store::Dimension::kCity, kT0, kT0 + 60, 40, 10);
+  ASSERT_EQ(l.places.size(), 1u);
+  ASSERT_EQ(l.quiet.size(), 1u);
+  EXPECT_EQ(l.quiet[0].first, std::to_string(kCity));
+  EXPECT_NEAR(l.quiet[0].second, 10, 0.1);  // a quarter of the history's reports, of 40
+}
+
 TEST_F(LocalizeTest, OneReportFromANewPlaceIsShrunk) {
   for (int h = 1; h <= 24; ++h) Add(kT0 - h * 60, kMetro, 30);
   Add(kT0 + 5, kTown, 1);     // never seen before: one report

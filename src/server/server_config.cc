@@ -160,6 +160,7 @@ Status ApplyServerConfig(config::ConfigFile& file, ServerConfig& config) {
   OM_RETURN_IF_ERROR(get_double("detect.metro_min_expected", d.metro_min_expected));
   OM_RETURN_IF_ERROR(get_double("detect.min_weekly_reports", d.min_weekly_reports));
   OM_RETURN_IF_ERROR(get_int("detect.min_weekly_samples", d.min_weekly_samples));
+  OM_RETURN_IF_ERROR(get_int("detect.weekly_edge_hours", d.weekly_edge_hours));
   OM_RETURN_IF_ERROR(get_double("detect.young_service_factor", d.young_service_factor));
   OM_RETURN_IF_ERROR(get_double("detect.possible_score", d.possible_score));
   OM_RETURN_IF_ERROR(get_double("detect.possible_ratio", d.possible_ratio));

@@ -34,20 +34,29 @@ def run(binary, args, timeout):
     return r
 
 
-def judge_world(binary, seed, quiet, days, services, outages, tmp, config, simulator):
-    """Simulates, backtests and evaluates one world; returns {method: counts} and timings."""
-    out = os.path.join(tmp, f"world-{seed}")
-    sim = ["simulate", "--random", "--seed", str(seed), "--out", out, "--days", str(days),
-           "--services", str(services), "--outages", str(outages)]
-    if quiet:
-        sim.append("--quiet")
-    r = run(simulator or binary, sim, 900)
-    service_days = float(re.search(r"([\d.]+) service-days", r.stderr).group(1))
-    judged_from = re.search(r"judged from (\S+)", r.stderr).group(1)
+def judge_world(binary, seed, quiet, days, services, outages, tmp, config, simulator, keep,
+                methods):
+    """Simulates, backtests and evaluates one world; returns {method: counts} and timings. With
+    `keep`, the world stays in tmp and a world already there (same seed and size) is not drawn
+    again, so a detector change is judged by backtests alone."""
+    out = os.path.join(tmp, f"world-{seed}-{days}d-{services}s-{outages}o" + ("-quiet" if quiet else ""))
     reports = os.path.join(out, "reports.ndjson")
+    drawn = os.path.join(out, "simulate.txt")
+    if not (keep and os.path.exists(drawn)):
+        sim = ["simulate", "--random", "--seed", str(seed), "--out", out, "--days", str(days),
+               "--services", str(services), "--outages", str(outages)]
+        if quiet:
+            sim.append("--quiet")
+        r = run(simulator or binary, sim, 900)
+        with open(drawn, "w") as f:
+            f.write(r.stderr)
+    with open(drawn) as f:
+        said = f.read()
+    service_days = float(re.search(r"([\d.]+) service-days", said).group(1))
+    judged_from = re.search(r"judged from (\S+)", said).group(1)
     found = {}
     seconds = {}
-    for method in ("outagemap", "reference"):
+    for method in methods:
         path = os.path.join(out, method + ".ndjson")
         started = time.monotonic()
         bt = run(binary, ["backtest", "--reports", reports, "--out", path, "--no-progress",
@@ -56,15 +65,19 @@ def judge_world(binary, seed, quiet, days, services, outages, tmp, config, simul
         found[method] = path
         m = re.search(r"backtest: (\d+) reports", bt.stderr)
         reports_n = int(m.group(1)) if m else 0
+    reference = found.get("reference") or os.path.join(out, "reference.ndjson")
+    if not os.path.exists(reference):
+        sys.exit(f"worlds.py: {reference}: no reference backtest kept; run once without --no-reference")
     ev = run(binary, ["evaluate", "--truth", os.path.join(out, "truth.ndjson"),
-                      "--incidents", found["outagemap"], "--reference", found["reference"],
+                      "--incidents", found["outagemap"], "--reference", reference,
                       "--service-days", str(service_days), "--from", judged_from, "--json"], 600)
     result = {}
     for line in ev.stdout.splitlines():
         counts = json.loads(line)
         result[counts["method"]] = counts
-    for name in ("reports.ndjson", "outagemap.ndjson", "reference.ndjson"):
-        os.remove(os.path.join(out, name))
+    if not keep:
+        for name in ("reports.ndjson", "outagemap.ndjson", "reference.ndjson"):
+            os.remove(os.path.join(out, name))
     return {"seed": seed, "counts": result, "reports": reports_n, "seconds": seconds}
 
 
@@ -126,6 +139,11 @@ def main():
                    help="draw the worlds with this binary (an earlier build's detector is then "
                         "judged on today's worlds)")
     p.add_argument("--json", help="also write the per-world counts and the figures here")
+    p.add_argument("--keep", metavar="DIR",
+                   help="keep the worlds and backtests in DIR and reuse worlds already there "
+                        "(tools/eval/explain.py reads them)")
+    p.add_argument("--no-reference", action="store_true",
+                   help="with --keep: reuse the kept reference backtest instead of running it")
     a = p.parse_args()
     with open(SEEDS, "rb") as f:
         sets = tomllib.load(f)
@@ -134,10 +152,16 @@ def main():
     seeds = sets[a.set][:a.seeds] if a.seeds else sets[a.set]
     quiet = a.set.startswith("quiet")
     worlds = []
-    with tempfile.TemporaryDirectory() as tmp, \
+    if a.no_reference and not a.keep:
+        sys.exit("worlds.py: --no-reference needs --keep")
+    methods = ("outagemap",) if a.no_reference else ("outagemap", "reference")
+    if a.keep:
+        os.makedirs(a.keep, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch, \
             concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
+        tmp = a.keep or scratch
         futures = [pool.submit(judge_world, a.binary, s, quiet, a.days, a.services, a.outages, tmp,
-                               a.config, a.simulate_with) for s in seeds]
+                               a.config, a.simulate_with, bool(a.keep), methods) for s in seeds]
         for n, fut in enumerate(concurrent.futures.as_completed(futures), 1):
             w = fut.result()
             worlds.append(w)
