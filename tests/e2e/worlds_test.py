@@ -19,13 +19,14 @@ SIZE = ["--days", "14", "--services", "40", "--outages", "24"]
 
 # Measured on these worlds with this release (docs/detection.md#randomised-worlds): recall of the
 # 20 clear outages 0.800, precision 0.944 (17 of 18), 1.786 false incidents per 1000
-# service-days (1 in 560), median delay 3 minutes, precision@10 1.000, scope 0.625, 1 of the 2
-# quiet metros found; the quiet world 0 incidents. Each threshold allows a little worse.
+# service-days (1 in 560), median delay 3 minutes, precision@10 1.000, scope 0.688 (0.625 before
+# scope was judged on regions' volumes), 1 of the 2 quiet metros found; the quiet world 0
+# incidents. Each threshold allows a little worse.
 RECALL_CLEAR = 0.7        # target 0.98: missed
 PRECISION = 0.85          # target 0.98: missed
 FALSE_PER_1000 = 4.0      # target 1: missed (1 false incident in 560 service-days is 1.8)
 DELAY_MEDIAN = 4          # target 2: missed
-SCOPE = 0.5               # target 0.9: missed
+SCOPE = 0.55              # target 0.9: missed
 QUIET_METROS = 0.5        # target 0.98: missed
 QUIET_FALSE_PER_1000 = 1.8  # one false incident in the quiet world's 560 service-days
 
