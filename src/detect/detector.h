@@ -43,6 +43,13 @@ struct DetectOptions {
   // `warmup_minutes` (and no judgement at all before it has that much history).
   int min_history_days = 3;
   int warmup_minutes = 15;
+  // The weekly profile (below) near local midnight: the local time found from a daily cycle can
+  // be hours off (the harmonic's peak of a work tool busiest at 10:00 and 15:00 is nearer 12:30
+  // than 15:00, a game's evening peak puts it hours the other way), and near local midnight
+  // such an error puts Friday evenings among the weekend days and Saturday nights among the
+  // weekdays: the median of a mix. Quarter hours within this many hours of local midnight are
+  // judged against all days. 0: the profile applies around the clock.
+  int weekly_edge_hours = 6;
   // A service younger than a day must pass the ratio and excess floors times this.
   double young_service_factor = 2;
   // Expected reports per minute never go below this, so one report on a silent service is not
@@ -58,13 +65,6 @@ struct DetectOptions {
   // taken as 15:00. false: always all days.
   bool weekly_profile = true;
   int min_weekly_samples = 4;
-  // The local time found from a daily cycle can be hours off (the harmonic's peak of a work tool
-  // with peaks at 10:00 and 15:00 is nearer 12:30 than 15:00, a game's evening peak puts it
-  // hours the other way), and near local midnight such an error puts Friday evenings among the
-  // weekend days and Saturday nights among the weekdays: the median of a mix. Quarter hours
-  // within this many hours of local midnight are judged against all days. 0: the profile
-  // applies around the clock.
-  int weekly_edge_hours = 6;
   // Fewer reports than this over the history: no weekly profile (too few to tell its local time).
   double min_weekly_reports = 500;
   // Overdispersion of the count model: variance = mu * (1 + dispersion * mu).
