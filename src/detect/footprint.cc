@@ -24,48 +24,40 @@ const geo::City* CityOfKey(const geo::Gazetteer& gazetteer, const std::string& k
   return city == geo::kNoCity ? nullptr : &gazetteer.city(city);
 }
 
-// The share of the usual reports of `top`'s country, summed over its regions, that lies in regions
-// well above their usual count: at least 1.5 times it, and at least a third of the ratio of the
-// region with the most excess (the outage's core; a relative test, since every expectation of a
-// window shares the baseline's error). Nullopt when the regions expect too few reports to tell
+// Reports of one region in an outage's window, and its usual count for the window.
+struct RegionVolume {
+  double observed = 0, expected = 0;
+};
+
+// The share of a country's usual reports, summed over its `regions`, that lies in regions well
+// above their usual count: at least 1.5 times it, and at least a third of the ratio of the region
+// with the most excess (the outage's core; a relative test, since every expectation of a window
+// shares the baseline's error). Nullopt when the regions expect too few reports to tell
 // (kMinJudgedReports), when only one region has any, or when no region is twice its usual count.
-// The regions' usual reports count the places without a report too (Localization::quiet).
-std::optional<double> CountryCoverage(const Localization& cities, const geo::Gazetteer& gazetteer,
-                                      const geo::City& top) {
+std::optional<double> CountryCoverage(
+    const std::unordered_map<geo::RegionId, RegionVolume>& regions) {
   constexpr double kMinJudgedReports = 3, kMinRegionReports = 1;
-  std::unordered_map<uint32_t, std::pair<double, double>> by_region;  // observed, expected
-  for (const auto& p : cities.places) {
-    const geo::City* c = CityOfKey(gazetteer, p.key);
-    if (!c || c->country_id != top.country_id) continue;
-    auto& [observed, expected] = by_region[c->region];
-    observed += static_cast<double>(p.observed);
-    expected += p.expected;
-  }
-  for (const auto& [key, expected] : cities.quiet) {
-    const geo::City* c = CityOfKey(gazetteer, key);
-    if (c && c->country_id == top.country_id) by_region[c->region].second += expected;
-  }
+  auto ratio = [](const RegionVolume& r) { return (r.observed + 1) / (r.expected + 1); };
   double core_excess = 0, core_ratio = 0;
-  for (const auto& [region, oe] : by_region) {
-    if (oe.first - oe.second > core_excess) {
-      core_excess = oe.first - oe.second;
-      core_ratio = (oe.first + 1) / (oe.second + 1);
+  for (const auto& [region, r] : regions) {
+    if (r.observed - r.expected > core_excess) {
+      core_excess = r.observed - r.expected;
+      core_ratio = ratio(r);
     }
   }
   if (core_ratio < 2) return std::nullopt;
   double judged = 0, affected = 0;
-  int regions = 0;
-  for (const auto& [region, oe] : by_region) {
-    const auto [observed, expected] = oe;
-    const bool up = (observed + 1) / (expected + 1) >= std::max(1.5, core_ratio / 3);
-    if (expected >= kMinRegionReports || up) {
-      judged += expected;
-      ++regions;
+  int judged_regions = 0;
+  for (const auto& [region, r] : regions) {
+    const bool up = ratio(r) >= std::max(1.5, core_ratio / 3);
+    if (r.expected >= kMinRegionReports || up) {
+      judged += r.expected;
+      ++judged_regions;
     }
-    if (up) affected += expected;
+    if (up) affected += r.expected;
   }
   // One region is no evidence of how much of a country is out.
-  if (judged < kMinJudgedReports || regions < 2) return std::nullopt;
+  if (judged < kMinJudgedReports || judged_regions < 2) return std::nullopt;
   return affected / judged;
 }
 
@@ -102,14 +94,21 @@ std::string_view JudgeScope(const Localization& cities, const geo::Gazetteer& ga
                             double service_excess) {
   // The footprint; every city with reports above its usual share (a small national outage has a
   // few reports in each of many cities, and only the largest stands out on its own); and the
-  // cities of the first one's region beyond 100 km of it.
+  // cities of the first one's region beyond 100 km of it; and the volumes of the regions of the
+  // first one's country, the places without a report in the window counted at their usual count.
   std::vector<FootprintCity> footprint, spread;
+  std::unordered_map<geo::RegionId, RegionVolume> country_regions;
   double far_observed = 0, far_expected = 0;
   const geo::City* top = nullptr;
   for (const auto& p : cities.places) {
     const geo::City* c = CityOfKey(gazetteer, p.key);
     if (!c) continue;
     if (!top) top = c;
+    if (c->country_id == top->country_id) {
+      RegionVolume& r = country_regions[c->region];
+      r.observed += static_cast<double>(p.observed);
+      r.expected += p.expected;
+    }
     if (c->region == top->region && geo::DistanceKm(top->lat, top->lon, c->lat, c->lon) > 100) {
       far_observed += static_cast<double>(p.observed);
       far_expected += p.expected;
@@ -118,12 +117,15 @@ std::string_view JudgeScope(const Localization& cities, const geo::Gazetteer& ga
     if (p.in_footprint) footprint.push_back({c, excess});
     if (excess > 0) spread.push_back({c, excess});
   }
+  for (const auto& [key, expected] : cities.quiet) {
+    const geo::City* c = top ? CityOfKey(gazetteer, key) : nullptr;
+    if (c && c->country_id == top->country_id) country_regions[c->region].expected += expected;
+  }
   std::string_view scope = ScopeOf(footprint);
   // Whether the outage covers its country: judged on the regions' volumes, where the truth of a
   // map reader lies (a country is out when most of its users are), not on distances (a small
   // country's national outage lies within 400 km).
-  if (std::optional<double> coverage =
-          top ? CountryCoverage(cities, gazetteer, *top) : std::nullopt;
+  if (std::optional<double> coverage = CountryCoverage(country_regions);
       coverage && (scope.empty() || scope == "local" || scope == "regional")) {
     if (*coverage >= kNationalCoverage) return "national";
     // Less than that: the footprint says where, and a wider spread of small excesses does not

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace om::detect {
 
@@ -22,6 +23,10 @@ Localization Localize(const store::Aggregates& a, uint32_t service, store::Dimen
   }
   double places = static_cast<double>(std::max<size_t>(1, past.size() + now.size()));
   double prior_each = options.prior_reports / places;
+  // A place's usual share, from its reports in the history.
+  auto share_of = [&](double past_reports) {
+    return (past_reports + prior_each) / (past_total + options.prior_reports);
+  };
 
   Localization out;
   std::vector<PlaceExcess> all;
@@ -31,8 +36,7 @@ Localization Localize(const store::Aggregates& a, uint32_t service, store::Dimen
     p.key = kc.key;
     p.observed = kc.count;
     auto it = past_count.find(kc.key);
-    double share = ((it == past_count.end() ? 0 : it->second) + prior_each) /
-                   (past_total + options.prior_reports);
+    double share = share_of(it == past_count.end() ? 0 : it->second);
     p.expected = std::max(options.min_expected, share * expected_total);
     double o = static_cast<double>(p.observed);
     p.ratio = o / p.expected;
@@ -40,13 +44,11 @@ Localization Localize(const store::Aggregates& a, uint32_t service, store::Dimen
     if (o > p.expected) out.excess_total += o - p.expected;
     all.push_back(std::move(p));
   }
-  std::unordered_map<std::string_view, bool> reported;
-  for (const auto& kc : now) reported.emplace(kc.key, true);
+  std::unordered_set<std::string_view> reported;
+  for (const auto& kc : now) reported.insert(kc.key);
   for (const auto& kc : past) {
     if (reported.contains(kc.key)) continue;
-    double share =
-        (static_cast<double>(kc.count) + prior_each) / (past_total + options.prior_reports);
-    out.quiet.emplace_back(kc.key, share * expected_total);
+    out.quiet.emplace_back(kc.key, share_of(static_cast<double>(kc.count)) * expected_total);
   }
   std::sort(all.begin(), all.end(), [](const PlaceExcess& x, const PlaceExcess& y) {
     return x.score != y.score ? x.score > y.score : x.observed > y.observed;
