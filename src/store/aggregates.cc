@@ -283,6 +283,20 @@ void Aggregates::Prune(int64_t now_minute) {
     // A pruned key counted again must not be listed twice.
     if (!empty.empty()) RelistRecent(*c);
   }
+  SealBefore(today - kMinutesPerDay);
+}
+
+void Aggregates::SealBefore(int64_t minute) {
+  auto minute_bucket = static_cast<int32_t>(minute);
+  auto quarter_bucket = static_cast<int32_t>(FloorDiv(minute, 15));
+  for (auto& c : counts_) {
+    c->minute.Seal(minute_bucket);
+    c->quarter.Seal(quarter_bucket);
+    for (auto& [key, series] : c->dims) {
+      series.minute.Seal(minute_bucket);
+      series.quarter.Seal(quarter_bucket);
+    }
+  }
 }
 
 size_t Aggregates::MemoryBytes() const {
@@ -364,6 +378,9 @@ Status Aggregates::Deserialize(std::string_view data) {
   }
   if (pos != data.size()) return Status::Corruption("aggregates: trailing bytes");
   for (auto& c : counts_) RelistRecent(*c);
+  if (newest_minute_ != INT64_MIN) {
+    SealBefore(FloorDiv(newest_minute_, kMinutesPerDay) * kMinutesPerDay - kMinutesPerDay);
+  }
   return Status::Ok();
 }
 

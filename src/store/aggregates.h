@@ -104,7 +104,8 @@ class Aggregates {
   // Retention is in whole days (see Prune): pruning once a day of event time is enough, and each
   // pass walks every series (per minute it dominated a backtest's run time).
   static constexpr int64_t kPruneEveryMs = 86400000;
-  // Drops buckets that fell out of retention relative to `now_minute`.
+  // Drops buckets that fell out of retention relative to `now_minute`, and seals (compacts) the
+  // days before yesterday (see count_series.h).
   void Prune(int64_t now_minute);
   // The newest minute counted so far (INT64_MIN when empty).
   int64_t newest_minute() const { return newest_minute_; }
@@ -144,6 +145,8 @@ class Aggregates {
   // Lists again, from the series' own counts, every series of `c` counted in the last
   // kRecentMinutes (after a load or a prune).
   void RelistRecent(ServiceCounts& c);
+  // Seals every series' buckets before `minute` (a day boundary).
+  void SealBefore(int64_t minute);
   uint32_t Intern(std::string_view s);
   uint32_t InternService(std::string_view s);
   std::optional<uint64_t> DimKey(Dimension d, std::string_view key) const;

@@ -1,6 +1,7 @@
 #include "store/count_series.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <limits>
 
@@ -74,11 +75,124 @@ void DropPoints(std::vector<Point>& points, int32_t bucket, BucketOf bucket_of) 
 
 constexpr int64_t kNarrowMax = 0xFFFF;  // the largest offset and count of a narrow point
 
+void PutVarint(std::vector<uint8_t>& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<uint8_t>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<uint8_t>(v));
+}
+
+// Reads a varint written by PutVarint; the bytes are our own, so no bound is checked past `end`
+// beyond stopping there.
+uint64_t GetVarint(const uint8_t*& p, const uint8_t* end) {
+  uint64_t v = 0;
+  for (int shift = 0; p < end && shift < 64; shift += 7) {
+    uint8_t byte = *p++;
+    v |= uint64_t{byte & 0x7Fu} << shift;
+    if (byte < 0x80) break;
+  }
+  return v;
+}
+
 }  // namespace
 
-int32_t SparseSeries::newest_bucket() const {
+void SparseSeries::Sealed::Append(int32_t bucket, uint32_t count) {
+  int32_t previous = last;
+  if (chunks.empty() || points_in_last_chunk == kChunkPoints) {
+    chunks.push_back({bucket, static_cast<uint32_t>(bytes.size())});
+    points_in_last_chunk = 0;
+    previous = bucket;
+  }
+  auto delta = static_cast<uint64_t>(int64_t{bucket} - previous);
+  PutVarint(bytes, delta << 1 | (count != 1 ? 1 : 0));
+  if (count != 1) PutVarint(bytes, count);
+  ++points_in_last_chunk;
+  last = bucket;
+}
+
+template <typename F>
+void SparseSeries::Sealed::ForEachIn(int32_t from, int32_t to, F&& f) const {
+  from = std::max(from, floor);
+  if (chunks.empty() || from > last || to <= chunks.front().first_bucket || to <= from) return;
+  auto chunk = std::upper_bound(chunks.begin(), chunks.end(), from,
+                                [](int32_t b, const Chunk& c) { return b < c.first_bucket; });
+  if (chunk != chunks.begin()) --chunk;
+  const uint8_t* p = bytes.data() + chunk->offset;
+  const uint8_t* end = bytes.data() + bytes.size();
+  for (; chunk != chunks.end() && chunk->first_bucket < to; ++chunk) {
+    const uint8_t* chunk_end = chunk + 1 == chunks.end() ? end : bytes.data() + (chunk + 1)->offset;
+    int64_t bucket = chunk->first_bucket;
+    while (p < chunk_end) {
+      uint64_t v = GetVarint(p, chunk_end);
+      bucket += static_cast<int64_t>(v >> 1);
+      auto count = static_cast<uint32_t>((v & 1) != 0 ? GetVarint(p, chunk_end) : 1);
+      if (bucket >= to) return;
+      if (bucket >= from) f(static_cast<int32_t>(bucket), count);
+    }
+  }
+}
+
+void SparseSeries::Sealed::DropBefore(int32_t bucket) {
+  floor = std::max(floor, bucket);
+  // Whole chunks whose points are all before the floor: those before the last chunk that starts
+  // at or before it.
+  auto keep = std::upper_bound(chunks.begin(), chunks.end(), floor,
+                               [](int32_t b, const Chunk& c) { return b < c.first_bucket; });
+  if (keep == chunks.begin()) return;
+  --keep;
+  if (keep == chunks.begin()) return;
+  uint32_t cut = keep->offset;
+  chunks.erase(chunks.begin(), keep);
+  for (Chunk& c : chunks) c.offset -= cut;
+  bytes.erase(bytes.begin(), bytes.begin() + cut);
+  chunks.shrink_to_fit();
+  bytes.shrink_to_fit();
+}
+
+int32_t SparseSeries::newest_unsealed_bucket() const {
   if (wide_) return wide_points_.empty() ? INT32_MIN : wide_points_.back().bucket;
   return narrow_points_.empty() ? INT32_MIN : base_ + narrow_points_.back().offset;
+}
+
+int32_t SparseSeries::newest_bucket() const {
+  return std::max(newest_unsealed_bucket(), sealed_ == nullptr ? INT32_MIN : sealed_->last);
+}
+
+size_t SparseSeries::MemoryBytes() const {
+  size_t bytes =
+      narrow_points_.capacity() * sizeof(NarrowPoint) + wide_points_.capacity() * sizeof(WidePoint);
+  if (sealed_ != nullptr) {
+    bytes += sizeof(Sealed) + sealed_->chunks.capacity() * sizeof(Sealed::Chunk) +
+             sealed_->bytes.capacity();
+  }
+  return bytes;
+}
+
+void SparseSeries::Seal(int32_t bucket) {
+  // The unsealed points newer than every sealed one and before `bucket` are appended; a late
+  // point for a bucket already sealed stays unsealed (both parts are summed).
+  const int32_t after = sealed_ == nullptr ? INT32_MIN : sealed_->last;
+  auto seal = [&](auto& points, auto bucket_of) {
+    auto lo = std::upper_bound(points.begin(), points.end(), after,
+                               [&](int32_t b, const auto& p) { return b < bucket_of(p); });
+    auto hi = std::lower_bound(lo, points.end(), bucket,
+                               [&](const auto& p, int32_t b) { return bucket_of(p) < b; });
+    if (lo == hi) return;
+    if (sealed_ == nullptr) sealed_ = std::make_unique<Sealed>();
+    for (auto it = lo; it != hi; ++it) sealed_->Append(bucket_of(*it), it->count);
+    sealed_->bytes.shrink_to_fit();
+    sealed_->chunks.shrink_to_fit();
+    points.erase(lo, hi);
+    if (points.capacity() > 2 * points.size() + 16) points.shrink_to_fit();
+  };
+  if (wide_) {
+    seal(wide_points_, [](const WidePoint& p) { return p.bucket; });
+    TryNarrow();
+  } else {
+    const int32_t base = base_;
+    seal(narrow_points_, [base](const NarrowPoint& p) { return base + p.offset; });
+  }
 }
 
 bool SparseSeries::MakeRoomFor(int32_t bucket) {
@@ -177,18 +291,33 @@ void SparseSeries::Add(int32_t bucket, uint32_t n) {
 }
 
 uint64_t SparseSeries::Sum(int32_t from, int32_t to) const {
-  return WithPoints(
-      [&](const auto& points, auto bucket_of) { return SumPoints(points, from, to, bucket_of); });
+  uint64_t sum = 0;
+  if (sealed_ != nullptr) {
+    sealed_->ForEachIn(from, to, [&sum](int32_t, uint32_t count) { sum += count; });
+  }
+  return sum + WithPoints([&](const auto& points, auto bucket_of) {
+           return SumPoints(points, from, to, bucket_of);
+         });
 }
 
 void SparseSeries::AccumulateInto(int32_t from, int32_t to, int32_t step,
                                   std::vector<uint64_t>& out) const {
+  if (sealed_ != nullptr) {
+    sealed_->ForEachIn(from, to, [&](int32_t bucket, uint32_t count) {
+      auto i = static_cast<size_t>((bucket - from) / step);
+      if (i < out.size()) out[i] += count;
+    });
+  }
   WithPoints([&](const auto& points, auto bucket_of) {
     AccumulatePoints(points, from, to, step, out, bucket_of);
   });
 }
 
 void SparseSeries::DropBefore(int32_t bucket) {
+  if (sealed_ != nullptr) {
+    sealed_->DropBefore(bucket);
+    if (sealed_->last < sealed_->floor) sealed_.reset();
+  }
   if (wide_) {
     DropPoints(wide_points_, bucket, [](const WidePoint& p) { return p.bucket; });
     // What made the series wide (an old report, a huge count) may be gone with the old points.
@@ -200,18 +329,36 @@ void SparseSeries::DropBefore(int32_t bucket) {
 }
 
 void SparseSeries::Serialize(std::string& out) const {
-  if (wide_) {
-    PutRaw<uint32_t>(out, static_cast<uint32_t>(wide_points_.size()));
-    for (const WidePoint& p : wide_points_) {
-      PutRaw(out, p.bucket);
-      PutRaw(out, p.count);
-    }
-    return;
+  // One sorted list of points, whatever is sealed: a late point beside a sealed one of the same
+  // bucket is merged into it.
+  std::vector<WidePoint> sealed;
+  if (sealed_ != nullptr) {
+    sealed_->ForEachIn(INT32_MIN, INT32_MAX, [&](int32_t bucket, uint32_t count) {
+      sealed.push_back({bucket, count});
+    });
   }
-  PutRaw<uint32_t>(out, static_cast<uint32_t>(narrow_points_.size()));
-  for (const NarrowPoint& p : narrow_points_) {
-    PutRaw<int32_t>(out, base_ + p.offset);
-    PutRaw<uint32_t>(out, p.count);
+  std::vector<WidePoint> points;
+  WithPoints([&](const auto& unsealed, auto bucket_of) {
+    points.reserve(sealed.size() + unsealed.size());
+    auto a = sealed.begin();
+    auto b = unsealed.begin();
+    while (a != sealed.end() || b != unsealed.end()) {
+      if (b == unsealed.end() || (a != sealed.end() && a->bucket < bucket_of(*b))) {
+        points.push_back(*a++);
+      } else if (a == sealed.end() || bucket_of(*b) < a->bucket) {
+        points.push_back({bucket_of(*b), b->count});
+        ++b;
+      } else {
+        points.push_back({a->bucket, a->count + b->count});
+        ++a;
+        ++b;
+      }
+    }
+  });
+  PutRaw<uint32_t>(out, static_cast<uint32_t>(points.size()));
+  for (const WidePoint& p : points) {
+    PutRaw(out, p.bucket);
+    PutRaw(out, p.count);
   }
 }
 
@@ -221,6 +368,7 @@ Status SparseSeries::Deserialize(std::string_view data, size_t& pos) {
     return Status::Corruption("sparse series: bad length");
   }
   std::vector<NarrowPoint>().swap(narrow_points_);
+  sealed_.reset();
   wide_ = true;
   wide_points_.resize(n);
   for (WidePoint& p : wide_points_) {
@@ -238,21 +386,84 @@ uint64_t DenseSeries::Block::Get(int32_t i) const {
   return std::visit([i](const auto& c) -> uint64_t { return c[i]; }, counters);
 }
 
+uint64_t DenseSeries::PackedDays::Day::operator[](size_t i) const {
+  if (width == 0) return 0;
+  size_t bit = i * width;
+  uint64_t word;
+  std::memcpy(&word, bits + bit / 8, 8);  // the buffer's 8 trailing zero bytes keep this inside
+  return (word >> (bit % 8)) & ((uint64_t{1} << width) - 1);
+}
+
+DenseSeries::PackedDays::Day DenseSeries::PackedDays::Get(int32_t day, int32_t per_block) const {
+  if (day < first_day_ || day > last_day()) return {nullptr, 0};
+  auto k = static_cast<size_t>(day - first_day_);
+  uint32_t size = offsets_[k + 1] - offsets_[k];
+  return {bytes_.data() + offsets_[k], size * 8 / static_cast<uint32_t>(per_block)};
+}
+
+void DenseSeries::PackedDays::Append(int32_t day, const uint64_t* counters, int32_t per_block) {
+  uint64_t max = *std::max_element(counters, counters + per_block);
+  auto width = static_cast<uint32_t>(std::bit_width(max));
+  if (offsets_.empty()) {
+    first_day_ = day;
+    offsets_.push_back(0);
+  }
+  bytes_.resize(offsets_.back());  // without the trailing zero bytes
+  while (last_day() < day - 1) offsets_.push_back(offsets_.back());  // days of zeros
+  uint64_t pending = 0;  // bits not yet written, the oldest lowest
+  uint32_t pending_bits = 0;
+  for (int32_t i = 0; i < per_block; ++i) {
+    pending |= counters[i] << pending_bits;  // width <= 32 and pending_bits < 8: no overflow
+    pending_bits += width;
+    for (; pending_bits >= 8; pending_bits -= 8, pending >>= 8) {
+      bytes_.push_back(static_cast<uint8_t>(pending));
+    }
+  }
+  // per_block * width is a multiple of 8: nothing is left over.
+  offsets_.push_back(static_cast<uint32_t>(bytes_.size()));
+  bytes_.resize(bytes_.size() + 8, 0);
+}
+
+void DenseSeries::PackedDays::DropBefore(int32_t day) {
+  if (offsets_.empty() || day <= first_day_) return;
+  if (day > last_day()) {
+    *this = PackedDays();
+    return;
+  }
+  auto k = static_cast<size_t>(day - first_day_);
+  uint32_t cut = offsets_[k];
+  offsets_.erase(offsets_.begin(), offsets_.begin() + static_cast<ptrdiff_t>(k));
+  for (uint32_t& offset : offsets_) offset -= cut;
+  bytes_.erase(bytes_.begin(), bytes_.begin() + cut);
+  first_day_ = day;
+  offsets_.shrink_to_fit();
+  bytes_.shrink_to_fit();
+}
+
 std::vector<DenseSeries::Block>::const_iterator DenseSeries::FirstFrom(int32_t block_index) const {
   return std::lower_bound(blocks_.begin(), blocks_.end(), block_index,
                           [](const Block& b, int32_t i) { return b.index < i; });
 }
 
-DenseSeries::Block& DenseSeries::BlockFor(int32_t block_index) {
-  if (block_index == last_index_) return blocks_[last_block_];
-  auto it = blocks_.begin() + (FirstFrom(block_index) - blocks_.cbegin());
-  if (it == blocks_.end() || it->index != block_index) {
-    auto counters = std::make_unique<uint8_t[]>(static_cast<size_t>(per_block_));  // zeroed
-    it = blocks_.insert(it, Block{block_index, std::move(counters)});
+template <typename F>
+void DenseSeries::ForEachDay(int32_t first_day, int32_t last_day, F&& f) const {
+  auto block = FirstFrom(first_day);
+  int64_t day = first_day;
+  while (day <= last_day) {
+    int64_t next_block =
+        block != blocks_.end() && block->index <= last_day ? block->index : int64_t{last_day} + 1;
+    // Packed days before the next unpacked block.
+    int64_t lo = std::max<int64_t>(day, packed_.first_day());
+    int64_t hi = std::min<int64_t>(next_block - 1, packed_.last_day());
+    for (int64_t d = lo; d <= hi; ++d) {
+      PackedDays::Day packed = packed_.Get(static_cast<int32_t>(d), per_block_);
+      if (packed.width != 0) f(static_cast<int32_t>(d), packed);
+    }
+    if (next_block > last_day) break;
+    std::visit([&](const auto& c) { f(block->index, c.get()); }, block->counters);
+    day = next_block + 1;
+    ++block;
   }
-  last_index_ = block_index;
-  last_block_ = static_cast<size_t>(it - blocks_.begin());
-  return *it;
 }
 
 namespace {
@@ -266,6 +477,31 @@ std::unique_ptr<To[]> CopyCounters(const From* from, int32_t n) {
 }
 
 }  // namespace
+
+DenseSeries::Block& DenseSeries::BlockFor(int32_t block_index) {
+  if (block_index == last_index_) return blocks_[last_block_];
+  auto it = blocks_.begin() + (FirstFrom(block_index) - blocks_.cbegin());
+  if (it == blocks_.end() || it->index != block_index) {
+    // A sealed day counted again is unpacked until the next Seal.
+    PackedDays::Day packed = packed_.Get(block_index, per_block_);
+    Counters counters;
+    if (packed.width <= 8) {
+      auto c = std::make_unique<uint8_t[]>(static_cast<size_t>(per_block_));  // zeroed
+      for (int32_t i = 0; packed.width != 0 && i < per_block_; ++i) {
+        c[i] = static_cast<uint8_t>(packed[i]);
+      }
+      counters = std::move(c);
+    } else {
+      auto c = std::make_unique<uint32_t[]>(static_cast<size_t>(per_block_));
+      for (int32_t i = 0; i < per_block_; ++i) c[i] = static_cast<uint32_t>(packed[i]);
+      counters = std::move(c);
+    }
+    it = blocks_.insert(it, Block{block_index, std::move(counters)});
+  }
+  last_index_ = block_index;
+  last_block_ = static_cast<size_t>(it - blocks_.begin());
+  return *it;
+}
 
 template <typename T, typename Wider>
 bool DenseSeries::AddWithin(Counters& counters, int32_t i, uint32_t n) const {
@@ -291,8 +527,10 @@ void DenseSeries::Add(int32_t bucket, uint32_t n) {
 
 uint64_t DenseSeries::Get(int32_t bucket) const {
   int32_t b = BlockOf(bucket);
+  int32_t i = bucket - b * per_block_;
   auto it = FirstFrom(b);
-  return it == blocks_.end() || it->index != b ? 0 : it->Get(bucket - b * per_block_);
+  if (it != blocks_.end() && it->index == b) return it->Get(i);
+  return packed_.Get(b, per_block_)[static_cast<size_t>(i)];
 }
 
 uint64_t DenseSeries::Sum(int32_t from, int32_t to) const {
@@ -306,9 +544,10 @@ namespace {
 
 // Adds counts[bucket - base] for buckets [lo, hi) to out[(bucket - from) / step], one output
 // bucket at a time: a plain sum over contiguous counters, with no branch on the data (quiet
-// hours' zero buckets made a per-bucket `if` mispredict) and no division per bucket.
-template <typename Counter>
-void AddBuckets(const Counter* counts, int32_t base, int32_t lo, int32_t hi, int32_t from,
+// hours' zero buckets made a per-bucket `if` mispredict) and no division per bucket. `counts` is
+// an array of counters or a packed day.
+template <typename Counts>
+void AddBuckets(const Counts& counts, int32_t base, int32_t lo, int32_t hi, int32_t from,
                 int32_t step, std::vector<uint64_t>& out) {
   int32_t bucket = lo;
   while (bucket < hi) {
@@ -326,24 +565,51 @@ void AddBuckets(const Counter* counts, int32_t base, int32_t lo, int32_t hi, int
 void DenseSeries::AccumulateInto(int32_t from, int32_t to, int32_t step,
                                  std::vector<uint64_t>& out) const {
   if (to <= from) return;
-  for (auto it = FirstFrom(BlockOf(from)); it != blocks_.end(); ++it) {
-    int32_t base = it->index * per_block_;
-    if (base >= to) break;
-    int32_t lo = std::max(from, base), hi = std::min(to, base + per_block_);
-    std::visit([&](const auto& c) { AddBuckets(c.get(), base, lo, hi, from, step, out); },
-               it->counters);
-  }
+  ForEachDay(BlockOf(from), BlockOf(to - 1), [&](int32_t day, const auto& counts) {
+    int32_t base = day * per_block_;
+    AddBuckets(counts, base, std::max(from, base), std::min(to, base + per_block_), from, step,
+               out);
+  });
 }
 
 void DenseSeries::DropBefore(int32_t bucket) {
   // Whole blocks only: a partly expired day stays until all of it is older than the horizon.
-  blocks_.erase(blocks_.begin(), blocks_.begin() + (FirstFrom(BlockOf(bucket)) - blocks_.cbegin()));
+  int32_t day = BlockOf(bucket);
+  blocks_.erase(blocks_.begin(), blocks_.begin() + (FirstFrom(day) - blocks_.cbegin()));
+  packed_.DropBefore(day);
+  last_index_ = INT32_MIN;
+  last_block_ = 0;
+}
+
+void DenseSeries::Seal(int32_t bucket) {
+  const int32_t day = BlockOf(bucket);
+  auto end = FirstFrom(day);
+  if (end == blocks_.cbegin()) return;
+  std::vector<uint64_t> counters(static_cast<size_t>(per_block_));
+  auto append = [&](PackedDays& to, int32_t d, const auto& counts) {
+    for (int32_t i = 0; i < per_block_; ++i) counters[static_cast<size_t>(i)] = counts[i];
+    to.Append(d, counters.data(), per_block_);
+  };
+  if (packed_.days() == 0 || blocks_.front().index > packed_.last_day()) {
+    // The usual case: days newer than every sealed one are appended.
+    for (auto it = blocks_.cbegin(); it != end; ++it) {
+      std::visit([&](const auto& c) { append(packed_, it->index, c.get()); }, it->counters);
+    }
+  } else {
+    // A sealed day was counted again: pack every day again, the unpacked copy superseding.
+    PackedDays repacked;
+    int32_t first = std::min(packed_.first_day(), blocks_.front().index);
+    ForEachDay(first, day - 1, [&](int32_t d, const auto& c) { append(repacked, d, c); });
+    packed_ = std::move(repacked);
+  }
+  blocks_.erase(blocks_.cbegin(), end);
+  packed_.ShrinkToFit();
   last_index_ = INT32_MIN;
   last_block_ = 0;
 }
 
 size_t DenseSeries::MemoryBytes() const {
-  size_t bytes = blocks_.capacity() * sizeof(Block);
+  size_t bytes = blocks_.capacity() * sizeof(Block) + packed_.MemoryBytes();
   for (const Block& block : blocks_) {
     size_t width = std::visit([](const auto& c) { return sizeof(c[0]); }, block.counters);
     bytes += 16 + static_cast<size_t>(per_block_) * width;  // 16: the allocation's header
@@ -352,21 +618,28 @@ size_t DenseSeries::MemoryBytes() const {
 }
 
 void DenseSeries::Serialize(std::string& out) const {
-  // The on-disk form has 16-bit and 32-bit blocks only: an 8-bit block is written as 16.
+  // The on-disk form has 16-bit and 32-bit blocks only: an 8-bit or packed day is written as 16
+  // bits unless a counter needs 32.
   PutRaw<int32_t>(out, per_block_);
-  PutRaw<uint32_t>(out, static_cast<uint32_t>(blocks_.size()));
-  for (const Block& block : blocks_) {
-    PutRaw(out, block.index);
-    if (const auto* wide = std::get_if<std::unique_ptr<uint32_t[]>>(&block.counters)) {
-      out.push_back(1);
-      out.append(reinterpret_cast<const char*>(wide->get()), static_cast<size_t>(per_block_) * 4);
-    } else {
-      out.push_back(0);
-      for (int32_t i = 0; i < per_block_; ++i) {
-        PutRaw<uint16_t>(out, static_cast<uint16_t>(block.Get(i)));
+  size_t count_at = out.size();
+  PutRaw<uint32_t>(out, 0);  // the number of blocks, set below
+  uint32_t blocks = 0;
+  ForEachDay(INT32_MIN, INT32_MAX, [&](int32_t day, const auto& c) {
+    ++blocks;
+    PutRaw(out, day);
+    uint64_t max = 0;
+    for (int32_t i = 0; i < per_block_; ++i) max = std::max<uint64_t>(max, c[i]);
+    bool wide = max > std::numeric_limits<uint16_t>::max();
+    out.push_back(wide ? 1 : 0);
+    for (int32_t i = 0; i < per_block_; ++i) {
+      if (wide) {
+        PutRaw<uint32_t>(out, static_cast<uint32_t>(c[i]));
+      } else {
+        PutRaw<uint16_t>(out, static_cast<uint16_t>(c[i]));
       }
     }
-  }
+  });
+  std::memcpy(out.data() + count_at, &blocks, 4);
 }
 
 Status DenseSeries::Deserialize(std::string_view data, size_t& pos) {
@@ -376,6 +649,7 @@ Status DenseSeries::Deserialize(std::string_view data, size_t& pos) {
     return Status::Corruption("dense series: bad header");
   }
   blocks_.clear();
+  packed_ = PackedDays();
   last_index_ = INT32_MIN;
   last_block_ = 0;
   const auto per = static_cast<size_t>(per_block_);

@@ -5,13 +5,20 @@
 //  - DenseSeries keeps one block per day of counters as narrow as its counts allow: 8 bits, then
 //    16, then 32 (a block is widened the first time a counter would overflow). Used for a
 //    service's total, which has a report in most buckets of a busy service: 1 or 2 bytes per
-//    bucket.
+//    bucket. Sealed days (Seal) are bit-packed at the width of their largest counter, one after
+//    another in one buffer: a quiet service's minutes take 1 or 2 bits, a year of quarter hours
+//    counting up to 20 takes 5.
 //  - SparseSeries keeps sorted (bucket, count) pairs, 4 bytes per non-empty bucket while the
 //    series spans at most 65,536 buckets and no count passes 65,535 (a 16-bit offset from the
 //    series' base bucket and a 16-bit count), else 8. Used per place and per problem type, where
 //    most buckets are empty. Retention keeps a series within the narrow span (14 days of minutes
 //    are 20,160 buckets; 400 days of quarters 38,400); an import of old reports may widen one
-//    until it is pruned.
+//    until it is pruned. Sealed points (Seal) are delta- and varint-encoded, 1 to 3 bytes each.
+//
+// Seal is for days that no longer change: the owner seals what is older than yesterday once a
+// day. A report for a sealed bucket is still counted (a sealed day of a DenseSeries is unpacked
+// again until the next Seal; a SparseSeries keeps such a point among its unsealed ones), so
+// sealing changes memory and time, never an answer.
 //
 // The narrow layouts are for memory: a year of history for 33,000 services is the target
 // (docs/performance.md#memory). The on-disk form (Serialize) is the same for every layout.
@@ -40,15 +47,16 @@ class SparseSeries {
   void AccumulateInto(int32_t from, int32_t to, int32_t step, std::vector<uint64_t>& out) const;
   // Removes buckets < `bucket`.
   void DropBefore(int32_t bucket);
-  bool empty() const { return wide_ ? wide_points_.empty() : narrow_points_.empty(); }
+  // Encodes the points before `bucket` compactly (see the header comment).
+  void Seal(int32_t bucket);
+  bool empty() const {
+    return sealed_ == nullptr && (wide_ ? wide_points_.empty() : narrow_points_.empty());
+  }
   // The newest bucket with a count; INT32_MIN when empty.
   int32_t newest_bucket() const;
   // Whether the points take 8 bytes each (see the header comment); for tests.
   bool wide() const { return wide_; }
-  size_t MemoryBytes() const {
-    return narrow_points_.capacity() * sizeof(NarrowPoint) +
-           wide_points_.capacity() * sizeof(WidePoint);
-  }
+  size_t MemoryBytes() const;
 
   void Serialize(std::string& out) const;
   // Reads what Serialize wrote from data[pos...], advancing pos. kCorruption on bad data.
@@ -80,20 +88,48 @@ class SparseSeries {
   // wide for 16 bits.
   bool MakeRoomFor(int32_t bucket);
 
+  // The unsealed points' newest bucket; INT32_MIN when there is none.
+  int32_t newest_unsealed_bucket() const;
+
+  // Sealed points, varint-encoded in chunks of kChunkPoints: a point is the distance from the
+  // previous point's bucket (from the chunk's first bucket for the first), shifted left one bit,
+  // the bit set when the count is not 1, then the count when it is not 1. A window decodes from
+  // the chunk that holds its start.
+  struct Sealed {
+    static constexpr uint32_t kChunkPoints = 64;
+    struct Chunk {
+      int32_t first_bucket;
+      uint32_t offset;  // in bytes
+    };
+    int32_t floor = INT32_MIN;  // buckets before it are dropped (the first chunk may hold some)
+    int32_t last = INT32_MIN;   // the newest sealed bucket
+    uint32_t points_in_last_chunk = 0;
+    std::vector<Chunk> chunks;
+    std::vector<uint8_t> bytes;
+    void Append(int32_t bucket, uint32_t count);
+    // Calls f(bucket, count) for each sealed point in [from, to), oldest first.
+    template <typename F>
+    void ForEachIn(int32_t from, int32_t to, F&& f) const;
+    void DropBefore(int32_t bucket);
+  };
+
   bool wide_ = false;
   int32_t base_ = 0;  // the bucket of offset 0 in the narrow layout
   std::vector<NarrowPoint> narrow_points_;
   std::vector<WidePoint> wide_points_;
+  std::unique_ptr<Sealed> sealed_;  // null while nothing is sealed
 };
 
 class DenseSeries {
  public:
   // `buckets_per_block` is the number of buckets per day: 1440 for minutes, 96 for quarters.
   explicit DenseSeries(int32_t buckets_per_block) : per_block_(buckets_per_block) {}
-  DenseSeries(DenseSeries&& o) noexcept : per_block_(o.per_block_), blocks_(std::move(o.blocks_)) {}
+  DenseSeries(DenseSeries&& o) noexcept
+      : per_block_(o.per_block_), blocks_(std::move(o.blocks_)), packed_(std::move(o.packed_)) {}
   DenseSeries& operator=(DenseSeries&& o) noexcept {
     per_block_ = o.per_block_;
     blocks_ = std::move(o.blocks_);
+    packed_ = std::move(o.packed_);
     last_index_ = INT32_MIN;
     last_block_ = 0;
     return *this;
@@ -107,7 +143,11 @@ class DenseSeries {
   uint64_t Sum(int32_t from, int32_t to) const;
   void AccumulateInto(int32_t from, int32_t to, int32_t step, std::vector<uint64_t>& out) const;
   void DropBefore(int32_t bucket);
-  bool empty() const { return blocks_.empty(); }
+  // Bit-packs the days that end before `bucket`'s day begins (see the header comment).
+  void Seal(int32_t bucket);
+  bool empty() const { return blocks_.empty() && packed_.days() == 0; }
+  // Days held bit-packed; for tests.
+  int32_t sealed_days() const { return packed_.days(); }
   size_t MemoryBytes() const;
 
   void Serialize(std::string& out) const;
@@ -133,9 +173,48 @@ class DenseSeries {
   bool AddWithin(Counters& counters, int32_t i, uint32_t n) const;
   // The first block whose day is >= `block_index`.
   std::vector<Block>::const_iterator FirstFrom(int32_t block_index) const;
+  // Calls f(day, counters) for each day in [first_day, last_day] that holds counts, oldest first,
+  // where counters[i] is the day's i-th counter: an unpacked block where there is one (it
+  // supersedes a packed copy of the same day), else the packed day.
+  template <typename F>
+  void ForEachDay(int32_t first_day, int32_t last_day, F&& f) const;
+
+  // Sealed days, bit-packed one after another: day first_day + k is bytes [offsets[k],
+  // offsets[k + 1]), its counters `width` bits each, where width = 8 * size / per_block (every
+  // per_block is a multiple of 8). A day of zeros takes no byte. Eight zero bytes follow the
+  // last day, so that a counter is read with one unaligned 64-bit load.
+  class PackedDays {
+   public:
+    int32_t days() const {
+      return static_cast<int32_t>(offsets_.empty() ? 0 : offsets_.size() - 1);
+    }
+    int32_t first_day() const { return first_day_; }
+    int32_t last_day() const { return first_day_ + days() - 1; }
+    // Appends day `day` (> last_day(), or the first), with days of zeros before it.
+    void Append(int32_t day, const uint64_t* counters, int32_t per_block);
+    // Drops the days before `day`.
+    void DropBefore(int32_t day);
+    void ShrinkToFit() {
+      offsets_.shrink_to_fit();
+      bytes_.shrink_to_fit();
+    }
+    struct Day {
+      const uint8_t* bits;
+      uint32_t width;
+      uint64_t operator[](size_t i) const;
+    };
+    Day Get(int32_t day, int32_t per_block) const;
+    size_t MemoryBytes() const { return offsets_.capacity() * 4 + bytes_.capacity(); }
+
+   private:
+    int32_t first_day_ = 0;
+    std::vector<uint32_t> offsets_;  // days() + 1 entries once a day is held
+    std::vector<uint8_t> bytes_;
+  };
 
   int32_t per_block_;
-  std::vector<Block> blocks_;  // by day, oldest first
+  std::vector<Block> blocks_;  // unpacked days, oldest first
+  PackedDays packed_;
   // The block written last: reports arrive nearly in time order, so most Adds hit it. Its
   // position in blocks_; reset whenever blocks are inserted or erased.
   int32_t last_index_ = INT32_MIN;

@@ -96,6 +96,110 @@ TEST(SparseSeriesTest, SerializeIsTheSameForBothLayouts) {
   EXPECT_EQ(back.Sum(0, 1 << 20), 10u);
 }
 
+// Sealing changes memory, never an answer: points sealed day by day, late points after a seal,
+// pruning and a round trip through Serialize all agree with the plain map.
+TEST(SparseSeriesTest, SealedPointsAgreeWithAPlainMapThroughLatePointsAndPruning) {
+  std::mt19937 rng(11);
+  SparseSeries series;
+  std::map<int32_t, uint64_t> ref;
+  const int32_t base = 29'500'000;
+  int32_t dropped_before = INT32_MIN;
+  for (int day = 0; day < 20; ++day) {
+    for (int i = 0; i < 400; ++i) {
+      int32_t bucket = base + day * 1440 + static_cast<int32_t>(rng() % 1440);
+      // One in twenty is late by up to three days, into buckets already sealed.
+      if (rng() % 20 == 0) bucket -= static_cast<int32_t>(rng() % (3 * 1440));
+      if (bucket < dropped_before) continue;
+      // Mostly ones (a bit each), some counts past a varint byte.
+      uint32_t n = rng() % 4 == 0 ? 1 + static_cast<uint32_t>(rng() % 300) : 1;
+      series.Add(bucket, n);
+      ref[bucket] += n;
+    }
+    series.Seal(base + (day - 1) * 1440);
+    if (day % 7 == 6) {
+      dropped_before = base + (day - 5) * 1440 + static_cast<int32_t>(rng() % 1440);
+      series.DropBefore(dropped_before);
+      ref.erase(ref.begin(), ref.lower_bound(dropped_before));
+    }
+    for (int k = 0; k < 50; ++k) {
+      int32_t from = base - 1440 + static_cast<int32_t>(rng() % (22 * 1440));
+      int32_t to = from + static_cast<int32_t>(rng() % 5000);
+      ASSERT_EQ(series.Sum(from, to), RefSum(ref, from, to)) << day << " " << from << " " << to;
+    }
+  }
+  EXPECT_EQ(series.newest_bucket(), ref.rbegin()->first);
+  std::vector<uint64_t> out(30, 0);
+  series.AccumulateInto(base + 1000, base + 1000 + 30 * 997, 997, out);
+  for (size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i], RefSum(ref, base + 1000 + static_cast<int32_t>(i) * 997,
+                             base + 1000 + static_cast<int32_t>(i + 1) * 997));
+  }
+  // Serialize writes one sorted list, late points merged into their sealed bucket.
+  std::string bytes;
+  series.Serialize(bytes);
+  SparseSeries plain;
+  for (const auto& [bucket, n] : ref) plain.Add(bucket, static_cast<uint32_t>(n));
+  std::string expected;
+  plain.Serialize(expected);
+  EXPECT_EQ(bytes, expected);
+  // Sealed points take well under the 4 bytes of an unsealed one.
+  series.Seal(INT32_MAX);
+  EXPECT_LT(series.MemoryBytes(), plain.MemoryBytes() * 3 / 4)
+      << series.MemoryBytes() << " sealed against " << plain.MemoryBytes();
+  series.DropBefore(INT32_MAX);
+  EXPECT_TRUE(series.empty());
+}
+
+TEST(DenseSeriesTest, SealedDaysAgreeWithAPlainMapThroughLateCountsAndPruning) {
+  std::mt19937 rng(3);
+  DenseSeries series(96);
+  std::map<int32_t, uint64_t> ref;
+  int32_t dropped_before = INT32_MIN;
+  for (int day = 0; day < 40; ++day) {
+    for (int q = 0; q < 96; ++q) {
+      int32_t bucket = day * 96 + q;
+      // Late counts for sealed days; quiet days (all zero); one day past 16 bits.
+      if (rng() % 50 == 0) bucket -= static_cast<int32_t>(rng() % (5 * 96));
+      if (bucket < dropped_before || day % 9 == 4) continue;
+      uint32_t n = day == 17 && q == 3 ? 100000 : static_cast<uint32_t>(rng() % 21);
+      series.Add(bucket, n);
+      ref[bucket] += n;
+    }
+    series.Seal((day - 1) * 96);
+    if (day % 10 == 9) {
+      dropped_before = (day - 6) * 96;  // whole days, as Aggregates prunes
+      series.DropBefore(dropped_before);
+      ref.erase(ref.begin(), ref.lower_bound(dropped_before));
+    }
+    for (int k = 0; k < 30; ++k) {
+      int32_t from = static_cast<int32_t>(rng() % (42 * 96)) - 96;
+      int32_t to = from + static_cast<int32_t>(rng() % 1000);
+      ASSERT_EQ(series.Sum(from, to), RefSum(ref, from, to)) << day << " " << from << " " << to;
+      ASSERT_EQ(series.Get(from), RefSum(ref, from, from + 1)) << from;
+    }
+  }
+  EXPECT_EQ(series.sealed_days(), 5) << "days 33 to 37: the rest pruned, or yesterday and today";
+  std::vector<uint64_t> out(40, 0);
+  series.AccumulateInto(0, 40 * 96, 96, out);
+  for (size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i], RefSum(ref, static_cast<int32_t>(i) * 96, static_cast<int32_t>(i + 1) * 96));
+  }
+  // The same bytes as the unsealed series, and read back the same.
+  std::string bytes;
+  series.Serialize(bytes);
+  DenseSeries plain(96);
+  for (const auto& [bucket, n] : ref) plain.Add(bucket, static_cast<uint32_t>(n));
+  std::string expected;
+  plain.Serialize(expected);
+  EXPECT_EQ(bytes, expected);
+  // Counts up to 20 take 5 bits sealed, against 8 unsealed (the one day past 16 bits is gone).
+  series.DropBefore(20 * 96);
+  plain.DropBefore(20 * 96);
+  series.Seal(INT32_MAX);
+  EXPECT_LT(series.MemoryBytes() * 10, plain.MemoryBytes() * 7)
+      << series.MemoryBytes() << " sealed against " << plain.MemoryBytes();
+}
+
 TEST(DenseSeriesTest, CountersWidenFromEightToSixteenToThirtyTwoBits) {
   DenseSeries series(96);
   series.Add(10, 200);
