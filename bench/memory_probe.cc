@@ -2,6 +2,7 @@
 // history and 14 days of per-minute counts per place. Prints one line per phase with the RSS read
 // from /proc/self/status. Usage: om_memory_probe [services] [reports_per_minute_per_service]
 //   [cities_per_service]. Defaults: 10000 services, 0.2 reports/min, 40 cities.
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -78,8 +79,8 @@ int main(int argc, char** argv) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf(
       "after 14 days of per-minute place counts (%llu reports): rss %ld MiB, "
-      "aggregates' own estimate %zu MiB, %.0f s\n",
-      static_cast<unsigned long long>(reports), RssKiB() / 1024, aggregates.MemoryBytes() >> 20,
-      seconds);
+      "allocated %zu MiB, aggregates' own estimate %zu MiB, %.0f s\n",
+      static_cast<unsigned long long>(reports), RssKiB() / 1024, mallinfo2().uordblks >> 20,
+      aggregates.MemoryBytes() >> 20, seconds);
   return 0;
 }

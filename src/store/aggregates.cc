@@ -1,5 +1,7 @@
 #include "store/aggregates.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <charconv>
 #include <climits>
@@ -35,6 +37,14 @@ bool GetString(std::string_view data, size_t& pos, std::string& s) {
 }
 
 }  // namespace
+
+template <typename F>
+decltype(auto) Aggregates::WithDimSeries(const ServiceCounts& c, const DimSeries& s, bool quarters,
+                                         F&& f) const {
+  if (!s.same_as_total) return f(quarters ? s.quarter : s.minute, INT32_MIN);
+  if (quarters) return f(c.quarter, dimension_quarter_floor_);
+  return f(c.minute, INT32_MIN);
+}
 
 Aggregates::Aggregates(AggregateOptions options) : options_(options), newest_minute_(INT64_MIN) {}
 
@@ -76,24 +86,44 @@ void Aggregates::AddCount(const Report& r, uint32_t n) {
     }
     c.texts_next = (c.texts_next + 1) % kRecentTexts;
   }
+  // The report's key in each dimension; 0 where it has none.
+  std::array<uint64_t, 5> keys{};
+  auto key_of = [](Dimension d, uint32_t value) {
+    return (uint64_t{static_cast<uint8_t>(d)} << 32) | value;
+  };
+  if (r.geonameid != 0) keys[1] = key_of(Dimension::kCity, r.geonameid);
+  if (!r.region.empty()) keys[2] = key_of(Dimension::kRegion, Intern(r.region));
+  if (!r.country.empty()) keys[3] = key_of(Dimension::kCountry, Intern(r.country));
+  keys[4] = key_of(Dimension::kProblem, Intern(r.problem));
+  // Before the totals count this report: a key that shared them stops when this report lacks it.
+  const bool first_report = c.minute.empty() && c.quarter.empty() && c.dims.empty();
+  for (uint8_t d = 1; d < keys.size(); ++d) {
+    if (first_report && keys[d] != 0) {
+      c.dims[keys[d]].same_as_total = true;
+      c.total_key[d] = keys[d];
+    } else if (c.total_key[d] != 0 && c.total_key[d] != keys[d]) {
+      StopSharingTotals(c, static_cast<Dimension>(d));
+    }
+  }
   c.minute.Add(m, n);
   c.quarter.Add(q, n);
-  auto add_dim = [&](Dimension d, uint32_t value) {
-    uint64_t key = (uint64_t{static_cast<uint8_t>(d)} << 32) | value;
-    DimSeries& s = c.dims[key];
-    s.minute.Add(m, n);
-    s.quarter.Add(q, n);
+  for (uint8_t d = 1; d < keys.size(); ++d) {
+    if (keys[d] == 0) continue;
+    DimSeries& s = c.dims[keys[d]];
+    if (!s.same_as_total) {
+      s.minute.Add(m, n);
+      s.quarter.Add(q, n);
+    }
     if (!s.recent) {
       s.recent = true;
-      c.recent[static_cast<uint8_t>(d)].push_back(key);
+      c.recent[d].push_back(keys[d]);
     }
-  };
-  if (r.geonameid != 0) add_dim(Dimension::kCity, r.geonameid);
-  if (!r.region.empty()) add_dim(Dimension::kRegion, Intern(r.region));
-  if (!r.country.empty()) add_dim(Dimension::kCountry, Intern(r.country));
-  add_dim(Dimension::kProblem, Intern(r.problem));
+  }
   newest_minute_ = std::max(newest_minute_, minute);
   if (minute >= c.recent_swept_minute + kRecentMinutes / 4) SweepRecent(c);
+  if (minute - kSealLagMinutes - kSealEveryMinutes >= c.sealed_minute) {
+    Seal(c, FloorDiv(minute - kSealLagMinutes, 60) * 60);
+  }
 }
 
 void Aggregates::SweepRecent(ServiceCounts& c) {
@@ -103,7 +133,9 @@ void Aggregates::SweepRecent(ServiceCounts& c) {
     std::erase_if(keys, [&](uint64_t key) {
       auto it = c.dims.find(key);
       if (it == c.dims.end()) return true;
-      if (it->second.minute.newest_bucket() >= cut) return false;
+      int32_t newest = WithDimSeries(
+          c, it->second, false, [](const auto& series, int32_t) { return series.newest_bucket(); });
+      if (newest >= cut) return false;
       it->second.recent = false;
       return true;
     });
@@ -114,10 +146,57 @@ void Aggregates::RelistRecent(ServiceCounts& c) {
   for (auto& keys : c.recent) keys.clear();
   const int64_t cut = newest_minute_ == INT64_MIN ? INT64_MIN : newest_minute_ - kRecentMinutes;
   for (auto& [key, s] : c.dims) {
-    s.recent = !s.minute.empty() && s.minute.newest_bucket() >= cut;
+    int32_t newest = WithDimSeries(
+        c, s, false, [](const auto& series, int32_t) { return series.newest_bucket(); });
+    s.recent = newest != INT32_MIN && newest >= cut;
     if (s.recent) c.recent[static_cast<uint8_t>(key >> 32)].push_back(key);
   }
   c.recent_swept_minute = newest_minute_;
+}
+
+void Aggregates::StopSharingTotals(ServiceCounts& c, Dimension d) {
+  auto index = static_cast<uint8_t>(d);
+  DimSeries& s = c.dims[c.total_key[index]];
+  c.total_key[index] = 0;
+  s.same_as_total = false;
+  c.minute.CopyInto(s.minute, INT32_MIN);
+  c.quarter.CopyInto(s.quarter, dimension_quarter_floor_);
+  if (c.sealed_minute != INT64_MIN) {
+    s.minute.Seal(static_cast<int32_t>(c.sealed_minute));
+    s.quarter.Seal(static_cast<int32_t>(FloorDiv(c.sealed_minute, 15)));
+  }
+}
+
+void Aggregates::ShareTotalsWhereEqual(ServiceCounts& c) {
+  std::array<int, 5> keys_per_dimension{};
+  std::array<uint64_t, 5> only_key{};
+  for (const auto& [key, s] : c.dims) {
+    auto d = static_cast<uint8_t>(key >> 32);
+    if (d >= keys_per_dimension.size()) continue;
+    ++keys_per_dimension[d];
+    only_key[d] = key;
+  }
+  for (uint8_t d = 1; d < only_key.size(); ++d) {
+    if (keys_per_dimension[d] != 1) continue;
+    DimSeries& s = c.dims[only_key[d]];
+    s.quarter.DropBefore(dimension_quarter_floor_);  // as the next prune would
+    SparseSeries minute, quarter;
+    c.minute.CopyInto(minute, INT32_MIN);
+    c.quarter.CopyInto(quarter, dimension_quarter_floor_);
+    std::string a, b;
+    minute.Serialize(a);
+    s.minute.Serialize(b);
+    if (a != b) continue;
+    a.clear();
+    b.clear();
+    quarter.Serialize(a);
+    s.quarter.Serialize(b);
+    if (a != b) continue;
+    s.minute.Clear();
+    s.quarter.Clear();
+    s.same_as_total = true;
+    c.total_key[d] = only_key[d];
+  }
 }
 
 std::vector<std::string> Aggregates::RecentTexts(uint32_t service, int64_t from_minute,
@@ -220,8 +299,14 @@ Aggregates::SeriesAnswer Aggregates::Series(uint32_t service, std::optional<Dime
   if (!key) return answer;
   auto it = c.dims.find(*key);
   if (it == c.dims.end()) return answer;
-  (use_quarters ? it->second.quarter : it->second.minute)
-      .AccumulateInto(from, to, step, answer.counts);
+  WithDimSeries(c, it->second, use_quarters, [&](const auto& series, int32_t floor) {
+    series.AccumulateInto(from, to, step, answer.counts);
+    if (floor <= from) return;
+    // Totals shared by a dimension: what is older than the dimension's retention is taken out.
+    std::vector<uint64_t> pruned(answer.counts.size(), 0);
+    series.AccumulateInto(from, std::min(floor, to), step, pruned);
+    for (size_t i = 0; i < pruned.size(); ++i) answer.counts[i] -= pruned[i];
+  });
   return answer;
 }
 
@@ -232,12 +317,12 @@ std::vector<KeyCount> Aggregates::Top(uint32_t service, Dimension dimension, int
   const ServiceCounts& c = *counts_[service];
   bool use_quarters = from_minute < MinuteHorizon();
   std::vector<std::pair<uint64_t, uint64_t>> rows;
-  auto add_row = [&](uint64_t key, const DimSeries& series) {
-    uint64_t n =
-        use_quarters
-            ? series.quarter.Sum(static_cast<int32_t>(FloorDiv(from_minute, 15)),
-                                 static_cast<int32_t>(FloorDiv(to_minute + 14, 15)))
-            : series.minute.Sum(static_cast<int32_t>(from_minute), static_cast<int32_t>(to_minute));
+  const auto from = static_cast<int32_t>(use_quarters ? FloorDiv(from_minute, 15) : from_minute);
+  const auto to = static_cast<int32_t>(use_quarters ? FloorDiv(to_minute + 14, 15) : to_minute);
+  auto add_row = [&](uint64_t key, const DimSeries& s) {
+    uint64_t n = WithDimSeries(c, s, use_quarters, [&](const auto& series, int32_t floor) {
+      return series.Sum(std::max(from, floor), to);
+    });
     if (n > 0) rows.emplace_back(key, n);
   };
   if (!use_quarters && newest_minute_ != INT64_MIN &&
@@ -261,6 +346,12 @@ std::vector<KeyCount> Aggregates::Top(uint32_t service, Dimension dimension, int
   return out;
 }
 
+int32_t Aggregates::DimensionQuarterCut(int64_t now_minute) const {
+  int64_t today = FloorDiv(now_minute, kMinutesPerDay) * kMinutesPerDay;
+  return static_cast<int32_t>(
+      FloorDiv(today - options_.dimension_quarter_retention_days * kMinutesPerDay, 15));
+}
+
 void Aggregates::Prune(int64_t now_minute) {
   // Every cut is on a day boundary, so that only the first prune of a day drops anything: an
   // hourly cut moved every series' start by an hour, copying its whole vector each time (a
@@ -268,35 +359,39 @@ void Aggregates::Prune(int64_t now_minute) {
   int64_t today = FloorDiv(now_minute, kMinutesPerDay) * kMinutesPerDay;
   int64_t minute_cut = today - (options_.minute_retention_days - 1) * kMinutesPerDay;
   int64_t quarter_cut = (today - options_.quarter_retention_days * kMinutesPerDay) / 15;
-  int64_t dimension_quarter_cut =
-      (today - options_.dimension_quarter_retention_days * kMinutesPerDay) / 15;
+  dimension_quarter_floor_ = DimensionQuarterCut(now_minute);
   for (auto& c : counts_) {
     c->minute.DropBefore(static_cast<int32_t>(minute_cut));
     c->quarter.DropBefore(static_cast<int32_t>(quarter_cut));
     std::vector<uint64_t> empty;
     for (auto& [key, series] : c->dims) {
       series.minute.DropBefore(static_cast<int32_t>(minute_cut));
-      series.quarter.DropBefore(static_cast<int32_t>(dimension_quarter_cut));
-      if (series.minute.empty() && series.quarter.empty()) empty.push_back(key);
+      series.quarter.DropBefore(dimension_quarter_floor_);
+      if (!series.same_as_total && series.minute.empty() && series.quarter.empty()) {
+        empty.push_back(key);
+      }
     }
     for (uint64_t key : empty) c->dims.erase(key);
     // A pruned key counted again must not be listed twice.
     if (!empty.empty()) RelistRecent(*c);
   }
-  SealBefore(today - kMinutesPerDay);
+  // Services that stopped sending reports are sealed here.
+  for (auto& c : counts_) Seal(*c, FloorDiv(now_minute - kSealLagMinutes, 60) * 60);
+  // Sealing and pruning free many small buffers a day; glibc keeps the freed pages unless asked
+  // (a quarter of the resident memory of 3,000 services, docs/performance.md#memory).
+  malloc_trim(0);
 }
 
-void Aggregates::SealBefore(int64_t minute) {
+void Aggregates::Seal(ServiceCounts& c, int64_t minute) {
   auto minute_bucket = static_cast<int32_t>(minute);
   auto quarter_bucket = static_cast<int32_t>(FloorDiv(minute, 15));
-  for (auto& c : counts_) {
-    c->minute.Seal(minute_bucket);
-    c->quarter.Seal(quarter_bucket);
-    for (auto& [key, series] : c->dims) {
-      series.minute.Seal(minute_bucket);
-      series.quarter.Seal(quarter_bucket);
-    }
+  c.minute.Seal(minute_bucket);
+  c.quarter.Seal(quarter_bucket);
+  for (auto& [key, series] : c.dims) {
+    series.minute.Seal(minute_bucket);
+    series.quarter.Seal(quarter_bucket);
   }
+  c.sealed_minute = std::max(c.sealed_minute, minute);
 }
 
 size_t Aggregates::MemoryBytes() const {
@@ -329,13 +424,23 @@ void Aggregates::Serialize(std::string& out) const {
     out.append(reinterpret_cast<const char*>(&dims), 4);
     for (const auto& [key, s] : c.dims) {
       out.append(reinterpret_cast<const char*>(&key), 8);
-      s.minute.Serialize(out);
-      s.quarter.Serialize(out);
+      if (s.same_as_total) {
+        // The snapshot holds every series, as stored ones would be.
+        SparseSeries minute, quarter;
+        c.minute.CopyInto(minute, INT32_MIN);
+        c.quarter.CopyInto(quarter, dimension_quarter_floor_);
+        minute.Serialize(out);
+        quarter.Serialize(out);
+      } else {
+        s.minute.Serialize(out);
+        s.quarter.Serialize(out);
+      }
     }
   }
 }
 
 void Aggregates::Clear() {
+  dimension_quarter_floor_ = INT32_MIN;
   service_names_.clear();
   service_index_.clear();
   counts_.clear();
@@ -377,9 +482,13 @@ Status Aggregates::Deserialize(std::string_view data) {
     }
   }
   if (pos != data.size()) return Status::Corruption("aggregates: trailing bytes");
-  for (auto& c : counts_) RelistRecent(*c);
+  if (newest_minute_ != INT64_MIN) dimension_quarter_floor_ = DimensionQuarterCut(newest_minute_);
+  for (auto& c : counts_) {
+    ShareTotalsWhereEqual(*c);
+    RelistRecent(*c);
+  }
   if (newest_minute_ != INT64_MIN) {
-    SealBefore(FloorDiv(newest_minute_, kMinutesPerDay) * kMinutesPerDay - kMinutesPerDay);
+    for (auto& c : counts_) Seal(*c, FloorDiv(newest_minute_ - kSealLagMinutes, 60) * 60);
   }
   return Status::Ok();
 }

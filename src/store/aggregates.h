@@ -104,8 +104,13 @@ class Aggregates {
   // Retention is in whole days (see Prune): pruning once a day of event time is enough, and each
   // pass walks every series (per minute it dominated a backtest's run time).
   static constexpr int64_t kPruneEveryMs = 86400000;
-  // Drops buckets that fell out of retention relative to `now_minute`, and seals (compacts) the
-  // days before yesterday (see count_series.h).
+  // A service's counts older than kSealLagMinutes are sealed (compacted, see count_series.h)
+  // each kSealEveryMinutes of its reports' time: later than the windows Top reads from the
+  // recent keys, and late enough that few reports arrive for a sealed bucket.
+  static constexpr int64_t kSealLagMinutes = kRecentMinutes + 60;
+  static constexpr int64_t kSealEveryMinutes = 60;
+  // Drops buckets that fell out of retention relative to `now_minute`, and seals what is older
+  // than kSealLagMinutes.
   void Prune(int64_t now_minute);
   // The newest minute counted so far (INT64_MIN when empty).
   int64_t newest_minute() const { return newest_minute_; }
@@ -120,6 +125,10 @@ class Aggregates {
   struct DimSeries {
     SparseSeries minute, quarter;
     bool recent = false;  // listed in ServiceCounts::recent
+    // Every report of the service so far had this key (a single-country ISP's country, the one
+    // problem type of a small service): its counts are the service's totals, kept once, until a
+    // report without it arrives (StopSharingTotals).
+    bool same_as_total = false;
   };
   struct TimedText {
     int64_t minute;
@@ -138,15 +147,30 @@ class Aggregates {
     // reports.
     std::array<std::vector<uint64_t>, 5> recent;
     int64_t recent_swept_minute = INT64_MIN;
+    int64_t sealed_minute = INT64_MIN;  // the series are sealed before it
+    // Per dimension, the key whose DimSeries is same_as_total; 0 when none.
+    std::array<uint64_t, 5> total_key{};
   };
+  // Calls f(series) with the minute or quarter series of `s` (c's totals when s is
+  // same_as_total), and the first bucket it may answer for: a quarter series of a dimension
+  // answers only within dimension_quarter_retention_days, as a stored one would.
+  template <typename F>
+  decltype(auto) WithDimSeries(const ServiceCounts& c, const DimSeries& s, bool quarters,
+                               F&& f) const;
+  // Stores the counts of the key that shared c's totals in dimension `d`: a report without it
+  // came.
+  void StopSharingTotals(ServiceCounts& c, Dimension d);
+  // Marks as same_as_total the single key of each dimension whose counts equal the totals
+  // (after a load: the snapshot holds every series).
+  void ShareTotalsWhereEqual(ServiceCounts& c);
+  // Seals c's series before `minute` (an hour boundary; totals by whole days).
+  void Seal(ServiceCounts& c, int64_t minute);
   // Drops from c.recent the series with no minute count in the last kRecentMinutes (and keys
   // whose series were pruned away).
   void SweepRecent(ServiceCounts& c);
   // Lists again, from the series' own counts, every series of `c` counted in the last
   // kRecentMinutes (after a load or a prune).
   void RelistRecent(ServiceCounts& c);
-  // Seals every series' buckets before `minute` (a day boundary).
-  void SealBefore(int64_t minute);
   uint32_t Intern(std::string_view s);
   uint32_t InternService(std::string_view s);
   std::optional<uint64_t> DimKey(Dimension d, std::string_view key) const;
@@ -163,6 +187,10 @@ class Aggregates {
   std::vector<std::string> strings_;  // interned region, country and problem names
   absl::flat_hash_map<std::string, uint32_t> string_index_;
   int64_t newest_minute_;
+  // The first quarter bucket of a dimension kept at `now_minute`.
+  int32_t DimensionQuarterCut(int64_t now_minute) const;
+  // Quarter buckets of dimensions before this are pruned (see WithDimSeries).
+  int32_t dimension_quarter_floor_ = INT32_MIN;
 };
 
 }  // namespace om::store

@@ -224,5 +224,80 @@ TEST(AggregatesTest, TopOverRecentWindowsCountsEveryKeyOnce) {
   expect_same_tops(reloaded, reloaded.newest_minute(), "after a reload");
 }
 
+// A key every report of a service had (its one country, its one problem type) shares the
+// service's totals instead of storing them again: its answers must be those of a stored series,
+// before and after a report without it, within the dimension's retention, and through a reload.
+TEST(AggregatesTest, AKeyEveryReportHadAnswersAsIfStored) {
+  AggregateOptions options;
+  options.dimension_quarter_retention_days = 20;
+  Aggregates a(options);
+  std::map<std::string, std::map<int64_t, uint64_t>> problems;  // problem -> minute -> count
+  int64_t minute = kT0 - 40 * kDay;
+  for (; minute < kT0; minute += 37) {
+    a.Add(At(minute, "5037649", "US-MN"));
+    ++problems["login"][minute];
+    if (minute % kDay < 37) a.Prune(minute);
+  }
+  uint32_t s = *a.ServiceIndex("outlook");
+  auto count = [&](const std::string& problem, int64_t from, int64_t to) {
+    uint64_t n = 0;
+    const auto& by_minute = problems[problem];
+    for (auto it = by_minute.lower_bound(from); it != by_minute.end() && it->first < to; ++it) {
+      n += it->second;
+    }
+    return n;
+  };
+  auto top_problems = [&](const Aggregates& from, int64_t lo, int64_t hi) {
+    return from.Top(s, Dimension::kProblem, lo, hi, 5);
+  };
+  // Within the minute retention, per minute; past it, per quarter hour within 20 days; past
+  // those 20 days, nothing, as for a stored series. Windows start on quarter hours.
+  const int64_t t0 = kT0 - kT0 % 15;
+  EXPECT_EQ(top_problems(a, t0 - 3 * kDay, t0),
+            (std::vector<KeyCount>{{"login", count("login", t0 - 3 * kDay, t0)}}));
+  EXPECT_EQ(top_problems(a, t0 - 18 * kDay, t0 - 16 * kDay),
+            (std::vector<KeyCount>{{"login", count("login", t0 - 18 * kDay, t0 - 16 * kDay)}}));
+  EXPECT_TRUE(top_problems(a, t0 - 35 * kDay, t0 - 30 * kDay).empty());
+  EXPECT_TRUE(a.Top(s, Dimension::kCountry, t0 - 35 * kDay, t0 - 30 * kDay, 5).empty());
+  auto totals = a.Series(s, std::nullopt, "", t0 - 35 * kDay, t0 - 30 * kDay, 5 * kDay).counts;
+  EXPECT_EQ(totals, (std::vector<uint64_t>{count("login", t0 - 35 * kDay, t0 - 30 * kDay)}))
+      << "the totals keep 400 days";
+  auto old_series = a.Series(s, Dimension::kProblem, "login", t0 - 22 * kDay, t0 - 19 * kDay, kDay);
+  ASSERT_EQ(old_series.counts.size(), 3u);
+  EXPECT_EQ(old_series.counts[0], 0u) << "before the dimension's retention";
+  EXPECT_EQ(old_series.counts[2], count("login", t0 - 20 * kDay, t0 - 19 * kDay));
+
+  // A reload shares the totals again (the memory check below shows it), and writes the same.
+  std::string bytes;
+  a.Serialize(bytes);
+  Aggregates reloaded(options);
+  ASSERT_TRUE(reloaded.Deserialize(bytes).ok());
+  std::string again;
+  reloaded.Serialize(again);
+  EXPECT_EQ(again.size(), bytes.size());
+
+  // A report of another problem type: both are counted apart from then on.
+  const size_t shared = a.MemoryBytes(), shared_reloaded = reloaded.MemoryBytes();
+  for (Aggregates* agg : {&a, &reloaded}) {
+    agg->Add(At(kT0 + 1, "5037649", "US-MN", "email"));
+    agg->Add(At(kT0 + 2, "5037649", "US-MN"));
+  }
+  ++problems["email"][kT0 + 1];
+  ++problems["login"][kT0 + 2];
+  for (const Aggregates* agg : {&a, &reloaded}) {
+    EXPECT_EQ(
+        top_problems(*agg, t0 - 3 * kDay, kT0 + 3),
+        (std::vector<KeyCount>{{"login", count("login", t0 - 3 * kDay, kT0 + 3)}, {"email", 1}}));
+    EXPECT_EQ(top_problems(*agg, t0 - 18 * kDay, t0 - 16 * kDay),
+              (std::vector<KeyCount>{{"login", count("login", t0 - 18 * kDay, t0 - 16 * kDay)}}));
+    EXPECT_EQ(agg->Series(s, Dimension::kProblem, "email", kT0, kT0 + 3, 1).counts,
+              (std::vector<uint64_t>{0, 1, 0}));
+  }
+  // What sharing saved: login's counts are stored now (about 550 minutes and 780 quarter
+  // hours with a report).
+  EXPECT_GT(a.MemoryBytes(), shared + 1000);
+  EXPECT_GT(reloaded.MemoryBytes(), shared_reloaded + 1000);
+}
+
 }  // namespace
 }  // namespace om::store

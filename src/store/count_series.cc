@@ -23,17 +23,18 @@ bool GetRaw(std::string_view data, size_t& pos, T& v) {
   return true;
 }
 
-int32_t FloorDiv(int32_t a, int32_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+// For b > 0; no overflow at INT32_MIN.
+int32_t FloorDiv(int32_t a, int32_t b) { return a >= 0 ? a / b : (a + 1) / b - 1; }
 
 // The algorithms on points work on either layout; `bucket_of` gives a point's bucket.
-template <typename Point, typename BucketOf>
-auto LowerBound(std::vector<Point>& points, int32_t bucket, BucketOf bucket_of) {
+template <typename Points, typename BucketOf>
+auto LowerBound(Points& points, int32_t bucket, BucketOf bucket_of) {
   return std::lower_bound(points.begin(), points.end(), bucket,
-                          [&](const Point& p, int32_t b) { return bucket_of(p) < b; });
+                          [&](const auto& p, int32_t b) { return bucket_of(p) < b; });
 }
 
-template <typename Point, typename BucketOf>
-uint64_t SumPoints(const std::vector<Point>& points, int32_t from, int32_t to, BucketOf bucket_of) {
+template <typename Points, typename BucketOf>
+uint64_t SumPoints(const Points& points, int32_t from, int32_t to, BucketOf bucket_of) {
   // Most places of a service had no report in a recent window: answered without a search (the
   // detector's metro scan asks every city of a large service every 5 minutes).
   if (points.empty() || bucket_of(points.back()) < from || bucket_of(points.front()) >= to) {
@@ -49,24 +50,24 @@ uint64_t SumPoints(const std::vector<Point>& points, int32_t from, int32_t to, B
     return sum;
   }
   auto it = std::lower_bound(points.begin(), points.end(), from,
-                             [&](const Point& p, int32_t b) { return bucket_of(p) < b; });
+                             [&](const auto& p, int32_t b) { return bucket_of(p) < b; });
   for (; it != points.end() && bucket_of(*it) < to; ++it) sum += it->count;
   return sum;
 }
 
-template <typename Point, typename BucketOf>
-void AccumulatePoints(const std::vector<Point>& points, int32_t from, int32_t to, int32_t step,
+template <typename Points, typename BucketOf>
+void AccumulatePoints(const Points& points, int32_t from, int32_t to, int32_t step,
                       std::vector<uint64_t>& out, BucketOf bucket_of) {
   auto it = std::lower_bound(points.begin(), points.end(), from,
-                             [&](const Point& p, int32_t b) { return bucket_of(p) < b; });
+                             [&](const auto& p, int32_t b) { return bucket_of(p) < b; });
   for (; it != points.end() && bucket_of(*it) < to; ++it) {
     size_t i = static_cast<size_t>((bucket_of(*it) - from) / step);
     if (i < out.size()) out[i] += it->count;
   }
 }
 
-template <typename Point, typename BucketOf>
-void DropPoints(std::vector<Point>& points, int32_t bucket, BucketOf bucket_of) {
+template <typename Points, typename BucketOf>
+void DropPoints(Points& points, int32_t bucket, BucketOf bucket_of) {
   // Most calls drop nothing (the cut moves once a day): answer them without a search.
   if (points.empty() || bucket_of(points.front()) >= bucket) return;
   points.erase(points.begin(), LowerBound(points, bucket, bucket_of));
@@ -160,13 +161,24 @@ int32_t SparseSeries::newest_bucket() const {
 }
 
 size_t SparseSeries::MemoryBytes() const {
-  size_t bytes =
-      narrow_points_.capacity() * sizeof(NarrowPoint) + wide_points_.capacity() * sizeof(WidePoint);
+  size_t bytes = wide_points_.capacity() * sizeof(WidePoint);
+  if (narrow_points_.capacity() > kInlinePoints) {
+    bytes += narrow_points_.capacity() * sizeof(NarrowPoint);
+  }
   if (sealed_ != nullptr) {
     bytes += sizeof(Sealed) + sealed_->chunks.capacity() * sizeof(Sealed::Chunk) +
              sealed_->bytes.capacity();
   }
   return bytes;
+}
+
+void SparseSeries::Clear() {
+  wide_ = false;
+  base_ = 0;
+  narrow_points_.clear();
+  narrow_points_.shrink_to_fit();
+  std::vector<WidePoint>().swap(wide_points_);
+  sealed_.reset();
 }
 
 void SparseSeries::Seal(int32_t bucket) {
@@ -217,7 +229,8 @@ void SparseSeries::Widen() {
   for (const NarrowPoint& p : narrow_points_) {
     wide_points_.push_back({base_ + p.offset, p.count});
   }
-  std::vector<NarrowPoint>().swap(narrow_points_);
+  narrow_points_.clear();
+  narrow_points_.shrink_to_fit();
   wide_ = true;
 }
 
@@ -245,7 +258,7 @@ bool SparseSeries::AddNarrow(int32_t bucket, uint32_t n) {
   if (!MakeRoomFor(bucket)) return false;
   const auto offset = static_cast<uint16_t>(bucket - base_);
   auto fits = [n](uint32_t count) { return uint64_t{count} + n <= kNarrowMax; };
-  std::vector<NarrowPoint>& points = narrow_points_;
+  auto& points = narrow_points_;
   // Reports arrive nearly in time order, so the common case is the last point or a new last one.
   if (!points.empty() && points.back().offset == offset) {
     if (!fits(points.back().count)) return false;
@@ -367,7 +380,8 @@ Status SparseSeries::Deserialize(std::string_view data, size_t& pos) {
   if (!GetRaw(data, pos, n) || n > (data.size() - pos) / 8) {
     return Status::Corruption("sparse series: bad length");
   }
-  std::vector<NarrowPoint>().swap(narrow_points_);
+  narrow_points_.clear();
+  narrow_points_.shrink_to_fit();
   sealed_.reset();
   wide_ = true;
   wide_points_.resize(n);
@@ -606,6 +620,37 @@ void DenseSeries::Seal(int32_t bucket) {
   packed_.ShrinkToFit();
   last_index_ = INT32_MIN;
   last_block_ = 0;
+}
+
+int32_t DenseSeries::newest_bucket() const {
+  int32_t newest_day = INT32_MIN, oldest_day = INT32_MAX;
+  if (!blocks_.empty()) {
+    newest_day = blocks_.back().index;
+    oldest_day = blocks_.front().index;
+  }
+  if (packed_.days() > 0) {
+    newest_day = std::max(newest_day, packed_.last_day());
+    oldest_day = std::min(oldest_day, packed_.first_day());
+  }
+  int32_t newest = INT32_MIN;
+  for (int64_t day = newest_day; day >= oldest_day && newest == INT32_MIN; --day) {
+    auto d = static_cast<int32_t>(day);
+    ForEachDay(d, d, [&](int32_t, const auto& counts) {
+      for (int32_t i = per_block_ - 1; i >= 0 && newest == INT32_MIN; --i) {
+        if (counts[i] != 0) newest = d * per_block_ + i;
+      }
+    });
+  }
+  return newest;
+}
+
+void DenseSeries::CopyInto(SparseSeries& out, int32_t from) const {
+  ForEachDay(BlockOf(from), INT32_MAX, [&](int32_t day, const auto& counts) {
+    for (int32_t i = 0; i < per_block_; ++i) {
+      int32_t bucket = day * per_block_ + i;
+      if (counts[i] != 0 && bucket >= from) out.Add(bucket, static_cast<uint32_t>(counts[i]));
+    }
+  });
 }
 
 size_t DenseSeries::MemoryBytes() const {

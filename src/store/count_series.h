@@ -34,6 +34,8 @@
 #include <variant>
 #include <vector>
 
+#include <absl/container/inlined_vector.h>
+
 #include "base/status.h"
 
 namespace om::store {
@@ -49,6 +51,8 @@ class SparseSeries {
   void DropBefore(int32_t bucket);
   // Encodes the points before `bucket` compactly (see the header comment).
   void Seal(int32_t bucket);
+  // Forgets every point and frees their memory.
+  void Clear();
   bool empty() const {
     return sealed_ == nullptr && (wide_ ? wide_points_.empty() : narrow_points_.empty());
   }
@@ -115,7 +119,9 @@ class SparseSeries {
 
   bool wide_ = false;
   int32_t base_ = 0;  // the bucket of offset 0 in the narrow layout
-  std::vector<NarrowPoint> narrow_points_;
+  // Most places have a point or two since their last Seal: those are kept without an allocation.
+  static constexpr size_t kInlinePoints = 4;
+  absl::InlinedVector<NarrowPoint, kInlinePoints> narrow_points_;
   std::vector<WidePoint> wide_points_;
   std::unique_ptr<Sealed> sealed_;  // null while nothing is sealed
 };
@@ -146,6 +152,10 @@ class DenseSeries {
   // Bit-packs the days that end before `bucket`'s day begins (see the header comment).
   void Seal(int32_t bucket);
   bool empty() const { return blocks_.empty() && packed_.days() == 0; }
+  // The newest bucket with a count; INT32_MIN when there is none.
+  int32_t newest_bucket() const;
+  // Adds every non-zero bucket >= `from` to `out`.
+  void CopyInto(SparseSeries& out, int32_t from) const;
   // Days held bit-packed; for tests.
   int32_t sealed_days() const { return packed_.days(); }
   size_t MemoryBytes() const;
