@@ -38,14 +38,6 @@ bool GetString(std::string_view data, size_t& pos, std::string& s) {
 
 }  // namespace
 
-template <typename F>
-decltype(auto) Aggregates::WithDimSeries(const ServiceCounts& c, const DimSeries& s, bool quarters,
-                                         F&& f) const {
-  if (!s.same_as_total) return f(quarters ? s.quarter : s.minute, INT32_MIN);
-  if (quarters) return f(c.quarter, dimension_quarter_floor_);
-  return f(c.minute, INT32_MIN);
-}
-
 Aggregates::Aggregates(AggregateOptions options) : options_(options), newest_minute_(INT64_MIN) {}
 
 uint32_t Aggregates::Intern(std::string_view s) {
@@ -111,8 +103,7 @@ void Aggregates::AddCount(const Report& r, uint32_t n) {
     if (keys[d] == 0) continue;
     DimSeries& s = c.dims[keys[d]];
     if (!s.same_as_total) {
-      s.minute.Add(m, n);
-      s.quarter.Add(q, n);
+      s.minute.Add(m, n);  // rolled up into quarter hours as it expires (Prune)
     }
     if (!s.recent) {
       s.recent = true;
@@ -133,8 +124,7 @@ void Aggregates::SweepRecent(ServiceCounts& c) {
     std::erase_if(keys, [&](uint64_t key) {
       auto it = c.dims.find(key);
       if (it == c.dims.end()) return true;
-      int32_t newest = WithDimSeries(
-          c, it->second, false, [](const auto& series, int32_t) { return series.newest_bucket(); });
+      int32_t newest = NewestMinute(c, it->second);
       if (newest >= cut) return false;
       it->second.recent = false;
       return true;
@@ -146,12 +136,48 @@ void Aggregates::RelistRecent(ServiceCounts& c) {
   for (auto& keys : c.recent) keys.clear();
   const int64_t cut = newest_minute_ == INT64_MIN ? INT64_MIN : newest_minute_ - kRecentMinutes;
   for (auto& [key, s] : c.dims) {
-    int32_t newest = WithDimSeries(
-        c, s, false, [](const auto& series, int32_t) { return series.newest_bucket(); });
+    int32_t newest = NewestMinute(c, s);
     s.recent = newest != INT32_MIN && newest >= cut;
     if (s.recent) c.recent[static_cast<uint8_t>(key >> 32)].push_back(key);
   }
   c.recent_swept_minute = newest_minute_;
+}
+
+void Aggregates::CopyTotals(const ServiceCounts& c, SparseSeries& minute,
+                            SparseSeries& quarter) const {
+  c.minute.CopyInto(minute, INT32_MIN, INT32_MAX);
+  // Quarter hours hold what the minutes no longer do, within the dimension's retention.
+  int32_t oldest_minute = c.minute.oldest_bucket();
+  int32_t to =
+      oldest_minute == INT32_MAX ? INT32_MAX : static_cast<int32_t>(FloorDiv(oldest_minute, 15));
+  c.quarter.CopyInto(quarter, dimension_quarter_floor_, to);
+}
+
+uint64_t Aggregates::DimSum(const ServiceCounts& c, const DimSeries& s, bool quarters, int32_t from,
+                            int32_t to) const {
+  if (!quarters) return s.same_as_total ? c.minute.Sum(from, to) : s.minute.Sum(from, to);
+  if (s.same_as_total) return c.quarter.Sum(std::max(from, dimension_quarter_floor_), to);
+  return s.quarter.Sum(from, to) + s.minute.Sum(from * 15, to * 15);
+}
+
+void Aggregates::DimAccumulate(const ServiceCounts& c, const DimSeries& s, bool quarters,
+                               int32_t from, int32_t to, int32_t step,
+                               std::vector<uint64_t>& out) const {
+  if (!quarters && s.same_as_total) {
+    c.minute.AccumulateInto(from, to, step, out);
+  } else if (!quarters) {
+    s.minute.AccumulateInto(from, to, step, out);
+  } else if (!s.same_as_total) {
+    s.quarter.AccumulateInto(from, to, step, out);
+    s.minute.AccumulateInto(from * 15, to * 15, step * 15, out);  // the same output buckets
+  } else {
+    c.quarter.AccumulateInto(from, to, step, out);
+    if (dimension_quarter_floor_ <= from) return;
+    // Totals shared by a dimension: what is older than the dimension's retention is taken out.
+    std::vector<uint64_t> pruned(out.size(), 0);
+    c.quarter.AccumulateInto(from, std::min(dimension_quarter_floor_, to), step, pruned);
+    for (size_t i = 0; i < pruned.size(); ++i) out[i] -= pruned[i];
+  }
 }
 
 void Aggregates::StopSharingTotals(ServiceCounts& c, Dimension d) {
@@ -159,8 +185,7 @@ void Aggregates::StopSharingTotals(ServiceCounts& c, Dimension d) {
   DimSeries& s = c.dims[c.total_key[index]];
   c.total_key[index] = 0;
   s.same_as_total = false;
-  c.minute.CopyInto(s.minute, INT32_MIN);
-  c.quarter.CopyInto(s.quarter, dimension_quarter_floor_);
+  CopyTotals(c, s.minute, s.quarter);
   if (c.sealed_minute != INT64_MIN) {
     s.minute.Seal(static_cast<int32_t>(c.sealed_minute));
     s.quarter.Seal(static_cast<int32_t>(FloorDiv(c.sealed_minute, 15)));
@@ -181,8 +206,7 @@ void Aggregates::ShareTotalsWhereEqual(ServiceCounts& c) {
     DimSeries& s = c.dims[only_key[d]];
     s.quarter.DropBefore(dimension_quarter_floor_);  // as the next prune would
     SparseSeries minute, quarter;
-    c.minute.CopyInto(minute, INT32_MIN);
-    c.quarter.CopyInto(quarter, dimension_quarter_floor_);
+    CopyTotals(c, minute, quarter);
     std::string a, b;
     minute.Serialize(a);
     s.minute.Serialize(b);
@@ -259,10 +283,11 @@ std::string Aggregates::KeyName(uint64_t dim_key) const {
 }
 
 int64_t Aggregates::MinuteHorizon() const {
-  if (newest_minute_ == INT64_MIN) return INT64_MIN;
-  // Whole days only, matching DenseSeries::DropBefore.
-  return FloorDiv(newest_minute_, kMinutesPerDay) * kMinutesPerDay -
-         (options_.minute_retention_days - 1) * kMinutesPerDay;
+  if (newest_minute_ == INT64_MIN) return minute_cut_;
+  // Whole days only, matching DenseSeries::DropBefore. A prune at a time past the newest report
+  // (the store prunes by the clock) has cut the minutes later than the newest report implies.
+  return std::max(minute_cut_, FloorDiv(newest_minute_, kMinutesPerDay) * kMinutesPerDay -
+                                   (options_.minute_retention_days - 1) * kMinutesPerDay);
 }
 
 Aggregates::SeriesAnswer Aggregates::Series(uint32_t service, std::optional<Dimension> dimension,
@@ -299,14 +324,7 @@ Aggregates::SeriesAnswer Aggregates::Series(uint32_t service, std::optional<Dime
   if (!key) return answer;
   auto it = c.dims.find(*key);
   if (it == c.dims.end()) return answer;
-  WithDimSeries(c, it->second, use_quarters, [&](const auto& series, int32_t floor) {
-    series.AccumulateInto(from, to, step, answer.counts);
-    if (floor <= from) return;
-    // Totals shared by a dimension: what is older than the dimension's retention is taken out.
-    std::vector<uint64_t> pruned(answer.counts.size(), 0);
-    series.AccumulateInto(from, std::min(floor, to), step, pruned);
-    for (size_t i = 0; i < pruned.size(); ++i) answer.counts[i] -= pruned[i];
-  });
+  DimAccumulate(c, it->second, use_quarters, from, to, step, answer.counts);
   return answer;
 }
 
@@ -320,9 +338,7 @@ std::vector<KeyCount> Aggregates::Top(uint32_t service, Dimension dimension, int
   const auto from = static_cast<int32_t>(use_quarters ? FloorDiv(from_minute, 15) : from_minute);
   const auto to = static_cast<int32_t>(use_quarters ? FloorDiv(to_minute + 14, 15) : to_minute);
   auto add_row = [&](uint64_t key, const DimSeries& s) {
-    uint64_t n = WithDimSeries(c, s, use_quarters, [&](const auto& series, int32_t floor) {
-      return series.Sum(std::max(from, floor), to);
-    });
+    uint64_t n = DimSum(c, s, use_quarters, from, to);
     if (n > 0) rows.emplace_back(key, n);
   };
   if (!use_quarters && newest_minute_ != INT64_MIN &&
@@ -346,6 +362,10 @@ std::vector<KeyCount> Aggregates::Top(uint32_t service, Dimension dimension, int
   return out;
 }
 
+int32_t Aggregates::NewestMinute(const ServiceCounts& c, const DimSeries& s) {
+  return s.same_as_total ? c.minute.newest_bucket() : s.minute.newest_bucket();
+}
+
 int32_t Aggregates::DimensionQuarterCut(int64_t now_minute) const {
   int64_t today = FloorDiv(now_minute, kMinutesPerDay) * kMinutesPerDay;
   return static_cast<int32_t>(
@@ -358,6 +378,7 @@ void Aggregates::Prune(int64_t now_minute) {
   // backtest spent 11% of its time there). Data is kept up to a day past its retention.
   int64_t today = FloorDiv(now_minute, kMinutesPerDay) * kMinutesPerDay;
   int64_t minute_cut = today - (options_.minute_retention_days - 1) * kMinutesPerDay;
+  minute_cut_ = std::max(minute_cut_, minute_cut);
   int64_t quarter_cut = (today - options_.quarter_retention_days * kMinutesPerDay) / 15;
   dimension_quarter_floor_ = DimensionQuarterCut(now_minute);
   for (auto& c : counts_) {
@@ -365,7 +386,7 @@ void Aggregates::Prune(int64_t now_minute) {
     c->quarter.DropBefore(static_cast<int32_t>(quarter_cut));
     std::vector<uint64_t> empty;
     for (auto& [key, series] : c->dims) {
-      series.minute.DropBefore(static_cast<int32_t>(minute_cut));
+      series.minute.RollUpBefore(static_cast<int32_t>(minute_cut), 15, series.quarter);
       series.quarter.DropBefore(dimension_quarter_floor_);
       if (!series.same_as_total && series.minute.empty() && series.quarter.empty()) {
         empty.push_back(key);
@@ -427,8 +448,7 @@ void Aggregates::Serialize(std::string& out) const {
       if (s.same_as_total) {
         // The snapshot holds every series, as stored ones would be.
         SparseSeries minute, quarter;
-        c.minute.CopyInto(minute, INT32_MIN);
-        c.quarter.CopyInto(quarter, dimension_quarter_floor_);
+        CopyTotals(c, minute, quarter);
         minute.Serialize(out);
         quarter.Serialize(out);
       } else {
@@ -441,6 +461,7 @@ void Aggregates::Serialize(std::string& out) const {
 
 void Aggregates::Clear() {
   dimension_quarter_floor_ = INT32_MIN;
+  minute_cut_ = INT64_MIN;
   service_names_.clear();
   service_index_.clear();
   counts_.clear();
@@ -479,10 +500,24 @@ Status Aggregates::Deserialize(std::string_view data) {
       DimSeries& s = c.dims[key];
       OM_RETURN_IF_ERROR(s.minute.Deserialize(data, pos));
       OM_RETURN_IF_ERROR(s.quarter.Deserialize(data, pos));
+      // A snapshot written before minutes were rolled up as they expire holds every report in
+      // both series: the quarter hours that the minutes cover are dropped. (Since then the
+      // quarter hours hold only what is older than the oldest minute: nothing is dropped.)
+      if (int32_t oldest = s.minute.oldest_bucket(); oldest != INT32_MAX) {
+        s.quarter.DropFrom(static_cast<int32_t>(FloorDiv(oldest, 15)));
+      }
     }
   }
   if (pos != data.size()) return Status::Corruption("aggregates: trailing bytes");
   if (newest_minute_ != INT64_MIN) dimension_quarter_floor_ = DimensionQuarterCut(newest_minute_);
+  // The last prune's cut is not in the snapshot: every service's minutes start at or after it,
+  // so the day of the oldest is a cut that answers no window from minutes that lack it.
+  for (const auto& c : counts_) {
+    if (int32_t oldest = c->minute.oldest_bucket(); oldest != INT32_MAX) {
+      int64_t day = FloorDiv(int64_t{oldest}, kMinutesPerDay) * kMinutesPerDay;
+      minute_cut_ = minute_cut_ == INT64_MIN ? day : std::min(minute_cut_, day);
+    }
+  }
   for (auto& c : counts_) {
     ShareTotalsWhereEqual(*c);
     RelistRecent(*c);

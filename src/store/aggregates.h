@@ -122,6 +122,8 @@ class Aggregates {
   Status Deserialize(std::string_view data);
 
  private:
+  // A key's counts: per minute within the minute retention, and per quarter hour before that
+  // (minutes are rolled up as they expire, so a report is counted in one of the two).
   struct DimSeries {
     SparseSeries minute, quarter;
     bool recent = false;  // listed in ServiceCounts::recent
@@ -151,12 +153,18 @@ class Aggregates {
     // Per dimension, the key whose DimSeries is same_as_total; 0 when none.
     std::array<uint64_t, 5> total_key{};
   };
-  // Calls f(series) with the minute or quarter series of `s` (c's totals when s is
-  // same_as_total), and the first bucket it may answer for: a quarter series of a dimension
-  // answers only within dimension_quarter_retention_days, as a stored one would.
-  template <typename F>
-  decltype(auto) WithDimSeries(const ServiceCounts& c, const DimSeries& s, bool quarters,
-                               F&& f) const;
+  // The count of key `s` in buckets [from, to) of minutes, or of quarter hours (`quarters`):
+  // its quarter series and its minutes, or c's totals when s is same_as_total (within
+  // dimension_quarter_retention_days, as a stored series would answer).
+  uint64_t DimSum(const ServiceCounts& c, const DimSeries& s, bool quarters, int32_t from,
+                  int32_t to) const;
+  // The same per output bucket, as SparseSeries::AccumulateInto.
+  void DimAccumulate(const ServiceCounts& c, const DimSeries& s, bool quarters, int32_t from,
+                     int32_t to, int32_t step, std::vector<uint64_t>& out) const;
+  static int32_t NewestMinute(const ServiceCounts& c, const DimSeries& s);
+  // The series a key sharing c's totals stands for: every minute, and the quarter hours before
+  // the oldest minute within the dimension's retention.
+  void CopyTotals(const ServiceCounts& c, SparseSeries& minute, SparseSeries& quarter) const;
   // Stores the counts of the key that shared c's totals in dimension `d`: a report without it
   // came.
   void StopSharingTotals(ServiceCounts& c, Dimension d);
@@ -189,7 +197,9 @@ class Aggregates {
   int64_t newest_minute_;
   // The first quarter bucket of a dimension kept at `now_minute`.
   int32_t DimensionQuarterCut(int64_t now_minute) const;
-  // Quarter buckets of dimensions before this are pruned (see WithDimSeries).
+  // Minute buckets before this were pruned (and rolled up, for places and problem types).
+  int64_t minute_cut_ = INT64_MIN;
+  // Quarter buckets of dimensions before this are pruned.
   int32_t dimension_quarter_floor_ = INT32_MIN;
 };
 

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/time.h"
+
 namespace om::store {
 namespace {
 
@@ -297,6 +299,128 @@ TEST(AggregatesTest, AKeyEveryReportHadAnswersAsIfStored) {
   // hours with a report).
   EXPECT_GT(a.MemoryBytes(), shared + 1000);
   EXPECT_GT(reloaded.MemoryBytes(), shared_reloaded + 1000);
+}
+
+// A place's minutes are rolled up into quarter hours as they expire, so each report is counted
+// once: windows older than the minutes, across their edge and within them must all answer as
+// counting every report would, through prunes and a reload.
+TEST(AggregatesTest, PlacesOlderThanTheMinutesAreCountedOnceFromTheRollup) {
+  const AggregateOptions options{.minute_retention_days = 3,
+                                 .quarter_retention_days = 30,
+                                 .dimension_quarter_retention_days = 10};
+  Aggregates a(options);
+  std::map<std::string, std::map<int64_t, uint64_t>> by_city;  // city -> minute -> reports
+  uint64_t state = 99;
+  auto next = [&](uint64_t bound) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % bound;
+  };
+  const int64_t start = kT0 - kT0 % kDay;
+  int64_t kept_from = INT64_MIN;   // the dimension's quarter hours before it are pruned
+  int64_t minute_cut = INT64_MIN;  // minutes before it are pruned (rolled up)
+  auto check = [&](const Aggregates& agg, int64_t now, const char* when) {
+    uint32_t s = *agg.ServiceIndex("outlook");
+    for (int64_t back : {int64_t{12 * kDay}, int64_t{8 * kDay}, int64_t{4 * kDay},
+                         int64_t{3 * kDay}, int64_t{2 * kDay}, int64_t{90}}) {
+      for (int64_t length : {int64_t{45}, int64_t{kDay}, int64_t{3 * kDay}}) {
+        int64_t from = now - back, to = std::min(now + 1, from + length);
+        auto top = agg.Top(s, Dimension::kCity, from, to, SIZE_MAX);
+        // Quarter hours answer windows that start before the minutes kept: whole quarters.
+        bool quarters =
+            from < std::max(FloorDiv(now, kDay) * kDay - (options.minute_retention_days - 1) * kDay,
+                            minute_cut);
+        int64_t lo = quarters ? FloorDiv(from, 15) * 15 : from;
+        int64_t hi = quarters ? FloorDiv(to + 14, 15) * 15 : to;
+        std::map<std::string, uint64_t> want;
+        for (const auto& [city, minutes] : by_city) {
+          for (auto it = minutes.lower_bound(std::max(lo, kept_from));
+               it != minutes.end() && it->first < hi; ++it) {
+            want[city] += it->second;
+          }
+        }
+        std::map<std::string, uint64_t> got;
+        for (const KeyCount& k : top) got[k.key] = k.count;
+        std::erase_if(want, [](const auto& kv) { return kv.second == 0; });
+        ASSERT_EQ(got, want) << when << ": window " << from - now << " + " << to - from;
+        // The same counts per quarter hour from Series.
+        auto series = agg.Series(s, Dimension::kCity, "7", from, to, 15);
+        uint64_t series_sum = 0;
+        for (uint64_t n : series.counts) series_sum += n;
+        EXPECT_EQ(series_sum, want.count("7") ? want["7"] : 0) << when << ": city 7 series";
+      }
+    }
+  };
+  int64_t now = start;
+  for (int day = 0; day < 16; ++day) {
+    for (int k = 0; k < 300; ++k) {
+      now =
+          start + day * kDay + static_cast<int64_t>(k) * kDay / 300 + static_cast<int64_t>(next(3));
+      std::string city = std::to_string(1 + next(9));
+      a.Add(At(now, city, "US-MN", next(2) == 0 ? "login" : "email"));
+      ++by_city[city][now];
+    }
+    int64_t prune_at = start + (day + 1) * kDay;
+    a.Prune(prune_at);
+    minute_cut = FloorDiv(prune_at, kDay) * kDay - (options.minute_retention_days - 1) * kDay;
+    kept_from = std::max(kept_from, FloorDiv(prune_at, kDay) * kDay -
+                                        options.dimension_quarter_retention_days * kDay);
+    check(a, now, "counting");
+  }
+  std::string bytes;
+  a.Serialize(bytes);
+  Aggregates reloaded(options);
+  ASSERT_TRUE(reloaded.Deserialize(bytes).ok());
+  check(reloaded, now, "reloaded");
+}
+
+// A snapshot of an earlier release holds every report of a place in both its minute and its
+// quarter-hour series; loading it must not count the minutes' span twice.
+TEST(AggregatesTest, ASnapshotWithQuarterHoursOverlappingTheMinutesCountsThemOnce) {
+  const int64_t day0 = kT0 - kT0 % kDay;
+  SparseSeries minute, quarter;
+  DenseSeries total_minute(1440), total_quarter(96);
+  // Reports at day 0 (expired from the minutes) and day 5 (in both series).
+  for (int64_t m : {day0 + 100, day0 + 5 * kDay + 100, day0 + 5 * kDay + 200}) {
+    if (m >= day0 + 5 * kDay) {
+      minute.Add(static_cast<int32_t>(m), 1);
+      total_minute.Add(static_cast<int32_t>(m), 1);
+    }
+    quarter.Add(static_cast<int32_t>(m / 15), 1);
+    total_quarter.Add(static_cast<int32_t>(m / 15), 1);
+  }
+  std::string bytes;
+  auto put_u32 = [&](uint32_t v) { bytes.append(reinterpret_cast<const char*>(&v), 4); };
+  auto put_string = [&](std::string_view v) {
+    put_u32(static_cast<uint32_t>(v.size()));
+    bytes.append(v);
+  };
+  int64_t newest = day0 + 5 * kDay + 200;
+  bytes.append(reinterpret_cast<const char*>(&newest), 8);
+  put_u32(0);  // no interned strings
+  put_u32(1);
+  put_string("outlook");
+  total_minute.Serialize(bytes);
+  total_quarter.Serialize(bytes);
+  put_u32(2);  // two cities: a single key would share the totals
+  for (uint64_t key : {(uint64_t{1} << 32) | 7, (uint64_t{1} << 32) | 8}) {
+    bytes.append(reinterpret_cast<const char*>(&key), 8);
+    if ((key & 0xFF) == 7) {
+      minute.Serialize(bytes);
+      quarter.Serialize(bytes);
+    } else {
+      SparseSeries().Serialize(bytes);
+      SparseSeries q8;
+      q8.Add(static_cast<int32_t>((day0 + 50) / 15), 4);
+      q8.Serialize(bytes);
+    }
+  }
+  Aggregates a;
+  ASSERT_TRUE(a.Deserialize(bytes).ok());
+  uint32_t s = *a.ServiceIndex("outlook");
+  EXPECT_EQ(a.Top(s, Dimension::kCity, day0, day0 + 6 * kDay, 5),
+            (std::vector<KeyCount>{{"8", 4}, {"7", 3}}));
+  EXPECT_EQ(a.Top(s, Dimension::kCity, day0 + 5 * kDay, day0 + 6 * kDay, 5),
+            (std::vector<KeyCount>{{"7", 2}}));
 }
 
 }  // namespace

@@ -129,7 +129,7 @@ void SparseSeries::Sealed::ForEachIn(int32_t from, int32_t to, F&& f) const {
       bucket += static_cast<int64_t>(v >> 1);
       auto count = static_cast<uint32_t>((v & 1) != 0 ? GetVarint(p, chunk_end) : 1);
       if (bucket >= to) return;
-      if (bucket >= from) f(static_cast<int32_t>(bucket), count);
+      if (bucket >= from && !f(static_cast<int32_t>(bucket), count)) return;
     }
   }
 }
@@ -158,6 +158,60 @@ int32_t SparseSeries::newest_unsealed_bucket() const {
 
 int32_t SparseSeries::newest_bucket() const {
   return std::max(newest_unsealed_bucket(), sealed_ == nullptr ? INT32_MIN : sealed_->last);
+}
+
+int32_t SparseSeries::oldest_bucket() const {
+  int32_t oldest = WithPoints([](const auto& points, auto bucket_of) {
+    return points.empty() ? INT32_MAX : bucket_of(points.front());
+  });
+  if (sealed_ != nullptr) {
+    sealed_->ForEachIn(INT32_MIN, oldest, [&oldest](int32_t bucket, uint32_t) {
+      oldest = bucket;
+      return false;
+    });
+  }
+  return oldest;
+}
+
+void SparseSeries::DropFrom(int32_t bucket) {
+  if (sealed_ != nullptr && sealed_->last >= bucket) {
+    // Rare (a snapshot written before minutes were rolled up): the sealed points are encoded
+    // again without the dropped ones.
+    std::vector<WidePoint> kept;
+    sealed_->ForEachIn(INT32_MIN, bucket, [&kept](int32_t b, uint32_t count) {
+      kept.push_back({b, count});
+      return true;
+    });
+    sealed_.reset();
+    if (!kept.empty()) {
+      sealed_ = std::make_unique<Sealed>();
+      for (const WidePoint& p : kept) sealed_->Append(p.bucket, p.count);
+    }
+  }
+  auto drop = [&](auto& points, auto bucket_of) {
+    points.erase(LowerBound(points, bucket, bucket_of), points.end());
+  };
+  if (wide_) {
+    drop(wide_points_, [](const WidePoint& p) { return p.bucket; });
+    TryNarrow();
+  } else {
+    const int32_t base = base_;
+    drop(narrow_points_, [base](const NarrowPoint& p) { return base + p.offset; });
+  }
+}
+
+void SparseSeries::RollUpBefore(int32_t bucket, int32_t factor, SparseSeries& into) {
+  auto add = [&](int32_t b, uint32_t count) {
+    into.Add(FloorDiv(b, factor), count);
+    return true;
+  };
+  if (sealed_ != nullptr) sealed_->ForEachIn(INT32_MIN, bucket, add);
+  WithPoints([&](const auto& points, auto bucket_of) {
+    for (auto it = points.begin(); it != points.end() && bucket_of(*it) < bucket; ++it) {
+      add(bucket_of(*it), it->count);
+    }
+  });
+  DropBefore(bucket);
 }
 
 size_t SparseSeries::MemoryBytes() const {
@@ -306,7 +360,10 @@ void SparseSeries::Add(int32_t bucket, uint32_t n) {
 uint64_t SparseSeries::Sum(int32_t from, int32_t to) const {
   uint64_t sum = 0;
   if (sealed_ != nullptr) {
-    sealed_->ForEachIn(from, to, [&sum](int32_t, uint32_t count) { sum += count; });
+    sealed_->ForEachIn(from, to, [&sum](int32_t, uint32_t count) {
+      sum += count;
+      return true;
+    });
   }
   return sum + WithPoints([&](const auto& points, auto bucket_of) {
            return SumPoints(points, from, to, bucket_of);
@@ -319,6 +376,7 @@ void SparseSeries::AccumulateInto(int32_t from, int32_t to, int32_t step,
     sealed_->ForEachIn(from, to, [&](int32_t bucket, uint32_t count) {
       auto i = static_cast<size_t>((bucket - from) / step);
       if (i < out.size()) out[i] += count;
+      return true;
     });
   }
   WithPoints([&](const auto& points, auto bucket_of) {
@@ -348,6 +406,7 @@ void SparseSeries::Serialize(std::string& out) const {
   if (sealed_ != nullptr) {
     sealed_->ForEachIn(INT32_MIN, INT32_MAX, [&](int32_t bucket, uint32_t count) {
       sealed.push_back({bucket, count});
+      return true;
     });
   }
   std::vector<WidePoint> points;
@@ -644,11 +703,25 @@ int32_t DenseSeries::newest_bucket() const {
   return newest;
 }
 
-void DenseSeries::CopyInto(SparseSeries& out, int32_t from) const {
-  ForEachDay(BlockOf(from), INT32_MAX, [&](int32_t day, const auto& counts) {
+int32_t DenseSeries::oldest_bucket() const {
+  int32_t oldest = INT32_MAX;
+  // The first day that holds a count has a non-zero counter.
+  ForEachDay(INT32_MIN, INT32_MAX, [&](int32_t day, const auto& counts) {
+    for (int32_t i = 0; i < per_block_ && oldest == INT32_MAX; ++i) {
+      if (counts[i] != 0) oldest = day * per_block_ + i;
+    }
+  });
+  return oldest;
+}
+
+void DenseSeries::CopyInto(SparseSeries& out, int32_t from, int32_t to) const {
+  if (to <= from) return;
+  ForEachDay(BlockOf(from), BlockOf(to - 1), [&](int32_t day, const auto& counts) {
     for (int32_t i = 0; i < per_block_; ++i) {
       int32_t bucket = day * per_block_ + i;
-      if (counts[i] != 0 && bucket >= from) out.Add(bucket, static_cast<uint32_t>(counts[i]));
+      if (counts[i] != 0 && bucket >= from && bucket < to) {
+        out.Add(bucket, static_cast<uint32_t>(counts[i]));
+      }
     }
   });
 }

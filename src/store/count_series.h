@@ -49,6 +49,11 @@ class SparseSeries {
   void AccumulateInto(int32_t from, int32_t to, int32_t step, std::vector<uint64_t>& out) const;
   // Removes buckets < `bucket`.
   void DropBefore(int32_t bucket);
+  // Removes buckets >= `bucket`.
+  void DropFrom(int32_t bucket);
+  // Adds each bucket < `bucket` to `into` at bucket / factor (rounded down), then removes them:
+  // minutes rolled up into quarter hours as they expire.
+  void RollUpBefore(int32_t bucket, int32_t factor, SparseSeries& into);
   // Encodes the points before `bucket` compactly (see the header comment).
   void Seal(int32_t bucket);
   // Forgets every point and frees their memory.
@@ -58,6 +63,8 @@ class SparseSeries {
   }
   // The newest bucket with a count; INT32_MIN when empty.
   int32_t newest_bucket() const;
+  // The oldest bucket with a count; INT32_MAX when empty.
+  int32_t oldest_bucket() const;
   // Whether the points take 8 bytes each (see the header comment); for tests.
   bool wide() const { return wide_; }
   size_t MemoryBytes() const;
@@ -111,7 +118,8 @@ class SparseSeries {
     std::vector<Chunk> chunks;
     std::vector<uint8_t> bytes;
     void Append(int32_t bucket, uint32_t count);
-    // Calls f(bucket, count) for each sealed point in [from, to), oldest first.
+    // Calls f(bucket, count) for each sealed point in [from, to), oldest first, until f returns
+    // false.
     template <typename F>
     void ForEachIn(int32_t from, int32_t to, F&& f) const;
     void DropBefore(int32_t bucket);
@@ -154,8 +162,10 @@ class DenseSeries {
   bool empty() const { return blocks_.empty() && packed_.days() == 0; }
   // The newest bucket with a count; INT32_MIN when there is none.
   int32_t newest_bucket() const;
-  // Adds every non-zero bucket >= `from` to `out`.
-  void CopyInto(SparseSeries& out, int32_t from) const;
+  // The oldest bucket with a count; INT32_MAX when there is none.
+  int32_t oldest_bucket() const;
+  // Adds every non-zero bucket in [from, to) to `out`.
+  void CopyInto(SparseSeries& out, int32_t from, int32_t to) const;
   // Days held bit-packed; for tests.
   int32_t sealed_days() const { return packed_.days(); }
   size_t MemoryBytes() const;
