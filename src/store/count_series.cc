@@ -98,101 +98,169 @@ uint64_t GetVarint(const uint8_t*& p, const uint8_t* end) {
 
 }  // namespace
 
-void SparseSeries::Sealed::Append(int32_t bucket, uint32_t count) {
-  int32_t previous = last;
-  if (chunks.empty() || points_in_last_chunk == kChunkPoints) {
-    chunks.push_back({bucket, static_cast<uint32_t>(bytes.size())});
-    points_in_last_chunk = 0;
-    previous = bucket;
+SparseSeries::SealedPoints::Header SparseSeries::SealedPoints::header() const {
+  Header h;
+  std::memcpy(&h, blob_.get(), sizeof(h));
+  return h;
+}
+
+SparseSeries::SealedPoints::Chunk SparseSeries::SealedPoints::chunk(uint32_t k) const {
+  Chunk c;
+  std::memcpy(&c, blob_.get() + kChunksAt + size_t{k} * sizeof(Chunk), sizeof(c));
+  return c;
+}
+
+const uint8_t* SparseSeries::SealedPoints::data() const {
+  return blob_.get() + kChunksAt + size_t{header().chunk_count} * sizeof(Chunk);
+}
+
+int32_t SparseSeries::SealedPoints::last() const { return empty() ? INT32_MIN : header().last; }
+
+size_t SparseSeries::SealedPoints::MemoryBytes() const {
+  if (empty()) return 0;
+  Header h = header();
+  return kChunksAt + size_t{h.chunk_count} * sizeof(Chunk) + h.data_bytes;
+}
+
+void SparseSeries::SealedPoints::Assign(const Header& h, const std::vector<Chunk>& chunks,
+                                        const uint8_t* bytes) {
+  auto blob = std::make_unique_for_overwrite<uint8_t[]>(kChunksAt + chunks.size() * sizeof(Chunk) +
+                                                        h.data_bytes);
+  std::memcpy(blob.get(), &h, sizeof(h));
+  if (!chunks.empty()) {
+    std::memcpy(blob.get() + kChunksAt, chunks.data(), chunks.size() * sizeof(Chunk));
   }
-  auto delta = static_cast<uint64_t>(int64_t{bucket} - previous);
-  PutVarint(bytes, delta << 1 | (count != 1 ? 1 : 0));
-  if (count != 1) PutVarint(bytes, count);
-  ++points_in_last_chunk;
-  last = bucket;
+  if (h.data_bytes != 0) {
+    std::memcpy(blob.get() + kChunksAt + chunks.size() * sizeof(Chunk), bytes, h.data_bytes);
+  }
+  blob_ = std::move(blob);
+}
+
+void SparseSeries::SealedPoints::Append(const std::vector<WidePoint>& points) {
+  if (points.empty()) return;
+  Header h = empty() ? Header{INT32_MIN, INT32_MIN, 0, 0, 0} : header();
+  std::vector<Chunk> chunks(h.chunk_count);
+  for (uint32_t k = 0; k < h.chunk_count; ++k) chunks[k] = chunk(k);
+  std::vector<uint8_t> bytes;
+  bytes.reserve(h.data_bytes + points.size() * 2);
+  if (!empty()) bytes.assign(data(), data() + h.data_bytes);
+  int32_t previous = h.last;
+  for (const WidePoint& p : points) {
+    if (chunks.empty() || h.points_in_last_chunk == kChunkPoints) {
+      chunks.push_back({p.bucket, static_cast<uint32_t>(bytes.size())});
+      h.points_in_last_chunk = 0;
+      previous = p.bucket;
+    }
+    auto delta = static_cast<uint64_t>(int64_t{p.bucket} - previous);
+    PutVarint(bytes, delta << 1 | (p.count != 1 ? 1 : 0));
+    if (p.count != 1) PutVarint(bytes, p.count);
+    ++h.points_in_last_chunk;
+    previous = p.bucket;
+  }
+  h.last = previous;
+  h.chunk_count = static_cast<uint32_t>(chunks.size());
+  h.data_bytes = static_cast<uint32_t>(bytes.size());
+  Assign(h, chunks, bytes.data());
 }
 
 template <typename F>
-void SparseSeries::Sealed::ForEachIn(int32_t from, int32_t to, F&& f) const {
-  from = std::max(from, floor);
-  if (chunks.empty() || from > last || to <= chunks.front().first_bucket || to <= from) return;
-  auto chunk = std::upper_bound(chunks.begin(), chunks.end(), from,
-                                [](int32_t b, const Chunk& c) { return b < c.first_bucket; });
-  if (chunk != chunks.begin()) --chunk;
-  const uint8_t* p = bytes.data() + chunk->offset;
-  const uint8_t* end = bytes.data() + bytes.size();
-  for (; chunk != chunks.end() && chunk->first_bucket < to; ++chunk) {
-    const uint8_t* chunk_end = chunk + 1 == chunks.end() ? end : bytes.data() + (chunk + 1)->offset;
-    int64_t bucket = chunk->first_bucket;
-    while (p < chunk_end) {
-      uint64_t v = GetVarint(p, chunk_end);
+void SparseSeries::SealedPoints::ForEachIn(int32_t from, int32_t to, F&& f) const {
+  if (empty()) return;
+  const Header h = header();
+  from = std::max(from, h.floor);
+  if (from > h.last || to <= from || to <= chunk(0).first_bucket) return;
+  // The last chunk that starts at or before `from`.
+  uint32_t lo = 0, hi = h.chunk_count;
+  while (hi - lo > 1) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (chunk(mid).first_bucket <= from) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  const uint8_t* bytes = data();
+  for (uint32_t k = lo; k < h.chunk_count; ++k) {
+    Chunk c = chunk(k);
+    if (c.first_bucket >= to) return;
+    const uint8_t* p = bytes + c.offset;
+    const uint8_t* end = bytes + (k + 1 < h.chunk_count ? chunk(k + 1).offset : h.data_bytes);
+    int64_t bucket = c.first_bucket;
+    while (p < end) {
+      uint64_t v = GetVarint(p, end);
       bucket += static_cast<int64_t>(v >> 1);
-      auto count = static_cast<uint32_t>((v & 1) != 0 ? GetVarint(p, chunk_end) : 1);
+      auto count = static_cast<uint32_t>((v & 1) != 0 ? GetVarint(p, end) : 1);
       if (bucket >= to) return;
       if (bucket >= from && !f(static_cast<int32_t>(bucket), count)) return;
     }
   }
 }
 
-void SparseSeries::Sealed::DropBefore(int32_t bucket) {
-  floor = std::max(floor, bucket);
+void SparseSeries::SealedPoints::DropBefore(int32_t bucket) {
+  if (empty()) return;
+  Header h = header();
+  h.floor = std::max(h.floor, bucket);
+  if (h.last < h.floor) {
+    blob_.reset();
+    return;
+  }
   // Whole chunks whose points are all before the floor: those before the last chunk that starts
   // at or before it.
-  auto keep = std::upper_bound(chunks.begin(), chunks.end(), floor,
-                               [](int32_t b, const Chunk& c) { return b < c.first_bucket; });
-  if (keep == chunks.begin()) return;
-  --keep;
-  if (keep == chunks.begin()) return;
-  uint32_t cut = keep->offset;
-  chunks.erase(chunks.begin(), keep);
-  for (Chunk& c : chunks) c.offset -= cut;
-  bytes.erase(bytes.begin(), bytes.begin() + cut);
-  chunks.shrink_to_fit();
-  bytes.shrink_to_fit();
+  uint32_t keep = 0;
+  while (keep + 1 < h.chunk_count && chunk(keep + 1).first_bucket <= h.floor) ++keep;
+  if (keep == 0) {
+    std::memcpy(blob_.get(), &h, sizeof(h));
+    return;
+  }
+  uint32_t cut = chunk(keep).offset;
+  std::vector<Chunk> chunks;
+  for (uint32_t k = keep; k < h.chunk_count; ++k) {
+    Chunk c = chunk(k);
+    chunks.push_back({c.first_bucket, c.offset - cut});
+  }
+  const uint8_t* bytes = data() + cut;
+  h.chunk_count = static_cast<uint32_t>(chunks.size());
+  h.data_bytes -= cut;
+  Assign(h, chunks, bytes);
 }
 
 int32_t SparseSeries::newest_unsealed_bucket() const {
-  if (wide_) return wide_points_.empty() ? INT32_MIN : wide_points_.back().bucket;
+  if (wide_) return wide_->empty() ? INT32_MIN : wide_->back().bucket;
   return narrow_points_.empty() ? INT32_MIN : base_ + narrow_points_.back().offset;
 }
 
 int32_t SparseSeries::newest_bucket() const {
-  return std::max(newest_unsealed_bucket(), sealed_ == nullptr ? INT32_MIN : sealed_->last);
+  return std::max(newest_unsealed_bucket(), sealed_.last());
 }
 
 int32_t SparseSeries::oldest_bucket() const {
   int32_t oldest = WithPoints([](const auto& points, auto bucket_of) {
     return points.empty() ? INT32_MAX : bucket_of(points.front());
   });
-  if (sealed_ != nullptr) {
-    sealed_->ForEachIn(INT32_MIN, oldest, [&oldest](int32_t bucket, uint32_t) {
-      oldest = bucket;
-      return false;
-    });
-  }
+  sealed_.ForEachIn(INT32_MIN, oldest, [&oldest](int32_t bucket, uint32_t) {
+    oldest = bucket;
+    return false;
+  });
   return oldest;
 }
 
 void SparseSeries::DropFrom(int32_t bucket) {
-  if (sealed_ != nullptr && sealed_->last >= bucket) {
+  if (sealed_.last() >= bucket) {
     // Rare (a snapshot written before minutes were rolled up): the sealed points are encoded
     // again without the dropped ones.
     std::vector<WidePoint> kept;
-    sealed_->ForEachIn(INT32_MIN, bucket, [&kept](int32_t b, uint32_t count) {
+    sealed_.ForEachIn(INT32_MIN, bucket, [&kept](int32_t b, uint32_t count) {
       kept.push_back({b, count});
       return true;
     });
-    sealed_.reset();
-    if (!kept.empty()) {
-      sealed_ = std::make_unique<Sealed>();
-      for (const WidePoint& p : kept) sealed_->Append(p.bucket, p.count);
-    }
+    sealed_.Clear();
+    sealed_.Append(kept);
   }
   auto drop = [&](auto& points, auto bucket_of) {
     points.erase(LowerBound(points, bucket, bucket_of), points.end());
   };
   if (wide_) {
-    drop(wide_points_, [](const WidePoint& p) { return p.bucket; });
+    drop(*wide_, [](const WidePoint& p) { return p.bucket; });
     TryNarrow();
   } else {
     const int32_t base = base_;
@@ -205,7 +273,7 @@ void SparseSeries::RollUpBefore(int32_t bucket, int32_t factor, SparseSeries& in
     into.Add(FloorDiv(b, factor), count);
     return true;
   };
-  if (sealed_ != nullptr) sealed_->ForEachIn(INT32_MIN, bucket, add);
+  sealed_.ForEachIn(INT32_MIN, bucket, add);
   WithPoints([&](const auto& points, auto bucket_of) {
     for (auto it = points.begin(); it != points.end() && bucket_of(*it) < bucket; ++it) {
       add(bucket_of(*it), it->count);
@@ -215,45 +283,41 @@ void SparseSeries::RollUpBefore(int32_t bucket, int32_t factor, SparseSeries& in
 }
 
 size_t SparseSeries::MemoryBytes() const {
-  size_t bytes = wide_points_.capacity() * sizeof(WidePoint);
+  size_t bytes = wide_ ? wide_->capacity() * sizeof(WidePoint) : 0;
   if (narrow_points_.capacity() > kInlinePoints) {
     bytes += narrow_points_.capacity() * sizeof(NarrowPoint);
   }
-  if (sealed_ != nullptr) {
-    bytes += sizeof(Sealed) + sealed_->chunks.capacity() * sizeof(Sealed::Chunk) +
-             sealed_->bytes.capacity();
-  }
+  bytes += sealed_.MemoryBytes();
   return bytes;
 }
 
 void SparseSeries::Clear() {
-  wide_ = false;
   base_ = 0;
   narrow_points_.clear();
   narrow_points_.shrink_to_fit();
-  std::vector<WidePoint>().swap(wide_points_);
-  sealed_.reset();
+  wide_.reset();
+  sealed_.Clear();
 }
 
 void SparseSeries::Seal(int32_t bucket) {
   // The unsealed points newer than every sealed one and before `bucket` are appended; a late
   // point for a bucket already sealed stays unsealed (both parts are summed).
-  const int32_t after = sealed_ == nullptr ? INT32_MIN : sealed_->last;
+  const int32_t after = sealed_.last();
   auto seal = [&](auto& points, auto bucket_of) {
     auto lo = std::upper_bound(points.begin(), points.end(), after,
                                [&](int32_t b, const auto& p) { return b < bucket_of(p); });
     auto hi = std::lower_bound(lo, points.end(), bucket,
                                [&](const auto& p, int32_t b) { return bucket_of(p) < b; });
     if (lo == hi) return;
-    if (sealed_ == nullptr) sealed_ = std::make_unique<Sealed>();
-    for (auto it = lo; it != hi; ++it) sealed_->Append(bucket_of(*it), it->count);
-    sealed_->bytes.shrink_to_fit();
-    sealed_->chunks.shrink_to_fit();
+    std::vector<WidePoint> sealing;
+    sealing.reserve(static_cast<size_t>(hi - lo));
+    for (auto it = lo; it != hi; ++it) sealing.push_back({bucket_of(*it), it->count});
+    sealed_.Append(sealing);
     points.erase(lo, hi);
     if (points.capacity() > 2 * points.size() + 16) points.shrink_to_fit();
   };
   if (wide_) {
-    seal(wide_points_, [](const WidePoint& p) { return p.bucket; });
+    seal(*wide_, [](const WidePoint& p) { return p.bucket; });
     TryNarrow();
   } else {
     const int32_t base = base_;
@@ -279,32 +343,30 @@ bool SparseSeries::MakeRoomFor(int32_t bucket) {
 }
 
 void SparseSeries::Widen() {
-  wide_points_.reserve(narrow_points_.size() + 1);
+  wide_ = std::make_unique<std::vector<WidePoint>>();
+  wide_->reserve(narrow_points_.size() + 1);
   for (const NarrowPoint& p : narrow_points_) {
-    wide_points_.push_back({base_ + p.offset, p.count});
+    wide_->push_back({base_ + p.offset, p.count});
   }
   narrow_points_.clear();
   narrow_points_.shrink_to_fit();
-  wide_ = true;
 }
 
 bool SparseSeries::TryNarrow() {
   if (!wide_) return true;
-  for (const WidePoint& p : wide_points_) {
+  for (const WidePoint& p : *wide_) {
     if (p.count > kNarrowMax) return false;
   }
-  if (!wide_points_.empty() &&
-      int64_t{wide_points_.back().bucket} - wide_points_.front().bucket > kNarrowMax) {
+  if (!wide_->empty() && int64_t{wide_->back().bucket} - wide_->front().bucket > kNarrowMax) {
     return false;
   }
-  base_ = wide_points_.empty() ? 0 : wide_points_.front().bucket;
-  narrow_points_.reserve(wide_points_.size());
-  for (const WidePoint& p : wide_points_) {
+  base_ = wide_->empty() ? 0 : wide_->front().bucket;
+  narrow_points_.reserve(wide_->size());
+  for (const WidePoint& p : *wide_) {
     narrow_points_.push_back(
         {static_cast<uint16_t>(p.bucket - base_), static_cast<uint16_t>(p.count)});
   }
-  std::vector<WidePoint>().swap(wide_points_);
-  wide_ = false;
+  wide_.reset();
   return true;
 }
 
@@ -340,7 +402,7 @@ void SparseSeries::Add(int32_t bucket, uint32_t n) {
     if (AddNarrow(bucket, n)) return;
     Widen();  // nothing was added: the wide layout takes the whole of `n`
   }
-  std::vector<WidePoint>& points = wide_points_;
+  std::vector<WidePoint>& points = *wide_;
   if (!points.empty() && points.back().bucket == bucket) {
     points.back().count += n;
     return;
@@ -359,12 +421,10 @@ void SparseSeries::Add(int32_t bucket, uint32_t n) {
 
 uint64_t SparseSeries::Sum(int32_t from, int32_t to) const {
   uint64_t sum = 0;
-  if (sealed_ != nullptr) {
-    sealed_->ForEachIn(from, to, [&sum](int32_t, uint32_t count) {
-      sum += count;
-      return true;
-    });
-  }
+  sealed_.ForEachIn(from, to, [&sum](int32_t, uint32_t count) {
+    sum += count;
+    return true;
+  });
   return sum + WithPoints([&](const auto& points, auto bucket_of) {
            return SumPoints(points, from, to, bucket_of);
          });
@@ -372,25 +432,20 @@ uint64_t SparseSeries::Sum(int32_t from, int32_t to) const {
 
 void SparseSeries::AccumulateInto(int32_t from, int32_t to, int32_t step,
                                   std::vector<uint64_t>& out) const {
-  if (sealed_ != nullptr) {
-    sealed_->ForEachIn(from, to, [&](int32_t bucket, uint32_t count) {
-      auto i = static_cast<size_t>((bucket - from) / step);
-      if (i < out.size()) out[i] += count;
-      return true;
-    });
-  }
+  sealed_.ForEachIn(from, to, [&](int32_t bucket, uint32_t count) {
+    auto i = static_cast<size_t>((bucket - from) / step);
+    if (i < out.size()) out[i] += count;
+    return true;
+  });
   WithPoints([&](const auto& points, auto bucket_of) {
     AccumulatePoints(points, from, to, step, out, bucket_of);
   });
 }
 
 void SparseSeries::DropBefore(int32_t bucket) {
-  if (sealed_ != nullptr) {
-    sealed_->DropBefore(bucket);
-    if (sealed_->last < sealed_->floor) sealed_.reset();
-  }
+  sealed_.DropBefore(bucket);
   if (wide_) {
-    DropPoints(wide_points_, bucket, [](const WidePoint& p) { return p.bucket; });
+    DropPoints(*wide_, bucket, [](const WidePoint& p) { return p.bucket; });
     // What made the series wide (an old report, a huge count) may be gone with the old points.
     TryNarrow();
   } else {
@@ -403,12 +458,10 @@ void SparseSeries::Serialize(std::string& out) const {
   // One sorted list of points, whatever is sealed: a late point beside a sealed one of the same
   // bucket is merged into it.
   std::vector<WidePoint> sealed;
-  if (sealed_ != nullptr) {
-    sealed_->ForEachIn(INT32_MIN, INT32_MAX, [&](int32_t bucket, uint32_t count) {
-      sealed.push_back({bucket, count});
-      return true;
-    });
-  }
+  sealed_.ForEachIn(INT32_MIN, INT32_MAX, [&](int32_t bucket, uint32_t count) {
+    sealed.push_back({bucket, count});
+    return true;
+  });
   std::vector<WidePoint> points;
   WithPoints([&](const auto& unsealed, auto bucket_of) {
     points.reserve(sealed.size() + unsealed.size());
@@ -441,10 +494,9 @@ Status SparseSeries::Deserialize(std::string_view data, size_t& pos) {
   }
   narrow_points_.clear();
   narrow_points_.shrink_to_fit();
-  sealed_.reset();
-  wide_ = true;
-  wide_points_.resize(n);
-  for (WidePoint& p : wide_points_) {
+  sealed_.Clear();
+  wide_ = std::make_unique<std::vector<WidePoint>>(n);
+  for (WidePoint& p : *wide_) {
     if (!GetRaw(data, pos, p.bucket) || !GetRaw(data, pos, p.count)) {
       return Status::Corruption("sparse series: truncated");
     }

@@ -59,14 +59,14 @@ class SparseSeries {
   // Forgets every point and frees their memory.
   void Clear();
   bool empty() const {
-    return sealed_ == nullptr && (wide_ ? wide_points_.empty() : narrow_points_.empty());
+    return sealed_.empty() && (wide_ ? wide_->empty() : narrow_points_.empty());
   }
   // The newest bucket with a count; INT32_MIN when empty.
   int32_t newest_bucket() const;
   // The oldest bucket with a count; INT32_MAX when empty.
   int32_t oldest_bucket() const;
   // Whether the points take 8 bytes each (see the header comment); for tests.
-  bool wide() const { return wide_; }
+  bool wide() const { return wide_ != nullptr; }
   size_t MemoryBytes() const;
 
   void Serialize(std::string& out) const;
@@ -91,7 +91,7 @@ class SparseSeries {
   // Calls f(points, bucket_of) on the layout in use; bucket_of(point) gives a point's bucket.
   template <typename F>
   decltype(auto) WithPoints(F&& f) const {
-    if (wide_) return f(wide_points_, [](const WidePoint& p) { return p.bucket; });
+    if (wide_) return f(*wide_, [](const WidePoint& p) { return p.bucket; });
     const int32_t base = base_;
     return f(narrow_points_, [base](const NarrowPoint& p) { return base + p.offset; });
   }
@@ -105,33 +105,54 @@ class SparseSeries {
   // Sealed points, varint-encoded in chunks of kChunkPoints: a point is the distance from the
   // previous point's bucket (from the chunk's first bucket for the first), shifted left one bit,
   // the bit set when the count is not 1, then the count when it is not 1. A window decodes from
-  // the chunk that holds its start.
-  struct Sealed {
+  // the chunk that holds its start. All of it is one allocation (a header, the chunks' first
+  // buckets and offsets, then the bytes), made again at each Append: a series is sealed once an
+  // hour, and three allocations a series had cost more than the points of most places.
+  class SealedPoints {
+   public:
     static constexpr uint32_t kChunkPoints = 64;
-    struct Chunk {
-      int32_t first_bucket;
-      uint32_t offset;  // in bytes
-    };
-    int32_t floor = INT32_MIN;  // buckets before it are dropped (the first chunk may hold some)
-    int32_t last = INT32_MIN;   // the newest sealed bucket
-    uint32_t points_in_last_chunk = 0;
-    std::vector<Chunk> chunks;
-    std::vector<uint8_t> bytes;
-    void Append(int32_t bucket, uint32_t count);
+    bool empty() const { return blob_ == nullptr; }
+    int32_t last() const;  // the newest sealed bucket; INT32_MIN when empty
+    // Appends points, oldest first, each newer than last().
+    void Append(const std::vector<WidePoint>& points);
     // Calls f(bucket, count) for each sealed point in [from, to), oldest first, until f returns
     // false.
     template <typename F>
     void ForEachIn(int32_t from, int32_t to, F&& f) const;
     void DropBefore(int32_t bucket);
+    void Clear() { blob_.reset(); }
+    size_t MemoryBytes() const;
+
+   private:
+    struct Header {
+      int32_t floor;  // buckets before it are dropped (the first chunk may still hold some)
+      int32_t last;
+      uint32_t chunk_count;
+      uint32_t points_in_last_chunk;
+      uint32_t data_bytes;
+    };
+    struct Chunk {
+      int32_t first_bucket;
+      uint32_t offset;  // in the data bytes
+    };
+    static constexpr size_t kChunksAt = sizeof(Header);
+    Header header() const;
+    Chunk chunk(uint32_t k) const;
+    const uint8_t* data() const;
+    // Replaces the blob with `header`, `chunks` and `bytes`.
+    void Assign(const Header& header, const std::vector<Chunk>& chunks, const uint8_t* bytes);
+
+    std::unique_ptr<uint8_t[]> blob_;
   };
 
-  bool wide_ = false;
   int32_t base_ = 0;  // the bucket of offset 0 in the narrow layout
   // Most places have a point or two since their last Seal: those are kept without an allocation.
   static constexpr size_t kInlinePoints = 4;
   absl::InlinedVector<NarrowPoint, kInlinePoints> narrow_points_;
-  std::vector<WidePoint> wide_points_;
-  std::unique_ptr<Sealed> sealed_;  // null while nothing is sealed
+  // Points of a series outside the narrow layout (see the header comment); null while narrow,
+  // as nearly every series is.
+  std::unique_ptr<std::vector<WidePoint>> wide_;
+  SealedPoints sealed_;
 };
 
 class DenseSeries {
