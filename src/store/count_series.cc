@@ -136,31 +136,51 @@ void SparseSeries::SealedPoints::Assign(const Header& h, const std::vector<Chunk
   blob_ = std::move(blob);
 }
 
-void SparseSeries::SealedPoints::Append(const std::vector<WidePoint>& points) {
-  if (points.empty()) return;
+template <typename It, typename BucketOf>
+void SparseSeries::SealedPoints::Append(It first, It last, BucketOf bucket_of) {
+  if (first == last) return;
+  // The new points are encoded into buffers kept between calls, so that the blob is the only
+  // allocation a seal makes (temporary ones left the heap fragmented).
+  thread_local std::vector<uint8_t> encoded;
+  thread_local std::vector<Chunk> new_chunks;
+  encoded.clear();
+  new_chunks.clear();
   Header h = empty() ? Header{INT32_MIN, INT32_MIN, 0, 0, 0} : header();
-  std::vector<Chunk> chunks(h.chunk_count);
-  for (uint32_t k = 0; k < h.chunk_count; ++k) chunks[k] = chunk(k);
-  std::vector<uint8_t> bytes;
-  bytes.reserve(h.data_bytes + points.size() * 2);
-  if (!empty()) bytes.assign(data(), data() + h.data_bytes);
   int32_t previous = h.last;
-  for (const WidePoint& p : points) {
-    if (chunks.empty() || h.points_in_last_chunk == kChunkPoints) {
-      chunks.push_back({p.bucket, static_cast<uint32_t>(bytes.size())});
+  for (It it = first; it != last; ++it) {
+    const int32_t bucket = bucket_of(*it);
+    const uint32_t count = it->count;
+    if ((h.chunk_count == 0 && new_chunks.empty()) || h.points_in_last_chunk == kChunkPoints) {
+      new_chunks.push_back({bucket, h.data_bytes + static_cast<uint32_t>(encoded.size())});
       h.points_in_last_chunk = 0;
-      previous = p.bucket;
+      previous = bucket;
     }
-    auto delta = static_cast<uint64_t>(int64_t{p.bucket} - previous);
-    PutVarint(bytes, delta << 1 | (p.count != 1 ? 1 : 0));
-    if (p.count != 1) PutVarint(bytes, p.count);
+    auto delta = static_cast<uint64_t>(int64_t{bucket} - previous);
+    PutVarint(encoded, delta << 1 | (count != 1 ? 1 : 0));
+    if (count != 1) PutVarint(encoded, count);
     ++h.points_in_last_chunk;
-    previous = p.bucket;
+    previous = bucket;
   }
+  const size_t old_chunks = h.chunk_count;
+  const size_t old_bytes = h.data_bytes;
   h.last = previous;
-  h.chunk_count = static_cast<uint32_t>(chunks.size());
-  h.data_bytes = static_cast<uint32_t>(bytes.size());
-  Assign(h, chunks, bytes.data());
+  h.chunk_count += static_cast<uint32_t>(new_chunks.size());
+  h.data_bytes += static_cast<uint32_t>(encoded.size());
+  auto blob = std::make_unique_for_overwrite<uint8_t[]>(
+      kChunksAt + size_t{h.chunk_count} * sizeof(Chunk) + h.data_bytes);
+  uint8_t* chunks_out = blob.get() + kChunksAt;
+  uint8_t* data_out = chunks_out + size_t{h.chunk_count} * sizeof(Chunk);
+  std::memcpy(blob.get(), &h, sizeof(h));
+  if (old_chunks != 0) {
+    std::memcpy(chunks_out, blob_.get() + kChunksAt, old_chunks * sizeof(Chunk));
+    std::memcpy(data_out, data(), old_bytes);
+  }
+  if (!new_chunks.empty()) {
+    std::memcpy(chunks_out + old_chunks * sizeof(Chunk), new_chunks.data(),
+                new_chunks.size() * sizeof(Chunk));
+  }
+  std::memcpy(data_out + old_bytes, encoded.data(), encoded.size());
+  blob_ = std::move(blob);
 }
 
 template <typename F>
@@ -254,7 +274,7 @@ void SparseSeries::DropFrom(int32_t bucket) {
       return true;
     });
     sealed_.Clear();
-    sealed_.Append(kept);
+    sealed_.Append(kept.begin(), kept.end(), [](const WidePoint& p) { return p.bucket; });
   }
   auto drop = [&](auto& points, auto bucket_of) {
     points.erase(LowerBound(points, bucket, bucket_of), points.end());
@@ -309,10 +329,7 @@ void SparseSeries::Seal(int32_t bucket) {
     auto hi = std::lower_bound(lo, points.end(), bucket,
                                [&](const auto& p, int32_t b) { return bucket_of(p) < b; });
     if (lo == hi) return;
-    std::vector<WidePoint> sealing;
-    sealing.reserve(static_cast<size_t>(hi - lo));
-    for (auto it = lo; it != hi; ++it) sealing.push_back({bucket_of(*it), it->count});
-    sealed_.Append(sealing);
+    sealed_.Append(lo, hi, bucket_of);
     points.erase(lo, hi);
     if (points.capacity() > 2 * points.size() + 16) points.shrink_to_fit();
   };
@@ -728,6 +745,8 @@ void DenseSeries::Seal(int32_t bucket) {
     packed_ = std::move(repacked);
   }
   blocks_.erase(blocks_.cbegin(), end);
+  // After a load every day was unpacked; a day or two stay.
+  if (blocks_.capacity() > 2 * blocks_.size() + 4) blocks_.shrink_to_fit();
   packed_.ShrinkToFit();
   last_index_ = INT32_MIN;
   last_block_ = 0;

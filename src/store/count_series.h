@@ -110,11 +110,13 @@ class SparseSeries {
   // hour, and three allocations a series had cost more than the points of most places.
   class SealedPoints {
    public:
-    static constexpr uint32_t kChunkPoints = 64;
+    static constexpr uint32_t kChunkPoints = 128;
     bool empty() const { return blob_ == nullptr; }
     int32_t last() const;  // the newest sealed bucket; INT32_MIN when empty
-    // Appends points, oldest first, each newer than last().
-    void Append(const std::vector<WidePoint>& points);
+    // Appends the points [first, last), oldest first, each newer than last(); bucket_of(point)
+    // gives a point's bucket.
+    template <typename It, typename BucketOf>
+    void Append(It first, It last, BucketOf bucket_of);
     // Calls f(bucket, count) for each sealed point in [from, to), oldest first, until f returns
     // false.
     template <typename F>
