@@ -536,22 +536,46 @@ uint64_t DenseSeries::PackedDays::Day::operator[](size_t i) const {
   return (word >> (bit % 8)) & ((uint64_t{1} << width) - 1);
 }
 
+size_t DenseSeries::PackedDays::Offset(size_t k, int32_t per_block) const {
+  size_t j = k / kCheckpointDays;
+  size_t offset = checkpoints_[j];
+  for (size_t i = j * kCheckpointDays; i < k; ++i) {
+    offset += size_t{widths_[i]} * static_cast<size_t>(per_block) / 8;
+  }
+  return offset;
+}
+
 DenseSeries::PackedDays::Day DenseSeries::PackedDays::Get(int32_t day, int32_t per_block) const {
   if (day < first_day_ || day > last_day()) return {nullptr, 0};
   auto k = static_cast<size_t>(day - first_day_);
-  uint32_t size = offsets_[k + 1] - offsets_[k];
-  return {bytes_.data() + offsets_[k], size * 8 / static_cast<uint32_t>(per_block)};
+  return {bytes_.data() + Offset(k, per_block), widths_[k]};
+}
+
+template <typename F>
+void DenseSeries::PackedDays::ForEach(int64_t lo, int64_t hi, int32_t per_block, F&& f) const {
+  lo = std::max<int64_t>(lo, first_day_);
+  hi = std::min<int64_t>(hi, last_day());
+  if (lo > hi) return;
+  auto k = static_cast<size_t>(lo - first_day_);
+  size_t offset = Offset(k, per_block);
+  for (int64_t day = lo; day <= hi; ++day, ++k) {
+    uint32_t width = widths_[k];
+    if (width != 0) f(static_cast<int32_t>(day), Day{bytes_.data() + offset, width});
+    offset += size_t{width} * static_cast<size_t>(per_block) / 8;
+  }
 }
 
 void DenseSeries::PackedDays::Append(int32_t day, const uint64_t* counters, int32_t per_block) {
   uint64_t max = *std::max_element(counters, counters + per_block);
-  auto width = static_cast<uint32_t>(std::bit_width(max));
-  if (offsets_.empty()) {
-    first_day_ = day;
-    offsets_.push_back(0);
+  auto width = static_cast<uint8_t>(std::bit_width(max));
+  if (widths_.empty()) first_day_ = day;
+  bytes_.resize(end());  // without the trailing zero bytes
+  while (last_day() < day) {
+    if (widths_.size() % kCheckpointDays == 0) {
+      checkpoints_.push_back(static_cast<uint32_t>(bytes_.size()));
+    }
+    widths_.push_back(last_day() + 1 == day ? width : 0);  // days of zeros before it
   }
-  bytes_.resize(offsets_.back());  // without the trailing zero bytes
-  while (last_day() < day - 1) offsets_.push_back(offsets_.back());  // days of zeros
   uint64_t pending = 0;  // bits not yet written, the oldest lowest
   uint32_t pending_bits = 0;
   for (int32_t i = 0; i < per_block; ++i) {
@@ -562,24 +586,27 @@ void DenseSeries::PackedDays::Append(int32_t day, const uint64_t* counters, int3
     }
   }
   // per_block * width is a multiple of 8: nothing is left over.
-  offsets_.push_back(static_cast<uint32_t>(bytes_.size()));
   bytes_.resize(bytes_.size() + 8, 0);
 }
 
-void DenseSeries::PackedDays::DropBefore(int32_t day) {
-  if (offsets_.empty() || day <= first_day_) return;
+void DenseSeries::PackedDays::DropBefore(int32_t day, int32_t per_block) {
+  if (widths_.empty() || day <= first_day_) return;
   if (day > last_day()) {
     *this = PackedDays();
     return;
   }
   auto k = static_cast<size_t>(day - first_day_);
-  uint32_t cut = offsets_[k];
-  offsets_.erase(offsets_.begin(), offsets_.begin() + static_cast<ptrdiff_t>(k));
-  for (uint32_t& offset : offsets_) offset -= cut;
-  bytes_.erase(bytes_.begin(), bytes_.begin() + cut);
+  size_t cut = Offset(k, per_block);
+  widths_.erase(widths_.begin(), widths_.begin() + static_cast<ptrdiff_t>(k));
+  bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<ptrdiff_t>(cut));
   first_day_ = day;
-  offsets_.shrink_to_fit();
-  bytes_.shrink_to_fit();
+  checkpoints_.clear();
+  size_t offset = 0;
+  for (size_t i = 0; i < widths_.size(); ++i) {
+    if (i % kCheckpointDays == 0) checkpoints_.push_back(static_cast<uint32_t>(offset));
+    offset += size_t{widths_[i]} * static_cast<size_t>(per_block) / 8;
+  }
+  ShrinkToFit();
 }
 
 std::vector<DenseSeries::Block>::const_iterator DenseSeries::FirstFrom(int32_t block_index) const {
@@ -595,12 +622,7 @@ void DenseSeries::ForEachDay(int32_t first_day, int32_t last_day, F&& f) const {
     int64_t next_block =
         block != blocks_.end() && block->index <= last_day ? block->index : int64_t{last_day} + 1;
     // Packed days before the next unpacked block.
-    int64_t lo = std::max<int64_t>(day, packed_.first_day());
-    int64_t hi = std::min<int64_t>(next_block - 1, packed_.last_day());
-    for (int64_t d = lo; d <= hi; ++d) {
-      PackedDays::Day packed = packed_.Get(static_cast<int32_t>(d), per_block_);
-      if (packed.width != 0) f(static_cast<int32_t>(d), packed);
-    }
+    packed_.ForEach(day, next_block - 1, per_block_, f);
     if (next_block > last_day) break;
     std::visit([&](const auto& c) { f(block->index, c.get()); }, block->counters);
     day = next_block + 1;
@@ -718,7 +740,7 @@ void DenseSeries::DropBefore(int32_t bucket) {
   // Whole blocks only: a partly expired day stays until all of it is older than the horizon.
   int32_t day = BlockOf(bucket);
   blocks_.erase(blocks_.begin(), blocks_.begin() + (FirstFrom(day) - blocks_.cbegin()));
-  packed_.DropBefore(day);
+  packed_.DropBefore(day, per_block_);
   last_index_ = INT32_MIN;
   last_block_ = 0;
 }

@@ -222,23 +222,24 @@ class DenseSeries {
   template <typename F>
   void ForEachDay(int32_t first_day, int32_t last_day, F&& f) const;
 
-  // Sealed days, bit-packed one after another: day first_day + k is bytes [offsets[k],
-  // offsets[k + 1]), its counters `width` bits each, where width = 8 * size / per_block (every
-  // per_block is a multiple of 8). A day of zeros takes no byte. Eight zero bytes follow the
-  // last day, so that a counter is read with one unaligned 64-bit load.
+  // Sealed days, bit-packed one after another, each day's counters `width` bits each (its
+  // largest counter's bit width: a day of zeros takes no byte). Per day only its width is kept,
+  // and the byte offset of every kCheckpointDays-th day: a year of quarter hours took 4 bytes a
+  // day in offsets beside 60 of counters. Eight zero bytes follow the last day, so that a
+  // counter is read with one unaligned 64-bit load.
   class PackedDays {
    public:
-    int32_t days() const {
-      return static_cast<int32_t>(offsets_.empty() ? 0 : offsets_.size() - 1);
-    }
+    static constexpr int32_t kCheckpointDays = 32;
+    int32_t days() const { return static_cast<int32_t>(widths_.size()); }
     int32_t first_day() const { return first_day_; }
     int32_t last_day() const { return first_day_ + days() - 1; }
     // Appends day `day` (> last_day(), or the first), with days of zeros before it.
     void Append(int32_t day, const uint64_t* counters, int32_t per_block);
     // Drops the days before `day`.
-    void DropBefore(int32_t day);
+    void DropBefore(int32_t day, int32_t per_block);
     void ShrinkToFit() {
-      offsets_.shrink_to_fit();
+      widths_.shrink_to_fit();
+      checkpoints_.shrink_to_fit();
       bytes_.shrink_to_fit();
     }
     struct Day {
@@ -247,11 +248,21 @@ class DenseSeries {
       uint64_t operator[](size_t i) const;
     };
     Day Get(int32_t day, int32_t per_block) const;
-    size_t MemoryBytes() const { return offsets_.capacity() * 4 + bytes_.capacity(); }
+    // Calls f(day, Day) for each day in [lo, hi] held with a non-zero width, oldest first.
+    template <typename F>
+    void ForEach(int64_t lo, int64_t hi, int32_t per_block, F&& f) const;
+    size_t MemoryBytes() const {
+      return widths_.capacity() + checkpoints_.capacity() * 4 + bytes_.capacity();
+    }
 
    private:
+    // Where day first_day + k starts in bytes_.
+    size_t Offset(size_t k, int32_t per_block) const;
+    size_t end() const { return bytes_.empty() ? 0 : bytes_.size() - 8; }
+
     int32_t first_day_ = 0;
-    std::vector<uint32_t> offsets_;  // days() + 1 entries once a day is held
+    std::vector<uint8_t> widths_;        // per day
+    std::vector<uint32_t> checkpoints_;  // the offset of day kCheckpointDays * j
     std::vector<uint8_t> bytes_;
   };
 
