@@ -108,7 +108,7 @@ class Aggregates {
   // each kSealEveryMinutes of its reports' time: later than the windows Top reads from the
   // recent keys, and late enough that few reports arrive for a sealed bucket.
   static constexpr int64_t kSealLagMinutes = kRecentMinutes + 60;
-  static constexpr int64_t kSealEveryMinutes = 60;
+  static constexpr int64_t kSealEveryMinutes = 360;
   // Drops buckets that fell out of retention relative to `now_minute`, and seals what is older
   // than kSealLagMinutes.
   void Prune(int64_t now_minute);

@@ -250,7 +250,7 @@ int32_t SparseSeries::newest_unsealed_bucket() const {
 }
 
 int32_t SparseSeries::newest_bucket() const {
-  return std::max(newest_unsealed_bucket(), sealed_.last());
+  return std::max(newest_unsealed_bucket(), sealed_last_);
 }
 
 int32_t SparseSeries::oldest_bucket() const {
@@ -265,7 +265,7 @@ int32_t SparseSeries::oldest_bucket() const {
 }
 
 void SparseSeries::DropFrom(int32_t bucket) {
-  if (sealed_.last() >= bucket) {
+  if (sealed_last_ >= bucket) {
     // Rare (a snapshot written before minutes were rolled up): the sealed points are encoded
     // again without the dropped ones.
     std::vector<WidePoint> kept;
@@ -275,6 +275,7 @@ void SparseSeries::DropFrom(int32_t bucket) {
     });
     sealed_.Clear();
     sealed_.Append(kept.begin(), kept.end(), [](const WidePoint& p) { return p.bucket; });
+    sealed_last_ = sealed_.last();
   }
   auto drop = [&](auto& points, auto bucket_of) {
     points.erase(LowerBound(points, bucket, bucket_of), points.end());
@@ -317,12 +318,13 @@ void SparseSeries::Clear() {
   narrow_points_.shrink_to_fit();
   wide_.reset();
   sealed_.Clear();
+  sealed_last_ = INT32_MIN;
 }
 
 void SparseSeries::Seal(int32_t bucket) {
   // The unsealed points newer than every sealed one and before `bucket` are appended; a late
   // point for a bucket already sealed stays unsealed (both parts are summed).
-  const int32_t after = sealed_.last();
+  const int32_t after = sealed_last_;
   auto seal = [&](auto& points, auto bucket_of) {
     auto lo = std::upper_bound(points.begin(), points.end(), after,
                                [&](int32_t b, const auto& p) { return b < bucket_of(p); });
@@ -330,6 +332,7 @@ void SparseSeries::Seal(int32_t bucket) {
                                [&](const auto& p, int32_t b) { return bucket_of(p) < b; });
     if (lo == hi) return;
     sealed_.Append(lo, hi, bucket_of);
+    sealed_last_ = sealed_.last();
     points.erase(lo, hi);
     if (points.capacity() > 2 * points.size() + 16) points.shrink_to_fit();
   };
@@ -438,10 +441,12 @@ void SparseSeries::Add(int32_t bucket, uint32_t n) {
 
 uint64_t SparseSeries::Sum(int32_t from, int32_t to) const {
   uint64_t sum = 0;
-  sealed_.ForEachIn(from, to, [&sum](int32_t, uint32_t count) {
-    sum += count;
-    return true;
-  });
+  if (from <= sealed_last_) {
+    sealed_.ForEachIn(from, to, [&sum](int32_t, uint32_t count) {
+      sum += count;
+      return true;
+    });
+  }
   return sum + WithPoints([&](const auto& points, auto bucket_of) {
            return SumPoints(points, from, to, bucket_of);
          });
@@ -449,11 +454,13 @@ uint64_t SparseSeries::Sum(int32_t from, int32_t to) const {
 
 void SparseSeries::AccumulateInto(int32_t from, int32_t to, int32_t step,
                                   std::vector<uint64_t>& out) const {
-  sealed_.ForEachIn(from, to, [&](int32_t bucket, uint32_t count) {
-    auto i = static_cast<size_t>((bucket - from) / step);
-    if (i < out.size()) out[i] += count;
-    return true;
-  });
+  if (from <= sealed_last_) {
+    sealed_.ForEachIn(from, to, [&](int32_t bucket, uint32_t count) {
+      auto i = static_cast<size_t>((bucket - from) / step);
+      if (i < out.size()) out[i] += count;
+      return true;
+    });
+  }
   WithPoints([&](const auto& points, auto bucket_of) {
     AccumulatePoints(points, from, to, step, out, bucket_of);
   });
@@ -461,6 +468,7 @@ void SparseSeries::AccumulateInto(int32_t from, int32_t to, int32_t step,
 
 void SparseSeries::DropBefore(int32_t bucket) {
   sealed_.DropBefore(bucket);
+  sealed_last_ = sealed_.last();
   if (wide_) {
     DropPoints(*wide_, bucket, [](const WidePoint& p) { return p.bucket; });
     // What made the series wide (an old report, a huge count) may be gone with the old points.
@@ -512,6 +520,7 @@ Status SparseSeries::Deserialize(std::string_view data, size_t& pos) {
   narrow_points_.clear();
   narrow_points_.shrink_to_fit();
   sealed_.Clear();
+  sealed_last_ = INT32_MIN;
   wide_ = std::make_unique<std::vector<WidePoint>>(n);
   for (WidePoint& p : *wide_) {
     if (!GetRaw(data, pos, p.bucket) || !GetRaw(data, pos, p.count)) {

@@ -148,6 +148,10 @@ class SparseSeries {
   };
 
   int32_t base_ = 0;  // the bucket of offset 0 in the narrow layout
+  // sealed_.last(), kept beside the points: most windows end before the sealed points or start
+  // after them, and are answered without reading the sealed points' allocation (the metro scan
+  // sums every city of a large service every 5 minutes).
+  int32_t sealed_last_ = INT32_MIN;
   // Most places have a point or two since their last Seal: those are kept without an allocation.
   static constexpr size_t kInlinePoints = 4;
   absl::InlinedVector<NarrowPoint, kInlinePoints> narrow_points_;
