@@ -3,7 +3,9 @@
 // API use: per service, and per (service, city), (service, region), (service, country) and
 // (service, problem type). Minute buckets are kept for `minute_retention_days`, quarter-hour
 // buckets (the rollup) for `quarter_retention_days`, so a year of history for thousands of
-// services fits in memory (docs/performance.md has the measured RSS).
+// services fits in memory (docs/performance.md has the measured RSS). A place's or problem
+// type's minutes are rolled up into its quarter hours as they expire, so each of its reports is
+// in one of the two.
 //
 // Only counted reports are added (duplicates are not). The store rebuilds Aggregates on restart
 // from a snapshot (Serialize/Deserialize) plus the log tail.

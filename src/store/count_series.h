@@ -15,8 +15,9 @@
 //    are 20,160 buckets; 400 days of quarters 38,400); an import of old reports may widen one
 //    until it is pruned. Sealed points (Seal) are delta- and varint-encoded, 1 to 3 bytes each.
 //
-// Seal is for days that no longer change: the owner seals what is older than yesterday once a
-// day. A report for a sealed bucket is still counted (a sealed day of a DenseSeries is unpacked
+// Seal is for buckets that rarely change any more: Aggregates seals what is more than 4 hours
+// older than a service's newest report every 6 hours of its reports, and at each daily prune. A
+// report for a sealed bucket is still counted (a sealed day of a DenseSeries is unpacked
 // again until the next Seal; a SparseSeries keeps such a point among its unsealed ones), so
 // sealing changes memory and time, never an answer.
 //
