@@ -147,13 +147,20 @@ void SparseSeries::SealedPoints::Append(It first, It last, BucketOf bucket_of) {
   new_chunks.clear();
   Header h = empty() ? Header{INT32_MIN, INT32_MIN, 0, 0, 0} : header();
   int32_t previous = h.last;
+  uint64_t added_to_last_chunk = 0;  // of the chunks already sealed
   for (It it = first; it != last; ++it) {
     const int32_t bucket = bucket_of(*it);
     const uint32_t count = it->count;
     if ((h.chunk_count == 0 && new_chunks.empty()) || h.points_in_last_chunk == kChunkPoints) {
-      new_chunks.push_back({bucket, h.data_bytes + static_cast<uint32_t>(encoded.size())});
+      new_chunks.push_back({bucket, h.data_bytes + static_cast<uint32_t>(encoded.size()), 0});
       h.points_in_last_chunk = 0;
       previous = bucket;
+    }
+    if (new_chunks.empty()) {
+      added_to_last_chunk += count;
+    } else {
+      Chunk& c = new_chunks.back();
+      c.total = uint64_t{c.total} + count >= kUnknownTotal ? kUnknownTotal : c.total + count;
     }
     auto delta = static_cast<uint64_t>(int64_t{bucket} - previous);
     PutVarint(encoded, delta << 1 | (count != 1 ? 1 : 0));
@@ -174,6 +181,12 @@ void SparseSeries::SealedPoints::Append(It first, It last, BucketOf bucket_of) {
   if (old_chunks != 0) {
     std::memcpy(chunks_out, blob_.get() + kChunksAt, old_chunks * sizeof(Chunk));
     std::memcpy(data_out, data(), old_bytes);
+    Chunk c = chunk(static_cast<uint32_t>(old_chunks - 1));
+    if (c.total != kUnknownTotal) {
+      uint64_t total = c.total + added_to_last_chunk;
+      c.total = total >= kUnknownTotal ? kUnknownTotal : static_cast<uint32_t>(total);
+    }
+    std::memcpy(chunks_out + (old_chunks - 1) * sizeof(Chunk), &c, sizeof(c));
   }
   if (!new_chunks.empty()) {
     std::memcpy(chunks_out + old_chunks * sizeof(Chunk), new_chunks.data(),
@@ -183,37 +196,70 @@ void SparseSeries::SealedPoints::Append(It first, It last, BucketOf bucket_of) {
   blob_ = std::move(blob);
 }
 
+uint32_t SparseSeries::SealedPoints::ChunkFrom(const Header& h, int32_t bucket) const {
+  uint32_t lo = 0, hi = h.chunk_count;
+  while (hi - lo > 1) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (chunk(mid).first_bucket <= bucket) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+template <typename F>
+bool SparseSeries::SealedPoints::DecodeChunk(const Header& h, uint32_t k, int32_t from, int32_t to,
+                                             F& f) const {
+  const uint8_t* bytes = data();
+  Chunk c = chunk(k);
+  const uint8_t* p = bytes + c.offset;
+  const uint8_t* end = bytes + (k + 1 < h.chunk_count ? chunk(k + 1).offset : h.data_bytes);
+  int64_t bucket = c.first_bucket;
+  while (p < end) {
+    uint64_t v = GetVarint(p, end);
+    bucket += static_cast<int64_t>(v >> 1);
+    auto count = static_cast<uint32_t>((v & 1) != 0 ? GetVarint(p, end) : 1);
+    if (bucket >= to) return false;
+    if (bucket >= from && !f(static_cast<int32_t>(bucket), count)) return false;
+  }
+  return true;
+}
+
 template <typename F>
 void SparseSeries::SealedPoints::ForEachIn(int32_t from, int32_t to, F&& f) const {
   if (empty()) return;
   const Header h = header();
   from = std::max(from, h.floor);
   if (from > h.last || to <= from || to <= chunk(0).first_bucket) return;
-  // The last chunk that starts at or before `from`.
-  uint32_t lo = 0, hi = h.chunk_count;
-  while (hi - lo > 1) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    if (chunk(mid).first_bucket <= from) {
-      lo = mid;
-    } else {
-      hi = mid;
-    }
+  for (uint32_t k = ChunkFrom(h, from); k < h.chunk_count && chunk(k).first_bucket < to; ++k) {
+    if (!DecodeChunk(h, k, from, to, f)) return;
   }
-  const uint8_t* bytes = data();
-  for (uint32_t k = lo; k < h.chunk_count; ++k) {
+}
+
+uint64_t SparseSeries::SealedPoints::Sum(int32_t from, int32_t to) const {
+  if (empty()) return 0;
+  const Header h = header();
+  from = std::max(from, h.floor);
+  if (from > h.last || to <= from || to <= chunk(0).first_bucket) return 0;
+  uint64_t sum = 0;
+  auto add = [&sum](int32_t, uint32_t count) {
+    sum += count;
+    return true;
+  };
+  for (uint32_t k = ChunkFrom(h, from); k < h.chunk_count; ++k) {
     Chunk c = chunk(k);
-    if (c.first_bucket >= to) return;
-    const uint8_t* p = bytes + c.offset;
-    const uint8_t* end = bytes + (k + 1 < h.chunk_count ? chunk(k + 1).offset : h.data_bytes);
-    int64_t bucket = c.first_bucket;
-    while (p < end) {
-      uint64_t v = GetVarint(p, end);
-      bucket += static_cast<int64_t>(v >> 1);
-      auto count = static_cast<uint32_t>((v & 1) != 0 ? GetVarint(p, end) : 1);
-      if (bucket >= to) return;
-      if (bucket >= from && !f(static_cast<int32_t>(bucket), count)) return;
+    if (c.first_bucket >= to) break;
+    // Every point of chunk k is in [c.first_bucket, the next chunk's first bucket).
+    int64_t end = k + 1 < h.chunk_count ? int64_t{chunk(k + 1).first_bucket} : int64_t{h.last} + 1;
+    if (c.first_bucket >= from && end <= to && c.total != kUnknownTotal) {
+      sum += c.total;
+    } else if (!DecodeChunk(h, k, from, to, add)) {
+      break;
     }
   }
+  return sum;
 }
 
 void SparseSeries::SealedPoints::DropBefore(int32_t bucket) {
@@ -236,7 +282,7 @@ void SparseSeries::SealedPoints::DropBefore(int32_t bucket) {
   std::vector<Chunk> chunks;
   for (uint32_t k = keep; k < h.chunk_count; ++k) {
     Chunk c = chunk(k);
-    chunks.push_back({c.first_bucket, c.offset - cut});
+    chunks.push_back({c.first_bucket, c.offset - cut, c.total});
   }
   const uint8_t* bytes = data() + cut;
   h.chunk_count = static_cast<uint32_t>(chunks.size());
@@ -441,12 +487,7 @@ void SparseSeries::Add(int32_t bucket, uint32_t n) {
 
 uint64_t SparseSeries::Sum(int32_t from, int32_t to) const {
   uint64_t sum = 0;
-  if (from <= sealed_last_) {
-    sealed_.ForEachIn(from, to, [&sum](int32_t, uint32_t count) {
-      sum += count;
-      return true;
-    });
-  }
+  if (from <= sealed_last_) sum = sealed_.Sum(from, to);
   return sum + WithPoints([&](const auto& points, auto bucket_of) {
            return SumPoints(points, from, to, bucket_of);
          });

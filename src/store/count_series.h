@@ -122,6 +122,8 @@ class SparseSeries {
     // false.
     template <typename F>
     void ForEachIn(int32_t from, int32_t to, F&& f) const;
+    // The sum of the counts in [from, to).
+    uint64_t Sum(int32_t from, int32_t to) const;
     void DropBefore(int32_t bucket);
     void Clear() { blob_.reset(); }
     size_t MemoryBytes() const;
@@ -137,10 +139,19 @@ class SparseSeries {
     struct Chunk {
       int32_t first_bucket;
       uint32_t offset;  // in the data bytes
+      // The sum of its counts (kUnknownTotal past 32 bits): a window over days of a place adds
+      // whole chunks without decoding them.
+      uint32_t total;
     };
+    static constexpr uint32_t kUnknownTotal = UINT32_MAX;
     static constexpr size_t kChunksAt = sizeof(Header);
     Header header() const;
     Chunk chunk(uint32_t k) const;
+    // The last chunk that starts at or before `bucket` (0 when none does).
+    uint32_t ChunkFrom(const Header& h, int32_t bucket) const;
+    // Calls f(bucket, count) for chunk k's points in [from, to); false when f or `to` stopped it.
+    template <typename F>
+    bool DecodeChunk(const Header& h, uint32_t k, int32_t from, int32_t to, F& f) const;
     const uint8_t* data() const;
     // Replaces the blob with `header`, `chunks` and `bytes`.
     void Assign(const Header& header, const std::vector<Chunk>& chunks, const uint8_t* bytes);

@@ -148,6 +148,13 @@ TEST(SparseSeriesTest, SealedPointsAgreeWithAPlainMapThroughLatePointsAndPruning
       << series.MemoryBytes() << " sealed against " << plain.MemoryBytes();
   series.DropBefore(INT32_MAX);
   EXPECT_TRUE(series.empty());
+
+  // A chunk whose counts pass 32 bits is summed point by point.
+  SparseSeries huge;
+  for (int32_t b : {100, 200, 300}) huge.Add(b, 2'000'000'000);
+  huge.Seal(INT32_MAX);
+  EXPECT_EQ(huge.Sum(0, 1000), 6'000'000'000u);
+  EXPECT_EQ(huge.Sum(150, 1000), 4'000'000'000u);
 }
 
 TEST(DenseSeriesTest, SealedDaysAgreeWithAPlainMapThroughLateCountsAndPruning) {
