@@ -89,7 +89,7 @@ void Aggregates::AddCount(const Report& r, uint32_t n) {
   keys[4] = key_of(Dimension::kProblem, Intern(r.problem));
   // Before the totals count this report: a key that shared them stops when this report lacks it.
   const bool first_report = c.minute.empty() && c.quarter.empty() && c.dims.empty();
-  for (uint8_t d = 1; d < keys.size(); ++d) {
+  for (size_t d = 1; d < keys.size(); ++d) {
     if (first_report && keys[d] != 0) {
       c.dims[keys[d]].same_as_total = true;
       c.total_key[d] = keys[d];
@@ -99,7 +99,7 @@ void Aggregates::AddCount(const Report& r, uint32_t n) {
   }
   c.minute.Add(m, n);
   c.quarter.Add(q, n);
-  for (uint8_t d = 1; d < keys.size(); ++d) {
+  for (size_t d = 1; d < keys.size(); ++d) {
     if (keys[d] == 0) continue;
     DimSeries& s = c.dims[keys[d]];
     if (!s.same_as_total) {
@@ -201,7 +201,7 @@ void Aggregates::ShareTotalsWhereEqual(ServiceCounts& c) {
     ++keys_per_dimension[d];
     only_key[d] = key;
   }
-  for (uint8_t d = 1; d < only_key.size(); ++d) {
+  for (size_t d = 1; d < only_key.size(); ++d) {
     if (keys_per_dimension[d] != 1) continue;
     DimSeries& s = c.dims[only_key[d]];
     s.quarter.DropBefore(dimension_quarter_floor_);  // as the next prune would
