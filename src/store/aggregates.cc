@@ -283,11 +283,11 @@ std::string Aggregates::KeyName(uint64_t dim_key) const {
 }
 
 int64_t Aggregates::MinuteHorizon() const {
-  if (newest_minute_ == INT64_MIN) return minute_cut_;
-  // Whole days only, matching DenseSeries::DropBefore. A prune at a time past the newest report
-  // (the store prunes by the clock) has cut the minutes later than the newest report implies.
-  return std::max(minute_cut_, FloorDiv(newest_minute_, kMinutesPerDay) * kMinutesPerDay -
-                                   (options_.minute_retention_days - 1) * kMinutesPerDay);
+  if (newest_minute_ == INT64_MIN) return INT64_MIN;
+  // Whole days only, matching DenseSeries::DropBefore. Prune never cuts past it (see there), so
+  // that an answer depends on the counts alone, not on when they were pruned or loaded.
+  return FloorDiv(newest_minute_, kMinutesPerDay) * kMinutesPerDay -
+         (options_.minute_retention_days - 1) * kMinutesPerDay;
 }
 
 Aggregates::SeriesAnswer Aggregates::Series(uint32_t service, std::optional<Dimension> dimension,
@@ -378,7 +378,9 @@ void Aggregates::Prune(int64_t now_minute) {
   // backtest spent 11% of its time there). Data is kept up to a day past its retention.
   int64_t today = FloorDiv(now_minute, kMinutesPerDay) * kMinutesPerDay;
   int64_t minute_cut = today - (options_.minute_retention_days - 1) * kMinutesPerDay;
-  minute_cut_ = std::max(minute_cut_, minute_cut);
+  // The store prunes by the clock: when its newest report is older than that, the minutes that
+  // windows from MinuteHorizon() read are kept.
+  if (newest_minute_ != INT64_MIN) minute_cut = std::min(minute_cut, MinuteHorizon());
   int64_t quarter_cut = (today - options_.quarter_retention_days * kMinutesPerDay) / 15;
   dimension_quarter_floor_ = DimensionQuarterCut(now_minute);
   for (auto& c : counts_) {
@@ -461,7 +463,6 @@ void Aggregates::Serialize(std::string& out) const {
 
 void Aggregates::Clear() {
   dimension_quarter_floor_ = INT32_MIN;
-  minute_cut_ = INT64_MIN;
   service_names_.clear();
   service_index_.clear();
   counts_.clear();
@@ -510,14 +511,6 @@ Status Aggregates::Deserialize(std::string_view data) {
   }
   if (pos != data.size()) return Status::Corruption("aggregates: trailing bytes");
   if (newest_minute_ != INT64_MIN) dimension_quarter_floor_ = DimensionQuarterCut(newest_minute_);
-  // The last prune's cut is not in the snapshot: every service's minutes start at or after it,
-  // so the day of the oldest is a cut that answers no window from minutes that lack it.
-  for (const auto& c : counts_) {
-    if (int32_t oldest = c->minute.oldest_bucket(); oldest != INT32_MAX) {
-      int64_t day = FloorDiv(int64_t{oldest}, kMinutesPerDay) * kMinutesPerDay;
-      minute_cut_ = minute_cut_ == INT64_MIN ? day : std::min(minute_cut_, day);
-    }
-  }
   for (auto& c : counts_) {
     ShareTotalsWhereEqual(*c);
     RelistRecent(*c);

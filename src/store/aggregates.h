@@ -199,8 +199,6 @@ class Aggregates {
   int64_t newest_minute_;
   // The first quarter bucket of a dimension kept at `now_minute`.
   int32_t DimensionQuarterCut(int64_t now_minute) const;
-  // Minute buckets before this were pruned (and rolled up, for places and problem types).
-  int64_t minute_cut_ = INT64_MIN;
   // Quarter buckets of dimensions before this are pruned.
   int32_t dimension_quarter_floor_ = INT32_MIN;
 };

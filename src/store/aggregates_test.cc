@@ -216,7 +216,9 @@ TEST(AggregatesTest, TopOverRecentWindowsCountsEveryKeyOnce) {
     // about 1000 minutes).
     now = kT0 + (day + 1) * kDay;
     a.Prune(now);
-    cut = now / kDay * kDay - (options.minute_retention_days - 1) * kDay;
+    // Minutes are cut by the prune's day, but never past the newest report's retention.
+    cut =
+        std::min(now, a.newest_minute()) / kDay * kDay - (options.minute_retention_days - 1) * kDay;
     expect_same_tops(a, a.newest_minute(), "after a prune");
   }
   std::string snapshot;
@@ -321,8 +323,7 @@ TEST(AggregatesTest, PlacesOlderThanTheMinutesAreCountedOnceFromTheRollup) {
     return (state >> 33) % bound;
   };
   const int64_t start = kT0 - kT0 % kDay;
-  int64_t kept_from = INT64_MIN;   // the dimension's quarter hours before it are pruned
-  int64_t minute_cut = INT64_MIN;  // minutes before it are pruned (rolled up)
+  int64_t kept_from = INT64_MIN;  // the dimension's quarter hours before it are pruned
   auto check = [&](const Aggregates& agg, int64_t now, const char* when) {
     uint32_t s = *agg.ServiceIndex("outlook");
     for (int64_t back : {int64_t{12 * kDay}, int64_t{8 * kDay}, int64_t{4 * kDay},
@@ -332,8 +333,7 @@ TEST(AggregatesTest, PlacesOlderThanTheMinutesAreCountedOnceFromTheRollup) {
         auto top = agg.Top(s, Dimension::kCity, from, to, SIZE_MAX);
         // Quarter hours answer windows that start before the minutes kept: whole quarters.
         bool quarters =
-            from < std::max(FloorDiv(now, kDay) * kDay - (options.minute_retention_days - 1) * kDay,
-                            minute_cut);
+            from < FloorDiv(now, kDay) * kDay - (options.minute_retention_days - 1) * kDay;
         int64_t lo = quarters ? FloorDiv(from, 15) * 15 : from;
         int64_t hi = quarters ? FloorDiv(to + 14, 15) * 15 : to;
         std::map<std::string, uint64_t> want;
@@ -366,7 +366,6 @@ TEST(AggregatesTest, PlacesOlderThanTheMinutesAreCountedOnceFromTheRollup) {
     }
     int64_t prune_at = start + (day + 1) * kDay;
     a.Prune(prune_at);
-    minute_cut = FloorDiv(prune_at, kDay) * kDay - (options.minute_retention_days - 1) * kDay;
     kept_from = std::max(kept_from, FloorDiv(prune_at, kDay) * kDay -
                                         options.dimension_quarter_retention_days * kDay);
     check(a, now, "counting");
@@ -419,7 +418,8 @@ TEST(AggregatesTest, ASnapshotWithQuarterHoursOverlappingTheMinutesCountsThemOnc
       q8.Serialize(bytes);
     }
   }
-  Aggregates a;
+  // Minutes kept 3 days: day 0 is older than them, day 5 within.
+  Aggregates a({.minute_retention_days = 3});
   ASSERT_TRUE(a.Deserialize(bytes).ok());
   uint32_t s = *a.ServiceIndex("outlook");
   EXPECT_EQ(a.Top(s, Dimension::kCity, day0, day0 + 6 * kDay, 5),
