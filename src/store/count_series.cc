@@ -323,16 +323,9 @@ void SparseSeries::DropFrom(int32_t bucket) {
     sealed_.Append(kept.begin(), kept.end(), [](const WidePoint& p) { return p.bucket; });
     sealed_last_ = sealed_.last();
   }
-  auto drop = [&](auto& points, auto bucket_of) {
+  RemovePoints([&](auto& points, auto bucket_of) {
     points.erase(LowerBound(points, bucket, bucket_of), points.end());
-  };
-  if (wide_) {
-    drop(*wide_, [](const WidePoint& p) { return p.bucket; });
-    TryNarrow();
-  } else {
-    const int32_t base = base_;
-    drop(narrow_points_, [base](const NarrowPoint& p) { return base + p.offset; });
-  }
+  });
 }
 
 void SparseSeries::RollUpBefore(int32_t bucket, int32_t factor, SparseSeries& into) {
@@ -371,7 +364,7 @@ void SparseSeries::Seal(int32_t bucket) {
   // The unsealed points newer than every sealed one and before `bucket` are appended; a late
   // point for a bucket already sealed stays unsealed (both parts are summed).
   const int32_t after = sealed_last_;
-  auto seal = [&](auto& points, auto bucket_of) {
+  RemovePoints([&](auto& points, auto bucket_of) {
     auto lo = std::upper_bound(points.begin(), points.end(), after,
                                [&](int32_t b, const auto& p) { return b < bucket_of(p); });
     auto hi = std::lower_bound(lo, points.end(), bucket,
@@ -381,14 +374,7 @@ void SparseSeries::Seal(int32_t bucket) {
     sealed_last_ = sealed_.last();
     points.erase(lo, hi);
     if (points.capacity() > 2 * points.size() + 16) points.shrink_to_fit();
-  };
-  if (wide_) {
-    seal(*wide_, [](const WidePoint& p) { return p.bucket; });
-    TryNarrow();
-  } else {
-    const int32_t base = base_;
-    seal(narrow_points_, [base](const NarrowPoint& p) { return base + p.offset; });
-  }
+  });
 }
 
 bool SparseSeries::MakeRoomFor(int32_t bucket) {
@@ -510,14 +496,7 @@ void SparseSeries::AccumulateInto(int32_t from, int32_t to, int32_t step,
 void SparseSeries::DropBefore(int32_t bucket) {
   sealed_.DropBefore(bucket);
   sealed_last_ = sealed_.last();
-  if (wide_) {
-    DropPoints(*wide_, bucket, [](const WidePoint& p) { return p.bucket; });
-    // What made the series wide (an old report, a huge count) may be gone with the old points.
-    TryNarrow();
-  } else {
-    const int32_t base = base_;
-    DropPoints(narrow_points_, bucket, [base](const NarrowPoint& p) { return base + p.offset; });
-  }
+  RemovePoints([&](auto& points, auto bucket_of) { DropPoints(points, bucket, bucket_of); });
 }
 
 void SparseSeries::Serialize(std::string& out) const {

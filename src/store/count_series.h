@@ -96,6 +96,18 @@ class SparseSeries {
     const int32_t base = base_;
     return f(narrow_points_, [base](const NarrowPoint& p) { return base + p.offset; });
   }
+  // The same for a change that removes points: afterwards a wide series narrows again when what
+  // made it wide (an old report, a huge count) is gone.
+  template <typename F>
+  void RemovePoints(F&& f) {
+    if (wide_) {
+      f(*wide_, [](const WidePoint& p) { return p.bucket; });
+      TryNarrow();
+    } else {
+      const int32_t base = base_;
+      f(narrow_points_, [base](const NarrowPoint& p) { return base + p.offset; });
+    }
+  }
   // Re-bases the narrow points so that `bucket` fits beside them; false when the span is too
   // wide for 16 bits.
   bool MakeRoomFor(int32_t bucket);

@@ -81,12 +81,13 @@ inline constexpr OptionKey kStoreOptionKeys[] = {
     {"store.snapshot_every_reports", OptionType::kInt, "", 1, 1099511627776,
      "a snapshot of the counts is written after this many reports (and on stop)"},
     {"store.minute_retention_days", OptionType::kInt, "days", 1, 3650,
-     "per-minute counts are kept this long (pruned once a day, so up to a day longer; the same for "
-     "the two below)"},
+     "per-minute counts are kept this long, and never less than this before the newest report "
+     "(pruned once a day, so up to a day longer; the same for the two below)"},
     {"store.quarter_retention_days", OptionType::kInt, "days", 1, 36500,
      "15-minute counts of service totals (the rollup) are kept this long"},
     {"store.place_quarter_retention_days", OptionType::kInt, "days", 1, 36500,
-     "15-minute counts per place and problem type are kept this long"},
+     "15-minute counts per place and problem type (their minutes, rolled up as they expire) are "
+     "kept this long"},
     {"store.fsync_interval_ms", OptionType::kInt, "ms", 1, 60000,
      "longest time an acknowledged report stays unsynced with `interval`"},
     {"store.log_retention_days", OptionType::kInt, "days", 0, 36500,
