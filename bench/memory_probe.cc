@@ -16,14 +16,17 @@
 
 namespace {
 
-long RssKiB() {
+// A field of /proc/self/status in KiB: "VmRSS" (resident now) or "VmHWM" (the peak so far).
+long StatusKiB(const std::string& field) {
   std::ifstream in("/proc/self/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+    if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
   }
   return -1;
 }
+
+long RssKiB() { return StatusKiB("VmRSS"); }
 
 }  // namespace
 
@@ -78,9 +81,9 @@ int main(int argc, char** argv) {
   aggregates.Prune(now_minute);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf(
-      "after 14 days of per-minute place counts (%llu reports): rss %ld MiB, "
+      "after 14 days of per-minute place counts (%llu reports): rss %ld MiB (peak %ld MiB), "
       "allocated %zu MiB, aggregates' own estimate %zu MiB, %.0f s\n",
-      static_cast<unsigned long long>(reports), RssKiB() / 1024, mallinfo2().uordblks >> 20,
-      aggregates.MemoryBytes() >> 20, seconds);
+      static_cast<unsigned long long>(reports), RssKiB() / 1024, StatusKiB("VmHWM") / 1024,
+      mallinfo2().uordblks >> 20, aggregates.MemoryBytes() >> 20, seconds);
   return 0;
 }

@@ -565,76 +565,101 @@ uint64_t DenseSeries::PackedDays::Day::operator[](size_t i) const {
   return (word >> (bit % 8)) & ((uint64_t{1} << width) - 1);
 }
 
-size_t DenseSeries::PackedDays::Offset(size_t k, int32_t per_block) const {
-  size_t j = k / kCheckpointDays;
-  size_t offset = checkpoints_[j];
-  for (size_t i = j * kCheckpointDays; i < k; ++i) {
-    offset += size_t{widths_[i]} * static_cast<size_t>(per_block) / 8;
-  }
-  return offset;
+int32_t DenseSeries::PackedDays::PageStart(int32_t day) {
+  return FloorDiv(day, kPageDays) * kPageDays;
+}
+
+const DenseSeries::PackedDays::Page& DenseSeries::PackedDays::PageOf(int32_t day) const {
+  return pages_[static_cast<size_t>((PageStart(day) - pages_.front().first_day) / kPageDays)];
+}
+
+size_t DenseSeries::PackedDays::Offset(const Page& page, int32_t day, int32_t per_block) {
+  size_t bits = 0;
+  for (int32_t i = 0; i < day - page.first_day; ++i) bits += page.widths[static_cast<size_t>(i)];
+  return bits * static_cast<size_t>(per_block) / 8;
+}
+
+size_t DenseSeries::PackedDays::MemoryBytes() const {
+  size_t bytes = pages_.capacity() * sizeof(Page);
+  for (const Page& page : pages_) bytes += page.bytes ? page.size + 8 : 0;
+  return bytes;
 }
 
 DenseSeries::PackedDays::Day DenseSeries::PackedDays::Get(int32_t day, int32_t per_block) const {
-  if (day < first_day_ || day > last_day()) return {nullptr, 0};
-  auto k = static_cast<size_t>(day - first_day_);
-  return {bytes_.data() + Offset(k, per_block), widths_[k]};
+  if (pages_.empty() || day < first_day_ || day > last_day_) return {nullptr, 0};
+  const Page& page = PageOf(day);
+  uint32_t width = page.widths[static_cast<size_t>(day - page.first_day)];
+  if (width == 0) return {nullptr, 0};
+  return {page.bytes.get() + Offset(page, day, per_block), width};
 }
 
 template <typename F>
 void DenseSeries::PackedDays::ForEach(int64_t lo, int64_t hi, int32_t per_block, F&& f) const {
+  if (pages_.empty()) return;
   lo = std::max<int64_t>(lo, first_day_);
-  hi = std::min<int64_t>(hi, last_day());
+  hi = std::min<int64_t>(hi, last_day_);
   if (lo > hi) return;
-  auto k = static_cast<size_t>(lo - first_day_);
-  size_t offset = Offset(k, per_block);
-  for (int64_t day = lo; day <= hi; ++day, ++k) {
-    uint32_t width = widths_[k];
-    if (width != 0) f(static_cast<int32_t>(day), Day{bytes_.data() + offset, width});
-    offset += size_t{width} * static_cast<size_t>(per_block) / 8;
+  auto day = static_cast<int32_t>(lo);
+  for (auto page = pages_.begin() + (&PageOf(day) - pages_.data()); day <= hi; ++page) {
+    size_t offset = Offset(*page, day, per_block);
+    for (; day <= hi && day < page->first_day + kPageDays; ++day) {
+      uint32_t width = page->widths[static_cast<size_t>(day - page->first_day)];
+      if (width != 0) f(day, Day{page->bytes.get() + offset, width});
+      offset += size_t{width} * static_cast<size_t>(per_block) / 8;
+    }
   }
 }
 
 void DenseSeries::PackedDays::Append(int32_t day, const uint64_t* counters, int32_t per_block) {
   uint64_t max = *std::max_element(counters, counters + per_block);
   auto width = static_cast<uint8_t>(std::bit_width(max));
-  if (widths_.empty()) first_day_ = day;
-  bytes_.resize(end());  // without the trailing zero bytes
-  while (last_day() < day) {
-    if (widths_.size() % kCheckpointDays == 0) {
-      checkpoints_.push_back(static_cast<uint32_t>(bytes_.size()));
-    }
-    widths_.push_back(last_day() + 1 == day ? width : 0);  // days of zeros before it
+  if (pages_.empty()) first_day_ = day;
+  last_day_ = day;
+  // Pages for the days between (of zeros), and for this one.
+  while (pages_.empty() || pages_.back().first_day + kPageDays <= day) {
+    pages_.emplace_back();
+    pages_.back().first_day =
+        pages_.size() == 1 ? PageStart(day) : pages_[pages_.size() - 2].first_day + kPageDays;
   }
+  Page& page = pages_.back();
+  page.widths[static_cast<size_t>(day - page.first_day)] = width;
+  if (width == 0) return;
+  // per_block * width is a multiple of 8 (per_block is 96 or 1440).
+  size_t added = size_t{width} * static_cast<size_t>(per_block) / 8;
+  auto bytes = std::make_unique_for_overwrite<uint8_t[]>(page.size + added + 8);
+  if (page.size != 0) std::memcpy(bytes.get(), page.bytes.get(), page.size);
+  uint8_t* out = bytes.get() + page.size;
   uint64_t pending = 0;  // bits not yet written, the oldest lowest
   uint32_t pending_bits = 0;
   for (int32_t i = 0; i < per_block; ++i) {
     pending |= counters[i] << pending_bits;  // width <= 32 and pending_bits < 8: no overflow
     pending_bits += width;
     for (; pending_bits >= 8; pending_bits -= 8, pending >>= 8) {
-      bytes_.push_back(static_cast<uint8_t>(pending));
+      *out++ = static_cast<uint8_t>(pending);
     }
   }
-  // per_block * width is a multiple of 8: nothing is left over.
-  bytes_.resize(bytes_.size() + 8, 0);
+  std::memset(out, 0, 8);
+  page.size += static_cast<uint32_t>(added);
+  page.bytes = std::move(bytes);
 }
 
 void DenseSeries::PackedDays::DropBefore(int32_t day, int32_t per_block) {
-  if (widths_.empty() || day <= first_day_) return;
-  if (day > last_day()) {
+  if (pages_.empty() || day <= first_day_) return;
+  if (day > last_day_) {
     *this = PackedDays();
     return;
   }
-  auto k = static_cast<size_t>(day - first_day_);
-  size_t cut = Offset(k, per_block);
-  widths_.erase(widths_.begin(), widths_.begin() + static_cast<ptrdiff_t>(k));
-  bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<ptrdiff_t>(cut));
-  first_day_ = day;
-  checkpoints_.clear();
-  size_t offset = 0;
-  for (size_t i = 0; i < widths_.size(); ++i) {
-    if (i % kCheckpointDays == 0) checkpoints_.push_back(static_cast<uint32_t>(offset));
-    offset += size_t{widths_[i]} * static_cast<size_t>(per_block) / 8;
+  pages_.erase(pages_.begin(), pages_.begin() + (&PageOf(day) - pages_.data()));
+  Page& page = pages_.front();
+  size_t cut = Offset(page, day, per_block);
+  if (cut != 0) {
+    auto bytes = std::make_unique_for_overwrite<uint8_t[]>(page.size - cut + 8);
+    std::memcpy(bytes.get(), page.bytes.get() + cut, page.size - cut + 8);
+    page.bytes = std::move(bytes);
+    page.size -= static_cast<uint32_t>(cut);
   }
+  std::fill(page.widths.begin(), page.widths.begin() + (day - page.first_day), uint8_t{0});
+  first_day_ = day;
   ShrinkToFit();
 }
 

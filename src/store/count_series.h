@@ -5,9 +5,9 @@
 //  - DenseSeries keeps one block per day of counters as narrow as its counts allow: 8 bits, then
 //    16, then 32 (a block is widened the first time a counter would overflow). Used for a
 //    service's total, which has a report in most buckets of a busy service: 1 or 2 bytes per
-//    bucket. Sealed days (Seal) are bit-packed at the width of their largest counter, one after
-//    another in one buffer: a quiet service's minutes take 1 or 2 bits, a year of quarter hours
-//    counting up to 20 takes 5.
+//    bucket. Sealed days (Seal) are bit-packed at the width of their largest counter, in pages of
+//    32 days: a quiet service's minutes take 1 or 2 bits, a year of quarter hours counting up to
+//    20 takes 5.
 //  - SparseSeries keeps sorted (bucket, count) pairs, 4 bytes per non-empty bucket while the
 //    series spans at most 65,536 buckets and no count passes 65,535 (a 16-bit offset from the
 //    series' base bucket and a 16-bit count), else 8. Used per place and per problem type, where
@@ -27,6 +27,7 @@
 // Buckets are int32 indexes (minutes or quarters since the epoch). Both types are plain values,
 // not thread-safe; the owner (Aggregates) guards them.
 
+#include <array>
 #include <climits>
 #include <cstdint>
 #include <memory>
@@ -250,26 +251,24 @@ class DenseSeries {
   template <typename F>
   void ForEachDay(int32_t first_day, int32_t last_day, F&& f) const;
 
-  // Sealed days, bit-packed one after another, each day's counters `width` bits each (its
-  // largest counter's bit width: a day of zeros takes no byte). Per day only its width is kept,
-  // and the byte offset of every kCheckpointDays-th day: a year of quarter hours took 4 bytes a
-  // day in offsets beside 60 of counters. Eight zero bytes follow the last day, so that a
+  // Sealed days, bit-packed, each day's counters `width` bits each (its largest counter's bit
+  // width: a day of zeros takes no byte). The days are held in pages of kPageDays consecutive
+  // days (aligned to multiples of kPageDays), each page one allocation with its days' widths
+  // beside it: sealing a day rewrites only the newest page. One buffer for a year had been
+  // copied whole, at twice its size, each day, and the heap kept the holes (a quarter of the
+  // resident memory while filling). Eight zero bytes follow each page's last day, so that a
   // counter is read with one unaligned 64-bit load.
   class PackedDays {
    public:
-    static constexpr int32_t kCheckpointDays = 32;
-    int32_t days() const { return static_cast<int32_t>(widths_.size()); }
+    static constexpr int32_t kPageDays = 32;
+    int32_t days() const { return pages_.empty() ? 0 : last_day_ - first_day_ + 1; }
     int32_t first_day() const { return first_day_; }
-    int32_t last_day() const { return first_day_ + days() - 1; }
+    int32_t last_day() const { return last_day_; }
     // Appends day `day` (> last_day(), or the first), with days of zeros before it.
     void Append(int32_t day, const uint64_t* counters, int32_t per_block);
     // Drops the days before `day`.
     void DropBefore(int32_t day, int32_t per_block);
-    void ShrinkToFit() {
-      widths_.shrink_to_fit();
-      checkpoints_.shrink_to_fit();
-      bytes_.shrink_to_fit();
-    }
+    void ShrinkToFit() { pages_.shrink_to_fit(); }
     struct Day {
       const uint8_t* bits;
       uint32_t width;
@@ -279,19 +278,24 @@ class DenseSeries {
     // Calls f(day, Day) for each day in [lo, hi] held with a non-zero width, oldest first.
     template <typename F>
     void ForEach(int64_t lo, int64_t hi, int32_t per_block, F&& f) const;
-    size_t MemoryBytes() const {
-      return widths_.capacity() + checkpoints_.capacity() * 4 + bytes_.capacity();
-    }
+    size_t MemoryBytes() const;
 
    private:
-    // Where day first_day + k starts in bytes_.
-    size_t Offset(size_t k, int32_t per_block) const;
-    size_t end() const { return bytes_.empty() ? 0 : bytes_.size() - 8; }
+    struct Page {
+      int32_t first_day;  // a multiple of kPageDays
+      uint32_t size = 0;  // bytes of counters, without the trailing zero bytes
+      std::array<uint8_t, kPageDays> widths{};  // 0: a day of zeros, or not held
+      std::unique_ptr<uint8_t[]> bytes;
+    };
+    static int32_t PageStart(int32_t day);
+    // The page holding `day` (within [first_day_, last_day_]).
+    const Page& PageOf(int32_t day) const;
+    // Where day `day` of `page` starts in its bytes.
+    static size_t Offset(const Page& page, int32_t day, int32_t per_block);
 
     int32_t first_day_ = 0;
-    std::vector<uint8_t> widths_;        // per day
-    std::vector<uint32_t> checkpoints_;  // the offset of day kCheckpointDays * j
-    std::vector<uint8_t> bytes_;
+    int32_t last_day_ = -1;
+    std::vector<Page> pages_;  // consecutive, oldest first
   };
 
   int32_t per_block_;
