@@ -13,7 +13,7 @@
 //    series' base bucket and a 16-bit count), else 8. Used per place and per problem type, where
 //    most buckets are empty. Retention keeps a series within the narrow span (14 days of minutes
 //    are 20,160 buckets; 400 days of quarters 38,400); an import of old reports may widen one
-//    until it is pruned. Sealed points (Seal) are delta- and varint-encoded, 1 to 3 bytes each.
+//    until it is pruned. Sealed points (Seal) are delta- and Rice-coded, a few bits each.
 //
 // Seal is for buckets that rarely change any more: Aggregates seals what is more than 4 hours
 // older than a service's newest report every 6 hours of its reports, and at each daily prune. A
@@ -116,12 +116,13 @@ class SparseSeries {
   // The unsealed points' newest bucket; INT32_MIN when there is none.
   int32_t newest_unsealed_bucket() const;
 
-  // Sealed points, varint-encoded in chunks of kChunkPoints: a point is the distance from the
-  // previous point's bucket (from the chunk's first bucket for the first), shifted left one bit,
-  // the bit set when the count is not 1, then the count when it is not 1. A window decodes from
-  // the chunk that holds its start. All of it is one allocation (a header, the chunks' first
-  // buckets and offsets, then the bytes), made again at each Append: a series is sealed once an
-  // hour, and three allocations a series had cost more than the points of most places.
+  // Sealed points, Rice-coded in chunks of kChunkPoints: a chunk starts at a byte with its two
+  // Rice parameters (5 bits each, chosen for its points), then per point the distance from the
+  // previous point's bucket (none for the first, which is at the chunk's first bucket) and its
+  // count less one. A window decodes from the chunk that holds its start. Append continues the
+  // last chunk with its parameters, or writes it again when it held few points. All of it is one
+  // allocation (a header, the chunks' first buckets, offsets and sums, then the bytes), made again
+  // at each Append: three allocations a series had cost more than the points of most places.
   class SealedPoints {
    public:
     static constexpr uint32_t kChunkPoints = 128;
@@ -146,7 +147,9 @@ class SparseSeries {
       int32_t floor;  // buckets before it are dropped (the first chunk may still hold some)
       int32_t last;
       uint32_t chunk_count;
-      uint32_t points_in_last_chunk;
+      uint16_t points_in_last_chunk;
+      uint8_t last_byte_bits;  // of the data's last byte, the bits written (1 to 8)
+      uint8_t unused;
       uint32_t data_bytes;
     };
     struct Chunk {
@@ -158,6 +161,8 @@ class SparseSeries {
     };
     static constexpr uint32_t kUnknownTotal = UINT32_MAX;
     static constexpr size_t kChunksAt = sizeof(Header);
+    // Zero bytes after the data, so that a decoder reads 8 bytes at any position in it.
+    static constexpr size_t kPadding = 8;
     Header header() const;
     Chunk chunk(uint32_t k) const;
     // The last chunk that starts at or before `bucket` (0 when none does).
@@ -166,6 +171,13 @@ class SparseSeries {
     template <typename F>
     bool DecodeChunk(const Header& h, uint32_t k, int32_t from, int32_t to, F& f) const;
     const uint8_t* data() const;
+    // Rice-codes points[0..n) as one chunk at `offset` of the data bytes, appending to `out`;
+    // sets `last_byte_bits`.
+    static Chunk EncodeChunk(const std::pair<int32_t, uint32_t>* points, size_t n, uint32_t offset,
+                             std::vector<uint8_t>& out, uint8_t& last_byte_bits);
+    // A last chunk with at least this many points keeps its Rice parameters for the points
+    // appended to it; one with fewer is written again with them.
+    static constexpr uint32_t kSettledPoints = 32;
     // Replaces the blob with `header`, `chunks` and `bytes`.
     void Assign(const Header& header, const std::vector<Chunk>& chunks, const uint8_t* bytes);
 

@@ -157,6 +157,72 @@ TEST(SparseSeriesTest, SealedPointsAgreeWithAPlainMapThroughLatePointsAndPruning
   EXPECT_EQ(huge.Sum(150, 1000), 4'000'000'000u);
 }
 
+// Sealing a few points at a time exercises each way a Rice-coded chunk grows: written again
+// while it holds few points, continued bit by bit once it holds kSettledPoints, written again
+// when a count other than 1 comes to a chunk of ones; gaps past the escape (days between
+// reports to a place) and counts of up to 32 bits.
+TEST(SparseSeriesTest, RiceCodedPointsAgreeWithAPlainMapSealedAFewAtATime) {
+  std::mt19937 rng(17);
+  SparseSeries series;
+  std::map<int32_t, uint64_t> ref;
+  int32_t bucket = 1'000'000;
+  for (int round = 0; round < 600; ++round) {
+    int points = 1 + static_cast<int>(rng() % 3);
+    for (int i = 0; i < points; ++i) {
+      // Gaps of 1 to 100 buckets mostly, some of days and one in fifty past 2^20.
+      uint32_t roll = rng() % 50;
+      bucket += roll == 0  ? 1'500'000
+                : roll < 5 ? 1 + static_cast<int32_t>(rng() % 20000)
+                           : 1 + static_cast<int32_t>(rng() % 100);
+      // Ones for the first 300 rounds (chunks of ones), then a mix up to 32 bits.
+      uint32_t n = 1;
+      if (round >= 300 && rng() % 3 == 0) {
+        n = rng() % 10 == 0 ? 4'000'000'000u : 2 + static_cast<uint32_t>(rng() % 1000);
+      }
+      series.Add(bucket, n);
+      ref[bucket] += n;
+    }
+    series.Seal(bucket + 1);
+    if (round % 37 == 0) {
+      int32_t from = ref.begin()->first + static_cast<int32_t>(rng() % 5'000'000);
+      int32_t to = from + static_cast<int32_t>(rng() % 3'000'000);
+      ASSERT_EQ(series.Sum(from, to), RefSum(ref, from, to)) << round;
+    }
+  }
+  EXPECT_EQ(series.Sum(INT32_MIN, INT32_MAX), RefSum(ref, INT32_MIN, INT32_MAX));
+  EXPECT_EQ(series.newest_bucket(), ref.rbegin()->first);
+  EXPECT_EQ(series.oldest_bucket(), ref.begin()->first);
+  for (int k = 0; k < 200; ++k) {
+    auto it = std::next(ref.begin(), static_cast<ptrdiff_t>(rng() % ref.size()));
+    int32_t from = it->first - static_cast<int32_t>(rng() % 3);
+    int32_t to = from + static_cast<int32_t>(rng() % 50'000);
+    ASSERT_EQ(series.Sum(from, to), RefSum(ref, from, to)) << from << " " << to;
+  }
+  const int32_t first = ref.begin()->first;
+  const int32_t step = (ref.rbegin()->first - first) / 40 + 1;
+  std::vector<uint64_t> out(41, 0);
+  series.AccumulateInto(first, first + 41 * step, step, out);
+  for (size_t i = 0; i < out.size(); ++i) {
+    int32_t from = first + static_cast<int32_t>(i) * step;
+    EXPECT_EQ(out[i], RefSum(ref, from, from + step)) << i;
+  }
+  // Pruning keeps the rest answerable, and a series of ones is a few bits a point.
+  int32_t cut = std::next(ref.begin(), static_cast<ptrdiff_t>(ref.size() / 2))->first;
+  series.DropBefore(cut);
+  ref.erase(ref.begin(), ref.lower_bound(cut));
+  EXPECT_EQ(series.Sum(INT32_MIN, INT32_MAX), RefSum(ref, INT32_MIN, INT32_MAX));
+  SparseSeries ones;
+  for (int32_t b = 0; b < 128 * 40; b += 7) {
+    ones.Add(b, 1);
+    if (b % 49 == 0) ones.Seal(b + 1);
+  }
+  ones.Seal(INT32_MAX);
+  EXPECT_EQ(ones.Sum(0, 128 * 40), (128u * 40 + 6) / 7);
+  // 732 points 7 apart: 4 bits each (a varint took 8), plus 12 bytes per chunk of the index,
+  // the header, the padding and a spare unsealed vector.
+  EXPECT_LT(ones.MemoryBytes(), 732u * 5 / 8 + 6 * 12 + 64) << ones.MemoryBytes();
+}
+
 TEST(DenseSeriesTest, SealedDaysAgreeWithAPlainMapThroughLateCountsAndPruning) {
   std::mt19937 rng(3);
   DenseSeries series(96);
