@@ -273,6 +273,7 @@ class DenseSeries {
   class PackedDays {
    public:
     static constexpr int32_t kPageDays = 32;
+    static constexpr int32_t kMarkDays = 8;
     int32_t days() const { return pages_.empty() ? 0 : last_day_ - first_day_ + 1; }
     int32_t first_day() const { return first_day_; }
     int32_t last_day() const { return last_day_; }
@@ -285,6 +286,8 @@ class DenseSeries {
       const uint8_t* bits;
       uint32_t width;
       uint64_t operator[](size_t i) const;
+      // The sum of counters [first, last).
+      uint64_t Sum(size_t first, size_t last) const;
     };
     Day Get(int32_t day, int32_t per_block) const;
     // Calls f(day, Day) for each day in [lo, hi] held with a non-zero width, oldest first.
@@ -297,7 +300,12 @@ class DenseSeries {
       int32_t first_day;  // a multiple of kPageDays
       uint32_t size = 0;  // bytes of counters, without the trailing zero bytes
       std::array<uint8_t, kPageDays> widths{};  // 0: a day of zeros, or not held
+      // Where days kMarkDays, 2 * kMarkDays, ... start in `bytes`: finding a day adds at most
+      // kMarkDays - 1 widths (a window of a few minutes had added up to 31 for each read).
+      std::array<uint32_t, kPageDays / kMarkDays - 1> marks{};
       std::unique_ptr<uint8_t[]> bytes;
+      // Sets `marks` from the widths.
+      void Mark(int32_t per_block);
     };
     static int32_t PageStart(int32_t day);
     // The page holding `day` (within [first_day_, last_day_]).
