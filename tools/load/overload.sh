@@ -3,7 +3,8 @@
 # Started here on 127.0.0.1 and stopped by PID; wrk or tools/load/open_loop.py is the client.
 #
 #   tools/load/overload.sh [BINARY] [FLOOD_SECONDS] [CONNECTIONS]      (defaults: 60 s, 512)
-#   OFFER=10 CPU_PERCENT=25 [MAX_CONNECTIONS=N] tools/load/overload.sh [BINARY] [FLOOD_SECONDS]
+#   OFFER=10 CPU_PERCENT=25 [MAX_CONNECTIONS=N] [MAX_INFLIGHT_MB=M] tools/load/overload.sh [BINARY]
+#     [FLOOD_SECONDS]
 #
 #   1. sustainable: 8 connections of 1000-report NDJSON batches for 10 s, all answered 200: the
 #      rate the server takes;
@@ -35,6 +36,7 @@ cat > "$dir.toml" <<CONF
 [server]
 listen = "127.0.0.1:$OM_PORT"
 max_connections = ${MAX_CONNECTIONS:-10000}
+${MAX_INFLIGHT_MB:+max_inflight_body_mb = $MAX_INFLIGHT_MB}
 [store]
 data_dir = "$dir"
 [ingest]
