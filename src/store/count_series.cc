@@ -86,8 +86,10 @@ constexpr int64_t kNarrowMax = 0xFFFF;  // the largest offset and count of a nar
 constexpr unsigned kRiceEscape = 20;
 constexpr unsigned kRiceParameterBits = 5;
 // The count parameter of a chunk whose counts are all 1 (most places' chunks): no count is
-// written, and decoding reads one code a point instead of two.
+// written, and decoding reads one code a point instead of two. Parameters chosen for values are
+// at most kMaxRiceParameter, below it.
 constexpr unsigned kCountsAllOne = 31;
+constexpr unsigned kMaxRiceParameter = 30;
 
 uint64_t LowBits(uint64_t v, unsigned bits) { return v & ((uint64_t{1} << bits) - 1); }
 
@@ -185,7 +187,8 @@ unsigned BestRiceParameter(size_t n, Values values) {
   auto width = static_cast<unsigned>(std::bit_width(sum / n));
   unsigned best = 0;
   uint64_t best_bits = UINT64_MAX;
-  for (unsigned k = width > 2 ? width - 2 : 0; k <= std::min(width + 1, 31u); ++k) {
+  for (unsigned k = std::min(width > 2 ? width - 2 : 0, kMaxRiceParameter);
+       k <= std::min(width + 1, kMaxRiceParameter); ++k) {
     uint64_t bits = 0;
     for (size_t i = 0; i < n; ++i) bits += RiceBits(values(i), k);
     if (bits < best_bits) {

@@ -125,7 +125,10 @@ class SparseSeries {
   // at each Append: three allocations a series had cost more than the points of most places.
   class SealedPoints {
    public:
-    static constexpr uint32_t kChunkPoints = 128;
+    // A window decodes from the start of the chunk that holds its first bucket: chunks of 64
+    // points made a backtest 1.03 times as long as with varints, chunks of 128 1.12 times, for
+    // 3% more memory (the chunks' index).
+    static constexpr uint32_t kChunkPoints = 64;
     bool empty() const { return blob_ == nullptr; }
     int32_t last() const;  // the newest sealed bucket; INT32_MIN when empty
     // Appends the points [first, last), oldest first, each newer than last(); bucket_of(point)

@@ -218,6 +218,13 @@ TEST(SparseSeriesTest, RiceCodedPointsAgreeWithAPlainMapSealedAFewAtATime) {
   }
   ones.Seal(INT32_MAX);
   EXPECT_EQ(ones.Sum(0, 128 * 40), (128u * 40 + 6) / 7);
+  // Counts near 2^32 are coded with the largest Rice parameter, which must not read as the
+  // mark of a chunk of ones.
+  SparseSeries huge;
+  for (int32_t b = 0; b < 10; ++b) huge.Add(b * 3, 4'000'000'000u);
+  huge.Seal(INT32_MAX);
+  EXPECT_EQ(huge.Sum(0, 100), 40'000'000'000u);
+  EXPECT_EQ(huge.Sum(4, 100), 32'000'000'000u);
   // 732 points 7 apart: 4 bits each (a varint took 8), plus 12 bytes per chunk of the index,
   // the header, the padding and a spare unsealed vector.
   EXPECT_LT(ones.MemoryBytes(), 732u * 5 / 8 + 6 * 12 + 64) << ones.MemoryBytes();
