@@ -76,6 +76,10 @@ void DropPoints(Points& points, int32_t bucket, BucketOf bucket_of) {
 
 constexpr int64_t kNarrowMax = 0xFFFF;  // the largest offset and count of a narrow point
 
+// Zero bytes kept after bit-packed data (sealed points, a page of packed days), so that any bit
+// in it is read with one unaligned 64-bit load.
+constexpr size_t kZeroTail = 8;
+
 // Sealed points are Rice-coded (Golomb coding with a power-of-two parameter; Rice, "Some
 // practical universal noiseless coding techniques", JPL 79-22, 1979): a value v is v >> k in
 // unary (that many one bits, then a zero bit), then the k low bits of v. Gaps between reports
@@ -144,8 +148,8 @@ class BitWriter {
   unsigned pending_bits_ = 0;
 };
 
-// Reads what BitWriter wrote. The bytes must be followed by at least 8 readable bytes (sealed
-// points keep 8 zero bytes after their data), so that every read is one unaligned 64-bit load.
+// Reads what BitWriter wrote. The bytes must be followed by kZeroTail readable bytes, so that
+// every read is one unaligned 64-bit load.
 class BitReader {
  public:
   explicit BitReader(const uint8_t* begin) : begin_(begin) {}
@@ -222,13 +226,13 @@ int32_t SparseSeries::SealedPoints::last() const { return empty() ? INT32_MIN : 
 size_t SparseSeries::SealedPoints::MemoryBytes() const {
   if (empty()) return 0;
   Header h = header();
-  return kChunksAt + size_t{h.chunk_count} * sizeof(Chunk) + h.data_bytes + kPadding;
+  return kChunksAt + size_t{h.chunk_count} * sizeof(Chunk) + h.data_bytes + kZeroTail;
 }
 
 void SparseSeries::SealedPoints::Assign(const Header& h, const std::vector<Chunk>& chunks,
                                         const uint8_t* bytes) {
   auto blob = std::make_unique_for_overwrite<uint8_t[]>(kChunksAt + chunks.size() * sizeof(Chunk) +
-                                                        h.data_bytes + kPadding);
+                                                        h.data_bytes + kZeroTail);
   std::memcpy(blob.get(), &h, sizeof(h));
   if (!chunks.empty()) {
     std::memcpy(blob.get() + kChunksAt, chunks.data(), chunks.size() * sizeof(Chunk));
@@ -236,7 +240,7 @@ void SparseSeries::SealedPoints::Assign(const Header& h, const std::vector<Chunk
   if (h.data_bytes != 0) {
     std::memcpy(blob.get() + kChunksAt + chunks.size() * sizeof(Chunk), bytes, h.data_bytes);
   }
-  std::memset(blob.get() + kChunksAt + chunks.size() * sizeof(Chunk) + h.data_bytes, 0, kPadding);
+  std::memset(blob.get() + kChunksAt + chunks.size() * sizeof(Chunk) + h.data_bytes, 0, kZeroTail);
   blob_ = std::move(blob);
 }
 
@@ -334,7 +338,7 @@ void SparseSeries::SealedPoints::Append(It first, It last, BucketOf bucket_of) {
   h.chunk_count = kept_chunks + static_cast<uint32_t>(new_chunks.size());
   h.data_bytes = kept_bytes + static_cast<uint32_t>(encoded.size());
   auto blob = std::make_unique_for_overwrite<uint8_t[]>(
-      kChunksAt + size_t{h.chunk_count} * sizeof(Chunk) + h.data_bytes + kPadding);
+      kChunksAt + size_t{h.chunk_count} * sizeof(Chunk) + h.data_bytes + kZeroTail);
   uint8_t* chunks_out = blob.get() + kChunksAt;
   uint8_t* data_out = chunks_out + size_t{h.chunk_count} * sizeof(Chunk);
   std::memcpy(blob.get(), &h, sizeof(h));
@@ -355,7 +359,7 @@ void SparseSeries::SealedPoints::Append(It first, It last, BucketOf bucket_of) {
   std::memcpy(chunks_out + size_t{kept_chunks} * sizeof(Chunk), new_chunks.data(),
               new_chunks.size() * sizeof(Chunk));
   std::memcpy(data_out + kept_bytes, encoded.data(), encoded.size());
-  std::memset(data_out + h.data_bytes, 0, kPadding);
+  std::memset(data_out + h.data_bytes, 0, kZeroTail);
   blob_ = std::move(blob);
 }
 
@@ -725,22 +729,28 @@ uint64_t DenseSeries::Block::Get(int32_t i) const {
   return std::visit([i](const auto& c) -> uint64_t { return c[i]; }, counters);
 }
 
-uint64_t DenseSeries::PackedDays::Day::operator[](size_t i) const {
-  if (width == 0) return 0;
-  size_t bit = i * width;
+namespace {
+
+// The counter under `mask` at bit `bit` of a packed day (the page's kZeroTail keeps the load
+// inside it).
+uint64_t ReadCounter(const uint8_t* bits, size_t bit, uint64_t mask) {
   uint64_t word;
-  std::memcpy(&word, bits + bit / 8, 8);  // the buffer's 8 trailing zero bytes keep this inside
-  return (word >> (bit % 8)) & ((uint64_t{1} << width) - 1);
+  std::memcpy(&word, bits + bit / 8, 8);
+  return (word >> (bit % 8)) & mask;
+}
+
+}  // namespace
+
+uint64_t DenseSeries::PackedDays::Day::operator[](size_t i) const {
+  return width == 0 ? 0 : ReadCounter(bits, i * width, LowBits(UINT64_MAX, width));
 }
 
 uint64_t DenseSeries::PackedDays::Day::Sum(size_t first, size_t last) const {
   if (width == 0) return 0;
-  const uint64_t mask = (uint64_t{1} << width) - 1;
+  const uint64_t mask = LowBits(UINT64_MAX, width);
   uint64_t sum = 0;
   for (size_t bit = first * width, end = last * width; bit < end; bit += width) {
-    uint64_t word;
-    std::memcpy(&word, bits + bit / 8, 8);
-    sum += (word >> (bit % 8)) & mask;
+    sum += ReadCounter(bits, bit, mask);
   }
   return sum;
 }
@@ -773,7 +783,7 @@ void DenseSeries::PackedDays::Page::Mark(int32_t per_block) {
 
 size_t DenseSeries::PackedDays::MemoryBytes() const {
   size_t bytes = pages_.capacity() * sizeof(Page);
-  for (const Page& page : pages_) bytes += page.bytes ? page.size + 8 : 0;
+  for (const Page& page : pages_) bytes += page.bytes ? page.size + kZeroTail : 0;
   return bytes;
 }
 
@@ -816,22 +826,17 @@ void DenseSeries::PackedDays::Append(int32_t day, const uint64_t* counters, int3
   Page& page = pages_.back();
   page.widths[static_cast<size_t>(day - page.first_day)] = width;
   if (width == 0) return;
-  // per_block * width is a multiple of 8 (per_block is 96 or 1440).
-  size_t added = size_t{width} * static_cast<size_t>(per_block) / 8;
-  auto bytes = std::make_unique_for_overwrite<uint8_t[]>(page.size + added + 8);
+  // per_block * width is a multiple of 8 (per_block is 96 or 1440): the day ends on a byte.
+  thread_local std::vector<uint8_t> day_bytes;
+  day_bytes.clear();
+  BitWriter writer(day_bytes);
+  for (int32_t i = 0; i < per_block; ++i) writer.Put(counters[i], width);
+  writer.Finish();
+  auto bytes = std::make_unique_for_overwrite<uint8_t[]>(page.size + day_bytes.size() + kZeroTail);
   if (page.size != 0) std::memcpy(bytes.get(), page.bytes.get(), page.size);
-  uint8_t* out = bytes.get() + page.size;
-  uint64_t pending = 0;  // bits not yet written, the oldest lowest
-  uint32_t pending_bits = 0;
-  for (int32_t i = 0; i < per_block; ++i) {
-    pending |= counters[i] << pending_bits;  // width <= 32 and pending_bits < 8: no overflow
-    pending_bits += width;
-    for (; pending_bits >= 8; pending_bits -= 8, pending >>= 8) {
-      *out++ = static_cast<uint8_t>(pending);
-    }
-  }
-  std::memset(out, 0, 8);
-  page.size += static_cast<uint32_t>(added);
+  std::memcpy(bytes.get() + page.size, day_bytes.data(), day_bytes.size());
+  std::memset(bytes.get() + page.size + day_bytes.size(), 0, kZeroTail);
+  page.size += static_cast<uint32_t>(day_bytes.size());
   page.bytes = std::move(bytes);
   page.Mark(per_block);
 }
@@ -846,8 +851,8 @@ void DenseSeries::PackedDays::DropBefore(int32_t day, int32_t per_block) {
   Page& page = pages_.front();
   size_t cut = Offset(page, day, per_block);
   if (cut != 0) {
-    auto bytes = std::make_unique_for_overwrite<uint8_t[]>(page.size - cut + 8);
-    std::memcpy(bytes.get(), page.bytes.get() + cut, page.size - cut + 8);
+    auto bytes = std::make_unique_for_overwrite<uint8_t[]>(page.size - cut + kZeroTail);
+    std::memcpy(bytes.get(), page.bytes.get() + cut, page.size - cut + kZeroTail);
     page.bytes = std::move(bytes);
     page.size -= static_cast<uint32_t>(cut);
   }

@@ -164,8 +164,6 @@ class SparseSeries {
     };
     static constexpr uint32_t kUnknownTotal = UINT32_MAX;
     static constexpr size_t kChunksAt = sizeof(Header);
-    // Zero bytes after the data, so that a decoder reads 8 bytes at any position in it.
-    static constexpr size_t kPadding = 8;
     Header header() const;
     Chunk chunk(uint32_t k) const;
     // The last chunk that starts at or before `bucket` (0 when none does).
