@@ -3,9 +3,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -1078,6 +1082,101 @@ TEST(HttpServerTest, OversizedBodyIs413) {
   EXPECT_EQ(out.rfind("HTTP/1.1 413", 0), 0u) << out;
   EXPECT_NE(out.find("over the limit of 100 bytes"), std::string::npos);
   (*server)->Stop();
+}
+
+// A server that answers each request 200 ms after it arrives, offered more than that by 16
+// clients that send a body again as soon as they are answered, for 1.2 s.
+struct SlowServerRun {
+  int handled = 0;
+  int ok = 0;
+  int refused = 0;
+  int refused_without_retry_after = 0;
+  int other = 0;
+};
+SlowServerRun RunSlowServer(std::chrono::milliseconds max_queue_delay) {
+  using Clock = std::chrono::steady_clock;
+  struct Waiting {
+    Responder respond;
+    Clock::time_point arrived;
+  };
+  std::mutex mu;
+  std::deque<Waiting> waiting;
+  int handled = 0;
+  HttpServerOptions options = LocalOptions();
+  options.max_queue_delay = max_queue_delay;
+  MetricsRegistry metrics;
+  auto server = HttpServer::Create(
+      options,
+      [&](HttpRequest&&, Responder respond) {
+        std::lock_guard lock(mu);
+        ++handled;
+        waiting.push_back({std::move(respond), Clock::now()});
+      },
+      metrics);
+  EXPECT_TRUE(server.ok());
+  if (!server.ok()) return {};
+  (*server)->Start();
+  const Clock::time_point start = Clock::now();
+  std::atomic<bool> clients_done{false};
+  std::thread answerer([&] {
+    // Bounded: until the clients are done and nothing waits, or 10 s.
+    while (Clock::now() - start < std::chrono::seconds(10)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      std::lock_guard lock(mu);
+      while (!waiting.empty() &&
+             Clock::now() - waiting.front().arrived >= std::chrono::milliseconds(200)) {
+        waiting.front().respond(HttpResponse{});
+        waiting.pop_front();
+      }
+      if (clients_done && waiting.empty()) break;
+    }
+  });
+  SlowServerRun run;
+  std::mutex run_mu;
+  std::vector<std::thread> clients;
+  const std::string request =
+      "POST /api/v1/reports HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-ndjson\r\n"
+      "Content-Length: 10\r\n\r\n0123456789";
+  for (int c = 0; c < 16; ++c) {
+    clients.emplace_back([&] {
+      for (int i = 0; i < 1000 && Clock::now() - start < std::chrono::milliseconds(1200); ++i) {
+        std::string out = RawExchange((*server)->port(), request, 1);
+        std::lock_guard lock(run_mu);
+        if (out.starts_with("HTTP/1.1 200")) {
+          ++run.ok;
+        } else if (out.starts_with("HTTP/1.1 503")) {
+          ++run.refused;
+          if (out.find("Retry-After: 1") == std::string::npos) ++run.refused_without_retry_after;
+        } else {
+          ++run.other;
+        }
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  clients_done = true;
+  answerer.join();
+  (*server)->Stop();
+  run.handled = handled;
+  return run;
+}
+
+TEST(HttpServerTest, PastItsCapacityTheServerRefusesBodiesUnreadWithRetryAfter) {
+  SlowServerRun run = RunSlowServer(std::chrono::milliseconds(50));
+  EXPECT_GT(run.ok, 16) << "the first requests and then the limit's are served";
+  EXPECT_GT(run.refused, 0) << "answers take 200 ms, four times the target";
+  EXPECT_EQ(run.refused_without_retry_after, 0);
+  EXPECT_EQ(run.other, 0);
+  // A refused request never reached the handler: its body was not read.
+  EXPECT_EQ(run.handled, run.ok);
+}
+
+TEST(HttpServerTest, WithoutAQueueDelayTargetEveryBodyWaitsItsTurn) {
+  SlowServerRun run = RunSlowServer(std::chrono::milliseconds(0));
+  EXPECT_EQ(run.refused, 0);
+  EXPECT_GT(run.ok, 16);
+  EXPECT_EQ(run.other, 0);
+  EXPECT_EQ(run.handled, run.ok);
 }
 
 TEST(HttpServerTest, StreamsChunksUntilTheProducerCloses) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <limits>
 #include <optional>
 #include <set>
 #include <thread>
@@ -17,6 +18,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "api/admission.h"
 #include "base/log.h"
 
 namespace om::api {
@@ -82,7 +84,12 @@ class HttpServer::Impl {
                                           "Connections refused with 503 (max_connections).")),
         busy_total_(metrics.GetCounter(
             "om_http_bodies_refused_total",
-            "Requests refused with 503 before their body was read (max_inflight_body_bytes).")) {
+            "Requests refused with 503 before their body was read (max_inflight_body_bytes).")),
+        delayed_total_(metrics.GetCounter(
+            "om_http_bodies_refused_delay_total",
+            "Requests refused with 503 before their body was read because the quickest answers "
+            "to bodies took longer than server.max_queue_delay_ms.")),
+        admission_({.target = options.max_queue_delay}) {
     int n = options.threads > 0
                 ? options.threads
                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -94,6 +101,21 @@ class HttpServer::Impl {
         "om_http_body_bytes_in_flight",
         "Bytes of request bodies being read or handled (their declared lengths).",
         [this] { return static_cast<double>(bodies_in_flight_.load()); });
+    metrics.AddCallbackGauge(
+        "om_http_admission_limit",
+        "Request bodies admitted at once while a queue stands (+Inf: no limit; "
+        "server.max_queue_delay_ms).",
+        [this] {
+          size_t limit = admission_.limit();
+          return limit == std::numeric_limits<size_t>::max()
+                     ? std::numeric_limits<double>::infinity()
+                     : static_cast<double>(limit);
+        });
+    metrics.AddCallbackGauge(
+        "om_http_body_min_sojourn_seconds",
+        "The quickest time from a request's head to its answer, among requests with bodies "
+        "answered in the last full interval of 100 ms (0 when none was).",
+        [this] { return admission_.last_min_sojourn_ms() / 1000; });
   }
 
   Status Bind() {
@@ -222,6 +244,8 @@ class HttpServer::Impl {
   Counter& requests_total_;
   Counter& refused_total_;
   Counter& busy_total_;
+  Counter& delayed_total_;
+  DelayAdmission admission_;
   std::atomic<uint64_t> bodies_in_flight_{0};
   std::set<net::ip::address> trusted_;  // parsed options_.trusted_proxies
   std::vector<std::unique_ptr<net::io_context>> contexts_;
@@ -244,6 +268,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   ~Session() {
     if (stream_state_) stream_state_->closed.store(true);
     ReleaseBody();
+    EndAdmission();
     --server_.open_;
   }
   Session(const Session&) = delete;
@@ -252,12 +277,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void Run() { DoRead(); }
 
   void RefuseBusy() {
-    HttpResponse r;
-    r.status = 503;
-    r.headers.emplace_back("Retry-After", "1");
-    r.body = R"({"status":"error","errorType":"unavailable","error":"too many open connections"})";
-    keep_alive_ = false;
-    Write(std::move(r));
+    RefuseBody("too many open connections (server.max_connections = " +
+               std::to_string(server_.options_.max_connections) + ")");
   }
 
  private:
@@ -283,20 +304,43 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     }
     if (need > 0 && !server_.ReserveBody(need)) {
       server_.busy_total_.Add();
-      HttpResponse r;
-      r.status = 503;
-      r.headers.emplace_back("Retry-After", "1");
-      r.body =
-          "{\"status\":\"error\",\"errorType\":\"unavailable\",\"error\":\"too many request "
-          "bodies in flight (server.max_inflight_body_mb = " +
-          std::to_string(server_.options_.max_inflight_body_bytes >> 20) + "); try again\"}";
-      keep_alive_ = false;
-      return Write(std::move(r));
+      return RefuseBody("too many request bodies in flight (server.max_inflight_body_mb = " +
+                        std::to_string(server_.options_.max_inflight_body_bytes >> 20) + ")");
     }
     reserved_body_ = need;
+    if (need > 0) {
+      const auto now = std::chrono::steady_clock::now();
+      if (!server_.admission_.Admit(now)) {
+        server_.delayed_total_.Add();
+        ReleaseBody();
+        return RefuseBody(
+            "the server is answering requests later than server.max_queue_delay_ms = " +
+            std::to_string(server_.options_.max_queue_delay.count()) + " ms");
+      }
+      admitted_at_ = now;
+    }
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  // 503 with Retry-After for a request whose body will not be read, and the connection closes
+  // (the unread body would otherwise be taken for the next request).
+  void RefuseBody(const std::string& reason) {
+    HttpResponse r;
+    r.status = 503;
+    r.headers.emplace_back("Retry-After", "1");
+    r.body = "{\"status\":\"error\",\"errorType\":\"unavailable\",\"error\":\"" + reason +
+             "; try again\"}";
+    keep_alive_ = false;
+    Write(std::move(r));
+  }
+
+  // The admitted request is answered (or its connection ended): its sojourn is told.
+  void EndAdmission() {
+    if (!admitted_at_) return;
+    server_.admission_.Answered(*admitted_at_, std::chrono::steady_clock::now());
+    admitted_at_.reset();
   }
 
   void ReleaseBody() {
@@ -365,6 +409,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 
   void Write(HttpResponse r) {
     ReleaseBody();  // the request is answered: its body is gone
+    EndAdmission();
     if (r.on_stream) return StartStream(std::move(r));
     response_ = {};
     response_.version(11);
@@ -526,6 +571,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool head_request_ = false;
   uint64_t reserved_body_ = 0;  // of the body budget, for the request being read or handled
+  // When the request being read or handled was admitted (DelayAdmission), if it has a body.
+  std::optional<std::chrono::steady_clock::time_point> admitted_at_;
   char drain_[16384];
 };
 

@@ -11,7 +11,10 @@
 // take the bodies being read and handled past `max_inflight_body_bytes` gets 503 with
 // Retry-After before its body is read, so that many clients sending large bodies at once cannot
 // make the server hold connections x max_body_bytes (a request is never refused while no other
-// body is in flight, whatever its size).
+// body is in flight, whatever its size); and while even the quickest answers to requests with
+// bodies take longer than `max_queue_delay`, new bodies past a limit get 503 with Retry-After
+// before they are read (DelayAdmission, admission.h), so that past its capacity the server refuses
+// the excess at once instead of answering everyone late.
 //
 // Thread-safety: Start/Stop from one thread. The handler runs on worker threads concurrently.
 
@@ -39,6 +42,9 @@ struct HttpServerOptions {
   size_t max_connections = 10000;
   // Bytes of request bodies being read or handled at once, at most (see above).
   uint64_t max_inflight_body_bytes = 256u << 20;
+  // A request with a body is refused with 503 before its body is read while the quickest
+  // answers to bodies have taken longer than this (DelayAdmission, admission.h); 0 = never.
+  std::chrono::milliseconds max_queue_delay{500};
   // A connection with no request for this long is closed.
   std::chrono::seconds idle_timeout{60};
   // Addresses of reverse proxies whose X-Forwarded-For is believed. For a request from one of
@@ -58,6 +64,10 @@ inline constexpr OptionKey kHttpServerOptionKeys[] = {
     {"server.max_inflight_body_mb", OptionType::kInt, "MiB", 1, 65536,
      "request bodies being read or handled at once; a request that would pass it gets 503 with "
      "`Retry-After` before its body is read"},
+    {"server.max_queue_delay_ms", OptionType::kInt, "ms", 0, 600000,
+     "while even the quickest answers to request bodies take longer than this, new bodies get 503 "
+     "with `Retry-After` before they are read, past a limit that keeps the delay near half of it "
+     "(docs/performance.md#overload-of-the-intake); 0 = off"},
     {"server.idle_timeout_seconds", OptionType::kInt, "s", 1, 86400,
      "an idle keep-alive connection is closed after this"},
     {"server.trusted_proxies", OptionType::kStringList, "", 0, 0,

@@ -93,6 +93,7 @@ Status ApplyServerConfig(config::ConfigFile& file, ServerConfig& config) {
   int64_t inflight_mb = static_cast<int64_t>(config.http.max_inflight_body_bytes >> 20);
   OM_RETURN_IF_ERROR(get_int("server.max_inflight_body_mb", inflight_mb));
   config.http.max_inflight_body_bytes = static_cast<uint64_t>(inflight_mb) << 20;
+  OM_RETURN_IF_ERROR(get_duration("server.max_queue_delay_ms", config.http.max_queue_delay, 1));
   OM_RETURN_IF_ERROR(get_strings("server.trusted_proxies", config.http.trusted_proxies));
   OM_RETURN_IF_ERROR(get_string("server.public_url", config.notifier.public_url));
   // [notify]
