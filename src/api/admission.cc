@@ -36,22 +36,22 @@ void DelayAdmission::Advance(TimePoint now) {
     const double rate = static_cast<double>(answers_) / interval_seconds;
     answer_rate_ = (1 - kRateWeight) * answer_rate_ + kRateWeight * rate;
     if (answers_ == 0) {
-      // Nothing answered while bodies wait is a queue that stands still: as it was. Nothing
-      // answered and nothing waiting is an idle server: no limit.
+      // Nothing answered and nothing waiting is an idle server: no limit. Nothing answered while
+      // a body has waited longer than the target is a queue that stands still (the server is
+      // sharing itself among too many bodies for any to finish); a younger one is just slow.
       last_min_sojourn_ms_ = 0;
-      if (in_flight_ == 0) {
+      if (admitted_.empty()) {
         standing_ = false;
         limit_ = kNoLimit;
+      } else if (interval_end_ - *admitted_.begin() > options_.target) {
+        standing_ = true;
+        limit_ = LittlesLimit();
       }
     } else {
       standing_ = min_sojourn_ > options_.target;
       last_min_sojourn_ms_ = std::chrono::duration<double, std::milli>(min_sojourn_).count();
       if (standing_) {
-        // Little's law: in flight = rate x delay. Half the target leaves the quickest answers
-        // of the next intervals below it, so the limit is not held at the edge.
-        const double fits =
-            answer_rate_ * std::chrono::duration<double>(options_.target).count() / 2;
-        limit_ = std::max(options_.min_in_flight, static_cast<size_t>(fits));
+        limit_ = LittlesLimit();
       } else if (min_sojourn_ < options_.target / 2 && limit_ != kNoLimit) {
         // Clearly under the target: raise the limit by an eighth. Slowly, because the sojourns
         // seen now are of requests admitted a sojourn ago: doubling would overshoot before
@@ -64,19 +64,27 @@ void DelayAdmission::Advance(TimePoint now) {
   }
 }
 
+size_t DelayAdmission::LittlesLimit() const {
+  // Little's law: in flight = rate x delay. Half the target leaves the quickest answers of the
+  // next intervals below it, so the limit is not held at the edge.
+  const double fits = answer_rate_ * std::chrono::duration<double>(options_.target).count() / 2;
+  return std::max(options_.min_in_flight, static_cast<size_t>(fits));
+}
+
 bool DelayAdmission::Admit(TimePoint now) {
   MutexLock lock(mu_);
   if (options_.target.count() > 0) {
     Advance(now);
-    if (in_flight_ >= limit_ && in_flight_ >= options_.min_in_flight) return false;
+    if (admitted_.size() >= limit_ && admitted_.size() >= options_.min_in_flight) return false;
   }
-  ++in_flight_;
+  admitted_.insert(now);
   return true;
 }
 
 void DelayAdmission::Answered(TimePoint admitted_at, TimePoint now) {
   MutexLock lock(mu_);
-  if (in_flight_ > 0) --in_flight_;
+  auto it = admitted_.find(admitted_at);
+  if (it != admitted_.end()) admitted_.erase(it);
   if (options_.target.count() == 0) return;
   Advance(now);
   const auto sojourn = now - admitted_at;
@@ -96,7 +104,7 @@ size_t DelayAdmission::limit() const {
 
 size_t DelayAdmission::in_flight() const {
   MutexLock lock(mu_);
-  return in_flight_;
+  return admitted_.size();
 }
 
 double DelayAdmission::last_min_sojourn_ms() const {

@@ -6,17 +6,17 @@
 // and times out.
 //
 // The signal is the sojourn of a request with a body: the time from its head being read to its
-// answer. As in CoDel (K. Nichols, V. Jacobson, "Controlling Queue Delay", ACM Queue 10(5), 2012),
-// a queue is judged to be standing, rather than a burst passing through, when even the quickest
-// answer of an interval took longer than the target: a burst leaves some request answered quickly.
-// While a queue stands, the bodies in flight are limited to what Little's law says keeps the delay
-// near half the target: the answers per second (a moving average over intervals) times half the
-// target, and never fewer than `min_in_flight`, so that one client's large batches pass whatever
-// they take. An interval whose quickest answer took under half the target raises the limit by an
-// eighth (slowly: the sojourns seen now are of requests admitted a sojourn ago), and an idle
-// interval (nothing answered, nothing in flight) lifts it, so the server opens up again once the
-// flood has drained. The first target's worth of a flood is admitted before its queue shows, as
-// a burst is.
+// answer, or, while nothing is answered, the age of the oldest body in flight. As in CoDel (K.
+// Nichols, V. Jacobson, "Controlling Queue Delay", ACM Queue 10(5), 2012), a queue is judged to be
+// standing, rather than a burst passing through, when even the quickest answer of an interval took
+// longer than the target: a burst leaves some request answered quickly. While a queue stands, the
+// bodies in flight are limited to what Little's law says keeps the delay near half the target: the
+// answers per second (a moving average over intervals) times half the target, and never fewer than
+// `min_in_flight`, so that one client's large batches pass whatever they take. An interval whose
+// quickest answer took under half the target raises the limit by an eighth (slowly: the sojourns
+// seen now are of requests admitted a sojourn ago), and an idle interval (nothing answered, nothing
+// in flight) lifts it, so the server opens up again once the flood has drained. The first target's
+// worth of a flood is admitted before its queue shows, as a burst is.
 //
 // Time is passed in (steady clock), so tests drive it. Thread-safety: every method from any thread
 // (one mutex, held for a few arithmetic operations per request with a body).
@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <set>
 
 #include "base/mutex.h"
 
@@ -32,7 +33,7 @@ namespace om::api {
 struct DelayAdmissionOptions {
   // The sojourn a standing queue may not exceed; zero turns admission control off (every body
   // is admitted).
-  std::chrono::milliseconds target{500};
+  std::chrono::milliseconds target{100};
   // Intervals in which the quickest sojourn is judged.
   std::chrono::milliseconds interval{100};
   // Bodies always admitted while fewer than this are in flight.
@@ -47,7 +48,7 @@ class DelayAdmission {
 
   // Whether a request whose head was read at `now` may read its body. When true the caller
   // must call Answered() once, with `now` as `admitted_at`, when the request is answered (or
-  // its connection ends).
+  // its connection ends). Costs O(log bodies in flight).
   bool Admit(TimePoint now);
   // A request admitted at `admitted_at` is answered at `now`.
   void Answered(TimePoint admitted_at, TimePoint now);
@@ -63,6 +64,8 @@ class DelayAdmission {
  private:
   // Closes every interval that ended by `now`: judges it, updates the rate and the limit.
   void Advance(TimePoint now) OM_REQUIRES(mu_);
+  // The bodies in flight that keep the delay near half the target at the answer rate.
+  size_t LittlesLimit() const OM_REQUIRES(mu_);
 
   const DelayAdmissionOptions options_;
   mutable Mutex mu_;
@@ -74,7 +77,8 @@ class DelayAdmission {
   double answer_rate_ OM_GUARDED_BY(mu_) = 0;
   bool standing_ OM_GUARDED_BY(mu_) = false;
   size_t limit_ OM_GUARDED_BY(mu_);
-  size_t in_flight_ OM_GUARDED_BY(mu_) = 0;
+  // When each body in flight was admitted.
+  std::multiset<TimePoint> admitted_ OM_GUARDED_BY(mu_);
   double last_min_sojourn_ms_ OM_GUARDED_BY(mu_) = 0;
 };
 

@@ -1,7 +1,10 @@
 // The only translation unit that compiles Boost.Beast and Asio (they cost ~20 s of compile each).
 #include "api/http_server.h"
 
+#include <sys/socket.h>
+
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
@@ -13,6 +16,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -95,6 +99,7 @@ class HttpServer::Impl {
                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     for (int i = 0; i < n; ++i) contexts_.push_back(std::make_unique<net::io_context>(1));
     acceptor_.emplace(*contexts_[0]);
+    accept_pause_.emplace(*contexts_[0]);
     metrics.AddCallbackGauge("om_http_connections_open", "Open HTTP connections.",
                              [this] { return static_cast<double>(open_.load()); });
     metrics.AddCallbackGauge(
@@ -174,6 +179,7 @@ class HttpServer::Impl {
       net::post(*contexts_[0], [this] {
         beast::error_code ec;
         acceptor_->close(ec);
+        accept_pause_->cancel();
       });
       for (auto& ctx : contexts_) ctx->stop();
       for (auto& t : threads_) t.join();
@@ -198,12 +204,43 @@ class HttpServer::Impl {
     acceptor_->async_accept(target, [this, &target](beast::error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec == net::error::operation_aborted || stopped_) return;
-        OM_LOG(kWarning) << "accept: " << ec.message();
-      } else {
-        StartSession(std::move(socket), target);
+        // Out of descriptors or memory the accept would fail again at once, and the loop would
+        // spin (and log) instead of serving the connections it has: wait before the next one.
+        // The connection stays in the listen backlog meanwhile.
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_accept_warning_ >= std::chrono::seconds(10)) {
+          last_accept_warning_ = now;
+          OM_LOG(kWarning) << "accept: " << ec.message() << " (" << open_.load()
+                           << " connections open); accepting again in 100 ms";
+        }
+        accept_pause_->expires_after(std::chrono::milliseconds(100));
+        accept_pause_->async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec && !stopped_) DoAccept();
+        });
+        return;
       }
+      StartSession(std::move(socket), target);
+      AcceptWaiting();
       if (!stopped_) DoAccept();
     });
+  }
+
+  // Connections accepted at once after an accept completes (AcceptWaiting).
+  static constexpr int kMostAcceptsPerWake = 64;
+
+  // Accepts the connections already waiting in the listen backlog, up to kMostAcceptsPerWake,
+  // without returning to the event loop between them. One accept per trip through the loop would
+  // let a loop busy with request bodies accept a few hundred connections a second while
+  // thousands wait in the backlog; a flood is refused only as fast as it is accepted.
+  void AcceptWaiting() {
+    beast::error_code ec;
+    acceptor_->non_blocking(true, ec);
+    for (int i = 0; i < kMostAcceptsPerWake && !ec && !stopped_; ++i) {
+      net::io_context& target = *contexts_[next_context_++ % contexts_.size()];
+      tcp::socket socket(target);
+      acceptor_->accept(socket, ec);
+      if (!ec) StartSession(std::move(socket), target);
+    }
   }
 
   // Takes `bytes` of the request-body budget; false when that would pass
@@ -250,6 +287,8 @@ class HttpServer::Impl {
   std::set<net::ip::address> trusted_;  // parsed options_.trusted_proxies
   std::vector<std::unique_ptr<net::io_context>> contexts_;
   std::optional<tcp::acceptor> acceptor_;
+  std::optional<net::steady_timer> accept_pause_;  // after a failed accept; on contexts_[0]
+  std::chrono::steady_clock::time_point last_accept_warning_{};  // on contexts_[0]
   std::vector<std::thread> threads_;
   size_t next_context_ = 0;
   std::atomic<size_t> open_{0};
@@ -434,16 +473,35 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
                       });
   }
 
-  // After an early answer (413 while the client is still sending), closing at once would make
-  // the kernel reset the connection and the client could lose the answer. Stop sending, then
-  // read and discard what the client still sends, for at most 2 s.
+  // After an early answer (413 or 503 while the client is still sending), closing at once would
+  // make the kernel reset the connection and the client could lose the answer. Stop sending,
+  // then discard what the client still sends, for at most 2 s in all.
   void DrainAndClose() {
     Close();
     stream_.expires_after(std::chrono::seconds(2));
-    stream_.async_read_some(net::buffer(drain_, sizeof drain_),
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
-                              if (!ec) self->DrainAndClose();
-                            });
+    DiscardClientBytes();
+  }
+
+  // Waits for the client's bytes (reading one), then discards all that have arrived without
+  // copying them: on a TCP socket MSG_TRUNC drops them in the kernel (tcp(7)). Copying them was
+  // the largest part of what refusing a 100 KB batch cost under a flood of them.
+  void DiscardClientBytes() {
+    stream_.async_read_some(
+        net::buffer(drain_, 1), [self = shared_from_this()](beast::error_code ec, size_t) {
+          if (ec) return;  // the client closed, reset, or the 2 s passed: the session ends
+          const int fd = self->stream_.socket().native_handle();
+          for (int i = 0; i < kMostDiscardsPerWake; ++i) {
+            // The buffer is not written with MSG_TRUNC; it is passed so that the sanitizers'
+            // interceptors, which take the answer for bytes written, see memory that is ours.
+            ssize_t n = ::recv(fd, self->drain_, sizeof self->drain_, MSG_TRUNC | MSG_DONTWAIT);
+            if (n == 0) return;  // the client closed
+            if (n < 0) {
+              if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
+              return;
+            }
+          }
+          self->DiscardClientBytes();
+        });
   }
 
   void Close() {
@@ -452,6 +510,10 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   // --- Streamed responses (Server-Sent Events) ---
+
+  // A wake-up discards at most this many times sizeof drain_ before the other connections of
+  // the worker get their turn.
+  static constexpr int kMostDiscardsPerWake = 64;
 
   // Bytes a stream may have queued but not yet written before the server gives up on the client.
   static constexpr size_t kMaxStreamBacklog = 1 << 20;

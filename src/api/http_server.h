@@ -44,7 +44,7 @@ struct HttpServerOptions {
   uint64_t max_inflight_body_bytes = 256u << 20;
   // A request with a body is refused with 503 before its body is read while the quickest
   // answers to bodies have taken longer than this (DelayAdmission, admission.h); 0 = never.
-  std::chrono::milliseconds max_queue_delay{500};
+  std::chrono::milliseconds max_queue_delay{100};
   // A connection with no request for this long is closed.
   std::chrono::seconds idle_timeout{60};
   // Addresses of reverse proxies whose X-Forwarded-For is believed. For a request from one of

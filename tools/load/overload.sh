@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Overload: the intake is offered far more than it can take, for FLOOD seconds, then left alone.
-# Started here on 127.0.0.1 and stopped by PID; wrk or tools/load/open_loop.py is the client.
+# Started here on 127.0.0.1 and stopped by PID; wrk or om_open_loop (bench/open_loop_client.cc,
+# built beside BINARY in bench/) is the client.
 #
 #   tools/load/overload.sh [BINARY] [FLOOD_SECONDS] [CONNECTIONS]      (defaults: 60 s, 512)
-#   OFFER=10 CPU_PERCENT=25 [MAX_CONNECTIONS=N] [MAX_INFLIGHT_MB=M] tools/load/overload.sh [BINARY]
-#     [FLOOD_SECONDS]
+#   OFFER=10 CPU_PERCENT=25 [MAX_CONNECTIONS=N] [MAX_INFLIGHT_MB=M] [MAX_QUEUE_DELAY_MS=D]
+#     tools/load/overload.sh [BINARY] [FLOOD_SECONDS]
 #
 #   1. sustainable: 8 connections of 1000-report NDJSON batches for 10 s, all answered 200: the
 #      rate the server takes;
@@ -13,7 +14,7 @@
 #      - by default: wrk on CONNECTIONS connections of the same batches. wrk waits for each
 #        answer before its next request, so it offers what the server answers, at more
 #        concurrency: it shows queueing, not a rate above the sustainable one;
-#      - with OFFER=N: open_loop.py sends the batches at N times the sustainable rate, on
+#      - with OFFER=N: om_open_loop sends the batches at N times the sustainable rate, on
 #        schedule whether or not earlier ones were answered (at most 4000 in flight). One
 #        client on this machine cannot offer ten times what a server on the other core takes,
 #        so CPU_PERCENT=P first confines the server to P% of one core (a cgroup's CPU quota;
@@ -37,6 +38,7 @@ cat > "$dir.toml" <<CONF
 listen = "127.0.0.1:$OM_PORT"
 max_connections = ${MAX_CONNECTIONS:-10000}
 ${MAX_INFLIGHT_MB:+max_inflight_body_mb = $MAX_INFLIGHT_MB}
+${MAX_QUEUE_DELAY_MS:+max_queue_delay_ms = $MAX_QUEUE_DELAY_MS}
 [store]
 data_dir = "$dir"
 [ingest]
@@ -98,7 +100,7 @@ pids+=($sampler)
 if [[ -n ${OFFER:-} ]]; then
   rate=$(awk -v s="$sustain_rate" -v o="$OFFER" 'BEGIN {printf "%.1f", s * o / 1000}')
   echo "2. flood: open loop, $rate batches/s ($OFFER x sustainable), $FLOOD s"
-  python3 tools/load/open_loop.py "$OM_PORT" --rate "$rate" --seconds "$FLOOD" \
+  "$(dirname "$BINARY")/bench/om_open_loop" "$OM_PORT" --rate "$rate" --seconds "$FLOOD" \
     --body "$work/batch.ndjson" --out "$work/open.json" > "$work/open.log" 2>&1 \
     || { cat "$work/open.log" >&2; fail "the open-loop client failed"; }
   kill "$sampler" 2>/dev/null || true
@@ -110,7 +112,12 @@ offered = r["offered_requests_per_s"] * 1000
 print(f"   sent {r['sent']} batches ({offered:.0f} reports/s offered, {offered / sustain:.1f} x "
       f"sustainable), {r['not_sent']} not sent (4000 in flight); answers {r['answers']}; "
       f"no answer {r['failed'] or 'none'}")
-print(f"   latency p50 {r['latency_p50_ms']} ms, p99 {r['latency_p99_ms']} ms (by status)")
+print(f"   latency from the due time, p50 {r['latency_p50_ms']} ms, p99 {r['latency_p99_ms']} ms "
+      f"(by status); the client's own lag behind its schedule: p50 {r['send_lag_p50_ms']} ms, "
+      f"max {r['max_send_lag_ms']} ms; {r['connections_opened']} connections opened")
+for period in r["timeline"]:
+    print(f"     due from {period['from_s']:>3} s: answers {period['answers']}, p50 "
+          f"{period['latency_p50_ms']} ms, p99 {period['latency_p99_ms']} ms")
 bad = {s: n for s, n in r["answers"].items() if s not in ("200", "429", "503")}
 if bad:
     sys.exit(f"FAILED: answers other than 200, 429 and 503: {bad}")
