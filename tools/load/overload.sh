@@ -8,7 +8,8 @@
 #     tools/load/overload.sh [BINARY] [FLOOD_SECONDS]
 #
 #   1. sustainable: 8 connections of 1000-report NDJSON batches for 10 s, all answered 200: the
-#      rate the server takes;
+#      rate the server takes; with OFFER, then 0.8 times that rate open loop for 10 s, all
+#      answered 200 (admission control refuses nothing the server keeps up with);
 #   2. flood, for FLOOD s, the server's RSS sampled twice a second. Every answer must be 200, 429
 #      or 503, and a 429 or 503 must carry Retry-After.
 #      - by default: wrk on CONNECTIONS connections of the same batches. wrk waits for each
@@ -92,6 +93,25 @@ grep -q "429 0, 503 0, other 0" <<<"$sustain" || fail "refusals at the sustainab
 sustain_ack=$(acknowledged <<<"$sustain")
 sustain_rate=$((sustain_ack / 10))
 echo "   sustainable: $sustain_rate reports/s; RSS $(rss_mib) MiB"
+
+if [[ -n ${OFFER:-} ]]; then
+  # Below capacity nothing is refused: admission control acts on a queue that stands, not on
+  # a rate.
+  below=$(awk -v s="$sustain_rate" 'BEGIN {printf "%.1f", s * 0.8 / 1000}')
+  echo "1b. below capacity: open loop, $below batches/s (0.8 x sustainable), 10 s"
+  "$(dirname "$BINARY")/bench/om_open_loop" "$OM_PORT" --rate "$below" --seconds 10 \
+    --body "$work/batch.ndjson" --out "$work/below.json" > "$work/below.log" 2>&1 \
+    || { cat "$work/below.log" >&2; fail "the open-loop client failed"; }
+  python3 - "$work/below.json" <<'PY' || fail "see above"
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"   answers {r['answers']}, failed {r['failed'] or 'none'}; latency p50 "
+      f"{r['latency_p50_ms']} ms, p99 {r['latency_p99_ms']} ms")
+if set(r["answers"]) != {"200"} or r["failed"] or r["not_sent"]:
+    sys.exit("FAILED: a load below capacity was not all answered 200")
+PY
+  sustain_ack=$((sustain_ack + $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["acknowledged"])' "$work/below.json")))
+fi
 
 peak=0
 ( while kill -0 "$OM_PID" 2>/dev/null; do rss_mib; echo; sleep 0.5; done ) > "$work/rss" &
