@@ -315,8 +315,8 @@ class OpenLoopClient {
       auto count = [](const std::vector<double>& values) { return std::to_string(values.size()); };
       auto p50 = [](const std::vector<double>& values) { return Fixed(Percentile(values, 50), 1); };
       auto p99 = [](const std::vector<double>& values) { return Fixed(Percentile(values, 99), 1); };
-      json += std::string(json.size() > 1 ? ",\n  " : "\n  ") + "{\"from_s\": " +
-              std::to_string(period * kTimelinePeriod.count()) +
+      json += std::string(json.size() > 1 ? ",\n  " : "\n  ") +
+              "{\"from_s\": " + std::to_string(period * kTimelinePeriod.count()) +
               ", \"answers\": " + JsonObject(by_status, count) +
               ", \"latency_p50_ms\": " + JsonObject(by_status, p50) +
               ", \"latency_p99_ms\": " + JsonObject(by_status, p99) + "}";

@@ -1,9 +1,9 @@
 #include "api/admission.h"
 
-#include <gtest/gtest.h>
-
 #include <deque>
 #include <limits>
+
+#include <gtest/gtest.h>
 
 namespace om::api {
 namespace {
@@ -14,8 +14,8 @@ using TimePoint = DelayAdmission::TimePoint;
 constexpr TimePoint kT0 = TimePoint{} + std::chrono::hours(1);
 
 DelayAdmission Make() {
-  return DelayAdmission({.target = milliseconds(500), .interval = milliseconds(100),
-                         .min_in_flight = 4});
+  return DelayAdmission(
+      {.target = milliseconds(500), .interval = milliseconds(100), .min_in_flight = 4});
 }
 
 // A server that answers `capacity_per_ms` requests a millisecond, oldest first, offered `offered`
