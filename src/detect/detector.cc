@@ -329,13 +329,23 @@ bool Detector::AreaOutage(const store::Aggregates& a, uint32_t service, int64_t 
         }
         ordinary_days = OrdinaryDays(totals, 2, 50);
       }
-      for (int d = 1; d <= days; ++d) {
-        if (!ordinary_days[static_cast<size_t>(d - 1)]) continue;  // an outage day
-        int64_t from = today_start - d * kMinutesPerDay;
-        for (const auto& kc : a.Top(service, dimension, from, from + kMinutesPerDay, SIZE_MAX)) {
+      // The ordinary days, a run of consecutive ones at a time (outage days are left out): one
+      // read of a run costs about what one of its days does, since the middle of a long window
+      // is summed from its chunks' totals.
+      for (int d = 1; d <= days;) {
+        if (!ordinary_days[static_cast<size_t>(d - 1)]) {  // an outage day
+          ++d;
+          continue;
+        }
+        int last = d;
+        while (last < days && ordinary_days[static_cast<size_t>(last)]) ++last;
+        int64_t from = today_start - last * kMinutesPerDay;
+        int64_t to = today_start - (d - 1) * kMinutesPerDay;
+        for (const auto& kc : a.Top(service, dimension, from, to, SIZE_MAX)) {
           day.area_reports[area][kc.key] += static_cast<double>(kc.count);
           day.area_total[area] += static_cast<double>(kc.count);
         }
+        d = last + 1;
       }
       day.areas_loaded[area] = true;
     }
@@ -362,9 +372,10 @@ bool Detector::AreaPasses(const store::Aggregates& a, uint32_t service, int64_t 
   const size_t top = area == 2 ? SIZE_MAX : static_cast<size_t>(options_.regional_top);
   // Several areas are tested: each must be surprising beyond the number of them.
   double penalty = std::log10(static_cast<double>(area_reports.size()) + 1);
-  for (const auto& kc : a.Top(service, dimension, minute - window + 1, minute + 1, top)) {
-    // Busiest first: once an area has fewer reports than the excess floor, none after it passes.
-    if (static_cast<double>(kc.count) < excess_floor) break;
+  // Busiest first, and only areas with at least the excess floor of reports: no other passes.
+  const auto floor_count = static_cast<uint64_t>(std::max(0.0, std::ceil(excess_floor)));
+  for (const auto& kc :
+       a.Top(service, dimension, minute - window + 1, minute + 1, top, floor_count)) {
     auto known = area_reports.find(kc.key);
     double whole_days = known == area_reports.end() ? 0 : known->second;
     // Its share over whole days (Laplace-smoothed over the areas seen), then at this time of

@@ -329,7 +329,7 @@ Aggregates::SeriesAnswer Aggregates::Series(uint32_t service, std::optional<Dime
 }
 
 std::vector<KeyCount> Aggregates::Top(uint32_t service, Dimension dimension, int64_t from_minute,
-                                      int64_t to_minute, size_t limit) const {
+                                      int64_t to_minute, size_t limit, uint64_t min_count) const {
   std::vector<KeyCount> out;
   if (service >= counts_.size()) return out;
   const ServiceCounts& c = *counts_[service];
@@ -339,7 +339,7 @@ std::vector<KeyCount> Aggregates::Top(uint32_t service, Dimension dimension, int
   const auto to = static_cast<int32_t>(use_quarters ? FloorDiv(to_minute + 14, 15) : to_minute);
   auto add_row = [&](uint64_t key, const DimSeries& s) {
     uint64_t n = DimSum(c, s, use_quarters, from, to);
-    if (n > 0) rows.emplace_back(key, n);
+    if (n > 0 && n >= min_count) rows.emplace_back(key, n);
   };
   if (!use_quarters && newest_minute_ != INT64_MIN &&
       from_minute >= newest_minute_ - kRecentMinutes) {

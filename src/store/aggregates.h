@@ -99,9 +99,11 @@ class Aggregates {
   // the last hour.
   static constexpr int64_t kRecentMinutes = 180;
   // The `limit` keys of `dimension` with most reports in [from_minute, to_minute), most first;
-  // ties by key. A window within the last kRecentMinutes reads only the keys counted in them.
+  // ties by key; only keys with at least `min_count` reports (and at least one). A window within
+  // the last kRecentMinutes reads only the keys counted in them. A caller that stops at a floor
+  // passes it as `min_count`: the keys below are neither sorted nor named.
   std::vector<KeyCount> Top(uint32_t service, Dimension dimension, int64_t from_minute,
-                            int64_t to_minute, size_t limit) const;
+                            int64_t to_minute, size_t limit, uint64_t min_count = 1) const;
 
   // Retention is in whole days (see Prune): pruning once a day of event time is enough, and each
   // pass walks every series (per minute it dominated a backtest's run time).

@@ -194,6 +194,18 @@ TEST(AggregatesTest, TopOverRecentWindowsCountsEveryKeyOnce) {
         return x.count != y.count ? x.count > y.count : std::stoul(x.key) < std::stoul(y.key);
       });
       ASSERT_EQ(got, want) << when << ", window " << window << " at minute " << now;
+      // With a floor: the same rows, cut where the counts fall below it.
+      for (uint64_t floor : {uint64_t{2}, uint64_t{5}}) {
+        auto above = agg.Top(s, Dimension::kCity, now - window + 1, now + 1, SIZE_MAX, floor);
+        std::vector<KeyCount> want_above;
+        for (const KeyCount& kc : got) {
+          if (kc.count >= floor) want_above.push_back(kc);
+        }
+        std::sort(above.begin(), above.end(), [](const KeyCount& x, const KeyCount& y) {
+          return x.count != y.count ? x.count > y.count : std::stoul(x.key) < std::stoul(y.key);
+        });
+        ASSERT_EQ(above, want_above) << when << ", window " << window << ", floor " << floor;
+      }
     }
   };
   int64_t now = kT0;
