@@ -305,14 +305,23 @@ bool Detector::AreaOutage(const store::Aggregates& a, uint32_t service, int64_t 
   int days = std::min(options_.history_days, day.days_with_history);
   // The service's reports in this quarter hour over the past days (the denominator of each
   // area's share at this time of day), leaving out days when that quarter was an outage's.
-  std::vector<double> service_qs;
-  for (int d = 1; d <= days; ++d) {
-    int64_t from = quarter_start - d * kMinutesPerDay;
-    service_qs.push_back(static_cast<double>(a.Total(service, from, from + kQuarter)));
+  if (t.areas_quarter != quarter_start || t.areas_days != days) {
+    std::vector<double> service_qs;
+    for (int d = 1; d <= days; ++d) {
+      int64_t from = quarter_start - d * kMinutesPerDay;
+      service_qs.push_back(static_cast<double>(a.Total(service, from, from + kQuarter)));
+    }
+    t.areas_quarter = quarter_start;
+    t.areas_days = days;
+    t.areas_quarter_kept = OrdinaryDays(service_qs, 3, 10);
+    t.areas_quarter_service = 0;
+    for (size_t d = 0; d < service_qs.size(); ++d) {
+      t.areas_quarter_service += t.areas_quarter_kept[d] ? service_qs[d] : 0;
+    }
+    for (auto& reports : t.areas_quarter_reports) reports.clear();
   }
-  const std::vector<bool> kept = OrdinaryDays(service_qs, 3, 10);
-  double service_q = 0;
-  for (size_t d = 0; d < service_qs.size(); ++d) service_q += kept[d] ? service_qs[d] : 0;
+  const std::vector<bool>& kept = t.areas_quarter_kept;
+  const double service_q = t.areas_quarter_service;
   std::vector<bool> ordinary_days;  // whole days: read only when an area's shares are
   for (size_t area = cities ? 2 : 0; area < (cities ? 3u : 2u); ++area) {
     const store::Dimension dimension = area == 0   ? store::Dimension::kRegion
@@ -357,8 +366,8 @@ bool Detector::AreaOutage(const store::Aggregates& a, uint32_t service, int64_t 
   return false;
 }
 
-bool Detector::AreaPasses(const store::Aggregates& a, uint32_t service, int64_t minute,
-                          const Tracker& t, store::Dimension dimension, size_t area, int64_t window,
+bool Detector::AreaPasses(const store::Aggregates& a, uint32_t service, int64_t minute, Tracker& t,
+                          store::Dimension dimension, size_t area, int64_t window,
                           double expected_window, double f, int days, int64_t quarter_start,
                           const std::vector<bool>& kept, double service_q) const {
   const DayProfile& day = t.day;
@@ -382,13 +391,16 @@ bool Detector::AreaPasses(const store::Aggregates& a, uint32_t service, int64_t 
     // day, shrunk towards the former by region_prior pseudo-reports.
     double day_share =
         (whole_days + 1) / (area_total + static_cast<double>(area_reports.size()) + 1);
-    double region_q = 0;
-    for (int d = 1; d <= days; ++d) {
-      if (!kept[static_cast<size_t>(d - 1)]) continue;
-      int64_t from = quarter_start - d * kMinutesPerDay;
-      auto q = a.Series(service, dimension, kc.key, from, from + kQuarter, kQuarter);
-      for (uint64_t n : q.counts) region_q += static_cast<double>(n);
+    auto [cached, first_time] = t.areas_quarter_reports[area].try_emplace(kc.key, 0);
+    if (first_time) {
+      for (int d = 1; d <= days; ++d) {
+        if (!kept[static_cast<size_t>(d - 1)]) continue;
+        int64_t from = quarter_start - d * kMinutesPerDay;
+        auto q = a.Series(service, dimension, kc.key, from, from + kQuarter, kQuarter);
+        for (uint64_t n : q.counts) cached->second += static_cast<double>(n);
+      }
     }
+    const double region_q = cached->second;
     double share =
         (region_q + options_.region_prior * day_share) / (service_q + options_.region_prior);
     // The share is an estimate from a few hundred past reports: judged against its upper bound

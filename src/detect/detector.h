@@ -351,6 +351,16 @@ class Detector {
     int calibration_pending = 0;   // surprising minutes of a normal status not yet counted
     int64_t calibration_last = 0;  // the last of them
     DayProfile day;                // recomputed when its local day ends
+    // The history of this quarter hour that AreaOutage reads, for the quarter hour
+    // `areas_quarter` and `areas_days` past days: the days it keeps (not an outage's), the
+    // service's reports in it over them, and per area (indexed as DayProfile's) the reports of
+    // each area tested so far. Past days do not change within the quarter hour (as the cached
+    // baseline), so each minute of it reads them once instead of once per day and area.
+    int64_t areas_quarter = INT64_MIN;
+    int areas_days = 0;
+    std::vector<bool> areas_quarter_kept;
+    double areas_quarter_service = 0;
+    std::array<std::unordered_map<std::string, double>, 3> areas_quarter_reports;
   };
   void Evaluate(const store::Aggregates& aggregates, uint32_t service, int64_t minute, Tracker& t);
   // Sets a new tracker from a restored run state.
@@ -368,10 +378,10 @@ class Detector {
   static double ExpectedOver(const Tracker& t, int64_t minute, int64_t window);
   // The test of AreaOutage for one dimension (`area` 0: regions, 1: countries, 2: cities), given
   // the service's reports in this quarter hour over the past `days` days that are `kept`.
-  bool AreaPasses(const store::Aggregates& aggregates, uint32_t service, int64_t minute,
-                  const Tracker& t, store::Dimension dimension, size_t area, int64_t window,
-                  double expected, double f, int days, int64_t quarter_start,
-                  const std::vector<bool>& kept, double service_q) const;
+  bool AreaPasses(const store::Aggregates& aggregates, uint32_t service, int64_t minute, Tracker& t,
+                  store::Dimension dimension, size_t area, int64_t window, double expected,
+                  double f, int days, int64_t quarter_start, const std::vector<bool>& kept,
+                  double service_q) const;
 
   const DetectOptions options_;
   std::unordered_map<std::string, double> seeded_dispersions_;  // detector thread only
