@@ -175,10 +175,14 @@ double ExpectedOverWindow(const store::Aggregates& aggregates, uint32_t service,
 
 Localization LocalizeOutage(const store::Aggregates& aggregates, uint32_t service,
                             const Detector& detector, int64_t started_minute, int64_t end_minute,
-                            size_t max_cities) {
+                            size_t max_cities, const std::vector<store::KeyCount>* city_history) {
   end_minute = std::max(end_minute, started_minute + 1);
   const double expected =
       ExpectedOverWindow(aggregates, service, detector, started_minute, end_minute);
+  if (city_history) {
+    return Localize(aggregates, service, store::Dimension::kCity, started_minute, end_minute,
+                    expected, max_cities, {}, *city_history);
+  }
   return Localize(aggregates, service, store::Dimension::kCity, started_minute, end_minute,
                   expected, max_cities);
 }
@@ -191,11 +195,12 @@ double OutageExcess(const store::Aggregates& aggregates, uint32_t service, const
 
 std::vector<std::string> FootprintRegions(const store::Aggregates& aggregates, uint32_t service,
                                           const Detector& detector, const geo::Gazetteer& gazetteer,
-                                          int64_t started_minute, int64_t end_minute) {
+                                          int64_t started_minute, int64_t end_minute,
+                                          const std::vector<store::KeyCount>* city_history) {
   std::vector<std::string> regions;
   constexpr size_t kMaxCities = 50;  // LocalizeOptions::max_footprint
-  Localization l =
-      LocalizeOutage(aggregates, service, detector, started_minute, end_minute, kMaxCities);
+  Localization l = LocalizeOutage(aggregates, service, detector, started_minute, end_minute,
+                                  kMaxCities, city_history);
   for (const auto& p : l.places) {
     if (!p.in_footprint) continue;
     const geo::City* c = CityOfKey(gazetteer, p.key);

@@ -60,7 +60,8 @@ double ExpectedOverWindow(const store::Aggregates& aggregates, uint32_t service,
 // hour into a busy one is not measured against its quiet onset alone.
 Localization LocalizeOutage(const store::Aggregates& aggregates, uint32_t service,
                             const Detector& detector, int64_t started_minute, int64_t end_minute,
-                            size_t max_cities);
+                            size_t max_cities,
+                            const std::vector<store::KeyCount>* city_history = nullptr);
 
 // The service's reports over its baseline in [started_minute, end_minute): its count minus
 // ExpectedOverWindow.
@@ -70,8 +71,9 @@ double OutageExcess(const store::Aggregates& aggregates, uint32_t service, const
 // The ISO 3166-2 regions ("US-MN") of the cities in the outage's footprint (LocalizeOutage with
 // up to 50 cities), in footprint order without repeats: what incident records keep and region
 // subscriptions match.
-std::vector<std::string> FootprintRegions(const store::Aggregates& aggregates, uint32_t service,
-                                          const Detector& detector, const geo::Gazetteer& gazetteer,
-                                          int64_t started_minute, int64_t end_minute);
+std::vector<std::string> FootprintRegions(
+    const store::Aggregates& aggregates, uint32_t service, const Detector& detector,
+    const geo::Gazetteer& gazetteer, int64_t started_minute, int64_t end_minute,
+    const std::vector<store::KeyCount>* city_history = nullptr);
 
 }  // namespace om::detect

@@ -7,14 +7,28 @@
 
 namespace om::detect {
 
+namespace {
+constexpr size_t kAllPlaces = 1'000'000;
+}  // namespace
+
+std::vector<store::KeyCount> PlaceHistory(const store::Aggregates& a, uint32_t service,
+                                          store::Dimension dimension, int64_t from_minute,
+                                          const LocalizeOptions& options) {
+  int64_t history_from = from_minute - int64_t{options.baseline_days} * 1440;
+  return a.Top(service, dimension, history_from, from_minute, kAllPlaces);
+}
+
 Localization Localize(const store::Aggregates& a, uint32_t service, store::Dimension dimension,
                       int64_t from_minute, int64_t to_minute, double expected_total, size_t limit,
                       const LocalizeOptions& options) {
-  constexpr size_t kAllPlaces = 1'000'000;
-  int64_t history_from = from_minute - int64_t{options.baseline_days} * 1440;
+  return Localize(a, service, dimension, from_minute, to_minute, expected_total, limit, options,
+                  PlaceHistory(a, service, dimension, from_minute, options));
+}
+
+Localization Localize(const store::Aggregates& a, uint32_t service, store::Dimension dimension,
+                      int64_t from_minute, int64_t to_minute, double expected_total, size_t limit,
+                      const LocalizeOptions& options, const std::vector<store::KeyCount>& past) {
   std::vector<store::KeyCount> now = a.Top(service, dimension, from_minute, to_minute, kAllPlaces);
-  std::vector<store::KeyCount> past =
-      a.Top(service, dimension, history_from, from_minute, kAllPlaces);
   double past_total = 0;
   std::unordered_map<std::string, double> past_count;
   for (const auto& kc : past) {

@@ -69,4 +69,18 @@ Localization Localize(const store::Aggregates& aggregates, uint32_t service,
                       store::Dimension dimension, int64_t from_minute, int64_t to_minute,
                       double expected_total, size_t limit, const LocalizeOptions& options = {});
 
+// The history Localize compares a window starting at `from_minute` with: each place's reports
+// over the options.baseline_days before it. It depends on the window's start alone, and is most
+// of what localizing costs.
+std::vector<store::KeyCount> PlaceHistory(const store::Aggregates& aggregates, uint32_t service,
+                                          store::Dimension dimension, int64_t from_minute,
+                                          const LocalizeOptions& options = {});
+
+// Localize with its `history` given (PlaceHistory of the same service, dimension, from_minute and
+// options), for a caller that localizes the same outage again as it goes on.
+Localization Localize(const store::Aggregates& aggregates, uint32_t service,
+                      store::Dimension dimension, int64_t from_minute, int64_t to_minute,
+                      double expected_total, size_t limit, const LocalizeOptions& options,
+                      const std::vector<store::KeyCount>& history);
+
 }  // namespace om::detect

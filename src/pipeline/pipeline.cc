@@ -51,14 +51,29 @@ Status Pipeline::Commit(Timestamp now) {
                                 [](const incidents::Incident& i) { return i.open(); });
     if (any_open && last_minute_ != INT64_MIN) {
       parts_.read_counts([&](const store::Aggregates& counts) {
+        std::unordered_map<std::string, FootprintHistory> histories;
         for (const incidents::Incident& incident : snapshot->incidents) {
           if (!incident.open()) continue;
           auto service = counts.ServiceIndex(incident.service);
           if (!service) continue;
+          auto known = footprint_history_.find(incident.id);
+          FootprintHistory history;
+          if (known != footprint_history_.end() &&
+              known->second.started_minute == incident.started_minute &&
+              last_minute_ - known->second.read_minute < kFootprintHistoryMinutes) {
+            history = std::move(known->second);
+          } else {
+            history = {.started_minute = incident.started_minute,
+                       .read_minute = last_minute_,
+                       .cities = detect::PlaceHistory(counts, *service, store::Dimension::kCity,
+                                                      incident.started_minute)};
+          }
           regions[incident.id] =
               detect::FootprintRegions(counts, *service, parts_.detector, *parts_.gazetteer,
-                                       incident.started_minute, last_minute_ + 1);
+                                       incident.started_minute, last_minute_ + 1, &history.cities);
+          histories.emplace(incident.id, std::move(history));
         }
+        footprint_history_ = std::move(histories);
       });
     }
     status =

@@ -19,6 +19,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "base/status.h"
 #include "base/time.h"
@@ -98,6 +101,17 @@ class Pipeline {
   Status Commit(Timestamp now);
 
   PipelineParts parts_;
+  // Per open incident (by id), the cities' history its footprint is measured against each
+  // minute (detect::PlaceHistory): it depends on the incident's start alone, and reading it was
+  // most of the cost of a commit. Read again every kFootprintHistoryMinutes, so that reports
+  // arriving late into it count; an incident no longer open is forgotten.
+  struct FootprintHistory {
+    int64_t started_minute = 0;
+    int64_t read_minute = 0;
+    std::vector<store::KeyCount> cities;
+  };
+  static constexpr int64_t kFootprintHistoryMinutes = 15;
+  std::unordered_map<std::string, FootprintHistory> footprint_history_;
   int64_t last_minute_ = INT64_MIN;
   bool committing_ = true;
   int64_t learned_saved_ms_ = INT64_MIN;  // when the learned dispersions were last saved
