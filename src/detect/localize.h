@@ -70,8 +70,10 @@ Localization Localize(const store::Aggregates& aggregates, uint32_t service,
                       double expected_total, size_t limit, const LocalizeOptions& options = {});
 
 // The history Localize compares a window starting at `from_minute` with: each place's reports
-// over the options.baseline_days before it. It depends on the window's start alone, and is most
-// of what localizing costs.
+// over the options.baseline_days before it. It depends on the window's start, and is most of
+// what localizing costs. When it is older than the aggregates' retention of minutes it is read
+// in quarter hours, and `from_minute`'s quarter hour counts whole: the history is settled once
+// that quarter hour is over.
 std::vector<store::KeyCount> PlaceHistory(const store::Aggregates& aggregates, uint32_t service,
                                           store::Dimension dimension, int64_t from_minute,
                                           const LocalizeOptions& options = {});

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/time.h"
+
 namespace om::detect {
 namespace {
 
@@ -59,6 +61,39 @@ TEST_F(LocalizeTest, PlacesWithoutAReportInTheWindowAreListedWithTheirUsualCount
   ASSERT_EQ(l.quiet.size(), 1u);
   EXPECT_EQ(l.quiet[0].first, std::to_string(kCity));
   EXPECT_NEAR(l.quiet[0].second, 10, 0.1);  // a quarter of the history's reports, of 40
+}
+
+TEST_F(LocalizeTest, AHistoryReadOnceGivesTheSameAnswerAsTheOutageGoesOn) {
+  for (int h = 1; h <= 24 * 7; ++h) {
+    Add(kT0 - h * 60, kMetro, 30);
+    Add(kT0 - h * 60, kCity, 4);
+    Add(kT0 - h * 60, kTown, h % 10 == 0 ? 1 : 0);
+  }
+  uint32_t s = *a_.ServiceIndex("outlook");
+  // The outage starts at kT0 and goes on. Its history is read in quarter hours (the aggregates
+  // keep 14 days of minutes), so the quarter hour of kT0 counts whole: the history is settled
+  // once that quarter hour is over.
+  const int64_t quarter_over = FloorDiv(kT0 + 14, 15) * 15;
+  ASSERT_NE(quarter_over, kT0) << "the test needs a start within a quarter hour";
+  for (int64_t m = kT0; m < quarter_over; ++m) Add(m, kCity, 6);
+  const std::vector<store::KeyCount> history = PlaceHistory(a_, s, store::Dimension::kCity, kT0);
+  ASSERT_EQ(history.size(), 3u);
+  // Its window grows; its history does not change.
+  for (int64_t minute = quarter_over - kT0 + 1; minute <= 90; minute += 7) {
+    Add(kT0 + minute - 1, kCity, 6);
+    Localization read = Localize(a_, s, store::Dimension::kCity, kT0, kT0 + minute, 3 * minute, 10);
+    Localization given =
+        Localize(a_, s, store::Dimension::kCity, kT0, kT0 + minute, 3 * minute, 10, {}, history);
+    ASSERT_EQ(read.places.size(), given.places.size()) << minute;
+    for (size_t i = 0; i < read.places.size(); ++i) {
+      EXPECT_EQ(read.places[i].key, given.places[i].key) << minute;
+      EXPECT_EQ(read.places[i].expected, given.places[i].expected) << minute;
+      EXPECT_EQ(read.places[i].score, given.places[i].score) << minute;
+      EXPECT_EQ(read.places[i].in_footprint, given.places[i].in_footprint) << minute;
+    }
+    EXPECT_EQ(read.quiet, given.quiet) << minute;
+    EXPECT_EQ(read.footprint_size, given.footprint_size) << minute;
+  }
 }
 
 TEST_F(LocalizeTest, OneReportFromANewPlaceIsShrunk) {

@@ -57,9 +57,13 @@ Status Pipeline::Commit(Timestamp now) {
           auto service = counts.ServiceIndex(incident.service);
           if (!service) continue;
           auto known = footprint_history_.find(incident.id);
+          // A history older than its retention of minutes is read in quarter hours, the one of
+          // the incident's start included whole: it is settled once that quarter hour is over.
+          const int64_t start_quarter_over = FloorDiv(incident.started_minute + 14, 15) * 15;
           FootprintHistory history;
           if (known != footprint_history_.end() &&
               known->second.started_minute == incident.started_minute &&
+              known->second.read_minute + 1 >= start_quarter_over &&
               last_minute_ - known->second.read_minute < kFootprintHistoryMinutes) {
             history = std::move(known->second);
           } else {
