@@ -206,17 +206,26 @@ class HttpServer::Impl {
         if (ec == net::error::operation_aborted || stopped_) return;
         // Out of descriptors or memory the accept would fail again at once, and the loop would
         // spin (and log) instead of serving the connections it has: wait before the next one.
-        // The connection stays in the listen backlog meanwhile.
+        // The connection stays in the listen backlog meanwhile. Other failures (a client gone
+        // before it was accepted) concern one connection: the next is accepted at once.
+        const bool out_of_resources =
+            ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
+            ec == net::error::no_memory || ec == boost::system::errc::too_many_files_open_in_system;
         const auto now = std::chrono::steady_clock::now();
         if (now - last_accept_warning_ >= std::chrono::seconds(10)) {
           last_accept_warning_ = now;
           OM_LOG(kWarning) << "accept: " << ec.message() << " (" << open_.load()
-                           << " connections open); accepting again in 100 ms";
+                           << " connections open)"
+                           << (out_of_resources ? "; accepting again in 100 ms" : "");
         }
-        accept_pause_->expires_after(std::chrono::milliseconds(100));
-        accept_pause_->async_wait([this](beast::error_code wait_ec) {
-          if (!wait_ec && !stopped_) DoAccept();
-        });
+        if (out_of_resources) {
+          accept_pause_->expires_after(std::chrono::milliseconds(100));
+          accept_pause_->async_wait([this](beast::error_code wait_ec) {
+            if (!wait_ec && !stopped_) DoAccept();
+          });
+        } else {
+          DoAccept();
+        }
         return;
       }
       StartSession(std::move(socket), target);

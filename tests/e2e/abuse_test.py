@@ -11,7 +11,9 @@ Each abuse has its limit, and each limit its answer; the server keeps serving ev
     deadline, while a normal request is answered at once;
   - huge headers are refused with 431, and connections past server.max_connections with 503;
   - clients announcing large bodies are refused with 503 before their bodies are read once the
-    bodies in flight would pass server.max_inflight_body_mb.
+    bodies in flight would pass server.max_inflight_body_mb;
+  - a server out of file descriptors (a second server, under `ulimit -n 64`) warns once instead
+    of spinning on accept, and serves again when connections close.
 Bounded in count and time; the server is stopped by PID."""
 
 import json
@@ -262,6 +264,47 @@ def bodies_in_flight(server):
           f"their bodies were read")
 
 
+def out_of_descriptors(tmp):
+    # A second server whose hard limit is 64 descriptors, held past it by 120 idle connections:
+    # an accept that fails for want of a descriptor waits 100 ms instead of failing again at
+    # once, and is logged once every 10 s, not thousands of times a second.
+    wrapper = os.path.join(tmp, "ulimit64.sh")
+    with open(wrapper, "w") as f:
+        f.write(f"#!/bin/sh\nulimit -n 64\nexec {os.path.abspath(BINARY)} \"$@\"\n")
+    os.chmod(wrapper, 0o755)
+    s = Server(wrapper, os.path.join(tmp, "data-fd"))
+    s.start()
+    try:
+        check("the open file limit (64) is below server.max_connections" in s.output(),
+              "no warning about the open file limit:\n" + s.output()[-2000:])
+        held = []
+        try:
+            for _ in range(120):
+                held.append(socket.create_connection(("127.0.0.1", s.port), timeout=5))
+            time.sleep(1.0)  # the server is out of descriptors for a second
+            check(s.proc.poll() is None, "the server died out of descriptors")
+        finally:
+            for c in held:
+                c.close()
+        deadline = time.time() + 10
+        status = 0
+        while time.time() < deadline:
+            try:
+                status = s.request("GET", "/healthz")[0]
+            except OSError:
+                status = 0
+            if status == 200:
+                break
+            time.sleep(0.1)
+        check(status == 200, f"not served again after the connections closed: {status}")
+        accept_lines = s.output().count("accept: ")
+        check(1 <= accept_lines <= 3, f"{accept_lines} accept failures logged (one per 10 s)")
+        print(f"out of descriptors (ulimit -n 64, 120 connections for 1 s): {accept_lines} "
+              f"accept failure logged, served again once they closed")
+    finally:
+        s.stop()
+
+
 def main():
     random.seed(13)
     tmp = tempfile.mkdtemp(prefix="om-abuse-e2e-")
@@ -293,6 +336,7 @@ max_services = {BUILTIN_SERVICES + EXTRA_SERVICES}
         slow_clients(s)
         huge_headers_and_connections(s)
         bodies_in_flight(s)
+        out_of_descriptors(tmp)
         print(f"RSS after all of it: {rss_kib(s) / 1024:.0f} MiB")
         check(s.request("GET", "/readyz")[0] == 200, "not ready after the abuse")
         print("abuse test passed")
