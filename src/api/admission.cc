@@ -40,10 +40,10 @@ void DelayAdmission::Advance(TimePoint now) {
       // a body has waited longer than the target is a queue that stands still (the server is
       // sharing itself among too many bodies for any to finish); a younger one is just slow.
       last_min_sojourn_ms_ = 0;
-      if (admitted_.empty()) {
+      if (in_flight_ == 0) {
         standing_ = false;
         limit_ = kNoLimit;
-      } else if (interval_end_ - *admitted_.begin() > options_.target) {
+      } else if (interval_end_ - OldestAdmittedAtMost() > options_.target) {
         standing_ = true;
         limit_ = LittlesLimit();
       }
@@ -71,20 +71,34 @@ size_t DelayAdmission::LittlesLimit() const {
   return std::max(options_.min_in_flight, static_cast<size_t>(fits));
 }
 
+int64_t DelayAdmission::Slice(TimePoint t) const {
+  return (t - TimePoint{}) / (options_.interval / kSlicesPerInterval);
+}
+
+DelayAdmission::TimePoint DelayAdmission::OldestAdmittedAtMost() const {
+  // The end of the oldest slice with a body in flight: every body of it was admitted by then.
+  return TimePoint{} +
+         (in_flight_by_slice_.begin()->first + 1) * (options_.interval / kSlicesPerInterval);
+}
+
 bool DelayAdmission::Admit(TimePoint now) {
   MutexLock lock(mu_);
   if (options_.target.count() > 0) {
     Advance(now);
-    if (admitted_.size() >= limit_ && admitted_.size() >= options_.min_in_flight) return false;
+    if (in_flight_ >= limit_ && in_flight_ >= options_.min_in_flight) return false;
   }
-  admitted_.insert(now);
+  ++in_flight_;
+  ++in_flight_by_slice_[Slice(now)];
   return true;
 }
 
 void DelayAdmission::Answered(TimePoint admitted_at, TimePoint now) {
   MutexLock lock(mu_);
-  auto it = admitted_.find(admitted_at);
-  if (it != admitted_.end()) admitted_.erase(it);
+  auto it = in_flight_by_slice_.find(Slice(admitted_at));
+  if (it != in_flight_by_slice_.end()) {
+    --in_flight_;
+    if (--it->second == 0) in_flight_by_slice_.erase(it);
+  }
   if (options_.target.count() == 0) return;
   Advance(now);
   const auto sojourn = now - admitted_at;
@@ -104,7 +118,7 @@ size_t DelayAdmission::limit() const {
 
 size_t DelayAdmission::in_flight() const {
   MutexLock lock(mu_);
-  return admitted_.size();
+  return in_flight_;
 }
 
 double DelayAdmission::last_min_sojourn_ms() const {

@@ -24,7 +24,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <set>
+#include <map>
 
 #include "base/mutex.h"
 
@@ -48,7 +48,7 @@ class DelayAdmission {
 
   // Whether a request whose head was read at `now` may read its body. When true the caller
   // must call Answered() once, with `now` as `admitted_at`, when the request is answered (or
-  // its connection ends). Costs O(log bodies in flight).
+  // its connection ends). Costs O(log slices of time with a body in flight).
   bool Admit(TimePoint now);
   // A request admitted at `admitted_at` is answered at `now`.
   void Answered(TimePoint admitted_at, TimePoint now);
@@ -66,6 +66,10 @@ class DelayAdmission {
   void Advance(TimePoint now) OM_REQUIRES(mu_);
   // The bodies in flight that keep the delay near half the target at the answer rate.
   size_t LittlesLimit() const OM_REQUIRES(mu_);
+  static constexpr int kSlicesPerInterval = 10;
+  int64_t Slice(TimePoint t) const;
+  // A time by which the oldest body in flight had been admitted. REQUIRES: in_flight_ > 0.
+  TimePoint OldestAdmittedAtMost() const OM_REQUIRES(mu_);
 
   const DelayAdmissionOptions options_;
   mutable Mutex mu_;
@@ -77,8 +81,10 @@ class DelayAdmission {
   double answer_rate_ OM_GUARDED_BY(mu_) = 0;
   bool standing_ OM_GUARDED_BY(mu_) = false;
   size_t limit_ OM_GUARDED_BY(mu_);
-  // When each body in flight was admitted.
-  std::multiset<TimePoint> admitted_ OM_GUARDED_BY(mu_);
+  // Bodies in flight, and how many were admitted in each slice of time (a tenth of an
+  // interval): the age of the oldest to within a slice, without a node per request.
+  size_t in_flight_ OM_GUARDED_BY(mu_) = 0;
+  std::map<int64_t, size_t> in_flight_by_slice_ OM_GUARDED_BY(mu_);
   double last_min_sojourn_ms_ OM_GUARDED_BY(mu_) = 0;
 };
 

@@ -23,6 +23,7 @@
 #include <boost/beast/http.hpp>
 
 #include "api/admission.h"
+#include "api/response.h"
 #include "base/log.h"
 
 namespace om::api {
@@ -356,7 +357,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
                         std::to_string(server_.options_.max_inflight_body_bytes >> 20) + ")");
     }
     reserved_body_ = need;
-    if (need > 0) {
+    if (need > 0 && server_.options_.max_queue_delay.count() > 0) {
       const auto now = std::chrono::steady_clock::now();
       if (!server_.admission_.Admit(now)) {
         server_.delayed_total_.Add();
@@ -375,13 +376,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   // 503 with Retry-After for a request whose body will not be read, and the connection closes
   // (the unread body would otherwise be taken for the next request).
   void RefuseBody(const std::string& reason) {
-    HttpResponse r;
-    r.status = 503;
-    r.headers.emplace_back("Retry-After", "1");
-    r.body = "{\"status\":\"error\",\"errorType\":\"unavailable\",\"error\":\"" + reason +
-             "; try again\"}";
     keep_alive_ = false;
-    Write(std::move(r));
+    Write(ErrorResponse(503, "unavailable", reason + "; try again"));
   }
 
   // The admitted request is answered (or its connection ended): its sojourn is told.
@@ -404,25 +400,16 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       return Close();
     }
     if (ec) {
-      HttpResponse r;
       keep_alive_ = false;
       if (ec == http::error::body_limit) {
-        r.status = 413;
-        r.body =
-            "{\"status\":\"error\",\"errorType\":\"too_large\",\"error\":\"request body is over "
-            "the limit of " +
-            std::to_string(server_.options_.max_body_bytes) + " bytes\"}";
-      } else if (ec == http::error::header_limit) {
-        r.status = 431;
-        r.body =
-            R"({"status":"error","errorType":"too_large","error":"request headers over 16 KiB"})";
-      } else {
-        r.status = 400;
-        r.body =
-            "{\"status\":\"error\",\"errorType\":\"bad_request\",\"error\":\"malformed HTTP "
-            "request\"}";
+        return Write(ErrorResponse(413, "too_large",
+                                   "request body is over the limit of " +
+                                       std::to_string(server_.options_.max_body_bytes) + " bytes"));
       }
-      return Write(std::move(r));
+      if (ec == http::error::header_limit) {
+        return Write(ErrorResponse(431, "too_large", "request headers over 16 KiB"));
+      }
+      return Write(ErrorResponse(400, "bad_request", "malformed HTTP request"));
     }
     server_.requests_total_.Add();
     auto req = parser_->release();
@@ -491,6 +478,10 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     DiscardClientBytes();
   }
 
+  // A wake-up discards at most this many times sizeof drain_ before the other connections of
+  // the worker get their turn.
+  static constexpr int kMostDiscardsPerWake = 64;
+
   // Waits for the client's bytes (reading one), then discards all that have arrived without
   // copying them: on a TCP socket MSG_TRUNC drops them in the kernel (tcp(7)). Copying them was
   // the largest part of what refusing a 100 KB batch cost under a flood of them.
@@ -519,10 +510,6 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   // --- Streamed responses (Server-Sent Events) ---
-
-  // A wake-up discards at most this many times sizeof drain_ before the other connections of
-  // the worker get their turn.
-  static constexpr int kMostDiscardsPerWake = 64;
 
   // Bytes a stream may have queued but not yet written before the server gives up on the client.
   static constexpr size_t kMaxStreamBacklog = 1 << 20;
