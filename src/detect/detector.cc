@@ -320,8 +320,6 @@ bool Detector::AreaOutage(const store::Aggregates& a, uint32_t service, int64_t 
     }
     for (auto& reports : t.areas_quarter_reports) reports.clear();
   }
-  const std::vector<bool>& kept = t.areas_quarter_kept;
-  const double service_q = t.areas_quarter_service;
   std::vector<bool> ordinary_days;  // whole days: read only when an area's shares are
   for (size_t area = cities ? 2 : 0; area < (cities ? 3u : 2u); ++area) {
     const store::Dimension dimension = area == 0   ? store::Dimension::kRegion
@@ -358,8 +356,7 @@ bool Detector::AreaOutage(const store::Aggregates& a, uint32_t service, int64_t 
       }
       day.areas_loaded[area] = true;
     }
-    if (AreaPasses(a, service, minute, t, dimension, area, window, expected_window, f, days,
-                   quarter_start, kept, service_q)) {
+    if (AreaPasses(a, service, minute, t, dimension, area, window, expected_window, f)) {
       return true;
     }
   }
@@ -368,9 +365,12 @@ bool Detector::AreaOutage(const store::Aggregates& a, uint32_t service, int64_t 
 
 bool Detector::AreaPasses(const store::Aggregates& a, uint32_t service, int64_t minute, Tracker& t,
                           store::Dimension dimension, size_t area, int64_t window,
-                          double expected_window, double f, int days, int64_t quarter_start,
-                          const std::vector<bool>& kept, double service_q) const {
+                          double expected_window, double f) const {
   const DayProfile& day = t.day;
+  const int days = t.areas_days;
+  const int64_t quarter_start = t.areas_quarter;
+  const std::vector<bool>& kept = t.areas_quarter_kept;
+  const double service_q = t.areas_quarter_service;
   if (day.area_total[area] <= 0) return false;
   const auto& area_reports = day.area_reports[area];
   const double area_total = day.area_total[area];

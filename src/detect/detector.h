@@ -376,12 +376,11 @@ class Detector {
   // The service's expected count over the `window` minutes ending at `minute`, from each
   // minute's own quarter hour; NaN when one of them was not judged. REQUIRES: window <= 60.
   static double ExpectedOver(const Tracker& t, int64_t minute, int64_t window);
-  // The test of AreaOutage for one dimension (`area` 0: regions, 1: countries, 2: cities), given
-  // the service's reports in this quarter hour over the past `days` days that are `kept`.
+  // The test of AreaOutage for one dimension (`area` 0: regions, 1: countries, 2: cities),
+  // against the history of this quarter hour that AreaOutage has put in `t` (areas_quarter...).
   bool AreaPasses(const store::Aggregates& aggregates, uint32_t service, int64_t minute, Tracker& t,
                   store::Dimension dimension, size_t area, int64_t window, double expected,
-                  double f, int days, int64_t quarter_start, const std::vector<bool>& kept,
-                  double service_q) const;
+                  double f) const;
 
   const DetectOptions options_;
   std::unordered_map<std::string, double> seeded_dispersions_;  // detector thread only

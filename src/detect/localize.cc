@@ -5,6 +5,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/time.h"
+
 namespace om::detect {
 
 namespace {
@@ -16,6 +18,11 @@ std::vector<store::KeyCount> PlaceHistory(const store::Aggregates& a, uint32_t s
                                           const LocalizeOptions& options) {
   int64_t history_from = from_minute - int64_t{options.baseline_days} * 1440;
   return a.Top(service, dimension, history_from, from_minute, kAllPlaces);
+}
+
+int64_t PlaceHistorySettledAt(int64_t from_minute) {
+  constexpr int64_t kQuarter = 15;
+  return FloorDiv(from_minute + kQuarter - 1, kQuarter) * kQuarter;
 }
 
 Localization Localize(const store::Aggregates& a, uint32_t service, store::Dimension dimension,

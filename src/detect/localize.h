@@ -77,6 +77,9 @@ Localization Localize(const store::Aggregates& aggregates, uint32_t service,
 std::vector<store::KeyCount> PlaceHistory(const store::Aggregates& aggregates, uint32_t service,
                                           store::Dimension dimension, int64_t from_minute,
                                           const LocalizeOptions& options = {});
+// The first minute whose counts no longer change PlaceHistory(from_minute) (reports arriving
+// late aside): the end of from_minute's quarter hour.
+int64_t PlaceHistorySettledAt(int64_t from_minute);
 
 // Localize with its `history` given (PlaceHistory of the same service, dimension, from_minute and
 // options), for a caller that localizes the same outage again as it goes on.

@@ -57,13 +57,11 @@ Status Pipeline::Commit(Timestamp now) {
           auto service = counts.ServiceIndex(incident.service);
           if (!service) continue;
           auto known = footprint_history_.find(incident.id);
-          // A history older than its retention of minutes is read in quarter hours, the one of
-          // the incident's start included whole: it is settled once that quarter hour is over.
-          const int64_t start_quarter_over = FloorDiv(incident.started_minute + 14, 15) * 15;
           FootprintHistory history;
           if (known != footprint_history_.end() &&
               known->second.started_minute == incident.started_minute &&
-              known->second.read_minute + 1 >= start_quarter_over &&
+              known->second.read_minute + 1 >=
+                  detect::PlaceHistorySettledAt(incident.started_minute) &&
               last_minute_ - known->second.read_minute < kFootprintHistoryMinutes) {
             history = std::move(known->second);
           } else {
@@ -79,6 +77,8 @@ Status Pipeline::Commit(Timestamp now) {
         }
         footprint_history_ = std::move(histories);
       });
+    } else {
+      footprint_history_.clear();
     }
     status =
         parts_.records
