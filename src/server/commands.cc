@@ -1,6 +1,5 @@
 #include "server/commands.h"
 
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,31 +53,6 @@ Result<ServerConfig> ConfigFromFlag(const std::string& config_file) {
   return config;
 }
 
-namespace {
-
-// Every connection is a descriptor, and a server that runs out of them cannot even accept a
-// connection to refuse it. The soft limit (often 1024) is raised to the hard one, as servers do;
-// when even that is short of max_connections, the operator is told which one to raise.
-void RaiseOpenFileLimit(size_t max_connections) {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-  if (limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-  }
-  // Besides connections: the store's files, the listening socket, the event loops.
-  constexpr rlim_t kDescriptorsBesidesConnections = 256;
-  if (limit.rlim_cur != RLIM_INFINITY &&
-      limit.rlim_cur < max_connections + kDescriptorsBesidesConnections) {
-    OM_LOG(kWarning) << "the open file limit (" << limit.rlim_cur
-                     << ") is below server.max_connections (" << max_connections
-                     << ") plus 256: past it connections wait in the listen backlog; raise "
-                        "the limit (ulimit -n, LimitNOFILE=) or lower server.max_connections";
-  }
-}
-
-}  // namespace
-
 int RunServe(const ServeFlags& flags) {
   Result<ServerConfig> loaded = ConfigFromFlag(flags.config_file);
   if (!loaded.ok()) return ConfigError(loaded.status());
@@ -95,7 +69,6 @@ int RunServe(const ServeFlags& flags) {
     }
     config.cluster.node_id = host;
   }
-  RaiseOpenFileLimit(config.http.max_connections);
   auto server = Server::Create(config, SystemClock::Instance());
   if (!server.ok()) return ConfigError(server.status());
   (*server)->Start();

@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <optional>
 #include <thread>
@@ -11,6 +13,27 @@ namespace {
 
 // Most incident records of one service that an official page's accuracy is judged on.
 constexpr size_t kMaxCrowdHistory = 10000;
+
+// Every connection is a descriptor, and a server that runs out of them cannot even accept a
+// connection to refuse it. The soft limit (often 1024) is raised to the hard one, as servers do;
+// when even that is short of max_connections, the operator is told which one to raise.
+void RaiseOpenFileLimit(size_t max_connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  }
+  // Besides connections: the store's files, the listening socket, the event loops.
+  constexpr rlim_t kDescriptorsBesidesConnections = 256;
+  if (limit.rlim_cur != RLIM_INFINITY &&
+      limit.rlim_cur < max_connections + kDescriptorsBesidesConnections) {
+    OM_LOG(kWarning) << "the open file limit (" << limit.rlim_cur
+                     << ") is below server.max_connections (" << max_connections
+                     << ") plus 256: past it connections wait in the listen backlog; raise "
+                        "the limit (ulimit -n, LimitNOFILE=) or lower server.max_connections";
+  }
+}
 
 }  // namespace
 
@@ -179,6 +202,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
     s->router_->SetWriteForwarder(s->leader_writes_.get());
   }
   api::Router* router = s->router_.get();
+  RaiseOpenFileLimit(config.http.max_connections);
   Result<std::unique_ptr<api::HttpServer>> http = api::HttpServer::Create(
       config.http,
       [router](api::HttpRequest&& request, api::Responder respond) {
