@@ -16,13 +16,13 @@ constexpr size_t kAllPlaces = 1'000'000;
 std::vector<store::KeyCount> PlaceHistory(const store::Aggregates& a, uint32_t service,
                                           store::Dimension dimension, int64_t from_minute,
                                           const LocalizeOptions& options) {
-  int64_t history_from = from_minute - int64_t{options.baseline_days} * 1440;
-  return a.Top(service, dimension, history_from, from_minute, kAllPlaces);
-}
-
-int64_t PlaceHistorySettledAt(int64_t from_minute) {
+  // Quarter hours older than the minutes' retention are read whole, and Top rounds a window's
+  // end up to one: ending the history at the start's quarter hour keeps the outage out of it
+  // (it had counted up to 14 of its minutes as usual, lowering its cities' excess).
   constexpr int64_t kQuarter = 15;
-  return FloorDiv(from_minute + kQuarter - 1, kQuarter) * kQuarter;
+  int64_t history_to = FloorDiv(from_minute, kQuarter) * kQuarter;
+  int64_t history_from = history_to - int64_t{options.baseline_days} * 1440;
+  return a.Top(service, dimension, history_from, history_to, kAllPlaces);
 }
 
 Localization Localize(const store::Aggregates& a, uint32_t service, store::Dimension dimension,

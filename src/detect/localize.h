@@ -70,16 +70,13 @@ Localization Localize(const store::Aggregates& aggregates, uint32_t service,
                       double expected_total, size_t limit, const LocalizeOptions& options = {});
 
 // The history Localize compares a window starting at `from_minute` with: each place's reports
-// over the options.baseline_days before it. It depends on the window's start, and is most of
-// what localizing costs. When it is older than the aggregates' retention of minutes it is read
-// in quarter hours, and `from_minute`'s quarter hour counts whole: the history is settled once
-// that quarter hour is over.
+// over the options.baseline_days of whole quarter hours before from_minute's quarter hour (the
+// minutes of that quarter hour before from_minute are left out, so that none of the window's
+// own reports ever counts as usual). It depends on the window's start only, and is most of what
+// localizing costs: a caller localizing the same window again as it grows reads it once.
 std::vector<store::KeyCount> PlaceHistory(const store::Aggregates& aggregates, uint32_t service,
                                           store::Dimension dimension, int64_t from_minute,
                                           const LocalizeOptions& options = {});
-// The first minute whose counts no longer change PlaceHistory(from_minute) (reports arriving
-// late aside): the end of from_minute's quarter hour.
-int64_t PlaceHistorySettledAt(int64_t from_minute);
 
 // Localize with its `history` given (PlaceHistory of the same service, dimension, from_minute and
 // options), for a caller that localizes the same outage again as it goes on.

@@ -70,17 +70,17 @@ TEST_F(LocalizeTest, AHistoryReadOnceGivesTheSameAnswerAsTheOutageGoesOn) {
     Add(kT0 - h * 60, kTown, h % 10 == 0 ? 1 : 0);
   }
   uint32_t s = *a_.ServiceIndex("outlook");
-  // The outage starts at kT0 and goes on. Its history is read in quarter hours (the aggregates
-  // keep 14 days of minutes), so the quarter hour of kT0 counts whole: the history is settled
-  // once that quarter hour is over.
-  const int64_t quarter_over = FloorDiv(kT0 + 14, 15) * 15;
-  ASSERT_NE(quarter_over, kT0) << "the test needs a start within a quarter hour";
-  for (int64_t m = kT0; m < quarter_over; ++m) Add(m, kCity, 6);
+  // The outage starts at kT0, within a quarter hour, and goes on. Its history is read in quarter
+  // hours (older than the aggregates' minutes); the quarter hour of kT0 must not count.
+  ASSERT_NE(FloorDiv(kT0, 15) * 15, kT0) << "the test needs a start within a quarter hour";
   const std::vector<store::KeyCount> history = PlaceHistory(a_, s, store::Dimension::kCity, kT0);
   ASSERT_EQ(history.size(), 3u);
-  // Its window grows; its history does not change.
-  for (int64_t minute = quarter_over - kT0 + 1; minute <= 90; minute += 7) {
-    Add(kT0 + minute - 1, kCity, 6);
+  // Its window grows; its history does not change, and is read the same as at the start.
+  for (int64_t minute = 1; minute <= 90; minute += 7) {
+    for (int64_t m = kT0 + minute - 7; m < kT0 + minute; ++m) {
+      if (m >= kT0) Add(m, kCity, 6);
+    }
+    EXPECT_EQ(PlaceHistory(a_, s, store::Dimension::kCity, kT0), history) << minute;
     Localization read = Localize(a_, s, store::Dimension::kCity, kT0, kT0 + minute, 3 * minute, 10);
     Localization given =
         Localize(a_, s, store::Dimension::kCity, kT0, kT0 + minute, 3 * minute, 10, {}, history);
@@ -94,6 +94,19 @@ TEST_F(LocalizeTest, AHistoryReadOnceGivesTheSameAnswerAsTheOutageGoesOn) {
     EXPECT_EQ(read.quiet, given.quiet) << minute;
     EXPECT_EQ(read.footprint_size, given.footprint_size) << minute;
   }
+}
+
+TEST_F(LocalizeTest, AnOutagesFirstMinutesNeverCountAsTheUsualOfItsCities) {
+  // A week of the city at 4 reports an hour; the outage starts 10 minutes into a quarter hour.
+  for (int h = 1; h <= 24 * 7; ++h) Add(kT0 - h * 60, kCity, 4);
+  const int64_t start = FloorDiv(kT0, 15) * 15 + 10;
+  for (int64_t m = start; m < start + 30; ++m) Add(m, kCity, 20);
+  uint32_t s = *a_.ServiceIndex("outlook");
+  const std::vector<store::KeyCount> history = PlaceHistory(a_, s, store::Dimension::kCity, start);
+  ASSERT_EQ(history.size(), 1u);
+  // The week's 672 reports, and none of the 100 the outage sent in its start's quarter hour
+  // (counting that quarter hour whole, the history was 772).
+  EXPECT_EQ(history[0].count, 672u);
 }
 
 TEST_F(LocalizeTest, OneReportFromANewPlaceIsShrunk) {

@@ -60,8 +60,6 @@ Status Pipeline::Commit(Timestamp now) {
           FootprintHistory history;
           if (known != footprint_history_.end() &&
               known->second.started_minute == incident.started_minute &&
-              known->second.read_minute + 1 >=
-                  detect::PlaceHistorySettledAt(incident.started_minute) &&
               last_minute_ - known->second.read_minute < kFootprintHistoryMinutes) {
             history = std::move(known->second);
           } else {

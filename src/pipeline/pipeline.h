@@ -102,10 +102,9 @@ class Pipeline {
 
   PipelineParts parts_;
   // Per open incident (by id), the cities' history its footprint is measured against each
-  // minute (detect::PlaceHistory): it depends on the incident's start, and is read every minute
-  // until it is settled (detect::PlaceHistorySettledAt), then every kFootprintHistoryMinutes so
-  // that reports arriving late into it count. Reading it was most of the cost of a commit. An
-  // incident no longer open is forgotten.
+  // minute (detect::PlaceHistory): it depends on the incident's start only, and is read again
+  // every kFootprintHistoryMinutes so that reports arriving late into it count. Reading it was most
+  // of the cost of a commit. An incident no longer open is forgotten.
   struct FootprintHistory {
     int64_t started_minute = 0;
     int64_t read_minute = 0;
