@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <numbers>
 
 #include "base/time.h"
 #include "detect/poisson.h"
@@ -234,8 +235,18 @@ Detector::Baseline Detector::ComputeBaseline(const store::Aggregates& a, uint32_
     }
     bool by_kind = weekly && std::ssize(same) >= options_.min_weekly_samples &&
                    std::ssize(all) - std::ssize(same) >= options_.min_weekly_samples;
-    expected = Median(std::move(by_kind ? same : all)) / kQuarter * profile->drift;
-    return {std::max(expected, options_.min_expected_per_minute), false};
+    std::vector<double>& used = by_kind ? same : all;
+    const double samples = static_cast<double>(used.size());
+    const double median = Median(std::move(used));
+    expected = median / kQuarter * profile->drift;
+    // The median of n Poisson counts of mean q varies by about (pi/2) q / n (a sample median's
+    // asymptotic variance, 1 / (4 n f(m)^2), with the normal density f of mean q and variance
+    // q): relative to q squared, (pi/2) / (n q). A baseline of few days of few reports is
+    // rough, and its error is not the service's noise: learned as dispersion, it had made
+    // every hour of a service less sensitive for a misfit of its quiet hours.
+    const double q = std::max(median, options_.min_expected_per_minute * kQuarter);
+    return {std::max(expected, options_.min_expected_per_minute), false,
+            samples > 0 ? std::numbers::pi / 2 / (samples * q) : 0};
   }
   // Too little history for a daily cycle. Is it older than a day (reports before the last 24
   // hours)? Judged on day totals, not on a pass over minute counts.
@@ -467,6 +478,7 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
     }
     t.earlier_baselines[0] = next ? t.baseline : NAN;
     t.baseline = b.per_minute;
+    t.baseline_relative_variance = b.relative_variance;
     t.young = b.young;  // its baseline is a plain mean that knows no daily cycle
     t.baseline_quarter = quarter;
   }
@@ -495,8 +507,8 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
   double score = 0;
   for (int64_t w : {1, 3, 5}) {
     double observed = static_cast<double>(Count(a, service, minute - w + 1, minute + 1));
-    score =
-        std::max(score, OverdispersedTailScore(observed, e * static_cast<double>(w), t.dispersion));
+    score = std::max(score, OverdispersedTailScore(observed, e * static_cast<double>(w),
+                                                   t.dispersion + t.baseline_relative_variance));
   }
   // A baseline without the daily cycle yet (fewer than min_history_days) misfits: its surprises
   // say nothing about the service's noise.

@@ -310,6 +310,10 @@ class Detector {
   struct Baseline {
     double per_minute;  // NaN: too young to judge
     bool young;         // younger than a day
+    // The relative variance of per_minute as an estimate (a median of a few days' counts):
+    // added to the dispersion of the count model, so that its sampling error is not taken for
+    // the service's noise (or learned as such).
+    double relative_variance = 0;
   };
   // What the baseline takes from whole days, for one local day of a service: computed once a
   // day (from one read of its hourly counts and one of its daily totals), not every quarter hour.
@@ -343,6 +347,7 @@ class Detector {
     int quiet_run = 0;                     // consecutive minutes failing the current status' test
     int64_t baseline_quarter = INT64_MIN;  // quarter hour the cached baseline is for
     double baseline = 0;
+    double baseline_relative_variance = 0;  // Baseline::relative_variance
     // The baselines of the quarter hours before baseline_quarter, latest first (NaN: not judged
     // then), for the expected count of the slow window and the metro scan.
     std::array<double, 4> earlier_baselines = {NAN, NAN, NAN, NAN};

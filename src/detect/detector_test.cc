@@ -62,6 +62,32 @@ TEST_F(DetectorTest, BaselineIsTheMedianOfTheSameQuarterHourAndIgnoresAPastOutag
   EXPECT_NEAR(detector.ExpectedPerMinute(aggregates_, s, kT0 + 605), 2.0, 0.5);
 }
 
+TEST_F(DetectorTest, ABaselineOfFewDaysOfFewReportsIsJudgedAsTheRoughEstimateItIs) {
+  // Two services at 6 reports every quarter hour: one for 14 days, one for 3. Both have a
+  // baseline of 0.4 a minute; the second's is a median of 3 small counts, whose error the test
+  // must allow for (else it is learned as the service's noise, for every hour).
+  for (int64_t q = kT0 - 14 * kDay; q < kT0 + 600; q += 15) {
+    AddAt(q, 6, "old");
+    if (q >= kT0 - 3 * kDay) AddAt(q, 6, "new");
+  }
+  for (int64_t m = kT0 + 601; m < kT0 + 606; ++m) {
+    AddAt(m, 5, "old");
+    AddAt(m, 5, "new");
+  }
+  Detector detector({.learn_dispersion = false});
+  for (int64_t m = kT0 + 590; m < kT0 + 606; ++m) detector.Tick(aggregates_, m);
+  const ServiceState* old_service = detector.Snapshot()->Find("old");
+  const ServiceState* new_service = detector.Snapshot()->Find("new");
+  ASSERT_NE(old_service, nullptr);
+  ASSERT_NE(new_service, nullptr);
+  EXPECT_NEAR(old_service->expected_per_minute, 0.4, 1e-9);
+  EXPECT_NEAR(new_service->expected_per_minute, 0.4, 1e-9);
+  // The same 25 reports over 5 minutes where 2 are usual: less surprising on 3 days' baseline.
+  EXPECT_LT(new_service->score, old_service->score - 1)
+      << "old " << old_service->score << ", new " << new_service->score;
+  EXPECT_GE(old_service->score, 8) << "14 days of history leave the test nearly as it was";
+}
+
 TEST_F(DetectorTest, DriftFollowsAServiceThatDoubledFourDaysAgo) {
   Steady(kT0 - 14 * kDay, kT0 - 4 * kDay, 2);
   Steady(kT0 - 4 * kDay, kT0, 4);
