@@ -128,7 +128,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("binary")
     p.add_argument("--set", required=True,
-                   help="training, held_out, quiet_training or quiet_held_out (tests/worlds/seeds.toml)")
+                   help="training, validation, held_out, quiet_training or quiet_held_out "
+                        "(tests/worlds/seeds.toml)")
     p.add_argument("--seeds", type=int, default=0, help="only the first N seeds of the set")
     p.add_argument("--days", type=int, default=21)
     p.add_argument("--services", type=int, default=80)
