@@ -424,6 +424,10 @@ bool Detector::AreaPasses(const store::Aggregates& a, uint32_t service, int64_t 
     if (observed >= f * options_.outage_ratio * expected && observed - expected >= excess_floor &&
         OverdispersedTailScore(observed, expected, t.dispersion) >=
             options_.outage_score + penalty) {
+      t.state.area = {.dimension = dimension,
+                      .key = kc.key,
+                      .window_minutes = window,
+                      .expected_per_minute = expected / static_cast<double>(window)};
       return true;
     }
   }
@@ -484,6 +488,7 @@ void Detector::Evaluate(const store::Aggregates& a, uint32_t service, int64_t mi
   }
   double e = t.baseline;
   ServiceState& s = t.state;
+  s.area = {};  // set by an area's test that passes this minute
   if (std::isnan(t.dispersion)) {
     // Its first minute: from what it learned before a restart, else the floor.
     t.dispersion = options_.dispersion;

@@ -216,6 +216,16 @@ inline constexpr OptionKey kDetectOptionKeys[] = {
      "`false` judges the total alone"},
 };
 
+// The area whose own test put a service in an outage (a region, country or city whose count
+// was far above its usual share while the service's total was not): where and over what window
+// the evidence lies, so that an incident's onset and places are measured there.
+struct AreaEvidence {
+  store::Dimension dimension = store::Dimension::kCity;
+  std::string key;                 // empty: the outage was not found by an area's test
+  int64_t window_minutes = 0;      // the window it was tested over, ending at the minute judged
+  double expected_per_minute = 0;  // its usual count at that time of day
+};
+
 struct ServiceState {
   std::string service;
   Status status = Status::kNormal;
@@ -227,6 +237,7 @@ struct ServiceState {
   double score = 0;                // -log10 p of the most surprising window
   double dispersion = NAN;         // of its count model (learned, see DetectOptions); NaN
                                    // before its first tick
+  AreaEvidence area;               // of the minute judged, when an area's test passed
 };
 
 // What the detector knows of a service beyond its counts: its status and the runs and learned

@@ -314,6 +314,14 @@ TEST_F(DetectorTest, ARegionalOutageOfALargeServiceIsFoundInItsRegion) {
   Detector total_only({.regional = false});
   EXPECT_EQ(RunUntil(regional, kT0 + 20, kT0 + 40, "big"), Status::kOutage);
   EXPECT_NE(RunUntil(total_only, kT0 + 20, kT0 + 40, "big"), Status::kOutage);
+  // The evidence of its last minute is the region's, over the regional test's 5 minutes, at
+  // about 2 a minute.
+  const ServiceState* found = regional.Snapshot()->Find("big");
+  EXPECT_EQ(found->area.key, "US-R3");
+  EXPECT_EQ(found->area.dimension, store::Dimension::kRegion);
+  EXPECT_EQ(found->area.window_minutes, 5);
+  EXPECT_GT(found->area.expected_per_minute, 1);
+  EXPECT_LT(found->area.expected_per_minute, 4);
   // Before it, an hour of normal traffic in every region raised nothing.
   Detector quiet;
   int raised = 0;
@@ -349,7 +357,19 @@ TEST_F(DetectorTest, AMetroOutageThatBarelyMovesANationalServiceIsFoundByItsCity
   };
   Detector scan;
   EXPECT_EQ(outage_minutes(scan, kT0 - 120, kT0 + 60), 0) << "three normal hours raise nothing";
-  EXPECT_GT(outage_minutes(scan, kT0 + 60, kT0 + 120), 0);
+  // The first minute in an outage names the city and the scan's window as its evidence.
+  std::string evidence;
+  int64_t window = 0;
+  for (int64_t m = kT0 + 60; m < kT0 + 120 && evidence.empty(); ++m) {
+    scan.Tick(aggregates_, m);
+    const ServiceState* s = scan.Snapshot()->Find("telco");
+    if (s->status == Status::kOutage) {
+      evidence = s->area.key;
+      window = s->area.window_minutes;
+    }
+  }
+  EXPECT_EQ(evidence, "1017");
+  EXPECT_EQ(window, 60);
   Detector without({.metro_window_minutes = 0});
   EXPECT_EQ(outage_minutes(without, kT0 - 120, kT0 + 120), 0);
 }

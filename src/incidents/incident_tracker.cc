@@ -6,6 +6,42 @@
 
 namespace om::incidents {
 
+namespace {
+
+// Where, within the window of an area's test that found an outage, its excess began: the start
+// whose counts up to `minute` are most surprising against the area's usual rate (the
+// expectation-based Poisson likelihood ratio, maximised over the start, as a temporal scan
+// statistic does; Kulldorff, "Prospective time periodic geographical disease surveillance
+// using a scan statistic", JRSS A 2001). A quiet metro's outage barely moves its service's
+// total, so walking back over the total finds no onset; over the metro scan's hour it does.
+int64_t AreaOnset(const store::Aggregates& a, uint32_t service, const detect::AreaEvidence& area,
+                  int64_t minute) {
+  if (area.key.empty() || area.window_minutes <= 1 || area.expected_per_minute <= 0) {
+    return minute;
+  }
+  const int64_t from = minute - area.window_minutes + 1;
+  store::Aggregates::SeriesAnswer counts =
+      a.Series(service, area.dimension, area.key, from, minute + 1, 1);
+  if (counts.step_minutes != 1 || counts.from_minute != from) return minute;  // not in minutes
+  int64_t onset = minute;
+  double observed = 0, best = 0;
+  for (size_t k = counts.counts.size(); k-- > 0;) {
+    observed += static_cast<double>(counts.counts[k]);
+    const double expected =
+        area.expected_per_minute * static_cast<double>(counts.counts.size() - k);
+    if (observed <= expected) continue;
+    const double llr = observed * std::log(observed / expected) - (observed - expected);
+    // A start that adds no report adds no evidence: the excess began at a report.
+    if (llr > best && counts.counts[k] > 0) {
+      best = llr;
+      onset = from + static_cast<int64_t>(k);
+    }
+  }
+  return onset;
+}
+
+}  // namespace
+
 const Incident* IncidentSnapshot::Find(const std::string& id) const {
   for (const Incident& i : incidents) {
     if (i.id == id) return &i;
@@ -132,6 +168,9 @@ void IncidentTracker::Update(const store::Aggregates& a, const detect::Detection
         if (count <= threshold) break;
         onset = s.since_minute - back;
       }
+    }
+    if (auto idx = a.ServiceIndex(s.service)) {
+      onset = std::min(onset, AreaOnset(a, *idx, s.area, s.since_minute));
     }
     incident.started_minute = onset;
     // Co-occurrence, counted once per pair: when the second of the two incidents opens.

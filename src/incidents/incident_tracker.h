@@ -8,7 +8,9 @@
 // Times: `detected_at` is the minute the detector declared the outage; `started_at` is the
 // estimated onset, found by walking back from detection while each minute's count stayed above
 // both `onset_ratio` times the baseline e and e + 3*sqrt(e) + 1, so that on a quiet service a
-// stray report is not an onset (at most `max_onset_lookback_minutes`).
+// stray report is not an onset (at most `max_onset_lookback_minutes`); when an area's own test
+// found the outage (detect::AreaEvidence), the earlier of that and where the area's excess
+// began within the window it was tested on.
 //
 // Pure state machine fed once per minute by the detector thread; no I/O, no clock reads.
 // Learned dependencies: besides the catalog's `depends_on`, a service whose incidents keep

@@ -77,6 +77,49 @@ TEST_F(IncidentTrackerTest, OneOutageOneIncidentWithOnsetPeakAndProblems) {
   EXPECT_NE(done->Find("OM1000001"), nullptr);
 }
 
+TEST_F(IncidentTrackerTest, AnOutageFoundInOneCityStartsWhereThatCitysExcessBegan) {
+  // Teams' total goes on at 2 a minute; one city, usually one report in ten minutes, sends one
+  // or two a minute from kT0 + 560. The metro scan finds it at kT0 + 600 over the last hour.
+  // Walking back over the total finds no onset; the city's hour does.
+  constexpr uint32_t kCity = 5037649;
+  auto add_city = [&](int64_t minute, uint32_t n) {
+    store::Report r;
+    r.service = "teams";
+    r.problem = "login";
+    r.geonameid = kCity;
+    r.ts_ms = minute * 60000;
+    a_.AddCount(r, n);
+  };
+  for (int64_t m = kT0 + 500; m < kT0 + 560; m += 10) add_city(m, 1);
+  for (int64_t m = kT0 + 560; m <= kT0 + 600; ++m) add_city(m, 1 + m % 2);
+  detect::DetectionSnapshot detection;
+  detection.minute = kT0 + 600;
+  detect::ServiceState outage;
+  outage.service = "teams";
+  outage.status = detect::Status::kOutage;
+  outage.since_minute = kT0 + 600;
+  outage.evaluated_minute = kT0 + 600;
+  outage.expected_per_minute = 2;
+  outage.area = {.dimension = store::Dimension::kCity,
+                 .key = std::to_string(kCity),
+                 .window_minutes = 60,
+                 .expected_per_minute = 0.1};
+  detection.services.push_back(outage);
+  detection.index["teams"] = 0;
+  tracker_.Update(a_, detection);
+  auto snapshot = tracker_.Snapshot();
+  ASSERT_EQ(snapshot->incidents.size(), 1u);
+  EXPECT_EQ(snapshot->incidents[0].detected_minute, kT0 + 600);
+  EXPECT_EQ(snapshot->incidents[0].started_minute, kT0 + 560);
+
+  // Without the city's evidence, the onset is the detection minute.
+  IncidentTracker without;
+  detection.services[0].area = {};
+  without.Update(a_, detection);
+  ASSERT_EQ(without.Snapshot()->incidents.size(), 1u);
+  EXPECT_EQ(without.Snapshot()->incidents[0].started_minute, kT0 + 600);
+}
+
 TEST_F(IncidentTrackerTest, RelapseWithinHalfAnHourReopensLaterOneIsNew) {
   Outage(kT0 + 600, kT0 + 620, 40);
   Quiet(kT0 + 620, kT0 + 650);
