@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <numbers>
 
@@ -91,8 +92,8 @@ std::string_view StatusName(Status s) {
   return "normal";
 }
 
-Detector::Detector(DetectOptions options)
-    : options_(options), snapshot_(std::make_shared<DetectionSnapshot>()) {}
+Detector::Detector(DetectOptions options, const geo::Gazetteer* gazetteer)
+    : options_(options), gazetteer_(gazetteer), snapshot_(std::make_shared<DetectionSnapshot>()) {}
 
 std::shared_ptr<const DetectionSnapshot> Detector::Snapshot() const {
   MutexLock lock(mu_);
@@ -336,40 +337,11 @@ bool Detector::AreaOutage(const store::Aggregates& a, uint32_t service, int64_t 
     const store::Dimension dimension = area == 0   ? store::Dimension::kRegion
                                        : area == 1 ? store::Dimension::kCountry
                                                    : store::Dimension::kCity;
-    if (!day.areas_loaded[area]) {
-      // Read on the first rise of the day that calls for it, not for every service every day.
-      int64_t today_start = day.local_day * kMinutesPerDay - day.tz_minutes;
-      if (ordinary_days.empty()) {
-        std::vector<double> totals;
-        for (int d = 1; d <= days; ++d) {
-          int64_t from = today_start - d * kMinutesPerDay;
-          totals.push_back(static_cast<double>(a.Total(service, from, from + kMinutesPerDay)));
-        }
-        ordinary_days = OrdinaryDays(totals, 2, 50);
-      }
-      // The ordinary days, a run of consecutive ones at a time (outage days are left out): one
-      // read of a run costs about what one of its days does, since the middle of a long window
-      // is summed from its chunks' totals.
-      for (int d = 1; d <= days;) {
-        if (!ordinary_days[static_cast<size_t>(d - 1)]) {  // an outage day
-          ++d;
-          continue;
-        }
-        int last = d;
-        while (last < days && ordinary_days[static_cast<size_t>(last)]) ++last;
-        int64_t from = today_start - last * kMinutesPerDay;
-        int64_t to = today_start - (d - 1) * kMinutesPerDay;
-        for (const auto& kc : a.Top(service, dimension, from, to, SIZE_MAX)) {
-          day.area_reports[area][kc.key] += static_cast<double>(kc.count);
-          day.area_total[area] += static_cast<double>(kc.count);
-        }
-        d = last + 1;
-      }
-      day.areas_loaded[area] = true;
-    }
+    LoadAreaDays(a, service, t, area, days, ordinary_days);
     if (AreaPasses(a, service, minute, t, dimension, area, window, expected_window, f)) {
       return true;
     }
+    if (area == 2 && MetroPasses(a, service, minute, t, window, expected_window, f)) return true;
   }
   return false;
 }
@@ -378,9 +350,6 @@ bool Detector::AreaPasses(const store::Aggregates& a, uint32_t service, int64_t 
                           store::Dimension dimension, size_t area, int64_t window,
                           double expected_window, double f) const {
   const DayProfile& day = t.day;
-  const int days = t.areas_days;
-  const int64_t quarter_start = t.areas_quarter;
-  const std::vector<bool>& kept = t.areas_quarter_kept;
   const double service_q = t.areas_quarter_service;
   if (day.area_total[area] <= 0) return false;
   const auto& area_reports = day.area_reports[area];
@@ -402,16 +371,7 @@ bool Detector::AreaPasses(const store::Aggregates& a, uint32_t service, int64_t 
     // day, shrunk towards the former by region_prior pseudo-reports.
     double day_share =
         (whole_days + 1) / (area_total + static_cast<double>(area_reports.size()) + 1);
-    auto [cached, first_time] = t.areas_quarter_reports[area].try_emplace(kc.key, 0);
-    if (first_time) {
-      for (int d = 1; d <= days; ++d) {
-        if (!kept[static_cast<size_t>(d - 1)]) continue;
-        int64_t from = quarter_start - d * kMinutesPerDay;
-        auto q = a.Series(service, dimension, kc.key, from, from + kQuarter, kQuarter);
-        for (uint64_t n : q.counts) cached->second += static_cast<double>(n);
-      }
-    }
-    const double region_q = cached->second;
+    const double region_q = QuarterReports(a, service, t, dimension, area, kc.key);
     double share =
         (region_q + options_.region_prior * day_share) / (service_q + options_.region_prior);
     // The share is an estimate from a few hundred past reports: judged against its upper bound
@@ -426,6 +386,187 @@ bool Detector::AreaPasses(const store::Aggregates& a, uint32_t service, int64_t 
             options_.outage_score + penalty) {
       t.state.area = {.dimension = dimension,
                       .key = kc.key,
+                      .window_minutes = window,
+                      .expected_per_minute = expected / static_cast<double>(window)};
+      return true;
+    }
+  }
+  return false;
+}
+
+void Detector::LoadAreaDays(const store::Aggregates& a, uint32_t service, Tracker& t, size_t area,
+                            int days, std::vector<bool>& ordinary_days) const {
+  DayProfile& day = t.day;
+  if (day.areas_loaded[area]) return;
+  const store::Dimension dimension = area == 0   ? store::Dimension::kRegion
+                                     : area == 1 ? store::Dimension::kCountry
+                                                 : store::Dimension::kCity;
+  // Read on the first rise of the day that calls for it, not for every service every day.
+  int64_t today_start = day.local_day * kMinutesPerDay - day.tz_minutes;
+  if (ordinary_days.empty()) {
+    std::vector<double> totals;
+    for (int d = 1; d <= days; ++d) {
+      int64_t from = today_start - d * kMinutesPerDay;
+      totals.push_back(static_cast<double>(a.Total(service, from, from + kMinutesPerDay)));
+    }
+    ordinary_days = OrdinaryDays(totals, 2, 50);
+  }
+  // The ordinary days, a run of consecutive ones at a time (outage days are left out): one read
+  // of a run costs about what one of its days does, since the middle of a long window is summed
+  // from its chunks' totals.
+  for (int d = 1; d <= days;) {
+    if (!ordinary_days[static_cast<size_t>(d - 1)]) {  // an outage day
+      ++d;
+      continue;
+    }
+    int last = d;
+    while (last < days && ordinary_days[static_cast<size_t>(last)]) ++last;
+    int64_t from = today_start - last * kMinutesPerDay;
+    int64_t to = today_start - (d - 1) * kMinutesPerDay;
+    for (const auto& kc : a.Top(service, dimension, from, to, SIZE_MAX)) {
+      day.area_reports[area][kc.key] += static_cast<double>(kc.count);
+      day.area_total[area] += static_cast<double>(kc.count);
+    }
+    d = last + 1;
+  }
+  day.areas_loaded[area] = true;
+}
+
+double Detector::QuarterReports(const store::Aggregates& a, uint32_t service, Tracker& t,
+                                store::Dimension dimension, size_t area,
+                                const std::string& key) const {
+  auto [cached, first_time] = t.areas_quarter_reports[area].try_emplace(key, 0);
+  if (first_time) {
+    for (int d = 1; d <= t.areas_days; ++d) {
+      if (!t.areas_quarter_kept[static_cast<size_t>(d - 1)]) continue;
+      int64_t from = t.areas_quarter - d * kMinutesPerDay;
+      auto q = a.Series(service, dimension, key, from, from + kQuarter, kQuarter);
+      for (uint64_t n : q.counts) cached->second += static_cast<double>(n);
+    }
+  }
+  return cached->second;
+}
+
+uint32_t Detector::MetroOf(uint32_t geonameid) const {
+  geo::CityId city = gazetteer_->FindByGeonameId(geonameid);
+  return city == geo::kNoCity ? 0 : gazetteer_->city(gazetteer_->MetroOf(city)).geonameid;
+}
+
+bool Detector::MetroPasses(const store::Aggregates& a, uint32_t service, int64_t minute, Tracker& t,
+                           int64_t window, double expected_window, double f) const {
+  constexpr size_t kRegions = 0, kCities = 2;
+  constexpr double kMetroReadFactor = 0.8;
+  DayProfile& day = t.day;
+  if (gazetteer_ == nullptr || day.area_total[kCities] <= 0) return false;
+  std::vector<bool> ordinary_days;
+  LoadAreaDays(a, service, t, kRegions, std::min(options_.history_days, day.days_with_history),
+               ordinary_days);
+  const auto& city_reports = day.area_reports[kCities];
+  auto metro_of = [&](uint32_t geonameid) {
+    auto [known, first_time] = t.city_metro.try_emplace(geonameid, 0);
+    if (first_time) known->second = MetroOf(geonameid);
+    return known->second;
+  };
+  if (!day.metros_loaded) {
+    std::unordered_map<uint32_t, std::vector<std::pair<double, std::string>>> members;
+    for (const auto& [key, reports] : city_reports) {
+      uint32_t geonameid = 0;
+      std::from_chars(key.data(), key.data() + key.size(), geonameid);
+      if (uint32_t metro = metro_of(geonameid)) {
+        members[metro].emplace_back(-reports, key);  // the busiest first
+        day.metro_reports[metro] += reports;
+      }
+    }
+    for (auto& [metro, cities] : members) {
+      std::sort(cities.begin(), cities.end());
+      auto& keys = day.metro_cities[metro];
+      for (auto& [reports, key] : cities) keys.push_back(std::move(key));
+    }
+    day.metros_loaded = true;
+  }
+  // The window's reports per metro, and the city of each with the most (its evidence): its
+  // cities sorted by metro, then summed (one allocation, not one per metro).
+  struct CityInWindow {
+    uint32_t metro;
+    uint32_t geonameid;
+    uint64_t reports;
+  };
+  std::vector<CityInWindow> in_window;
+  for (const auto& [geonameid, count] : a.CityCounts(service, minute - window + 1, minute + 1)) {
+    if (uint32_t metro = metro_of(geonameid)) in_window.push_back({metro, geonameid, count});
+  }
+  std::sort(in_window.begin(), in_window.end(), [](const CityInWindow& x, const CityInWindow& y) {
+    return x.metro != y.metro ? x.metro < y.metro : x.geonameid < y.geonameid;
+  });
+  struct Now {
+    uint32_t metro = 0;
+    double reports = 0;
+    int cities = 0;
+    uint32_t busiest = 0;  // geonameid
+    uint64_t busiest_reports = 0;
+  };
+  std::vector<Now> now;
+  for (const CityInWindow& c : in_window) {
+    if (now.empty() || now.back().metro != c.metro) now.push_back({.metro = c.metro});
+    Now& m = now.back();
+    m.reports += static_cast<double>(c.reports);
+    ++m.cities;
+    if (c.reports > m.busiest_reports) {  // ties: the lower geonameid, seen first
+      m.busiest_reports = c.reports;
+      m.busiest = c.geonameid;
+    }
+  }
+  const double excess_floor =
+      f * options_.outage_excess * (window > 5 ? options_.slow_excess_factor : 1);
+  // Cities and metros are both tested: each must be surprising beyond the number of them.
+  const double areas =
+      static_cast<double>(day.area_reports[kCities].size() + day.metro_reports.size());
+  const double penalty = std::log10(areas + 1);
+  const double metros = static_cast<double>(day.metro_reports.size());
+  for (const Now& m : now) {
+    const uint32_t metro = m.metro;
+    // A metro with one city reporting is that city, already tested.
+    if (m.cities < 2 || m.reports < excess_floor) continue;
+    auto known = day.metro_reports.find(metro);
+    double whole_days = known == day.metro_reports.end() ? 0 : known->second;
+    double day_share = (whole_days + 1) / (day.area_total[kCities] + metros + 1);
+    // Its cities' history at this time of day is read only for a metro near the ratio floor
+    // when judged by its whole-day share and its region's (ISO 3166-2, one time zone as a rule)
+    // at this time of day: reading every large metro's cities was half of a backtest's time. A
+    // metro would have to be under 0.8 times as busy at this hour, against its whole day, as
+    // its region is, to pass unread.
+    const geo::City& centre = gazetteer_->city(gazetteer_->FindByGeonameId(metro));
+    double region_ratio = 1;  // the region's share at this time of day over its whole-day one
+    if (auto known_region =
+            day.area_reports[kRegions].find(std::string(gazetteer_->region_code(centre.region)));
+        known_region != day.area_reports[kRegions].end() && t.areas_quarter_service > 0) {
+      const double region_day = known_region->second / day.area_total[kRegions];
+      const double region_q =
+          QuarterReports(a, service, t, store::Dimension::kRegion, kRegions, known_region->first) /
+          t.areas_quarter_service;
+      region_ratio = region_q / region_day;
+    }
+    if (m.reports <
+        kMetroReadFactor * f * options_.outage_ratio * expected_window * day_share * region_ratio) {
+      continue;
+    }
+    // Its reports in this quarter hour over the past days, summed over its cities.
+    double metro_q = 0;
+    if (auto members = day.metro_cities.find(metro); members != day.metro_cities.end()) {
+      for (const std::string& city : members->second) {
+        metro_q += QuarterReports(a, service, t, store::Dimension::kCity, kCities, city);
+      }
+    }
+    const double service_q = t.areas_quarter_service;
+    double share =
+        (metro_q + options_.region_prior * day_share) / (service_q + options_.region_prior);
+    share += 2 * std::sqrt(share * (1 - share) / (service_q + options_.region_prior));
+    const double expected = expected_window * share;
+    if (m.reports >= f * options_.outage_ratio * expected && m.reports - expected >= excess_floor &&
+        OverdispersedTailScore(m.reports, expected, t.dispersion) >=
+            options_.outage_score + penalty) {
+      t.state.area = {.dimension = store::Dimension::kCity,
+                      .key = std::to_string(m.busiest),
                       .window_minutes = window,
                       .expected_per_minute = expected / static_cast<double>(window)};
       return true;

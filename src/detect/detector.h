@@ -25,8 +25,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "base/mutex.h"
 #include "base/option_key.h"
+#include "geo/gazetteer.h"
 #include "store/aggregates.h"
 
 namespace om::detect {
@@ -145,8 +147,9 @@ inline constexpr OptionKey kDetectOptionKeys[] = {
      "([measured](docs/detection.md#randomised-worlds))"},
     {"detect.metro_window_minutes", OptionType::kInt, "min", 0, 60,
      "the metro scan: every 5 minutes, each city of a service expecting at least this many reports "
-     "a minute is tested over this window against its own usual count (a metro outage barely moves "
-     "a large service's total); 0 = off, at most 60"},
+     "a minute, and each metro (its cities within 25 km of a larger one) as a whole, is tested "
+     "over this window against its own usual count (a metro outage barely moves a large "
+     "service's total); 0 = off, at most 60"},
     {"detect.min_weekly_samples", OptionType::kInt, "", 1, 365,
      "the weekly profile needs at least this many past days of each kind in the history, else all "
      "days are used"},
@@ -183,8 +186,9 @@ inline constexpr OptionKey kDetectOptionKeys[] = {
      "([measured](docs/detection.md#randomised-worlds))"},
     {"detect.metro_min_expected", OptionType::kDouble, "", 0, 1e6,
      "the metro scan: every 5 minutes, each city of a service expecting at least this many reports "
-     "a minute is tested over this window against its own usual count (a metro outage barely moves "
-     "a large service's total); 0 = off, at most 60"},
+     "a minute, and each metro (its cities within 25 km of a larger one) as a whole, is tested "
+     "over this window against its own usual count (a metro outage barely moves a large "
+     "service's total); 0 = off, at most 60"},
     {"detect.min_weekly_reports", OptionType::kDouble, "", 0, 1e12,
      "a service with fewer reports in its history has no weekly profile (too few to tell its local "
      "time)"},
@@ -271,7 +275,10 @@ struct DetectionSnapshot {
 
 class Detector {
  public:
-  explicit Detector(DetectOptions options = {});
+  // `gazetteer`, when given, lets the metro scan test each metropolitan area as a whole
+  // (geo::Gazetteer::MetroOf) besides its cities: a metro outage's reports fall in several of
+  // its cities. It must outlive the detector. Without it, cities are tested one by one.
+  explicit Detector(DetectOptions options = {}, const geo::Gazetteer* gazetteer = nullptr);
   Detector(const Detector&) = delete;
   Detector& operator=(const Detector&) = delete;
   ~Detector() = default;
@@ -343,6 +350,11 @@ class Detector {
     std::array<bool, 3> areas_loaded = {false, false, false};
     std::array<std::unordered_map<std::string, double>, 3> area_reports;
     std::array<double, 3> area_total = {0, 0, 0};
+    // The cities' whole days grouped by metro (geonameid of its centre): each metro's cities
+    // with reports in the history, and their reports. Built with the cities' (index 2).
+    bool metros_loaded = false;
+    std::unordered_map<uint32_t, std::vector<std::string>> metro_cities;  // busiest first
+    std::unordered_map<uint32_t, double> metro_reports;
   };
   // `profile`, when given, is the service's profile for the local day of `minute`; else it is
   // computed.
@@ -377,6 +389,8 @@ class Detector {
     std::vector<bool> areas_quarter_kept;
     double areas_quarter_service = 0;
     std::array<std::unordered_map<std::string, double>, 3> areas_quarter_reports;
+    // The metro scan's cities: geonameid -> its metro's (0: unknown), as first asked.
+    absl::flat_hash_map<uint32_t, uint32_t> city_metro;
   };
   void Evaluate(const store::Aggregates& aggregates, uint32_t service, int64_t minute, Tracker& t);
   // Sets a new tracker from a restored run state.
@@ -397,8 +411,22 @@ class Detector {
   bool AreaPasses(const store::Aggregates& aggregates, uint32_t service, int64_t minute, Tracker& t,
                   store::Dimension dimension, size_t area, int64_t window, double expected,
                   double f) const;
+  // The same test for each metro of two or more cities with reports in the window, as one area
+  // (its cities' reports and shares summed). REQUIRES: the cities' day profile is loaded.
+  bool MetroPasses(const store::Aggregates& aggregates, uint32_t service, int64_t minute,
+                   Tracker& t, int64_t window, double expected, double f) const;
+  // Reads the whole days of area `area` (DayProfile::area_reports) unless read today;
+  // `ordinary_days`, when empty, is filled with which of the `days` past days are not outages'.
+  void LoadAreaDays(const store::Aggregates& aggregates, uint32_t service, Tracker& t, size_t area,
+                    int days, std::vector<bool>& ordinary_days) const;
+  // An area's reports in this quarter hour over the kept past days (cached in t).
+  double QuarterReports(const store::Aggregates& aggregates, uint32_t service, Tracker& t,
+                        store::Dimension dimension, size_t area, const std::string& key) const;
+  // The geonameid of the metro of the city `geonameid`; 0 if the gazetteer does not know it.
+  uint32_t MetroOf(uint32_t geonameid) const;
 
   const DetectOptions options_;
+  const geo::Gazetteer* const gazetteer_;                       // may be null
   std::unordered_map<std::string, double> seeded_dispersions_;  // detector thread only
   std::unordered_map<std::string, ServiceRunState> restored_;   // detector thread only
   bool replace_ticked_ = false;    // the next Tick restores services already ticked too

@@ -1,5 +1,6 @@
 #include "detect/detector.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -7,6 +8,7 @@
 
 #include "base/time.h"
 #include "detect/poisson.h"
+#include "geo/testing_gazetteer.h"
 
 namespace om::detect {
 namespace {
@@ -372,6 +374,58 @@ TEST_F(DetectorTest, AMetroOutageThatBarelyMovesANationalServiceIsFoundByItsCity
   EXPECT_EQ(window, 60);
   Detector without({.metro_window_minutes = 0});
   EXPECT_EQ(outage_minutes(without, kT0 - 120, kT0 + 120), 0);
+}
+
+TEST_F(DetectorTest, AMetroOutageSpreadOverItsCitiesIsFoundOnTheWholeMetro) {
+  // An ISP's 36 large US cities at 0.5 reports a minute each, and four cities of the
+  // Minneapolis metro at one report in 20 minutes each. Then for two hours each of the four
+  // sends one in 4 minutes: 15 an hour where 3 are usual, 12 extra, under the metro scan's floor
+  // of 15 in each city; the metro as a whole has 48 extra, five times its usual count.
+  const geo::Gazetteer& g = geo::TestingBuiltinGazetteer();
+  const std::vector<uint32_t> metro = {5037649, 5018739, 5045021, 5021828};
+  const geo::CityId minneapolis = g.FindByGeonameId(metro[0]);
+  for (uint32_t id : metro) ASSERT_EQ(g.MetroOf(g.FindByGeonameId(id)), minneapolis) << id;
+  std::vector<uint32_t> others;
+  for (geo::CityId id = 0; id < g.city_count() && others.size() < 36; ++id) {
+    const geo::City& c = g.city(id);
+    if (c.country == "US" && c.population > 200000 && g.MetroOf(id) == id && id != minneapolis) {
+      others.push_back(c.geonameid);
+    }
+  }
+  ASSERT_EQ(others.size(), 36u);
+  auto add = [&](int64_t minute, uint32_t n, uint32_t geonameid) {
+    const geo::City& c = g.city(g.FindByGeonameId(geonameid));
+    AddPlaced("isp", minute, n, std::string(g.region_code(c.region)), geonameid);
+  };
+  std::poisson_distribution<uint32_t> normal(0.5);
+  const int64_t start = kT0 + 60;
+  for (int64_t m = kT0 - 14 * kDay; m < start + 120; ++m) {
+    for (uint32_t city : others) {
+      if (uint32_t n = normal(rng_)) add(m, n, city);
+    }
+    for (size_t k = 0; k < metro.size(); ++k) {
+      const int64_t every = m >= start ? 4 : 20;
+      if ((m + static_cast<int64_t>(k)) % every == 0) add(m, 1, metro[k]);
+    }
+  }
+  auto first_outage = [&](Detector& detector, int64_t from, int64_t to) -> const ServiceState* {
+    for (int64_t m = from; m < to; ++m) {
+      detector.Tick(aggregates_, m);
+      const ServiceState* s = detector.Snapshot()->Find("isp");
+      if (s->status == Status::kOutage) return s;
+    }
+    return nullptr;
+  };
+  Detector with_metros({}, &g);
+  EXPECT_EQ(first_outage(with_metros, kT0 - 120, start), nullptr) << "normal hours raise nothing";
+  const ServiceState* found = first_outage(with_metros, start, start + 120);
+  ASSERT_NE(found, nullptr) << "the metro's outage is found";
+  EXPECT_NE(std::find(metro.begin(), metro.end(), std::stoul(found->area.key)), metro.end())
+      << found->area.key;
+  EXPECT_EQ(found->area.window_minutes, 60);
+  Detector cities_only;
+  EXPECT_EQ(first_outage(cities_only, kT0 - 120, start + 120), nullptr)
+      << "no city of it is an outage on its own";
 }
 
 TEST_F(DetectorTest, AHugePastOutageInOneRegionDoesNotMakeTheOthersLookHighForTwoWeeks) {

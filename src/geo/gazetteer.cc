@@ -4,6 +4,8 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <mutex>
+#include <numbers>
 
 #include <fmt/core.h>
 
@@ -218,6 +220,101 @@ Result<std::unique_ptr<Gazetteer>> Gazetteer::Parse(std::string_view bytes) {
     g->alt_countries_.emplace_back(city, country);
   }
   return g;
+}
+
+namespace {
+
+// MetroOf for every city. Cities are bucketed in cells of a quarter of a degree (27.8 km of
+// latitude, more than kMetroRadiusKm), each cell's largest first, so each city reads only the
+// larger cities of the cells around its own, and stops in a cell at the first within reach.
+std::vector<CityId> BuildMetros(const std::vector<City>& cities) {
+  constexpr double kCellDegrees = 0.25;
+  constexpr int64_t kLonCells = 1440;  // 360 / kCellDegrees
+  constexpr double kRadians = std::numbers::pi / 180;
+  auto row_of = [](double lat) {
+    return static_cast<int64_t>(std::floor((lat + 90) / kCellDegrees));
+  };
+  auto col_of = [](double lon) {
+    return static_cast<int64_t>(std::floor((lon + 180) / kCellDegrees)) % kLonCells;
+  };
+  struct Entry {
+    int64_t cell;
+    uint32_t population;
+    CityId id;
+    double lat, lon;
+  };
+  std::vector<Entry> by_cell;
+  by_cell.reserve(cities.size());
+  for (size_t i = 0; i < cities.size(); ++i) {
+    const City& c = cities[i];
+    by_cell.push_back({row_of(c.lat) * kLonCells + col_of(c.lon), c.population,
+                       static_cast<CityId>(i), c.lat, c.lon});
+  }
+  // Within a cell, the larger first (ties: the lower CityId), the order in which one wins.
+  auto before = [](const Entry& a, const Entry& b) {
+    if (a.cell != b.cell) return a.cell < b.cell;
+    if (a.population != b.population) return a.population > b.population;
+    return a.id < b.id;
+  };
+  std::sort(by_cell.begin(), by_cell.end(), before);
+  // Where each cell's entries begin (cells of the whole sphere: 720 rows of kLonCells).
+  constexpr int64_t kCells = 720 * kLonCells;
+  std::vector<uint32_t> first(kCells + 1, 0);
+  for (const Entry& e : by_cell) ++first[std::clamp<int64_t>(e.cell, 0, kCells - 1) + 1];
+  for (int64_t k = 0; k < kCells; ++k) first[k + 1] += first[k];
+  std::vector<CityId> larger(cities.size());
+  for (const Entry& c : by_cell) {
+    const Entry* best = &c;
+    const double lat_km = 111.32 * kCellDegrees;
+    const double cos_lat = std::cos(c.lat * kRadians);
+    const double lon_km = std::max(lat_km * cos_lat, 0.1);
+    const int64_t cols =
+        std::min<int64_t>(kLonCells / 2, static_cast<int64_t>(std::ceil(kMetroRadiusKm / lon_km)));
+    const int64_t row = row_of(c.lat), col = col_of(c.lon);
+    for (int64_t r = row - 1; r <= row + 1; ++r) {
+      for (int64_t dc = -cols; dc <= cols; ++dc) {
+        if (r < 0 || r >= 720) continue;
+        const int64_t cell = r * kLonCells + ((col + dc) % kLonCells + kLonCells) % kLonCells;
+        // Only cities that would beat the best so far (larger, or as large with a lower id):
+        // the cell's first ones.
+        for (auto it = by_cell.begin() + first[cell]; it != by_cell.begin() + first[cell + 1];
+             ++it) {
+          const bool beats = it->population > best->population ||
+                             (it->population == best->population && it->id < best->id);
+          if (!beats) break;
+          // A flat-earth bound first (within 2% over a cell's few kilometres); then the exact.
+          const double dy = (it->lat - c.lat) * 111.32;
+          double dlon = std::abs(it->lon - c.lon);
+          dlon = std::min(dlon, 360 - dlon);
+          const double dx = dlon * 111.32 * std::min(cos_lat, std::cos(it->lat * kRadians));
+          if (dx * dx + dy * dy > kMetroRadiusKm * kMetroRadiusKm * 1.05) continue;
+          if (DistanceKm(c.lat, c.lon, it->lat, it->lon) <= kMetroRadiusKm) {
+            best = &*it;
+            break;  // the cell's largest within reach
+          }
+        }
+      }
+    }
+    larger[c.id] = best->id;
+  }
+  // Follow each chain to its largest city: population grows along it, so it ends.
+  std::vector<CityId> metro(cities.size());
+  for (size_t i = 0; i < cities.size(); ++i) {
+    CityId m = static_cast<CityId>(i);
+    while (larger[m] != m) m = larger[m];
+    metro[i] = m;
+  }
+  return metro;
+}
+
+}  // namespace
+
+CityId Gazetteer::MetroOf(CityId id) const {
+  // Built at the first call, not at load: it costs about a seventh of the load, and only the
+  // detector's metro scan asks.
+  std::call_once(metro_once_, [this] { metro_ = BuildMetros(cities_); });
+  OM_DCHECK(id < metro_.size()) << "CityId " << id << " out of range";
+  return metro_[id];
 }
 
 void Gazetteer::BuildIndexes() {

@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +46,8 @@ class LocateIndex;
 inline constexpr double kEarthRadiusKm = 6371.0088;  // mean radius (IUGG)
 // A point farther than this from every city belongs to no city.
 inline constexpr double kMaxPlaceDistanceKm = 50.0;
+// Cities this close to a more populous one are in its metropolitan area (Gazetteer::MetroOf).
+inline constexpr double kMetroRadiusKm = 25.0;
 // Urban radius constants of the suburb rule (see above). 0.0125 * sqrt(400,000) = 7.9 km,
 // 0.0125 * sqrt(4,000,000) = 25 km; the cap is reached at 5.76 million people.
 inline constexpr double kUrbanRadiusKmPerSqrtPerson = 0.0125;
@@ -119,6 +122,13 @@ class Gazetteer {
   // The city with GeoNames id `geonameid`, or kNoCity if it is not in the gazetteer.
   CityId FindByGeonameId(uint32_t geonameid) const;
 
+  // The centre of the metropolitan area `id` belongs to: the most populous city within
+  // kMetroRadiusKm of it, and of that one in turn until none is larger (so a suburb of a suburb
+  // joins the metro too); `id` itself when it is the largest around. Reports of one metro fall
+  // in several of its cities (the suburb rule places each point in the nearest one), so a metro
+  // outage is measured on the whole metro. REQUIRES: id < city_count().
+  CityId MetroOf(CityId id) const;
+
   // Up to `limit` cities whose folded name starts with FoldName(prefix), largest population first
   // (then lower CityId). Empty if the folded prefix is empty.
   std::vector<CityId> Suggest(std::string_view prefix, size_t limit) const;
@@ -143,6 +153,8 @@ class Gazetteer {
   std::vector<CityId> by_folded_name_;  // all cities sorted by (folded_name, CityId)
   std::unique_ptr<LocateIndex> locate_;
   std::unique_ptr<NameIndex> names_;
+  mutable std::once_flag metro_once_;
+  mutable std::vector<CityId> metro_;  // MetroOf, by CityId, built at its first call
 };
 
 // Great-circle distance in km between two points given in degrees (haversine formula on a sphere

@@ -129,6 +129,30 @@ TEST(GazetteerTest, SuburbOutsideBigCityRadiusKeepsItsOwnCity) {
   EXPECT_EQ(GeonameIdOf(g.Locate(b.lat, b.lon)), kBloomingtonMn);
 }
 
+TEST(GazetteerTest, ACityBelongsToTheMetroOfTheLargestCityAroundIt) {
+  const Gazetteer& g = Builtin();
+  auto metro = [&](uint32_t geonameid) {
+    return GeonameIdOf(g.MetroOf(g.FindByGeonameId(geonameid)));
+  };
+  // Bloomington, MN keeps its own city by the suburb rule, 15.7 km out; its metro is
+  // Minneapolis, as is Minneapolis's own.
+  EXPECT_EQ(metro(kBloomingtonMn), kMinneapolis);
+  EXPECT_EQ(metro(kMinneapolis), kMinneapolis);
+  EXPECT_EQ(metro(kParis), kParis);
+  EXPECT_EQ(metro(kLondon), kLondon);
+  // Every city's metro is at least as populous, its own metro, and no further than the chain
+  // of radii allows; Zürich is not in Paris's.
+  EXPECT_NE(metro(kZurich), kParis);
+  size_t own = 0;
+  for (CityId id = 0; id < g.city_count(); id += 97) {
+    const CityId m = g.MetroOf(id);
+    EXPECT_GE(g.city(m).population, g.city(id).population);
+    EXPECT_EQ(g.MetroOf(m), m);
+    own += m == id;
+  }
+  EXPECT_GT(own, 0u);
+}
+
 TEST(GazetteerTest, LocateFarFromLandIsNoCity) {
   const Gazetteer& g = Builtin();
   EXPECT_EQ(g.Locate(0.0, -140.0), kNoCity);   // central Pacific

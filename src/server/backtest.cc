@@ -153,7 +153,7 @@ int RunBacktest(const BacktestFlags& flags) {
   // without a time) is the newest report time it has parsed.
   EventClock read_clock;
   ingest::Ingestor ingestor(ingest_options, registry, **gazetteer, nullptr, read_clock, metrics);
-  detect::Detector detector(config.detect);
+  detect::Detector detector(config.detect, gazetteer->get());
   incidents::IncidentTracker tracker(
       incidents::IncidentOptions{}, [&registry](const std::string& service) {
         auto found = registry.Find(service);

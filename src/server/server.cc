@@ -60,7 +60,7 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerConfig& config, const
   OM_RETURN_IF_ERROR(s->OpenReports(config, clock));
   s->ingestor_ = std::make_unique<ingest::Ingestor>(config.ingest, *s->registry_, *s->gazetteer_,
                                                     s->ip_locator_.get(), clock, s->metrics_);
-  s->detector_ = std::make_unique<detect::Detector>(config.detect);
+  s->detector_ = std::make_unique<detect::Detector>(config.detect, s->gazetteer_.get());
   // meta.db: one connection for every repository below, migrated to this release's schema.
   Result<std::unique_ptr<db::MetaStore>> meta =
       db::MetaStore::Open(MetaDatabasePath(config.store.data_dir));

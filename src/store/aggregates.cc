@@ -328,13 +328,15 @@ Aggregates::SeriesAnswer Aggregates::Series(uint32_t service, std::optional<Dime
   return answer;
 }
 
-std::vector<KeyCount> Aggregates::Top(uint32_t service, Dimension dimension, int64_t from_minute,
-                                      int64_t to_minute, size_t limit, uint64_t min_count) const {
-  std::vector<KeyCount> out;
-  if (service >= counts_.size()) return out;
+std::vector<std::pair<uint64_t, uint64_t>> Aggregates::CountRows(uint32_t service,
+                                                                 Dimension dimension,
+                                                                 int64_t from_minute,
+                                                                 int64_t to_minute,
+                                                                 uint64_t min_count) const {
+  std::vector<std::pair<uint64_t, uint64_t>> rows;
+  if (service >= counts_.size()) return rows;
   const ServiceCounts& c = *counts_[service];
   bool use_quarters = from_minute < MinuteHorizon();
-  std::vector<std::pair<uint64_t, uint64_t>> rows;
   const auto from = static_cast<int32_t>(use_quarters ? FloorDiv(from_minute, 15) : from_minute);
   const auto to = static_cast<int32_t>(use_quarters ? FloorDiv(to_minute + 14, 15) : to_minute);
   auto add_row = [&](uint64_t key, const DimSeries& s) {
@@ -353,6 +355,24 @@ std::vector<KeyCount> Aggregates::Top(uint32_t service, Dimension dimension, int
       if (static_cast<Dimension>(key >> 32) == dimension) add_row(key, series);
     }
   }
+  return rows;
+}
+
+std::vector<std::pair<uint32_t, uint64_t>> Aggregates::CityCounts(uint32_t service,
+                                                                  int64_t from_minute,
+                                                                  int64_t to_minute) const {
+  std::vector<std::pair<uint32_t, uint64_t>> out;
+  for (const auto& [key, n] : CountRows(service, Dimension::kCity, from_minute, to_minute, 1)) {
+    out.emplace_back(static_cast<uint32_t>(key), n);
+  }
+  return out;
+}
+
+std::vector<KeyCount> Aggregates::Top(uint32_t service, Dimension dimension, int64_t from_minute,
+                                      int64_t to_minute, size_t limit, uint64_t min_count) const {
+  std::vector<KeyCount> out;
+  std::vector<std::pair<uint64_t, uint64_t>> rows =
+      CountRows(service, dimension, from_minute, to_minute, min_count);
   size_t k = std::min(limit, rows.size());
   std::partial_sort(rows.begin(), rows.begin() + static_cast<ptrdiff_t>(k), rows.end(),
                     [](const auto& a, const auto& b) {
