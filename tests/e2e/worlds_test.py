@@ -18,15 +18,18 @@ WORLDS = os.path.join(ROOT, "tools", "eval", "worlds.py")
 SIZE = ["--days", "14", "--services", "40", "--outages", "24"]
 
 # Measured on these worlds with this release (docs/detection.md#randomised-worlds): recall of the
-# 20 clear outages 0.800, precision 0.944 (17 of 18), 1.786 false incidents per 1000
-# service-days (1 in 560), median delay 3 minutes, precision@10 1.000, scope 0.688 (0.625 before
-# scope was judged on regions' volumes), 1 of the 2 quiet metros found; the quiet world 0
-# incidents. Each threshold allows a little worse.
-RECALL_CLEAR = 0.7        # target 0.98: missed
+# 20 clear outages 0.900 (0.800 before the metro test and the baseline's error, 2026-12-08),
+# precision 0.950 (19 of 20), 1.786 false incidents per 1000 service-days (1 in 560), median
+# delay 4.5 minutes, precision@10 0.981, scope 0.722, 3 of the 4 quiet metros found; the quiet
+# world 0 incidents. The median delay was 3 minutes before: no outage was found later, but the
+# metro test now finds a quiet metro 130 minutes in, and the median of 18 delays is higher than
+# that of 17 (found by both binaries: 27 -> 22 and 393 -> 373 minutes, the rest the same).
+# Each threshold allows a little worse.
+RECALL_CLEAR = 0.8        # target 0.98: missed
 PRECISION = 0.85          # target 0.98: missed
 FALSE_PER_1000 = 4.0      # target 1: missed (1 false incident in 560 service-days is 1.8)
-DELAY_MEDIAN = 4          # target 2: missed
-SCOPE = 0.55              # target 0.9: missed
+DELAY_MEDIAN = 5          # target 2: missed
+SCOPE = 0.6               # target 0.9: missed
 QUIET_METROS = 0.5        # target 0.98: missed
 QUIET_FALSE_PER_1000 = 1.8  # one false incident in the quiet world's 560 service-days
 
