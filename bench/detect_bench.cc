@@ -19,6 +19,7 @@
 #include <benchmark/benchmark.h>
 
 #include "detect/detector.h"
+#include "geo/testing_gazetteer.h"
 #include "store/aggregates.h"
 
 namespace om {
@@ -139,10 +140,18 @@ BENCHMARK(BM_DetectorTick_10kServices)->Unit(benchmark::kMillisecond);
 
 // The expected band of a 24-hour chart (`series?expected=1`): the baseline of each of its 96
 // quarter hours, for one service.
-// 500 large services (2 reports a minute, over 300 cities each) for 14 days: the metro scan
-// tests every city of each of them every 5 minutes. Arg 1: a tick on a scan minute with the scan
-// on; arg 0: the same tick with it off.
+// 500 large services (2 reports a minute, over 300 British cities each) for 14 days: the metro
+// scan tests every city of each of them every 5 minutes. Arg 0: a tick on a scan minute with the
+// scan off; arg 1: on, city by city (no gazetteer); arg 2: on, cities and metros.
 void BM_DetectorTick_500LargeServices_MetroScan(benchmark::State& state) {
+  const geo::Gazetteer& gazetteer = geo::TestingBuiltinGazetteer();
+  static const std::vector<uint32_t> cities = [&] {
+    std::vector<uint32_t> gb;
+    for (geo::CityId id = 0; id < gazetteer.city_count() && gb.size() < 300; ++id) {
+      if (gazetteer.city(id).country == "GB") gb.push_back(gazetteer.city(id).geonameid);
+    }
+    return gb;
+  }();
   static store::Aggregates* a = [] {
     auto* aggregates = new store::Aggregates();  // intentionally leaked: shared by the runs
     std::mt19937_64 rng(2);
@@ -156,7 +165,7 @@ void BM_DetectorTick_500LargeServices_MetroScan(benchmark::State& state) {
       for (int64_t m = kNow - 14 * kDay; m < kNow; ++m) {
         r.ts_ms = m * 60000;
         for (uint32_t n = per_minute(rng); n > 0; --n) {
-          r.geonameid = 1000 + static_cast<uint32_t>(rng() % 300);
+          r.geonameid = cities[rng() % cities.size()];
           aggregates->Add(r);
         }
       }
@@ -164,7 +173,8 @@ void BM_DetectorTick_500LargeServices_MetroScan(benchmark::State& state) {
     return aggregates;
   }();
   const int64_t scan_minute = kNow - 1 - ((kNow - 1) % 5 + 5) % 5;
-  detect::Detector detector({.metro_window_minutes = state.range(0) ? 60 : 0});
+  detect::Detector detector({.metro_window_minutes = state.range(0) ? 60 : 0},
+                            state.range(0) == 2 ? &gazetteer : nullptr);
   for (int64_t m = scan_minute - 70; m < scan_minute; ++m) detector.Tick(*a, m);  // warm
   for (auto _ : state) {
     detector.Tick(*a, scan_minute);
@@ -174,6 +184,7 @@ void BM_DetectorTick_500LargeServices_MetroScan(benchmark::State& state) {
 BENCHMARK(BM_DetectorTick_500LargeServices_MetroScan)
     ->Arg(0)
     ->Arg(1)
+    ->Arg(2)
     ->Unit(benchmark::kMillisecond);
 
 void BM_ExpectedBand24h(benchmark::State& state) {
