@@ -338,17 +338,27 @@ bool Detector::AreaOutage(const store::Aggregates& a, uint32_t service, int64_t 
                                        : area == 1 ? store::Dimension::kCountry
                                                    : store::Dimension::kCity;
     LoadAreaDays(a, service, t, area, days, ordinary_days);
-    if (AreaPasses(a, service, minute, t, dimension, area, window, expected_window, f)) {
+    if (area != 2) {
+      if (AreaPasses(a, service, minute, t, dimension, area, window, expected_window, f)) {
+        return true;
+      }
+      continue;
+    }
+    // Cities, then metros, from one read of the window's cities.
+    const auto cities_in_window = a.CityCounts(service, minute - window + 1, minute + 1);
+    if (AreaPasses(a, service, minute, t, dimension, area, window, expected_window, f,
+                   &cities_in_window) ||
+        MetroPasses(a, service, t, window, expected_window, f, cities_in_window)) {
       return true;
     }
-    if (area == 2 && MetroPasses(a, service, minute, t, window, expected_window, f)) return true;
   }
   return false;
 }
 
-bool Detector::AreaPasses(const store::Aggregates& a, uint32_t service, int64_t minute, Tracker& t,
-                          store::Dimension dimension, size_t area, int64_t window,
-                          double expected_window, double f) const {
+bool Detector::AreaPasses(
+    const store::Aggregates& a, uint32_t service, int64_t minute, Tracker& t,
+    store::Dimension dimension, size_t area, int64_t window, double expected_window, double f,
+    const std::vector<std::pair<uint32_t, uint64_t>>* cities_in_window) const {
   const DayProfile& day = t.day;
   const double service_q = t.areas_quarter_service;
   if (day.area_total[area] <= 0) return false;
@@ -363,8 +373,23 @@ bool Detector::AreaPasses(const store::Aggregates& a, uint32_t service, int64_t 
   double penalty = std::log10(static_cast<double>(area_reports.size()) + 1);
   // Busiest first, and only areas with at least the excess floor of reports: no other passes.
   const auto floor_count = static_cast<uint64_t>(std::max(0.0, std::ceil(excess_floor)));
-  for (const auto& kc :
-       a.Top(service, dimension, minute - window + 1, minute + 1, top, floor_count)) {
+  std::vector<store::KeyCount> candidates;
+  if (cities_in_window != nullptr) {
+    // As Top would answer (most first, ties by id), from the counts the metro test reads too.
+    std::vector<std::pair<uint32_t, uint64_t>> at_floor;
+    for (const auto& [geonameid, count] : *cities_in_window) {
+      if (count >= std::max<uint64_t>(floor_count, 1)) at_floor.emplace_back(geonameid, count);
+    }
+    std::sort(at_floor.begin(), at_floor.end(), [](const auto& x, const auto& y) {
+      return x.second != y.second ? x.second > y.second : x.first < y.first;
+    });
+    for (const auto& [geonameid, count] : at_floor) {
+      candidates.push_back({std::to_string(geonameid), count});
+    }
+  } else {
+    candidates = a.Top(service, dimension, minute - window + 1, minute + 1, top, floor_count);
+  }
+  for (const auto& kc : candidates) {
     auto known = area_reports.find(kc.key);
     double whole_days = known == area_reports.end() ? 0 : known->second;
     // Its share over whole days (Laplace-smoothed over the areas seen), then at this time of
@@ -452,8 +477,10 @@ uint32_t Detector::MetroOf(uint32_t geonameid) const {
   return city == geo::kNoCity ? 0 : gazetteer_->city(gazetteer_->MetroOf(city)).geonameid;
 }
 
-bool Detector::MetroPasses(const store::Aggregates& a, uint32_t service, int64_t minute, Tracker& t,
-                           int64_t window, double expected_window, double f) const {
+bool Detector::MetroPasses(
+    const store::Aggregates& a, uint32_t service, Tracker& t, int64_t window,
+    double expected_window, double f,
+    const std::vector<std::pair<uint32_t, uint64_t>>& cities_in_window) const {
   constexpr size_t kRegions = 0, kCities = 2;
   constexpr double kMetroReadFactor = 0.8;
   DayProfile& day = t.day;
@@ -492,7 +519,7 @@ bool Detector::MetroPasses(const store::Aggregates& a, uint32_t service, int64_t
     uint64_t reports;
   };
   std::vector<CityInWindow> in_window;
-  for (const auto& [geonameid, count] : a.CityCounts(service, minute - window + 1, minute + 1)) {
+  for (const auto& [geonameid, count] : cities_in_window) {
     if (uint32_t metro = metro_of(geonameid)) in_window.push_back({metro, geonameid, count});
   }
   std::sort(in_window.begin(), in_window.end(), [](const CityInWindow& x, const CityInWindow& y) {
