@@ -592,10 +592,13 @@ bool Detector::MetroPasses(
     if (m.reports >= f * options_.outage_ratio * expected && m.reports - expected >= excess_floor &&
         OverdispersedTailScore(m.reports, expected, t.dispersion) >=
             options_.outage_score + penalty) {
+      // The evidence names its busiest city, expecting its part of the metro's usual count
+      // (as much of it as of the metro's reports in the window).
       t.state.area = {.dimension = store::Dimension::kCity,
                       .key = std::to_string(m.busiest),
                       .window_minutes = window,
-                      .expected_per_minute = expected / static_cast<double>(window)};
+                      .expected_per_minute = expected / static_cast<double>(window) *
+                                             static_cast<double>(m.busiest_reports) / m.reports};
       return true;
     }
   }
