@@ -345,7 +345,8 @@ bool Detector::AreaOutage(const store::Aggregates& a, uint32_t service, int64_t 
       continue;
     }
     // Cities, then metros, from one read of the window's cities.
-    const auto cities_in_window = a.CityCounts(service, minute - window + 1, minute + 1);
+    const auto cities_in_window =
+        a.CountRows(service, store::Dimension::kCity, minute - window + 1, minute + 1);
     if (AreaPasses(a, service, minute, t, dimension, area, window, expected_window, f,
                    &cities_in_window) ||
         MetroPasses(a, service, t, window, expected_window, f, cities_in_window)) {
@@ -355,10 +356,10 @@ bool Detector::AreaOutage(const store::Aggregates& a, uint32_t service, int64_t 
   return false;
 }
 
-bool Detector::AreaPasses(
-    const store::Aggregates& a, uint32_t service, int64_t minute, Tracker& t,
-    store::Dimension dimension, size_t area, int64_t window, double expected_window, double f,
-    const std::vector<std::pair<uint32_t, uint64_t>>* cities_in_window) const {
+bool Detector::AreaPasses(const store::Aggregates& a, uint32_t service, int64_t minute, Tracker& t,
+                          store::Dimension dimension, size_t area, int64_t window,
+                          double expected_window, double f,
+                          const std::vector<store::Aggregates::CountRow>* cities_in_window) const {
   const DayProfile& day = t.day;
   const double service_q = t.areas_quarter_service;
   if (day.area_total[area] <= 0) return false;
@@ -375,17 +376,11 @@ bool Detector::AreaPasses(
   const auto floor_count = static_cast<uint64_t>(std::max(0.0, std::ceil(excess_floor)));
   std::vector<store::KeyCount> candidates;
   if (cities_in_window != nullptr) {
-    // As Top would answer (most first, ties by id), from the counts the metro test reads too.
-    std::vector<std::pair<uint32_t, uint64_t>> at_floor;
-    for (const auto& [geonameid, count] : *cities_in_window) {
-      if (count >= std::max<uint64_t>(floor_count, 1)) at_floor.emplace_back(geonameid, count);
+    std::vector<store::Aggregates::CountRow> at_floor;
+    for (const auto& row : *cities_in_window) {
+      if (row.second >= floor_count) at_floor.push_back(row);
     }
-    std::sort(at_floor.begin(), at_floor.end(), [](const auto& x, const auto& y) {
-      return x.second != y.second ? x.second > y.second : x.first < y.first;
-    });
-    for (const auto& [geonameid, count] : at_floor) {
-      candidates.push_back({std::to_string(geonameid), count});
-    }
+    candidates = a.Ranked(std::move(at_floor), top);
   } else {
     candidates = a.Top(service, dimension, minute - window + 1, minute + 1, top, floor_count);
   }
@@ -477,10 +472,9 @@ uint32_t Detector::MetroOf(uint32_t geonameid) const {
   return city == geo::kNoCity ? 0 : gazetteer_->city(gazetteer_->MetroOf(city)).geonameid;
 }
 
-bool Detector::MetroPasses(
-    const store::Aggregates& a, uint32_t service, Tracker& t, int64_t window,
-    double expected_window, double f,
-    const std::vector<std::pair<uint32_t, uint64_t>>& cities_in_window) const {
+bool Detector::MetroPasses(const store::Aggregates& a, uint32_t service, Tracker& t, int64_t window,
+                           double expected_window, double f,
+                           const std::vector<store::Aggregates::CountRow>& cities_in_window) const {
   constexpr size_t kRegions = 0, kCities = 2;
   constexpr double kMetroReadFactor = 0.8;
   DayProfile& day = t.day;
@@ -519,7 +513,8 @@ bool Detector::MetroPasses(
     uint64_t reports;
   };
   std::vector<CityInWindow> in_window;
-  for (const auto& [geonameid, count] : cities_in_window) {
+  for (const auto& [key, count] : cities_in_window) {
+    const auto geonameid = static_cast<uint32_t>(key);
     if (uint32_t metro = metro_of(geonameid)) in_window.push_back({metro, geonameid, count});
   }
   std::sort(in_window.begin(), in_window.end(), [](const CityInWindow& x, const CityInWindow& y) {

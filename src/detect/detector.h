@@ -408,18 +408,18 @@ class Detector {
   static double ExpectedOver(const Tracker& t, int64_t minute, int64_t window);
   // The test of AreaOutage for one dimension (`area` 0: regions, 1: countries, 2: cities),
   // against the history of this quarter hour that AreaOutage has put in `t` (areas_quarter...).
-  // For cities, `cities_in_window` (Aggregates::CityCounts of the window), when given, is read
-  // instead of the aggregates.
-  bool AreaPasses(
-      const store::Aggregates& aggregates, uint32_t service, int64_t minute, Tracker& t,
-      store::Dimension dimension, size_t area, int64_t window, double expected, double f,
-      const std::vector<std::pair<uint32_t, uint64_t>>* cities_in_window = nullptr) const;
+  // For cities, `cities_in_window` (Aggregates::CountRows of the window), when given, is ranked
+  // instead of reading the aggregates again.
+  bool AreaPasses(const store::Aggregates& aggregates, uint32_t service, int64_t minute, Tracker& t,
+                  store::Dimension dimension, size_t area, int64_t window, double expected,
+                  double f,
+                  const std::vector<store::Aggregates::CountRow>* cities_in_window = nullptr) const;
   // The same test for each metro of two or more cities with reports in the window
-  // (`cities_in_window`, Aggregates::CityCounts), as one area (its cities' reports and shares
+  // (`cities_in_window`, Aggregates::CountRows), as one area (its cities' reports and shares
   // summed). REQUIRES: the cities' day profile is loaded.
   bool MetroPasses(const store::Aggregates& aggregates, uint32_t service, Tracker& t,
                    int64_t window, double expected, double f,
-                   const std::vector<std::pair<uint32_t, uint64_t>>& cities_in_window) const;
+                   const std::vector<store::Aggregates::CountRow>& cities_in_window) const;
   // Reads the whole days of area `area` (DayProfile::area_reports) unless read today;
   // `ordinary_days`, when empty, is filled with which of the `days` past days are not outages'.
   void LoadAreaDays(const store::Aggregates& aggregates, uint32_t service, Tracker& t, size_t area,

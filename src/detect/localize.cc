@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "base/time.h"
+#include "detect/poisson.h"
 
 namespace om::detect {
 
@@ -61,7 +62,7 @@ Localization Localize(const store::Aggregates& a, uint32_t service, store::Dimen
     p.expected = std::max(options.min_expected, share * expected_total);
     double o = static_cast<double>(p.observed);
     p.ratio = o / p.expected;
-    p.score = o > p.expected ? o * std::log(o / p.expected) - (o - p.expected) : 0;
+    p.score = PoissonExcessScore(o, p.expected);
     if (o > p.expected) out.excess_total += o - p.expected;
     all.push_back(std::move(p));
   }

@@ -33,4 +33,8 @@ double OverdispersedTailScore(double k, double mu, double dispersion) {
   return PoissonUpperTailScore(k / phi, mu / phi);
 }
 
+double PoissonExcessScore(double observed, double expected) {
+  return observed > expected ? observed * std::log(observed / expected) - (observed - expected) : 0;
+}
+
 }  // namespace om::detect

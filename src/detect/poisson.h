@@ -16,4 +16,11 @@ double PoissonUpperTailScore(double k, double mu);
 // McCullagh & Nelder, "Generalized Linear Models", 2nd ed., §4.5).
 double OverdispersedTailScore(double k, double mu, double dispersion);
 
+// The expectation-based Poisson log-likelihood ratio of `observed` against `expected` (Neill,
+// Moore, Sabhnani and Daniel, "Detection of emerging space-time clusters", KDD 2005):
+// observed * ln(observed / expected) - (observed - expected), 0 when observed <= expected. It
+// grows with both the size and the surprise of an excess: places are ranked by it, and an
+// area's outage is taken to start where it is largest. REQUIRES: expected > 0.
+double PoissonExcessScore(double observed, double expected);
+
 }  // namespace om::detect

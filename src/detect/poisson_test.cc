@@ -38,5 +38,13 @@ TEST(PoissonTest, OverdispersionTamesLargeCounts) {
   EXPECT_NEAR(OverdispersedTailScore(12, 2, 0.05), PoissonUpperTailScore(12, 2), 1.5);
 }
 
+TEST(PoissonTest, ExcessScoreIsTheLikelihoodRatioOfAnExcessOnly) {
+  EXPECT_EQ(PoissonExcessScore(3, 5), 0);
+  EXPECT_EQ(PoissonExcessScore(5, 5), 0);
+  EXPECT_NEAR(PoissonExcessScore(20, 5), 20 * std::log(4.0) - 15, 1e-12);
+  // Tenfold in a small city outranks 1.3-fold in a metropolis.
+  EXPECT_GT(PoissonExcessScore(48, 4), 5 * PoissonExcessScore(39, 30));
+}
+
 }  // namespace
 }  // namespace om::detect

@@ -229,10 +229,10 @@ namespace {
 // larger cities of the cells around its own, and stops in a cell at the first within reach.
 std::vector<CityId> BuildMetros(const std::vector<City>& cities) {
   constexpr double kCellDegrees = 0.25;
-  constexpr int64_t kLonCells = 1440;  // 360 / kCellDegrees
+  constexpr int64_t kRows = 720, kLonCells = 1440;  // 180 and 360 / kCellDegrees
   constexpr double kRadians = std::numbers::pi / 180;
-  auto row_of = [](double lat) {
-    return static_cast<int64_t>(std::floor((lat + 90) / kCellDegrees));
+  auto row_of = [](double lat) {  // the pole's own row is the last one's
+    return std::min(kRows - 1, static_cast<int64_t>(std::floor((lat + 90) / kCellDegrees)));
   };
   auto col_of = [](double lon) {
     return static_cast<int64_t>(std::floor((lon + 180) / kCellDegrees)) % kLonCells;
@@ -257,10 +257,10 @@ std::vector<CityId> BuildMetros(const std::vector<City>& cities) {
     return a.id < b.id;
   };
   std::sort(by_cell.begin(), by_cell.end(), before);
-  // Where each cell's entries begin (cells of the whole sphere: 720 rows of kLonCells).
-  constexpr int64_t kCells = 720 * kLonCells;
+  // Where each cell's entries begin (cells of the whole sphere).
+  constexpr int64_t kCells = kRows * kLonCells;
   std::vector<uint32_t> first(kCells + 1, 0);
-  for (const Entry& e : by_cell) ++first[std::clamp<int64_t>(e.cell, 0, kCells - 1) + 1];
+  for (const Entry& e : by_cell) ++first[e.cell + 1];
   for (int64_t k = 0; k < kCells; ++k) first[k + 1] += first[k];
   std::vector<CityId> larger(cities.size());
   for (const Entry& c : by_cell) {
@@ -271,9 +271,8 @@ std::vector<CityId> BuildMetros(const std::vector<City>& cities) {
     const int64_t cols =
         std::min<int64_t>(kLonCells / 2, static_cast<int64_t>(std::ceil(kMetroRadiusKm / lon_km)));
     const int64_t row = row_of(c.lat), col = col_of(c.lon);
-    for (int64_t r = row - 1; r <= row + 1; ++r) {
+    for (int64_t r = std::max<int64_t>(row - 1, 0); r <= std::min(row + 1, kRows - 1); ++r) {
       for (int64_t dc = -cols; dc <= cols; ++dc) {
-        if (r < 0 || r >= 720) continue;
         const int64_t cell = r * kLonCells + ((col + dc) % kLonCells + kLonCells) % kLonCells;
         // Only cities that would beat the best so far (larger, or as large with a lower id):
         // the cell's first ones.

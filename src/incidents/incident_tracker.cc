@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "detect/poisson.h"
+
 namespace om::incidents {
 
 namespace {
@@ -29,8 +31,7 @@ int64_t AreaOnset(const store::Aggregates& a, uint32_t service, const detect::Ar
     observed += static_cast<double>(counts.counts[k]);
     const double expected =
         area.expected_per_minute * static_cast<double>(counts.counts.size() - k);
-    if (observed <= expected) continue;
-    const double llr = observed * std::log(observed / expected) - (observed - expected);
+    const double llr = detect::PoissonExcessScore(observed, expected);
     // A start that adds no report adds no evidence: the excess began at a report.
     if (llr > best && counts.counts[k] > 0) {
       best = llr;

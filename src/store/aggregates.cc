@@ -328,12 +328,10 @@ Aggregates::SeriesAnswer Aggregates::Series(uint32_t service, std::optional<Dime
   return answer;
 }
 
-std::vector<std::pair<uint64_t, uint64_t>> Aggregates::CountRows(uint32_t service,
-                                                                 Dimension dimension,
-                                                                 int64_t from_minute,
-                                                                 int64_t to_minute,
-                                                                 uint64_t min_count) const {
-  std::vector<std::pair<uint64_t, uint64_t>> rows;
+std::vector<Aggregates::CountRow> Aggregates::CountRows(uint32_t service, Dimension dimension,
+                                                        int64_t from_minute, int64_t to_minute,
+                                                        uint64_t min_count) const {
+  std::vector<CountRow> rows;
   if (service >= counts_.size()) return rows;
   const ServiceCounts& c = *counts_[service];
   bool use_quarters = from_minute < MinuteHorizon();
@@ -358,21 +356,13 @@ std::vector<std::pair<uint64_t, uint64_t>> Aggregates::CountRows(uint32_t servic
   return rows;
 }
 
-std::vector<std::pair<uint32_t, uint64_t>> Aggregates::CityCounts(uint32_t service,
-                                                                  int64_t from_minute,
-                                                                  int64_t to_minute) const {
-  std::vector<std::pair<uint32_t, uint64_t>> out;
-  for (const auto& [key, n] : CountRows(service, Dimension::kCity, from_minute, to_minute, 1)) {
-    out.emplace_back(static_cast<uint32_t>(key), n);
-  }
-  return out;
-}
-
 std::vector<KeyCount> Aggregates::Top(uint32_t service, Dimension dimension, int64_t from_minute,
                                       int64_t to_minute, size_t limit, uint64_t min_count) const {
+  return Ranked(CountRows(service, dimension, from_minute, to_minute, min_count), limit);
+}
+
+std::vector<KeyCount> Aggregates::Ranked(std::vector<CountRow> rows, size_t limit) const {
   std::vector<KeyCount> out;
-  std::vector<std::pair<uint64_t, uint64_t>> rows =
-      CountRows(service, dimension, from_minute, to_minute, min_count);
   size_t k = std::min(limit, rows.size());
   std::partial_sort(rows.begin(), rows.begin() + static_cast<ptrdiff_t>(k), rows.end(),
                     [](const auto& a, const auto& b) {

@@ -104,10 +104,15 @@ class Aggregates {
   // passes it as `min_count`: the keys below are neither sorted nor named.
   std::vector<KeyCount> Top(uint32_t service, Dimension dimension, int64_t from_minute,
                             int64_t to_minute, size_t limit, uint64_t min_count = 1) const;
-  // Every city with reports in [from_minute, to_minute), as (GeoNames id, reports), in no order:
-  // Top's rows without sorting or naming them, for a caller that groups cities itself.
-  std::vector<std::pair<uint32_t, uint64_t>> CityCounts(uint32_t service, int64_t from_minute,
-                                                        int64_t to_minute) const;
+  // Top in two steps, for a caller that reads the same window's keys more than one way (the
+  // metro scan groups cities by metro and ranks them). CountRows: each key of `dimension` with at
+  // least `min_count` reports (and at least one) in the window, in no order, as (its dimension
+  // key, reports); a city's GeoNames id is the low 32 bits of its key. Ranked: Top's answer from
+  // such rows.
+  using CountRow = std::pair<uint64_t, uint64_t>;
+  std::vector<CountRow> CountRows(uint32_t service, Dimension dimension, int64_t from_minute,
+                                  int64_t to_minute, uint64_t min_count = 1) const;
+  std::vector<KeyCount> Ranked(std::vector<CountRow> rows, size_t limit) const;
 
   // Retention is in whole days (see Prune): pruning once a day of event time is enough, and each
   // pass walks every series (per minute it dominated a backtest's run time).
@@ -191,11 +196,6 @@ class Aggregates {
   uint32_t InternService(std::string_view s);
   std::optional<uint64_t> DimKey(Dimension d, std::string_view key) const;
   std::string KeyName(uint64_t dim_key) const;
-  // Each (dimension key, reports) of `dimension` in the window with at least `min_count`, in no
-  // order: what Top sorts and names.
-  std::vector<std::pair<uint64_t, uint64_t>> CountRows(uint32_t service, Dimension dimension,
-                                                       int64_t from_minute, int64_t to_minute,
-                                                       uint64_t min_count) const;
   int64_t MinuteHorizon() const;
   // Whether the quarter-hour rollup of service totals reaches back at least as far as the minute
   // counts, so that it may answer for them.
